@@ -1,0 +1,130 @@
+/**
+ * Customer: a tenant of the platform (seeds 001, 004). Cluster-scoped; owns one namespace,
+ * `sh-<name>` on the shared tier or `ded-<name>` on the dedicated tier.
+ */
+import { type Static, Type } from '@sinclair/typebox'
+import { commonStatus, conditionColumn } from './conditions.js'
+import type { KindDefinition } from './kind.js'
+import { celMatches, celRules, DNS_LABEL, HostnameList, StringEnum } from './schema-kit.js'
+
+export const TIERS = ['shared', 'dedicated'] as const
+export const SIZES = ['small', 'medium', 'large', 'xlarge'] as const
+export type Tier = (typeof TIERS)[number]
+export type Size = (typeof SIZES)[number]
+
+/** Sizes each tier offers (seed 004's resource table). */
+export const TIER_SIZES: Readonly<Record<Tier, readonly Size[]>> = {
+  shared: ['small', 'medium', 'large'],
+  dedicated: ['large', 'xlarge'],
+}
+
+/** Longest customer name whose namespace (`ded-<name>`) is still a valid DNS label. */
+export const MAX_CUSTOMER_NAME = 59
+
+const SSH_KEY =
+  '^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$'
+const IPV4_CIDR = '^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/([0-9]|[12][0-9]|3[0-2])$'
+const IPV6_CIDR = '^[0-9a-fA-F:]*:[0-9a-fA-F:]*/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8])$'
+
+const sizeRule = (tier: Tier) =>
+  `self.tier != '${tier}' || self.size in [${TIER_SIZES[tier].map((s) => `'${s}'`).join(', ')}]`
+
+const EgressRule = Type.Object({
+  cidr: Type.String({
+    maxLength: 64,
+    ...celRules({
+      rule: `${celMatches('self', IPV4_CIDR)} || ${celMatches('self', IPV6_CIDR)}`,
+      message: 'egress cidr must be an IP range such as 203.0.113.0/24',
+    }),
+  }),
+  ports: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), {
+    minItems: 1,
+    maxItems: 16,
+    'x-kubernetes-list-type': 'set',
+    description: 'TCP ports allowed to that range.',
+  }),
+})
+
+export const CustomerSpec = Type.Object(
+  {
+    displayName: Type.String({ minLength: 1, maxLength: 128 }),
+    email: Type.String({
+      maxLength: 254,
+      ...celRules({
+        rule: celMatches('self', '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'),
+        message: 'email must be an address such as ops@example.com',
+      }),
+    }),
+    tier: StringEnum(TIERS, { default: 'shared' }),
+    size: StringEnum(SIZES, { default: 'small' }),
+    sshKeys: Type.Optional(
+      Type.Array(
+        Type.String({
+          maxLength: 16384,
+          ...celRules({
+            rule: celMatches('self', SSH_KEY),
+            message: 'each sshKeys entry must be one public key line such as "ssh-ed25519 AAAA… comment", without options',
+          }),
+        }),
+        { maxItems: 20, 'x-kubernetes-list-type': 'set' },
+      ),
+    ),
+    domains: Type.Optional(
+      HostnameList('each domain suffix', 50, {
+        description: 'Domain suffixes this customer may claim for its sites (the domain itself and every subdomain).',
+      }),
+    ),
+    egress: Type.Optional(
+      Type.Array(EgressRule, {
+        maxItems: 20,
+        description: 'Extra egress the customer namespace may use besides DNS.',
+      }),
+    ),
+    suspended: Type.Boolean({ default: false, description: 'Take every site and webspace of the customer offline.' }),
+  },
+  celRules(
+    {
+      rule: sizeRule('shared'),
+      message: `the shared tier offers sizes ${TIER_SIZES.shared.join(', ')} (xlarge needs tier dedicated)`,
+      fieldPath: '.size',
+    },
+    {
+      rule: sizeRule('dedicated'),
+      message: `the dedicated tier offers sizes ${TIER_SIZES.dedicated.join(', ')}`,
+      fieldPath: '.size',
+    },
+  ),
+)
+
+export const CustomerStatus = Type.Object({
+  ...commonStatus,
+  namespace: Type.Optional(Type.String({ maxLength: 63 })),
+})
+
+export type CustomerSpec = Static<typeof CustomerSpec>
+export type CustomerStatus = Static<typeof CustomerStatus>
+
+export const CustomerKind: KindDefinition = {
+  kind: 'Customer',
+  plural: 'customers',
+  singular: 'customer',
+  shortNames: ['cust'],
+  scope: 'Cluster',
+  description: 'A tenant with its own namespace, quota, network isolation and allowed domains.',
+  spec: CustomerSpec,
+  status: CustomerStatus,
+  objectRules: [
+    {
+      rule: `size(self.metadata.name) <= ${MAX_CUSTOMER_NAME} && ${celMatches('self.metadata.name', DNS_LABEL)}`,
+      message: `metadata.name must be a DNS label of at most ${MAX_CUSTOMER_NAME} characters (it becomes the namespace ded-<name>)`,
+    },
+  ],
+  printerColumns: [
+    { name: 'Tier', type: 'string', jsonPath: '.spec.tier' },
+    { name: 'Size', type: 'string', jsonPath: '.spec.size' },
+    { name: 'Namespace', type: 'string', jsonPath: '.status.namespace' },
+    { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspended' },
+    { name: 'Ready', type: 'string', jsonPath: conditionColumn('Ready') },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+}

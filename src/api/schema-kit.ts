@@ -1,0 +1,106 @@
+/**
+ * Building blocks for hostplane's resource schemas. Each schema is written once with TypeBox and
+ * serves three readers: the TypeScript types (`Static`), the CRD openAPIV3Schema (which must be
+ * structural, so no `anyOf` of literals and no `additionalProperties: false`), and the runtime
+ * validator used by the REST API and standalone mode. CEL rules are stored under the Kubernetes
+ * keyword `x-kubernetes-validations` so the API server and our own validator evaluate the same text.
+ */
+import { type SchemaOptions, type TSchema, type TString, type TUnsafe, Type } from '@sinclair/typebox'
+
+/** One CEL rule as the API server understands it; `fieldPath` points the error at a child field. */
+export interface CelRule {
+  readonly rule: string
+  readonly message: string
+  readonly fieldPath?: string
+  readonly reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate'
+}
+
+export const celRules = (...rules: CelRule[]) => ({ 'x-kubernetes-validations': rules })
+
+/** A CEL `matches()` call for a JavaScript regex source, quoted for a CEL single-quoted literal. */
+export const celMatches = (subject: string, regex: string) =>
+  `${subject}.matches('${regex.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}')`
+
+/** A string limited to a fixed set of values, rendered as a structural `enum`. */
+export const StringEnum = <const T extends readonly string[]>(values: T, options: SchemaOptions = {}) =>
+  Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] })
+
+/** RFC 1123 DNS label: what Kubernetes accepts as a namespace or Service name. */
+export const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'
+
+/** RFC 1123 hostname in lower case: labels of 1–63 characters, no leading or trailing hyphen. */
+export const HOSTNAME = '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$'
+
+/** A public hostname: at most 253 characters, lower-case RFC 1123. */
+export const Hostname = (what: string): TString =>
+  Type.String({
+    maxLength: 253,
+    ...celRules({
+      rule: celMatches('self', HOSTNAME),
+      message: `${what} must be a lower-case DNS name such as www.example.com (letters, digits, '-' and '.')`,
+    }),
+  })
+
+/** A list of hostnames without duplicates (`set`), bounded so CEL cost and object size stay small. */
+export const HostnameList = (what: string, maxItems: number, options: SchemaOptions = {}) =>
+  Type.Array(Hostname(what), { maxItems, 'x-kubernetes-list-type': 'set', ...options })
+
+/** A Kubernetes object name (RFC 1123 subdomain) in a local reference. */
+export const ObjectName = (what: string): TString =>
+  Type.String({
+    minLength: 1,
+    maxLength: 253,
+    ...celRules({
+      rule: celMatches('self', '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'),
+      message: `${what} must be a Kubernetes object name (lower-case letters, digits, '-' and '.')`,
+    }),
+  })
+
+export const LocalObjectReference = (what: string) =>
+  Type.Object({ name: ObjectName(`${what}.name`) }, { description: `Reference to a ${what} in the same namespace.` })
+
+/** An absolute URL path without `..` segments, used for publish paths and prefixes. */
+export const UrlPath = (what: string, options: SchemaOptions = {}): TString =>
+  Type.String({
+    maxLength: 512,
+    ...options,
+    ...celRules(
+      {
+        rule: celMatches('self', "^(/[A-Za-z0-9._~!$&'()*+,;=:@-]*)+$"),
+        message: `${what} must start with '/' and use only letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @`,
+      },
+      { rule: `!${celMatches('self', '(^|/)\\.\\.?(/|$)')}`, message: `${what} must not contain '.' or '..' segments` },
+    ),
+  })
+
+/** Key/value environment variable, optionally read from a Secret in the same namespace. */
+export const EnvVar = Type.Object({
+  name: Type.String({
+    minLength: 1,
+    maxLength: 128,
+    ...celRules({
+      rule: celMatches('self', '^[A-Za-z_][A-Za-z0-9_]*$'),
+      message: 'env name must be a shell identifier (letters, digits and _; not starting with a digit)',
+    }),
+  }),
+  value: Type.Optional(Type.String({ maxLength: 32768 })),
+  secretKeyRef: Type.Optional(
+    Type.Object({
+      name: ObjectName('env.secretKeyRef.name'),
+      key: Type.String({ minLength: 1, maxLength: 253 }),
+    }),
+  ),
+})
+
+export const EnvList = Type.Array(EnvVar, {
+  maxItems: 100,
+  'x-kubernetes-list-type': 'map',
+  'x-kubernetes-list-map-keys': ['name'],
+  ...celRules({
+    rule: 'self.all(e, has(e.value) != has(e.secretKeyRef))',
+    message: 'each env entry needs exactly one of value or secretKeyRef',
+  }),
+})
+
+export type Schema = TSchema
+export type Enum<T extends string> = TUnsafe<T>

@@ -1,0 +1,39 @@
+/**
+ * `npm run cluster:up | cluster:down | cluster:build`: the test cluster for a person. `up` leaves
+ * etcd, kube-apiserver and kube-controller-manager running and prints the kubeconfig path.
+ */
+import { ensureKubeBinaries, ToolchainMissingError } from './binaries.js'
+import { TestCluster } from './cluster.js'
+
+const NAME = 'dev'
+const log = (line: string) => console.error(line)
+
+async function main(command: string | undefined): Promise<number> {
+  switch (command) {
+    case 'build': {
+      const binaries = await ensureKubeBinaries(log)
+      console.log(binaries.dir)
+      return 0
+    }
+    case 'up': {
+      const cluster = await TestCluster.start({ name: NAME, detached: true, log })
+      console.log(`kubeconfig: ${cluster.kubeconfigPath}`)
+      console.log(`try:        kubectl --kubeconfig ${cluster.kubeconfigPath} get staticsites -A`)
+      console.log('stop with:  npm run cluster:down')
+      return 0
+    }
+    case 'down':
+      console.log((await TestCluster.stopByName(NAME)) ? 'test cluster stopped' : 'no test cluster was running')
+      return 0
+    default:
+      console.error('usage: cli.ts up | down | build')
+      return 2
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv[2])
+} catch (error) {
+  console.error(error instanceof ToolchainMissingError ? error.message : error)
+  process.exitCode = 1
+}

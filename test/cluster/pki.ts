@@ -1,0 +1,72 @@
+/**
+ * Certificates for the test control plane, made with the openssl CLI: a CA, the API server's
+ * serving certificate, client certificates for the admin and the controller-manager, and the
+ * service-account signing key. EC P-256 keeps generation fast.
+ */
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { runOrThrow } from './process.js'
+
+export interface Pki {
+  readonly caCert: string
+  readonly serverCert: string
+  readonly serverKey: string
+  readonly adminCert: string
+  readonly adminKey: string
+  readonly controllerManagerCert: string
+  readonly controllerManagerKey: string
+  readonly serviceAccountKey: string
+  readonly serviceAccountPub: string
+}
+
+const openssl = (dir: string, args: string[]) => runOrThrow('openssl', args, { cwd: dir, timeoutMs: 30_000 })
+
+async function issue(dir: string, name: string, subject: string, extensions: string) {
+  await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`])
+  await openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`])
+  await writeFile(join(dir, `${name}.ext`), extensions)
+  await openssl(dir, [
+    'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-days', '30', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`,
+  ])
+}
+
+export async function createPki(dir: string): Promise<Pki> {
+  await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'])
+  await openssl(dir, [
+    'req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=hostplane-test-ca', '-days', '30', '-sha256',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    '-out', 'ca.crt',
+  ])
+  const client = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n'
+  await Promise.all([
+    issue(
+      dir,
+      'apiserver',
+      '/CN=kube-apiserver',
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' +
+        'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n',
+    ),
+    issue(dir, 'admin', '/O=system:masters/CN=hostplane-admin', client),
+    issue(dir, 'controller-manager', '/CN=system:kube-controller-manager', client),
+  ])
+  await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'])
+  await openssl(dir, ['ec', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'])
+  return pkiIn(dir)
+}
+
+/** Paths of the files `createPki` wrote into `dir`. */
+export function pkiIn(dir: string): Pki {
+  const at = (file: string) => join(dir, file)
+  return {
+    caCert: at('ca.crt'),
+    serverCert: at('apiserver.crt'),
+    serverKey: at('apiserver.key'),
+    adminCert: at('admin.crt'),
+    adminKey: at('admin.key'),
+    controllerManagerCert: at('controller-manager.crt'),
+    controllerManagerKey: at('controller-manager.key'),
+    serviceAccountKey: at('sa.key'),
+    serviceAccountPub: at('sa.pub'),
+  }
+}
