@@ -27,7 +27,9 @@ export function toOpenApi(schema: TSchema): JsonSchema {
         out.additionalProperties = convert(only)
       } else if (key === 'required' && Array.isArray(value)) {
         // A field with a default is filled in by the API server, so it is never required of the user.
-        const required = value.filter((name) => !(isRecord(properties[name]) && 'default' in properties[name]))
+        const required = value.filter(
+          (name) => !(isRecord(properties[name]) && 'default' in properties[name]),
+        )
         if (required.length > 0) out.required = required
       } else if (key !== '$id' && key !== '$schema') {
         out[key] = key === 'properties' && isRecord(value) ? mapValues(value, convert) : convert(value)

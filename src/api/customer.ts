@@ -23,7 +23,8 @@ export const MAX_CUSTOMER_NAME = 59
 
 const SSH_KEY =
   '^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$'
-const IPV4_CIDR = '^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/([0-9]|[12][0-9]|3[0-2])$'
+const IPV4_CIDR =
+  '^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/([0-9]|[12][0-9]|3[0-2])$'
 const IPV6_CIDR = '^[0-9a-fA-F:]*:[0-9a-fA-F:]*/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8])$'
 
 const sizeRule = (tier: Tier) =>
@@ -63,7 +64,8 @@ export const CustomerSpec = Type.Object(
           maxLength: 16384,
           ...celRules({
             rule: celMatches('self', SSH_KEY),
-            message: 'each sshKeys entry must be one public key line such as "ssh-ed25519 AAAA… comment", without options',
+            message:
+              'each sshKeys entry must be one public key line such as "ssh-ed25519 AAAA… comment", without options',
           }),
         }),
         { maxItems: 20, 'x-kubernetes-list-type': 'set' },
@@ -71,7 +73,8 @@ export const CustomerSpec = Type.Object(
     ),
     domains: Type.Optional(
       HostnameList('each domain suffix', 50, {
-        description: 'Domain suffixes this customer may claim for its sites (the domain itself and every subdomain).',
+        description:
+          'Domain suffixes this customer may claim for its sites (the domain itself and every subdomain).',
       }),
     ),
     egress: Type.Optional(
@@ -80,7 +83,10 @@ export const CustomerSpec = Type.Object(
         description: 'Extra egress the customer namespace may use besides DNS.',
       }),
     ),
-    suspended: Type.Boolean({ default: false, description: 'Take every site and webspace of the customer offline.' }),
+    suspended: Type.Boolean({
+      default: false,
+      description: 'Take every site and webspace of the customer offline.',
+    }),
   },
   celRules(
     {

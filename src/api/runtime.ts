@@ -8,13 +8,17 @@ import type { KindDefinition } from './kind.js'
 import { celMatches, celRules, EnvList, UrlPath } from './schema-kit.js'
 
 /** A container image reference: registry/repository[:tag][@sha256:digest], lower-case repository. */
-export const IMAGE = '^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$'
+export const IMAGE =
+  '^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$'
 
 export const Image = (what: string, options: { readonly digestRequired: boolean }) =>
   Type.String({
     maxLength: 512,
     ...celRules(
-      { rule: celMatches('self', IMAGE), message: `${what} must be an image reference such as registry.example.com/app:1.2` },
+      {
+        rule: celMatches('self', IMAGE),
+        message: `${what} must be an image reference such as registry.example.com/app:1.2`,
+      },
       ...(options.digestRequired
         ? [
             {
@@ -30,10 +34,21 @@ export const RuntimeSpec = Type.Object({
   description: Type.Optional(Type.String({ maxLength: 1024 })),
   image: Image('image', { digestRequired: false }),
   dockerfile: Type.Optional(
-    Type.String({ maxLength: 65536, description: 'Dockerfile template used when a pushed repository has none.' }),
+    Type.String({
+      maxLength: 65536,
+      description: 'Dockerfile template used when a pushed repository has none.',
+    }),
   ),
-  port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080, description: 'Port the application listens on.' }),
-  healthPath: UrlPath('healthPath', { default: '/', description: 'HTTP path answering 200 when the app is healthy.' }),
+  port: Type.Integer({
+    minimum: 1,
+    maximum: 65535,
+    default: 8080,
+    description: 'Port the application listens on.',
+  }),
+  healthPath: UrlPath('healthPath', {
+    default: '/',
+    description: 'HTTP path answering 200 when the app is healthy.',
+  }),
   env: Type.Optional(EnvList),
 })
 

@@ -56,8 +56,8 @@ export const ObjectName = (what: string): TString =>
     }),
   })
 
-export const LocalObjectReference = (what: string) =>
-  Type.Object({ name: ObjectName(`${what}.name`) }, { description: `Reference to a ${what} in the same namespace.` })
+export const LocalObjectReference = (field: string, description: string) =>
+  Type.Object({ name: ObjectName(`${field}.name`) }, { description })
 
 /** An absolute URL path without `..` segments, used for publish paths and prefixes. */
 export const UrlPath = (what: string, options: SchemaOptions = {}): TString =>
@@ -69,7 +69,10 @@ export const UrlPath = (what: string, options: SchemaOptions = {}): TString =>
         rule: celMatches('self', "^(/[A-Za-z0-9._~!$&'()*+,;=:@-]*)+$"),
         message: `${what} must start with '/' and use only letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @`,
       },
-      { rule: `!${celMatches('self', '(^|/)\\.\\.?(/|$)')}`, message: `${what} must not contain '.' or '..' segments` },
+      {
+        rule: `!${celMatches('self', '(^|/)\\.\\.?(/|$)')}`,
+        message: `${what} must not contain '.' or '..' segments`,
+      },
     ),
   })
 

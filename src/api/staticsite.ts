@@ -52,7 +52,8 @@ const HeaderRule = Type.Object({
       description: 'Response headers to set, name → value.',
       ...celRules({
         rule: `self.all(k, ${celMatches('k', "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")})`,
-        message: 'header names must be HTTP tokens (letters, digits and !#$%&\'*+.^_`|~-), at most 128 characters',
+        message:
+          "header names must be HTTP tokens (letters, digits and !#$%&'*+.^_`|~-), at most 128 characters",
       }),
     },
   ),
@@ -129,13 +130,11 @@ export const StaticSiteSpec = Type.Object(
       default: 'main',
       maxLength: 255,
       description: 'Branch, tag or full commit id to publish.',
-      ...celRules(
-        {
-          rule: `${celMatches('self', '^[A-Za-z0-9._/+-]+$')} && !self.startsWith('-') && !self.startsWith('/') && !self.endsWith('/') && !self.endsWith('.lock') && !self.contains('..') && !self.contains('//')`,
-          message:
-            "ref must be a branch, tag or full commit id: letters, digits and . _ / + -, not starting with '-' or '/', without '..'",
-        },
-      ),
+      ...celRules({
+        rule: `${celMatches('self', '^[A-Za-z0-9._/+-]+$')} && !self.startsWith('-') && !self.startsWith('/') && !self.endsWith('/') && !self.endsWith('.lock') && !self.contains('..') && !self.contains('//')`,
+        message:
+          "ref must be a branch, tag or full commit id: letters, digits and . _ / + -, not starting with '-' or '/', without '..'",
+      }),
     }),
     path: UrlPath('path', { default: '/', description: 'Subdirectory of the repository to publish.' }),
     domains: Type.Optional(
@@ -146,9 +145,17 @@ export const StaticSiteSpec = Type.Object(
       }),
     ),
     pathPrefix: Type.Optional(
-      UrlPath('pathPrefix', { maxLength: 256, description: 'Publish the site under this path of its domains.' }),
+      UrlPath('pathPrefix', {
+        maxLength: 256,
+        description: 'Publish the site under this path of its domains.',
+      }),
     ),
-    secretRef: Type.Optional(LocalObjectReference('Secret with Git credentials (username/password, token or ssh key)')),
+    secretRef: Type.Optional(
+      LocalObjectReference(
+        'secretRef',
+        'Secret in the same namespace with Git credentials: username and password (or token), or ssh-privatekey and known_hosts.',
+      ),
+    ),
     syncInterval: Type.String({
       default: '5m',
       maxLength: 32,
@@ -166,10 +173,17 @@ export const StaticSiteSpec = Type.Object(
     }),
     tls: TlsSpec,
     notFound: Type.Optional(
-      UrlPath('notFound', { maxLength: 256, description: 'Page served with status 404; default /404.html when present.' }),
+      UrlPath('notFound', {
+        maxLength: 256,
+        description: 'Page served with status 404; default /404.html when present.',
+      }),
     ),
-    headers: Type.Optional(Type.Array(HeaderRule, { maxItems: 10, description: 'Response headers by path prefix.' })),
-    redirects: Type.Optional(Type.Array(RedirectRule, { maxItems: 50, description: 'Redirect rules, first match wins.' })),
+    headers: Type.Optional(
+      Type.Array(HeaderRule, { maxItems: 10, description: 'Response headers by path prefix.' }),
+    ),
+    redirects: Type.Optional(
+      Type.Array(RedirectRule, { maxItems: 50, description: 'Redirect rules, first match wins.' }),
+    ),
   },
   {
     ...celRules({
@@ -219,7 +233,12 @@ export const StaticSiteKind: KindDefinition = {
     { name: 'Commit', type: 'string', jsonPath: '.status.lastCommit', priority: 1 },
     { name: 'Synced', type: 'string', jsonPath: conditionColumn('Synced') },
     { name: 'Ready', type: 'string', jsonPath: conditionColumn('Ready') },
-    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+    {
+      name: 'Reason',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+      priority: 1,
+    },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
 }

@@ -39,9 +39,10 @@ function closeObjects(node: unknown): unknown {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(node)) {
     if (key === 'x-kubernetes-validations') continue
-    out[key] = key === 'properties' && isRecord(value)
-      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, closeObjects(v)]))
-      : closeObjects(value)
+    out[key] =
+      key === 'properties' && isRecord(value)
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, closeObjects(v)]))
+        : closeObjects(value)
   }
   if (out.type === 'object' && isRecord(out.properties) && out.additionalProperties === undefined) {
     out.additionalProperties = false
@@ -50,7 +51,11 @@ function closeObjects(node: unknown): unknown {
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictRequired: false })
-for (const keyword of ['x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-preserve-unknown-fields']) {
+for (const keyword of [
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-preserve-unknown-fields',
+]) {
   ajv.addKeyword(keyword)
 }
 ajv.addFormat('date-time', true)
@@ -59,7 +64,11 @@ const compiled = new Map(
   KINDS.map((def) => {
     const schema = objectSchema(def)
     const { properties } = schema as { properties: Record<string, JsonSchema> }
-    const envelope = { type: 'object', required: ['spec'], properties: { spec: closeObjects(properties.spec) } }
+    const envelope = {
+      type: 'object',
+      required: ['spec'],
+      properties: { spec: closeObjects(properties.spec) },
+    }
     return [def.kind, { def, schema, check: ajv.compile(envelope) }] as const
   }),
 )
@@ -79,7 +88,10 @@ function describeAjvError(error: ErrorObject): FieldError {
     case 'required':
       return { path: at(String(params.missingProperty)), message: 'Required value' }
     case 'additionalProperties':
-      return { path: at(String(params.additionalProperty)), message: 'unknown field (not declared in the schema)' }
+      return {
+        path: at(String(params.additionalProperty)),
+        message: 'unknown field (not declared in the schema)',
+      }
     case 'enum':
       return { path, message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}` }
     case 'maxItems':
@@ -135,7 +147,7 @@ function celErrors(schema: JsonSchema, value: unknown, path: string, errors: Fie
   }
   const items = schema.items
   if (isRecord(items) && Array.isArray(value)) {
-    value.forEach((child, index) => celErrors(items, child, `${path}[${index}]`, errors))
+    for (const [index, child] of value.entries()) celErrors(items, child, `${path}[${index}]`, errors)
   }
 }
 
@@ -145,14 +157,21 @@ function metadataErrors(metadata: unknown, def: KindDefinition): FieldError[] {
   if (!isRecord(metadata)) return [{ path: 'metadata', message: 'Required value' }]
   const errors: FieldError[] = []
   const { name, namespace } = metadata
-  if (typeof name !== 'string' || name.length === 0) errors.push({ path: 'metadata.name', message: 'Required value' })
+  if (typeof name !== 'string' || name.length === 0)
+    errors.push({ path: 'metadata.name', message: 'Required value' })
   else if (name.length > 253 || !new RegExp(OBJECT_NAME).test(name)) {
     errors.push({ path: 'metadata.name', message: 'must be lower-case letters, digits, - and . (RFC 1123)' })
   }
   if (namespace !== undefined && def.scope === 'Cluster') {
-    errors.push({ path: 'metadata.namespace', message: `${def.kind} is cluster-scoped and takes no namespace` })
+    errors.push({
+      path: 'metadata.namespace',
+      message: `${def.kind} is cluster-scoped and takes no namespace`,
+    })
   }
-  if (namespace !== undefined && (typeof namespace !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))) {
+  if (
+    namespace !== undefined &&
+    (typeof namespace !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))
+  ) {
     errors.push({ path: 'metadata.namespace', message: 'must be a DNS label of at most 63 characters' })
   }
   return errors
@@ -169,7 +188,10 @@ export function validateResource(input: unknown): ValidationResult {
   }
   const entry = typeof input.kind === 'string' ? compiled.get(input.kind) : undefined
   if (!entry) {
-    return { ok: false, errors: [{ path: 'kind', message: `must be one of: ${[...compiled.keys()].join(', ')}` }] }
+    return {
+      ok: false,
+      errors: [{ path: 'kind', message: `must be one of: ${[...compiled.keys()].join(', ')}` }],
+    }
   }
   const object = structuredClone(input)
   const errors = metadataErrors(object.metadata, entry.def)

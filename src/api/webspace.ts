@@ -7,7 +7,15 @@ import { commonStatus, conditionColumn } from './conditions.js'
 import { SIZES } from './customer.js'
 import type { KindDefinition } from './kind.js'
 import { Image } from './runtime.js'
-import { celMatches, celRules, DNS_LABEL, EnvList, HostnameList, ObjectName, StringEnum } from './schema-kit.js'
+import {
+  celMatches,
+  celRules,
+  DNS_LABEL,
+  EnvList,
+  HostnameList,
+  ObjectName,
+  StringEnum,
+} from './schema-kit.js'
 import { TlsSpec } from './staticsite.js'
 
 /** Longest webspace name: generated objects append suffixes such as `-tls` and stay DNS labels. */
@@ -18,9 +26,15 @@ export const WebspaceSpec = Type.Object({
   image: Type.Optional(Image('image', { digestRequired: true })),
   domains: Type.Optional(HostnameList('each domain', 20, { minItems: 1 })),
   replicas: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: 10, description: 'Replicas; default from the size. 0 stops the app.' }),
+    Type.Integer({
+      minimum: 0,
+      maximum: 10,
+      description: 'Replicas; default from the size. 0 stops the app.',
+    }),
   ),
-  size: Type.Optional(StringEnum(SIZES, { description: "Resources per replica; must be offered by the customer's tier." })),
+  size: Type.Optional(
+    StringEnum(SIZES, { description: "Resources per replica; must be offered by the customer's tier." }),
+  ),
   env: Type.Optional(EnvList),
   storage: Type.Optional(
     Type.Object({

@@ -26,6 +26,8 @@ export interface RequestParams {
   readonly query?: Record<string, string | number | boolean | undefined>
   readonly body?: unknown
   readonly contentType?: string
+  /** Defaults to JSON; e.g. the server-side Table format `kubectl get` uses. */
+  readonly accept?: string
   readonly timeoutMs?: number
 }
 
@@ -84,7 +86,7 @@ export class KubeRest {
     const payload = params.body === undefined ? undefined : Buffer.from(JSON.stringify(params.body))
     const headers: Record<string, string> = {
       ...(options.headers as Record<string, string> | undefined),
-      accept: 'application/json',
+      accept: params.accept ?? 'application/json',
       'user-agent': this.defaults.userAgent ?? 'hostplane',
     }
     if (payload) {
@@ -122,14 +124,20 @@ export class KubeRest {
           )
         })
       })
-      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`)))
+      req.on('timeout', () =>
+        req.destroy(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`)),
+      )
       req.on('error', reject)
       req.end(payload)
     })
   }
 
   /** Server-side apply: the object as sent becomes the field manager's complete intent. */
-  apply<T>(path: string, object: unknown, { fieldManager, force = true }: { fieldManager: string; force?: boolean }) {
+  apply<T>(
+    path: string,
+    object: unknown,
+    { fieldManager, force = true }: { fieldManager: string; force?: boolean },
+  ) {
     return this.request<T>('PATCH', path, {
       query: { fieldManager, force },
       body: object,

@@ -32,7 +32,11 @@ const PACKAGES = {
   controllerManager: 'k8s.io/kubernetes/cmd/kube-controller-manager',
 } as const
 /** `go build -o dir` names each binary after the last element of its package path. */
-const BUILT_NAMES = { etcd: 'server', apiserver: 'kube-apiserver', controllerManager: 'kube-controller-manager' }
+const BUILT_NAMES = {
+  etcd: 'server',
+  apiserver: 'kube-apiserver',
+  controllerManager: 'kube-controller-manager',
+}
 
 async function pinned() {
   const goMod = await readFile(join(KUBE_TOOLS_DIR, 'go.mod'), 'utf8')
@@ -109,7 +113,9 @@ export async function ensureKubeBinaries(log: (line: string) => void = console.e
     const staging = `${dir}.building`
     await rm(staging, { recursive: true, force: true })
     await mkdir(staging, { recursive: true })
-    log(`building kube-apiserver, kube-controller-manager ${version} and etcd into ${dir} (a cold build takes several minutes)`)
+    log(
+      `building kube-apiserver, kube-controller-manager ${version} and etcd into ${dir} (a cold build takes several minutes)`,
+    )
     const started = Date.now()
     await runOrThrow('go', ['build', '-trimpath', '-o', `${staging}/`, ...Object.values(PACKAGES)], {
       cwd: KUBE_TOOLS_DIR,

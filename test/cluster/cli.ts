@@ -23,7 +23,9 @@ async function main(command: string | undefined): Promise<number> {
       return 0
     }
     case 'down':
-      console.log((await TestCluster.stopByName(NAME)) ? 'test cluster stopped' : 'no test cluster was running')
+      console.log(
+        (await TestCluster.stopByName(NAME)) ? 'test cluster stopped' : 'no test cluster was running',
+      )
       return 0
     default:
       console.error('usage: cli.ts up | down | build')

@@ -6,14 +6,14 @@
  * next start.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, openSync, closeSync } from 'node:fs'
+import { closeSync, existsSync, openSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { request } from 'node:https'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { ApiextensionsV1Api, CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node'
-import { KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { parseAllDocuments, stringify } from 'yaml'
+import { KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { ensureKubeBinaries, type KubeBinaries } from './binaries.js'
 import { cacheRoot, REPO_ROOT } from './paths.js'
 import { createPki, type Pki, pkiIn } from './pki.js'
@@ -35,7 +35,12 @@ interface State {
   /** Process whose exit makes this cluster stale; absent for a detached cluster. */
   readonly owner?: number
   readonly pids: Partial<Record<Component, number>>
-  readonly ports: { readonly etcd: number; readonly etcdPeer: number; readonly apiserver: number; readonly controllerManager: number }
+  readonly ports: {
+    readonly etcd: number
+    readonly etcdPeer: number
+    readonly apiserver: number
+    readonly controllerManager: number
+  }
 }
 
 const CLUSTERS_DIR = () => join(cacheRoot(), 'clusters')
@@ -50,20 +55,31 @@ async function freePort(): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
     })
   })
 }
 
 const b64 = async (file: string) => (await readFile(file)).toString('base64')
 
-async function adminKubeconfigYaml(server: string, pki: Pki, user: { cert: string; key: string; name: string }) {
+async function adminKubeconfigYaml(
+  server: string,
+  pki: Pki,
+  user: { cert: string; key: string; name: string },
+) {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'hostplane-test', cluster: { server, 'certificate-authority-data': await b64(pki.caCert) } }],
+    clusters: [
+      { name: 'hostplane-test', cluster: { server, 'certificate-authority-data': await b64(pki.caCert) } },
+    ],
     users: [
-      { name: user.name, user: { 'client-certificate-data': await b64(user.cert), 'client-key-data': await b64(user.key) } },
+      {
+        name: user.name,
+        user: { 'client-certificate-data': await b64(user.cert), 'client-key-data': await b64(user.key) },
+      },
     ],
     contexts: [{ name: 'hostplane-test', context: { cluster: 'hostplane-test', user: user.name } }],
     'current-context': 'hostplane-test',
@@ -146,7 +162,12 @@ export class TestCluster {
     await rm(dir, { recursive: true, force: true })
     await mkdir(join(dir, 'pki'), { recursive: true })
     const pki = await createPki(join(dir, 'pki'))
-    const [etcd, etcdPeer, apiserver, controllerManager] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
+    const [etcd, etcdPeer, apiserver, controllerManager] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ])
     const state: State = {
       ...(options.detached ? {} : { owner: process.pid }),
       pids: {},
@@ -158,7 +179,11 @@ export class TestCluster {
       await writeFile(join(dir, 'state.json'), JSON.stringify(state, null, 2))
       await writeFile(
         cluster.kubeconfigPath,
-        await adminKubeconfigYaml(cluster.server, pki, { name: 'admin', cert: pki.adminCert, key: pki.adminKey }),
+        await adminKubeconfigYaml(cluster.server, pki, {
+          name: 'admin',
+          cert: pki.adminCert,
+          key: pki.adminKey,
+        }),
       )
       await writeFile(
         join(dir, 'controller-manager.kubeconfig'),
@@ -175,9 +200,13 @@ export class TestCluster {
       if (options.installCrds !== false) await cluster.installCrds()
     } catch (error) {
       await cluster.stop({ keepData: true })
-      throw new Error(`test cluster failed to start (logs in ${dir}): ${(error as Error).message}`, { cause: error })
+      throw new Error(`test cluster failed to start (logs in ${dir}): ${(error as Error).message}`, {
+        cause: error,
+      })
     }
-    log(`test cluster ${binaries.kubernetesVersion} ready at ${cluster.server} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    log(
+      `test cluster ${binaries.kubernetesVersion} ready at ${cluster.server} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    )
     return cluster
   }
 
@@ -238,9 +267,11 @@ export class TestCluster {
   }
 
   private async launch(component: Component): Promise<void> {
-    const binary = { etcd: this.binaries.etcd, apiserver: this.binaries.apiserver, controllerManager: this.binaries.controllerManager }[
-      component
-    ]
+    const binary = {
+      etcd: this.binaries.etcd,
+      apiserver: this.binaries.apiserver,
+      controllerManager: this.binaries.controllerManager,
+    }[component]
     const logFile = openSync(join(this.dir, `${component}.log`), 'a')
     // The data directory is in every command line, which is how stale cleanup recognises our pids.
     const child = spawn(binary, this.args(component), {
@@ -264,7 +295,11 @@ export class TestCluster {
 
   /** GET a health path with the admin certificate; resolves to the HTTP status (0 when unreachable). */
   private async probe(path: string): Promise<number> {
-    const [ca, cert, key] = await Promise.all([readFile(this.pki.caCert), readFile(this.pki.adminCert), readFile(this.pki.adminKey)])
+    const [ca, cert, key] = await Promise.all([
+      readFile(this.pki.caCert),
+      readFile(this.pki.adminCert),
+      readFile(this.pki.adminKey),
+    ])
     return new Promise((resolve) => {
       const req = request(`${this.server}${path}`, { ca, cert, key, timeout: 2000 }, (res) => {
         res.resume()
@@ -279,11 +314,15 @@ export class TestCluster {
   /** Starts (or restarts after `stopApiServer`) the API server on the same port and waits for /readyz. */
   async startApiServer(): Promise<void> {
     await this.launch('apiserver')
-    await waitFor(async () => ((await this.probe('/readyz')) === 200 ? true : undefined) ?? this.failIfExited('apiserver'), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      describe: () => 'kube-apiserver did not become ready within 60 s (see apiserver.log)',
-    })
+    await waitFor(
+      async () =>
+        ((await this.probe('/readyz')) === 200 ? true : undefined) ?? this.failIfExited('apiserver'),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+        describe: () => 'kube-apiserver did not become ready within 60 s (see apiserver.log)',
+      },
+    )
   }
 
   /** Stops the API server (SIGTERM, then SIGKILL), for tests of clients that must survive an outage. */
@@ -292,7 +331,8 @@ export class TestCluster {
   }
 
   private failIfExited(component: Component): undefined {
-    if (this.processExited(component)) throw new Error(`${component} exited during startup (see ${component}.log)`)
+    if (this.processExited(component))
+      throw new Error(`${component} exited during startup (see ${component}.log)`)
     return undefined
   }
 
@@ -309,7 +349,11 @@ export class TestCluster {
           return undefined
         }
       },
-      { timeoutMs: 60_000, intervalMs: 250, describe: () => 'kube-controller-manager did not start within 60 s' },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        describe: () => 'kube-controller-manager did not start within 60 s',
+      },
     )
   }
 
@@ -329,7 +373,11 @@ export class TestCluster {
     await Promise.all(
       crds.map((crd) =>
         rest.apply(
-          resourcePath({ apiVersion: 'apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', name: crd.metadata?.name }),
+          resourcePath({
+            apiVersion: 'apiextensions.k8s.io/v1',
+            plural: 'customresourcedefinitions',
+            name: crd.metadata?.name,
+          }),
           crd,
           { fieldManager: 'hostplane-test' },
         ),
@@ -355,7 +403,11 @@ export class TestCluster {
    * A kubeconfig that authenticates as a ServiceAccount through a TokenRequest, for tests that
    * must prove least privilege. The account is created when missing.
    */
-  async serviceAccountKubeConfig(namespace: string, name: string, expirationSeconds = 3600): Promise<{ kubeConfig: KubeConfig; path: string }> {
+  async serviceAccountKubeConfig(
+    namespace: string,
+    name: string,
+    expirationSeconds = 3600,
+  ): Promise<{ kubeConfig: KubeConfig; path: string }> {
     const core = this.kubeConfig().makeApiClient(CoreV1Api)
     try {
       await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } })
@@ -371,7 +423,12 @@ export class TestCluster {
     const yaml = stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'hostplane-test', cluster: { server: this.server, 'certificate-authority-data': await b64(this.pki.caCert) } }],
+      clusters: [
+        {
+          name: 'hostplane-test',
+          cluster: { server: this.server, 'certificate-authority-data': await b64(this.pki.caCert) },
+        },
+      ],
       users: [{ name: user, user: { token: token.status?.token } }],
       contexts: [{ name: 'hostplane-test', context: { cluster: 'hostplane-test', user, namespace } }],
       'current-context': 'hostplane-test',
@@ -406,7 +463,8 @@ export class TestCluster {
     if (this.stopped) return
     this.stopped = true
     process.off('exit', this.exitHandler)
-    for (const component of ['controllerManager', 'apiserver', 'etcd'] as const) await this.terminate(component)
+    for (const component of ['controllerManager', 'apiserver', 'etcd'] as const)
+      await this.terminate(component)
     if (!keepData) await rm(this.dir, { recursive: true, force: true })
   }
 
@@ -430,17 +488,26 @@ export class TestCluster {
     const state = await readState(dir)
     if (!state) return false
     killRecorded(dir, state, 'SIGTERM')
-    await waitFor(() => (Object.values(state.pids).some((pid) => pid && isAlive(pid) && commandLine(pid).includes(dir)) ? undefined : true), {
-      timeoutMs: 15_000,
-      describe: () => `processes of ${dir} did not stop`,
-    }).catch(() => killRecorded(dir, state, 'SIGKILL'))
+    await waitFor(
+      () =>
+        Object.values(state.pids).some((pid) => pid && isAlive(pid) && commandLine(pid).includes(dir))
+          ? undefined
+          : true,
+      {
+        timeoutMs: 15_000,
+        describe: () => `processes of ${dir} did not stop`,
+      },
+    ).catch(() => killRecorded(dir, state, 'SIGKILL'))
     await rm(dir, { recursive: true, force: true })
     return true
   }
 }
 
 async function hostplaneCrdFiles(): Promise<string[]> {
-  return (await readdir(join(REPO_ROOT, 'deploy', 'crds'))).filter((f) => f.endsWith('.yaml')).sort().map((f) => `deploy/crds/${f}`)
+  return (await readdir(join(REPO_ROOT, 'deploy', 'crds')))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => `deploy/crds/${f}`)
 }
 
 export const startCluster = (options?: ClusterOptions) => TestCluster.start(options)

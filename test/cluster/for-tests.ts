@@ -43,7 +43,9 @@ export async function clusterForTests(): Promise<ClusterForTests> {
       if (!cluster) {
         const shared = process.env[CLUSTER_ENV]
         owned = !shared
-        cluster = shared ? TestCluster.attach(shared) : TestCluster.start({ log: (line) => console.error(line) })
+        cluster = shared
+          ? TestCluster.attach(shared)
+          : TestCluster.start({ log: (line) => console.error(line) })
       }
       return cluster
     },

@@ -14,7 +14,11 @@ export function run(
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => {
@@ -34,7 +38,11 @@ export function run(
   })
 }
 
-export async function runOrThrow(command: string, args: readonly string[], options: Parameters<typeof run>[2] = {}) {
+export async function runOrThrow(
+  command: string,
+  args: readonly string[],
+  options: Parameters<typeof run>[2] = {},
+) {
   const result = await run(command, args, options)
   if (result.code !== 0) {
     throw new Error(`${command} ${args.join(' ')} exited with ${result.code}\n${result.stderr.slice(-4000)}`)
@@ -65,7 +73,11 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** Polls `check` until it returns a value, or throws `describe()` after `timeoutMs`. */
 export async function waitFor<T>(
   check: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs, intervalMs = 100, describe }: { timeoutMs: number; intervalMs?: number; describe: () => string },
+  {
+    timeoutMs,
+    intervalMs = 100,
+    describe,
+  }: { timeoutMs: number; intervalMs?: number; describe: () => string },
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {

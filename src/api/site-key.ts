@@ -1,0 +1,30 @@
+/**
+ * The site key: one name per StaticSite, used for the objects generated in the system namespace,
+ * the `hostplane.dev/site` label, the `/sites/<key>` directory and the nginx path prefix.
+ *
+ * Rule (pinned by tests):
+ * - readable `<namespace>--<name>` when neither part contains `--` and the result has at most
+ *   63 characters. Namespaces and names never start or end with `-`, so such a key contains `--`
+ *   exactly once and splits back into one (namespace, name) pair;
+ * - otherwise `<namespace, cut>--<name, cut>--<12 hex of sha256(namespace/name)>`, which
+ *   contains `--` at least twice and so never equals a readable key.
+ * Both are stable across restarts, at most 63 characters (a valid label value) and valid object
+ * names and directory names.
+ */
+import { createHash } from 'node:crypto'
+
+export const MAX_SITE_KEY = 63
+const HASH_LENGTH = 12
+const NAMESPACE_PART = 20
+const NAME_PART = MAX_SITE_KEY - NAMESPACE_PART - HASH_LENGTH - 4
+
+const SEPARATOR = '--'
+const cut = (value: string, length: number) => value.slice(0, length).replace(/[-.]+$/, '')
+
+export function siteKey(namespace: string, name: string): string {
+  const readable = `${namespace}${SEPARATOR}${name}`
+  if (!namespace.includes(SEPARATOR) && !name.includes(SEPARATOR) && readable.length <= MAX_SITE_KEY)
+    return readable
+  const hash = createHash('sha256').update(`${namespace}/${name}`).digest('hex').slice(0, HASH_LENGTH)
+  return `${cut(namespace, NAMESPACE_PART)}${SEPARATOR}${cut(name, NAME_PART)}${SEPARATOR}${hash}`
+}

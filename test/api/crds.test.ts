@@ -1,0 +1,261 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { parse } from 'yaml'
+import { GROUP, VERSION } from '../../src/api/kind.js'
+import { KINDS } from '../../src/api/kinds.js'
+import { isNotFound, KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
+import type { TestCluster } from '../cluster/cluster.js'
+import { clusterForTests } from '../cluster/for-tests.js'
+import { REPO_ROOT } from '../cluster/paths.js'
+import { INVALID_CASES } from '../fixtures/invalid-resources.js'
+
+const env = await clusterForTests()
+const API_VERSION = `${GROUP}/${VERSION}`
+const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io'
+
+interface Resource {
+  apiVersion: string
+  kind: string
+  metadata: { name: string; namespace?: string; [key: string]: unknown }
+  spec?: Record<string, unknown>
+  status?: Record<string, unknown>
+}
+
+const definition = (kind: string) => {
+  const def = KINDS.find((k) => k.kind === kind)
+  assert.ok(def, `unknown kind ${kind}`)
+  return def
+}
+
+describe('the hostplane API on a real kube-apiserver', { skip: env.skip }, () => {
+  let cluster: TestCluster
+  let admin: KubeRest
+  const namespace = `t-api-${randomBytes(3).toString('hex')}`
+  const suffix = randomBytes(3).toString('hex')
+
+  /** Where an object of our kinds lives: its namespace is the test's for namespaced kinds. */
+  const pathOf = (object: Resource, withName = false) => {
+    const def = definition(object.kind)
+    return resourcePath({
+      apiVersion: API_VERSION,
+      plural: def.plural,
+      namespace: def.scope === 'Namespaced' ? namespace : undefined,
+      name: withName ? object.metadata.name : undefined,
+    })
+  }
+  const create = (object: Resource) => {
+    const def = definition(object.kind)
+    const body = {
+      ...object,
+      metadata:
+        def.scope === 'Namespaced'
+          ? { ...object.metadata, namespace }
+          : { ...object.metadata, namespace: undefined },
+    }
+    return admin.request<Resource>('POST', pathOf(object), { body, query: { fieldValidation: 'Strict' } })
+  }
+
+  before(async () => {
+    cluster = await env.get()
+    admin = new KubeRest(cluster.kubeConfig())
+    await admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name: namespace } } })
+  })
+
+  after(async () => {
+    await admin?.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => {})
+    admin?.close()
+    await env.release()
+  })
+
+  it('establishes every hostplane, Traefik and cert-manager CRD', async () => {
+    const list = await admin.request<{
+      items: { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[]
+    }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')
+    const established = new Set(
+      list.items
+        .filter((crd) => crd.status.conditions?.some((c) => c.type === 'Established' && c.status === 'True'))
+        .map((crd) => crd.metadata.name),
+    )
+    const expected = [
+      ...KINDS.map((k) => `${k.plural}.${GROUP}`),
+      'ingressroutes.traefik.io',
+      'middlewares.traefik.io',
+      'tlsstores.traefik.io',
+      'tlsoptions.traefik.io',
+      'traefikservices.traefik.io',
+      'serverstransports.traefik.io',
+      'certificates.cert-manager.io',
+      'issuers.cert-manager.io',
+      'clusterissuers.cert-manager.io',
+      'certificaterequests.cert-manager.io',
+    ]
+    for (const name of expected) assert.ok(established.has(name), `${name} is not Established`)
+  })
+
+  it('accepts every example in docs/examples and fills in defaults', async () => {
+    const dir = join(REPO_ROOT, 'docs', 'examples')
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort()
+    assert.ok(files.length >= 5)
+    for (const file of files) {
+      const example = parse(await readFile(join(dir, file), 'utf8')) as Resource
+      const renamed = {
+        ...example,
+        metadata: { ...example.metadata, name: `${example.metadata.name}-${suffix}` },
+      }
+      const created = await create(renamed).catch((error: Error) =>
+        assert.fail(`${file} was refused: ${error.message}`),
+      )
+      if (created.kind === 'StaticSite')
+        assert.ok(created.spec?.syncInterval, `${file}: syncInterval not defaulted`)
+      if (definition(created.kind).scope === 'Cluster') await admin.request('DELETE', pathOf(created, true))
+    }
+  })
+
+  describe('refuses invalid objects with a message naming the field', () => {
+    for (const c of INVALID_CASES) {
+      it(`refuses ${c.name} (${c.field})`, async () => {
+        const error = await create(c.object).then(
+          () => assert.fail(`${c.name} was accepted`),
+          (e: unknown) => e,
+        )
+        assert.ok(error instanceof KubeApiError, String(error))
+        assert.ok([400, 422].includes(error.status), `status ${error.status}: ${error.message}`)
+        assert.ok(error.message.includes(c.field), `message does not name ${c.field}: ${error.message}`)
+      })
+    }
+  })
+
+  it('shows the printer columns in the server-side table output (kubectl get)', async () => {
+    const customer = await create({
+      apiVersion: API_VERSION,
+      kind: 'Customer',
+      metadata: { name: `columns-${suffix}` },
+      spec: { displayName: 'Columns', email: 'c@columns.example', tier: 'dedicated', size: 'large' },
+    })
+    try {
+      for (const def of KINDS) {
+        const table = await admin.request<{
+          columnDefinitions: { name: string }[]
+          rows: { cells: unknown[] }[]
+        }>(
+          'GET',
+          resourcePath({
+            apiVersion: API_VERSION,
+            plural: def.plural,
+            namespace: def.scope === 'Namespaced' ? namespace : undefined,
+          }),
+          { accept: TABLE },
+        )
+        const names = table.columnDefinitions.map((c) => c.name)
+        assert.deepEqual(names, ['Name', ...def.printerColumns.map((c) => c.name)], `${def.kind} columns`)
+      }
+      const table = await admin.request<{ rows: { cells: unknown[] }[] }>('GET', pathOf(customer, true), {
+        accept: TABLE,
+      })
+      assert.deepEqual(table.rows[0]?.cells.slice(0, 3), [customer.metadata.name, 'dedicated', 'large'])
+    } finally {
+      await admin.request('DELETE', pathOf(customer, true))
+    }
+  })
+
+  it('lets two field managers own different conditions of one status without overwriting each other', async () => {
+    const site = await create({
+      apiVersion: API_VERSION,
+      kind: 'StaticSite',
+      metadata: { name: `conditions-${suffix}` },
+      spec: { repo: 'https://git.example.com/conditions.git' },
+    })
+    const statusPath = `${pathOf(site, true)}/status`
+    const condition = (type: string) => ({
+      type,
+      status: 'True',
+      reason: 'Test',
+      message: `${type} by its owner`,
+      lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    })
+    const applyStatus = (manager: string, type: string) =>
+      admin.apply(
+        statusPath,
+        {
+          apiVersion: API_VERSION,
+          kind: 'StaticSite',
+          metadata: { name: site.metadata.name, namespace },
+          status: { conditions: [condition(type)] },
+        },
+        { fieldManager: manager },
+      )
+    await applyStatus('hostplane-syncer', 'Synced')
+    await applyStatus('hostplane', 'Routed')
+    await applyStatus('hostplane', 'Ready')
+    const current = await admin.request<Resource>('GET', pathOf(site, true))
+    const types = ((current.status?.conditions as { type: string }[]) ?? []).map((c) => c.type).sort()
+    assert.deepEqual(
+      types,
+      ['Ready', 'Synced'],
+      'the operator replaced its own Routed by Ready and kept Synced',
+    )
+    const table = await admin.request<{ rows: { cells: unknown[] }[] }>('GET', pathOf(site, true), {
+      accept: TABLE,
+    })
+    const readyColumn = 1 + definition('StaticSite').printerColumns.findIndex((c) => c.name === 'Ready')
+    assert.equal(table.rows[0]?.cells[readyColumn], 'True')
+  })
+
+  it('refuses a ServiceAccount without rights and lets one granted `get staticsites` read a site', async () => {
+    const site = await create({
+      apiVersion: API_VERSION,
+      kind: 'StaticSite',
+      metadata: { name: `rbac-${suffix}` },
+      spec: { repo: 'https://git.example.com/rbac.git' },
+    })
+    const { kubeConfig } = await cluster.serviceAccountKubeConfig(namespace, 'reader')
+    const reader = new KubeRest(kubeConfig)
+    try {
+      const refused = await reader.request('GET', pathOf(site, true)).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      assert.ok(
+        refused instanceof KubeApiError && refused.status === 403,
+        `expected 403, got ${String(refused)}`,
+      )
+
+      await admin.request('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, {
+        body: {
+          metadata: { name: 'staticsite-reader' },
+          rules: [{ apiGroups: [GROUP], resources: ['staticsites'], verbs: ['get'] }],
+        },
+      })
+      await admin.request('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
+        body: {
+          metadata: { name: 'staticsite-reader' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'staticsite-reader' },
+          subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace }],
+        },
+      })
+      const read = await reader.request<Resource>('GET', pathOf(site, true))
+      assert.equal(read.metadata.name, site.metadata.name)
+      const listed = await reader.request('GET', pathOf(site)).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      assert.ok(listed instanceof KubeApiError && listed.status === 403, '`get` must not grant `list`')
+      const otherNamespace = await reader
+        .request('GET', '/apis/hostplane.dev/v1alpha1/namespaces/default/staticsites/x')
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      assert.ok(
+        otherNamespace instanceof KubeApiError &&
+          !isNotFound(otherNamespace) &&
+          otherNamespace.status === 403,
+      )
+    } finally {
+      reader.close()
+    }
+  })
+})
