@@ -1,0 +1,95 @@
+/**
+ * Writes to the API server, all under one field manager. Every write is counted, and an apply is
+ * skipped when the cached live object already holds everything we would send: server-side apply
+ * of an unchanged object is cheap for the server but still a request, and a controller of
+ * thousands of sites must send none on an idle resync.
+ */
+import type { KubeObject } from './object.js'
+import { isNotFound, type KubeRest, resourcePath } from './rest.js'
+
+/** The two calls writes need; tests pass a recorder to assert the exact requests. */
+export type KubeWriter = Pick<KubeRest, 'request' | 'apply'>
+
+/** The server-side apply field manager of every hostplane controller (the syncer has its own). */
+export const FIELD_MANAGER = 'hostplane'
+
+/** Where an object lives: its kind's plural and API version plus its namespace and name. */
+export interface ObjectRef {
+  readonly apiVersion: string
+  readonly plural: string
+  readonly namespace?: string
+  readonly name: string
+}
+
+/** Counts writes by verb and resource (prom-client Counter.inc fits). */
+export type WriteCounter = (labels: { verb: string; resource: string }) => void
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * True when `live` holds every field of `desired` with the same value. Fields only the live
+ * object has (defaults, other managers' fields, metadata the server sets) do not matter; lists
+ * must match in length and order, since server-side apply replaces an atomic list we own whole.
+ */
+export function containsDesired(live: unknown, desired: unknown): boolean {
+  if (Array.isArray(desired)) {
+    return (
+      Array.isArray(live) &&
+      live.length === desired.length &&
+      desired.every((item, index) => containsDesired(live[index], item))
+    )
+  }
+  if (isRecord(desired)) {
+    return (
+      isRecord(live) && Object.entries(desired).every(([key, value]) => containsDesired(live[key], value))
+    )
+  }
+  return live === desired
+}
+
+export class Applier {
+  constructor(
+    private readonly rest: KubeWriter,
+    private readonly countWrite: WriteCounter,
+    private readonly fieldManager = FIELD_MANAGER,
+  ) {}
+
+  /** Applies `desired` unless `live` (the cached object) already contains it; true when written. */
+  async apply(ref: ObjectRef, desired: KubeObject, live: KubeObject | undefined): Promise<boolean> {
+    if (live && containsDesired(live, desired)) return false
+    this.countWrite({ verb: 'apply', resource: ref.plural })
+    await this.rest.apply(resourcePath(ref), desired, { fieldManager: this.fieldManager })
+    return true
+  }
+
+  /** Applies the status subresource; the caller compares first (conditions carry timestamps). */
+  async applyStatus(ref: ObjectRef, object: KubeObject & { status: unknown }): Promise<void> {
+    this.countWrite({ verb: 'apply-status', resource: ref.plural })
+    await this.rest.apply(resourcePath({ ...ref, subresource: 'status' }), object, {
+      fieldManager: this.fieldManager,
+    })
+  }
+
+  /** JSON merge patch, with `metadata.resourceVersion` in the patch for optimistic concurrency. */
+  async mergePatch(ref: ObjectRef, patch: unknown): Promise<void> {
+    this.countWrite({ verb: 'patch', resource: ref.plural })
+    await this.rest.request('PATCH', resourcePath(ref), {
+      body: patch,
+      contentType: 'application/merge-patch+json',
+    })
+  }
+
+  /** Deletes the object; one already gone counts as deleted. */
+  async delete(ref: ObjectRef): Promise<void> {
+    this.countWrite({ verb: 'delete', resource: ref.plural })
+    await this.rest.request('DELETE', resourcePath(ref)).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error
+    })
+  }
+
+  async create(ref: Omit<ObjectRef, 'name'>, object: unknown): Promise<void> {
+    this.countWrite({ verb: 'create', resource: ref.plural })
+    await this.rest.request('POST', resourcePath(ref), { body: object })
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Kubernetes Events (events.k8s.io/v1) on the object a controller works on, so `kubectl describe`
+ * shows what happened. Callers pass the same reason they put in the condition.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Applier } from './apply.js'
+import type { KubeObject } from './object.js'
+
+export type EventType = 'Normal' | 'Warning'
+
+export interface EventRecorderOptions {
+  readonly applier: Applier
+  /** e.g. `hostplane.dev/operator`. */
+  readonly controller: string
+  /** This replica, e.g. the pod name. */
+  readonly instance: string
+  readonly clock?: () => Date
+}
+
+/** The API server refuses notes over 1 kB. */
+const MAX_NOTE = 1024
+
+/** MicroTime: RFC 3339 with exactly six fractional digits. */
+const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
+
+export class EventRecorder {
+  constructor(private readonly options: EventRecorderOptions) {}
+
+  async record(
+    regarding: KubeObject,
+    event: {
+      readonly type: EventType
+      readonly reason: string
+      readonly note: string
+      readonly action: string
+    },
+  ): Promise<void> {
+    const { applier, controller, instance, clock = () => new Date() } = this.options
+    const { name, namespace = 'default', uid, resourceVersion } = regarding.metadata
+    await applier.create(
+      { apiVersion: 'events.k8s.io/v1', plural: 'events', namespace },
+      {
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name: `${name.slice(0, 200)}.${randomBytes(8).toString('hex')}`, namespace },
+        regarding: {
+          apiVersion: regarding.apiVersion,
+          kind: regarding.kind,
+          name,
+          namespace,
+          uid,
+          resourceVersion,
+        },
+        type: event.type,
+        reason: event.reason,
+        action: event.action,
+        note: event.note.slice(0, MAX_NOTE),
+        eventTime: microTime(clock()),
+        reportingController: controller,
+        reportingInstance: instance,
+      },
+    )
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Every condition type and reason the StaticSite operator writes, in one place. The same reason
+ * goes to the condition and to the Event, and docs/operator.md explains each one.
+ */
+export const CONDITION = {
+  /** Owned by the syncer; the operator reads it for Ready. */
+  Synced: 'Synced',
+  Routed: 'Routed',
+  CertificateReady: 'CertificateReady',
+  DomainClaimed: 'DomainClaimed',
+  Ready: 'Ready',
+} as const
+
+export const REASON = {
+  // Routed
+  RouteApplied: 'RouteApplied',
+  DomainRefused: 'DomainRefused',
+  InvalidDefaultDomain: 'InvalidDefaultDomain',
+  DomainNotClaimed: 'DomainNotClaimed',
+  // DomainClaimed
+  DomainClaimed: 'DomainClaimed',
+  DomainOwnedByOtherNamespace: 'DomainOwnedByOtherNamespace',
+  PathPrefixTaken: 'PathPrefixTaken',
+  // CertificateReady
+  CertificateIssued: 'CertificateIssued',
+  CertificatePending: 'CertificatePending',
+  WildcardCertificate: 'WildcardCertificate',
+  ExistingSecret: 'ExistingSecret',
+  TlsDisabled: 'TlsDisabled',
+  NoRoute: 'NoRoute',
+  // Ready
+  Ready: 'Ready',
+  NotRouted: 'NotRouted',
+  CertificateNotReady: 'CertificateNotReady',
+  NotSynced: 'NotSynced',
+  WaitingForSync: 'WaitingForSync',
+} as const
+
+/** Finalizer that holds a deleted StaticSite until its objects in the system namespace are gone. */
+export const FINALIZER = 'hostplane.dev/generated-objects'

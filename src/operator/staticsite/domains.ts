@@ -1,0 +1,47 @@
+/**
+ * The domains a site is served on: its `spec.domains`, or the default `<name>-<namespace>.<pages
+ * domain>`. The platform refuses some domains the schema accepts: the pages domain itself and
+ * any name below it other than the site's own default, since those belong to other sites' defaults.
+ */
+import { HOSTNAME } from '../../api/schema-kit.js'
+import type { OperatorConfig } from './config.js'
+import { REASON } from './conditions.js'
+import type { StaticSite } from './site.js'
+
+export type SiteDomains =
+  | { readonly ok: true; readonly domains: readonly string[] }
+  | {
+      readonly ok: false
+      readonly reason: typeof REASON.DomainRefused | typeof REASON.InvalidDefaultDomain
+      readonly message: string
+    }
+
+const MAX_HOSTNAME = 253
+const hostname = new RegExp(HOSTNAME)
+
+export const defaultDomain = (site: StaticSite, pagesDomain: string) =>
+  `${site.metadata.name}-${site.metadata.namespace ?? ''}.${pagesDomain}`
+
+export function siteDomains(site: StaticSite, config: Pick<OperatorConfig, 'pagesDomain'>): SiteDomains {
+  const { pagesDomain } = config
+  const own = defaultDomain(site, pagesDomain)
+  const domains = site.spec.domains
+  if (!domains || domains.length === 0) {
+    if (own.length > MAX_HOSTNAME || !hostname.test(own))
+      return {
+        ok: false,
+        reason: REASON.InvalidDefaultDomain,
+        message: `the default domain ${own.slice(0, 300)} is not a valid hostname (each label at most 63 characters, no dots in the site name); set spec.domains`,
+      }
+    return { ok: true, domains: [own] }
+  }
+  for (const domain of domains) {
+    if (domain === pagesDomain || (domain.endsWith(`.${pagesDomain}`) && domain !== own))
+      return {
+        ok: false,
+        reason: REASON.DomainRefused,
+        message: `domain ${domain} is reserved: names under ${pagesDomain} are the default domains of sites, and this site may only use its own (${own}); remove it from spec.domains or use a domain of your own`,
+      }
+  }
+  return { ok: true, domains }
+}

@@ -1,0 +1,183 @@
+/**
+ * What a StaticSite should look like, decided from plain inputs: the objects to apply and the
+ * conditions to report. The reconciler gathers the inputs (the site, its rivals for its domains,
+ * the cached Certificate) and performs the writes; everything here is pure.
+ */
+import type { Condition } from '../../api/conditions.js'
+import { type DesiredCondition, findCondition } from '../../kube/conditions.js'
+import type { KubeObject } from '../../kube/object.js'
+import type { OperatorConfig } from './config.js'
+import { CONDITION, REASON } from './conditions.js'
+import { type Claim, decideClaim } from './domain-claims.js'
+import { siteDomains } from './domains.js'
+import { prefixOf, renderSite, type TlsSource } from './render.js'
+import type { StaticSite } from './site.js'
+
+export interface SitePlan {
+  readonly objects: readonly KubeObject[]
+  /** Routed, DomainClaimed, CertificateReady, then Ready. */
+  readonly conditions: readonly DesiredCondition[]
+  readonly url?: string
+}
+
+export interface PlanInputs {
+  readonly site: StaticSite
+  readonly config: OperatorConfig
+  /** Claims of other sites sharing a domain with this one. */
+  readonly rivals: readonly Claim[]
+  /** The cached Certificate named by the site key, if any. */
+  readonly certificate?: KubeObject & { status?: { conditions?: readonly Condition[] } }
+}
+
+/** The site's claim on its domains; undefined when it has no servable domain. */
+export function claimOf(site: StaticSite, config: Pick<OperatorConfig, 'pagesDomain'>): Claim | undefined {
+  const domains = siteDomains(site, config)
+  if (!domains.ok) return undefined
+  return {
+    namespace: site.metadata.namespace ?? '',
+    name: site.metadata.name,
+    creationTimestamp: site.metadata.creationTimestamp ?? '',
+    domains: domains.domains,
+    pathPrefix: prefixOf(site) || '/',
+  }
+}
+
+const condition = (
+  type: string,
+  status: DesiredCondition['status'],
+  reason: string,
+  message: string,
+): DesiredCondition => ({ type, status, reason, message })
+
+function certificateCondition(tls: TlsSource, certificate: PlanInputs['certificate']): DesiredCondition {
+  const type = CONDITION.CertificateReady
+  switch (tls.kind) {
+    case 'none':
+      return condition(
+        type,
+        'True',
+        REASON.TlsDisabled,
+        'tls.mode is none: the site is served over HTTP only',
+      )
+    case 'secret':
+      return condition(
+        type,
+        'True',
+        REASON.ExistingSecret,
+        `served with the TLS Secret ${tls.secretName} of the system namespace (tls.mode secret); keeping it valid is up to its owner`,
+      )
+    case 'wildcard':
+      return condition(
+        type,
+        'True',
+        REASON.WildcardCertificate,
+        `served with the platform's wildcard certificate (Secret ${tls.secretName})`,
+      )
+    case 'certificate': {
+      const ready = findCondition(certificate?.status?.conditions, 'Ready')
+      if (ready?.status === 'True')
+        return condition(
+          type,
+          'True',
+          REASON.CertificateIssued,
+          `Certificate ${tls.name} is issued and ready`,
+        )
+      return condition(
+        type,
+        'False',
+        REASON.CertificatePending,
+        ready
+          ? `cert-manager has not issued Certificate ${tls.name} yet: ${ready.reason}: ${ready.message}`.slice(
+              0,
+              1024,
+            )
+          : `waiting for cert-manager to issue Certificate ${tls.name}; check that DNS of every domain points at the ingress`,
+      )
+    }
+  }
+}
+
+/** Ready summarises the operator's conditions and the syncer's Synced: a routed site without content is not ready. */
+function readyCondition(own: readonly DesiredCondition[], site: StaticSite): DesiredCondition {
+  const failing = own.find((c) => c.status !== 'True')
+  if (failing) {
+    const reason =
+      failing.type === CONDITION.CertificateReady
+        ? REASON.CertificateNotReady
+        : failing.type === CONDITION.DomainClaimed
+          ? REASON.DomainNotClaimed
+          : REASON.NotRouted
+    return condition(CONDITION.Ready, 'False', reason, `${failing.type}: ${failing.message}`)
+  }
+  const synced = findCondition(site.status?.conditions, CONDITION.Synced)
+  if (!synced)
+    return condition(
+      CONDITION.Ready,
+      'False',
+      REASON.WaitingForSync,
+      'routed; waiting for the syncer to publish the repository',
+    )
+  if (synced.status !== 'True')
+    return condition(CONDITION.Ready, 'False', REASON.NotSynced, `Synced: ${synced.message}`)
+  return condition(CONDITION.Ready, 'True', REASON.Ready, 'the site is published and routed')
+}
+
+const withReady = (own: DesiredCondition[], site: StaticSite) => [...own, readyCondition(own, site)]
+
+export function planSite({ site, config, rivals, certificate }: PlanInputs): SitePlan {
+  const domains = siteDomains(site, config)
+  if (!domains.ok) {
+    const noRoute = 'no route while the site has no servable domain'
+    return {
+      objects: [],
+      conditions: withReady(
+        [
+          condition(CONDITION.Routed, 'False', domains.reason, domains.message),
+          condition(CONDITION.DomainClaimed, 'False', domains.reason, domains.message),
+          condition(CONDITION.CertificateReady, 'Unknown', REASON.NoRoute, noRoute),
+        ],
+        site,
+      ),
+    }
+  }
+  const claim = claimOf(site, config)
+  const denied = claim && decideClaim(claim, rivals)
+  if (denied)
+    return {
+      objects: [],
+      conditions: withReady(
+        [
+          condition(CONDITION.Routed, 'False', REASON.DomainNotClaimed, `not routed: ${denied.message}`),
+          condition(CONDITION.DomainClaimed, 'False', denied.reason, denied.message),
+          condition(
+            CONDITION.CertificateReady,
+            'Unknown',
+            REASON.NoRoute,
+            'no certificate while the site has no route',
+          ),
+        ],
+        site,
+      ),
+    }
+  const rendered = renderSite(site, config, domains.domains)
+  return {
+    objects: rendered.objects,
+    url: rendered.url,
+    conditions: withReady(
+      [
+        condition(CONDITION.Routed, 'True', REASON.RouteApplied, `routed at ${rendered.url}`),
+        condition(
+          CONDITION.DomainClaimed,
+          'True',
+          REASON.DomainClaimed,
+          `this site holds ${domains.domains.join(', ')}${prefixOf(site) ? ` under ${prefixOf(site)}` : ''}`.slice(
+            0,
+            1024,
+          ),
+        ),
+        certificateCondition(rendered.tls, certificate),
+      ],
+      site,
+    ),
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * One StaticSite, made true. Reads only caches (informers); each pass ends in at most one kind of
+ * write, and the next watch event brings the site back for the next step:
+ *   source gone → delete what was generated for it (orphans, deletes while the operator was down)
+ *   being deleted → delete generated objects, then drop the finalizer
+ *   no finalizer yet → add it
+ *   otherwise → delete stale objects, apply changed ones, then the status if it changed.
+ * Nothing is sent when the caches already hold the desired state.
+ */
+import type { Logger } from '../../ops/log.js'
+import type { Claim } from './domain-claims.js'
+import type { Applier } from '../../kube/apply.js'
+import {
+  conditionsUpToDate,
+  type DesiredCondition,
+  findCondition,
+  storedConditions,
+} from '../../kube/conditions.js'
+import type { EventRecorder } from '../../kube/events.js'
+import type { KubeObject } from '../../kube/object.js'
+import { siteKey } from '../../api/site-key.js'
+import type { OperatorConfig } from './config.js'
+import { CONDITION, FINALIZER } from './conditions.js'
+import { GENERATED, type GeneratedKind } from './generated.js'
+import { claimOf, planSite } from './plan.js'
+import { siteRef, type StaticSite, STATICSITES } from './site.js'
+
+/** What the reconciler reads: informer caches and the claim index. */
+export interface SiteCache {
+  site(key: string): StaticSite | undefined
+  /** Every cached object labelled with this site key. */
+  generated(siteKey: string): readonly KubeObject[]
+  rivals(claim: Claim): readonly Claim[]
+}
+
+export interface StaticSiteReconcilerOptions {
+  readonly cache: SiteCache
+  readonly applier: Applier
+  readonly events: Pick<EventRecorder, 'record'>
+  readonly config: OperatorConfig
+  readonly log: Logger
+  readonly clock?: () => Date
+}
+
+/** Which write a pass made, for logs and tests. */
+export type ReconcileStep = 'none' | 'cleanup' | 'finalizer-removed' | 'finalizer-added' | 'applied'
+
+/** Status conditions reported as Events when they change; Ready only repeats them. */
+const EVENT_CONDITIONS: readonly string[] = [
+  CONDITION.Routed,
+  CONDITION.DomainClaimed,
+  CONDITION.CertificateReady,
+]
+const MAX_RESOURCES = 64
+
+const identity = (object: KubeObject) => `${object.kind}/${object.metadata.name}`
+const refOf = (object: KubeObject) => {
+  const kind = GENERATED[object.kind as GeneratedKind]
+  return {
+    apiVersion: kind.apiVersion,
+    plural: kind.plural,
+    namespace: object.metadata.namespace,
+    name: object.metadata.name,
+  }
+}
+
+export class StaticSiteReconciler {
+  constructor(private readonly options: StaticSiteReconcilerOptions) {}
+
+  async reconcile(key: string): Promise<ReconcileStep> {
+    const { cache } = this.options
+    const [namespace = '', name = ''] = key.split('/')
+    const generated = cache.generated(siteKey(namespace, name))
+    const site = cache.site(key)
+    if (!site) return this.deleteAll(generated)
+    if (site.metadata.deletionTimestamp) {
+      if (generated.length > 0) return this.deleteAll(generated)
+      if (!site.metadata.finalizers?.includes(FINALIZER)) return 'none'
+      await this.setFinalizers(
+        site,
+        (site.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+      )
+      return 'finalizer-removed'
+    }
+    if (!site.metadata.finalizers?.includes(FINALIZER)) {
+      await this.setFinalizers(site, [...(site.metadata.finalizers ?? []), FINALIZER])
+      return 'finalizer-added'
+    }
+    return this.converge(site, generated)
+  }
+
+  private async deleteAll(objects: readonly KubeObject[]): Promise<ReconcileStep> {
+    if (objects.length === 0) return 'none'
+    await Promise.all(objects.map((object) => this.options.applier.delete(refOf(object))))
+    return 'cleanup'
+  }
+
+  private async setFinalizers(site: StaticSite, finalizers: string[]): Promise<void> {
+    await this.options.applier.mergePatch(siteRef(site), {
+      metadata: { resourceVersion: site.metadata.resourceVersion, finalizers },
+    })
+  }
+
+  private async converge(site: StaticSite, generated: readonly KubeObject[]): Promise<ReconcileStep> {
+    const { cache, applier, config, clock = () => new Date() } = this.options
+    const key = siteKey(site.metadata.namespace ?? '', site.metadata.name)
+    const claim = claimOf(site, config)
+    const certificate = generated.find(
+      (o) => o.kind === GENERATED.Certificate.kind && o.metadata.name === key,
+    )
+    const plan = planSite({ site, config, rivals: claim ? cache.rivals(claim) : [], certificate })
+
+    const wanted = new Set(plan.objects.map(identity))
+    const live = new Map(generated.map((o) => [identity(o), o]))
+    const writes = await Promise.all([
+      ...generated
+        .filter((o) => !wanted.has(identity(o)))
+        .map((o) => applier.delete(refOf(o)).then(() => true)),
+      ...plan.objects.map((o) => applier.apply(refOf(o), o, live.get(identity(o)))),
+    ])
+
+    const generation = site.metadata.generation
+    const resources = plan.objects
+      .slice(0, MAX_RESOURCES)
+      .map((o) => ({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        namespace: o.metadata.namespace,
+        name: o.metadata.name,
+      }))
+    const current = site.status
+    const statusUpToDate =
+      conditionsUpToDate(plan.conditions, current?.conditions, generation) &&
+      current?.observedGeneration === generation &&
+      current?.url === plan.url &&
+      JSON.stringify(current?.resources ?? []) === JSON.stringify(resources)
+    if (statusUpToDate) return writes.some(Boolean) ? 'applied' : 'none'
+
+    const conditions = storedConditions(plan.conditions, current?.conditions, generation, clock())
+    await applier.applyStatus(siteRef(site), {
+      apiVersion: STATICSITES.apiVersion,
+      kind: STATICSITES.kind,
+      metadata: { name: site.metadata.name, namespace: site.metadata.namespace },
+      status: {
+        observedGeneration: generation,
+        conditions,
+        ...(plan.url ? { url: plan.url } : {}),
+        resources,
+      },
+    })
+    await this.recordChanges(site, plan.conditions)
+    return 'applied'
+  }
+
+  /** One Event per condition whose status or reason changed, with the condition's reason. */
+  private async recordChanges(site: StaticSite, desired: readonly DesiredCondition[]) {
+    const { events, log } = this.options
+    for (const condition of desired) {
+      if (!EVENT_CONDITIONS.includes(condition.type)) continue
+      const previous = findCondition(site.status?.conditions, condition.type)
+      if (previous?.status === condition.status && previous.reason === condition.reason) continue
+      await events
+        .record(site, {
+          type: condition.status === 'False' ? 'Warning' : 'Normal',
+          reason: condition.reason,
+          note: `${condition.type}: ${condition.message}`,
+          action: 'Reconcile',
+        })
+        .catch((error: unknown) =>
+          log.warn(
+            { err: error, site: `${site.metadata.namespace}/${site.metadata.name}` },
+            'could not record an event',
+          ),
+        )
+    }
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * StaticSite → the Traefik and cert-manager objects that serve it, in the system namespace. Pure:
+ * the same site and config always give the same objects, so re-applying them is a no-op.
+ *
+ * One IngressRoute per site holds its routes, longest rule first as Traefik prefers it:
+ * - the canonical (first) domain, optionally under `pathPrefix`, through: the spec's redirects,
+ *   its headers, stripPrefix (pathPrefix), then addPrefix `/<site key>` to reach the site's
+ *   directory on the shared nginx;
+ * - one route per distinct `headers[].path`, so each path gets the headers of every rule whose
+ *   path is a prefix of it;
+ * - the other domains, answered with a 301 to the canonical one (same path and query).
+ * Middleware names are `<site key>-<purpose>`, the Certificate and its Secret `<site key>` and
+ * `<site key>-tls`.
+ */
+import { siteKey } from '../../api/site-key.js'
+import type { KubeObject } from '../../kube/object.js'
+import type { OperatorConfig } from './config.js'
+import {
+  GENERATED,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  SITE_LABEL,
+  SOURCE_NAME,
+  SOURCE_NAMESPACE,
+  type GeneratedKind,
+} from './generated.js'
+import type { StaticSite } from './site.js'
+
+/** Where the site's TLS comes from, for the CertificateReady condition. */
+export type TlsSource =
+  | { readonly kind: 'certificate'; readonly name: string }
+  | { readonly kind: 'wildcard'; readonly secretName: string }
+  | { readonly kind: 'secret'; readonly secretName: string }
+  | { readonly kind: 'none' }
+
+export interface RenderedSite {
+  readonly objects: readonly KubeObject[]
+  readonly url: string
+  readonly tls: TlsSource
+}
+
+/** A normalised path prefix without trailing slash; '' for the domain root. */
+export const prefixOf = (site: StaticSite) => (site.spec.pathPrefix ?? '').replace(/\/+$/, '')
+
+const hosts = (domains: readonly string[]) => {
+  const rules = domains.map((d) => `Host(\`${d}\`)`)
+  return rules.length === 1 ? (rules[0] ?? '') : `(${rules.join(' || ')})`
+}
+
+/** `/docs` matches /docs and /docs/…, never /docsearch. */
+const underPrefix = (prefix: string) =>
+  prefix ? ` && (Path(\`${prefix}\`) || PathPrefix(\`${prefix}/\`))` : ''
+
+/** Escapes a literal for a Go (RE2) regular expression. */
+const regexLiteral = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+/** Escapes a literal for a Go regexp replacement, where `$` starts a group reference. */
+const replacementLiteral = (text: string) => text.replaceAll('$', '$$$$')
+
+function tlsSource(
+  site: StaticSite,
+  config: OperatorConfig,
+  domains: readonly string[],
+  key: string,
+): TlsSource {
+  const { tls } = site.spec
+  if (tls.mode === 'none') return { kind: 'none' }
+  if (tls.mode === 'secret') return { kind: 'secret', secretName: tls.secretName ?? '' }
+  const covered = (domain: string) =>
+    domain.endsWith(`.${config.pagesDomain}`) &&
+    !domain.slice(0, -config.pagesDomain.length - 1).includes('.')
+  if (config.tls.mode === 'wildcard' && domains.every(covered))
+    return { kind: 'wildcard', secretName: config.tls.secretName }
+  return { kind: 'certificate', name: key }
+}
+
+export function renderSite(
+  site: StaticSite,
+  config: OperatorConfig,
+  domains: readonly string[],
+): RenderedSite {
+  const key = siteKey(site.metadata.namespace ?? '', site.metadata.name)
+  const [canonical = '', ...others] = domains
+  const prefix = prefixOf(site)
+  const tls = tlsSource(site, config, domains, key)
+  const scheme = tls.kind === 'none' ? 'http' : 'https'
+  const url = `${scheme}://${canonical}${prefix}/`
+
+  const meta = (kind: GeneratedKind, name: string) => ({
+    apiVersion: GENERATED[kind].apiVersion,
+    kind: GENERATED[kind].kind,
+    metadata: {
+      name,
+      namespace: config.systemNamespace,
+      labels: { [SITE_LABEL]: key, [MANAGED_BY_LABEL]: MANAGED_BY },
+      annotations: {
+        [SOURCE_NAMESPACE]: site.metadata.namespace ?? '',
+        [SOURCE_NAME]: site.metadata.name,
+      },
+    },
+  })
+  const middlewares: KubeObject[] = []
+  const middleware = (purpose: string, spec: Record<string, unknown>) => {
+    const name = `${key}-${purpose}`
+    middlewares.push({ ...meta('Middleware', name), spec } as KubeObject)
+    return { name }
+  }
+
+  const redirects = (site.spec.redirects ?? []).map((rule, index) => {
+    const splat = rule.from.endsWith('*')
+    const from = regexLiteral(`${prefix}${splat ? rule.from.slice(0, -1) : rule.from}`)
+    const target = rule.to.startsWith('/') ? `${scheme}://${canonical}${prefix}${rule.to}` : rule.to
+    return middleware(`redirect-${index}`, {
+      redirectRegex: {
+        regex: `^https?://[^/?]+${from}${splat ? '([^?]*)' : ''}(?:\\?.*)?$`,
+        replacement: replacementLiteral(target).replaceAll(':splat', '${1}'),
+        permanent: rule.status === 301 || rule.status === 308,
+      },
+    })
+  })
+  const headerRules = (site.spec.headers ?? []).map((rule, index) => ({
+    path: rule.path,
+    ref: middleware(`headers-${index}`, { headers: { customResponseHeaders: rule.set } }),
+  }))
+  const strip = prefix ? [middleware('strip', { stripPrefix: { prefixes: [prefix] } })] : []
+  const addPrefix = middleware('prefix', { addPrefix: { prefix: `/${key}` } })
+
+  const service = { kind: 'Service', name: config.nginx.service, port: config.nginx.port }
+  const chainFor = (path: string) => [
+    ...redirects,
+    ...headerRules.filter((h) => path.startsWith(h.path)).map((h) => h.ref),
+    ...strip,
+    addPrefix,
+  ]
+  const headerPaths = [...new Set(headerRules.map((h) => h.path).filter((p) => p !== '/'))].sort(
+    (a, b) => b.length - a.length || (a < b ? -1 : 1),
+  )
+  const routes: Record<string, unknown>[] = [
+    ...headerPaths.map((path) => ({
+      kind: 'Rule',
+      match: `${hosts([canonical])} && PathPrefix(\`${prefix}${path}\`)`,
+      middlewares: chainFor(path),
+      services: [service],
+    })),
+    {
+      kind: 'Rule',
+      match: `${hosts([canonical])}${underPrefix(prefix)}`,
+      middlewares: chainFor('/'),
+      services: [service],
+    },
+  ]
+  if (others.length > 0) {
+    const toCanonical = middleware('canonical', {
+      redirectRegex: {
+        regex: '^https?://[^/?]+(.*)$',
+        replacement: `${scheme}://${canonical}\${1}`,
+        permanent: true,
+      },
+    })
+    routes.push({
+      kind: 'Rule',
+      match: `${hosts(others)}${underPrefix(prefix)}`,
+      middlewares: [toCanonical],
+      services: [service],
+    })
+  }
+
+  const objects: KubeObject[] = []
+  if (tls.kind === 'certificate')
+    objects.push({
+      ...meta('Certificate', tls.name),
+      spec: {
+        secretName: `${key}-tls`,
+        dnsNames: [...domains],
+        issuerRef: {
+          group: 'cert-manager.io',
+          kind: 'ClusterIssuer',
+          name: site.spec.tls.clusterIssuer ?? config.defaultIssuer,
+        },
+      },
+    } as KubeObject)
+  const secretName =
+    tls.kind === 'certificate' ? `${key}-tls` : tls.kind === 'none' ? undefined : tls.secretName
+  objects.push(...middlewares, {
+    ...meta('IngressRoute', key),
+    spec: {
+      entryPoints: [...(tls.kind === 'none' ? config.httpEntryPoints : config.entryPoints)],
+      routes,
+      ...(secretName ? { tls: { secretName } } : {}),
+    },
+  } as KubeObject)
+  return { objects, url, tls }
+}
