@@ -25,6 +25,7 @@ interface OperatorFlags {
   leaseName: string
   concurrency: string
   resyncSeconds: string
+  siteSelector?: string
 }
 
 /** Refuses a setting with a message naming the flag. */
@@ -156,6 +157,13 @@ export function registerOperatorCommand(program: Command): void {
     .addOption(option('--lease-name <name>', 'Lease for leader election', 'lease-name', 'hostplane-operator'))
     .addOption(option('--concurrency <n>', 'sites reconciled in parallel', 'concurrency', '10'))
     .addOption(option('--resync-seconds <n>', 'full reconcile period', 'resync-seconds', '600'))
+    .addOption(
+      option(
+        '--site-selector <selector>',
+        'only StaticSites with these labels (a shard; give each shard its own system namespace)',
+        'site-selector',
+      ),
+    )
     .action(async (flags: OperatorFlags) => {
       const log = createLogger({ name: 'hostplane-operator' })
       let operator: Operator
@@ -173,7 +181,8 @@ export function registerOperatorCommand(program: Command): void {
             ? { leaseName: name(flags.leaseName, '--lease-name') }
             : undefined,
           concurrency: integer(flags.concurrency, '--concurrency', 1, 100),
-          resyncMs: integer(flags.resyncSeconds, '--resync-seconds', 10, 86_400) * 1000,
+          resyncMs: integer(flags.resyncSeconds, '--resync-seconds', 1, 86_400) * 1000,
+          siteSelector: flags.siteSelector,
         })
       } catch (error) {
         if (!(error instanceof FlagError)) throw error

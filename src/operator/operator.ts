@@ -36,6 +36,8 @@ export interface OperatorOptions {
   readonly identity?: string
   readonly concurrency?: number
   readonly resyncMs?: number
+  /** See StaticSiteControllerOptions.siteSelector. */
+  readonly siteSelector?: string
   /** Per API request; @default 30000 */
   readonly requestTimeoutMs?: number
 }
@@ -100,6 +102,7 @@ export class Operator {
         registry: this.registry,
         concurrency: this.options.concurrency,
         resyncMs: this.options.resyncMs,
+        siteSelector: this.options.siteSelector,
       })
       this.controller = controller
       log.info({ identity: this.identity }, 'starting the StaticSite controller')

@@ -11,9 +11,13 @@ export class ClaimIndex {
   private readonly bySite = new Map<string, Claim>()
   private readonly byDomain = new Map<string, Set<string>>()
 
-  /** Sets (or with undefined, removes) a site's claim; returns the other sites sharing a domain before or after. */
+  /**
+   * Sets (or with undefined, removes) a site's claim. When it changed, returns the other sites
+   * that shared a domain with it before or after, whose decisions may change with it.
+   */
   set(key: string, claim: Claim | undefined): string[] {
     const previous = this.bySite.get(key)
+    if (JSON.stringify(previous) === JSON.stringify(claim)) return []
     const affected = new Set<string>()
     for (const domain of previous?.domains ?? []) {
       const sites = this.byDomain.get(domain)

@@ -32,6 +32,11 @@ export interface StaticSiteControllerOptions {
   readonly concurrency?: number
   /** Periodic full reconcile; @default 10 minutes */
   readonly resyncMs?: number
+  /**
+   * Only StaticSites matching this label selector (shards, tests). Each shard needs its own
+   * system namespace: objects there whose site this controller does not see are orphans to it.
+   */
+  readonly siteSelector?: string
 }
 
 export class StaticSiteController {
@@ -44,8 +49,14 @@ export class StaticSiteController {
   private started = false
 
   constructor(options: StaticSiteControllerOptions) {
-    const { rest, config, log, registry, concurrency = 10, resyncMs = 10 * 60_000 } = options
-    this.sites = new Informer<StaticSite>({ rest, ...STATICSITES, resyncMs, log })
+    const { rest, config, log, registry, concurrency = 10, resyncMs = 10 * 60_000, siteSelector } = options
+    this.sites = new Informer<StaticSite>({
+      rest,
+      ...STATICSITES,
+      labelSelector: siteSelector,
+      resyncMs,
+      log,
+    })
     this.generatedInformers = GENERATED_KINDS.map(
       (kind) =>
         new Informer<KubeObject>({
@@ -103,9 +114,7 @@ export class StaticSiteController {
   private onSite(event: InformerEvent<StaticSite>, config: OperatorConfig): void {
     const key = objectKey(event.object)
     const claim = event.type === 'deleted' ? undefined : claimOf(event.object, config)
-    const previous = event.previous && claimOf(event.previous, config)
-    if (event.type !== 'resync' && JSON.stringify(claim) !== JSON.stringify(previous))
-      for (const rival of this.claims.set(key, claim)) this.queue.add(rival)
+    for (const rival of this.claims.set(key, claim)) this.queue.add(rival)
     this.queue.add(key)
   }
 

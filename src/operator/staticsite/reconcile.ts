@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../../ops/log.js'
 import type { Claim } from './domain-claims.js'
-import type { Applier } from '../../kube/apply.js'
+import { type Applier, containsDesired } from '../../kube/apply.js'
 import {
   conditionsUpToDate,
   type DesiredCondition,
@@ -120,20 +120,18 @@ export class StaticSiteReconciler {
     ])
 
     const generation = site.metadata.generation
-    const resources = plan.objects
-      .slice(0, MAX_RESOURCES)
-      .map((o) => ({
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        namespace: o.metadata.namespace,
-        name: o.metadata.name,
-      }))
+    const resources = plan.objects.slice(0, MAX_RESOURCES).map((o) => ({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      namespace: o.metadata.namespace,
+      name: o.metadata.name,
+    }))
     const current = site.status
     const statusUpToDate =
       conditionsUpToDate(plan.conditions, current?.conditions, generation) &&
       current?.observedGeneration === generation &&
       current?.url === plan.url &&
-      JSON.stringify(current?.resources ?? []) === JSON.stringify(resources)
+      containsDesired(current?.resources ?? [], resources)
     if (statusUpToDate) return writes.some(Boolean) ? 'applied' : 'none'
 
     const conditions = storedConditions(plan.conditions, current?.conditions, generation, clock())

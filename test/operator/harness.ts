@@ -1,0 +1,238 @@
+/**
+ * What the operator tests and the benchmark share: a system namespace with the operator's RBAC
+ * (deploy/rbac/operator.yaml, renamed per run) bound to its own ServiceAccount, tenant
+ * namespaces, StaticSite helpers, and waits on conditions. The operator always runs with the
+ * ServiceAccount's token, so a verb missing from the manifest fails the test that needs it.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { KubeConfig } from '@kubernetes/client-node'
+import { parseAllDocuments } from 'yaml'
+import type { Condition } from '../../src/api/conditions.js'
+import type { StaticSiteSpec } from '../../src/api/staticsite.js'
+import { API_WRITES_METRIC } from '../../src/kube/api-writes.js'
+import { findCondition } from '../../src/kube/conditions.js'
+import type { KubeList, KubeObject } from '../../src/kube/object.js'
+import { isNotFound, KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { silentLogger } from '../../src/ops/log.js'
+import { Operator, type OperatorOptions } from '../../src/operator/operator.js'
+import type { OperatorConfig } from '../../src/operator/staticsite/config.js'
+import { GENERATED, type GeneratedKind } from '../../src/operator/staticsite/generated.js'
+import { type StaticSite, STATICSITES } from '../../src/operator/staticsite/site.js'
+import type { TestCluster } from '../cluster/cluster.js'
+import { REPO_ROOT } from '../cluster/paths.js'
+import { waitFor } from '../cluster/process.js'
+
+export const SELECTOR_LABEL = 'hostplane.dev/test-run'
+const RBAC_FILE = join(REPO_ROOT, 'deploy', 'rbac', 'operator.yaml')
+
+const PLURALS: Record<string, { apiVersion: string; plural: string; namespaced: boolean }> = {
+  ServiceAccount: { apiVersion: 'v1', plural: 'serviceaccounts', namespaced: true },
+  ClusterRole: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'clusterroles', namespaced: false },
+  ClusterRoleBinding: {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    plural: 'clusterrolebindings',
+    namespaced: false,
+  },
+  Role: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'roles', namespaced: true },
+  RoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
+}
+
+export type SiteSpec = Partial<StaticSiteSpec>
+
+export class OperatorEnv {
+  readonly tag = randomBytes(3).toString('hex')
+  readonly systemNamespace: string
+  readonly selector: string
+  private readonly tenants = new Set<string>()
+  private operatorKubeConfig: { kubeConfig: KubeConfig; path: string } | undefined
+
+  constructor(
+    readonly cluster: TestCluster,
+    readonly admin: KubeRest,
+    readonly name: string,
+  ) {
+    this.systemNamespace = `t-${name}-sys-${this.tag}`
+    this.selector = `${SELECTOR_LABEL}=${name}-${this.tag}`
+  }
+
+  get config(): OperatorConfig {
+    return {
+      systemNamespace: this.systemNamespace,
+      pagesDomain: 'pages.test',
+      defaultIssuer: 'test-issuer',
+      entryPoints: ['websecure'],
+      httpEntryPoints: ['web'],
+      nginx: { service: 'hostplane-nginx', port: 80 },
+      tls: { mode: 'individual' },
+    }
+  }
+
+  get kubeconfigPath(): string {
+    if (!this.operatorKubeConfig) throw new Error('call setUp() first')
+    return this.operatorKubeConfig.path
+  }
+
+  /** Creates the system namespace, applies the operator RBAC bound to a ServiceAccount there. */
+  async setUp(): Promise<void> {
+    await this.createNamespace(this.systemNamespace)
+    const text = (await readFile(RBAC_FILE, 'utf8'))
+      .replaceAll('namespace: hostplane-system', `namespace: ${this.systemNamespace}`)
+      .replaceAll('name: hostplane-operator', `name: hostplane-operator-${this.tag}`)
+    for (const document of parseAllDocuments(text)) {
+      const object = document.toJS() as KubeObject
+      const where = PLURALS[object.kind]
+      if (!where) throw new Error(`unexpected kind ${object.kind} in ${RBAC_FILE}`)
+      await this.admin.apply(
+        resourcePath({
+          apiVersion: where.apiVersion,
+          plural: where.plural,
+          namespace: where.namespaced ? object.metadata.namespace : undefined,
+          name: object.metadata.name,
+        }),
+        object,
+        { fieldManager: 'hostplane-test' },
+      )
+    }
+    this.operatorKubeConfig = await this.cluster.serviceAccountKubeConfig(
+      this.systemNamespace,
+      `hostplane-operator-${this.tag}`,
+    )
+  }
+
+  /** An operator in this process, authenticated as its ServiceAccount. */
+  startOperator(options: Partial<OperatorOptions> = {}): Promise<Operator> {
+    if (!this.operatorKubeConfig) throw new Error('call setUp() first')
+    return Operator.start({
+      kubeConfig: this.operatorKubeConfig.kubeConfig,
+      config: this.config,
+      log: silentLogger(),
+      siteSelector: this.selector,
+      ...options,
+    })
+  }
+
+  async createNamespace(name: string): Promise<string> {
+    await this.admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name } } })
+    if (name !== this.systemNamespace) this.tenants.add(name)
+    return name
+  }
+
+  sitePath(namespace: string, name?: string, subresource?: string) {
+    return resourcePath({ ...STATICSITES, namespace, name, subresource })
+  }
+
+  createSite(namespace: string, name: string, spec: SiteSpec = {}): Promise<StaticSite> {
+    const [key = '', value = ''] = this.selector.split('=')
+    return this.admin.request<StaticSite>('POST', this.sitePath(namespace), {
+      body: {
+        apiVersion: STATICSITES.apiVersion,
+        kind: STATICSITES.kind,
+        metadata: { name, namespace, labels: { [key]: value } },
+        spec: { repo: `https://git.example.com/${name}.git`, ...spec },
+      },
+    })
+  }
+
+  /** Merge-patches the spec (null removes a field). */
+  updateSite(namespace: string, name: string, spec: Record<string, unknown>): Promise<StaticSite> {
+    return this.admin.request<StaticSite>('PATCH', this.sitePath(namespace, name), {
+      body: { spec },
+      contentType: 'application/merge-patch+json',
+    })
+  }
+
+  deleteSite(namespace: string, name: string): Promise<unknown> {
+    return this.admin.request('DELETE', this.sitePath(namespace, name))
+  }
+
+  getSite(namespace: string, name: string): Promise<StaticSite | undefined> {
+    return this.admin.request<StaticSite>('GET', this.sitePath(namespace, name)).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined
+      throw error
+    })
+  }
+
+  /** Generated objects of one kind in the system namespace, optionally for one site key. */
+  async generated(kind: GeneratedKind, siteKey?: string): Promise<KubeObject[]> {
+    const list = await this.admin.request<KubeList<KubeObject>>(
+      'GET',
+      resourcePath({ ...GENERATED[kind], namespace: this.systemNamespace }),
+      { query: { labelSelector: siteKey ? `hostplane.dev/site=${siteKey}` : undefined } },
+    )
+    return list.items
+  }
+
+  async getGenerated<T extends KubeObject>(kind: GeneratedKind, name: string): Promise<T | undefined> {
+    return this.admin
+      .request<T>('GET', resourcePath({ ...GENERATED[kind], namespace: this.systemNamespace, name }))
+      .catch((error: unknown) => {
+        if (isNotFound(error)) return undefined
+        throw error
+      })
+  }
+
+  /** Waits until the site's condition has this status (and reason, when given); returns the site. */
+  waitForCondition(
+    namespace: string,
+    name: string,
+    type: string,
+    status: Condition['status'],
+    reason?: string,
+    timeoutMs = 20_000,
+  ): Promise<StaticSite> {
+    let last: Condition | undefined
+    return waitFor(
+      async () => {
+        const site = await this.getSite(namespace, name)
+        last = findCondition(site?.status?.conditions, type)
+        const current = site?.status?.observedGeneration === site?.metadata.generation
+        return current && last?.status === status && (!reason || last.reason === reason) ? site : undefined
+      },
+      {
+        timeoutMs,
+        intervalMs: 200,
+        describe: () =>
+          `${namespace}/${name}: ${type} is not ${status}${reason ? `/${reason}` : ''} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
+      },
+    )
+  }
+
+  waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+    return waitFor(check, { timeoutMs, intervalMs: 200, describe: () => `${what} within ${timeoutMs} ms` })
+  }
+
+  /** Removes every namespace and binding of this run; finalizers are dropped so nothing waits on an operator. */
+  async tearDown(): Promise<void> {
+    for (const namespace of this.tenants) {
+      const list = await this.admin
+        .request<KubeList<StaticSite>>('GET', this.sitePath(namespace))
+        .catch(() => ({ items: [] as StaticSite[] }))
+      await Promise.all(
+        list.items.map((site) =>
+          this.admin
+            .request('PATCH', this.sitePath(namespace, site.metadata.name), {
+              body: { metadata: { finalizers: null } },
+              contentType: 'application/merge-patch+json',
+            })
+            .catch(() => {}),
+        ),
+      )
+    }
+    for (const namespace of [...this.tenants, this.systemNamespace])
+      await this.admin.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => {})
+    for (const plural of ['clusterroles', 'clusterrolebindings'])
+      await this.admin
+        .request('DELETE', `/apis/rbac.authorization.k8s.io/v1/${plural}/hostplane-operator-${this.tag}`)
+        .catch(() => {})
+  }
+}
+
+/** The sum of `hostplane_api_writes_total`, optionally without lease renewals. */
+export async function apiWrites(operator: Operator, { leases = false } = {}): Promise<number> {
+  const metric = operator.registry.getSingleMetric(API_WRITES_METRIC)
+  if (!metric) return 0
+  const { values } = await metric.get()
+  return values.filter((v) => leases || v.labels.resource !== 'leases').reduce((sum, v) => sum + v.value, 0)
+}
