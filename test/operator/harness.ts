@@ -14,7 +14,7 @@ import type { StaticSiteSpec } from '../../src/api/staticsite.js'
 import { API_WRITES_METRIC } from '../../src/kube/api-writes.js'
 import { findCondition } from '../../src/kube/conditions.js'
 import type { KubeList, KubeObject } from '../../src/kube/object.js'
-import type { KubeRest} from '../../src/kube/rest.js';
+import type { KubeRest } from '../../src/kube/rest.js'
 import { isNotFound, resourcePath } from '../../src/kube/rest.js'
 import { silentLogger } from '../../src/ops/log.js'
 import { Operator, type OperatorOptions } from '../../src/operator/operator.js'

@@ -78,7 +78,7 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
       findCondition(site.status?.conditions, 'CertificateReady')?.reason,
       REASON.CertificatePending,
     )
-    assert.equal(findCondition(site.status?.conditions, 'Ready')?.reason, REASON.CertificateNotReady)
+    assert.equal(findCondition(site.status?.conditions, 'Ready')?.reason, REASON.CertificatePending)
     const events = await test.admin.request<{ items: { reason: string; regarding: { name: string } }[] }>(
       'GET',
       `/apis/events.k8s.io/v1/namespaces/${tenantA}/events`,

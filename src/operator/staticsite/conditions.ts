@@ -28,10 +28,8 @@ export const REASON = {
   ExistingSecret: 'ExistingSecret',
   TlsDisabled: 'TlsDisabled',
   NoRoute: 'NoRoute',
-  // Ready
+  // Ready (when False and an own condition fails, Ready carries that condition's reason)
   Ready: 'Ready',
-  NotRouted: 'NotRouted',
-  CertificateNotReady: 'CertificateNotReady',
   NotSynced: 'NotSynced',
   WaitingForSync: 'WaitingForSync',
 } as const

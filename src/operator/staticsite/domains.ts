@@ -27,11 +27,11 @@ export function siteDomains(site: StaticSite, config: Pick<OperatorConfig, 'page
   const own = defaultDomain(site, pagesDomain)
   const domains = site.spec.domains
   if (!domains || domains.length === 0) {
-    if (own.length > MAX_HOSTNAME || !hostname.test(own))
+    if (site.metadata.name.includes('.') || own.length > MAX_HOSTNAME || !hostname.test(own))
       return {
         ok: false,
         reason: REASON.InvalidDefaultDomain,
-        message: `the default domain ${own.slice(0, 300)} is not a valid hostname (each label at most 63 characters, no dots in the site name); set spec.domains`,
+        message: `the default domain ${own.slice(0, 300)} is not a valid hostname (the site name must have no dots and <name>-<namespace> at most 63 characters); set spec.domains`,
       }
     return { ok: true, domains: [own] }
   }

@@ -97,18 +97,18 @@ function certificateCondition(tls: TlsSource, certificate: PlanInputs['certifica
   }
 }
 
-/** Ready summarises the operator's conditions and the syncer's Synced: a routed site without content is not ready. */
+/**
+ * Ready summarises the operator's conditions and the syncer's Synced (a routed site without
+ * content is not ready). When False it carries the reason of the first failing condition, the
+ * one to act on: the domain first, then the route, then the certificate, then the content.
+ */
 function readyCondition(own: readonly DesiredCondition[], site: StaticSite): DesiredCondition {
-  const failing = own.find((c) => c.status !== 'True')
-  if (failing) {
-    const reason =
-      failing.type === CONDITION.CertificateReady
-        ? REASON.CertificateNotReady
-        : failing.type === CONDITION.DomainClaimed
-          ? REASON.DomainNotClaimed
-          : REASON.NotRouted
-    return condition(CONDITION.Ready, 'False', reason, `${failing.type}: ${failing.message}`)
-  }
+  const order: readonly string[] = [CONDITION.DomainClaimed, CONDITION.Routed, CONDITION.CertificateReady]
+  const failing = own
+    .filter((c) => c.status !== 'True')
+    .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type))[0]
+  if (failing)
+    return condition(CONDITION.Ready, 'False', failing.reason, `${failing.type}: ${failing.message}`)
   const synced = findCondition(site.status?.conditions, CONDITION.Synced)
   if (!synced)
     return condition(
@@ -122,19 +122,25 @@ function readyCondition(own: readonly DesiredCondition[], site: StaticSite): Des
   return condition(CONDITION.Ready, 'True', REASON.Ready, 'the site is published and routed')
 }
 
+const NO_CERTIFICATE = condition(
+  CONDITION.CertificateReady,
+  'Unknown',
+  REASON.NoRoute,
+  'no certificate is requested while the site has no route',
+)
+
 const withReady = (own: DesiredCondition[], site: StaticSite) => [...own, readyCondition(own, site)]
 
 export function planSite({ site, config, rivals, certificate }: PlanInputs): SitePlan {
   const domains = siteDomains(site, config)
   if (!domains.ok) {
-    const noRoute = 'no route while the site has no servable domain'
     return {
       objects: [],
       conditions: withReady(
         [
           condition(CONDITION.Routed, 'False', domains.reason, domains.message),
           condition(CONDITION.DomainClaimed, 'False', domains.reason, domains.message),
-          condition(CONDITION.CertificateReady, 'Unknown', REASON.NoRoute, noRoute),
+          NO_CERTIFICATE,
         ],
         site,
       ),
@@ -149,12 +155,7 @@ export function planSite({ site, config, rivals, certificate }: PlanInputs): Sit
         [
           condition(CONDITION.Routed, 'False', REASON.DomainNotClaimed, `not routed: ${denied.message}`),
           condition(CONDITION.DomainClaimed, 'False', denied.reason, denied.message),
-          condition(
-            CONDITION.CertificateReady,
-            'Unknown',
-            REASON.NoRoute,
-            'no certificate while the site has no route',
-          ),
+          NO_CERTIFICATE,
         ],
         site,
       ),

@@ -7,6 +7,7 @@
  *   otherwise → delete stale objects, apply changed ones, then the status if it changed.
  * Nothing is sent when the caches already hold the desired state.
  */
+import type { Condition } from '../../api/conditions.js'
 import type { Logger } from '../../ops/log.js'
 import type { Claim } from './domain-claims.js'
 import { type Applier, containsDesired } from '../../kube/apply.js'
@@ -146,16 +147,20 @@ export class StaticSiteReconciler {
         resources,
       },
     })
-    await this.recordChanges(site, plan.conditions)
+    await this.recordChanges(site, current?.conditions, plan.conditions)
     return 'applied'
   }
 
   /** One Event per condition whose status or reason changed, with the condition's reason. */
-  private async recordChanges(site: StaticSite, desired: readonly DesiredCondition[]) {
+  private async recordChanges(
+    site: StaticSite,
+    before: readonly Condition[] | undefined,
+    desired: readonly DesiredCondition[],
+  ) {
     const { events, log } = this.options
     for (const condition of desired) {
       if (!EVENT_CONDITIONS.includes(condition.type)) continue
-      const previous = findCondition(site.status?.conditions, condition.type)
+      const previous = findCondition(before, condition.type)
       if (previous?.status === condition.status && previous.reason === condition.reason) continue
       await events
         .record(site, {

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { REASON } from './conditions.js'
+import { type Claim, decideClaim } from './domain-claims.js'
+
+const claim = (namespace: string, name: string, at: string, domains: string[], pathPrefix = '/'): Claim => ({
+  namespace,
+  name,
+  creationTimestamp: `2026-01-0${at}T00:00:00Z`,
+  domains,
+  pathPrefix,
+})
+
+const cases: { name: string; claim: Claim; rivals: Claim[]; denied?: string; mentions?: RegExp }[] = [
+  {
+    name: 'a site alone on its domain may route it',
+    claim: claim('a', 'one', '1', ['x.test']),
+    rivals: [],
+  },
+  {
+    name: 'the oldest claim wins: a newer site of another namespace is denied, naming the owner namespace',
+    claim: claim('b', 'two', '2', ['x.test']),
+    rivals: [claim('a', 'one', '1', ['x.test'])],
+    denied: REASON.DomainOwnedByOtherNamespace,
+    mentions: /namespace a/,
+  },
+  {
+    name: 'the older site keeps its domain when a newer namespace claims it too',
+    claim: claim('a', 'one', '1', ['x.test']),
+    rivals: [claim('b', 'two', '2', ['x.test'])],
+  },
+  {
+    name: 'a path prefix does not help another namespace onto an owned domain',
+    claim: claim('b', 'docs', '2', ['x.test'], '/docs'),
+    rivals: [claim('a', 'one', '1', ['x.test'])],
+    denied: REASON.DomainOwnedByOtherNamespace,
+  },
+  {
+    name: 'one owned domain among several is enough to deny the whole site',
+    claim: claim('b', 'two', '2', ['mine.test', 'x.test']),
+    rivals: [claim('a', 'one', '1', ['x.test'])],
+    denied: REASON.DomainOwnedByOtherNamespace,
+  },
+  {
+    name: 'sites of the owner namespace share a domain under distinct prefixes',
+    claim: claim('a', 'docs', '2', ['x.test'], '/docs'),
+    rivals: [claim('a', 'one', '1', ['x.test'])],
+  },
+  {
+    name: 'for the same prefix in one namespace the older site wins and the newer is told which',
+    claim: claim('a', 'copy', '2', ['x.test']),
+    rivals: [claim('a', 'one', '1', ['x.test'])],
+    denied: REASON.PathPrefixTaken,
+    mentions: /older site one/,
+  },
+  {
+    name: 'equal creation times fall back to namespace/name order, so every replica decides alike',
+    claim: claim('b', 'one', '1', ['x.test']),
+    rivals: [claim('a', 'one', '1', ['x.test'])],
+    denied: REASON.DomainOwnedByOtherNamespace,
+  },
+  {
+    name: 'the next claimant takes over once the owner namespace has no claim left',
+    claim: claim('b', 'two', '2', ['x.test']),
+    rivals: [claim('c', 'three', '3', ['x.test'])],
+  },
+]
+
+describe('decideClaim', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const denied = decideClaim(c.claim, c.rivals)
+      assert.equal(denied?.reason, c.denied)
+      if (c.mentions) assert.match(denied?.message ?? '', c.mentions)
+    })
+  }
+})

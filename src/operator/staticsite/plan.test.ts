@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { Condition } from '../../api/conditions.js'
+import { REASON } from './conditions.js'
+import { config, createdAt, named, site, withDomains, withTls } from './fixtures.js'
+import { claimOf, planSite } from './plan.js'
+import type { StaticSite } from './site.js'
+
+const conditions = (s: StaticSite, extra: Partial<Parameters<typeof planSite>[0]> = {}) =>
+  Object.fromEntries(
+    planSite({ site: s, config: config(), rivals: [], ...extra }).conditions.map((c) => [
+      c.type,
+      `${c.status}/${c.reason}`,
+    ]),
+  )
+
+const synced = (status: Condition['status']) => (s: StaticSite) => {
+  s.status = {
+    conditions: [
+      {
+        type: 'Synced',
+        status,
+        reason: 'X',
+        message: 'sync says so',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+    ],
+  }
+}
+
+const readyCertificate = {
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'Certificate',
+  metadata: { name: 'team-a--blog' },
+  status: {
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True' as const,
+        reason: 'Ready',
+        message: 'ok',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+    ],
+  },
+}
+
+describe('planSite', () => {
+  it('uses <name>-<namespace>.<pages domain> when the site lists no domains', () => {
+    assert.deepEqual(claimOf(site(), config())?.domains, ['blog-team-a.pages.test'])
+    assert.equal(
+      planSite({ site: site(), config: config(), rivals: [] }).url,
+      'https://blog-team-a.pages.test/',
+    )
+  })
+
+  const cases: {
+    name: string
+    site: StaticSite
+    extra?: Partial<Parameters<typeof planSite>[0]>
+    expect: Record<string, string>
+    objects: boolean
+  }[] = [
+    {
+      name: 'a routed site with a pending certificate and no sync yet is not Ready, saying why',
+      site: site(withDomains('a.test')),
+      expect: {
+        Routed: 'True/RouteApplied',
+        DomainClaimed: 'True/DomainClaimed',
+        CertificateReady: 'False/CertificatePending',
+        Ready: 'False/CertificatePending',
+      },
+      objects: true,
+    },
+    {
+      name: 'with the certificate issued, Ready waits for the syncer when Synced is missing',
+      site: site(withDomains('a.test')),
+      extra: { certificate: readyCertificate },
+      expect: { CertificateReady: 'True/CertificateIssued', Ready: 'False/WaitingForSync' },
+      objects: true,
+    },
+    {
+      name: 'Ready is False while the syncer reports Synced=False',
+      site: site(withDomains('a.test'), withTls({ mode: 'none' }), synced('False')),
+      expect: { CertificateReady: 'True/TlsDisabled', Ready: 'False/NotSynced' },
+      objects: true,
+    },
+    {
+      name: 'Ready is True when routed, certified and synced',
+      site: site(withDomains('a.test'), withTls({ mode: 'secret', secretName: 's' }), synced('True')),
+      expect: { CertificateReady: 'True/ExistingSecret', Ready: 'True/Ready' },
+      objects: true,
+    },
+    {
+      name: 'a domain under the pages domain other than the own default is refused, with no objects',
+      site: site(withDomains('other-team-b.pages.test')),
+      expect: {
+        Routed: 'False/DomainRefused',
+        DomainClaimed: 'False/DomainRefused',
+        CertificateReady: 'Unknown/NoRoute',
+        Ready: 'False/DomainRefused',
+      },
+      objects: false,
+    },
+    {
+      name: 'the pages domain itself is refused',
+      site: site(withDomains('pages.test')),
+      expect: { Routed: 'False/DomainRefused' },
+      objects: false,
+    },
+    {
+      name: 'a default domain that is not a hostname (a dot in the name) asks for spec.domains',
+      site: site(named('www.example.com')),
+      expect: { Routed: 'False/InvalidDefaultDomain' },
+      objects: false,
+    },
+    {
+      name: 'a domain owned by another namespace leaves the site unrouted, without objects',
+      site: site(withDomains('a.test'), createdAt('2026-02-01T00:00:00Z')),
+      extra: {
+        rivals: [
+          {
+            namespace: 'team-b',
+            name: 'x',
+            creationTimestamp: '2026-01-01T00:00:00Z',
+            domains: ['a.test'],
+            pathPrefix: '/',
+          },
+        ],
+      },
+      expect: {
+        Routed: 'False/DomainNotClaimed',
+        DomainClaimed: `False/${REASON.DomainOwnedByOtherNamespace}`,
+        Ready: `False/${REASON.DomainOwnedByOtherNamespace}`,
+      },
+      objects: false,
+    },
+  ]
+  for (const c of cases) {
+    it(c.name, () => {
+      const got = conditions(c.site, c.extra)
+      for (const [type, value] of Object.entries(c.expect)) assert.equal(got[type], value, type)
+      assert.equal(
+        planSite({ site: c.site, config: config(), rivals: [], ...c.extra }).objects.length > 0,
+        c.objects,
+      )
+    })
+  }
+})

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { Applier, type KubeWriter } from '../../kube/apply.js'
+import type { KubeObject } from '../../kube/object.js'
+import { silentLogger } from '../../ops/log.js'
+import { ClaimIndex } from './claim-index.js'
+import { config, deleting, site, withDomains, withFinalizer } from './fixtures.js'
+import { claimOf } from './plan.js'
+import { StaticSiteReconciler } from './reconcile.js'
+import type { StaticSite } from './site.js'
+
+interface Write {
+  readonly method: string
+  readonly path: string
+  readonly body?: unknown
+}
+
+/**
+ * The API as the reconciler sees it: caches it reads, and a recorder of writes that also
+ * updates the caches the way watch events would.
+ */
+function world(...sites: StaticSite[]) {
+  const siteCache = new Map(sites.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
+  const generated = new Map<string, KubeObject>()
+  const claims = new ClaimIndex()
+  for (const s of sites) claims.set(`${s.metadata.namespace}/${s.metadata.name}`, claimOf(s, config()))
+  const writes: Write[] = []
+  const nameOf = (path: string) => path.split('/').at(-1) ?? ''
+  const writer: KubeWriter = {
+    async apply<T>(path: string, object: unknown) {
+      writes.push({ method: 'APPLY', path, body: object })
+      const o = object as KubeObject & { status?: StaticSite['status'] }
+      if (path.endsWith('/status')) {
+        const cached = siteCache.get(`${o.metadata.namespace}/${o.metadata.name}`)
+        if (cached) cached.status = o.status
+      } else generated.set(`${o.kind}/${o.metadata.name}`, structuredClone(o))
+      return object as T
+    },
+    async request<T>(method: string, path: string, params: { body?: unknown } = {}) {
+      writes.push({ method, path, body: params.body })
+      if (method === 'DELETE')
+        for (const key of generated.keys()) if (key.endsWith(`/${nameOf(path)}`)) generated.delete(key)
+      if (method === 'PATCH') {
+        const finalizers = (params.body as { metadata: { finalizers: string[] } }).metadata.finalizers
+        for (const s of siteCache.values())
+          if (s.metadata.name === nameOf(path)) s.metadata.finalizers = finalizers
+      }
+      return undefined as T
+    },
+  }
+  const reconciler = new StaticSiteReconciler({
+    cache: {
+      site: (key) => siteCache.get(key),
+      generated: (key) =>
+        [...generated.values()].filter((o) => o.metadata.labels?.['hostplane.dev/site'] === key),
+      rivals: (claim) => claims.rivals(claim),
+    },
+    applier: new Applier(writer, () => {}),
+    events: { record: async (_site, event) => void writes.push({ method: 'EVENT', path: event.reason }) },
+    config: config(),
+    log: silentLogger(),
+    clock: () => new Date('2026-03-01T12:00:00Z'),
+  })
+  const summary = () => writes.splice(0).map((w) => `${w.method} ${w.path}`)
+  return { reconciler, writes, summary, generated, siteCache }
+}
+
+const SYSTEM = '/apis/traefik.io/v1alpha1/namespaces/hostplane-system'
+
+describe('StaticSiteReconciler', () => {
+  it('adds the finalizer first, with the resourceVersion for optimistic concurrency', async () => {
+    const w = world(site(withDomains('a.test')))
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'finalizer-added')
+    assert.deepEqual(w.writes, [
+      {
+        method: 'PATCH',
+        path: '/apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog',
+        body: { metadata: { resourceVersion: '100', finalizers: ['hostplane.dev/generated-objects'] } },
+      },
+    ])
+  })
+
+  it('applies each generated object, then the status, then records events; a second pass writes nothing', async () => {
+    const w = world(site(withDomains('a.test'), withFinalizer))
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'applied')
+    assert.deepEqual(w.summary(), [
+      'APPLY /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
+      `APPLY ${SYSTEM}/middlewares/team-a--blog-prefix`,
+      `APPLY ${SYSTEM}/ingressroutes/team-a--blog`,
+      'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
+      'EVENT RouteApplied',
+      'EVENT DomainClaimed',
+      'EVENT CertificatePending',
+    ])
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'none')
+    assert.deepEqual(w.summary(), [], 'idempotent: nothing to write the second time')
+  })
+
+  it('puts status with observedGeneration, url and resources under the operator field manager', async () => {
+    const w = world(site(withDomains('a.test'), withFinalizer))
+    await w.reconciler.reconcile('team-a/blog')
+    const status = w.writes.find((x) => x.path.endsWith('/status'))?.body as {
+      status: Record<string, unknown>
+    }
+    assert.equal(status.status.observedGeneration, 1)
+    assert.equal(status.status.url, 'https://a.test/')
+    assert.deepEqual(status.status.resources, [
+      {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        namespace: 'hostplane-system',
+        name: 'team-a--blog',
+      },
+      {
+        apiVersion: 'traefik.io/v1alpha1',
+        kind: 'Middleware',
+        namespace: 'hostplane-system',
+        name: 'team-a--blog-prefix',
+      },
+      {
+        apiVersion: 'traefik.io/v1alpha1',
+        kind: 'IngressRoute',
+        namespace: 'hostplane-system',
+        name: 'team-a--blog',
+      },
+    ])
+  })
+
+  it('re-applies only the object that drifted', async () => {
+    const w = world(site(withDomains('a.test'), withFinalizer))
+    await w.reconciler.reconcile('team-a/blog')
+    w.summary()
+    const prefix = w.generated.get('Middleware/team-a--blog-prefix') as KubeObject & { spec: unknown }
+    prefix.spec = { addPrefix: { prefix: '/elsewhere' } }
+    await w.reconciler.reconcile('team-a/blog')
+    assert.deepEqual(w.summary(), [`APPLY ${SYSTEM}/middlewares/team-a--blog-prefix`])
+  })
+
+  it('deletes what a change made stale (the Certificate after tls none) and nothing else', async () => {
+    const w = world(site(withDomains('a.test'), withFinalizer))
+    await w.reconciler.reconcile('team-a/blog')
+    w.summary()
+    const cached = w.siteCache.get('team-a/blog') as StaticSite
+    cached.spec.tls = { mode: 'none' }
+    cached.metadata.generation = 2
+    await w.reconciler.reconcile('team-a/blog')
+    assert.deepEqual(w.summary(), [
+      'DELETE /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
+      `APPLY ${SYSTEM}/ingressroutes/team-a--blog`,
+      'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
+      'EVENT TlsDisabled',
+    ])
+  })
+
+  it('on delete removes the generated objects, then the finalizer, in two passes', async () => {
+    const w = world(site(withDomains('a.test'), withFinalizer))
+    await w.reconciler.reconcile('team-a/blog')
+    w.summary()
+    deleting(w.siteCache.get('team-a/blog') as StaticSite)
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'cleanup')
+    assert.equal(w.summary().filter((s) => s.startsWith('DELETE')).length, 3)
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'finalizer-removed')
+    assert.deepEqual(w.writes.at(-1)?.body, { metadata: { resourceVersion: '100', finalizers: [] } })
+  })
+
+  it('removes the objects of a site that no longer exists (an orphan)', async () => {
+    const w = world(site(withDomains('a.test'), withFinalizer))
+    await w.reconciler.reconcile('team-a/blog')
+    w.summary()
+    w.siteCache.clear()
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'cleanup')
+    assert.equal(w.generated.size, 0)
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'none')
+  })
+
+  it('writes the refusal once for a domain the platform reserves, then nothing on every later pass', async () => {
+    const w = world(site(withDomains('x.pages.test'), withFinalizer))
+    await w.reconciler.reconcile('team-a/blog')
+    assert.deepEqual(w.summary(), [
+      'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
+      'EVENT DomainRefused',
+      'EVENT DomainRefused',
+      'EVENT NoRoute',
+    ])
+    await w.reconciler.reconcile('team-a/blog')
+    assert.deepEqual(w.summary(), [])
+  })
+})

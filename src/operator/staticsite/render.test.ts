@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { KubeObject } from '../../kube/object.js'
+import { config, site, withPathPrefix, withTls } from './fixtures.js'
+import { renderSite } from './render.js'
+import type { StaticSite } from './site.js'
+
+type Route = { match: string; middlewares: { name: string }[]; services: unknown[] }
+const spec = (object: KubeObject | undefined) => (object as unknown as { spec: Record<string, unknown> }).spec
+const find = (objects: readonly KubeObject[], kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name)
+const routesOf = (objects: readonly KubeObject[]) =>
+  spec(objects.find((o) => o.kind === 'IngressRoute')).routes as Route[]
+
+const withRules = (rules: Partial<StaticSite['spec']>) => (s: StaticSite) => {
+  Object.assign(s.spec, rules)
+}
+
+describe('renderSite', () => {
+  it('routes the canonical domain through addPrefix /<site key> to nginx, with a Certificate for all domains', () => {
+    const { objects, url, tls } = renderSite(site(), config(), ['blog.test', 'www.blog.test'])
+    assert.equal(url, 'https://blog.test/')
+    assert.deepEqual(tls, { kind: 'certificate', name: 'team-a--blog' })
+    assert.deepEqual(
+      objects.map((o) => `${o.kind}/${o.metadata.name}`),
+      [
+        'Certificate/team-a--blog',
+        'Middleware/team-a--blog-prefix',
+        'Middleware/team-a--blog-canonical',
+        'IngressRoute/team-a--blog',
+      ],
+    )
+    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-prefix')), {
+      addPrefix: { prefix: '/team-a--blog' },
+    })
+    assert.deepEqual(spec(find(objects, 'Certificate', 'team-a--blog')), {
+      secretName: 'team-a--blog-tls',
+      dnsNames: ['blog.test', 'www.blog.test'],
+      issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'letsencrypt' },
+    })
+    const route = spec(find(objects, 'IngressRoute', 'team-a--blog'))
+    assert.deepEqual(route.entryPoints, ['websecure'])
+    assert.deepEqual(route.tls, { secretName: 'team-a--blog-tls' })
+    assert.deepEqual(
+      (route.routes as Route[]).map((r) => [r.match, r.middlewares.map((m) => m.name)]),
+      [
+        ['Host(`blog.test`)', ['team-a--blog-prefix']],
+        ['Host(`www.blog.test`)', ['team-a--blog-canonical']],
+      ],
+    )
+  })
+
+  it('labels every object with the site key and managed-by, and names the source in annotations', () => {
+    for (const object of renderSite(site(), config(), ['blog.test']).objects) {
+      assert.equal(object.metadata.namespace, 'hostplane-system')
+      assert.deepEqual(object.metadata.labels, {
+        'hostplane.dev/site': 'team-a--blog',
+        'app.kubernetes.io/managed-by': 'hostplane',
+      })
+      assert.deepEqual(object.metadata.annotations, {
+        'hostplane.dev/source-namespace': 'team-a',
+        'hostplane.dev/source-name': 'blog',
+      })
+    }
+  })
+
+  it('redirects every other domain with a 301 to the canonical one, keeping path and query', () => {
+    const canonical = spec(
+      find(
+        renderSite(site(), config(), ['a.test', 'b.test', 'c.test']).objects,
+        'Middleware',
+        'team-a--blog-canonical',
+      ),
+    )
+    assert.deepEqual(canonical, {
+      redirectRegex: { regex: '^https?://[^/?]+(.*)$', replacement: 'https://a.test${1}', permanent: true },
+    })
+    assert.equal(
+      routesOf(renderSite(site(), config(), ['a.test', 'b.test', 'c.test']).objects)[1]?.match,
+      '(Host(`b.test`) || Host(`c.test`))',
+    )
+  })
+
+  it('serves a pathPrefix exactly (not /docsearch) and strips it before addPrefix', () => {
+    const { objects, url } = renderSite(site(withPathPrefix('/docs/')), config(), ['a.test'])
+    assert.equal(url, 'https://a.test/docs/')
+    const [route] = routesOf(objects)
+    assert.equal(route?.match, 'Host(`a.test`) && (Path(`/docs`) || PathPrefix(`/docs/`))')
+    assert.deepEqual(
+      route?.middlewares.map((m) => m.name),
+      ['team-a--blog-strip', 'team-a--blog-prefix'],
+    )
+    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-strip')), {
+      stripPrefix: { prefixes: ['/docs'] },
+    })
+  })
+
+  it('applies headers by path prefix: a route per path with every rule whose path is a prefix of it', () => {
+    const { objects } = renderSite(
+      site(
+        withRules({
+          headers: [
+            { path: '/', set: { 'X-Frame-Options': 'DENY' } },
+            { path: '/assets', set: { 'Cache-Control': 'max-age=31536000' } },
+          ],
+        }),
+      ),
+      config(),
+      ['a.test'],
+    )
+    assert.deepEqual(
+      routesOf(objects).map((r) => [r.match, r.middlewares.map((m) => m.name)]),
+      [
+        [
+          'Host(`a.test`) && PathPrefix(`/assets`)',
+          ['team-a--blog-headers-0', 'team-a--blog-headers-1', 'team-a--blog-prefix'],
+        ],
+        ['Host(`a.test`)', ['team-a--blog-headers-0', 'team-a--blog-prefix']],
+      ],
+    )
+    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-headers-1')), {
+      headers: { customResponseHeaders: { 'Cache-Control': 'max-age=31536000' } },
+    })
+  })
+
+  it('turns redirect rules into ordered regex redirects, with :splat, escaped literals and the status as permanent or not', () => {
+    const { objects } = renderSite(
+      site(
+        withPathPrefix('/p'),
+        withRules({
+          redirects: [
+            { from: '/old/*', to: '/new/:splat', status: 301 },
+            { from: '/a.html', to: 'https://elsewhere.test/$x', status: 302 },
+          ],
+        }),
+      ),
+      config(),
+      ['a.test'],
+    )
+    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-redirect-0')), {
+      redirectRegex: {
+        regex: '^https?://[^/?]+/p/old/([^?]*)(?:\\?.*)?$',
+        replacement: 'https://a.test/p/new/${1}',
+        permanent: true,
+      },
+    })
+    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-redirect-1')), {
+      redirectRegex: {
+        regex: '^https?://[^/?]+/p/a\\.html(?:\\?.*)?$',
+        replacement: 'https://elsewhere.test/$$x',
+        permanent: false,
+      },
+    })
+    assert.deepEqual(
+      routesOf(objects)[0]
+        ?.middlewares.map((m) => m.name)
+        .slice(0, 2),
+      ['team-a--blog-redirect-0', 'team-a--blog-redirect-1'],
+    )
+  })
+
+  const tlsCases: {
+    name: string
+    tls: StaticSite['spec']['tls']
+    cfg?: Parameters<typeof config>[0]
+    domains: string[]
+    secret?: string
+    certificate: boolean
+    entryPoint: string
+  }[] = [
+    {
+      name: 'tls auto with an issuer from the spec',
+      tls: { mode: 'auto', clusterIssuer: 'own' },
+      domains: ['a.test'],
+      secret: 'team-a--blog-tls',
+      certificate: true,
+      entryPoint: 'websecure',
+    },
+    {
+      name: 'tls secret uses the named Secret and no Certificate',
+      tls: { mode: 'secret', secretName: 'mine' },
+      domains: ['a.test'],
+      secret: 'mine',
+      certificate: false,
+      entryPoint: 'websecure',
+    },
+    {
+      name: 'tls none serves plain HTTP on the HTTP entry points',
+      tls: { mode: 'none' },
+      domains: ['a.test'],
+      certificate: false,
+      entryPoint: 'web',
+    },
+    {
+      name: 'wildcard mode covers a default domain with the shared Secret',
+      tls: { mode: 'auto' },
+      cfg: { tls: { mode: 'wildcard', secretName: 'wild' } },
+      domains: ['blog-team-a.pages.test'],
+      secret: 'wild',
+      certificate: false,
+      entryPoint: 'websecure',
+    },
+    {
+      name: 'wildcard mode still issues a Certificate when a custom domain is listed',
+      tls: { mode: 'auto' },
+      cfg: { tls: { mode: 'wildcard', secretName: 'wild' } },
+      domains: ['blog-team-a.pages.test', 'a.test'],
+      secret: 'team-a--blog-tls',
+      certificate: true,
+      entryPoint: 'websecure',
+    },
+  ]
+  for (const c of tlsCases) {
+    it(c.name, () => {
+      const { objects } = renderSite(site(withTls(c.tls)), config(c.cfg), c.domains)
+      const route = spec(objects.find((o) => o.kind === 'IngressRoute'))
+      assert.deepEqual(route.tls, c.secret ? { secretName: c.secret } : undefined)
+      assert.deepEqual(route.entryPoints, [c.entryPoint])
+      assert.equal(
+        objects.some((o) => o.kind === 'Certificate'),
+        c.certificate,
+      )
+    })
+  }
+
+  it('is pure: the same input renders the same objects', () => {
+    assert.deepEqual(renderSite(site(), config(), ['a.test']), renderSite(site(), config(), ['a.test']))
+  })
+})
