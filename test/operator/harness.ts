@@ -155,6 +155,16 @@ export class OperatorEnv {
     })
   }
 
+  /** How many sites of the namespace report Routed=True for their current generation. */
+  async routedCount(namespace: string): Promise<number> {
+    const list = await this.admin.request<KubeList<StaticSite>>('GET', this.sitePath(namespace))
+    return list.items.filter(
+      (s) =>
+        s.status?.observedGeneration === s.metadata.generation &&
+        findCondition(s.status?.conditions, 'Routed')?.status === 'True',
+    ).length
+  }
+
   /** Generated objects of one kind in the system namespace, optionally for one site key. */
   async generated(kind: GeneratedKind, siteKey?: string): Promise<KubeObject[]> {
     const list = await this.admin.request<KubeList<KubeObject>>(
