@@ -18,7 +18,7 @@ export interface InformerEvent<T> {
   readonly previous?: T
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   readonly rest: KubeRest
   readonly apiVersion: string
   readonly plural: string
@@ -32,6 +32,12 @@ export interface InformerOptions {
   readonly watchTimeoutSeconds?: number
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number }
   readonly pageSize?: number
+  /**
+   * Applied to every object before it is cached and handed to listeners, e.g. to drop
+   * `metadata.managedFields`, which is often larger than the rest of the object and which
+   * controllers do not read: thousands of cached objects then cost far less memory.
+   */
+  readonly transform?: (object: T) => T
 }
 
 interface WatchEvent<T> {
@@ -57,7 +63,7 @@ export class Informer<T extends KubeObject> {
   private loop: Promise<void> | undefined
   private isSynced = false
 
-  constructor(private readonly options: InformerOptions) {}
+  constructor(private readonly options: InformerOptions<T>) {}
 
   private get path(): string {
     const { apiVersion, plural, namespace } = this.options
@@ -107,6 +113,10 @@ export class Informer<T extends KubeObject> {
     await this.loop
   }
 
+  private transform(object: T): T {
+    return this.options.transform ? this.options.transform(object) : object
+  }
+
   private emit(event: InformerEvent<T>): void {
     for (const listener of this.listeners) {
       try {
@@ -130,7 +140,7 @@ export class Informer<T extends KubeObject> {
       // List items carry no apiVersion/kind; handlers expect whole objects, as watch events give.
       const kind = (page as { kind?: string }).kind?.replace(/List$/, '') ?? ''
       for (const item of page.items) {
-        const object = { ...item, apiVersion: this.options.apiVersion, kind } as T
+        const object = this.transform({ ...item, apiVersion: this.options.apiVersion, kind } as T)
         fresh.set(objectKey(object), object)
       }
       continueToken = page.metadata.continue || undefined
@@ -210,7 +220,7 @@ export class Informer<T extends KubeObject> {
     const version = event.object.metadata?.resourceVersion
     if (version) this.resourceVersion = version
     if (event.type === 'BOOKMARK') return
-    const object = event.object as T
+    const object = this.transform(event.object as T)
     const key = objectKey(object)
     const previous = this.cache.get(key)
     if (event.type === 'DELETED') {
@@ -221,4 +231,12 @@ export class Informer<T extends KubeObject> {
     this.cache.set(key, object)
     this.emit(previous ? { type: 'updated', object, previous } : { type: 'added', object })
   }
+}
+
+/** An Informer transform: the object without `metadata.managedFields`. */
+export function withoutManagedFields<T extends KubeObject>(object: T): T {
+  if (!('managedFields' in object.metadata)) return object
+  const metadata: KubeObject['metadata'] & { managedFields?: unknown } = { ...object.metadata }
+  delete metadata.managedFields
+  return { ...object, metadata }
 }

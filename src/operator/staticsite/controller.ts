@@ -9,7 +9,7 @@
 import type { Registry } from 'prom-client'
 import type { Applier } from '../../kube/apply.js'
 import type { EventRecorder } from '../../kube/events.js'
-import { Informer, type InformerEvent } from '../../kube/informer.js'
+import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
 import { type KubeObject, objectKey } from '../../kube/object.js'
 import type { KubeRest } from '../../kube/rest.js'
 import { WorkQueue } from '../../kube/work-queue.js'
@@ -66,6 +66,7 @@ export class StaticSiteController {
           namespace: config.systemNamespace,
           labelSelector: GENERATED_SELECTOR,
           log,
+          transform: withoutManagedFields,
         }),
     )
     const reconciler = new StaticSiteReconciler({
