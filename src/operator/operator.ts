@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { KubeConfig } from '@kubernetes/client-node'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { Registry } from 'prom-client'
+import { collectDefaultMetrics, Registry } from 'prom-client'
 import { apiWritesCounter } from '../kube/api-writes.js'
 import { Applier } from '../kube/apply.js'
 import { EventRecorder } from '../kube/events.js'
@@ -79,6 +79,7 @@ export class Operator {
 
   private async run(): Promise<void> {
     const { config, log, listen, leaderElection } = this.options
+    collectDefaultMetrics({ register: this.registry })
     const countWrite = apiWritesCounter(this.registry)
     const applier = new Applier(this.rest, countWrite)
     const events = new EventRecorder({

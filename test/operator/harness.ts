@@ -19,6 +19,7 @@ import { isNotFound, resourcePath } from '../../src/kube/rest.js'
 import { silentLogger } from '../../src/ops/log.js'
 import { Operator, type OperatorOptions } from '../../src/operator/operator.js'
 import type { OperatorConfig } from '../../src/operator/staticsite/config.js'
+import { config } from '../../src/operator/staticsite/fixtures.js'
 import { GENERATED, type GeneratedKind } from '../../src/operator/staticsite/generated.js'
 import { type StaticSite, STATICSITES } from '../../src/operator/staticsite/site.js'
 import type { TestCluster } from '../cluster/cluster.js'
@@ -59,15 +60,7 @@ export class OperatorEnv {
   }
 
   get config(): OperatorConfig {
-    return {
-      systemNamespace: this.systemNamespace,
-      pagesDomain: 'pages.test',
-      defaultIssuer: 'test-issuer',
-      entryPoints: ['websecure'],
-      httpEntryPoints: ['web'],
-      nginx: { service: 'hostplane-nginx', port: 80 },
-      tls: { mode: 'individual' },
-    }
+    return config({ systemNamespace: this.systemNamespace, defaultIssuer: 'test-issuer' })
   }
 
   get kubeconfigPath(): string {
