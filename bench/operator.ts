@@ -4,7 +4,7 @@
  * the operator's peak RSS. The operator runs as `node build/src/cli/main.js operator` (compiled,
  * as in production) with its own ServiceAccount token, and is measured from /proc and /metrics.
  *
- *   npx tsx bench/operator.ts [--sites 1000] [--namespaces 10] [--resync-seconds 10]
+ *   npx tsx bench/operator.ts [--sites 1000] [--namespaces 10] [--resync-seconds 10] [--node-options '...']
  */
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     namespaces: { type: 'string', default: '10' },
     'resync-seconds': { type: 'string', default: '10' },
     'metrics-port': { type: 'string', default: '18089' },
+    /** V8 flags for the operator process, e.g. '--max-semi-space-size=2'. */
+    'node-options': { type: 'string', default: '' },
   },
 })
 const SITES = Number(values.sites)
@@ -36,9 +38,11 @@ async function writes(): Promise<number> {
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0)
 }
 
-const peakRssMiB = async (pid: number) => {
+/** Peak (VmHWM) or current (VmRSS) resident memory of a process, in MiB. */
+const rssMiB = async (pid: number, which: 'VmHWM' | 'VmRSS') => {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024
+  const kB = Number(new RegExp(`${which}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0)
+  return Number((kB / 1024).toFixed(1))
 }
 
 async function main(): Promise<void> {
@@ -56,7 +60,11 @@ async function main(): Promise<void> {
     args.push('--system-namespace', test.systemNamespace, '--pages-domain', 'pages.test')
     args.push('--listen', `127.0.0.1:${values['metrics-port']}`, '--no-leader-elect')
     args.push('--site-selector', test.selector, '--resync-seconds', String(RESYNC_S))
-    operator = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+    const nodeFlags = values['node-options'].split(' ').filter(Boolean)
+    operator = spawn(process.execPath, [...nodeFlags, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
     const pid = operator.pid ?? 0
     await waitFor(
       async () =>
@@ -98,7 +106,9 @@ async function main(): Promise<void> {
       allRoutedSeconds: Number(allRouted.toFixed(1)),
       writesPerSite: Number((afterConverge / SITES).toFixed(2)),
       idleWrites,
-      peakRssMiB: Number((await peakRssMiB(pid)).toFixed(1)),
+      nodeOptions: values['node-options'],
+      peakRssMiB: await rssMiB(pid, 'VmHWM'),
+      idleRssMiB: await rssMiB(pid, 'VmRSS'),
     }
     console.log(JSON.stringify(result))
   } finally {
