@@ -42,3 +42,16 @@ export const splitKey = (key: string): { namespace?: string; name: string } => {
   const slash = key.indexOf('/')
   return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) }
 }
+
+/** A desired object as rendered: the envelope hostplane reads plus whatever its kind carries. */
+export type Manifest = KubeObject & Record<string, unknown>
+
+/** An owner reference making `owner` the controller of a generated object. */
+export const controllerReference = (owner: KubeObject): OwnerReference => ({
+  apiVersion: owner.apiVersion,
+  kind: owner.kind,
+  name: owner.metadata.name,
+  uid: owner.metadata.uid ?? '',
+  controller: true,
+  blockOwnerDeletion: true,
+})
