@@ -4,7 +4,7 @@
  * the operator's peak RSS. The operator runs as `node build/src/cli/main.js operator` (compiled,
  * as in production) with its own ServiceAccount token, and is measured from /proc and /metrics.
  *
- *   npx tsx bench/operator.ts [--sites 1000] [--namespaces 10] [--resync-seconds 10] [--node-options '...']
+ *   npx tsx bench/operator.ts [--sites 1000] [--namespaces 10] [--resync-seconds 10] [--node-options=--max-semi-space-size=1]
  */
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'

@@ -2,9 +2,9 @@
  * `hostplane operator`: flags (each also read from a HOSTPLANE_* variable) → a validated
  * OperatorConfig → the running operator, stopped gracefully on SIGTERM or SIGINT.
  */
-import { KubeConfig } from '@kubernetes/client-node'
 import { type Command, Option } from 'commander'
 import { DNS_LABEL, HOSTNAME } from '../api/schema-kit.js'
+import { LightKubeConfig } from '../kube/kubeconfig.js'
 import { createLogger } from '../ops/log.js'
 import { Operator } from '../operator/operator.js'
 import type { OperatorConfig } from '../operator/staticsite/config.js'
@@ -169,9 +169,9 @@ export function registerOperatorCommand(program: Command): void {
       let operator: Operator
       try {
         const config = operatorConfig(flags)
-        const kubeConfig = new KubeConfig()
-        if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig)
-        else kubeConfig.loadFromDefault()
+        const kubeConfig = flags.kubeconfig
+          ? LightKubeConfig.fromFile(flags.kubeconfig)
+          : LightKubeConfig.fromDefault()
         operator = await Operator.start({
           kubeConfig,
           config,

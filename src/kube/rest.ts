@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { Agent, type RequestOptions, request } from 'node:https'
-import type { KubeConfig } from '@kubernetes/client-node'
+import type { KubeCredentials } from './kubeconfig.js'
 
 /** The Status body of a failed request, with the HTTP status code. */
 export class KubeApiError extends Error {
@@ -80,7 +80,7 @@ export class KubeRest {
   private agent: Agent | undefined
 
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    private readonly kubeConfig: KubeCredentials,
     private readonly defaults: { readonly timeoutMs?: number; readonly userAgent?: string } = {},
   ) {
     const cluster = kubeConfig.getCurrentCluster()

@@ -6,12 +6,12 @@
  */
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { KubeConfig } from '@kubernetes/client-node'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { apiWritesCounter } from '../kube/api-writes.js'
 import { Applier } from '../kube/apply.js'
 import { EventRecorder } from '../kube/events.js'
+import type { KubeCredentials } from '../kube/kubeconfig.js'
 import { LeaderElector } from '../kube/leader-election.js'
 import { KubeRest } from '../kube/rest.js'
 import type { Logger } from '../ops/log.js'
@@ -20,7 +20,8 @@ import type { OperatorConfig } from './staticsite/config.js'
 import { StaticSiteController } from './staticsite/controller.js'
 
 export interface OperatorOptions {
-  readonly kubeConfig: KubeConfig
+  /** A LightKubeConfig, or client-node's KubeConfig. */
+  readonly kubeConfig: KubeCredentials
   readonly config: OperatorConfig
   readonly log: Logger
   /** Where /healthz, /readyz and /metrics listen; none when undefined (in-process tests). */
