@@ -68,7 +68,7 @@ export async function createPki(dir: string): Promise<Pki> {
     '-out',
     'ca.crt',
   ])
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n'
+  ;('basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n')
   await Promise.all([
     issue(
       dir,

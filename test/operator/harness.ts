@@ -15,7 +15,7 @@ import { API_WRITES_METRIC } from '../../src/kube/api-writes.js'
 import { findCondition } from '../../src/kube/conditions.js'
 import type { KubeList, KubeObject } from '../../src/kube/object.js'
 import type { KubeRest } from '../../src/kube/rest.js'
-import { isNotFound, resourcePath } from '../../src/kube/rest.js'
+import { isNotFound, KubeApiError, resourcePath } from '../../src/kube/rest.js'
 import { silentLogger } from '../../src/ops/log.js'
 import { Operator, type OperatorOptions } from '../../src/operator/operator.js'
 import type { OperatorConfig } from '../../src/operator/staticsite/config.js'
@@ -187,24 +187,28 @@ export class OperatorEnv {
     timeoutMs = 20_000,
   ): Promise<StaticSite> {
     let last: Condition | undefined
-    return waitFor(
+    return this.waitUntil(
+      `${namespace}/${name}: ${type} is ${status}${reason ? `/${reason}` : ''}`,
       async () => {
         const site = await this.getSite(namespace, name)
         last = findCondition(site?.status?.conditions, type)
         const current = site?.status?.observedGeneration === site?.metadata.generation
         return current && last?.status === status && (!reason || last.reason === reason) ? site : undefined
       },
-      {
-        timeoutMs,
-        intervalMs: 200,
-        describe: () =>
-          `${namespace}/${name}: ${type} is not ${status}${reason ? `/${reason}` : ''} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
-      },
-    )
+      timeoutMs,
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; last: ${JSON.stringify(last)}`)
+    })
   }
 
+  /** Polls `check`; a 429 or 5xx answer (a busy or restarting API server) counts as "not yet". */
   waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-    return waitFor(check, { timeoutMs, intervalMs: 200, describe: () => `${what} within ${timeoutMs} ms` })
+    const patient = () =>
+      check().catch((error: unknown) => {
+        if (error instanceof KubeApiError && (error.status === 429 || error.status >= 500)) return undefined
+        throw error
+      })
+    return waitFor(patient, { timeoutMs, intervalMs: 200, describe: () => `${what} within ${timeoutMs} ms` })
   }
 
   /** Removes every namespace and binding of this run; finalizers are dropped so nothing waits on an operator. */
