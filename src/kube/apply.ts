@@ -7,8 +7,8 @@
 import type { KubeObject } from './object.js'
 import { isNotFound, type KubeRest, resourcePath } from './rest.js'
 
-/** The two calls writes need; tests pass a recorder to assert the exact requests. */
-export type KubeWriter = Pick<KubeRest, 'request' | 'apply'>
+/** The call writes need; tests pass a recorder to assert the exact requests. */
+export type KubeWriter = Pick<KubeRest, 'request'>
 
 /** The server-side apply field manager of every hostplane controller (the syncer has its own). */
 export const FIELD_MANAGER = 'hostplane'
@@ -59,16 +59,26 @@ export class Applier {
   async apply(ref: ObjectRef, desired: KubeObject, live: KubeObject | undefined): Promise<boolean> {
     if (live && containsDesired(live, desired)) return false
     this.countWrite({ verb: 'apply', resource: ref.plural })
-    await this.rest.apply(resourcePath(ref), desired, { fieldManager: this.fieldManager })
+    await this.serverSideApply(resourcePath(ref), desired)
     return true
+  }
+
+  /**
+   * Strict field validation: a field the kind's schema does not know is refused instead of being
+   * dropped with a warning, so a render mistake fails loudly rather than looking like drift.
+   */
+  private serverSideApply(path: string, object: unknown) {
+    return this.rest.request('PATCH', path, {
+      query: { fieldManager: this.fieldManager, force: true, fieldValidation: 'Strict' },
+      body: object,
+      contentType: 'application/apply-patch+yaml',
+    })
   }
 
   /** Applies the status subresource; the caller compares first (conditions carry timestamps). */
   async applyStatus(ref: ObjectRef, object: KubeObject & { status: unknown }): Promise<void> {
     this.countWrite({ verb: 'apply-status', resource: ref.plural })
-    await this.rest.apply(resourcePath({ ...ref, subresource: 'status' }), object, {
-      fieldManager: this.fieldManager,
-    })
+    await this.serverSideApply(resourcePath({ ...ref, subresource: 'status' }), object)
   }
 
   /** JSON merge patch, with `metadata.resourceVersion` in the patch for optimistic concurrency. */

@@ -26,17 +26,20 @@ function world(...sites: StaticSite[]) {
   for (const s of sites) claims.set(`${s.metadata.namespace}/${s.metadata.name}`, claimOf(s, config()))
   const writes: Write[] = []
   const nameOf = (path: string) => path.split('/').at(-1) ?? ''
+  const applied = (path: string, object: unknown) => {
+    writes.push({ method: 'APPLY', path, body: object })
+    const o = object as KubeObject & { status?: StaticSite['status'] }
+    if (path.endsWith('/status')) {
+      const cached = siteCache.get(`${o.metadata.namespace}/${o.metadata.name}`)
+      if (cached) cached.status = o.status
+    } else generated.set(`${o.kind}/${o.metadata.name}`, structuredClone(o))
+  }
   const writer: KubeWriter = {
-    async apply<T>(path: string, object: unknown) {
-      writes.push({ method: 'APPLY', path, body: object })
-      const o = object as KubeObject & { status?: StaticSite['status'] }
-      if (path.endsWith('/status')) {
-        const cached = siteCache.get(`${o.metadata.namespace}/${o.metadata.name}`)
-        if (cached) cached.status = o.status
-      } else generated.set(`${o.kind}/${o.metadata.name}`, structuredClone(o))
-      return object as T
-    },
-    async request<T>(method: string, path: string, params: { body?: unknown } = {}) {
+    async request<T>(method: string, path: string, params: { body?: unknown; contentType?: string } = {}) {
+      if (params.contentType === 'application/apply-patch+yaml') {
+        applied(path, params.body)
+        return undefined as T
+      }
       writes.push({ method, path, body: params.body })
       if (method === 'DELETE')
         for (const key of generated.keys()) if (key.endsWith(`/${nameOf(path)}`)) generated.delete(key)
