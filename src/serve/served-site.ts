@@ -74,7 +74,8 @@ export function servedSite(
 /** Host header → domain: lower case, without port and trailing dot. */
 export function normaliseHost(host: string): string {
   let end = host.length
-  if (host.charCodeAt(0) !== 91 /* [ */) {
+  if (host.charCodeAt(0) === 91 /* [ */) end = host.indexOf(']') + 1 || end
+  else {
     const colon = host.lastIndexOf(':')
     if (colon >= 0) end = colon
   }
