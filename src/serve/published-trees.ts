@@ -21,9 +21,9 @@ import type { PathKind } from './serving-rules.js'
 export interface TreeCacheLimits {
   /** How long a known publish link target is trusted before it is read again. @default 1000 */
   readonly linkTtlMs: number
-  /** Files up to this size are kept in memory. @default 65536 */
+  /** Files up to this size are kept in memory. @default 262144 */
   readonly maxBodyBytes: number
-  /** All bodies kept together; the cache is emptied when it would grow past this. @default 64 MiB */
+  /** All bodies kept together; the cache is emptied when it would grow past this. @default 128 MiB */
   readonly maxCacheBytes: number
   /** Cached paths (including misses); the cache is emptied when it would grow past this. @default 50000 */
   readonly maxCacheEntries: number
@@ -31,8 +31,8 @@ export interface TreeCacheLimits {
 
 export const DEFAULT_TREE_CACHE_LIMITS: TreeCacheLimits = {
   linkTtlMs: 1000,
-  maxBodyBytes: 64 * 1024,
-  maxCacheBytes: 64 * 1024 * 1024,
+  maxBodyBytes: 256 * 1024,
+  maxCacheBytes: 128 * 1024 * 1024,
   maxCacheEntries: 50_000,
 }
 
@@ -119,7 +119,8 @@ export class PublishedTrees {
 
   private async readLink(key: string): Promise<string | undefined> {
     if (key.includes('/') || key.startsWith('.')) return undefined
-    this.realRoot ??= await realpath(this.root)
+    this.realRoot ??= await realpath(this.root).catch(() => undefined)
+    if (this.realRoot === undefined) return undefined
     const tree = await realpath(join(this.root, key)).catch(() => undefined)
     // A publish link must stay under the root (the syncer keeps trees there): one pointing at /
     // or /etc would otherwise publish the machine.

@@ -48,6 +48,7 @@ export async function startNginx(options: {
 }): Promise<RunningNginx> {
   const port = await freePort()
   // Run as root (as in CI containers), nginx starts its workers as `nobody`, who must reach the files.
+  await mkdir(options.workDir, { recursive: true })
   await chmod(options.workDir, 0o755)
   const runDir = join(options.workDir, 'run')
   await mkdir(runDir, { recursive: true })

@@ -121,4 +121,20 @@ describe('the built-in server', () => {
     for await (const chunk of socket) answer += String(chunk)
     assert.match(answer, /^HTTP\/1\.1 400 /)
   })
+
+  it('answers 404, and keeps running, when the publish root does not exist', async () => {
+    const lost = new StaticServer({ sites: [site], root: join(root, 'no-such-root'), log: silent })
+    const lostPort = (await lost.listen(0)).port
+    try {
+      const response = await sendRequest({
+        port: lostPort,
+        method: 'GET',
+        path: '/',
+        headers: { Host: 'site.test' },
+      })
+      assert.equal(response.status, 404)
+    } finally {
+      await lost.close(100)
+    }
+  })
 })
