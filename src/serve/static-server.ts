@@ -93,6 +93,9 @@ export class StaticServer {
         headersTimeout: this.limits.headersTimeoutMs,
         requestTimeout: this.limits.requestTimeoutMs,
         keepAliveTimeout: this.limits.keepAliveTimeoutMs,
+        // Node checks the header and request timeouts on this interval (30 s by default), which
+        // would let a slow client hold a connection three times longer than the limit says.
+        connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeoutMs),
         noDelay: true,
       },
       (request, response) => this.handle(request, response),

@@ -138,3 +138,47 @@ describe('the built-in server', () => {
     }
   })
 })
+
+describe('the built-in server under slow and idle clients', () => {
+  const site = servedSite('ns--site', { domains: ['site.test'] })
+  let root: string
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'hostplane-serve-'))
+    await publishTree(root, site.key, 'c1', { 'index.html': 'home' })
+  })
+  after(() => rm(root, { recursive: true, force: true }))
+
+  it('drops a client that does not finish its headers within the header timeout', async () => {
+    const server = new StaticServer({
+      sites: [site],
+      root,
+      log: silent,
+      limits: { headersTimeoutMs: 300, requestTimeoutMs: 300 },
+    })
+    const { port } = await server.listen(0)
+    try {
+      const started = Date.now()
+      const socket = connect(port, '127.0.0.1')
+      socket.write('GET / HTTP/1.1\r\nHost: site.test\r\nX-Slow: ')
+      let answer = ''
+      for await (const chunk of socket) answer += String(chunk)
+      assert.match(answer, /^HTTP\/1\.1 408 /)
+      assert.ok(Date.now() - started < 3000, `closed after ${Date.now() - started} ms`)
+    } finally {
+      await server.close(100)
+    }
+  })
+
+  it('closes at once with an idle keep-alive connection open', async () => {
+    const server = new StaticServer({ sites: [site], root, log: silent })
+    const { port } = await server.listen(0)
+    const socket = connect(port, '127.0.0.1')
+    socket.write('GET / HTTP/1.1\r\nHost: site.test\r\n\r\n')
+    await new Promise((resolve) => socket.once('data', resolve))
+    const started = Date.now()
+    await server.close(5000)
+    assert.ok(Date.now() - started < 1000, `close took ${Date.now() - started} ms`)
+    socket.destroy()
+  })
+})
