@@ -230,7 +230,7 @@ describe('customer namespaces on a real API server', { skip: env.skip }, () => {
       )
       assert.match(
         error.message,
-        new RegExp(`must be under acme-${id}\\.example or <name>-${customerNamespace(acme)}\\.pages\\.test`),
+        new RegExp(`must be under acme-${id}\\.example or its own default domain stolen-${customerNamespace(acme)}\\.pages\\.test`),
       )
       const squat = await refusal(
         tenant.request('POST', sites(acme), {
@@ -238,6 +238,12 @@ describe('customer namespaces on a real API server', { skip: env.skip }, () => {
         }),
       )
       assert.equal(squat.status, 403, "another namespace's default pages domain is refused")
+      const sibling = await refusal(
+        tenant.request('POST', sites(acme), {
+          body: site('third', [`docs-${customerNamespace(acme)}.${PAGES_DOMAIN}`]),
+        }),
+      )
+      assert.equal(sibling.status, 403, "a sibling site's default domain is refused too")
     })
 
     it("cannot read another tenant's Secrets, or create its own Traefik or cert-manager objects", async () => {

@@ -13,7 +13,7 @@ import type { Manifest } from '../../kube/object.js'
 import { CUSTOMER_LABEL, DOMAIN_POLICY_NAME, MANAGED_BY, QUOTA_NAME, QUOTA_POLICY_NAME } from './names.js'
 
 export interface AdmissionPolicyConfig {
-  /** Sites may always use `<anything>-<their namespace>.<pagesDomain>`. */
+  /** Each site or webspace may always use its own default domain, `<name>-<namespace>.<pagesDomain>`. */
   readonly pagesDomain: string
 }
 
@@ -21,7 +21,7 @@ const celString = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceA
 
 export function renderAdmissionPolicies({ pagesDomain }: AdmissionPolicyConfig): Manifest[] {
   const labels = { ...MANAGED_BY }
-  const pagesSuffix = `'-' + request.namespace + '.' + ${celString(pagesDomain)}`
+  const ownDefault = `object.metadata.name + '-' + request.namespace + '.' + ${celString(pagesDomain)}`
   const containerSum = (resource: 'cpu' | 'memory') =>
     `object.spec.template.spec.containers.map(c, has(c.resources) && has(c.resources.limits) && '${resource}' in c.resources.limits ? quantity(string(c.resources.limits['${resource}'])).asApproximateFloat() : 0.0).sum()`
   const withinQuota = (resource: 'cpu' | 'memory') => ({
@@ -50,8 +50,8 @@ export function renderAdmissionPolicies({ pagesDomain }: AdmissionPolicyConfig):
         variables: [{ name: 'allowed', expression: 'has(params.spec.domains) ? params.spec.domains : []' }],
         validations: [
           {
-            expression: `!has(object.spec.domains) || object.spec.domains.all(d, d.endsWith(${pagesSuffix}) || variables.allowed.exists(s, d == s || d.endsWith('.' + s)))`,
-            messageExpression: `'spec.domains: ' + object.spec.domains.filter(d, !(d.endsWith(${pagesSuffix}) || variables.allowed.exists(s, d == s || d.endsWith('.' + s)))).join(', ') + ' not allowed for customer ' + params.metadata.name + ': domains must be under ' + (size(variables.allowed) > 0 ? variables.allowed.join(', ') + ' or ' : '') + '<name>' + ${pagesSuffix} + ' (ask the platform operator to add the domain to the Customer)'`,
+            expression: `!has(object.spec.domains) || object.spec.domains.all(d, d == ${ownDefault} || variables.allowed.exists(s, d == s || d.endsWith('.' + s)))`,
+            messageExpression: `'spec.domains: ' + object.spec.domains.filter(d, !(d == ${ownDefault} || variables.allowed.exists(s, d == s || d.endsWith('.' + s)))).join(', ') + ' not allowed for customer ' + params.metadata.name + ': domains must be under ' + (size(variables.allowed) > 0 ? variables.allowed.join(', ') + ' or ' : '') + 'its own default domain ' + ${ownDefault} + ' (ask the platform operator to add the domain to the Customer)'`,
             reason: 'Forbidden',
           },
         ],
