@@ -128,7 +128,7 @@ async function main(): Promise<number> {
       lines.push(
         cluster
           ? `real API server: ${c.passed} tests passed against ${clusterNote}, ${c.failed} failed, ${c.skipped} skipped`
-          : `real API server: ${c.skipped} tests NOT RUN (${env[UNAVAILABLE_ENV] ?? 'no cluster'})`,
+          : `real API server: ${c.skipped} cluster test suites NOT RUN (${env[UNAVAILABLE_ENV] ?? 'no cluster'})`,
       )
     } finally {
       await stopCluster()

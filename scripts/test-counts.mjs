@@ -4,7 +4,8 @@ export default async function* testCounts(source) {
   for await (const event of source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue
     const { data } = event
-    if (data.details?.type === 'suite') continue
+    // A suite counts only when it was skipped whole (its tests then report nothing themselves).
+    if (data.details?.type === 'suite' && !data.skip) continue
     yield `${JSON.stringify({
       file: data.file,
       name: data.name,

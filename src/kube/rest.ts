@@ -3,6 +3,7 @@
  * has no model name for (for example `x-kubernetes-validations` inside a CRD schema), so objects
  * we apply verbatim go over this client instead: the bytes we send are the object we built.
  */
+import type { IncomingMessage } from 'node:http'
 import { Agent, type RequestOptions, request } from 'node:https'
 import type { KubeConfig } from '@kubernetes/client-node'
 
@@ -21,9 +22,12 @@ export class KubeApiError extends Error {
 
 export const isNotFound = (error: unknown) => error instanceof KubeApiError && error.status === 404
 export const isConflict = (error: unknown) => error instanceof KubeApiError && error.status === 409
+export const isGone = (error: unknown) => error instanceof KubeApiError && error.status === 410
+
+type Query = Record<string, string | number | boolean | undefined>
 
 export interface RequestParams {
-  readonly query?: Record<string, string | number | boolean | undefined>
+  readonly query?: Query
   readonly body?: unknown
   readonly contentType?: string
   /** Defaults to JSON; e.g. the server-side Table format `kubectl get` uses. */
@@ -46,6 +50,29 @@ export function resourcePath({ apiVersion, plural, namespace, name, subresource 
   if (name) parts.push(encodeURIComponent(name))
   if (subresource) parts.push(subresource)
   return parts.filter(Boolean).join('/')
+}
+
+const readBody = (res: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    res.on('data', (chunk: Buffer) => chunks.push(chunk))
+    res.on('error', reject)
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+  })
+
+function apiError(method: string, url: URL, status: number, text: string): KubeApiError {
+  let body: { reason?: string; message?: string; details?: unknown } = {}
+  try {
+    body = JSON.parse(text) as typeof body
+  } catch {
+    // Not a Status object (e.g. a proxy's HTML page): the raw text goes into the message.
+  }
+  return new KubeApiError(
+    status,
+    body.reason ?? 'Unknown',
+    `${method} ${url.pathname}: ${status} ${body.message ?? text.slice(0, 500)}`,
+    body.details,
+  )
 }
 
 export class KubeRest {
@@ -77,59 +104,55 @@ export class KubeRest {
     return options
   }
 
-  async request<T>(method: string, path: string, params: RequestParams = {}): Promise<T> {
+  private url(path: string, query: Query = {}): URL {
     const url = new URL(path, this.server)
-    for (const [key, value] of Object.entries(params.query ?? {})) {
+    for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(key, String(value))
     }
+    return url
+  }
+
+  private async send(
+    method: string,
+    url: URL,
+    params: { body?: Buffer; contentType?: string; accept?: string; timeoutMs: number; signal?: AbortSignal },
+  ): Promise<IncomingMessage> {
     const options = await this.options()
-    const payload = params.body === undefined ? undefined : Buffer.from(JSON.stringify(params.body))
     const headers: Record<string, string> = {
       ...(options.headers as Record<string, string> | undefined),
       accept: params.accept ?? 'application/json',
       'user-agent': this.defaults.userAgent ?? 'hostplane',
     }
-    if (payload) {
+    if (params.body) {
       headers['content-type'] = params.contentType ?? 'application/json'
-      headers['content-length'] = String(payload.length)
+      headers['content-length'] = String(params.body.length)
     }
-    const timeoutMs = params.timeoutMs ?? this.defaults.timeoutMs ?? 30_000
-    return new Promise<T>((resolve, reject) => {
-      const req = request(url, { method, headers, agent: this.agent, timeout: timeoutMs }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('error', reject)
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          const status = res.statusCode ?? 0
-          let parsed: unknown
-          try {
-            parsed = text ? JSON.parse(text) : undefined
-          } catch {
-            parsed = text
-          }
-          if (status >= 200 && status < 300) return resolve(parsed as T)
-          const body = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
-            reason?: string
-            message?: string
-            details?: unknown
-          }
-          reject(
-            new KubeApiError(
-              status,
-              body.reason ?? 'Unknown',
-              `${method} ${url.pathname}: ${status} ${body.message ?? text.slice(0, 500)}`,
-              body.details,
-            ),
-          )
-        })
-      })
+    return new Promise((resolve, reject) => {
+      const req = request(
+        url,
+        { method, headers, agent: this.agent, timeout: params.timeoutMs, signal: params.signal },
+        resolve,
+      )
       req.on('timeout', () =>
-        req.destroy(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`)),
+        req.destroy(new Error(`${method} ${url.pathname}: no answer within ${params.timeoutMs} ms`)),
       )
       req.on('error', reject)
-      req.end(payload)
+      req.end(params.body)
     })
+  }
+
+  async request<T>(method: string, path: string, params: RequestParams = {}): Promise<T> {
+    const url = this.url(path, params.query)
+    const res = await this.send(method, url, {
+      body: params.body === undefined ? undefined : Buffer.from(JSON.stringify(params.body)),
+      contentType: params.contentType,
+      accept: params.accept,
+      timeoutMs: params.timeoutMs ?? this.defaults.timeoutMs ?? 30_000,
+    })
+    const text = await readBody(res)
+    const status = res.statusCode ?? 0
+    if (status < 200 || status >= 300) throw apiError(method, url, status, text)
+    return (text ? JSON.parse(text) : undefined) as T
   }
 
   /** Server-side apply: the object as sent becomes the field manager's complete intent. */
@@ -142,6 +165,46 @@ export class KubeRest {
       query: { fieldManager, force },
       body: object,
       contentType: 'application/apply-patch+yaml',
+    })
+  }
+
+  /**
+   * Streams a watch, calling `onEvent` for each event, until the server ends it (its
+   * `timeoutSeconds`), the connection idles past `idleTimeoutMs`, or `signal` aborts. A refused
+   * watch (e.g. 410 Gone) rejects with its KubeApiError.
+   */
+  async watch(
+    path: string,
+    query: Query,
+    onEvent: (event: unknown) => void,
+    { signal, idleTimeoutMs }: { signal: AbortSignal; idleTimeoutMs: number },
+  ): Promise<void> {
+    const url = this.url(path, { ...query, watch: 1 })
+    const res = await this.send('GET', url, { timeoutMs: idleTimeoutMs, signal })
+    if (res.statusCode !== 200) throw apiError('GET', url, res.statusCode ?? 0, await readBody(res))
+    res.setEncoding('utf8')
+    let buffered = ''
+    await new Promise<void>((resolve, reject) => {
+      res.on('data', (chunk: string) => {
+        buffered += chunk
+        let newline = buffered.indexOf('\n')
+        while (newline >= 0) {
+          const line = buffered.slice(0, newline).trim()
+          buffered = buffered.slice(newline + 1)
+          if (line) {
+            try {
+              onEvent(JSON.parse(line))
+            } catch (error) {
+              res.destroy(error as Error)
+              return
+            }
+          }
+          newline = buffered.indexOf('\n')
+        }
+      })
+      res.on('end', resolve)
+      res.on('close', resolve)
+      res.on('error', (error) => (signal.aborted ? resolve() : reject(error)))
     })
   }
 

@@ -16,7 +16,7 @@ import { parseAllDocuments, stringify } from 'yaml'
 import { KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { ensureKubeBinaries, type KubeBinaries } from './binaries.js'
 import { cacheRoot, REPO_ROOT } from './paths.js'
-import { createPki, type Pki, pkiIn } from './pki.js'
+import { createPki, issueUserCert, type Pki, pkiIn } from './pki.js'
 import { commandLine, isAlive, sleep, waitFor } from './process.js'
 
 export interface ClusterOptions {
@@ -64,7 +64,7 @@ async function freePort(): Promise<number> {
 
 const b64 = async (file: string) => (await readFile(file)).toString('base64')
 
-async function adminKubeconfigYaml(
+async function certKubeconfigYaml(
   server: string,
   pki: Pki,
   user: { cert: string; key: string; name: string },
@@ -179,7 +179,7 @@ export class TestCluster {
       await writeFile(join(dir, 'state.json'), JSON.stringify(state, null, 2))
       await writeFile(
         cluster.kubeconfigPath,
-        await adminKubeconfigYaml(cluster.server, pki, {
+        await certKubeconfigYaml(cluster.server, pki, {
           name: 'admin',
           cert: pki.adminCert,
           key: pki.adminKey,
@@ -187,7 +187,7 @@ export class TestCluster {
       )
       await writeFile(
         join(dir, 'controller-manager.kubeconfig'),
-        await adminKubeconfigYaml(cluster.server, pki, {
+        await certKubeconfigYaml(cluster.server, pki, {
           name: 'controller-manager',
           cert: pki.controllerManagerCert,
           key: pki.controllerManagerKey,
@@ -438,6 +438,14 @@ export class TestCluster {
     const kubeConfig = new KubeConfig()
     kubeConfig.loadFromString(yaml)
     return { kubeConfig, path }
+  }
+
+  /** A kubeconfig for a person with client-certificate auth, e.g. a tenant in a customer group. */
+  async userKubeConfig(user: string, groups: readonly string[]): Promise<KubeConfig> {
+    const { cert, key } = await issueUserCert(join(this.dir, 'pki'), user, groups)
+    const kubeConfig = new KubeConfig()
+    kubeConfig.loadFromString(await certKubeconfigYaml(this.server, this.pki, { name: user, cert, key }))
+    return kubeConfig
   }
 
   private async terminate(component: Component): Promise<void> {

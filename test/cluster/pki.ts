@@ -19,6 +19,9 @@ export interface Pki {
   readonly serviceAccountPub: string
 }
 
+const CLIENT_EXTENSIONS =
+  'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n'
+
 const openssl = (dir: string, args: string[]) => runOrThrow('openssl', args, { cwd: dir, timeoutMs: 30_000 })
 
 async function issue(dir: string, name: string, subject: string, extensions: string) {
@@ -65,7 +68,6 @@ export async function createPki(dir: string): Promise<Pki> {
     '-out',
     'ca.crt',
   ])
-  const client =
     'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n'
   await Promise.all([
     issue(
@@ -75,8 +77,8 @@ export async function createPki(dir: string): Promise<Pki> {
       'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' +
         'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n',
     ),
-    issue(dir, 'admin', '/O=system:masters/CN=hostplane-admin', client),
-    issue(dir, 'controller-manager', '/CN=system:kube-controller-manager', client),
+    issue(dir, 'admin', '/O=system:masters/CN=hostplane-admin', CLIENT_EXTENSIONS),
+    issue(dir, 'controller-manager', '/CN=system:kube-controller-manager', CLIENT_EXTENSIONS),
   ])
   await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'])
   await openssl(dir, ['ec', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'])
@@ -97,4 +99,16 @@ export function pkiIn(dir: string): Pki {
     serviceAccountKey: at('sa.key'),
     serviceAccountPub: at('sa.pub'),
   }
+}
+
+/**
+ * A client certificate for a person: the API server takes the CN as user name and each O as a
+ * group, which is how tests act as a tenant of a customer group.
+ */
+export async function issueUserCert(dir: string, user: string, groups: readonly string[]) {
+  const safe = (value: string) => value.replaceAll(/[^A-Za-z0-9:._@-]/g, '_')
+  const name = `user-${safe(user)}`
+  const subject = `${groups.map((g) => `/O=${safe(g)}`).join('')}/CN=${safe(user)}`
+  await issue(dir, name, subject, CLIENT_EXTENSIONS)
+  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) }
 }

@@ -1,0 +1,16 @@
+/** Typed objects of hostplane's kinds, as read from the API server or a YAML file. */
+import type { CustomerSpec, CustomerStatus } from './customer.js'
+import type { RuntimeSpec, RuntimeStatus } from './runtime.js'
+import type { StaticSiteSpec, StaticSiteStatus } from './staticsite.js'
+import type { WebspaceSpec, WebspaceStatus } from './webspace.js'
+import type { KubeObject } from '../kube/object.js'
+
+export interface Resource<Spec, Status> extends KubeObject {
+  spec: Spec
+  status?: Status
+}
+
+export type StaticSite = Resource<StaticSiteSpec, StaticSiteStatus>
+export type Customer = Resource<CustomerSpec, CustomerStatus>
+export type Webspace = Resource<WebspaceSpec, WebspaceStatus>
+export type Runtime = Resource<RuntimeSpec, RuntimeStatus>

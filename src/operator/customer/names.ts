@@ -1,0 +1,25 @@
+/**
+ * Names of what a Customer owns. The namespace carries the tier in its prefix (seed 004: `sh-`
+ * shared, `ded-` dedicated); the other objects have fixed names inside it.
+ */
+import type { Tier } from '../../api/customer.js'
+
+export const NAMESPACE_PREFIX: Readonly<Record<Tier, string>> = { shared: 'sh', dedicated: 'ded' }
+
+export const customerNamespace = (customer: { metadata: { name: string }; spec: { tier: Tier } }) =>
+  `${NAMESPACE_PREFIX[customer.spec.tier]}-${customer.metadata.name}`
+
+/** The Kubernetes group a customer's people authenticate with (OIDC group claim or cert O=). */
+export const customerGroup = (name: string) => `hostplane:customer:${name}`
+
+export const CUSTOMER_LABEL = 'hostplane.dev/customer'
+export const TIER_LABEL = 'hostplane.dev/tier'
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'hostplane' } as const
+
+export const QUOTA_NAME = 'hostplane-quota'
+export const LIMIT_RANGE_NAME = 'hostplane-limits'
+export const NETWORK_POLICY_NAME = 'hostplane-isolation'
+export const TENANT_ROLE_NAME = 'hostplane-tenant'
+export const DOMAIN_POLICY_NAME = 'hostplane.dev-customer-domains'
+export const QUOTA_POLICY_NAME = 'hostplane.dev-tier-quota'
+export const domainPolicyBindingName = (customer: string) => `${DOMAIN_POLICY_NAME}-${customer}`

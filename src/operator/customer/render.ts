@@ -1,0 +1,152 @@
+/**
+ * Customer → the objects that make its namespace a locked-down tenant: the namespace with Pod
+ * Security `restricted` enforced, quota and limits of its tier and size, default-deny networking,
+ * RBAC for its group, and the binding of the domain admission policy to its namespace. Pure.
+ */
+import type { Customer } from '../../api/resources.js'
+import { controllerReference, type Manifest } from '../../kube/object.js'
+import {
+  CUSTOMER_LABEL,
+  customerGroup,
+  customerNamespace,
+  DOMAIN_POLICY_NAME,
+  domainPolicyBindingName,
+  LIMIT_RANGE_NAME,
+  MANAGED_BY,
+  NETWORK_POLICY_NAME,
+  QUOTA_NAME,
+  TENANT_ROLE_NAME,
+  TIER_LABEL,
+} from './names.js'
+import { LARGEST_SIZE, SIZE_RESOURCES, TIER_QUOTAS } from './tiers.js'
+
+export interface TenancyConfig {
+  /** Namespace of the ingress controller, the only source of traffic into tenant pods. */
+  readonly ingressNamespace: string
+}
+
+const POD_SECURITY = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+  'pod-security.kubernetes.io/audit': 'restricted',
+  'pod-security.kubernetes.io/warn': 'restricted',
+}
+
+export function renderCustomer(customer: Customer, config: TenancyConfig): Manifest[] {
+  const name = customer.metadata.name
+  const namespace = customerNamespace(customer)
+  const { tier, size } = customer.spec
+  const labels = { ...MANAGED_BY, [CUSTOMER_LABEL]: name, [TIER_LABEL]: tier }
+  const ownerReferences = [controllerReference(customer)]
+  const meta = (objectName: string) => ({ name: objectName, namespace, labels, ownerReferences })
+  const quota = TIER_QUOTAS[tier][size]
+  if (!quota) throw new Error(`customer ${name}: tier ${tier} has no size ${size}`)
+  const defaults = SIZE_RESOURCES[size]
+  const largest = SIZE_RESOURCES[LARGEST_SIZE[tier]]
+
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespace, labels: { ...labels, ...POD_SECURITY }, ownerReferences },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: meta(QUOTA_NAME),
+      spec: {
+        hard: {
+          ...quota,
+          // Tenants are reached only through the ingress: no node ports or load balancers of their own.
+          'services.nodeports': '0',
+          'services.loadbalancers': '0',
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: meta(LIMIT_RANGE_NAME),
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            defaultRequest: defaults.requests,
+            default: defaults.limits,
+            max: largest.limits,
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(NETWORK_POLICY_NAME),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: {
+                  matchLabels: { 'kubernetes.io/metadata.name': config.ingressNamespace },
+                },
+              },
+            ],
+          },
+        ],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+            ports: [
+              { protocol: 'UDP', port: 53 },
+              { protocol: 'TCP', port: 53 },
+            ],
+          },
+          ...(customer.spec.egress ?? []).map((rule) => ({
+            to: [{ ipBlock: { cidr: rule.cidr } }],
+            ports: rule.ports.map((port) => ({ protocol: 'TCP', port })),
+          })),
+        ],
+      },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta(TENANT_ROLE_NAME),
+      rules: [
+        {
+          apiGroups: ['hostplane.dev'],
+          resources: ['staticsites', 'webspaces'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        },
+        {
+          apiGroups: ['hostplane.dev'],
+          resources: ['staticsites/status', 'webspaces/status'],
+          verbs: ['get'],
+        },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(TENANT_ROLE_NAME),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: TENANT_ROLE_NAME },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: customerGroup(name) }],
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: domainPolicyBindingName(name), labels, ownerReferences },
+      spec: {
+        policyName: DOMAIN_POLICY_NAME,
+        validationActions: ['Deny'],
+        paramRef: { name, parameterNotFoundAction: 'Deny' },
+        matchResources: { namespaceSelector: { matchLabels: { [CUSTOMER_LABEL]: name } } },
+      },
+    },
+  ]
+}

@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { API_VERSION } from '../../src/api/kind.js'
+import type { Customer } from '../../src/api/resources.js'
+import { type Manifest, objectKey } from '../../src/kube/object.js'
+import { manifestPath } from '../../src/kube/manifest-path.js'
+import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { renderAdmissionPolicies } from '../../src/operator/customer/admission-policies.js'
+import { customerGroup, customerNamespace } from '../../src/operator/customer/names.js'
+import { renderCustomer } from '../../src/operator/customer/render.js'
+import type { TestCluster } from '../cluster/cluster.js'
+import { clusterForTests } from '../cluster/for-tests.js'
+
+const env = await clusterForTests()
+const PAGES_DOMAIN = 'pages.test'
+
+/** The error a refused request gave, or a failure when it was accepted. */
+const refusal = (request: Promise<unknown>) =>
+  request.then(
+    () => assert.fail('the request was accepted'),
+    (error: unknown) => {
+      assert.ok(error instanceof KubeApiError, String(error))
+      return error
+    },
+  )
+
+describe('customer namespaces on a real API server', { skip: env.skip }, () => {
+  let cluster: TestCluster
+  let admin: KubeRest
+  const id = randomBytes(3).toString('hex')
+  const customers: Customer[] = [
+    {
+      apiVersion: API_VERSION,
+      kind: 'Customer',
+      metadata: { name: `acme-${id}` },
+      spec: {
+        displayName: 'Acme',
+        email: 'ops@acme.example',
+        tier: 'shared',
+        size: 'small',
+        domains: [`acme-${id}.example`],
+        suspended: false,
+      },
+    },
+    {
+      apiVersion: API_VERSION,
+      kind: 'Customer',
+      metadata: { name: `globex-${id}` },
+      spec: {
+        displayName: 'Globex',
+        email: 'ops@globex.example',
+        tier: 'dedicated',
+        size: 'large',
+        domains: [`globex-${id}.example`],
+        suspended: false,
+      },
+    },
+  ]
+  const [acme, globex] = customers as [Customer, Customer]
+
+  const apply = (object: Manifest) => admin.apply(manifestPath(object), object, { fieldManager: 'hostplane' })
+
+  before(async () => {
+    cluster = await env.get()
+    admin = new KubeRest(cluster.kubeConfig())
+    for (const policy of renderAdmissionPolicies({ pagesDomain: PAGES_DOMAIN })) await apply(policy)
+    for (const customer of customers) {
+      const created = await admin.request<Customer>(
+        'POST',
+        resourcePath({ apiVersion: API_VERSION, plural: 'customers' }),
+        { body: customer },
+      )
+      customer.metadata.uid = created.metadata.uid
+      for (const object of renderCustomer(customer, { ingressNamespace: 'traefik' })) await apply(object)
+    }
+    // The policies are enforced once the API server's admission caches see them.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+  })
+
+  after(async () => {
+    for (const customer of customers) {
+      await admin
+        ?.request(
+          'DELETE',
+          resourcePath({ apiVersion: API_VERSION, plural: 'customers', name: customer.metadata.name }),
+        )
+        .catch(() => {})
+    }
+    admin?.close()
+    await env.release()
+  })
+
+  it('labels the namespace with its customer and tier and enforces Pod Security restricted', async () => {
+    const namespace = await admin.request<Manifest>('GET', `/api/v1/namespaces/${customerNamespace(acme)}`)
+    assert.equal(namespace.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted')
+    assert.equal(namespace.metadata.labels?.['hostplane.dev/tier'], 'shared')
+    const error = await refusal(
+      admin.request('POST', `/api/v1/namespaces/${customerNamespace(acme)}/pods`, {
+        body: {
+          metadata: { name: 'root' },
+          spec: { containers: [{ name: 'c', image: 'busybox' }] },
+        },
+      }),
+    )
+    assert.equal(error.status, 403)
+    assert.match(error.message, /violates PodSecurity "restricted/)
+  })
+
+  it('refuses a Deployment whose replicas exceed the tier quota, naming the quota', async () => {
+    const deployment = (replicas: number) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `app-${replicas}` },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: 'x' } },
+        template: {
+          metadata: { labels: { app: 'x' } },
+          spec: {
+            containers: [
+              { name: 'app', image: 'nginx', resources: { limits: { cpu: '100m', memory: '128Mi' } } },
+            ],
+          },
+        },
+      },
+    })
+    const path = `/apis/apps/v1/namespaces/${customerNamespace(acme)}/deployments`
+    await admin.request('POST', path, { body: deployment(5) })
+    const error = await refusal(admin.request('POST', path, { body: deployment(20) }))
+    assert.equal(error.status, 403)
+    assert.match(error.message, /exceeds the namespace quota limits\.cpu of 1/)
+  })
+
+  describe('with a tenant’s own credentials', () => {
+    let tenant: KubeRest
+    before(async () => {
+      tenant = new KubeRest(await cluster.userKubeConfig(`alice-${id}`, [customerGroup(acme.metadata.name)]))
+    })
+    after(() => tenant?.close())
+
+    const site = (name: string, domains?: string[]) => ({
+      apiVersion: API_VERSION,
+      kind: 'StaticSite',
+      metadata: { name },
+      spec: { repo: 'https://git.example.com/acme/site.git', ...(domains ? { domains } : {}) },
+    })
+    const sites = (customer: Customer) =>
+      resourcePath({ apiVersion: API_VERSION, plural: 'staticsites', namespace: customerNamespace(customer) })
+
+    it('can create a StaticSite and a Webspace in its own namespace', async () => {
+      await tenant.request('POST', sites(acme), {
+        body: site('home', [`www.acme-${id}.example`, `acme-${id}.example`]),
+      })
+      await tenant.request('POST', sites(acme), {
+        body: site('docs', [`docs-${customerNamespace(acme)}.${PAGES_DOMAIN}`]),
+      })
+      await tenant.request(
+        'POST',
+        resourcePath({ apiVersion: API_VERSION, plural: 'webspaces', namespace: customerNamespace(acme) }),
+        {
+          body: {
+            apiVersion: API_VERSION,
+            kind: 'Webspace',
+            metadata: { name: 'shop' },
+            spec: { runtime: 'php-8.3', domains: [`shop.acme-${id}.example`] },
+          },
+        },
+      )
+      const listed = await tenant.request<{ items: Manifest[] }>('GET', sites(acme))
+      assert.deepEqual(listed.items.map((s) => objectKey(s)).sort(), [
+        `${customerNamespace(acme)}/docs`,
+        `${customerNamespace(acme)}/home`,
+      ])
+    })
+
+    it('cannot claim a domain outside its list, and is told which domains it may use', async () => {
+      const error = await refusal(
+        tenant.request('POST', sites(acme), { body: site('stolen', [`www.globex-${id}.example`]) }),
+      )
+      assert.equal(error.status, 403)
+      assert.match(
+        error.message,
+        new RegExp(`spec\\.domains: www\\.globex-${id}\\.example not allowed for customer acme-${id}`),
+      )
+      assert.match(
+        error.message,
+        new RegExp(`must be under acme-${id}\\.example or <name>-${customerNamespace(acme)}\\.pages\\.test`),
+      )
+      const squat = await refusal(
+        tenant.request('POST', sites(acme), {
+          body: site('squat', [`home-${customerNamespace(globex)}.${PAGES_DOMAIN}`]),
+        }),
+      )
+      assert.equal(squat.status, 403, "another namespace's default pages domain is refused")
+    })
+
+    it("cannot read another tenant's Secrets, or create its own Traefik or cert-manager objects", async () => {
+      await admin.request('POST', `/api/v1/namespaces/${customerNamespace(globex)}/secrets`, {
+        body: { metadata: { name: 'db' }, stringData: { password: 'hunter2' } },
+      })
+      assert.equal(
+        (await refusal(tenant.request('GET', `/api/v1/namespaces/${customerNamespace(globex)}/secrets/db`)))
+          .status,
+        403,
+      )
+      assert.equal(
+        (await refusal(tenant.request('GET', `/api/v1/namespaces/${customerNamespace(globex)}/secrets`)))
+          .status,
+        403,
+      )
+      const ingressRoute = {
+        apiVersion: 'traefik.io/v1alpha1',
+        kind: 'IngressRoute',
+        metadata: { name: 'mine' },
+        spec: { routes: [{ match: 'Host(`x.example`)', kind: 'Rule', services: [{ name: 'x', port: 80 }] }] },
+      }
+      assert.equal(
+        (
+          await refusal(
+            tenant.request(
+              'POST',
+              `/apis/traefik.io/v1alpha1/namespaces/${customerNamespace(acme)}/ingressroutes`,
+              { body: ingressRoute },
+            ),
+          )
+        ).status,
+        403,
+      )
+      assert.equal(
+        (
+          await refusal(
+            tenant.request(
+              'POST',
+              `/apis/cert-manager.io/v1/namespaces/${customerNamespace(acme)}/certificates`,
+              { body: {} },
+            ),
+          )
+        ).status,
+        403,
+      )
+      assert.equal(
+        (
+          await refusal(
+            tenant.request('POST', `/api/v1/namespaces/${customerNamespace(acme)}/pods`, { body: {} }),
+          )
+        ).status,
+        403,
+      )
+    })
+
+    it('can read its own Secrets but not change them or its quota', async () => {
+      await admin.request('POST', `/api/v1/namespaces/${customerNamespace(acme)}/secrets`, {
+        body: { metadata: { name: 'git' }, stringData: { token: 't' } },
+      })
+      await tenant.request('GET', `/api/v1/namespaces/${customerNamespace(acme)}/secrets/git`)
+      assert.equal(
+        (await refusal(tenant.request('DELETE', `/api/v1/namespaces/${customerNamespace(acme)}/secrets/git`)))
+          .status,
+        403,
+      )
+      assert.equal(
+        (
+          await refusal(
+            tenant.request(
+              'DELETE',
+              `/api/v1/namespaces/${customerNamespace(acme)}/resourcequotas/hostplane-quota`,
+            ),
+          )
+        ).status,
+        403,
+      )
+    })
+  })
+})
