@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `hostplane` command. It only wires: each subcommand lives in its own module. */
 import { Command } from 'commander'
+import { registerSyncerCommand } from './syncer.js'
 import { validateCommand } from './validate.js'
 
 const program = new Command()
@@ -25,5 +26,7 @@ program
       'hostplane serve: not implemented yet (the single-machine mode is tracked in issue 6)\n',
     )
   })
+
+registerSyncerCommand(program)
 
 await program.parseAsync()

@@ -32,7 +32,8 @@ export interface SiteSource {
   readonly ref: string
   /** Subdirectory of the repository to publish, '/' for all of it. */
   readonly path: string
-  readonly credentials?: GitCredentials
+  /** Read only when git needs them, so a rollback to a kept revision needs no Secret. */
+  readonly credentials?: () => Promise<GitCredentials | undefined>
 }
 
 export type SyncAction = 'published' | 'rolled-back' | 'unchanged'
@@ -99,7 +100,7 @@ export class SiteSyncer {
       if (kept) return this.serveKept(site.key, kept)
     }
 
-    const remote: Remote = { repo, address: await hosts.check(repo), credentials: site.credentials }
+    const remote: Remote = { repo, address: await hosts.check(repo), credentials: await site.credentials?.() }
     const mirror = join(this.options.mirrors, `${site.key}.git`)
     const release = await slots.acquire(repo.host)
     let commit: string

@@ -107,12 +107,14 @@ describe('the sync engine against a real git host', () => {
     await assert.rejects(
       syncer.sync(
         site('ns--priv', 'private.git', {
-          credentials: { kind: 'basic', username: 'tenant', password: 'wrong' },
+          credentials: async () => ({ kind: 'basic', username: 'tenant', password: 'wrong' }),
         }),
       ),
       rejectsWith('HP_ERR_SYNC_AUTH_FAILED', /authentication failed: the host refused the credentials/),
     )
-    await syncer.sync(site('ns--priv', 'private.git', { credentials: { kind: 'basic', ...account } }))
+    await syncer.sync(
+      site('ns--priv', 'private.git', { credentials: async () => ({ kind: 'basic', ...account }) }),
+    )
     assert.equal(await served(root, 'ns--priv', 'index.html'), 'secret page')
     assert.ok(spawned.length > 0)
     assert.ok(!spawned.some((args) => args.includes(account.password) || args.includes('wrong')))
