@@ -1,8 +1,8 @@
 /**
  * A real Git host for tests: `git http-backend` (CGI) behind a small Node HTTPS server on
  * loopback, serving the bare repositories of a directory. Repositories can be private (basic
- * auth), and `/redirect/<path>` answers 302 to the same path on another host name, for the
- * redirect hardening tests. It counts, per repository, how many ref listings (`ls-remote`) and
+ * auth), `/redirect/<path>` answers 302 to the same path on another host name, for the
+ * redirect hardening tests, and `/hang/<path>` never answers, for the timeout tests. It counts, per repository, how many ref listings (`ls-remote`) and
  * fetches it answered, so tests can prove "fetch only on change".
  */
 import { spawn } from 'node:child_process'
@@ -72,6 +72,11 @@ export class GitHttpServer {
     return `https://127.0.0.1:${this.port}/redirect/${toHost}/${repo}`
   }
 
+  /** A URL whose host accepts the connection and then never answers. */
+  hangingUrl(repo: string): string {
+    return `https://127.0.0.1:${this.port}/hang/${repo}`
+  }
+
   makePrivate(repo: string, account: Account): void {
     this.privateRepos.set(repo, account)
   }
@@ -88,6 +93,7 @@ export class GitHttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://git.test')
+    if (url.pathname.startsWith('/hang/')) return
     const redirect = /^\/redirect\/([^/]+)(\/.*)$/.exec(url.pathname)
     if (redirect) {
       res.writeHead(302, { location: `https://${redirect[1]}:${this.port}${redirect[2]}${url.search}` })

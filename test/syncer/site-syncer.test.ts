@@ -224,6 +224,17 @@ describe('the sync engine against a real git host', () => {
     assert.ok(!existsSync('/tmp/hostplane-pwned'))
   })
 
+  it('gives up on a host that accepts the connection and never answers, as a transient timeout', async () => {
+    const { syncer } = await fx.engine('hang', { timeouts: { lsRemoteMs: 1500 } })
+    const started = Date.now()
+    await assert.rejects(
+      syncer.sync({ key: 'ns--hang', repo: fx.server.hangingUrl('x.git'), ref: 'main', path: '/' }),
+      (error: unknown) =>
+        error instanceof SyncError && error.code === 'HP_ERR_SYNC_TIMEOUT' && error.retry === 'transient',
+    )
+    assert.ok(Date.now() - started < 5000)
+  })
+
   it('removes a deleted site, and at start removes half-written trees and unreferenced trees', async () => {
     await fx.repos.create('recover.git', { 'index.html': 'ok' })
     const { syncer, root } = await fx.engine('recover')
