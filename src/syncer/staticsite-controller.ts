@@ -116,9 +116,14 @@ export class StaticSiteController {
 
   private async handle(key: string): Promise<HandleResult> {
     try {
-      return await this.reconcile(key)
-    } finally {
+      const result = await this.reconcile(key)
       this.firstPass?.delete(key)
+      return result
+    } catch (error) {
+      // A busy host is not a sync: the site is tried again shortly and stays in the first pass.
+      if (error instanceof HostBusy) return { requeueAfterMs: error.retryAfterMs }
+      this.firstPass?.delete(key)
+      throw error
     }
   }
 
@@ -143,7 +148,7 @@ export class StaticSiteController {
       })
       outcome = { ok: true, result }
     } catch (error) {
-      if (error instanceof HostBusy) return { requeueAfterMs: error.retryAfterMs }
+      if (error instanceof HostBusy) throw error
       outcome = { ok: false, error: asSyncError(error) }
     }
     await this.report(site, outcome, now())
