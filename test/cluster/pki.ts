@@ -68,7 +68,6 @@ export async function createPki(dir: string): Promise<Pki> {
     '-out',
     'ca.crt',
   ])
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n'
   await Promise.all([
     issue(
       dir,
