@@ -87,7 +87,11 @@ export class GitClient {
     const credentials: CredentialEnv = await credentialEnv(remote.credentials, {
       askPass: this.options.askPass,
       tempDir: this.options.tempDir,
-      connectTimeoutSeconds: Math.ceil(this.timeouts.lsRemoteMs / 1000),
+      ssh: {
+        connectTimeoutSeconds: Math.ceil(this.timeouts.lsRemoteMs / 1000),
+        host: remote.repo.host,
+        address: remote.address,
+      },
     })
     try {
       return await call(this.remoteConfig(remote), credentials.env)

@@ -7,6 +7,8 @@ import { describe, it } from 'node:test'
 import { credentialEnv, credentialsFromSecret, sshCommand } from './git-credentials.js'
 import { SyncError } from './sync-error.js'
 
+const SSH = { connectTimeoutSeconds: 30, host: 'git.example', address: '140.82.121.4' }
+
 describe('credentialsFromSecret', () => {
   it('reads username and password (kubernetes.io/basic-auth)', () => {
     assert.deepEqual(credentialsFromSecret('git', { username: 'u', password: 'p' }), {
@@ -47,7 +49,7 @@ describe('credentialEnv', () => {
   it('gives basic credentials to the askpass helper through the environment only', async () => {
     const env = await credentialEnv(
       { kind: 'basic', username: 'u', password: 'p' },
-      { askPass: '/x/askpass.sh', tempDir: tmpdir(), connectTimeoutSeconds: 30 },
+      { askPass: '/x/askpass.sh', tempDir: tmpdir(), ssh: SSH },
     )
     assert.deepEqual(env.env, {
       GIT_ASKPASS: '/x/askpass.sh',
@@ -61,12 +63,18 @@ describe('credentialEnv', () => {
     try {
       const env = await credentialEnv(
         { kind: 'ssh', privateKey: 'PRIVATE KEY', knownHosts: 'git.example ssh-ed25519 AAAA' },
-        { askPass: '/x', tempDir: dir, connectTimeoutSeconds: 30 },
+        { askPass: '/x', tempDir: dir, ssh: SSH },
       )
       const command = env.env.GIT_SSH_COMMAND ?? ''
       assert.ok(!command.includes('PRIVATE KEY'), 'the key itself is never in the command')
       assert.match(command, /StrictHostKeyChecking=yes/)
       assert.match(command, /BatchMode=yes/)
+      assert.match(
+        command,
+        /-o HostName='140.82.121.4'/,
+        'ssh connects to the approved address, not a new DNS answer',
+      )
+      assert.match(command, /-o HostKeyAlias='git.example'/)
       const keyFile = /-i '([^']+)'/.exec(command)?.[1] ?? ''
       assert.equal(await readFile(keyFile, 'utf8'), 'PRIVATE KEY\n')
       assert.equal((await stat(keyFile)).mode & 0o777, 0o600)
@@ -80,6 +88,6 @@ describe('credentialEnv', () => {
 
 describe('sshCommand', () => {
   it('quotes paths for the shell git runs it through', () => {
-    assert.match(sshCommand("/tmp/a b/it's", '/tmp/kh', 5), /-i '\/tmp\/a b\/it'\\''s'/)
+    assert.match(sshCommand("/tmp/a b/it's", '/tmp/kh', SSH), /-i '\/tmp\/a b\/it'\\''s'/)
   })
 })

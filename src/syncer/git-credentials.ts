@@ -55,8 +55,16 @@ export async function writeAskPassHelper(dir: string): Promise<string> {
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`
 
-/** The ssh command git runs: only our key, only our known_hosts, never a prompt. */
-export function sshCommand(keyFile: string, knownHostsFile: string, connectTimeoutSeconds: number): string {
+export interface SshOptions {
+  readonly connectTimeoutSeconds: number
+  /** The host name of the URL (its key is looked up in known_hosts under this name)… */
+  readonly host: string
+  /** …and the address the host policy approved, which ssh connects to instead of resolving again. */
+  readonly address: string
+}
+
+/** The ssh command git runs: only our key, only our known_hosts, only the approved address, never a prompt. */
+export function sshCommand(keyFile: string, knownHostsFile: string, ssh: SshOptions): string {
   return [
     'ssh',
     '-F /dev/null',
@@ -68,7 +76,9 @@ export function sshCommand(keyFile: string, knownHostsFile: string, connectTimeo
     '-o StrictHostKeyChecking=yes',
     '-o BatchMode=yes',
     '-o PasswordAuthentication=no',
-    `-o ConnectTimeout=${connectTimeoutSeconds}`,
+    `-o ConnectTimeout=${ssh.connectTimeoutSeconds}`,
+    `-o HostKeyAlias=${shellQuote(ssh.host)}`,
+    `-o HostName=${shellQuote(ssh.address)}`,
   ].join(' ')
 }
 
@@ -80,11 +90,7 @@ export interface CredentialEnv {
 /** Environment for one git call with these credentials; `dispose` removes any files it wrote. */
 export async function credentialEnv(
   credentials: GitCredentials | undefined,
-  {
-    askPass,
-    tempDir,
-    connectTimeoutSeconds,
-  }: { askPass: string; tempDir: string; connectTimeoutSeconds: number },
+  { askPass, tempDir, ssh }: { askPass: string; tempDir: string; ssh: SshOptions },
 ): Promise<CredentialEnv> {
   if (!credentials) return { env: {}, dispose: async () => {} }
   if (credentials.kind === 'basic')
@@ -104,7 +110,7 @@ export async function credentialEnv(
   await writeFile(knownHostsFile, credentials.knownHosts, { mode: 0o600 })
   return {
     env: {
-      GIT_SSH_COMMAND: sshCommand(keyFile, knownHostsFile, connectTimeoutSeconds),
+      GIT_SSH_COMMAND: sshCommand(keyFile, knownHostsFile, ssh),
       GIT_SSH_VARIANT: 'ssh',
     },
     dispose: () => rm(dir, { recursive: true, force: true }),
