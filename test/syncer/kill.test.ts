@@ -11,13 +11,13 @@ import { after, before, describe, it } from 'node:test'
 import { GitFixture } from './git-fixture.js'
 
 const SITES = 3
-const COMMITS = 12
-const FILES = 40
+const COMMITS = 8
+const FILES = 16
 const KILLS = 20
 const MIN_PUBLISHES = 20
 
 const fileContent = (site: number, commit: number, file: number) =>
-  `site ${site} commit ${commit} file ${file}\n${'x'.repeat(8192)}`
+  `site ${site} commit ${commit} file ${file}\n${'x'.repeat(32 * 1024)}`
 const files = (site: number, commit: number) =>
   Object.fromEntries(
     Array.from({ length: FILES }, (_, f) => [`page-${f}.html`, fileContent(site, commit, f)]),
