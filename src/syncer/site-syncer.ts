@@ -90,14 +90,14 @@ export class SiteSyncer {
   }
 
   private async run(site: SiteSource): Promise<SyncResult> {
-    const { store, git, hosts, slots } = this.options
+    const { git, hosts, slots } = this.options
     const repo = parseRepoUrl(site.repo)
     const ref = parseRef(site.ref)
     const path = normalizePath(site.path)
 
     if (ref.kind === 'commit') {
-      const kept = await store.find(site.key, ref.commit, path)
-      if (kept) return this.serveKept(site.key, kept)
+      const local = await this.fromStore(site.key, ref.commit, path)
+      if (local) return local
     }
 
     const remote: Remote = { repo, address: await hosts.check(repo), credentials: await site.credentials?.() }
@@ -111,17 +111,8 @@ export class SiteSyncer {
         this.options.metrics?.gitCalls.inc({ operation: 'ls-remote' })
         commit = await git.resolve(remote, ref)
       }
-      const served = await store.served(site.key)
-      if (served?.tree === treeId(commit, path))
-        return {
-          action: 'unchanged',
-          commit,
-          revisions: await store.revisions(site.key),
-          dropped: [],
-          fetched,
-        }
-      const kept = await store.find(site.key, commit, path)
-      if (kept) return this.serveKept(site.key, kept)
+      const local = await this.fromStore(site.key, commit, path)
+      if (local) return local
       await mkdir(this.options.mirrors, { recursive: true })
       if (!(await git.has(mirror, commit))) {
         this.options.metrics?.gitCalls.inc({ operation: 'fetch' })
@@ -134,9 +125,22 @@ export class SiteSyncer {
     return this.publish(site.key, mirror, commit, path, fetched)
   }
 
-  private async serveKept(key: string, kept: Revision): Promise<SyncResult> {
-    const revisions = await this.options.store.activate(key, kept)
-    return { action: 'rolled-back', commit: kept.commit, revisions, dropped: [], fetched: false }
+  /** Already served (unchanged), or kept and served again (rollback); undefined when git is needed. */
+  private async fromStore(key: string, commit: string, path: string): Promise<SyncResult | undefined> {
+    const { store } = this.options
+    const served = await store.served(key)
+    if (served?.tree === treeId(commit, path))
+      return {
+        action: 'unchanged',
+        commit,
+        revisions: await store.revisions(key),
+        dropped: [],
+        fetched: false,
+      }
+    const kept = await store.find(key, commit, path)
+    if (!kept) return undefined
+    const revisions = await store.activate(key, kept)
+    return { action: 'rolled-back', commit, revisions, dropped: [], fetched: false }
   }
 
   private async publish(key: string, mirror: string, commit: string, path: string, fetched: boolean) {

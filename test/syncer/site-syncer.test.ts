@@ -72,6 +72,9 @@ describe('the sync engine against a real git host', () => {
       rolled.revisions.map((r) => r.commit),
       [commits[1], commits[3], commits[2]],
     )
+    const again = await syncer.sync(site('ns--rb', 'rollback.git', { ref: commits[1] }))
+    assert.equal(again.action, 'unchanged', 'a pinned commit already served is left alone')
+    assert.deepEqual(again.revisions, rolled.revisions)
   })
 
   it('publishes tags (annotated too) and the spec.path subdirectory, and names a missing path', async () => {

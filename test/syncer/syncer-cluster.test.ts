@@ -24,6 +24,7 @@ const env = await clusterForTests()
 const API_VERSION = 'hostplane.dev/v1alpha1'
 const WEBHOOK_SECRET = 'webhook-secret-for-tests'
 const SYNC_TOKEN = 'sync-token-for-tests'
+const UNCHANGED = /hostplane_syncer_sync_duration_seconds_count\{result="unchanged"\} (\d+)/
 const PUBLISHED = /hostplane_syncer_sync_duration_seconds_count\{result="published"\} (\d+)/
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -262,15 +263,26 @@ describe('the syncer with its own ServiceAccount on a real API server', { skip: 
     assert.match(synced(noref)?.message ?? '', /^ref not found/)
   })
 
-  it('syncs on POST /sync only with the bearer token', async () => {
+  it('syncs on POST /sync only with the bearer token, and an unchanged sync writes nothing', async () => {
     const url = `${service.url}/sync/${granted}/site`
     assert.equal((await fetch(url, { method: 'POST' })).status, 401)
     assert.equal(
       (await fetch(url, { method: 'POST', headers: { authorization: 'Bearer nope' } })).status,
       401,
     )
+    const before = await getSite(granted, 'site')
+    const syncs = await metric(UNCHANGED)
     const ok = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${SYNC_TOKEN}` } })
     assert.equal(ok.status, 202)
+    const deadline = Date.now() + 10_000
+    while ((await metric(UNCHANGED)) === syncs && Date.now() < deadline) await sleep(50)
+    await sleep(300)
+    const after = await getSite(granted, 'site')
+    assert.equal(
+      after.metadata.resourceVersion,
+      before.metadata.resourceVersion,
+      'an unchanged sync writes nothing',
+    )
     const missing = await fetch(`${service.url}/sync/${granted}/nope`, {
       method: 'POST',
       headers: { authorization: `Bearer ${SYNC_TOKEN}` },
@@ -299,9 +311,10 @@ describe('the syncer with its own ServiceAccount on a real API server', { skip: 
     const key = siteKey(granted, 'private')
     assert.ok(existsSync(join(root, key)))
     await admin.request('DELETE', sitePath(granted, 'private'))
+    const trees = join(root, '.hostplane', 'trees', key)
     const deadline = Date.now() + 10_000
-    while (existsSync(join(root, key)) && Date.now() < deadline) await sleep(100)
+    while ((existsSync(join(root, key)) || existsSync(trees)) && Date.now() < deadline) await sleep(100)
     assert.ok(!existsSync(join(root, key)))
-    assert.ok(!existsSync(join(root, '.hostplane', 'trees', key)))
+    assert.ok(!existsSync(trees))
   })
 })
