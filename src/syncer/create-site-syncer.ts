@@ -24,6 +24,8 @@ export interface SiteSyncerConfig {
   readonly allowedPrivateNetworks?: readonly string[]
   readonly caFile?: string
   readonly limits?: Partial<SiteLimits>
+  /** A site's git mirror is compacted beyond this many loose objects. Default 1000. */
+  readonly mirrorMaxObjects?: number
   /** Revisions kept per site. Default 3. */
   readonly keep?: number
   readonly concurrency?: { readonly global?: number; readonly perHost?: number }
@@ -62,6 +64,7 @@ export async function createSiteSyncer(
     slots: new HostSlots(config.concurrency),
     limits: { ...DEFAULT_LIMITS, ...config.limits },
     mirrors: join(config.workDir, 'mirrors'),
+    mirrorMaxObjects: config.mirrorMaxObjects,
     metrics: config.metrics,
     log: config.log,
   })

@@ -158,6 +158,26 @@ export class GitClient {
     )
   }
 
+  /**
+   * Keeps a mirror small: once it holds more than `maxObjects` loose objects or `maxPacks` packs,
+   * everything not reachable from the last fetched commit is dropped. Kept revisions live in the
+   * publish store, so the mirror never needs older commits.
+   */
+  async compact(mirror: string, { maxObjects = 1000, maxPacks = 10 } = {}): Promise<boolean> {
+    const { stdout } = await this.runner({
+      args: ['-C', mirror, 'count-objects', '-v'],
+      timeoutMs: this.timeouts.localMs,
+    })
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(stdout.toString())?.[1] ?? 0)
+    if (value('count') <= maxObjects && value('packs') <= maxPacks) return false
+    await this.runner({
+      args: ['-C', mirror, 'gc', '--quiet', '--prune=now'],
+      timeoutMs: this.timeouts.localMs,
+    })
+    return true
+  }
+
   /** Whether the mirror already has this commit (a second site on the same commit, a retried publish). */
   async has(mirror: string, commit: string): Promise<boolean> {
     return this.runner({

@@ -56,6 +56,8 @@ export interface SiteSyncerOptions {
   readonly limits: SiteLimits
   /** Directory of the per-site bare mirrors; private to the syncer (may hold private repositories). */
   readonly mirrors: string
+  /** A mirror is compacted beyond this many loose objects. Default 1000. */
+  readonly mirrorMaxObjects?: number
   readonly metrics?: SyncMetrics
   readonly log: Logger
   readonly now?: () => number
@@ -151,6 +153,14 @@ export class SiteSyncer {
     try {
       await git.checkout(mirror, tree.entries, staged)
       const revisions = await store.publish(key, staged, commit, path)
+      await git
+        .compact(mirror, { maxObjects: this.options.mirrorMaxObjects })
+        .catch((error: unknown) =>
+          this.options.log.warn(
+            { err: error, site: key },
+            'could not compact the git mirror; it keeps growing until the next try',
+          ),
+        )
       return { action: 'published', commit, revisions, dropped: tree.dropped, fetched } satisfies SyncResult
     } catch (error) {
       await store.discard(staged)

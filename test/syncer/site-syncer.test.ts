@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -75,6 +76,20 @@ describe('the sync engine against a real git host', () => {
     const again = await syncer.sync(site('ns--rb', 'rollback.git', { ref: commits[1] }))
     assert.equal(again.action, 'unchanged', 'a pinned commit already served is left alone')
     assert.deepEqual(again.revisions, rolled.revisions)
+  })
+
+  it('compacts a site’s git mirror, so it does not grow with every fetched commit', async () => {
+    const first = await fx.repos.create('grow.git', { 'index.html': 'v0', 'a.txt': 'a0' })
+    const { syncer, root } = await fx.engine('grow', { mirrorMaxObjects: 6 })
+    await syncer.sync(site('ns--grow', 'grow.git'))
+    for (const n of [1, 2, 3]) {
+      await fx.repos.commit('grow.git', { 'index.html': `v${n}`, 'a.txt': `a${n}` })
+      await syncer.sync(site('ns--grow', 'grow.git'))
+    }
+    const mirror = join(fx.dir, 'grow', 'work', 'mirrors', 'ns--grow.git')
+    const { status } = spawnSync('git', ['-C', mirror, 'cat-file', '-e', `${first}^{commit}`])
+    assert.notEqual(status, 0, 'the first commit was pruned from the mirror')
+    assert.equal(await served(root, 'ns--grow', 'index.html'), 'v3')
   })
 
   it('publishes tags (annotated too) and the spec.path subdirectory, and names a missing path', async () => {
