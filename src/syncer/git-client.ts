@@ -60,6 +60,7 @@ const HARDENING = [
   'advice.detachedHead=false',
 ].flatMap((option) => ['-c', option])
 
+const MAX_SYMLINK_TARGET = 4096
 const TREE_LINE = /^(\d{6}) (\w+) ([0-9a-f]+) +(-|\d+)\t(.*)$/s
 
 export class GitClient {
@@ -234,7 +235,8 @@ export class GitClient {
       ]
       entries.push({ mode, oid, size: size === '-' ? 0 : Number(size), path: entryPath })
     }
-    const symlinks = entries.filter((e) => e.mode === SYMLINK)
+    // A symlink target longer than PATH_MAX is no path: it stays unread and counts as leaving.
+    const symlinks = entries.filter((e) => e.mode === SYMLINK && e.size <= MAX_SYMLINK_TARGET)
     const symlinkTargets = new Map<string, string>()
     if (symlinks.length > 0) {
       const targets = await this.readBlobs(

@@ -138,7 +138,7 @@ describe('the sync engine against a real git host', () => {
     assert.ok(!spawned.some((args) => args.includes(account.password) || args.includes('wrong')))
   })
 
-  it('drops symlinks leaving the tree (absolute, ../, into another site, via other links) and reports them; keeps inner links', async () => {
+  it('drops symlinks leaving the tree (absolute, ../, into another site, via other links, overlong) and reports them; keeps inner links', async () => {
     await fx.repos.create('hostile-links.git', {
       'index.html': 'home',
       absolute: { symlink: '/etc/passwd' },
@@ -147,11 +147,13 @@ describe('the sync engine against a real git host', () => {
       up: { symlink: '..' },
       'via-up': { symlink: 'up/ns--basic/index.html' },
       inner: { symlink: 'index.html' },
+      huge: { symlink: 'a/'.repeat(5000) },
     })
     const { syncer, root } = await fx.engine('links')
     const result = await syncer.sync(site('ns--links', 'hostile-links.git'))
     assert.deepEqual(result.dropped.map((d) => d.path).sort(), [
       'absolute',
+      'huge',
       'neighbour',
       'parent',
       'up',
