@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { API_VERSION } from '../../src/api/kind.js'
-import type { Customer } from '../../src/api/resources.js'
+import type { Customer, Runtime, Webspace } from '../../src/api/resources.js'
 import { type Manifest, objectKey } from '../../src/kube/object.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { renderAdmissionPolicies } from '../../src/operator/customer/admission-policies.js'
 import { customerGroup, customerNamespace } from '../../src/operator/customer/names.js'
 import { renderCustomer } from '../../src/operator/customer/render.js'
+import { renderWebspace } from '../../src/operator/webspace/render.js'
+import { parse } from 'yaml'
+import { REPO_ROOT } from '../cluster/paths.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 
@@ -130,6 +135,46 @@ describe('customer namespaces on a real API server', { skip: env.skip }, () => {
     const error = await refusal(admin.request('POST', path, { body: deployment(20) }))
     assert.equal(error.status, 403)
     assert.match(error.message, /exceeds the namespace quota limits\.cpu of 1/)
+  })
+
+  it('renders webspaces the real Traefik and cert-manager schemas, quota and Pod Security restricted accept', async () => {
+    const runtime = parse(await readFile(join(REPO_ROOT, 'deploy/runtimes/php-8.3.yaml'), 'utf8')) as Runtime
+    for (const customer of customers) {
+      const webspace: Webspace = {
+        apiVersion: API_VERSION,
+        kind: 'Webspace',
+        metadata: { name: 'render-check', namespace: customerNamespace(customer), uid: randomUUID() },
+        spec: {
+          runtime: 'php-8.3',
+          domains: [`app.${customer.spec.domains?.[0]}`],
+          storage: { size: '1Gi', mountPath: '/data' },
+          tls: { mode: 'auto' },
+          git: { branch: 'main' },
+        },
+      }
+      const objects = renderWebspace(webspace, runtime, customer, {
+        entryPoints: ['websecure'],
+        defaultClusterIssuer: 'letsencrypt',
+        pagesDomain: PAGES_DOMAIN,
+      })
+      for (const object of objects) {
+        // Owner references must name a live owner for the garbage collector, so only the schema is checked here.
+        await admin.request('POST', manifestPath(object, { withName: false }), {
+          body: { ...object, metadata: { ...object.metadata, ownerReferences: undefined } },
+          query: { dryRun: 'All', fieldValidation: 'Strict' },
+        })
+      }
+      const deployment = objects.find((o) => o.kind === 'Deployment') as Manifest & {
+        spec: { template: { spec: unknown } }
+      }
+      await admin.request('POST', `/api/v1/namespaces/${customerNamespace(customer)}/pods`, {
+        body: { metadata: { name: 'from-template' }, spec: deployment.spec.template.spec },
+        query: { dryRun: 'All' },
+      })
+      assert.ok(
+        objects.some((o) => o.kind === 'HorizontalPodAutoscaler') === (customer.spec.tier === 'dedicated'),
+      )
+    }
   })
 
   describe('with a tenant’s own credentials', () => {
