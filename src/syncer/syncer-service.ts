@@ -51,7 +51,8 @@ export async function startSyncerService(config: SyncerServiceConfig): Promise<S
     namespace: config.namespace,
   })
 
-  const app = Fastify({ loggerInstance: log, bodyLimit: 1024 * 1024 })
+  // Probes and scrapes would flood the log; webhooks log what they matched themselves.
+  const app = Fastify({ loggerInstance: log, bodyLimit: 1024 * 1024, disableRequestLogging: true })
   await app.register(opsRoutes, { registry, ready: () => controller.ready })
   await app.register(syncerHttpApi, {
     target: controller,
