@@ -45,12 +45,16 @@ export async function createSiteSyncer(
   await rm(temp, { recursive: true, force: true })
   await Promise.all([home, temp].map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })))
   const runner = new GitRunner({ home, onSpawn: config.onGitSpawn })
+  const limits = { ...DEFAULT_LIMITS, ...config.limits }
   const git = new GitClient({
     runner,
     askPass: await writeAskPassHelper(config.workDir),
     tempDir: temp,
     caFile: config.caFile,
     timeouts: { ...DEFAULT_TIMEOUTS, ...config.timeouts },
+    // A commit's pack is compressed but holds the whole repository, not only spec.path: twice the
+    // site limit leaves room for that and still bounds the disk a hostile repository can fill.
+    maxFetchBytes: 2 * limits.maxSiteBytes,
   })
   const store = new PublishStore({ root: config.sitesRoot, keep: config.keep })
   await store.recover()
@@ -62,7 +66,7 @@ export async function createSiteSyncer(
       allowedPrivateNetworks: config.allowedPrivateNetworks,
     }),
     slots: new HostSlots(config.concurrency),
-    limits: { ...DEFAULT_LIMITS, ...config.limits },
+    limits,
     mirrors: join(config.workDir, 'mirrors'),
     mirrorMaxObjects: config.mirrorMaxObjects,
     metrics: config.metrics,

@@ -32,6 +32,8 @@ export interface GitClientOptions {
   /** CA bundle for https git hosts instead of the system's, e.g. an internal forge's CA. */
   readonly caFile?: string
   readonly timeouts?: GitTimeouts
+  /** Largest file a fetch may write (the pack of one commit). Default 2 GiB. */
+  readonly maxFetchBytes?: number
 }
 
 /** One remote as the syncer may reach it: the URL, the approved address, the site's credentials. */
@@ -65,9 +67,11 @@ const TREE_LINE = /^(\d{6}) (\w+) ([0-9a-f]+) +(-|\d+)\t(.*)$/s
 
 export class GitClient {
   private readonly timeouts: GitTimeouts
+  private readonly maxFetchBytes: number
 
   constructor(private readonly options: GitClientOptions) {
     this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
+    this.maxFetchBytes = options.maxFetchBytes ?? 2 * 1024 ** 3
   }
 
   private remoteConfig(remote: Remote): string[] {
@@ -155,6 +159,7 @@ export class GitClient {
         ],
         env,
         timeoutMs: this.timeouts.fetchMs,
+        maxFileBytes: this.maxFetchBytes,
       }),
     )
   }

@@ -15,6 +15,11 @@ export interface GitCall {
   readonly timeoutMs: number
   /** Stdout beyond this fails the call. Default 256 MiB. */
   readonly maxOutputBytes?: number
+  /**
+   * Largest file git and its helpers may write (RLIMIT_FSIZE, set by `ulimit -f`); beyond it the
+   * kernel stops the writer with SIGXFSZ. Bounds what a fetch can put on disk.
+   */
+  readonly maxFileBytes?: number
 }
 
 export interface GitResult {
@@ -48,6 +53,16 @@ export interface GitRunnerOptions {
 
 const STDERR_KEEP = 8 * 1024
 
+/** The git subcommand of an argument list, for messages: options and the values of -c and -C skipped. */
+export function subcommand(args: readonly string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string
+    if (arg === '-c' || arg === '-C') i++
+    else if (!arg.startsWith('-')) return arg
+  }
+  return 'command'
+}
+
 export class GitRunner {
   private readonly baseEnv: Record<string, string>
 
@@ -68,10 +83,26 @@ export class GitRunner {
 
   run(call: GitCall): Promise<GitResult> {
     const { args, timeoutMs, maxOutputBytes = 256 * 1024 ** 2 } = call
-    const command = args.find((a) => !a.startsWith('-') && !a.includes('=')) ?? 'command'
+    const command = subcommand(args)
     this.options.onSpawn?.(args)
     return new Promise((resolve, reject) => {
-      const child = spawn(this.options.binary ?? 'git', args, {
+      const binary = this.options.binary ?? 'git'
+      // `ulimit -f` counts 512-byte blocks in POSIX sh; the limit is inherited by every git helper.
+      const [program, argv] =
+        call.maxFileBytes === undefined
+          ? [binary, args]
+          : [
+              '/bin/sh',
+              [
+                '-c',
+                'ulimit -f "$1" && shift && exec "$@"',
+                'sh',
+                String(Math.ceil(call.maxFileBytes / 512)),
+                binary,
+                ...args,
+              ],
+            ]
+      const child = spawn(program, argv, {
         cwd: call.cwd,
         env: { ...this.baseEnv, ...call.env },
         stdio: ['pipe', 'pipe', 'pipe'],

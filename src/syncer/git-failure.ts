@@ -16,6 +16,13 @@ type Rule = readonly [RegExp, SyncErrorCode, (context: FailureContext) => string
 
 const RULES: readonly Rule[] = [
   [
+    // The kernel stopped a writer at the fetch's file size limit (SIGXFSZ).
+    /died of signal 25|File size limit exceeded/i,
+    'HP_ERR_SYNC_SITE_TOO_LARGE',
+    ({ repo }) =>
+      `site exceeds the fetch limit: one commit of ${repo} is larger than the syncer may fetch (twice --max-site-size); publish from a smaller repository`,
+  ],
+  [
     /could not read (Username|Password)|Authentication failed|returned error: 40[13]|Permission denied \(publickey/i,
     'HP_ERR_SYNC_AUTH_FAILED',
     ({ hasCredentials }) =>

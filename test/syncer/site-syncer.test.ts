@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -183,7 +184,7 @@ describe('the sync engine against a real git host', () => {
     assert.deepEqual(all.sort(), ['index.html'])
   })
 
-  it('refuses sites over the configured size, file size and file count limits with clear messages', async () => {
+  it('refuses sites over the configured size, file size and file count limits, and stops fetches at twice the site limit', async () => {
     await fx.repos.create('big.git', { 'a.bin': 'x'.repeat(600), 'b.bin': 'y'.repeat(600) })
     await fx.repos.create(
       'many.git',
@@ -206,6 +207,12 @@ describe('the sync engine against a real git host', () => {
       rejectsWith('HP_ERR_SYNC_FILE_TOO_LARGE', /a.bin has 600 bytes/),
     )
     assert.ok(!existsSync(join(root, 'ns--big')), 'nothing is published for a refused site')
+    await fx.repos.create('huge.git', { 'noise.bin': randomBytes(600 * 1024) })
+    const bounded = await fx.engine('limits-fetch', { limits: { maxSiteBytes: 100 * 1024 } })
+    await assert.rejects(
+      bounded.syncer.sync(site('ns--huge', 'huge.git')),
+      rejectsWith('HP_ERR_SYNC_SITE_TOO_LARGE', /site exceeds the fetch limit/),
+    )
   })
 
   it('refuses ext::, file://, hosts outside the list, redirects, loopback without explicit allowance, and refs that look like options', async () => {
