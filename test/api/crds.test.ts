@@ -10,6 +10,7 @@ import { isNotFound, KubeApiError, KubeRest, resourcePath } from '../../src/kube
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { REPO_ROOT } from '../cluster/paths.js'
+import { waitFor } from '../cluster/process.js'
 import { INVALID_CASES } from '../fixtures/invalid-resources.js'
 
 const env = await clusterForTests()
@@ -236,7 +237,11 @@ describe('the hostplane API on a real kube-apiserver', { skip: env.skip }, () =>
           subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace }],
         },
       })
-      const read = await reader.request<Resource>('GET', pathOf(site, true))
+      // The RBAC authorizer sees a new binding through its informer, a moment after it is stored.
+      const read = await waitFor(
+        () => reader.request<Resource>('GET', pathOf(site, true)).catch(() => undefined),
+        { timeoutMs: 10_000, describe: () => 'the granted `get staticsites` never took effect' },
+      )
       assert.equal(read.metadata.name, site.metadata.name)
       const listed = await reader.request('GET', pathOf(site)).then(
         () => undefined,

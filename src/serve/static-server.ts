@@ -1,0 +1,302 @@
+/**
+ * The built-in static HTTP server of `hostplane serve`: what Traefik and nginx do together in a
+ * cluster, in one `node:http` server. Routing and file rules come from `serving-rules.ts`; files
+ * from `published-trees.ts`. Small files are answered from memory, larger ones streamed.
+ *
+ * Bounded by construction: header size (node answers 431 past `maxHeaderBytes`), time to receive
+ * headers and the whole request, idle keep-alive time, path length (414). No access log on the
+ * data path; `onResponse` gets one call per response for metrics.
+ */
+import { constants } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Logger } from 'pino'
+import { REVALIDATE_CACHE_CONTROL } from './cache-policy.js'
+import { type FilePlan, planFileResponse, type ServedFile } from './file-response.js'
+import { DEFAULT_TREE_CACHE_LIMITS, PublishedTrees, type TreeCacheLimits } from './published-trees.js'
+import { SECURITY_HEADERS } from './security-headers.js'
+import type { ServedSite } from './served-site.js'
+import {
+  type Decision,
+  candidatePaths,
+  resolveInTree,
+  routeRequest,
+  siteHeaders,
+  type SitePath,
+} from './serving-rules.js'
+import { type RouteConflict, SiteRoutes } from './site-routes.js'
+
+export interface ServerLimits {
+  /** Largest request head; larger gets 431. @default 16384 */
+  readonly maxHeaderBytes: number
+  /** Time to receive the request headers. @default 10000 */
+  readonly headersTimeoutMs: number
+  /** Time to receive the whole request. @default 30000 */
+  readonly requestTimeoutMs: number
+  /** Idle time before a keep-alive connection is closed. @default 5000 */
+  readonly keepAliveTimeoutMs: number
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  maxHeaderBytes: 16 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+}
+
+export interface ResponseEvent {
+  /** Site key, or undefined when no site matched. */
+  readonly site: string | undefined
+  readonly status: number
+}
+
+export interface StaticServerOptions {
+  /** Sites oldest first: the first claim of a (domain, pathPrefix) wins. */
+  readonly sites: readonly ServedSite[]
+  /** Directory holding one publish link per site key. */
+  readonly root: string
+  readonly log: Logger
+  readonly clock?: () => number
+  readonly limits?: Partial<ServerLimits>
+  readonly cache?: Partial<TreeCacheLimits>
+  readonly onResponse?: (event: ResponseEvent) => void
+}
+
+const SECURITY_HEADER_LIST: readonly string[] = SECURITY_HEADERS.flat()
+
+const STATUS_BODIES: Readonly<Record<number, string>> = {
+  400: 'Bad Request\n',
+  404: 'Not Found\n',
+  405: 'Method Not Allowed\n',
+  414: 'URI Too Long\n',
+  500: 'Internal Server Error\n',
+}
+
+export class StaticServer {
+  private routes: SiteRoutes
+  private readonly trees: PublishedTrees
+  private readonly server: Server
+  private readonly limits: ServerLimits
+  private readonly log: Logger
+  private readonly onResponse: ((event: ResponseEvent) => void) | undefined
+
+  constructor({ sites, root, log, clock = Date.now, limits, cache, onResponse }: StaticServerOptions) {
+    this.log = log
+    this.onResponse = onResponse
+    this.limits = { ...DEFAULT_SERVER_LIMITS, ...limits }
+    this.trees = new PublishedTrees(root, clock, { ...DEFAULT_TREE_CACHE_LIMITS, ...cache })
+    this.routes = this.buildRoutes(sites)
+    this.server = createServer(
+      {
+        maxHeaderSize: this.limits.maxHeaderBytes,
+        headersTimeout: this.limits.headersTimeoutMs,
+        requestTimeout: this.limits.requestTimeoutMs,
+        keepAliveTimeout: this.limits.keepAliveTimeoutMs,
+        // Node checks the header and request timeouts on this interval (30 s by default), which
+        // would let a slow client hold a connection three times longer than the limit says.
+        connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeoutMs),
+        noDelay: true,
+      },
+      (request, response) => this.handle(request, response),
+    )
+  }
+
+  /** Replaces the site set; requests already routed finish with the old one. */
+  updateSites(sites: readonly ServedSite[]): readonly RouteConflict[] {
+    this.routes = this.buildRoutes(sites)
+    this.trees.retain(new Set(sites.map((site) => site.key)))
+    return this.routes.conflicts
+  }
+
+  /** The publish link of a site changed (the syncer calls this after a switch). */
+  notifyPublished(key: string): void {
+    this.trees.notify(key)
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    return this.server.address() as AddressInfo
+  }
+
+  /** Stops accepting, lets requests in flight finish for up to `graceMs`, then cuts what is left. */
+  async close(graceMs = 5000): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    this.server.closeIdleConnections()
+    const timer = setTimeout(() => this.server.closeAllConnections(), graceMs)
+    await closed
+    clearTimeout(timer)
+  }
+
+  private buildRoutes(sites: readonly ServedSite[]): SiteRoutes {
+    const routes = SiteRoutes.build(sites)
+    for (const conflict of routes.conflicts)
+      this.log.warn(conflict, 'domain and path prefix already served by another site; not routed')
+    return routes
+  }
+
+  private handle(request: IncomingMessage, response: ServerResponse): void {
+    const decision = routeRequest(
+      {
+        method: request.method ?? '',
+        host: request.headers.host,
+        target: request.url ?? '/',
+        scheme: 'encrypted' in request.socket ? 'https' : 'http',
+      },
+      this.routes,
+    )
+    if (decision.kind !== 'site') return this.answer(request, response, undefined, undefined, decision)
+    const { site, sitePath } = decision
+    const tree = this.trees.current(site.key)
+    if (tree instanceof Promise) {
+      tree.then(
+        (resolved) => this.serveFromTree(request, response, site, sitePath, resolved),
+        (error: unknown) => this.fail(response, site, error),
+      )
+    } else this.serveFromTree(request, response, site, sitePath, tree)
+  }
+
+  private serveFromTree(
+    request: IncomingMessage,
+    response: ServerResponse,
+    site: ServedSite,
+    sitePath: SitePath,
+    tree: string | undefined,
+  ): void {
+    if (tree === undefined)
+      return this.answer(request, response, site, sitePath, { kind: 'status', status: 404 })
+    const loading = this.trees.load(tree, candidatePaths(site, sitePath))
+    const decide = () => {
+      const decision = resolveInTree(site, sitePath, (path) => this.trees.probe(tree, path))
+      const file = decision.kind === 'file' ? this.trees.file(tree, decision.path) : undefined
+      this.answer(request, response, site, sitePath, decision, file)
+    }
+    if (loading) loading.then(decide, (error: unknown) => this.fail(response, site, error))
+    else decide()
+  }
+
+  private answer(
+    request: IncomingMessage,
+    response: ServerResponse,
+    site: ServedSite | undefined,
+    sitePath: SitePath | undefined,
+    decision: Decision,
+    file?: ServedFile,
+  ): void {
+    const ruleHeaders = site && sitePath ? siteHeaders(site, sitePath.path) : undefined
+    if (decision.kind === 'file' && file) {
+      const plan = planFileResponse(file, decision.status, {
+        acceptEncoding: request.headers['accept-encoding'],
+        ifNoneMatch: request.headers['if-none-match'],
+        ifModifiedSince: request.headers['if-modified-since'],
+        range: request.headers.range,
+        ifRange: firstValue(request.headers['if-range']),
+      })
+      this.sendFile(request, response, file, plan, ruleHeaders)
+    } else if (decision.kind === 'redirect') {
+      const headers = [...SECURITY_HEADER_LIST, 'Location', decision.location, 'Content-Length', '0']
+      response.writeHead(decision.status, withRules(headers, ruleHeaders)).end()
+    } else {
+      const status = decision.kind === 'status' ? decision.status : 404
+      this.sendText(request, response, status, ruleHeaders)
+    }
+    this.onResponse?.({ site: site?.key, status: response.statusCode })
+  }
+
+  private sendFile(
+    request: IncomingMessage,
+    response: ServerResponse,
+    file: ServedFile,
+    plan: FilePlan,
+    ruleHeaders: Readonly<Record<string, string>> | undefined,
+  ): void {
+    const { version, range, status } = plan
+    // Built as node's flat [name, value, ...] list and written once: much cheaper than setHeader.
+    const headers = [
+      ...SECURITY_HEADER_LIST,
+      'Content-Type',
+      file.contentType,
+      'Cache-Control',
+      // A 404 page is never cached for long, even under a fingerprinted name: the path may appear.
+      status === 404 ? REVALIDATE_CACHE_CONTROL : file.cacheControl,
+    ]
+    if (status !== 404)
+      headers.push('ETag', version.etag, 'Last-Modified', version.lastModified, 'Accept-Ranges', 'bytes')
+    if (file.br || file.gzip) headers.push('Vary', 'Accept-Encoding')
+    if (plan.encoding) headers.push('Content-Encoding', plan.encoding)
+    if (status === 304) return void response.writeHead(304, withRules(headers, ruleHeaders)).end()
+    if (status === 416) {
+      headers.push('Content-Range', `bytes */${version.size}`, 'Content-Length', '0')
+      return void response.writeHead(416, withRules(headers, ruleHeaders)).end()
+    }
+    const start = range?.start ?? 0
+    const end = range?.end ?? version.size - 1
+    if (range) headers.push('Content-Range', `bytes ${start}-${end}/${version.size}`)
+    headers.push('Content-Length', String(end - start + 1))
+    response.writeHead(status, withRules(headers, ruleHeaders))
+    if (request.method === 'HEAD' || version.size === 0) return void response.end()
+    if (version.body) return void response.end(range ? version.body.subarray(start, end + 1) : version.body)
+    open(version.file, constants.O_RDONLY | constants.O_NOFOLLOW).then(
+      (handle) => {
+        const stream = handle.createReadStream({ start, end })
+        stream.on('error', (error) => this.dropAfterReadError(response, version.file, error))
+        stream.pipe(response)
+      },
+      (error: unknown) => this.dropAfterReadError(response, version.file, error),
+    )
+  }
+
+  private dropAfterReadError(response: ServerResponse, file: string, error: unknown): void {
+    this.log.warn({ err: error, file }, 'reading a published file failed')
+    response.destroy()
+  }
+
+  private sendText(
+    request: IncomingMessage,
+    response: ServerResponse,
+    status: number,
+    ruleHeaders?: Readonly<Record<string, string>>,
+  ): void {
+    const body = STATUS_BODIES[status] ?? '\n'
+    const headers = [
+      ...SECURITY_HEADER_LIST,
+      'Content-Type',
+      'text/plain; charset=utf-8',
+      'Cache-Control',
+      REVALIDATE_CACHE_CONTROL,
+      'Content-Length',
+      String(Buffer.byteLength(body)),
+    ]
+    if (status === 405) headers.push('Allow', 'GET, HEAD')
+    response.writeHead(status, withRules(headers, ruleHeaders))
+    response.end(request.method === 'HEAD' ? undefined : body)
+  }
+
+  private fail(response: ServerResponse, site: ServedSite, error: unknown): void {
+    this.log.error({ err: error, site: site.key }, 'serving a request failed')
+    if (response.headersSent) return void response.destroy()
+    response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(STATUS_BODIES[500])
+    this.onResponse?.({ site: site.key, status: 500 })
+  }
+}
+
+const firstValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)
+
+/** Rule headers replace the defaults of the same name (a site may set its own X-Frame-Options). */
+function withRules(headers: string[], rules: Readonly<Record<string, string>> | undefined): string[] {
+  if (!rules) return headers
+  const replaced = new Set(Object.keys(rules).map((name) => name.toLowerCase()))
+  const kept: string[] = []
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] ?? ''
+    if (!replaced.has(name.toLowerCase())) kept.push(name, headers[i + 1] ?? '')
+  }
+  for (const [name, value] of Object.entries(rules)) kept.push(name, value)
+  return kept
+}

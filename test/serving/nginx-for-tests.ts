@@ -1,0 +1,104 @@
+/**
+ * Debian's real nginx for the serving tests and the benchmark, started as the current user with
+ * the rendered configuration: `nginx -p <dir> -c <conf> -g 'daemon off;'` on a free port. Outside
+ * CI a machine without nginx skips the suite with the reason; under CI=true that is a failure
+ * (`.ci/run` installs the `nginx` package).
+ */
+import { spawn } from 'node:child_process'
+import { access, chmod, constants, mkdir, writeFile } from 'node:fs/promises'
+import { createServer, connect } from 'node:net'
+import { join } from 'node:path'
+import { renderNginxConfig } from '../../src/serve/nginx-config.js'
+import { isCI } from '../cluster/paths.js'
+import { waitFor } from '../cluster/process.js'
+
+export const NGINX_BINARY = process.env.HOSTPLANE_NGINX ?? '/usr/sbin/nginx'
+
+/** Reason the nginx suite cannot run here, or false when it can. */
+export async function nginxUnavailable(): Promise<string | false> {
+  try {
+    await access(NGINX_BINARY, constants.X_OK)
+    return false
+  } catch {
+    const reason = `nginx tests not run: ${NGINX_BINARY} not found (apt-get install nginx)`
+    if (isCI()) throw new Error(reason)
+    return reason
+  }
+}
+
+export interface RunningNginx {
+  readonly port: number
+  stop(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+export async function startNginx(options: {
+  readonly root: string
+  readonly workDir: string
+  readonly workerProcesses?: number
+  readonly accessLog?: boolean
+}): Promise<RunningNginx> {
+  const port = await freePort()
+  // Run as root (as in CI containers), nginx starts its workers as `nobody`, who must reach the files.
+  await mkdir(options.workDir, { recursive: true })
+  await chmod(options.workDir, 0o755)
+  const runDir = join(options.workDir, 'run')
+  await mkdir(runDir, { recursive: true })
+  const conf = join(options.workDir, 'nginx.conf')
+  await writeFile(
+    conf,
+    renderNginxConfig({
+      listen: `127.0.0.1:${port}`,
+      root: options.root,
+      runDir,
+      workerProcesses: options.workerProcesses ?? 1,
+      accessLog: options.accessLog ?? false,
+    }),
+  )
+  const child = spawn(NGINX_BINARY, ['-p', options.workDir, '-c', conf, '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-8000)
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}:\n${stderr}`)
+        return (await canConnect(port)) ? true : undefined
+      },
+      { timeoutMs: 10_000, intervalMs: 50, describe: () => `nginx did not listen on ${port}:\n${stderr}` },
+    )
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { port, stop }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}

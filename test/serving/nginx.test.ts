@@ -1,0 +1,39 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { checkRow, publishTable } from './check-row.js'
+import { nginxUnavailable, type RunningNginx, startNginx } from './nginx-for-tests.js'
+import { ROWS, type Row, SITES } from './table.js'
+
+/** The request Traefik sends nginx after routing: pathPrefix stripped, `/<site key>` added. */
+function afterTraefik(row: Row): string {
+  const site = SITES[row.site]
+  const rest = row.path.slice(site.pathPrefix.length)
+  return `/${site.key}${rest.startsWith('/') ? rest : `/${rest}`}`
+}
+
+const skip = await nginxUnavailable()
+
+describe(
+  "Debian's nginx with the rendered configuration answers the nginx rows of the shared table",
+  { skip },
+  () => {
+    let work: string
+    let nginx: RunningNginx
+
+    before(async () => {
+      work = await mkdtemp(join(tmpdir(), 'hostplane-nginx-'))
+      const root = join(work, 'sites')
+      await publishTable(root)
+      nginx = await startNginx({ root, workDir: work })
+    })
+    after(async () => {
+      await nginx?.stop()
+      await rm(work, { recursive: true, force: true })
+    })
+
+    for (const row of ROWS.filter((r) => r.layer === 'nginx'))
+      it(`${row.name} [${afterTraefik(row)}]`, () => checkRow(nginx.port, row, afterTraefik(row)))
+  },
+)
