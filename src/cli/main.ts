@@ -2,6 +2,7 @@
 /** The `hostplane` command. It only wires: each subcommand lives in its own module. */
 import { Command } from 'commander'
 import { registerOperatorCommand } from './operator.js'
+import { registerSyncerCommand } from './syncer.js'
 import { validateCommand } from './validate.js'
 
 const program = new Command()
@@ -28,5 +29,6 @@ program
   })
 
 registerOperatorCommand(program)
+registerSyncerCommand(program)
 
 await program.parseAsync()

@@ -1,9 +1,11 @@
 /**
  * Kubernetes Events (events.k8s.io/v1) on the object a controller works on, so `kubectl describe`
- * shows what happened. Callers pass the same reason they put in the condition.
+ * shows what happened. Callers pass the same reason they put in the condition. Recording is best
+ * effort: a refused Event is logged and never fails the work it reports on.
  */
 import { randomBytes } from 'node:crypto'
 import type { Applier } from './apply.js'
+import type { Logger } from '../ops/log.js'
 import type { KubeObject } from './object.js'
 
 export type EventType = 'Normal' | 'Warning'
@@ -15,6 +17,7 @@ export interface EventRecorderOptions {
   /** This replica, e.g. the pod name. */
   readonly instance: string
   readonly clock?: () => Date
+  readonly log: Logger
 }
 
 /** The API server refuses notes over 1 kB. */
@@ -35,30 +38,37 @@ export class EventRecorder {
       readonly action: string
     },
   ): Promise<void> {
-    const { applier, controller, instance, clock = () => new Date() } = this.options
+    const { applier, controller, instance, clock = () => new Date(), log } = this.options
     const { name, namespace = 'default', uid, resourceVersion } = regarding.metadata
-    await applier.create(
-      { apiVersion: 'events.k8s.io/v1', plural: 'events', namespace },
-      {
-        apiVersion: 'events.k8s.io/v1',
-        kind: 'Event',
-        metadata: { name: `${name.slice(0, 200)}.${randomBytes(8).toString('hex')}`, namespace },
-        regarding: {
-          apiVersion: regarding.apiVersion,
-          kind: regarding.kind,
-          name,
-          namespace,
-          uid,
-          resourceVersion,
+    await applier
+      .create(
+        { apiVersion: 'events.k8s.io/v1', plural: 'events', namespace },
+        {
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          metadata: { name: `${name.slice(0, 200)}.${randomBytes(8).toString('hex')}`, namespace },
+          regarding: {
+            apiVersion: regarding.apiVersion,
+            kind: regarding.kind,
+            name,
+            namespace,
+            uid,
+            resourceVersion,
+          },
+          type: event.type,
+          reason: event.reason,
+          action: event.action,
+          note: event.note.slice(0, MAX_NOTE),
+          eventTime: microTime(clock()),
+          reportingController: controller,
+          reportingInstance: instance,
         },
-        type: event.type,
-        reason: event.reason,
-        action: event.action,
-        note: event.note.slice(0, MAX_NOTE),
-        eventTime: microTime(clock()),
-        reportingController: controller,
-        reportingInstance: instance,
-      },
-    )
+      )
+      .catch((error: unknown) =>
+        log.warn(
+          { err: error, object: `${namespace}/${name}`, reason: event.reason },
+          'could not record an event',
+        ),
+      )
   }
 }

@@ -87,6 +87,7 @@ export class Operator {
       applier,
       controller: 'hostplane.dev/operator',
       instance: this.identity,
+      log,
     })
     if (listen) {
       this.server = Fastify({ logger: false })

@@ -3,6 +3,7 @@
  * serving certificate, client certificates for the admin and the controller-manager, and the
  * service-account signing key. EC P-256 keeps generation fast.
  */
+import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runOrThrow } from './process.js'
@@ -37,7 +38,10 @@ async function issue(dir: string, name: string, subject: string, extensions: str
     'ca.crt',
     '-CAkey',
     'ca.key',
-    '-CAcreateserial',
+    // A random serial per certificate: -CAcreateserial shares ca.srl between the certificates
+    // issued in parallel below, and openssl then fails reading a half-written ca.srl.
+    '-set_serial',
+    `0x${randomBytes(16).toString('hex')}`,
     '-days',
     '30',
     '-sha256',

@@ -157,24 +157,17 @@ export class StaticSiteReconciler {
     before: readonly Condition[] | undefined,
     desired: readonly DesiredCondition[],
   ) {
-    const { events, log } = this.options
+    const { events } = this.options
     for (const condition of desired) {
       if (!EVENT_CONDITIONS.includes(condition.type)) continue
       const previous = findCondition(before, condition.type)
       if (previous?.status === condition.status && previous.reason === condition.reason) continue
-      await events
-        .record(site, {
-          type: condition.status === 'False' ? 'Warning' : 'Normal',
-          reason: condition.reason,
-          note: `${condition.type}: ${condition.message}`,
-          action: 'Reconcile',
-        })
-        .catch((error: unknown) =>
-          log.warn(
-            { err: error, site: `${site.metadata.namespace}/${site.metadata.name}` },
-            'could not record an event',
-          ),
-        )
+      await events.record(site, {
+        type: condition.status === 'False' ? 'Warning' : 'Normal',
+        reason: condition.reason,
+        note: `${condition.type}: ${condition.message}`,
+        action: 'Reconcile',
+      })
     }
   }
 }

@@ -1,0 +1,177 @@
+/**
+ * `hostplane syncer`: flags and secrets → the syncer service, running until SIGTERM or SIGINT.
+ * Webhook secrets and the sync token come from files in `--secrets-dir` (a mounted Secret) or
+ * from the environment, never from arguments, which every user of the node can read.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { KubeConfig } from '@kubernetes/client-node'
+import { type Command, InvalidArgumentError } from 'commander'
+import { createLogger } from '../ops/log.js'
+import { startSyncerService } from '../syncer/syncer-service.js'
+import { parseDuration } from '../syncer/sync-schedule.js'
+import { FORGES, type Forge } from '../syncer/webhook.js'
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  kib: 1024,
+  m: 1e6,
+  mib: 1024 ** 2,
+  g: 1e9,
+  gib: 1024 ** 3,
+}
+
+/** `1GiB`, `100MiB`, `500k`, `1048576` → bytes. */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
+  const unit = SIZE_UNITS[(match?.[2] ?? 'x').toLowerCase()]
+  if (!match || unit === undefined)
+    throw new InvalidArgumentError(`${text} is not a size such as 1GiB, 100MiB or 1048576`)
+  return Math.round(Number(match[1]) * unit)
+}
+
+const positive = (text: string) => {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidArgumentError(`${text} is not a positive whole number`)
+  return value
+}
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+const duration = (text: string) => {
+  try {
+    return parseDuration(text)
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message)
+  }
+}
+
+function listenAddress(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(':')
+  const port = Number(text.slice(colon + 1))
+  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError(`${text} is not host:port, e.g. 0.0.0.0:8080`)
+  return { host: text.slice(0, colon).replace(/^\[|\]$/g, '') || '0.0.0.0', port }
+}
+
+/** A secret from `<dir>/<file>` when the directory is given and has it, else from the environment. */
+async function secret(dir: string | undefined, file: string, envName: string): Promise<string | undefined> {
+  if (dir) {
+    const text = await readFile(join(dir, file), 'utf8').catch(() => undefined)
+    if (text?.trim()) return text.trim()
+  }
+  return process.env[envName]?.trim() || undefined
+}
+
+interface SyncerFlags {
+  kubeconfig?: string
+  sitesRoot: string
+  workDir: string
+  allowedHosts: string[]
+  allowPrivateNetworks: string[]
+  gitCaFile?: string
+  listen: string
+  secretsDir?: string
+  namespace?: string
+  workers: number
+  gitConcurrency: number
+  gitPerHost: number
+  keepRevisions: number
+  maxSiteSize: number
+  maxFileSize: number
+  maxFiles: number
+  fetchTimeout: number
+}
+
+export function registerSyncerCommand(program: Command): void {
+  program
+    .command('syncer')
+    .description(
+      'publish every StaticSite of the cluster from Git into the sites root, with webhooks and manual sync',
+    )
+    .requiredOption(
+      '--allowed-hosts <hosts>',
+      'comma-separated Git hosts the syncer may reach (git.example.com, *.example.com)',
+      list,
+    )
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)',
+    )
+    .option('--sites-root <dir>', 'directory nginx serves (the shared volume)', '/sites')
+    .option(
+      '--work-dir <dir>',
+      'private working directory for git mirrors (an emptyDir is fine)',
+      '/var/lib/hostplane-syncer',
+    )
+    .option(
+      '--allow-private-networks <cidrs>',
+      'comma-separated internal networks git may reach anyway',
+      list,
+      [],
+    )
+    .option('--git-ca-file <file>', 'CA bundle for https Git hosts instead of the system one')
+    .option('--listen <host:port>', 'address of the HTTP API', '0.0.0.0:8080')
+    .option(
+      '--secrets-dir <dir>',
+      'directory with the files github, gitea, forgejo, gitlab (webhook secrets) and sync-token',
+    )
+    .option('--namespace <namespace>', 'sync only the StaticSites of this namespace')
+    .option('--workers <n>', 'sites synced at once', positive, 16)
+    .option('--git-concurrency <n>', 'git network operations at once', positive, 8)
+    .option('--git-per-host <n>', 'git network operations at once against one host', positive, 4)
+    .option('--keep-revisions <n>', 'published revisions kept per site for rollback', positive, 3)
+    .option('--max-site-size <size>', 'largest published site', parseSize, 1024 ** 3)
+    .option('--max-file-size <size>', 'largest published file', parseSize, 100 * 1024 ** 2)
+    .option('--max-files <n>', 'most files in a published site', positive, 100_000)
+    .option('--fetch-timeout <duration>', 'longest a fetch may take', duration, 300_000)
+    .action(async (flags: SyncerFlags) => {
+      const log = createLogger({ name: 'hostplane-syncer' })
+      const kubeConfig = new KubeConfig()
+      if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig)
+      else kubeConfig.loadFromDefault()
+      const webhookSecrets: Partial<Record<Forge, string>> = {}
+      for (const forge of FORGES) {
+        const value = await secret(flags.secretsDir, forge, `HOSTPLANE_WEBHOOK_SECRET_${forge.toUpperCase()}`)
+        if (value) webhookSecrets[forge] = value
+      }
+      const service = await startSyncerService({
+        kubeConfig,
+        log,
+        sitesRoot: flags.sitesRoot,
+        workDir: flags.workDir,
+        allowedHosts: flags.allowedHosts,
+        allowedPrivateNetworks: flags.allowPrivateNetworks,
+        caFile: flags.gitCaFile,
+        listen: listenAddress(flags.listen),
+        webhookSecrets,
+        syncToken: await secret(flags.secretsDir, 'sync-token', 'HOSTPLANE_SYNC_TOKEN'),
+        namespace: flags.namespace,
+        workers: flags.workers,
+        concurrency: { global: flags.gitConcurrency, perHost: flags.gitPerHost },
+        keep: flags.keepRevisions,
+        limits: {
+          maxSiteBytes: flags.maxSiteSize,
+          maxFileBytes: flags.maxFileSize,
+          maxFiles: flags.maxFiles,
+        },
+        timeouts: { fetchMs: flags.fetchTimeout },
+      })
+      const shutdown = (signal: string) => {
+        log.info({ signal }, 'shutting down')
+        service.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            log.error({ err: error }, 'shutdown failed')
+            process.exit(1)
+          },
+        )
+      }
+      process.once('SIGTERM', shutdown)
+      process.once('SIGINT', shutdown)
+    })
+}

@@ -1,0 +1,299 @@
+/**
+ * The git operations of a sync, on the real git CLI: ask the remote which commit a ref names
+ * (`ls-remote`), fetch exactly that commit shallowly into the site's private bare mirror, list its
+ * tree, and check out a chosen list of entries into a directory. Every call carries the hardening
+ * options and a timeout; remote calls connect only to the address the host policy approved.
+ */
+import { rm } from 'node:fs/promises'
+import type { GitRunner } from './git-command.js'
+import { type CredentialEnv, credentialEnv, type GitCredentials } from './git-credentials.js'
+import { syncErrorFromGit } from './git-failure.js'
+import type { GitRef } from './git-ref.js'
+import type { RepoUrl } from './repo-url.js'
+import { SyncError } from './sync-error.js'
+import { SYMLINK, type TreeEntry } from './tree-filter.js'
+
+export interface GitTimeouts {
+  /** `ls-remote`. Default 30 s. */
+  readonly lsRemoteMs: number
+  /** A fetch. Default 5 min. */
+  readonly fetchMs: number
+  /** Local operations (ls-tree, checkout). Default 5 min. */
+  readonly localMs: number
+}
+
+export const DEFAULT_TIMEOUTS: GitTimeouts = { lsRemoteMs: 30_000, fetchMs: 300_000, localMs: 300_000 }
+
+export interface GitClientOptions {
+  readonly runner: GitRunner
+  readonly askPass: string
+  /** Where per-call secret files (SSH keys) are written; private to the syncer. */
+  readonly tempDir: string
+  /** CA bundle for https git hosts instead of the system's, e.g. an internal forge's CA. */
+  readonly caFile?: string
+  readonly timeouts?: GitTimeouts
+  /** Largest file a fetch may write (the pack of one commit). Default 2 GiB. */
+  readonly maxFetchBytes?: number
+}
+
+/** One remote as the syncer may reach it: the URL, the approved address, the site's credentials. */
+export interface Remote {
+  readonly repo: RepoUrl
+  readonly address: string
+  readonly credentials?: GitCredentials
+}
+
+/** Options on every call: no hooks, no submodules, no credential helpers, no redirects, one protocol set. */
+const HARDENING = [
+  'core.hooksPath=/dev/null',
+  'core.fsmonitor=false',
+  'credential.helper=',
+  'http.followRedirects=false',
+  'protocol.allow=never',
+  'protocol.https.allow=always',
+  'protocol.ssh.allow=always',
+  'submodule.recurse=false',
+  'fetch.recurseSubmodules=false',
+  'gc.auto=0',
+  'maintenance.auto=false',
+  'http.lowSpeedLimit=1000',
+  'http.lowSpeedTime=30',
+  'core.symlinks=true',
+  'advice.detachedHead=false',
+].flatMap((option) => ['-c', option])
+
+const MAX_SYMLINK_TARGET = 4096
+const TREE_LINE = /^(\d{6}) (\w+) ([0-9a-f]+) +(-|\d+)\t(.*)$/s
+
+export class GitClient {
+  private readonly timeouts: GitTimeouts
+  private readonly maxFetchBytes: number
+
+  constructor(private readonly options: GitClientOptions) {
+    this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
+    this.maxFetchBytes = options.maxFetchBytes ?? 2 * 1024 ** 3
+  }
+
+  private remoteConfig(remote: Remote): string[] {
+    const { repo, address } = remote
+    const config = [...HARDENING]
+    if (repo.transport === 'https') {
+      const pinned = address.includes(':') ? `[${address}]` : address
+      config.push('-c', `http.curloptResolve=${repo.host}:${repo.port}:${pinned}`)
+      if (this.options.caFile) config.push('-c', `http.sslCAInfo=${this.options.caFile}`)
+    }
+    return config
+  }
+
+  private async withRemote<T>(
+    remote: Remote,
+    call: (config: string[], env: Record<string, string>) => Promise<T>,
+  ) {
+    const credentials: CredentialEnv = await credentialEnv(remote.credentials, {
+      askPass: this.options.askPass,
+      tempDir: this.options.tempDir,
+      ssh: {
+        connectTimeoutSeconds: Math.ceil(this.timeouts.lsRemoteMs / 1000),
+        host: remote.repo.host,
+        address: remote.address,
+      },
+    })
+    try {
+      return await call(this.remoteConfig(remote), credentials.env)
+    } catch (error) {
+      throw error instanceof SyncError
+        ? error
+        : syncErrorFromGit(error, {
+            hasCredentials: remote.credentials !== undefined,
+            repo: remote.repo.href,
+          })
+    } finally {
+      await credentials.dispose()
+    }
+  }
+
+  /** The commit a branch or tag names on the remote (a branch wins over a tag of the same name). */
+  async resolve(remote: Remote, ref: Extract<GitRef, { kind: 'name' }>): Promise<string> {
+    const branch = `refs/heads/${ref.name}`
+    const tag = `refs/tags/${ref.name}`
+    const { stdout } = await this.withRemote(remote, (config, env) =>
+      this.options.runner.run({
+        args: [...config, 'ls-remote', '--', remote.repo.href, branch, tag, `${tag}^{}`],
+        env,
+        timeoutMs: this.timeouts.lsRemoteMs,
+        maxOutputBytes: 1024 * 1024,
+      }),
+    )
+    const refs = new Map<string, string>()
+    for (const line of stdout.toString('utf8').split('\n')) {
+      const [commit, name] = line.split('\t')
+      if (commit && name) refs.set(name, commit)
+    }
+    const commit = refs.get(branch) ?? refs.get(`${tag}^{}`) ?? refs.get(tag)
+    if (!commit)
+      throw new SyncError(
+        'HP_ERR_SYNC_REF_NOT_FOUND',
+        `ref not found: ${remote.repo.href} has no branch or tag ${JSON.stringify(ref.name)}`,
+      )
+    return commit
+  }
+
+  /** Fetches one commit (depth 1, no tags, no submodules) into the site's bare mirror. */
+  async fetch(remote: Remote, mirror: string, commit: string): Promise<void> {
+    await this.runner({ args: ['init', '--quiet', '--bare', mirror], timeoutMs: this.timeouts.localMs })
+    await this.withRemote(remote, (config, env) =>
+      this.options.runner.run({
+        args: [
+          ...config,
+          '-C',
+          mirror,
+          'fetch',
+          '--quiet',
+          '--depth=1',
+          '--no-tags',
+          '--no-recurse-submodules',
+          '--no-write-fetch-head',
+          '--',
+          remote.repo.href,
+          `+${commit}:refs/hostplane/fetched`,
+        ],
+        env,
+        timeoutMs: this.timeouts.fetchMs,
+        maxFileBytes: this.maxFetchBytes,
+      }),
+    )
+  }
+
+  /**
+   * Keeps a mirror small: once it holds more than `maxObjects` loose objects or `maxPacks` packs,
+   * everything not reachable from the last fetched commit is dropped. Kept revisions live in the
+   * publish store, so the mirror never needs older commits.
+   */
+  async compact(mirror: string, { maxObjects = 1000, maxPacks = 10 } = {}): Promise<boolean> {
+    const { stdout } = await this.runner({
+      args: ['-C', mirror, 'count-objects', '-v'],
+      timeoutMs: this.timeouts.localMs,
+    })
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(stdout.toString())?.[1] ?? 0)
+    if (value('count') <= maxObjects && value('packs') <= maxPacks) return false
+    await this.runner({
+      args: ['-C', mirror, 'gc', '--quiet', '--prune=now'],
+      timeoutMs: this.timeouts.localMs,
+    })
+    return true
+  }
+
+  /** Whether the mirror already has this commit (a second site on the same commit, a retried publish). */
+  async has(mirror: string, commit: string): Promise<boolean> {
+    return this.runner({
+      args: ['-C', mirror, 'cat-file', '-e', `${commit}^{commit}`],
+      timeoutMs: this.timeouts.localMs,
+    }).then(
+      () => true,
+      () => false,
+    )
+  }
+
+  /** Every entry below `path` of the commit, with sizes, and the targets of its symlinks. */
+  async listTree(
+    mirror: string,
+    commit: string,
+    path: string,
+  ): Promise<{ entries: TreeEntry[]; symlinkTargets: Map<string, string> }> {
+    const inside = path.replace(/^\/+|\/+$/g, '')
+    const treeish = inside ? `${commit}:${inside}` : `${commit}^{tree}`
+    const notFound = new SyncError(
+      'HP_ERR_SYNC_PATH_NOT_FOUND',
+      `path not found: commit ${commit} has no directory ${path}`,
+    )
+    const tree = (
+      await this.runner({
+        args: ['-C', mirror, 'rev-parse', '--verify', '--quiet', '--end-of-options', treeish],
+        timeoutMs: this.timeouts.localMs,
+      }).catch(() => {
+        throw notFound
+      })
+    ).stdout
+      .toString()
+      .trim()
+    const type = await this.runner({
+      args: ['-C', mirror, 'cat-file', '-t', tree],
+      timeoutMs: this.timeouts.localMs,
+    })
+    if (type.stdout.toString().trim() !== 'tree') throw notFound
+    const { stdout } = await this.runner({
+      args: ['-C', mirror, 'ls-tree', '-r', '-z', '--long', '--full-tree', tree],
+      timeoutMs: this.timeouts.localMs,
+    })
+    const entries: TreeEntry[] = []
+    for (const record of stdout.toString('utf8').split('\0')) {
+      const match = TREE_LINE.exec(record)
+      if (!match) continue
+      const [, mode, , oid, size, entryPath] = match as unknown as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+      entries.push({ mode, oid, size: size === '-' ? 0 : Number(size), path: entryPath })
+    }
+    // A symlink target longer than PATH_MAX is no path: it stays unread and counts as leaving.
+    const symlinks = entries.filter((e) => e.mode === SYMLINK && e.size <= MAX_SYMLINK_TARGET)
+    const symlinkTargets = new Map<string, string>()
+    if (symlinks.length > 0) {
+      const targets = await this.readBlobs(
+        mirror,
+        symlinks.map((e) => e.oid),
+      )
+      for (const entry of symlinks) symlinkTargets.set(entry.path, targets.get(entry.oid) ?? '')
+    }
+    return { entries, symlinkTargets }
+  }
+
+  private async readBlobs(mirror: string, oids: readonly string[]): Promise<Map<string, string>> {
+    const { stdout } = await this.runner({
+      args: ['-C', mirror, 'cat-file', '--batch'],
+      input: `${oids.join('\n')}\n`,
+      timeoutMs: this.timeouts.localMs,
+    })
+    const blobs = new Map<string, string>()
+    let offset = 0
+    while (offset < stdout.length) {
+      const newline = stdout.indexOf(0x0a, offset)
+      const [oid = '', , size = '0'] = stdout.subarray(offset, newline).toString('utf8').split(' ')
+      const start = newline + 1
+      blobs.set(oid, stdout.subarray(start, start + Number(size)).toString('utf8'))
+      offset = start + Number(size) + 1
+    }
+    return blobs
+  }
+
+  /** Writes exactly these entries into `dir` through a private index; nothing else is written. */
+  async checkout(mirror: string, entries: readonly TreeEntry[], dir: string): Promise<void> {
+    const index = `${dir}.index`
+    const env = { GIT_INDEX_FILE: index }
+    const input = entries.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`).join('')
+    try {
+      await this.runner({
+        args: ['-C', mirror, 'update-index', '-z', '--index-info'],
+        env,
+        input,
+        timeoutMs: this.timeouts.localMs,
+      })
+      await this.runner({
+        args: ['-C', mirror, `--work-tree=${dir}`, 'checkout-index', '--all', '--force'],
+        env,
+        timeoutMs: this.timeouts.localMs,
+      })
+    } finally {
+      await rm(index, { force: true })
+    }
+  }
+
+  private runner(call: Parameters<GitRunner['run']>[0]) {
+    return this.options.runner.run({ ...call, args: [...HARDENING, ...call.args] })
+  }
+}

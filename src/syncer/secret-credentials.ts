@@ -1,0 +1,42 @@
+/**
+ * Reads a site's git credentials from the Secret named by `spec.secretRef`, in the site's own
+ * namespace only. The syncer may read Secrets only where the platform operator granted it (see
+ * docs/syncer.md); a refusal becomes a message saying so, never a crash or a retry storm.
+ */
+import type { KubeRest } from '../kube/rest.js'
+import { KubeApiError } from '../kube/rest.js'
+import { credentialsFromSecret, type GitCredentials } from './git-credentials.js'
+import { SyncError } from './sync-error.js'
+
+export async function readSecretCredentials(
+  rest: KubeRest,
+  namespace: string,
+  name: string,
+): Promise<GitCredentials> {
+  let secret: { data?: Record<string, string> }
+  try {
+    secret = await rest.request(
+      'GET',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
+    )
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404)
+      throw new SyncError(
+        'HP_ERR_SYNC_CREDENTIALS',
+        `credentials unavailable: Secret ${name} does not exist in namespace ${namespace}`,
+      )
+    if (error instanceof KubeApiError && error.status === 403)
+      throw new SyncError(
+        'HP_ERR_SYNC_CREDENTIALS',
+        `credentials unavailable: the syncer may not read Secrets in namespace ${namespace}; bind the ClusterRole hostplane-syncer-secrets there (see docs/syncer.md)`,
+      )
+    throw error
+  }
+  const data = Object.fromEntries(
+    Object.entries(secret.data ?? {}).map(([key, value]) => [
+      key,
+      Buffer.from(value, 'base64').toString('utf8'),
+    ]),
+  )
+  return credentialsFromSecret(name, data)
+}

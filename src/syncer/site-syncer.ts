@@ -1,0 +1,177 @@
+/**
+ * The sync engine: makes one site's published tree equal to the commit its ref names. It is the
+ * same in the cluster (driven by the StaticSite controller) and on one machine (driven by
+ * `hostplane serve`); callers make sure one site is never synced twice at once.
+ *
+ * Order of a sync, each step returning early when it is enough:
+ *   1. a pinned commit that is still kept → serve it again (rollback, no network);
+ *   2. host allowed and resolving to an allowed address, a slot for the host free;
+ *   3. `ls-remote` names the commit; already served → unchanged; kept → serve it again;
+ *   4. fetch that one commit, filter its tree, write it to staging, switch the symlink.
+ */
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import type { GitClient, Remote } from './git-client.js'
+import type { GitCredentials } from './git-credentials.js'
+import { parseRef } from './git-ref.js'
+import type { HostPolicy } from './host-policy.js'
+import { HostBusy, type HostSlots } from './host-slots.js'
+import type { PublishStore, Revision } from './publish-store.js'
+import { treeId } from './publish-store.js'
+import { parseRepoUrl } from './repo-url.js'
+import { asSyncError } from './sync-error.js'
+import type { SyncMetrics } from './sync-metrics.js'
+import { type DroppedEntry, filterTree, type SiteLimits } from './tree-filter.js'
+
+/** What a sync needs to know about a site, whatever it was declared in. */
+export interface SiteSource {
+  /** The site key (`siteKey(namespace, name)`): the name of its entry in the sites root. */
+  readonly key: string
+  readonly repo: string
+  readonly ref: string
+  /** Subdirectory of the repository to publish, '/' for all of it. */
+  readonly path: string
+  /** Read only when git needs them, so a rollback to a kept revision needs no Secret. */
+  readonly credentials?: () => Promise<GitCredentials | undefined>
+}
+
+export type SyncAction = 'published' | 'rolled-back' | 'unchanged'
+
+export interface SyncResult {
+  readonly action: SyncAction
+  readonly commit: string
+  /** Kept revisions, newest (served) first. */
+  readonly revisions: readonly Revision[]
+  /** Entries left out of the published tree, and why (escaping symlinks, .git, submodules). */
+  readonly dropped: readonly DroppedEntry[]
+  readonly fetched: boolean
+}
+
+export interface SiteSyncerOptions {
+  readonly store: PublishStore
+  readonly git: GitClient
+  readonly hosts: HostPolicy
+  readonly slots: HostSlots
+  readonly limits: SiteLimits
+  /** Directory of the per-site bare mirrors; private to the syncer (may hold private repositories). */
+  readonly mirrors: string
+  /** A mirror is compacted beyond this many loose objects. Default 1000. */
+  readonly mirrorMaxObjects?: number
+  readonly metrics?: SyncMetrics
+  readonly log: Logger
+  readonly now?: () => number
+}
+
+/** '/docs/' and 'docs' both publish the directory docs; '/' publishes the whole repository. */
+export const normalizePath = (path: string): string => {
+  const inside = path.split('/').filter((part) => part !== '' && part !== '.')
+  return inside.length === 0 ? '/' : `/${inside.join('/')}`
+}
+
+export class SiteSyncer {
+  constructor(private readonly options: SiteSyncerOptions) {}
+
+  async sync(site: SiteSource): Promise<SyncResult> {
+    const { metrics, now = Date.now } = this.options
+    const started = now()
+    try {
+      const result = await this.run(site)
+      metrics?.duration.observe({ result: result.action }, (now() - started) / 1000)
+      metrics?.lastSuccess.set({ site: site.key }, Date.now() / 1000)
+      if (result.action !== 'unchanged')
+        this.options.log.info({ site: site.key, commit: result.commit, action: result.action }, 'site synced')
+      return result
+    } catch (error) {
+      if (error instanceof HostBusy) throw error
+      const failure = asSyncError(error)
+      metrics?.duration.observe({ result: 'failed' }, (now() - started) / 1000)
+      metrics?.failures.inc({ site: site.key, reason: failure.reason })
+      throw failure
+    }
+  }
+
+  private async run(site: SiteSource): Promise<SyncResult> {
+    const { git, hosts, slots } = this.options
+    const repo = parseRepoUrl(site.repo)
+    const ref = parseRef(site.ref)
+    const path = normalizePath(site.path)
+
+    if (ref.kind === 'commit') {
+      const local = await this.fromStore(site.key, ref.commit, path)
+      if (local) return local
+    }
+
+    const remote: Remote = { repo, address: await hosts.check(repo), credentials: await site.credentials?.() }
+    const mirror = join(this.options.mirrors, `${site.key}.git`)
+    const release = await slots.acquire(repo.host)
+    let commit: string
+    let fetched = false
+    try {
+      if (ref.kind === 'commit') commit = ref.commit
+      else {
+        this.options.metrics?.gitCalls.inc({ operation: 'ls-remote' })
+        commit = await git.resolve(remote, ref)
+      }
+      const local = await this.fromStore(site.key, commit, path)
+      if (local) return local
+      await mkdir(this.options.mirrors, { recursive: true })
+      if (!(await git.has(mirror, commit))) {
+        this.options.metrics?.gitCalls.inc({ operation: 'fetch' })
+        await git.fetch(remote, mirror, commit)
+        fetched = true
+      }
+    } finally {
+      release()
+    }
+    return this.publish(site.key, mirror, commit, path, fetched)
+  }
+
+  /** Already served (unchanged), or kept and served again (rollback); undefined when git is needed. */
+  private async fromStore(key: string, commit: string, path: string): Promise<SyncResult | undefined> {
+    const { store } = this.options
+    const served = await store.served(key)
+    if (served?.tree === treeId(commit, path))
+      return {
+        action: 'unchanged',
+        commit,
+        revisions: await store.revisions(key),
+        dropped: [],
+        fetched: false,
+      }
+    const kept = await store.find(key, commit, path)
+    if (!kept) return undefined
+    const revisions = await store.activate(key, kept)
+    return { action: 'rolled-back', commit, revisions, dropped: [], fetched: false }
+  }
+
+  private async publish(key: string, mirror: string, commit: string, path: string, fetched: boolean) {
+    const { store, git, limits } = this.options
+    const { entries, symlinkTargets } = await git.listTree(mirror, commit, path)
+    const tree = filterTree(entries, symlinkTargets, limits)
+    const staged = await store.stage(key)
+    try {
+      await git.checkout(mirror, tree.entries, staged)
+      const revisions = await store.publish(key, staged, commit, path)
+      await git
+        .compact(mirror, { maxObjects: this.options.mirrorMaxObjects })
+        .catch((error: unknown) =>
+          this.options.log.warn(
+            { err: error, site: key },
+            'could not compact the git mirror; it keeps growing until the next try',
+          ),
+        )
+      return { action: 'published', commit, revisions, dropped: tree.dropped, fetched } satisfies SyncResult
+    } catch (error) {
+      await store.discard(staged)
+      throw error
+    }
+  }
+
+  /** Stops serving a deleted site and forgets everything about it. */
+  async remove(key: string): Promise<void> {
+    await this.options.store.remove(key)
+    await rm(join(this.options.mirrors, `${key}.git`), { recursive: true, force: true })
+    await this.options.metrics?.forget(key)
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The cluster syncer as one service: the sync engine, the StaticSite controller and the HTTP API
+ * (webhooks, manual sync, /healthz, /readyz, /metrics) on one listener. `hostplane syncer` runs it;
+ * tests run it in-process with a ServiceAccount's kubeconfig.
+ */
+import Fastify from 'fastify'
+import type { KubeConfig } from '@kubernetes/client-node'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import { apiWritesCounter } from '../kube/api-writes.js'
+import { Applier } from '../kube/apply.js'
+import { hostname } from 'node:os'
+import { EventRecorder } from '../kube/events.js'
+import { KubeRest } from '../kube/rest.js'
+import type { Logger } from '../ops/log.js'
+import { opsRoutes } from '../ops/ops-routes.js'
+import { createSiteSyncer, type SiteSyncerConfig } from './create-site-syncer.js'
+import { syncerHttpApi, type HttpApiOptions } from './http-api.js'
+import { FIELD_MANAGER, StaticSiteController } from './staticsite-controller.js'
+import { SyncMetrics } from './sync-metrics.js'
+
+export interface SyncerServiceConfig extends Omit<SiteSyncerConfig, 'metrics' | 'log'> {
+  readonly kubeConfig: KubeConfig
+  readonly log: Logger
+  /** host:port to listen on, e.g. `0.0.0.0:8080`; port 0 picks a free one. */
+  readonly listen: { readonly host: string; readonly port: number }
+  readonly webhookSecrets: HttpApiOptions['webhookSecrets']
+  readonly syncToken?: string
+  /** Sites synced at once. Default 16. */
+  readonly workers?: number
+  readonly namespace?: string
+}
+
+export interface SyncerService {
+  /** The address the HTTP API listens on, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string
+  readonly controller: StaticSiteController
+  readonly registry: Registry
+  stop(): Promise<void>
+}
+
+export async function startSyncerService(config: SyncerServiceConfig): Promise<SyncerService> {
+  const { log } = config
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const { syncer } = await createSiteSyncer({ ...config, metrics: new SyncMetrics(registry), log })
+  const rest = new KubeRest(config.kubeConfig, { userAgent: FIELD_MANAGER })
+  const controller = new StaticSiteController({
+    rest,
+    syncer,
+    events: new EventRecorder({
+      applier: new Applier(rest, apiWritesCounter(registry), FIELD_MANAGER),
+      controller: 'hostplane.dev/syncer',
+      instance: hostname(),
+      log,
+    }),
+    log,
+    registry,
+    concurrency: config.workers,
+    namespace: config.namespace,
+  })
+
+  // Probes and scrapes would flood the log; webhooks log what they matched themselves.
+  const app = Fastify({ loggerInstance: log, bodyLimit: 1024 * 1024, disableRequestLogging: true })
+  await app.register(opsRoutes, { registry, ready: () => controller.ready })
+  await app.register(syncerHttpApi, {
+    target: controller,
+    webhookSecrets: config.webhookSecrets,
+    syncToken: config.syncToken,
+  })
+  const url = await app.listen({ host: config.listen.host, port: config.listen.port })
+  await controller.start()
+  log.info({ url }, 'syncer started')
+
+  return {
+    url,
+    controller,
+    registry,
+    async stop() {
+      await app.close()
+      await controller.stop()
+      rest.close()
+    },
+  }
+}
