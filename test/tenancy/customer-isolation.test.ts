@@ -230,7 +230,9 @@ describe('customer namespaces on a real API server', { skip: env.skip }, () => {
       )
       assert.match(
         error.message,
-        new RegExp(`must be under acme-${id}\\.example or its own default domain stolen-${customerNamespace(acme)}\\.pages\\.test`),
+        new RegExp(
+          `must be under acme-${id}\\.example or its own default domain stolen-${customerNamespace(acme)}\\.pages\\.test`,
+        ),
       )
       const squat = await refusal(
         tenant.request('POST', sites(acme), {
