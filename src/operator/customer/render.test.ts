@@ -1,22 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { API_VERSION } from '../../api/kind.js'
-import type { Customer } from '../../api/resources.js'
+import { customer } from './fixtures.js'
 import { renderCustomer } from './render.js'
 
-const customer = (spec: Partial<Customer['spec']> = {}, name = 'acme'): Customer => ({
-  apiVersion: API_VERSION,
-  kind: 'Customer',
-  metadata: { name, uid: 'uid-1' },
-  spec: {
-    displayName: 'Acme',
-    email: 'ops@acme.example',
-    tier: 'shared',
-    size: 'small',
-    suspended: false,
-    ...spec,
-  },
-})
 const config = { ingressNamespace: 'traefik' }
 const find = (objects: ReturnType<typeof renderCustomer>, kind: string) => {
   const object = objects.find((o) => o.kind === kind)
@@ -88,7 +74,7 @@ describe('renderCustomer', () => {
 
   it('owns everything it renders, so deleting the Customer lets the garbage collector remove it', () => {
     for (const object of renderCustomer(customer(), config)) {
-      assert.equal(object.metadata.ownerReferences?.[0]?.uid, 'uid-1', object.kind)
+      assert.equal(object.metadata.ownerReferences?.[0]?.uid, 'uid-acme', object.kind)
     }
   })
 })

@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { API_VERSION } from '../../api/kind.js'
-import type { Customer, Runtime, Webspace } from '../../api/resources.js'
+import type { Runtime, Webspace } from '../../api/resources.js'
 import type { Manifest } from '../../kube/object.js'
+import { customer } from '../customer/fixtures.js'
 import { renderWebspace } from './render.js'
 
 const config = { entryPoints: ['websecure'], defaultClusterIssuer: 'letsencrypt', pagesDomain: 'pages.test' }
 
-const customer = (spec: Partial<Customer['spec']> = {}): Customer => ({
-  apiVersion: API_VERSION,
-  kind: 'Customer',
-  metadata: { name: 'acme', uid: 'c-uid' },
-  spec: {
-    displayName: 'Acme',
-    email: 'ops@acme.example',
-    tier: 'shared',
-    size: 'small',
-    suspended: false,
-    ...spec,
-  },
-})
 const runtime: Runtime = {
   apiVersion: API_VERSION,
   kind: 'Runtime',

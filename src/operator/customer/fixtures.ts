@@ -1,0 +1,17 @@
+/** A Customer for unit tests: shared/small `acme` unless a test says otherwise. */
+import { API_VERSION } from '../../api/kind.js'
+import type { Customer } from '../../api/resources.js'
+
+export const customer = (spec: Partial<Customer['spec']> = {}, name = 'acme'): Customer => ({
+  apiVersion: API_VERSION,
+  kind: 'Customer',
+  metadata: { name, uid: `uid-${name}` },
+  spec: {
+    displayName: 'Acme',
+    email: 'ops@acme.example',
+    tier: 'shared',
+    size: 'small',
+    suspended: false,
+    ...spec,
+  },
+})
