@@ -6,8 +6,15 @@ import type { Tier } from '../../api/customer.js'
 
 export const NAMESPACE_PREFIX: Readonly<Record<Tier, string>> = { shared: 'sh', dedicated: 'ded' }
 
-export const customerNamespace = (customer: { metadata: { name: string }; spec: { tier: Tier } }) =>
-  `${NAMESPACE_PREFIX[customer.spec.tier]}-${customer.metadata.name}`
+/**
+ * The customer's namespace: the one recorded in `status.namespace` once it exists (a tier change
+ * never moves it, see docs/tenancy.md), else `<tier prefix>-<name>` of the current tier.
+ */
+export const customerNamespace = (customer: {
+  metadata: { name: string }
+  spec: { tier: Tier }
+  status?: { namespace?: string }
+}) => customer.status?.namespace ?? `${NAMESPACE_PREFIX[customer.spec.tier]}-${customer.metadata.name}`
 
 /** The Kubernetes group a customer's people authenticate with (OIDC group claim or cert O=). */
 export const customerGroup = (name: string) => `hostplane:customer:${name}`
