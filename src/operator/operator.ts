@@ -16,6 +16,9 @@ import { LeaderElector } from '../kube/leader-election.js'
 import { KubeRest } from '../kube/rest.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
+import { admissionRef, renderAdmissionPolicies } from './customer/admission-policies.js'
+import { CustomerController } from './customer/controller.js'
+import type { TenancyConfig } from './customer/render.js'
 import type { OperatorConfig } from './staticsite/config.js'
 import { StaticSiteController } from './staticsite/controller.js'
 
@@ -23,6 +26,8 @@ export interface OperatorOptions {
   /** A LightKubeConfig, or client-node's KubeConfig. */
   readonly kubeConfig: KubeCredentials
   readonly config: OperatorConfig
+  /** @default { ingressNamespace: 'traefik' } */
+  readonly tenancy?: TenancyConfig
   readonly log: Logger
   /** Where /healthz, /readyz and /metrics listen; none when undefined (in-process tests). */
   readonly listen?: { readonly host: string; readonly port: number }
@@ -39,6 +44,8 @@ export interface OperatorOptions {
   readonly resyncMs?: number
   /** See StaticSiteControllerOptions.siteSelector. */
   readonly siteSelector?: string
+  /** See CustomerControllerOptions.customerSelector. */
+  readonly customerSelector?: string
   /** Per API request; @default 30000 */
   readonly requestTimeoutMs?: number
 }
@@ -48,7 +55,7 @@ export class Operator {
   readonly identity: string
   private readonly rest: KubeRest
   private readonly stopping = new AbortController()
-  private controller: StaticSiteController | undefined
+  private controllers: readonly (StaticSiteController | CustomerController)[] | undefined
   private elector: LeaderElector | undefined
   private server: FastifyInstance | undefined
   private running: Promise<void> | undefined
@@ -69,12 +76,12 @@ export class Operator {
 
   /** This replica runs the controller (always true without leader election). */
   get leading(): boolean {
-    return this.controller !== undefined
+    return this.controllers !== undefined
   }
 
   /** Caches synced and reconciling, or standing by as a healthy follower. */
   get ready(): boolean {
-    if (this.controller) return this.controller.ready
+    if (this.controllers) return this.controllers.every((c) => c.ready)
     return this.elector !== undefined && !this.stopping.signal.aborted
   }
 
@@ -95,8 +102,10 @@ export class Operator {
       await this.server.listen(listen)
       log.info({ listen }, 'serving /healthz, /readyz and /metrics')
     }
+    const { tenancy = { ingressNamespace: 'traefik' } } = this.options
     const lead = async (leading: AbortSignal) => {
-      const controller = new StaticSiteController({
+      await this.applyAdmissionPolicies(applier, leading)
+      const sites = new StaticSiteController({
         rest: this.rest,
         applier,
         events,
@@ -107,16 +116,26 @@ export class Operator {
         resyncMs: this.options.resyncMs,
         siteSelector: this.options.siteSelector,
       })
-      this.controller = controller
-      log.info({ identity: this.identity }, 'starting the StaticSite controller')
-      const started = controller.start()
+      const customers = new CustomerController({
+        rest: this.rest,
+        applier,
+        config: tenancy,
+        log,
+        registry: this.registry,
+        resyncMs: this.options.resyncMs,
+        customerSelector: this.options.customerSelector,
+      })
+      const controllers = [sites, customers]
+      this.controllers = controllers
+      log.info({ identity: this.identity }, 'starting the StaticSite and Customer controllers')
+      const started = Promise.all(controllers.map((c) => c.start()))
       await new Promise<void>((resolve) =>
         leading.aborted ? resolve() : leading.addEventListener('abort', () => resolve(), { once: true }),
       )
-      await controller.stop()
+      await Promise.all(controllers.map((c) => c.stop()))
       await started
-      this.controller = undefined
-      log.info({ identity: this.identity }, 'stopped the StaticSite controller')
+      this.controllers = undefined
+      log.info({ identity: this.identity }, 'stopped the StaticSite and Customer controllers')
     }
     if (leaderElection) {
       this.elector = new LeaderElector({
@@ -133,6 +152,24 @@ export class Operator {
       this.running = this.elector.run(this.stopping.signal, lead)
     } else {
       this.running = lead(this.stopping.signal)
+    }
+  }
+
+  /**
+   * The cluster-wide admission policies (domains, tier quota), applied whenever this replica
+   * starts leading; retried with backoff until they are in place or leadership ends.
+   */
+  private async applyAdmissionPolicies(applier: Applier, leading: AbortSignal): Promise<void> {
+    const policies = renderAdmissionPolicies({ pagesDomain: this.options.config.pagesDomain })
+    for (let failures = 0; !leading.aborted; failures++) {
+      try {
+        for (const policy of policies) await applier.apply(admissionRef(policy), policy, undefined)
+        return
+      } catch (error) {
+        const retryInMs = Math.min(30_000, 500 * 2 ** failures)
+        this.options.log.warn({ err: error, retryInMs }, 'applying the admission policies failed; retrying')
+        await new Promise((resolve) => setTimeout(resolve, retryInMs))
+      }
     }
   }
 

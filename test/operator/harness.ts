@@ -10,6 +10,8 @@ import { join } from 'node:path'
 import type { KubeConfig } from '@kubernetes/client-node'
 import { parseAllDocuments } from 'yaml'
 import type { Condition } from '../../src/api/conditions.js'
+import type { CustomerSpec } from '../../src/api/customer.js'
+import type { Customer } from '../../src/api/resources.js'
 import type { StaticSiteSpec } from '../../src/api/staticsite.js'
 import { API_WRITES_METRIC } from '../../src/kube/api-writes.js'
 import { findCondition } from '../../src/kube/conditions.js'
@@ -17,6 +19,8 @@ import type { KubeList, KubeObject } from '../../src/kube/object.js'
 import type { KubeRest } from '../../src/kube/rest.js'
 import { isNotFound, KubeApiError, resourcePath } from '../../src/kube/rest.js'
 import { silentLogger } from '../../src/ops/log.js'
+import { customerNamespace } from '../../src/operator/customer/names.js'
+import { CUSTOMERS } from '../../src/operator/customer/owned.js'
 import { Operator, type OperatorOptions } from '../../src/operator/operator.js'
 import type { OperatorConfig } from '../../src/operator/staticsite/config.js'
 import { config } from '../../src/operator/staticsite/fixtures.js'
@@ -48,6 +52,7 @@ export class OperatorEnv {
   readonly systemNamespace: string
   readonly selector: string
   private readonly tenants = new Set<string>()
+  private readonly customers = new Set<string>()
   private operatorKubeConfig: { kubeConfig: KubeConfig; path: string } | undefined
 
   constructor(
@@ -103,6 +108,7 @@ export class OperatorEnv {
       config: this.config,
       log: silentLogger(),
       siteSelector: this.selector,
+      customerSelector: this.selector,
       ...options,
     })
   }
@@ -111,6 +117,61 @@ export class OperatorEnv {
     await this.admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name } } })
     if (name !== this.systemNamespace) this.tenants.add(name)
     return name
+  }
+
+  customerPath(name?: string) {
+    return resourcePath({ ...CUSTOMERS, name })
+  }
+
+  /** A Customer labelled for this run's operator: shared/small with a domain of its own. */
+  createCustomer(name: string, spec: Partial<CustomerSpec> = {}): Promise<Customer> {
+    const [key = '', value = ''] = this.selector.split('=')
+    this.customers.add(name)
+    this.tenants.add(customerNamespace({ metadata: { name }, spec: { tier: spec.tier ?? 'shared' } }))
+    return this.admin.request<Customer>('POST', this.customerPath(), {
+      body: {
+        apiVersion: CUSTOMERS.apiVersion,
+        kind: CUSTOMERS.kind,
+        metadata: { name, labels: { [key]: value } },
+        spec: {
+          displayName: name,
+          email: `ops@${name}.example`,
+          tier: 'shared',
+          size: 'small',
+          domains: [`${name}.example`],
+          ...spec,
+        },
+      },
+    })
+  }
+
+  updateCustomer(name: string, spec: Partial<CustomerSpec>): Promise<Customer> {
+    return this.admin.request<Customer>('PATCH', this.customerPath(name), {
+      body: { spec },
+      contentType: 'application/merge-patch+json',
+    })
+  }
+
+  getCustomer(name: string): Promise<Customer | undefined> {
+    return this.admin.request<Customer>('GET', this.customerPath(name)).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined
+      throw error
+    })
+  }
+
+  /** Waits until the customer's condition has this status and reason for its current generation. */
+  waitForCustomer(
+    name: string,
+    type: string,
+    status: Condition['status'],
+    reason: string,
+  ): Promise<Customer> {
+    return this.waitUntil(`customer ${name}: ${type} is ${status}/${reason}`, async () => {
+      const customer = await this.getCustomer(name)
+      const condition = findCondition(customer?.status?.conditions, type)
+      const current = customer?.status?.observedGeneration === customer?.metadata.generation
+      return current && condition?.status === status && condition.reason === reason ? customer : undefined
+    })
   }
 
   sitePath(namespace: string, name?: string, subresource?: string) {
@@ -213,6 +274,15 @@ export class OperatorEnv {
 
   /** Removes every namespace and binding of this run; finalizers are dropped so nothing waits on an operator. */
   async tearDown(): Promise<void> {
+    for (const name of this.customers) {
+      await this.admin
+        .request('PATCH', this.customerPath(name), {
+          body: { metadata: { finalizers: null } },
+          contentType: 'application/merge-patch+json',
+        })
+        .catch(() => {})
+      await this.admin.request('DELETE', this.customerPath(name)).catch(() => {})
+    }
     for (const namespace of this.tenants) {
       const list = await this.admin
         .request<KubeList<StaticSite>>('GET', this.sitePath(namespace))

@@ -9,6 +9,7 @@
  * Pure: rendered from the operator's configuration and applied at startup.
  */
 import { GROUP, VERSION } from '../../api/kind.js'
+import type { ObjectRef } from '../../kube/apply.js'
 import type { Manifest } from '../../kube/object.js'
 import { CUSTOMER_LABEL, DOMAIN_POLICY_NAME, MANAGED_BY, QUOTA_NAME, QUOTA_POLICY_NAME } from './names.js'
 
@@ -98,3 +99,13 @@ export function renderAdmissionPolicies({ pagesDomain }: AdmissionPolicyConfig):
     },
   ]
 }
+
+/** Where a rendered policy or binding lives (both are cluster-scoped). */
+export const admissionRef = (object: Manifest): ObjectRef => ({
+  apiVersion: object.apiVersion,
+  plural:
+    object.kind === 'ValidatingAdmissionPolicy'
+      ? 'validatingadmissionpolicies'
+      : 'validatingadmissionpolicybindings',
+  name: object.metadata.name,
+})

@@ -1,0 +1,110 @@
+/**
+ * The Customer controller: an informer on Customers and one per owned kind (all namespaces, by
+ * the customer label), and a work queue running the reconciler. A change to an owned object
+ * (drift, a namespace finishing its deletion) requeues its customer.
+ */
+import type { Registry } from 'prom-client'
+import type { Customer } from '../../api/resources.js'
+import type { Applier } from '../../kube/apply.js'
+import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
+import type { KubeObject } from '../../kube/object.js'
+import type { KubeRest } from '../../kube/rest.js'
+import { WorkQueue } from '../../kube/work-queue.js'
+import type { Logger } from '../../ops/log.js'
+import { CUSTOMER_LABEL } from './names.js'
+import { CUSTOMERS, OWNED_KINDS, OWNED_SELECTOR, ownedIdentity } from './owned.js'
+import { CustomerReconciler } from './reconcile.js'
+import type { TenancyConfig } from './render.js'
+
+export interface CustomerControllerOptions {
+  readonly rest: KubeRest
+  readonly applier: Applier
+  readonly config: TenancyConfig
+  readonly log: Logger
+  readonly registry: Registry
+  /** @default 4 */
+  readonly concurrency?: number
+  /** Periodic full reconcile; @default 10 minutes */
+  readonly resyncMs?: number
+  /** Only Customers matching this label selector (tests). */
+  readonly customerSelector?: string
+}
+
+export class CustomerController {
+  private readonly customers: Informer<Customer>
+  private readonly ownedInformers: Informer<KubeObject>[]
+  /** Owned objects by customer name, then by `kind/namespace/name`. */
+  private readonly byCustomer = new Map<string, Map<string, KubeObject>>()
+  private readonly queue: WorkQueue
+  private started = false
+
+  constructor(options: CustomerControllerOptions) {
+    const { rest, log, registry, concurrency = 4, resyncMs = 10 * 60_000, customerSelector } = options
+    this.customers = new Informer<Customer>({
+      rest,
+      ...CUSTOMERS,
+      labelSelector: customerSelector,
+      resyncMs,
+      log,
+    })
+    this.ownedInformers = OWNED_KINDS.map(
+      (kind) =>
+        new Informer<KubeObject>({
+          rest,
+          apiVersion: kind.apiVersion,
+          plural: kind.plural,
+          labelSelector: OWNED_SELECTOR,
+          log,
+          transform: withoutManagedFields,
+        }),
+    )
+    const reconciler = new CustomerReconciler({
+      cache: {
+        customer: (name) => this.customers.get(name),
+        owned: (name) => [...(this.byCustomer.get(name)?.values() ?? [])],
+      },
+      applier: options.applier,
+      config: options.config,
+    })
+    this.queue = new WorkQueue({
+      name: 'customer',
+      concurrency,
+      log,
+      registry,
+      handle: async (name) => {
+        const step = await reconciler.reconcile(name)
+        if (step !== 'none') log.debug({ customer: name, step }, 'reconciled')
+      },
+    })
+    this.customers.onChange((event) => this.queue.add(event.object.metadata.name))
+    for (const informer of this.ownedInformers) informer.onChange((event) => this.onOwned(event))
+  }
+
+  get ready(): boolean {
+    return this.started
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.customers.start(), ...this.ownedInformers.map((i) => i.start())])
+    this.queue.start()
+    this.started = true
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.customers.stop(), ...this.ownedInformers.map((i) => i.stop())])
+    await this.queue.shutdown()
+  }
+
+  private onOwned(event: InformerEvent<KubeObject>): void {
+    const { object } = event
+    const customer = object.metadata.labels?.[CUSTOMER_LABEL]
+    if (!customer) return
+    const id = ownedIdentity(object)
+    const objects = this.byCustomer.get(customer) ?? new Map<string, KubeObject>()
+    if (event.type === 'deleted') objects.delete(id)
+    else objects.set(id, object)
+    if (objects.size > 0) this.byCustomer.set(customer, objects)
+    else this.byCustomer.delete(customer)
+    this.queue.add(customer)
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * One Customer, made true. Reads only caches; each pass ends in at most one kind of write, and
+ * the watch event it causes brings the customer back for the next step:
+ *   gone → nothing (owner references let the garbage collector remove what is left)
+ *   being deleted → report Deleting, then delete the namespace and the policy binding, then,
+ *     once the namespace is gone (its StaticSites' finalizers removed their routes in the system
+ *     namespace first), drop the finalizer
+ *   no finalizer yet → add it
+ *   otherwise → apply changed objects, then the status (namespace, conditions) if it changed.
+ */
+import type { Customer } from '../../api/resources.js'
+import type { Applier } from '../../kube/apply.js'
+import { conditionsUpToDate, storedConditions } from '../../kube/conditions.js'
+import type { KubeObject } from '../../kube/object.js'
+import { FINALIZER } from './conditions.js'
+import { CUSTOMERS, customerRef, ownedIdentity, ownedRef } from './owned.js'
+import { customerNamespace } from './names.js'
+import { renderCustomer, type TenancyConfig } from './render.js'
+import { customerConditions } from './status.js'
+
+/** What the reconciler reads: informer caches. */
+export interface CustomerCache {
+  customer(name: string): Customer | undefined
+  /** Every cached object labelled with this customer. */
+  owned(customer: string): readonly KubeObject[]
+}
+
+export interface CustomerReconcilerOptions {
+  readonly cache: CustomerCache
+  readonly applier: Applier
+  readonly config: TenancyConfig
+  readonly clock?: () => Date
+}
+
+export type CustomerStep = 'none' | 'status' | 'cleanup' | 'finalizer-removed' | 'finalizer-added' | 'applied'
+
+export class CustomerReconciler {
+  constructor(private readonly options: CustomerReconcilerOptions) {}
+
+  async reconcile(name: string): Promise<CustomerStep> {
+    const { cache } = this.options
+    const customer = cache.customer(name)
+    if (!customer) return 'none'
+    const owned = cache.owned(name)
+    if (customer.metadata.deletionTimestamp) {
+      if (!customer.metadata.finalizers?.includes(FINALIZER)) return 'none'
+      if (await this.writeStatus(customer)) return 'status'
+      const remaining = owned.filter((o) => !o.metadata.deletionTimestamp)
+      if (remaining.length > 0) {
+        await Promise.all(remaining.map((o) => this.options.applier.delete(ownedRef(o))))
+        return 'cleanup'
+      }
+      if (owned.length > 0) return 'none'
+      await this.setFinalizers(
+        customer,
+        customer.metadata.finalizers.filter((f) => f !== FINALIZER),
+      )
+      return 'finalizer-removed'
+    }
+    if (!customer.metadata.finalizers?.includes(FINALIZER)) {
+      await this.setFinalizers(customer, [...(customer.metadata.finalizers ?? []), FINALIZER])
+      return 'finalizer-added'
+    }
+    const live = new Map(owned.map((o) => [ownedIdentity(o), o]))
+    const writes = await Promise.all(
+      renderCustomer(customer, this.options.config).map((o) =>
+        this.options.applier.apply(ownedRef(o), o, live.get(ownedIdentity(o))),
+      ),
+    )
+    if (await this.writeStatus(customer)) return 'applied'
+    return writes.some(Boolean) ? 'applied' : 'none'
+  }
+
+  /** Applies namespace, conditions and observedGeneration unless already stored; true when written. */
+  private async writeStatus(customer: Customer): Promise<boolean> {
+    const { applier, clock = () => new Date() } = this.options
+    const generation = customer.metadata.generation
+    const conditions = customerConditions(customer)
+    const namespace = customerNamespace(customer)
+    const current = customer.status
+    if (
+      conditionsUpToDate(conditions, current?.conditions, generation) &&
+      current?.observedGeneration === generation &&
+      current?.namespace === namespace
+    )
+      return false
+    await applier.applyStatus(customerRef(customer), {
+      apiVersion: CUSTOMERS.apiVersion,
+      kind: CUSTOMERS.kind,
+      metadata: { name: customer.metadata.name },
+      status: {
+        observedGeneration: generation,
+        namespace,
+        conditions: storedConditions(conditions, current?.conditions, generation, clock()),
+      },
+    })
+    return true
+  }
+
+  private async setFinalizers(customer: Customer, finalizers: string[]): Promise<void> {
+    await this.options.applier.mergePatch(customerRef(customer), {
+      metadata: { resourceVersion: customer.metadata.resourceVersion, finalizers },
+    })
+  }
+}

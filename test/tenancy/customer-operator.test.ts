@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { siteKey } from '../../src/api/site-key.js'
+import type { KubeObject } from '../../src/kube/object.js'
+import { isNotFound, KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { FINALIZER, REASON } from '../../src/operator/customer/conditions.js'
+import { DOMAIN_POLICY_NAME, domainPolicyBindingName, QUOTA_NAME } from '../../src/operator/customer/names.js'
+import type { Operator } from '../../src/operator/operator.js'
+import { clusterForTests } from '../cluster/for-tests.js'
+import { sleep } from '../cluster/process.js'
+import { apiWrites, OperatorEnv } from '../operator/harness.js'
+
+const env = await clusterForTests()
+
+interface Quota extends KubeObject {
+  spec: { hard: Record<string, string> }
+}
+
+describe('the Customer operator on a real API server', { skip: env.skip }, () => {
+  let test: OperatorEnv
+  let operator: Operator
+  const get = <T extends KubeObject>(path: string) =>
+    test.admin.request<T>('GET', path).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined
+      throw error
+    })
+  const namespacePath = (name: string) => `/api/v1/namespaces/${name}`
+  const quotaPath = (namespace: string) =>
+    resourcePath({ apiVersion: 'v1', plural: 'resourcequotas', namespace, name: QUOTA_NAME })
+
+  before(async () => {
+    const cluster = await env.get()
+    test = new OperatorEnv(cluster, new KubeRest(cluster.kubeConfig()), 'cust')
+    await test.setUp()
+    operator = await test.startOperator({ resyncMs: 1000 })
+  })
+
+  after(async () => {
+    await operator?.stop()
+    await test?.tearDown()
+    test?.admin.close()
+    await env.release()
+  })
+
+  it('gives a new Customer its namespace, quota and policy binding with its own token, reports Ready, and writes nothing when idle', async () => {
+    const name = `acme-${test.tag}`
+    await test.createCustomer(name)
+    const customer = await test.waitForCustomer(name, 'Ready', 'True', REASON.Ready)
+    assert.equal(customer.status?.namespace, `sh-${name}`)
+    assert.ok(customer.metadata.finalizers?.includes(FINALIZER))
+    const namespace = await get<KubeObject>(namespacePath(`sh-${name}`))
+    assert.equal(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted')
+    assert.equal((await get<Quota>(quotaPath(`sh-${name}`)))?.spec.hard.pods, '10')
+    const policies = resourcePath({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      plural: 'validatingadmissionpolicies',
+      name: DOMAIN_POLICY_NAME,
+    })
+    assert.ok(await get(policies), 'the admission policies are applied at startup')
+
+    const before = await apiWrites(operator)
+    await sleep(2500)
+    assert.equal(await apiWrites(operator), before, 'idle resyncs write nothing')
+  })
+
+  it('reports a suspended customer as not Ready, and a move to dedicated keeps the namespace with the larger quota', async () => {
+    const name = `tier-${test.tag}`
+    await test.createCustomer(name, { size: 'large' })
+    await test.waitForCustomer(name, 'Ready', 'True', REASON.Ready)
+    await test.updateCustomer(name, { suspended: true })
+    const suspended = await test.waitForCustomer(name, 'Ready', 'False', REASON.CustomerSuspended)
+    assert.match(suspended.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '', /suspended/)
+
+    await test.updateCustomer(name, { suspended: false, tier: 'dedicated' })
+    const moved = await test.waitForCustomer(name, 'Ready', 'True', REASON.Ready)
+    assert.equal(moved.status?.namespace, `sh-${name}`, 'the namespace does not move')
+    await test.waitUntil('the dedicated quota', async () => {
+      const quota = await get<Quota>(quotaPath(`sh-${name}`))
+      return quota?.spec.hard.pods === '50' ? quota : undefined
+    })
+    const namespace = await get<KubeObject>(namespacePath(`sh-${name}`))
+    assert.equal(namespace?.metadata.labels?.['hostplane.dev/tier'], 'dedicated')
+  })
+
+  it('deleting a Customer reports Deleting, removes its namespace, its sites’ routes in the system namespace and its binding, then itself', async () => {
+    const name = `gone-${test.tag}`
+    await test.createCustomer(name)
+    await test.waitForCustomer(name, 'Ready', 'True', REASON.Ready)
+    const namespace = `sh-${name}`
+    await test.createSite(namespace, 'blog', { domains: [`blog.${name}.example`] })
+    await test.waitForCondition(namespace, 'blog', 'Routed', 'True')
+    assert.equal((await test.generated('IngressRoute', siteKey(namespace, 'blog'))).length, 1)
+
+    await test.admin.request('DELETE', test.customerPath(name))
+    await test.waitForCustomer(name, 'Ready', 'False', REASON.Deleting)
+    await test.waitUntil(
+      'the customer is gone',
+      async () => ((await test.getCustomer(name)) ? undefined : true),
+      60_000,
+    )
+    assert.equal(await get(namespacePath(namespace)), undefined, 'the namespace is gone first')
+    assert.deepEqual(await test.generated('IngressRoute', siteKey(namespace, 'blog')), [])
+    assert.deepEqual(await test.generated('Middleware', siteKey(namespace, 'blog')), [])
+    const binding = resourcePath({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      plural: 'validatingadmissionpolicybindings',
+      name: domainPolicyBindingName(name),
+    })
+    assert.equal(await get(binding), undefined)
+  })
+})
