@@ -8,6 +8,7 @@ import type { Customer } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
 import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
 import type { KubeObject } from '../../kube/object.js'
+import { ObjectIndex } from '../../kube/object-index.js'
 import type { KubeRest } from '../../kube/rest.js'
 import { WorkQueue } from '../../kube/work-queue.js'
 import type { Logger } from '../../ops/log.js'
@@ -33,8 +34,8 @@ export interface CustomerControllerOptions {
 export class CustomerController {
   private readonly customers: Informer<Customer>
   private readonly ownedInformers: Informer<KubeObject>[]
-  /** Owned objects by customer name, then by `kind/namespace/name`. */
-  private readonly byCustomer = new Map<string, Map<string, KubeObject>>()
+  /** Owned objects by customer name. */
+  private readonly byCustomer = new ObjectIndex(ownedIdentity)
   private readonly queue: WorkQueue
   private started = false
 
@@ -61,7 +62,7 @@ export class CustomerController {
     const reconciler = new CustomerReconciler({
       cache: {
         customer: (name) => this.customers.get(name),
-        owned: (name) => [...(this.byCustomer.get(name)?.values() ?? [])],
+        owned: (name) => this.byCustomer.get(name),
       },
       applier: options.applier,
       config: options.config,
@@ -96,15 +97,9 @@ export class CustomerController {
   }
 
   private onOwned(event: InformerEvent<KubeObject>): void {
-    const { object } = event
-    const customer = object.metadata.labels?.[CUSTOMER_LABEL]
+    const customer = event.object.metadata.labels?.[CUSTOMER_LABEL]
     if (!customer) return
-    const id = ownedIdentity(object)
-    const objects = this.byCustomer.get(customer) ?? new Map<string, KubeObject>()
-    if (event.type === 'deleted') objects.delete(id)
-    else objects.set(id, object)
-    if (objects.size > 0) this.byCustomer.set(customer, objects)
-    else this.byCustomer.delete(customer)
+    this.byCustomer.update(customer, event)
     this.queue.add(customer)
   }
 }

@@ -11,6 +11,7 @@ import type { Applier } from '../../kube/apply.js'
 import type { EventRecorder } from '../../kube/events.js'
 import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
 import { type KubeObject, objectKey } from '../../kube/object.js'
+import { ObjectIndex } from '../../kube/object-index.js'
 import type { KubeRest } from '../../kube/rest.js'
 import { WorkQueue } from '../../kube/work-queue.js'
 import type { Logger } from '../../ops/log.js'
@@ -42,8 +43,8 @@ export interface StaticSiteControllerOptions {
 export class StaticSiteController {
   private readonly sites: Informer<StaticSite>
   private readonly generatedInformers: Informer<KubeObject>[]
-  /** Generated objects by site key, then by `kind/name`. */
-  private readonly bySiteKey = new Map<string, Map<string, KubeObject>>()
+  /** Generated objects by site key. */
+  private readonly bySiteKey = new ObjectIndex((o) => `${o.kind}/${o.metadata.name}`)
   private readonly claims = new ClaimIndex()
   private readonly queue: WorkQueue
   private started = false
@@ -72,7 +73,7 @@ export class StaticSiteController {
     const reconciler = new StaticSiteReconciler({
       cache: {
         site: (key) => this.sites.get(key),
-        generated: (key) => [...(this.bySiteKey.get(key)?.values() ?? [])],
+        generated: (key) => this.bySiteKey.get(key),
         rivals: (claim) => this.claims.rivals(claim),
       },
       applier: options.applier,
@@ -122,14 +123,7 @@ export class StaticSiteController {
   private onGenerated(event: InformerEvent<KubeObject>): void {
     const { object } = event
     const siteKey = object.metadata.labels?.[SITE_LABEL]
-    if (siteKey) {
-      const id = `${object.kind}/${object.metadata.name}`
-      const objects = this.bySiteKey.get(siteKey) ?? new Map<string, KubeObject>()
-      if (event.type === 'deleted') objects.delete(id)
-      else objects.set(id, object)
-      if (objects.size > 0) this.bySiteKey.set(siteKey, objects)
-      else this.bySiteKey.delete(siteKey)
-    }
+    if (siteKey) this.bySiteKey.update(siteKey, event)
     const source = sourceOf(object)
     if (source) this.queue.add(source)
   }
