@@ -21,6 +21,7 @@ import { CustomerController } from './customer/controller.js'
 import type { TenancyConfig } from './customer/render.js'
 import type { OperatorConfig } from './staticsite/config.js'
 import { StaticSiteController } from './staticsite/controller.js'
+import { WebspaceController } from './webspace/controller.js'
 
 export interface OperatorOptions {
   /** A LightKubeConfig, or client-node's KubeConfig. */
@@ -55,7 +56,7 @@ export class Operator {
   readonly identity: string
   private readonly rest: KubeRest
   private readonly stopping = new AbortController()
-  private controllers: readonly (StaticSiteController | CustomerController)[] | undefined
+  private controllers: readonly { readonly ready: boolean }[] | undefined
   private elector: LeaderElector | undefined
   private server: FastifyInstance | undefined
   private running: Promise<void> | undefined
@@ -125,9 +126,23 @@ export class Operator {
         resyncMs: this.options.resyncMs,
         customerSelector: this.options.customerSelector,
       })
-      const controllers = [sites, customers]
+      const webspaces = new WebspaceController({
+        rest: this.rest,
+        applier,
+        config: {
+          entryPoints: config.entryPoints,
+          defaultClusterIssuer: config.defaultIssuer,
+          pagesDomain: config.pagesDomain,
+        },
+        log,
+        registry: this.registry,
+        concurrency: this.options.concurrency,
+        resyncMs: this.options.resyncMs,
+        customerSelector: this.options.customerSelector,
+      })
+      const controllers = [sites, customers, webspaces]
       this.controllers = controllers
-      log.info({ identity: this.identity }, 'starting the StaticSite and Customer controllers')
+      log.info({ identity: this.identity }, 'starting the StaticSite, Customer and Webspace controllers')
       const started = Promise.all(controllers.map((c) => c.start()))
       await new Promise<void>((resolve) =>
         leading.aborted ? resolve() : leading.addEventListener('abort', () => resolve(), { once: true }),
@@ -135,7 +150,7 @@ export class Operator {
       await Promise.all(controllers.map((c) => c.stop()))
       await started
       this.controllers = undefined
-      log.info({ identity: this.identity }, 'stopped the StaticSite and Customer controllers')
+      log.info({ identity: this.identity }, 'stopped the StaticSite, Customer and Webspace controllers')
     }
     if (leaderElection) {
       this.elector = new LeaderElector({

@@ -96,7 +96,8 @@ export function renderWebspace(
                 name: 'app',
                 image: webspace.spec.image ?? runtime.spec.image,
                 ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
-                env,
+                // The API server drops an empty list, which would then look like drift on every pass.
+                ...(env.length > 0 ? { env } : {}),
                 resources: { requests: { ...size.requests }, limits: { ...size.limits } },
                 readinessProbe: probe(5),
                 livenessProbe: { ...probe(10), initialDelaySeconds: 5 },

@@ -1,0 +1,133 @@
+/**
+ * The Webspace controller: informers on Webspaces (all namespaces), Runtimes, Customers (to find
+ * the one owning a namespace through status.namespace) and the owned kinds (by the webspace
+ * label), and a work queue running the reconciler. A changed owned object (drift, a Deployment
+ * reporting progress) requeues its webspace; a changed Runtime or Customer requeues the
+ * webspaces that use it.
+ */
+import type { Registry } from 'prom-client'
+import type { Customer, Runtime, Webspace } from '../../api/resources.js'
+import type { Applier } from '../../kube/apply.js'
+import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
+import { type KubeObject, objectKey } from '../../kube/object.js'
+import { ObjectIndex } from '../../kube/object-index.js'
+import type { KubeRest } from '../../kube/rest.js'
+import { WorkQueue } from '../../kube/work-queue.js'
+import type { Logger } from '../../ops/log.js'
+import { CUSTOMERS } from '../customer/owned.js'
+import { RUNTIMES, WEBSPACE_OWNED_KINDS, WEBSPACE_SELECTOR, WEBSPACES, webspaceOf } from './owned.js'
+import { WebspaceReconciler } from './reconcile.js'
+import type { WebspaceConfig } from './render.js'
+
+export interface WebspaceControllerOptions {
+  readonly rest: KubeRest
+  readonly applier: Applier
+  readonly config: WebspaceConfig
+  readonly log: Logger
+  readonly registry: Registry
+  /** @default 10 */
+  readonly concurrency?: number
+  /** Periodic full reconcile; @default 10 minutes */
+  readonly resyncMs?: number
+  /** Only Customers matching this label selector, and so only their webspaces (tests). */
+  readonly customerSelector?: string
+}
+
+export class WebspaceController {
+  private readonly webspaces: Informer<Webspace>
+  private readonly runtimes: Informer<Runtime>
+  private readonly customers: Informer<Customer>
+  private readonly ownedInformers: Informer<KubeObject>[]
+  /** Owned objects by webspace key. */
+  private readonly byWebspace = new ObjectIndex((o) => `${o.kind}/${o.metadata.name}`)
+  private readonly queue: WorkQueue
+  private started = false
+
+  constructor(options: WebspaceControllerOptions) {
+    const { rest, log, registry, concurrency = 10, resyncMs = 10 * 60_000, customerSelector } = options
+    this.webspaces = new Informer<Webspace>({ rest, ...WEBSPACES, resyncMs, log })
+    this.runtimes = new Informer<Runtime>({ rest, ...RUNTIMES, log })
+    this.customers = new Informer<Customer>({ rest, ...CUSTOMERS, labelSelector: customerSelector, log })
+    this.ownedInformers = WEBSPACE_OWNED_KINDS.map(
+      (kind) =>
+        new Informer<KubeObject>({
+          rest,
+          apiVersion: kind.apiVersion,
+          plural: kind.plural,
+          labelSelector: WEBSPACE_SELECTOR,
+          log,
+          transform: withoutManagedFields,
+        }),
+    )
+    const reconciler = new WebspaceReconciler({
+      cache: {
+        webspace: (key) => this.webspaces.get(key),
+        runtime: (name) => this.runtimes.get(name),
+        customerOf: (namespace) => this.customers.list().find((c) => c.status?.namespace === namespace),
+        owned: (key) => this.byWebspace.get(key),
+      },
+      applier: options.applier,
+      config: options.config,
+    })
+    this.queue = new WorkQueue({
+      name: 'webspace',
+      concurrency,
+      log,
+      registry,
+      handle: async (key) => {
+        // With a customer selector, webspaces outside the selected customers belong to another operator.
+        const webspace = this.webspaces.get(key)
+        if (customerSelector && webspace && !this.customerKnown(webspace.metadata.namespace ?? '')) return
+        const step = await reconciler.reconcile(key)
+        if (step !== 'none') log.debug({ webspace: key, step }, 'reconciled')
+      },
+    })
+    this.webspaces.onChange((event) => this.queue.add(objectKey(event.object)))
+    this.runtimes.onChange((event) => this.requeue((w) => w.spec.runtime === event.object.metadata.name))
+    this.customers.onChange((event) => {
+      const namespace = event.object.status?.namespace ?? event.previous?.status?.namespace
+      if (namespace) this.requeue((w) => w.metadata.namespace === namespace)
+    })
+    for (const informer of this.ownedInformers) informer.onChange((event) => this.onOwned(event))
+  }
+
+  get ready(): boolean {
+    return this.started
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([
+      this.webspaces.start(),
+      this.runtimes.start(),
+      this.customers.start(),
+      ...this.ownedInformers.map((i) => i.start()),
+    ])
+    this.queue.start()
+    this.started = true
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([
+      this.webspaces.stop(),
+      this.runtimes.stop(),
+      this.customers.stop(),
+      ...this.ownedInformers.map((i) => i.stop()),
+    ])
+    await this.queue.shutdown()
+  }
+
+  private customerKnown(namespace: string): boolean {
+    return this.customers.list().some((c) => c.status?.namespace === namespace)
+  }
+
+  private requeue(matches: (webspace: Webspace) => boolean): void {
+    for (const webspace of this.webspaces.list()) if (matches(webspace)) this.queue.add(objectKey(webspace))
+  }
+
+  private onOwned(event: InformerEvent<KubeObject>): void {
+    const key = webspaceOf(event.object)
+    if (!key) return
+    this.byWebspace.update(key, event)
+    this.queue.add(key)
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The kinds a Webspace owns (as renderWebspace renders them), all in its namespace and labelled
+ * `hostplane.dev/webspace=<name>`, so one label-selected informer per kind holds all of them.
+ */
+import { API_VERSION } from '../../api/kind.js'
+import type { ObjectRef } from '../../kube/apply.js'
+import type { KubeObject } from '../../kube/object.js'
+import { WEBSPACE_LABEL } from './render.js'
+
+export const WEBSPACES = { apiVersion: API_VERSION, kind: 'Webspace', plural: 'webspaces' } as const
+export const RUNTIMES = { apiVersion: API_VERSION, kind: 'Runtime', plural: 'runtimes' } as const
+
+export const WEBSPACE_OWNED = {
+  Deployment: { apiVersion: 'apps/v1', plural: 'deployments' },
+  Service: { apiVersion: 'v1', plural: 'services' },
+  IngressRoute: { apiVersion: 'traefik.io/v1alpha1', plural: 'ingressroutes' },
+  Certificate: { apiVersion: 'cert-manager.io/v1', plural: 'certificates' },
+  PersistentVolumeClaim: { apiVersion: 'v1', plural: 'persistentvolumeclaims' },
+  HorizontalPodAutoscaler: { apiVersion: 'autoscaling/v2', plural: 'horizontalpodautoscalers' },
+  PodDisruptionBudget: { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets' },
+} as const
+
+export type WebspaceOwnedKind = keyof typeof WEBSPACE_OWNED
+export const WEBSPACE_OWNED_KINDS = Object.values(WEBSPACE_OWNED)
+export const WEBSPACE_SELECTOR = WEBSPACE_LABEL
+
+/** The `namespace/name` key of the Webspace an owned object belongs to. */
+export const webspaceOf = (object: KubeObject): string | undefined => {
+  const name = object.metadata.labels?.[WEBSPACE_LABEL]
+  return name && object.metadata.namespace ? `${object.metadata.namespace}/${name}` : undefined
+}
+
+export const webspaceOwnedRef = (object: KubeObject): ObjectRef => ({
+  ...WEBSPACE_OWNED[object.kind as WebspaceOwnedKind],
+  namespace: object.metadata.namespace,
+  name: object.metadata.name,
+})

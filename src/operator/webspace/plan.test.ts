@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { API_VERSION } from '../../api/kind.js'
+import type { Customer, Runtime, Webspace } from '../../api/resources.js'
+import { customer } from '../customer/fixtures.js'
+import { REASON } from './conditions.js'
+import { type Deployment, planWebspace, type WebspaceInputs } from './plan.js'
+
+const config = { entryPoints: ['websecure'], defaultClusterIssuer: 'letsencrypt', pagesDomain: 'pages.test' }
+const runtime: Runtime = {
+  apiVersion: API_VERSION,
+  kind: 'Runtime',
+  metadata: { name: 'static' },
+  spec: { image: 'nginx', port: 8080, healthPath: '/' },
+}
+const webspace = (spec: Partial<Webspace['spec']> = {}): Webspace => ({
+  apiVersion: API_VERSION,
+  kind: 'Webspace',
+  metadata: { name: 'shop', namespace: 'sh-acme', uid: 'w-uid', generation: 1 },
+  spec: { runtime: 'static', tls: { mode: 'auto' }, git: { branch: 'main' }, ...spec },
+})
+const available: Deployment = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'shop' },
+  status: {
+    replicas: 1,
+    readyReplicas: 1,
+    availableReplicas: 1,
+    conditions: [
+      { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'ok' },
+      { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: 'done' },
+    ],
+  },
+}
+const inputs = (overrides: Partial<WebspaceInputs> = {}): WebspaceInputs => ({
+  webspace: webspace(),
+  runtime,
+  customer: customer(),
+  deployment: undefined,
+  config,
+  ...overrides,
+})
+const ready = (plan: ReturnType<typeof planWebspace>) => plan.conditions.find((c) => c.type === 'Ready')
+
+describe('planWebspace', () => {
+  it('a webspace whose Deployment is available is Ready at its default URL with the Deployment’s counts', () => {
+    const plan = planWebspace(inputs({ deployment: available }))
+    assert.equal(ready(plan)?.status, 'True')
+    assert.equal(plan.url, 'https://shop-sh-acme.pages.test/')
+    assert.deepEqual(plan.counts, { replicas: 1, readyReplicas: 1, availableReplicas: 1 })
+  })
+
+  it('before the Deployment reports, Available is Unknown and Ready is False with DeploymentPending', () => {
+    assert.equal(ready(planWebspace(inputs()))?.reason, REASON.DeploymentPending)
+  })
+
+  const problems: [string, Partial<WebspaceInputs>, string][] = [
+    ['a namespace without a Customer', { customer: undefined }, REASON.NoCustomer],
+    ['a missing Runtime', { runtime: undefined }, REASON.RuntimeNotFound],
+    [
+      'a size the tier does not offer',
+      { customer: customer({ tier: 'dedicated', size: 'large' }), webspace: webspace({ size: 'small' }) },
+      REASON.SizeNotOffered,
+    ],
+  ]
+  for (const [what, overrides, reason] of problems) {
+    it(`${what} renders no objects and reports ${reason}`, () => {
+      const plan = planWebspace(inputs(overrides))
+      assert.equal(plan.objects, undefined)
+      assert.equal(ready(plan)?.reason, reason)
+      assert.equal(plan.conditions.find((c) => c.type === 'Deployed')?.reason, reason)
+    })
+  }
+
+  it('a quota refusal of the last apply is reported as QuotaExceeded with the API server’s message', () => {
+    const plan = planWebspace(inputs(), 'denied: exceeds the namespace quota')
+    assert.equal(ready(plan)?.reason, REASON.QuotaExceeded)
+    assert.equal(ready(plan)?.message, 'denied: exceeds the namespace quota')
+  })
+
+  it('a suspended customer’s webspace keeps Deployment and Service, has no route or URL, and is not Ready', () => {
+    const suspended: Customer = customer({ suspended: true })
+    const plan = planWebspace(inputs({ customer: suspended, deployment: available }))
+    assert.deepEqual(
+      plan.objects?.map((o) => o.kind),
+      ['Deployment', 'Service', 'Certificate'],
+    )
+    assert.equal(plan.url, undefined)
+    assert.equal(ready(plan)?.reason, REASON.CustomerSuspended)
+  })
+})

@@ -1,0 +1,113 @@
+/**
+ * One Webspace, made true. Reads only caches; ends in at most one kind of write:
+ *   gone or being deleted → nothing (its objects carry owner references: the garbage collector
+ *     removes them)
+ *   a problem (no Customer, no Runtime, a size the tier does not offer) → status only; running
+ *     objects are left alone until the input is fixed
+ *   otherwise → delete objects it no longer needs (HPA/PDB off the dedicated tier, the route
+ *     while suspended), apply changed ones, then the status if it changed. A Deployment the quota
+ *     admission policy refuses becomes a QuotaExceeded condition instead of a retried error.
+ */
+import type { Customer, Runtime, Webspace } from '../../api/resources.js'
+import { type Applier, containsDesired } from '../../kube/apply.js'
+import { conditionsUpToDate, storedConditions } from '../../kube/conditions.js'
+import type { KubeObject } from '../../kube/object.js'
+import { KubeApiError } from '../../kube/rest.js'
+import { QUOTA_POLICY_NAME } from '../customer/names.js'
+import { type Deployment, planWebspace, type WebspacePlan } from './plan.js'
+import { WEBSPACES, webspaceOwnedRef } from './owned.js'
+import type { WebspaceConfig } from './render.js'
+
+export interface WebspaceCache {
+  webspace(key: string): Webspace | undefined
+  runtime(name: string): Runtime | undefined
+  /** The Customer whose status.namespace is this namespace. */
+  customerOf(namespace: string): Customer | undefined
+  /** Every cached object labelled with this webspace. */
+  owned(key: string): readonly KubeObject[]
+}
+
+export interface WebspaceReconcilerOptions {
+  readonly cache: WebspaceCache
+  readonly applier: Applier
+  readonly config: WebspaceConfig
+  readonly clock?: () => Date
+}
+
+export type WebspaceStep = 'none' | 'applied' | 'status' | 'refused'
+
+const identity = (object: KubeObject) => `${object.kind}/${object.metadata.name}`
+
+/** The message of a Deployment refused by the tier quota admission policy, else undefined. */
+export const quotaRefusal = (error: unknown): string | undefined =>
+  error instanceof KubeApiError && error.message.includes(QUOTA_POLICY_NAME) ? error.message : undefined
+
+export class WebspaceReconciler {
+  constructor(private readonly options: WebspaceReconcilerOptions) {}
+
+  async reconcile(key: string): Promise<WebspaceStep> {
+    const { cache, config } = this.options
+    const webspace = cache.webspace(key)
+    if (!webspace || webspace.metadata.deletionTimestamp) return 'none'
+    const owned = cache.owned(key)
+    const inputs = {
+      webspace,
+      runtime: cache.runtime(webspace.spec.runtime),
+      customer: cache.customerOf(webspace.metadata.namespace ?? ''),
+      deployment: owned.find((o) => o.kind === 'Deployment') as Deployment | undefined,
+      config,
+    }
+    const plan = planWebspace(inputs)
+    if (!plan.objects) return (await this.writeStatus(webspace, plan)) ? 'status' : 'none'
+    let wrote: boolean
+    try {
+      wrote = await this.converge(plan.objects, owned)
+    } catch (error) {
+      const refusal = quotaRefusal(error)
+      if (!refusal) throw error
+      await this.writeStatus(webspace, planWebspace(inputs, refusal))
+      return 'refused'
+    }
+    if (await this.writeStatus(webspace, plan)) return 'applied'
+    return wrote ? 'applied' : 'none'
+  }
+
+  private async converge(desired: readonly KubeObject[], owned: readonly KubeObject[]): Promise<boolean> {
+    const { applier } = this.options
+    const wanted = new Set(desired.map(identity))
+    const live = new Map(owned.map((o) => [identity(o), o]))
+    const writes = await Promise.all([
+      ...owned
+        .filter((o) => !wanted.has(identity(o)))
+        .map((o) => applier.delete(webspaceOwnedRef(o)).then(() => true)),
+      ...desired.map((o) => applier.apply(webspaceOwnedRef(o), o, live.get(identity(o)))),
+    ])
+    return writes.some(Boolean)
+  }
+
+  private async writeStatus(webspace: Webspace, plan: WebspacePlan): Promise<boolean> {
+    const { applier, clock = () => new Date() } = this.options
+    const generation = webspace.metadata.generation
+    const current = webspace.status
+    const status = { observedGeneration: generation, ...(plan.url ? { url: plan.url } : {}), ...plan.counts }
+    if (
+      conditionsUpToDate(plan.conditions, current?.conditions, generation) &&
+      containsDesired(current, status) &&
+      (plan.url !== undefined || current?.url === undefined)
+    )
+      return false
+    await applier.applyStatus(
+      { ...WEBSPACES, namespace: webspace.metadata.namespace, name: webspace.metadata.name },
+      {
+        apiVersion: WEBSPACES.apiVersion,
+        kind: WEBSPACES.kind,
+        metadata: { name: webspace.metadata.name, namespace: webspace.metadata.namespace },
+        status: {
+          ...status,
+          conditions: storedConditions(plan.conditions, current?.conditions, generation, clock()),
+        },
+      },
+    )
+    return true
+  }
+}

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { parse } from 'yaml'
+import type { Runtime, Webspace } from '../../src/api/resources.js'
+import type { WebspaceSpec } from '../../src/api/webspace.js'
+import { findCondition } from '../../src/kube/conditions.js'
+import type { KubeList, KubeObject } from '../../src/kube/object.js'
+import { KubeRest, resourcePath } from '../../src/kube/rest.js'
+import type { Operator } from '../../src/operator/operator.js'
+import { REASON } from '../../src/operator/webspace/conditions.js'
+import {
+  RUNTIMES,
+  WEBSPACE_OWNED,
+  type WebspaceOwnedKind,
+  WEBSPACES,
+} from '../../src/operator/webspace/owned.js'
+import { REASON as CUSTOMER_REASON } from '../../src/operator/customer/conditions.js'
+import { clusterForTests } from '../cluster/for-tests.js'
+import { REPO_ROOT } from '../cluster/paths.js'
+import { apiWrites, OperatorEnv } from '../operator/harness.js'
+import { sleep } from '../cluster/process.js'
+
+const env = await clusterForTests()
+
+describe('the Webspace operator on a real API server', { skip: env.skip }, () => {
+  let test: OperatorEnv
+  let operator: Operator
+  let runtime: string
+  const customer = () => `ws-${test.tag}`
+  const namespace = () => `sh-${customer()}`
+  const path = (name?: string, subresource?: string) =>
+    resourcePath({ ...WEBSPACES, namespace: namespace(), name, subresource })
+
+  const createWebspace = (name: string, spec: Partial<WebspaceSpec> = {}) =>
+    test.admin.request<Webspace>('POST', path(), {
+      body: {
+        apiVersion: WEBSPACES.apiVersion,
+        kind: WEBSPACES.kind,
+        metadata: { name },
+        spec: { runtime, ...spec },
+      },
+    })
+  const kinds = async (name: string) => {
+    const found: string[] = []
+    for (const kind of Object.keys(WEBSPACE_OWNED) as WebspaceOwnedKind[]) {
+      const list = await test.admin.request<KubeList<KubeObject>>(
+        'GET',
+        resourcePath({ ...WEBSPACE_OWNED[kind], namespace: namespace() }),
+        { query: { labelSelector: `hostplane.dev/webspace=${name}` } },
+      )
+      if (list.items.length > 0) found.push(kind)
+    }
+    return found.sort().join(',')
+  }
+  const waitFor = (name: string, what: string, check: (w: Webspace) => boolean) =>
+    test.waitUntil(`${name}: ${what}`, async () => {
+      const webspace = await test.admin.request<Webspace>('GET', path(name))
+      const current = webspace.status?.observedGeneration === webspace.metadata.generation
+      return current && check(webspace) ? webspace : undefined
+    })
+  const reason = (webspace: Webspace, type: string) =>
+    findCondition(webspace.status?.conditions, type)?.reason
+
+  before(async () => {
+    const cluster = await env.get()
+    test = new OperatorEnv(cluster, new KubeRest(cluster.kubeConfig()), 'ws')
+    await test.setUp()
+    const builtIn = parse(await readFile(join(REPO_ROOT, 'deploy/runtimes/static.yaml'), 'utf8')) as Runtime
+    runtime = `static-${test.tag}`
+    await test.admin.request('POST', resourcePath(RUNTIMES), {
+      body: { ...builtIn, metadata: { name: runtime } },
+    })
+    operator = await test.startOperator({ resyncMs: 1000 })
+    await test.createCustomer(customer(), { size: 'large' })
+    await test.waitForCustomer(customer(), 'Ready', 'True', CUSTOMER_REASON.Ready)
+  })
+
+  after(async () => {
+    await operator?.stop()
+    await test?.admin.request('DELETE', resourcePath({ ...RUNTIMES, name: runtime })).catch(() => {})
+    await test?.tearDown()
+    test?.admin.close()
+    await env.release()
+  })
+
+  it('runs a webspace: objects accepted by the real schemas, status from the Deployment, no idle writes', async () => {
+    await createWebspace('shop')
+    const webspace = await waitFor('shop', 'Deployed', (w) => reason(w, 'Deployed') === REASON.ObjectsApplied)
+    assert.equal(webspace.status?.url, `https://shop-${namespace()}.pages.test/`)
+    assert.equal(await kinds('shop'), 'Certificate,Deployment,IngressRoute,Service')
+    // No kubelet runs: the Deployment controller reports the replicas unavailable, and so does the webspace.
+    const reported = await waitFor(
+      'shop',
+      'Available mirrored',
+      (w) => reason(w, 'Available') !== REASON.DeploymentPending,
+    )
+    assert.equal(findCondition(reported.status?.conditions, 'Ready')?.status, 'False')
+    assert.equal(reported.status?.readyReplicas, 0)
+
+    const before = await apiWrites(operator)
+    await sleep(2500)
+    assert.equal(await apiWrites(operator), before, 'idle resyncs write nothing')
+  })
+
+  it('reports a missing Runtime and a size the tier does not offer, writing no objects', async () => {
+    await createWebspace('lost', { runtime: 'no-such-runtime' })
+    const lost = await waitFor(
+      'lost',
+      'RuntimeNotFound',
+      (w) => reason(w, 'Ready') === REASON.RuntimeNotFound,
+    )
+    assert.match(findCondition(lost.status?.conditions, 'Ready')?.message ?? '', /no-such-runtime/)
+    await createWebspace('huge', { size: 'xlarge' })
+    await waitFor('huge', 'SizeNotOffered', (w) => reason(w, 'Ready') === REASON.SizeNotOffered)
+    assert.equal(await kinds('lost'), '')
+    assert.equal(await kinds('huge'), '')
+  })
+
+  it('a Deployment above the quota is refused by the admission policy and reported as QuotaExceeded', async () => {
+    await createWebspace('big', { replicas: 9 })
+    const big = await waitFor('big', 'QuotaExceeded', (w) => reason(w, 'Ready') === REASON.QuotaExceeded)
+    assert.match(findCondition(big.status?.conditions, 'Ready')?.message ?? '', /quota/)
+  })
+
+  it('suspending the customer takes the webspace offline; moving it to dedicated adds HPA and PDB', async () => {
+    await test.updateCustomer(customer(), { suspended: true })
+    await waitFor('shop', 'suspended', (w) => reason(w, 'Ready') === REASON.CustomerSuspended)
+    await test.waitUntil('no route while suspended', async () =>
+      (await kinds('shop')).includes('IngressRoute') ? undefined : true,
+    )
+    const deployment = await test.admin.request<{ spec: { replicas: number } }>(
+      'GET',
+      resourcePath({ ...WEBSPACE_OWNED.Deployment, namespace: namespace(), name: 'shop' }),
+    )
+    assert.equal(deployment.spec.replicas, 0)
+
+    await test.updateCustomer(customer(), { suspended: false, tier: 'dedicated' })
+    await test.waitUntil('HPA and PDB on the dedicated tier', async () => {
+      const found = await kinds('shop')
+      return found ===
+        'Certificate,Deployment,HorizontalPodAutoscaler,IngressRoute,PodDisruptionBudget,Service'
+        ? found
+        : undefined
+    })
+  })
+})
