@@ -26,6 +26,7 @@ interface OperatorFlags {
   concurrency: string
   resyncSeconds: string
   siteSelector?: string
+  ingressNamespace: string
 }
 
 /** Refuses a setting with a message naming the flag. */
@@ -92,7 +93,9 @@ export function registerOperatorCommand(program: Command): void {
   }
   program
     .command('operator')
-    .description('run the StaticSite operator: Traefik routes and cert-manager Certificates for every site')
+    .description(
+      'run the operator: routes and Certificates for StaticSites, tenant namespaces for Customers, apps for Webspaces',
+    )
     .addOption(
       new Option(
         '--kubeconfig <path>',
@@ -164,6 +167,14 @@ export function registerOperatorCommand(program: Command): void {
         'site-selector',
       ),
     )
+    .addOption(
+      option(
+        '--ingress-namespace <ns>',
+        'namespace of the ingress controller: the only traffic source tenant pods admit',
+        'ingress-namespace',
+        'traefik',
+      ),
+    )
     .action(async (flags: OperatorFlags) => {
       const log = createLogger({ name: 'hostplane-operator' })
       let operator: Operator
@@ -175,6 +186,7 @@ export function registerOperatorCommand(program: Command): void {
         operator = await Operator.start({
           kubeConfig,
           config,
+          tenancy: { ingressNamespace: name(flags.ingressNamespace, '--ingress-namespace') },
           log,
           listen: listenAddress(flags.listen),
           leaderElection: flags.leaderElect
