@@ -54,17 +54,18 @@ export class SiteDriver implements SyncTarget {
 
   /** Replaces the site set: new and changed sites sync now, removed ones are unpublished. */
   update(sites: readonly DrivenSite[]): void {
-    const next = new Map(sites.map((site) => [site.id, site]))
-    for (const [id, site] of next) {
-      const before = this.current.get(id)
-      if (!before || JSON.stringify(before) !== JSON.stringify(site)) this.queue.add(id)
-    }
-    for (const site of this.current.values())
-      if (!next.has(site.id)) {
-        this.removed.set(site.id, site.source.key)
-        this.queue.add(site.id)
+    const before = this.current
+    // The queue may run a key as soon as it is added: the new set must be in place first.
+    this.current = new Map(sites.map((site) => [site.id, site]))
+    const changed: string[] = []
+    for (const [id, site] of this.current)
+      if (JSON.stringify(before.get(id)) !== JSON.stringify(site)) changed.push(id)
+    for (const [id, site] of before)
+      if (!this.current.has(id)) {
+        this.removed.set(id, site.source.key)
+        changed.push(id)
       }
-    this.current = next
+    for (const id of changed) this.queue.add(id)
   }
 
   start(): void {
