@@ -97,6 +97,11 @@ export function registerServeCommand(program: Command): void {
         log,
       })
       stopOnSignal(log, () => standalone.stop())
+      // The first publish takes a moment: print where to look once it is there (or failed, or slow).
+      await Promise.race([
+        standalone.settled(),
+        new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+      ])
       process.stdout.write(welcome(standalone.url, standalone.controlUrl, standalone.sites()[0]?.domains[0]))
     })
 }

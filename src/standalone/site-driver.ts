@@ -40,6 +40,9 @@ export class SiteDriver implements SyncTarget {
   /** Site key of each removed site until its trees are deleted. */
   private readonly removed = new Map<string, string>()
   private readonly failures = new Map<string, number>()
+  /** Sites synced (or failed) at least once, and who waits for all of them. */
+  private readonly tried = new Set<string>()
+  private waiters: (() => void)[] = []
   private readonly queue: WorkQueue
 
   constructor(private readonly options: SiteDriverOptions) {
@@ -68,6 +71,16 @@ export class SiteDriver implements SyncTarget {
     for (const id of changed) this.queue.add(id)
   }
 
+  /** Resolves once every current site has been synced or has failed at least once. */
+  settled(): Promise<void> {
+    return this.allTried() ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve))
+  }
+
+  private allTried(): boolean {
+    for (const id of this.current.keys()) if (!this.tried.has(id)) return false
+    return true
+  }
+
   start(): void {
     this.queue.start()
   }
@@ -87,6 +100,15 @@ export class SiteDriver implements SyncTarget {
   }
 
   private async handle(id: string): Promise<HandleResult> {
+    try {
+      return await this.syncOrRemove(id)
+    } finally {
+      this.tried.add(id)
+      if (this.allTried()) for (const resolve of this.waiters.splice(0)) resolve()
+    }
+  }
+
+  private async syncOrRemove(id: string): Promise<HandleResult> {
     const { syncer, log, onPublished, random = Math.random } = this.options
     const site = this.current.get(id)
     const key = this.removed.get(id)

@@ -60,6 +60,8 @@ export interface Standalone {
   sites(): readonly ServedSite[]
   /** What is wrong with the site files, one line each, as the last scan found it. */
   problems(): readonly string[]
+  /** Resolves once every site found so far has been synced or has failed once. */
+  settled(): Promise<void>
   /** Reads the sites directory again now. */
   rescan(): Promise<void>
   stop(): Promise<void>
@@ -182,6 +184,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     controlUrl,
     sites: () => served,
     problems: () => problems,
+    settled: () => driver.settled(),
     rescan,
     async stop() {
       watcher.close()
