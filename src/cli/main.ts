@@ -2,6 +2,7 @@
 /** The `hostplane` command. It only wires: each subcommand lives in its own module. */
 import { Command } from 'commander'
 import { registerOperatorCommand } from './operator.js'
+import { registerServeCommand } from './serve.js'
 import { registerSyncerCommand } from './syncer.js'
 import { validateCommand } from './validate.js'
 
@@ -18,17 +19,8 @@ program
     process.exitCode = await validateCommand(files, process.stdout, process.stderr)
   })
 
-program
-  .command('serve')
-  .description('serve StaticSites from a directory of YAML files on this machine, without a cluster')
-  .argument('[sites-dir]', 'directory of StaticSite YAML files', 'examples')
-  .action(() => {
-    process.stderr.write(
-      'hostplane serve: not implemented yet (the single-machine mode is tracked in issue 6)\n',
-    )
-  })
-
 registerOperatorCommand(program)
+registerServeCommand(program)
 registerSyncerCommand(program)
 
 await program.parseAsync()

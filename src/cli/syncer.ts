@@ -3,69 +3,12 @@
  * Webhook secrets and the sync token come from files in `--secrets-dir` (a mounted Secret) or
  * from the environment, never from arguments, which every user of the node can read.
  */
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
-import { type Command, InvalidArgumentError } from 'commander'
+import type { Command } from 'commander'
 import { createLogger } from '../ops/log.js'
 import { startSyncerService } from '../syncer/syncer-service.js'
-import { parseDuration } from '../syncer/sync-schedule.js'
-import { FORGES, type Forge } from '../syncer/webhook.js'
-
-const SIZE_UNITS: Record<string, number> = {
-  '': 1,
-  k: 1e3,
-  kib: 1024,
-  m: 1e6,
-  mib: 1024 ** 2,
-  g: 1e9,
-  gib: 1024 ** 3,
-}
-
-/** `1GiB`, `100MiB`, `500k`, `1048576` → bytes. */
-export function parseSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
-  const unit = SIZE_UNITS[(match?.[2] ?? 'x').toLowerCase()]
-  if (!match || unit === undefined)
-    throw new InvalidArgumentError(`${text} is not a size such as 1GiB, 100MiB or 1048576`)
-  return Math.round(Number(match[1]) * unit)
-}
-
-const positive = (text: string) => {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1)
-    throw new InvalidArgumentError(`${text} is not a positive whole number`)
-  return value
-}
-const list = (text: string) =>
-  text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-const duration = (text: string) => {
-  try {
-    return parseDuration(text)
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message)
-  }
-}
-
-function listenAddress(text: string): { host: string; port: number } {
-  const colon = text.lastIndexOf(':')
-  const port = Number(text.slice(colon + 1))
-  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgumentError(`${text} is not host:port, e.g. 0.0.0.0:8080`)
-  return { host: text.slice(0, colon).replace(/^\[|\]$/g, '') || '0.0.0.0', port }
-}
-
-/** A secret from `<dir>/<file>` when the directory is given and has it, else from the environment. */
-async function secret(dir: string | undefined, file: string, envName: string): Promise<string | undefined> {
-  if (dir) {
-    const text = await readFile(join(dir, file), 'utf8').catch(() => undefined)
-    if (text?.trim()) return text.trim()
-  }
-  return process.env[envName]?.trim() || undefined
-}
+import { duration, list, listenAddress, parseSize, positive, webhookSecrets, secret } from './flags.js'
+import { stopOnSignal } from './shutdown.js'
 
 interface SyncerFlags {
   kubeconfig?: string
@@ -134,11 +77,6 @@ export function registerSyncerCommand(program: Command): void {
       const kubeConfig = new KubeConfig()
       if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig)
       else kubeConfig.loadFromDefault()
-      const webhookSecrets: Partial<Record<Forge, string>> = {}
-      for (const forge of FORGES) {
-        const value = await secret(flags.secretsDir, forge, `HOSTPLANE_WEBHOOK_SECRET_${forge.toUpperCase()}`)
-        if (value) webhookSecrets[forge] = value
-      }
       const service = await startSyncerService({
         kubeConfig,
         log,
@@ -148,7 +86,7 @@ export function registerSyncerCommand(program: Command): void {
         allowedPrivateNetworks: flags.allowPrivateNetworks,
         caFile: flags.gitCaFile,
         listen: listenAddress(flags.listen),
-        webhookSecrets,
+        webhookSecrets: await webhookSecrets(flags.secretsDir),
         syncToken: await secret(flags.secretsDir, 'sync-token', 'HOSTPLANE_SYNC_TOKEN'),
         namespace: flags.namespace,
         workers: flags.workers,
@@ -161,17 +99,6 @@ export function registerSyncerCommand(program: Command): void {
         },
         timeouts: { fetchMs: flags.fetchTimeout },
       })
-      const shutdown = (signal: string) => {
-        log.info({ signal }, 'shutting down')
-        service.stop().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            log.error({ err: error }, 'shutdown failed')
-            process.exit(1)
-          },
-        )
-      }
-      process.once('SIGTERM', shutdown)
-      process.once('SIGINT', shutdown)
+      stopOnSignal(log, () => service.stop())
     })
 }

@@ -138,6 +138,27 @@ export class GitClient {
     return commit
   }
 
+  /**
+   * The commit a branch or tag names in a repository on this machine (standalone `--local-repos`
+   * only): read in place, no transport, so the `file://` refusal of remote calls stays intact.
+   */
+  async resolveLocal(repo: string, ref: Extract<GitRef, { kind: 'name' }>): Promise<string> {
+    for (const name of [`refs/heads/${ref.name}`, `refs/tags/${ref.name}`]) {
+      const commit = await this.runner({
+        args: ['-C', repo, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${name}^{commit}`],
+        timeoutMs: this.timeouts.localMs,
+      }).then(
+        ({ stdout }) => stdout.toString('utf8').trim(),
+        () => undefined,
+      )
+      if (commit) return commit
+    }
+    throw new SyncError(
+      'HP_ERR_SYNC_REF_NOT_FOUND',
+      `ref not found: the local repository ${repo} has no branch or tag ${JSON.stringify(ref.name)}`,
+    )
+  }
+
   /** Fetches one commit (depth 1, no tags, no submodules) into the site's bare mirror. */
   async fetch(remote: Remote, mirror: string, commit: string): Promise<void> {
     await this.runner({ args: ['init', '--quiet', '--bare', mirror], timeoutMs: this.timeouts.localMs })

@@ -14,13 +14,13 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { GitClient, Remote } from './git-client.js'
 import type { GitCredentials } from './git-credentials.js'
-import { parseRef } from './git-ref.js'
+import { type GitRef, parseRef } from './git-ref.js'
 import type { HostPolicy } from './host-policy.js'
 import { HostBusy, type HostSlots } from './host-slots.js'
 import type { PublishStore, Revision } from './publish-store.js'
 import { treeId } from './publish-store.js'
 import { parseRepoUrl } from './repo-url.js'
-import { asSyncError } from './sync-error.js'
+import { asSyncError, SyncError } from './sync-error.js'
 import type { SyncMetrics } from './sync-metrics.js'
 import { type DroppedEntry, filterTree, type SiteLimits } from './tree-filter.js'
 
@@ -34,6 +34,11 @@ export interface SiteSource {
   readonly path: string
   /** Read only when git needs them, so a rollback to a kept revision needs no Secret. */
   readonly credentials?: () => Promise<GitCredentials | undefined>
+  /**
+   * A repository on this machine to read instead of `repo` (standalone `--local-repos` only): it
+   * is used in place as the mirror, with the same tree filter and publish store, and no network.
+   */
+  readonly localRepo?: string
 }
 
 export type SyncAction = 'published' | 'rolled-back' | 'unchanged'
@@ -101,6 +106,7 @@ export class SiteSyncer {
       const local = await this.fromStore(site.key, ref.commit, path)
       if (local) return local
     }
+    if (site.localRepo) return this.fromLocalRepo(site.key, site.localRepo, ref, path)
 
     const remote: Remote = { repo, address: await hosts.check(repo), credentials: await site.credentials?.() }
     const mirror = join(this.options.mirrors, `${site.key}.git`)
@@ -127,6 +133,15 @@ export class SiteSyncer {
     return this.publish(site.key, mirror, commit, path, fetched)
   }
 
+  private async fromLocalRepo(key: string, repo: string, ref: GitRef, path: string): Promise<SyncResult> {
+    const commit = ref.kind === 'commit' ? ref.commit : await this.options.git.resolveLocal(repo, ref)
+    const kept = await this.fromStore(key, commit, path)
+    if (kept) return kept
+    if (!(await this.options.git.has(repo, commit)))
+      throw new SyncError('HP_ERR_SYNC_REF_NOT_FOUND', `ref not found: ${repo} has no commit ${commit}`)
+    return this.publish(key, repo, commit, path, false, { compact: false })
+  }
+
   /** Already served (unchanged), or kept and served again (rollback); undefined when git is needed. */
   private async fromStore(key: string, commit: string, path: string): Promise<SyncResult | undefined> {
     const { store } = this.options
@@ -145,7 +160,14 @@ export class SiteSyncer {
     return { action: 'rolled-back', commit, revisions, dropped: [], fetched: false }
   }
 
-  private async publish(key: string, mirror: string, commit: string, path: string, fetched: boolean) {
+  private async publish(
+    key: string,
+    mirror: string,
+    commit: string,
+    path: string,
+    fetched: boolean,
+    { compact = true } = {},
+  ) {
     const { store, git, limits } = this.options
     const { entries, symlinkTargets } = await git.listTree(mirror, commit, path)
     const tree = filterTree(entries, symlinkTargets, limits)
@@ -153,14 +175,15 @@ export class SiteSyncer {
     try {
       await git.checkout(mirror, tree.entries, staged)
       const revisions = await store.publish(key, staged, commit, path)
-      await git
-        .compact(mirror, { maxObjects: this.options.mirrorMaxObjects })
-        .catch((error: unknown) =>
-          this.options.log.warn(
-            { err: error, site: key },
-            'could not compact the git mirror; it keeps growing until the next try',
-          ),
-        )
+      if (compact)
+        await git
+          .compact(mirror, { maxObjects: this.options.mirrorMaxObjects })
+          .catch((error: unknown) =>
+            this.options.log.warn(
+              { err: error, site: key },
+              'could not compact the git mirror; it keeps growing until the next try',
+            ),
+          )
       return { action: 'published', commit, revisions, dropped: tree.dropped, fetched } satisfies SyncResult
     } catch (error) {
       await store.discard(staged)

@@ -1,0 +1,110 @@
+/**
+ * The file-backed site store of `hostplane serve`: every `*.yaml` / `*.yml` file of one directory
+ * (not recursive), each holding one or more StaticSite documents, validated with the very
+ * `validateResource()` the REST API uses. A bad file never stops the others: it becomes a problem
+ * naming the file (and the document and field), and its sites are left out.
+ *
+ * Files are returned oldest first (modification time, then name), which is the order claims on a
+ * domain are decided in: the older file wins.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseAllDocuments } from 'yaml'
+import type { StaticSite } from '../api/resources.js'
+import { formatFieldErrors, validateResource } from '../api/validate.js'
+
+/** A site file larger than this is refused without being parsed. */
+export const MAX_SITE_FILE_BYTES = 1024 * 1024
+/** Files read from the directory at most; more are reported and ignored. */
+export const MAX_SITE_FILES = 10_000
+
+export const DEFAULT_NAMESPACE = 'default'
+
+export interface FileSite {
+  readonly file: string
+  /** Document number in its file, from 1. */
+  readonly document: number
+  readonly site: StaticSite
+}
+
+export interface SiteFiles {
+  /** Valid StaticSites, oldest file first. */
+  readonly sites: readonly FileSite[]
+  /** One line per problem, each starting with the file it is about. */
+  readonly problems: readonly string[]
+}
+
+const isSiteFile = (name: string) => /\.ya?ml$/i.test(name) && !name.startsWith('.')
+
+export async function loadSiteFiles(dir: string): Promise<SiteFiles> {
+  const names = (await readdir(dir)).filter(isSiteFile)
+  const problems: string[] = []
+  if (names.length > MAX_SITE_FILES) {
+    problems.push(`${dir}: ${names.length} site files; only the first ${MAX_SITE_FILES} are read`)
+    names.length = MAX_SITE_FILES
+  }
+  const files = await Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, name)
+      return { path, stats: await stat(path).catch(() => undefined) }
+    }),
+  )
+  files.sort((a, b) => (a.stats?.mtimeMs ?? 0) - (b.stats?.mtimeMs ?? 0) || a.path.localeCompare(b.path))
+  const sites: FileSite[] = []
+  const seen = new Map<string, string>()
+  for (const { path, stats } of files) {
+    if (!stats?.isFile()) continue
+    if (stats.size > MAX_SITE_FILE_BYTES) {
+      problems.push(`${path}: ${stats.size} bytes; a site file may have at most ${MAX_SITE_FILE_BYTES}`)
+      continue
+    }
+    const loaded = parseSiteFile(path, await readFile(path, 'utf8'))
+    problems.push(...loaded.problems)
+    for (const entry of loaded.sites) {
+      const id = `${entry.site.metadata.namespace}/${entry.site.metadata.name}`
+      const first = seen.get(id)
+      if (first) {
+        problems.push(`${where(entry)}: StaticSite ${id} is already defined in ${first}; this one is ignored`)
+        continue
+      }
+      seen.set(id, where(entry))
+      sites.push(entry)
+    }
+  }
+  return { sites, problems }
+}
+
+const where = ({ file, document }: Pick<FileSite, 'file' | 'document'>, documents = 1) =>
+  documents > 1 || document > 1 ? `${file} (document ${document})` : file
+
+/** The StaticSites of one file, and a line per document that is not a valid StaticSite. */
+export function parseSiteFile(file: string, text: string): { sites: FileSite[]; problems: string[] } {
+  const sites: FileSite[] = []
+  const problems: string[] = []
+  const documents = parseAllDocuments(text, { prettyErrors: false })
+  const list = Array.isArray(documents) ? documents : [documents]
+  for (const [index, document] of list.entries()) {
+    const at = where({ file, document: index + 1 }, list.length)
+    if (document.errors.length > 0) {
+      problems.push(`${at}: invalid YAML: ${document.errors[0]?.message ?? 'unreadable'}`)
+      continue
+    }
+    const input: unknown = document.toJS()
+    if (input === null || input === undefined) continue
+    const result = validateResource(input)
+    if (!result.ok) {
+      problems.push(`${at}: ${formatFieldErrors(result.errors)}`)
+      continue
+    }
+    if (result.object.kind !== 'StaticSite') {
+      problems.push(
+        `${at}: kind: ${result.object.kind} is valid but hostplane serve runs only StaticSite; ignored`,
+      )
+      continue
+    }
+    const site = result.object as unknown as StaticSite
+    site.metadata.namespace ??= DEFAULT_NAMESPACE
+    sites.push({ file, document: index + 1, site })
+  }
+  return { sites, problems }
+}

@@ -1,0 +1,219 @@
+/**
+ * `hostplane serve` as one service: StaticSite files from a directory (site-files.ts), the sync
+ * engine publishing into `<data dir>/sites` with the same atomic store as the cluster, the built-in
+ * static server on the public listener, and a control listener with `/healthz`, `/readyz`,
+ * `/metrics`, the webhooks and `POST /sync`. File changes are picked up by `fs.watch` and, for what
+ * a watch misses (network filesystems, editors that rename), a periodic rescan.
+ */
+import { type FSWatcher, watch } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import Fastify from 'fastify'
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
+import { siteKey } from '../api/site-key.js'
+import type { Logger } from '../ops/log.js'
+import { opsRoutes } from '../ops/ops-routes.js'
+import { servedSite, type ServedSite } from '../serve/served-site.js'
+import { StaticServer } from '../serve/static-server.js'
+import { createSiteSyncer, type SiteSyncerConfig } from '../syncer/create-site-syncer.js'
+import { syncerHttpApi, type HttpApiOptions } from '../syncer/http-api.js'
+import { SyncMetrics } from '../syncer/sync-metrics.js'
+import { parseDuration } from '../syncer/sync-schedule.js'
+import { LOCAL_REPO_HOST, localRepoPath } from './local-repos.js'
+import { type DrivenSite, SiteDriver } from './site-driver.js'
+import { type FileSite, loadSiteFiles } from './site-files.js'
+
+export interface Address {
+  readonly host: string
+  readonly port: number
+}
+
+export interface StandaloneConfig extends Pick<
+  SiteSyncerConfig,
+  'allowedPrivateNetworks' | 'caFile' | 'limits' | 'keep' | 'timeouts'
+> {
+  readonly sitesDir: string
+  /** Holds `sites/` (the published trees) and `work/` (git mirrors); created when missing. */
+  readonly dataDir: string
+  readonly listen: Address
+  readonly controlListen: Address
+  readonly allowedHosts: readonly string[]
+  /** Directory of local repositories for `https://repos.localhost/<name>` (see local-repos.ts). */
+  readonly localRepos?: string
+  /** Sites without `spec.domains` answer on `<name>-<namespace>.<pagesDomain>`. */
+  readonly pagesDomain: string
+  readonly webhookSecrets: HttpApiOptions['webhookSecrets']
+  readonly syncToken?: string
+  /** How often the sites directory is read again even without a change event. @default 10000 */
+  readonly rescanIntervalMs?: number
+  /** Sites synced at once. @default 4 */
+  readonly workers?: number
+  readonly log: Logger
+}
+
+export interface Standalone {
+  /** The public listener, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string
+  /** The control listener (health, metrics, webhooks, sync). */
+  readonly controlUrl: string
+  /** Served sites, oldest file first, as the last scan found them. */
+  sites(): readonly ServedSite[]
+  /** What is wrong with the site files, one line each, as the last scan found it. */
+  problems(): readonly string[]
+  /** Resolves once every site found so far has been synced or has failed once. */
+  settled(): Promise<void>
+  /** Reads the sites directory again now. */
+  rescan(): Promise<void>
+  stop(): Promise<void>
+}
+
+const urlOf = ({ address, port }: { address: string; port: number }) =>
+  `http://${address.includes(':') ? `[${address}]` : address}:${port}`
+
+export async function startStandalone(config: StandaloneConfig): Promise<Standalone> {
+  const { log, sitesDir } = config
+  if (!(await stat(sitesDir).catch(() => undefined))?.isDirectory())
+    throw new Error(`the sites directory ${sitesDir} does not exist or is not a directory`)
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const responses = new Counter({
+    name: 'hostplane_serve_responses_total',
+    help: 'Responses of the built-in static server, by status code',
+    labelNames: ['code'],
+    registers: [registry],
+  })
+  // git runs with other working directories: every path it sees must be absolute.
+  const dataDir = resolve(config.dataDir)
+  const localRepos = config.localRepos === undefined ? undefined : resolve(config.localRepos)
+  const sitesRoot = join(dataDir, 'sites')
+  const { syncer } = await createSiteSyncer({
+    ...config,
+    // The host policy refuses an empty list (in a cluster that is a mistake); here it means "local
+    // repositories only". repos.localhost is loopback, which the policy refuses to reach anyway.
+    allowedHosts: config.allowedHosts.length > 0 ? config.allowedHosts : [LOCAL_REPO_HOST],
+    sitesRoot,
+    workDir: join(dataDir, 'work'),
+    metrics: new SyncMetrics(registry),
+  })
+  const server = new StaticServer({
+    sites: [],
+    root: sitesRoot,
+    log,
+    onResponse: ({ status }) => responses.inc({ code: status }),
+  })
+  const driver = new SiteDriver({
+    syncer,
+    log,
+    registry,
+    concurrency: config.workers,
+    onPublished: (key) => server.notifyPublished(key),
+  })
+
+  let served: readonly ServedSite[] = []
+  let problems: readonly string[] = []
+  let scanned = false
+  const scan = async () => {
+    const files = await loadSiteFiles(sitesDir)
+    const bySiteKey = new Map(files.sites.map((entry) => [keyOf(entry), entry]))
+    served = files.sites.map((entry) =>
+      servedSite(keyOf(entry), entry.site.spec, [
+        `${entry.site.metadata.name}-${entry.site.metadata.namespace}.${config.pagesDomain}`,
+      ]),
+    )
+    const conflicts = server.updateSites(served).map((conflict) => {
+      const loser = bySiteKey.get(conflict.site)
+      const holder = bySiteKey.get(conflict.heldBy)
+      return `${loser?.file}: StaticSite ${idOf(loser)}: ${conflict.domain}${conflict.pathPrefix} is already served by StaticSite ${idOf(holder)} of the older file ${holder?.file}; not routed`
+    })
+    driver.update(files.sites.map((entry) => drivenSite(entry, localRepos)))
+    const next = [...files.problems, ...conflicts]
+    if (!scanned || next.join('\n') !== problems.join('\n')) {
+      for (const problem of next) log.error(problem)
+      log.info({ sites: served.length, problems: next.length }, 'site files read')
+    }
+    problems = next
+    scanned = true
+  }
+
+  let scanning: Promise<void> | undefined
+  let again = false
+  const rescan = async (): Promise<void> => {
+    if (scanning) {
+      again = true
+      return scanning
+    }
+    scanning = scan()
+      .catch((error: unknown) => log.error({ err: error }, `reading ${sitesDir} failed; sites unchanged`))
+      .finally(() => {
+        scanning = undefined
+      })
+    await scanning
+    if (again) {
+      again = false
+      await rescan()
+    }
+  }
+
+  await rescan()
+  driver.start()
+  let debounce: NodeJS.Timeout | undefined
+  const watcher: FSWatcher = watch(sitesDir, () => {
+    clearTimeout(debounce)
+    debounce = setTimeout(() => void rescan(), 100)
+  })
+  watcher.on('error', (error) =>
+    log.warn({ err: error }, 'watching the sites directory failed; rescans continue'),
+  )
+  const interval = setInterval(() => void rescan(), config.rescanIntervalMs ?? 10_000)
+
+  const control = Fastify({ loggerInstance: log, bodyLimit: 1024 * 1024, disableRequestLogging: true })
+  await control.register(opsRoutes, { registry, ready: () => scanned })
+  await control.register(syncerHttpApi, {
+    target: driver,
+    webhookSecrets: config.webhookSecrets,
+    syncToken: config.syncToken,
+  })
+  const controlUrl = await control.listen({
+    host: config.controlListen.host,
+    port: config.controlListen.port,
+  })
+  const url = urlOf(await server.listen(config.listen.port, config.listen.host))
+
+  return {
+    url,
+    controlUrl,
+    sites: () => served,
+    problems: () => problems,
+    settled: () => driver.settled(),
+    rescan,
+    async stop() {
+      watcher.close()
+      clearInterval(interval)
+      clearTimeout(debounce)
+      await Promise.all([server.close(), control.close()])
+      await driver.stop()
+      await scanning
+    },
+  }
+}
+
+const keyOf = ({ site }: FileSite) => siteKey(site.metadata.namespace ?? '', site.metadata.name)
+const idOf = (entry: FileSite | undefined) =>
+  entry ? `${entry.site.metadata.namespace}/${entry.site.metadata.name}` : 'unknown'
+
+function drivenSite(entry: FileSite, localRepos: string | undefined): DrivenSite {
+  const { spec } = entry.site
+  return {
+    id: idOf(entry),
+    repo: spec.repo,
+    ref: spec.ref,
+    intervalMs: parseDuration(spec.syncInterval),
+    source: {
+      key: keyOf(entry),
+      repo: spec.repo,
+      ref: spec.ref,
+      path: spec.path,
+      localRepo: localRepoPath(spec.repo, localRepos),
+    },
+  }
+}
