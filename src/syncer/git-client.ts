@@ -95,6 +95,7 @@ export class GitClient {
       ssh: {
         connectTimeoutSeconds: Math.ceil(this.timeouts.lsRemoteMs / 1000),
         host: remote.repo.host,
+        port: remote.repo.port,
         address: remote.address,
       },
     })
