@@ -12,6 +12,10 @@ export interface FailureContext {
   readonly repo: string
 }
 
+/** The message of a fetch stopped at its size limit, whoever noticed: git's stderr or the syncer. */
+export const fetchLimitMessage = ({ repo }: Pick<FailureContext, 'repo'>): string =>
+  `site exceeds the fetch limit: one commit of ${repo} is larger than the syncer may fetch (twice --max-site-size); publish from a smaller repository`
+
 type Rule = readonly [RegExp, SyncErrorCode, (context: FailureContext) => string]
 
 const RULES: readonly Rule[] = [
@@ -19,8 +23,7 @@ const RULES: readonly Rule[] = [
     // The kernel stopped a writer at the fetch's file size limit (SIGXFSZ).
     /died of signal 25|File size limit exceeded/i,
     'HP_ERR_SYNC_SITE_TOO_LARGE',
-    ({ repo }) =>
-      `site exceeds the fetch limit: one commit of ${repo} is larger than the syncer may fetch (twice --max-site-size); publish from a smaller repository`,
+    fetchLimitMessage,
   ],
   [
     /could not read (Username|Password)|Authentication failed|returned error: 40[13]|Permission denied \(publickey/i,
