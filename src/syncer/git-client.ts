@@ -8,7 +8,7 @@ import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { GitRunner } from './git-command.js'
 import { type CredentialEnv, credentialEnv, type GitCredentials } from './git-credentials.js'
-import { fetchLimitMessage, syncErrorFromGit } from './git-failure.js'
+import { fetchLimitExceeded, syncErrorFromGit } from './git-failure.js'
 import type { GitRef } from './git-ref.js'
 import type { RepoUrl } from './repo-url.js'
 import { SyncError } from './sync-error.js'
@@ -190,12 +190,8 @@ export class GitClient {
         maxFileBytes: this.maxFetchBytes,
       }),
     ).catch(async (error: unknown) => {
-      // git reports a pack cut off by the kernel only as "invalid index-pack output"; its size says why.
       const largest = await removePartialPacks(mirror)
-      if (largest >= this.maxFetchBytes)
-        throw new SyncError('HP_ERR_SYNC_SITE_TOO_LARGE', fetchLimitMessage({ repo: remote.repo.href }), {
-          cause: error,
-        })
+      if (largest >= this.maxFetchBytes) throw fetchLimitExceeded(remote.repo.href, error)
       throw error
     })
   }
