@@ -24,8 +24,8 @@ export interface SiteSyncerConfig {
   readonly allowedPrivateNetworks?: readonly string[]
   readonly caFile?: string
   readonly limits?: Partial<SiteLimits>
-  /** A site's git mirror is compacted beyond this many loose objects. Default 1000. */
-  readonly mirrorMaxObjects?: number
+  /** A site's git mirror is compacted beyond this many packs (one per fetch). Default 10. */
+  readonly mirrorMaxPacks?: number
   /** Revisions kept per site. Default 3. */
   readonly keep?: number
   readonly concurrency?: { readonly global?: number; readonly perHost?: number }
@@ -68,7 +68,7 @@ export async function createSiteSyncer(
     slots: new HostSlots(config.concurrency),
     limits,
     mirrors: join(config.workDir, 'mirrors'),
-    mirrorMaxObjects: config.mirrorMaxObjects,
+    mirrorMaxPacks: config.mirrorMaxPacks,
     metrics: config.metrics,
     log: config.log,
   })

@@ -4,10 +4,11 @@
  * tree, and check out a chosen list of entries into a directory. Every call carries the hardening
  * options and a timeout; remote calls connect only to the address the host policy approved.
  */
-import { rm } from 'node:fs/promises'
+import { readdir, rm, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { GitRunner } from './git-command.js'
 import { type CredentialEnv, credentialEnv, type GitCredentials } from './git-credentials.js'
-import { syncErrorFromGit } from './git-failure.js'
+import { fetchLimitExceeded, syncErrorFromGit } from './git-failure.js'
 import type { GitRef } from './git-ref.js'
 import type { RepoUrl } from './repo-url.js'
 import { SyncError } from './sync-error.js'
@@ -63,6 +64,24 @@ const HARDENING = [
 ].flatMap((option) => ['-c', option])
 
 const MAX_SYMLINK_TARGET = 4096
+
+/**
+ * Removes the temporary files of a pack git was receiving when it stopped (`tmp_pack_*`,
+ * `tmp_idx_*`, …) and returns the size of the largest.
+ */
+async function removePartialPacks(mirror: string): Promise<number> {
+  const packDir = join(mirror, 'objects', 'pack')
+  const names = (await readdir(packDir).catch(() => [])).filter((name) => name.startsWith('tmp_'))
+  const sizes = await Promise.all(
+    names.map(async (name) => {
+      const file = join(packDir, name)
+      const { size } = await stat(file)
+      await rm(file, { force: true })
+      return size
+    }),
+  )
+  return Math.max(0, ...sizes)
+}
 const TREE_LINE = /^(\d{6}) (\w+) ([0-9a-f]+) +(-|\d+)\t(.*)$/s
 
 export class GitClient {
@@ -95,6 +114,7 @@ export class GitClient {
       ssh: {
         connectTimeoutSeconds: Math.ceil(this.timeouts.lsRemoteMs / 1000),
         host: remote.repo.host,
+        port: remote.repo.port,
         address: remote.address,
       },
     })
@@ -159,13 +179,21 @@ export class GitClient {
     )
   }
 
-  /** Fetches one commit (depth 1, no tags, no submodules) into the site's bare mirror. */
+  /**
+   * Fetches one commit (depth 1, no tags, no submodules) into the site's bare mirror. The fetch
+   * always keeps what it receives as one pack file (never loose objects), so the file size limit
+   * bounds the whole fetch; a pack cut off at the limit is removed, so retries do not add up.
+   */
   async fetch(remote: Remote, mirror: string, commit: string): Promise<void> {
     await this.runner({ args: ['init', '--quiet', '--bare', mirror], timeoutMs: this.timeouts.localMs })
     await this.withRemote(remote, (config, env) =>
       this.options.runner.run({
         args: [
           ...config,
+          '-c',
+          'fetch.unpackLimit=1',
+          '-c',
+          'transfer.unpackLimit=1',
           '-C',
           mirror,
           'fetch',
@@ -182,22 +210,25 @@ export class GitClient {
         timeoutMs: this.timeouts.fetchMs,
         maxFileBytes: this.maxFetchBytes,
       }),
-    )
+    ).catch(async (error: unknown) => {
+      const largest = await removePartialPacks(mirror)
+      if (largest >= this.maxFetchBytes) throw fetchLimitExceeded(remote.repo.href, error)
+      throw error
+    })
   }
 
   /**
-   * Keeps a mirror small: once it holds more than `maxObjects` loose objects or `maxPacks` packs,
+   * Keeps a mirror small: every fetch adds one pack, and once it holds more than `maxPacks` packs
    * everything not reachable from the last fetched commit is dropped. Kept revisions live in the
    * publish store, so the mirror never needs older commits.
    */
-  async compact(mirror: string, { maxObjects = 1000, maxPacks = 10 } = {}): Promise<boolean> {
+  async compact(mirror: string, { maxPacks = 10 } = {}): Promise<boolean> {
     const { stdout } = await this.runner({
       args: ['-C', mirror, 'count-objects', '-v'],
       timeoutMs: this.timeouts.localMs,
     })
-    const value = (name: string) =>
-      Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(stdout.toString())?.[1] ?? 0)
-    if (value('count') <= maxObjects && value('packs') <= maxPacks) return false
+    const packs = Number(/^packs: (\d+)$/m.exec(stdout.toString())?.[1] ?? 0)
+    if (packs <= maxPacks) return false
     await this.runner({
       args: ['-C', mirror, 'gc', '--quiet', '--prune=now'],
       timeoutMs: this.timeouts.localMs,

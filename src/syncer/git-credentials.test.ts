@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import { credentialEnv, credentialsFromSecret, sshCommand } from './git-credentials.js'
 import { SyncError } from './sync-error.js'
 
-const SSH = { connectTimeoutSeconds: 30, host: 'git.example', address: '140.82.121.4' }
+const SSH = { connectTimeoutSeconds: 30, host: 'git.example', port: 22, address: '140.82.121.4' }
 
 describe('credentialsFromSecret', () => {
   it('reads username and password (kubernetes.io/basic-auth)', () => {
@@ -89,5 +89,10 @@ describe('credentialEnv', () => {
 describe('sshCommand', () => {
   it('quotes paths for the shell git runs it through', () => {
     assert.match(sshCommand("/tmp/a b/it's", '/tmp/kh', SSH), /-i '\/tmp\/a b\/it'\\''s'/)
+  })
+
+  it('looks the host key up as ssh-keyscan lists it: by name on port 22, as [name]:port elsewhere', () => {
+    assert.match(sshCommand('/k', '/kh', SSH), /-o HostKeyAlias='git.example'/)
+    assert.match(sshCommand('/k', '/kh', { ...SSH, port: 2222 }), /-o HostKeyAlias='\[git.example\]:2222'/)
   })
 })

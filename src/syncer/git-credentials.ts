@@ -57,11 +57,19 @@ const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`
 
 export interface SshOptions {
   readonly connectTimeoutSeconds: number
-  /** The host name of the URL (its key is looked up in known_hosts under this name)… */
+  /** The host name and port of the URL (its key is looked up in known_hosts under these)… */
   readonly host: string
+  readonly port: number
   /** …and the address the host policy approved, which ssh connects to instead of resolving again. */
   readonly address: string
 }
+
+/**
+ * The name known_hosts lists the host under, as `ssh-keyscan` writes it: `host`, or `[host]:port`
+ * off port 22. A HostKeyAlias replaces both, so the port has to be part of it.
+ */
+export const knownHostsName = ({ host, port }: SshOptions): string =>
+  port === 22 ? host : `[${host}]:${port}`
 
 /** The ssh command git runs: only our key, only our known_hosts, only the approved address, never a prompt. */
 export function sshCommand(keyFile: string, knownHostsFile: string, ssh: SshOptions): string {
@@ -77,7 +85,7 @@ export function sshCommand(keyFile: string, knownHostsFile: string, ssh: SshOpti
     '-o BatchMode=yes',
     '-o PasswordAuthentication=no',
     `-o ConnectTimeout=${ssh.connectTimeoutSeconds}`,
-    `-o HostKeyAlias=${shellQuote(ssh.host)}`,
+    `-o HostKeyAlias=${shellQuote(knownHostsName(ssh))}`,
     `-o HostName=${shellQuote(ssh.address)}`,
   ].join(' ')
 }

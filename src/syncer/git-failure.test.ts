@@ -50,12 +50,6 @@ describe('syncErrorFromGit', () => {
       'HP_ERR_SYNC_REF_NOT_FOUND',
       /ref not found/,
     ],
-    [
-      'reads a writer stopped at the file size limit as a site too large',
-      failed('error: --shallow-file died of signal 25\nfatal: unpack-objects failed'),
-      'HP_ERR_SYNC_SITE_TOO_LARGE',
-      /site exceeds the fetch limit/,
-    ],
     ['reads a timeout as transient', failed('', true), 'HP_ERR_SYNC_TIMEOUT', /timed out/],
     [
       'keeps the last line of anything else, as transient',

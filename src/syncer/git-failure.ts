@@ -12,16 +12,20 @@ export interface FailureContext {
   readonly repo: string
 }
 
+/**
+ * A fetch the kernel stopped at its file size limit (SIGXFSZ). git only says "invalid index-pack
+ * output", so the fetch recognises it by the size of the pack it left behind.
+ */
+export const fetchLimitExceeded = (repo: string, cause: unknown): SyncError =>
+  new SyncError(
+    'HP_ERR_SYNC_SITE_TOO_LARGE',
+    `site exceeds the fetch limit: one commit of ${repo} is larger than the syncer may fetch (twice --max-site-size); publish from a smaller repository`,
+    { cause },
+  )
+
 type Rule = readonly [RegExp, SyncErrorCode, (context: FailureContext) => string]
 
 const RULES: readonly Rule[] = [
-  [
-    // The kernel stopped a writer at the fetch's file size limit (SIGXFSZ).
-    /died of signal 25|File size limit exceeded/i,
-    'HP_ERR_SYNC_SITE_TOO_LARGE',
-    ({ repo }) =>
-      `site exceeds the fetch limit: one commit of ${repo} is larger than the syncer may fetch (twice --max-site-size); publish from a smaller repository`,
-  ],
   [
     /could not read (Username|Password)|Authentication failed|returned error: 40[13]|Permission denied \(publickey/i,
     'HP_ERR_SYNC_AUTH_FAILED',

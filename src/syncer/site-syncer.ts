@@ -61,8 +61,8 @@ export interface SiteSyncerOptions {
   readonly limits: SiteLimits
   /** Directory of the per-site bare mirrors; private to the syncer (may hold private repositories). */
   readonly mirrors: string
-  /** A mirror is compacted beyond this many loose objects. Default 1000. */
-  readonly mirrorMaxObjects?: number
+  /** A mirror is compacted beyond this many packs (one per fetch). Default 10. */
+  readonly mirrorMaxPacks?: number
   readonly metrics?: SyncMetrics
   readonly log: Logger
   readonly now?: () => number
@@ -177,7 +177,7 @@ export class SiteSyncer {
       const revisions = await store.publish(key, staged, commit, path)
       if (compact)
         await git
-          .compact(mirror, { maxObjects: this.options.mirrorMaxObjects })
+          .compact(mirror, { maxPacks: this.options.mirrorMaxPacks })
           .catch((error: unknown) =>
             this.options.log.warn(
               { err: error, site: key },

@@ -92,7 +92,8 @@ export async function startNginx(options: {
   return { port, stop }
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Whether something accepts connections on this loopback port. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')
     socket.once('connect', () => {

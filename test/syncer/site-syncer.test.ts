@@ -2,12 +2,21 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { SiteSource } from '../../src/syncer/site-syncer.js'
 import { SyncError, type SyncErrorCode } from '../../src/syncer/sync-error.js'
 import { GitFixture, served, servedTree } from './git-fixture.js'
+
+/** Bytes of all files below `dir`. */
+async function diskBytes(dir: string): Promise<number> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  const sizes = await Promise.all(
+    entries.filter((e) => e.isFile()).map(async (e) => (await stat(join(e.parentPath, e.name))).size),
+  )
+  return sizes.reduce((sum, size) => sum + size, 0)
+}
 
 const rejectsWith = (code: SyncErrorCode, message: RegExp) => (error: unknown) => {
   assert.ok(error instanceof SyncError, String(error))
@@ -81,7 +90,7 @@ describe('the sync engine against a real git host', () => {
 
   it('compacts a site’s git mirror, so it does not grow with every fetched commit', async () => {
     const first = await fx.repos.create('grow.git', { 'index.html': 'v0', 'a.txt': 'a0' })
-    const { syncer, root } = await fx.engine('grow', { mirrorMaxObjects: 6 })
+    const { syncer, root } = await fx.engine('grow', { mirrorMaxPacks: 2 })
     await syncer.sync(site('ns--grow', 'grow.git'))
     for (const n of [1, 2, 3]) {
       await fx.repos.commit('grow.git', { 'index.html': `v${n}`, 'a.txt': `a${n}` })
@@ -213,6 +222,25 @@ describe('the sync engine against a real git host', () => {
       bounded.syncer.sync(site('ns--huge', 'huge.git')),
       rejectsWith('HP_ERR_SYNC_SITE_TOO_LARGE', /site exceeds the fetch limit/),
     )
+  })
+
+  it('bounds what one fetch writes in total: many small files over the fetch limit stop at it, and retries leave no more on disk', async () => {
+    const files = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`f${i}.bin`, randomBytes(16 * 1024)]),
+    )
+    await fx.repos.create('many-small.git', files)
+    const maxSiteBytes = 128 * 1024
+    const { syncer, root } = await fx.engine('fetch-total', { limits: { maxSiteBytes } })
+    const mirror = join(fx.dir, 'fetch-total', 'work', 'mirrors', 'ns--small.git')
+    for (const attempt of [1, 2, 3]) {
+      await assert.rejects(
+        syncer.sync(site('ns--small', 'many-small.git')),
+        rejectsWith('HP_ERR_SYNC_SITE_TOO_LARGE', /site exceeds the fetch limit/),
+      )
+      const onDisk = await diskBytes(mirror)
+      assert.ok(onDisk < 2 * maxSiteBytes, `attempt ${attempt}: the mirror holds ${onDisk} bytes`)
+    }
+    assert.ok(!existsSync(join(root, 'ns--small')), 'nothing is published')
   })
 
   it('refuses ext::, file://, hosts outside the list, redirects, loopback without explicit allowance, and refs that look like options', async () => {

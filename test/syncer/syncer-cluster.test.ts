@@ -18,9 +18,11 @@ import { startSyncerService, type SyncerService } from '../../src/syncer/syncer-
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { REPO_ROOT } from '../cluster/paths.js'
+import { GitSshServer, sshdUnavailable } from '../git/ssh-server.js'
 import { GitFixture, served } from './git-fixture.js'
 
 const env = await clusterForTests()
+const noSshd = await sshdUnavailable()
 const API_VERSION = 'hostplane.dev/v1alpha1'
 const WEBHOOK_SECRET = 'webhook-secret-for-tests'
 const SYNC_TOKEN = 'sync-token-for-tests'
@@ -252,6 +254,32 @@ describe('the syncer with its own ServiceAccount on a real API server', { skip: 
     assert.match(synced(refused)?.message ?? '', /may not read Secrets in namespace/)
     assert.ok(!JSON.stringify(refused.status).includes('s3cret-pass'))
   })
+
+  it(
+    'publishes from an ssh URL with a kubernetes.io/ssh-auth Secret (key and known_hosts)',
+    { skip: noSshd },
+    async () => {
+      const sshd = await GitSshServer.start()
+      try {
+        await fx.repos.create('ssh.git', { 'index.html': 'over ssh' })
+        await admin.request('POST', `/api/v1/namespaces/${granted}/secrets`, {
+          body: {
+            metadata: { name: 'deploy-key' },
+            type: 'kubernetes.io/ssh-auth',
+            stringData: { 'ssh-privatekey': sshd.clientKey, known_hosts: sshd.knownHosts() },
+          },
+        })
+        await createSite(granted, 'over-ssh', {
+          repo: sshd.url(fx.repos.gitDir('ssh.git')),
+          secretRef: { name: 'deploy-key' },
+        })
+        await waitFor(granted, 'over-ssh', (s) => synced(s)?.status === 'True')
+        assert.equal(await served(root, siteKey(granted, 'over-ssh'), 'index.html'), 'over ssh')
+      } finally {
+        await sshd.stop()
+      }
+    },
+  )
 
   it('says "host not allowed" and "ref not found" in the condition', async () => {
     await createSite(denied, 'elsewhere', { repo: 'https://git.example.com/a.git' })
