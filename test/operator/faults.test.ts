@@ -48,8 +48,10 @@ describe('the StaticSite operator under faults', { skip: env.skip }, () => {
           ),
         )
     })()
-    await test.waitUntil('some sites are routed before the kill', async () =>
-      (await test.routedCount(namespace)) >= 10 ? true : undefined,
+    await test.waitUntil(
+      'some sites are routed before the kill',
+      async () => ((await test.routedCount(namespace)) >= 10 ? true : undefined),
+      60_000,
     )
     first.kill('SIGKILL')
     await creating

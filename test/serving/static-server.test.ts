@@ -67,8 +67,13 @@ describe('the built-in server', () => {
   it('sees a switched publish link by itself once the link TTL has passed', async () => {
     await publishTree(root, site.key, 'c3', { 'index.html': 'third commit' })
     now += 60_000
-    await get('/')
-    assert.equal((await get('/')).body, 'third commit')
+    // The expired link is re-read in the background of a request; a loaded machine may need a few.
+    let body = ''
+    for (let attempt = 0; attempt < 50 && body !== 'third commit'; attempt++) {
+      body = (await get('/')).body
+      if (body !== 'third commit') await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    assert.equal(body, 'third commit')
   })
 
   it('streams a file too large to keep in memory, ranges included', async () => {
