@@ -4,6 +4,7 @@
  * of an unchanged object is cheap for the server but still a request, and a controller of
  * thousands of sites must send none on an idle resync.
  */
+import { objectIdentity, objectRef } from './manifest-path.js'
 import type { KubeObject } from './object.js'
 import { isNotFound, type KubeRest, resourcePath } from './rest.js'
 
@@ -54,6 +55,27 @@ export class Applier {
     private readonly countWrite: WriteCounter,
     private readonly fieldManager = FIELD_MANAGER,
   ) {}
+
+  /**
+   * Makes one owner's objects what `desired` says: applies each (skipping those already as
+   * desired) and, with `prune`, deletes the `live` ones no longer desired. True when anything
+   * was written.
+   */
+  async converge(
+    desired: readonly KubeObject[],
+    live: readonly KubeObject[],
+    { prune = true }: { prune?: boolean } = {},
+  ): Promise<boolean> {
+    const wanted = new Set(desired.map(objectIdentity))
+    const current = new Map(live.map((o) => [objectIdentity(o), o]))
+    const writes = await Promise.all([
+      ...(prune ? live.filter((o) => !wanted.has(objectIdentity(o))) : []).map((o) =>
+        this.delete(objectRef(o)).then(() => true),
+      ),
+      ...desired.map((o) => this.apply(objectRef(o), o, current.get(objectIdentity(o)))),
+    ])
+    return writes.some(Boolean)
+  }
 
   /** Applies `desired` unless `live` (the cached object) already contains it; true when written. */
   async apply(ref: ObjectRef, desired: KubeObject, live: KubeObject | undefined): Promise<boolean> {

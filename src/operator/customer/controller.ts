@@ -8,12 +8,13 @@ import type { Customer } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
 import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
 import type { KubeObject } from '../../kube/object.js'
+import { objectIdentity } from '../../kube/manifest-path.js'
 import { ObjectIndex } from '../../kube/object-index.js'
 import type { KubeRest } from '../../kube/rest.js'
 import { WorkQueue } from '../../kube/work-queue.js'
 import type { Logger } from '../../ops/log.js'
 import { CUSTOMER_LABEL } from './names.js'
-import { CUSTOMERS, OWNED_KINDS, OWNED_SELECTOR, ownedIdentity } from './owned.js'
+import { CUSTOMERS, OWNED_KINDS, OWNED_SELECTOR } from './owned.js'
 import { CustomerReconciler } from './reconcile.js'
 import type { TenancyConfig } from './render.js'
 
@@ -35,7 +36,7 @@ export class CustomerController {
   private readonly customers: Informer<Customer>
   private readonly ownedInformers: Informer<KubeObject>[]
   /** Owned objects by customer name. */
-  private readonly byCustomer = new ObjectIndex(ownedIdentity)
+  private readonly byCustomer = new ObjectIndex(objectIdentity)
   private readonly queue: WorkQueue
   private started = false
 

@@ -6,7 +6,6 @@
 import { API_VERSION } from '../../api/kind.js'
 import type { Customer } from '../../api/resources.js'
 import type { ObjectRef } from '../../kube/apply.js'
-import type { KubeObject } from '../../kube/object.js'
 import { CUSTOMER_LABEL, MANAGED_BY } from './names.js'
 
 export const CUSTOMERS = { apiVersion: API_VERSION, kind: 'Customer', plural: 'customers' } as const
@@ -24,7 +23,6 @@ export const OWNED = {
   },
 } as const
 
-export type OwnedKind = keyof typeof OWNED
 export const OWNED_KINDS = Object.values(OWNED)
 
 /** Selects every object any Customer owns. */
@@ -33,14 +31,3 @@ export const OWNED_SELECTOR = `${Object.entries(MANAGED_BY)
   .join(',')},${CUSTOMER_LABEL}`
 
 export const customerRef = (customer: Customer): ObjectRef => ({ ...CUSTOMERS, name: customer.metadata.name })
-
-/** Where an owned object lives. */
-export const ownedRef = (object: KubeObject): ObjectRef => ({
-  ...OWNED[object.kind as OwnedKind],
-  namespace: object.metadata.namespace,
-  name: object.metadata.name,
-})
-
-/** Cache key of an owned object: `kind/namespace/name`. */
-export const ownedIdentity = (object: KubeObject) =>
-  `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`

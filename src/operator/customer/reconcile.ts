@@ -13,7 +13,8 @@ import type { Applier } from '../../kube/apply.js'
 import { conditionsUpToDate, storedConditions } from '../../kube/conditions.js'
 import type { KubeObject } from '../../kube/object.js'
 import { FINALIZER } from './conditions.js'
-import { CUSTOMERS, customerRef, ownedIdentity, ownedRef } from './owned.js'
+import { CUSTOMERS, customerRef } from './owned.js'
+import { objectRef } from '../../kube/manifest-path.js'
 import { customerNamespace } from './names.js'
 import { renderCustomer, type TenancyConfig } from './render.js'
 import { customerConditions } from './status.js'
@@ -47,7 +48,7 @@ export class CustomerReconciler {
       if (await this.writeStatus(customer)) return 'status'
       const remaining = owned.filter((o) => !o.metadata.deletionTimestamp)
       if (remaining.length > 0) {
-        await Promise.all(remaining.map((o) => this.options.applier.delete(ownedRef(o))))
+        await Promise.all(remaining.map((o) => this.options.applier.delete(objectRef(o))))
         return 'cleanup'
       }
       if (owned.length > 0) return 'none'
@@ -61,14 +62,12 @@ export class CustomerReconciler {
       await this.setFinalizers(customer, [...(customer.metadata.finalizers ?? []), FINALIZER])
       return 'finalizer-added'
     }
-    const live = new Map(owned.map((o) => [ownedIdentity(o), o]))
-    const writes = await Promise.all(
-      renderCustomer(customer, this.options.config).map((o) =>
-        this.options.applier.apply(ownedRef(o), o, live.get(ownedIdentity(o))),
-      ),
-    )
+    // The deletion path below removes what a Customer owns; while it lives the set never shrinks.
+    const wrote = await this.options.applier.converge(renderCustomer(customer, this.options.config), owned, {
+      prune: false,
+    })
     if (await this.writeStatus(customer)) return 'applied'
-    return writes.some(Boolean) ? 'applied' : 'none'
+    return wrote ? 'applied' : 'none'
   }
 
   /** Applies namespace, conditions and observedGeneration unless already stored; true when written. */

@@ -11,6 +11,7 @@ import type { Applier } from '../../kube/apply.js'
 import type { EventRecorder } from '../../kube/events.js'
 import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
 import { type KubeObject, objectKey } from '../../kube/object.js'
+import { objectIdentity } from '../../kube/manifest-path.js'
 import { ObjectIndex } from '../../kube/object-index.js'
 import type { KubeRest } from '../../kube/rest.js'
 import { WorkQueue } from '../../kube/work-queue.js'
@@ -44,7 +45,7 @@ export class StaticSiteController {
   private readonly sites: Informer<StaticSite>
   private readonly generatedInformers: Informer<KubeObject>[]
   /** Generated objects by site key. */
-  private readonly bySiteKey = new ObjectIndex((o) => `${o.kind}/${o.metadata.name}`)
+  private readonly bySiteKey = new ObjectIndex(objectIdentity)
   private readonly claims = new ClaimIndex()
   private readonly queue: WorkQueue
   private started = false

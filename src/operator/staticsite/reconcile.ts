@@ -22,7 +22,8 @@ import type { KubeObject } from '../../kube/object.js'
 import { siteKey } from '../../api/site-key.js'
 import type { OperatorConfig } from './config.js'
 import { CONDITION, FINALIZER } from './conditions.js'
-import { GENERATED, type GeneratedKind } from './generated.js'
+import { GENERATED } from './generated.js'
+import { objectRef } from '../../kube/manifest-path.js'
 import { claimOf, planSite } from './plan.js'
 import { siteRef, type StaticSite, STATICSITES } from './site.js'
 
@@ -54,17 +55,6 @@ const EVENT_CONDITIONS: readonly string[] = [
 ]
 const MAX_RESOURCES = 64
 
-const identity = (object: KubeObject) => `${object.kind}/${object.metadata.name}`
-const refOf = (object: KubeObject) => {
-  const kind = GENERATED[object.kind as GeneratedKind]
-  return {
-    apiVersion: kind.apiVersion,
-    plural: kind.plural,
-    namespace: object.metadata.namespace,
-    name: object.metadata.name,
-  }
-}
-
 export class StaticSiteReconciler {
   constructor(private readonly options: StaticSiteReconcilerOptions) {}
 
@@ -92,7 +82,7 @@ export class StaticSiteReconciler {
 
   private async deleteAll(objects: readonly KubeObject[]): Promise<ReconcileStep> {
     if (objects.length === 0) return 'none'
-    await Promise.all(objects.map((object) => this.options.applier.delete(refOf(object))))
+    await Promise.all(objects.map((object) => this.options.applier.delete(objectRef(object))))
     return 'cleanup'
   }
 
@@ -111,14 +101,7 @@ export class StaticSiteReconciler {
     )
     const plan = planSite({ site, config, rivals: claim ? cache.rivals(claim) : [], certificate })
 
-    const wanted = new Set(plan.objects.map(identity))
-    const live = new Map(generated.map((o) => [identity(o), o]))
-    const writes = await Promise.all([
-      ...generated
-        .filter((o) => !wanted.has(identity(o)))
-        .map((o) => applier.delete(refOf(o)).then(() => true)),
-      ...plan.objects.map((o) => applier.apply(refOf(o), o, live.get(identity(o)))),
-    ])
+    const wrote = await applier.converge(plan.objects, generated)
 
     const generation = site.metadata.generation
     const resources = plan.objects.slice(0, MAX_RESOURCES).map((o) => ({
@@ -133,7 +116,7 @@ export class StaticSiteReconciler {
       current?.observedGeneration === generation &&
       current?.url === plan.url &&
       containsDesired(current?.resources ?? [], resources)
-    if (statusUpToDate) return writes.some(Boolean) ? 'applied' : 'none'
+    if (statusUpToDate) return wrote ? 'applied' : 'none'
 
     const conditions = storedConditions(plan.conditions, current?.conditions, generation, clock())
     await applier.applyStatus(siteRef(site), {

@@ -10,6 +10,7 @@ import type { Customer, Runtime, Webspace } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
 import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
 import { type KubeObject, objectKey } from '../../kube/object.js'
+import { objectIdentity } from '../../kube/manifest-path.js'
 import { ObjectIndex } from '../../kube/object-index.js'
 import type { KubeRest } from '../../kube/rest.js'
 import { WorkQueue } from '../../kube/work-queue.js'
@@ -39,7 +40,7 @@ export class WebspaceController {
   private readonly customers: Informer<Customer>
   private readonly ownedInformers: Informer<KubeObject>[]
   /** Owned objects by webspace key. */
-  private readonly byWebspace = new ObjectIndex((o) => `${o.kind}/${o.metadata.name}`)
+  private readonly byWebspace = new ObjectIndex(objectIdentity)
   private readonly queue: WorkQueue
   private started = false
 

@@ -3,7 +3,6 @@
  * `hostplane.dev/webspace=<name>`, so one label-selected informer per kind holds all of them.
  */
 import { API_VERSION } from '../../api/kind.js'
-import type { ObjectRef } from '../../kube/apply.js'
 import type { KubeObject } from '../../kube/object.js'
 import { WEBSPACE_LABEL } from './render.js'
 
@@ -29,9 +28,3 @@ export const webspaceOf = (object: KubeObject): string | undefined => {
   const name = object.metadata.labels?.[WEBSPACE_LABEL]
   return name && object.metadata.namespace ? `${object.metadata.namespace}/${name}` : undefined
 }
-
-export const webspaceOwnedRef = (object: KubeObject): ObjectRef => ({
-  ...WEBSPACE_OWNED[object.kind as WebspaceOwnedKind],
-  namespace: object.metadata.namespace,
-  name: object.metadata.name,
-})

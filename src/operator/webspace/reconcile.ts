@@ -15,7 +15,7 @@ import type { KubeObject } from '../../kube/object.js'
 import { KubeApiError } from '../../kube/rest.js'
 import { QUOTA_POLICY_NAME } from '../customer/names.js'
 import { type Deployment, planWebspace, type WebspacePlan } from './plan.js'
-import { WEBSPACES, webspaceOwnedRef } from './owned.js'
+import { WEBSPACES } from './owned.js'
 import type { WebspaceConfig } from './render.js'
 
 export interface WebspaceCache {
@@ -35,8 +35,6 @@ export interface WebspaceReconcilerOptions {
 }
 
 export type WebspaceStep = 'none' | 'applied' | 'status' | 'refused'
-
-const identity = (object: KubeObject) => `${object.kind}/${object.metadata.name}`
 
 /** The message of a Deployment refused by the tier quota admission policy, else undefined. */
 export const quotaRefusal = (error: unknown): string | undefined =>
@@ -61,7 +59,7 @@ export class WebspaceReconciler {
     if (!plan.objects) return (await this.writeStatus(webspace, plan)) ? 'status' : 'none'
     let wrote: boolean
     try {
-      wrote = await this.converge(plan.objects, owned)
+      wrote = await this.options.applier.converge(plan.objects, owned)
     } catch (error) {
       const refusal = quotaRefusal(error)
       if (!refusal) throw error
@@ -70,19 +68,6 @@ export class WebspaceReconciler {
     }
     if (await this.writeStatus(webspace, plan)) return 'applied'
     return wrote ? 'applied' : 'none'
-  }
-
-  private async converge(desired: readonly KubeObject[], owned: readonly KubeObject[]): Promise<boolean> {
-    const { applier } = this.options
-    const wanted = new Set(desired.map(identity))
-    const live = new Map(owned.map((o) => [identity(o), o]))
-    const writes = await Promise.all([
-      ...owned
-        .filter((o) => !wanted.has(identity(o)))
-        .map((o) => applier.delete(webspaceOwnedRef(o)).then(() => true)),
-      ...desired.map((o) => applier.apply(webspaceOwnedRef(o), o, live.get(identity(o)))),
-    ])
-    return writes.some(Boolean)
   }
 
   private async writeStatus(webspace: Webspace, plan: WebspacePlan): Promise<boolean> {
