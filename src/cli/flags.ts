@@ -1,7 +1,7 @@
 /** Flag parsers and secret lookup shared by the long-running `hostplane` commands. */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InvalidArgumentError } from 'commander'
+import { InvalidArgumentError, Option } from 'commander'
 import { parseDuration } from '../syncer/sync-schedule.js'
 import { FORGES, type Forge } from '../syncer/webhook.js'
 
@@ -13,6 +13,25 @@ const SIZE_UNITS: Record<string, number> = {
   mib: 1024 ** 2,
   g: 1e9,
   gib: 1024 ** 3,
+}
+
+/** `system-namespace` → `HOSTPLANE_SYSTEM_NAMESPACE`: the variable a long-running command's flag is also read from. */
+export const flagEnv = (flag: string) => `HOSTPLANE_${flag.toUpperCase().replaceAll('-', '_')}`
+
+/**
+ * A flag that may also come from its HOSTPLANE_* variable (a flag on the command line wins), so a
+ * Deployment can take settings from a ConfigMap with envFrom.
+ */
+export function envOption<T>(
+  flags: string,
+  description: string,
+  { parse, defaultValue }: { parse?: (value: string, previous: T) => T; defaultValue?: T } = {},
+): Option {
+  const long = /--([a-z-]+)/.exec(flags)?.[1]
+  if (!long) throw new Error(`flag without a long name: ${flags}`)
+  const option = new Option(flags, description).env(flagEnv(long))
+  if (parse) option.argParser(parse)
+  return defaultValue === undefined ? option : option.default(defaultValue)
 }
 
 /** `1GiB`, `100MiB`, `500k`, `1048576` → bytes. */

@@ -8,6 +8,7 @@ import { LightKubeConfig } from '../kube/kubeconfig.js'
 import { createLogger } from '../ops/log.js'
 import { Operator } from '../operator/operator.js'
 import type { OperatorConfig } from '../operator/staticsite/config.js'
+import { flagEnv } from './flags.js'
 
 interface OperatorFlags {
   kubeconfig?: string
@@ -86,9 +87,8 @@ function listenAddress(value: string) {
 }
 
 export function registerOperatorCommand(program: Command): void {
-  const env = (flag: string) => `HOSTPLANE_${flag.toUpperCase().replaceAll('-', '_')}`
   const option = (flags: string, description: string, envName: string, defaultValue?: string) => {
-    const opt = new Option(flags, description).env(env(envName))
+    const opt = new Option(flags, description).env(flagEnv(envName))
     return defaultValue === undefined ? opt : opt.default(defaultValue)
   }
   program

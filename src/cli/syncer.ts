@@ -1,13 +1,23 @@
 /**
  * `hostplane syncer`: flags and secrets → the syncer service, running until SIGTERM or SIGINT.
  * Webhook secrets and the sync token come from files in `--secrets-dir` (a mounted Secret) or
- * from the environment, never from arguments, which every user of the node can read.
+ * from the environment, never from arguments, which every user of the node can read. Every flag
+ * can also be set by its HOSTPLANE_* variable (`--allowed-hosts` → HOSTPLANE_ALLOWED_HOSTS).
  */
 import { KubeConfig } from '@kubernetes/client-node'
 import type { Command } from 'commander'
 import { createLogger } from '../ops/log.js'
 import { startSyncerService } from '../syncer/syncer-service.js'
-import { duration, list, listenAddress, parseSize, positive, webhookSecrets, secret } from './flags.js'
+import {
+  duration,
+  envOption,
+  list,
+  listenAddress,
+  parseSize,
+  positive,
+  secret,
+  webhookSecrets,
+} from './flags.js'
 import { stopOnSignal } from './shutdown.js'
 
 interface SyncerFlags {
@@ -36,42 +46,91 @@ export function registerSyncerCommand(program: Command): void {
     .description(
       'publish every StaticSite of the cluster from Git into the sites root, with webhooks and manual sync',
     )
-    .requiredOption(
-      '--allowed-hosts <hosts>',
-      'comma-separated Git hosts the syncer may reach (git.example.com, *.example.com)',
-      list,
+    .addOption(
+      envOption<string[]>(
+        '--allowed-hosts <hosts>',
+        'comma-separated Git hosts the syncer may reach (git.example.com, *.example.com)',
+        { parse: list },
+      ).makeOptionMandatory(),
     )
-    .option(
-      '--kubeconfig <file>',
-      'kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)',
+    .addOption(
+      envOption(
+        '--kubeconfig <file>',
+        'kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)',
+      ),
     )
-    .option('--sites-root <dir>', 'directory nginx serves (the shared volume)', '/sites')
-    .option(
-      '--work-dir <dir>',
-      'private working directory for git mirrors (an emptyDir is fine)',
-      '/var/lib/hostplane-syncer',
+    .addOption(
+      envOption('--sites-root <dir>', 'directory nginx serves (the shared volume)', {
+        defaultValue: '/sites',
+      }),
     )
-    .option(
-      '--allow-private-networks <cidrs>',
-      'comma-separated internal networks git may reach anyway',
-      list,
-      [],
+    .addOption(
+      envOption('--work-dir <dir>', 'private working directory for git mirrors (an emptyDir is fine)', {
+        defaultValue: '/var/lib/hostplane-syncer',
+      }),
     )
-    .option('--git-ca-file <file>', 'CA bundle for https Git hosts instead of the system one')
-    .option('--listen <host:port>', 'address of the HTTP API', '0.0.0.0:8080')
-    .option(
-      '--secrets-dir <dir>',
-      'directory with the files github, gitea, forgejo, gitlab (webhook secrets) and sync-token',
+    .addOption(
+      envOption(
+        '--allow-private-networks <cidrs>',
+        'comma-separated internal networks git may reach anyway',
+        {
+          parse: list,
+          defaultValue: [],
+        },
+      ),
     )
-    .option('--namespace <namespace>', 'sync only the StaticSites of this namespace')
-    .option('--workers <n>', 'sites synced at once', positive, 16)
-    .option('--git-concurrency <n>', 'git network operations at once', positive, 8)
-    .option('--git-per-host <n>', 'git network operations at once against one host', positive, 4)
-    .option('--keep-revisions <n>', 'published revisions kept per site for rollback', positive, 3)
-    .option('--max-site-size <size>', 'largest published site', parseSize, 1024 ** 3)
-    .option('--max-file-size <size>', 'largest published file', parseSize, 100 * 1024 ** 2)
-    .option('--max-files <n>', 'most files in a published site', positive, 100_000)
-    .option('--fetch-timeout <duration>', 'longest a fetch may take', duration, 300_000)
+    .addOption(envOption('--git-ca-file <file>', 'CA bundle for https Git hosts instead of the system one'))
+    .addOption(envOption('--listen <host:port>', 'address of the HTTP API', { defaultValue: '0.0.0.0:8080' }))
+    .addOption(
+      envOption(
+        '--secrets-dir <dir>',
+        'directory with the files github, gitea, forgejo, gitlab (webhook secrets) and sync-token',
+      ),
+    )
+    .addOption(envOption('--namespace <namespace>', 'sync only the StaticSites of this namespace'))
+    .addOption(envOption('--workers <n>', 'sites synced at once', { parse: positive, defaultValue: 16 }))
+    .addOption(
+      envOption('--git-concurrency <n>', 'git network operations at once', {
+        parse: positive,
+        defaultValue: 8,
+      }),
+    )
+    .addOption(
+      envOption('--git-per-host <n>', 'git network operations at once against one host', {
+        parse: positive,
+        defaultValue: 4,
+      }),
+    )
+    .addOption(
+      envOption('--keep-revisions <n>', 'published revisions kept per site for rollback', {
+        parse: positive,
+        defaultValue: 3,
+      }),
+    )
+    .addOption(
+      envOption('--max-site-size <size>', 'largest published site', {
+        parse: parseSize,
+        defaultValue: 1024 ** 3,
+      }),
+    )
+    .addOption(
+      envOption('--max-file-size <size>', 'largest published file', {
+        parse: parseSize,
+        defaultValue: 100 * 1024 ** 2,
+      }),
+    )
+    .addOption(
+      envOption('--max-files <n>', 'most files in a published site', {
+        parse: positive,
+        defaultValue: 100_000,
+      }),
+    )
+    .addOption(
+      envOption('--fetch-timeout <duration>', 'longest a fetch may take', {
+        parse: duration,
+        defaultValue: 300_000,
+      }),
+    )
     .action(async (flags: SyncerFlags) => {
       const log = createLogger({ name: 'hostplane-syncer' })
       const kubeConfig = new KubeConfig()
