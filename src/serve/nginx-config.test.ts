@@ -16,6 +16,7 @@ describe('renderNginxConfig', () => {
     ['errors go to stderr', 'error_log stderr warn;'],
     ['precompressed gzip is served', 'gzip_static on;'],
     ['it listens on the configured port', 'listen 8080 default_server;'],
+    ['probes get an answer of their own, outside every site prefix', 'location = /healthz {'],
   ]
   for (const [name, line] of settings) it(name, () => assert.ok(conf.includes(line), line))
 

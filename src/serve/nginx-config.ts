@@ -28,6 +28,9 @@ export interface NginxConfigOptions {
   readonly accessLog?: boolean
 }
 
+/** Answered 200 by nginx itself, for liveness and readiness probes. */
+export const HEALTH_PATH = '/healthz'
+
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]*$/
 const SAFE_LISTEN = /^([0-9.]+:|\[[0-9a-f:]+\]:)?[0-9]{1,5}$/
 
@@ -161,6 +164,14 @@ http {
     }
 
     error_page 404 @hostplane_not_found;
+
+    # For kubelet probes. Traefik puts '/<site key>' before every visitor path and a site key
+    # always contains '--', so no visitor request reaches this location.
+    location = ${HEALTH_PATH} {
+      access_log off;
+      default_type text/plain;
+      return 200 "ok\\n";
+    }
 
     location ~ ^/\\.br(?<hostplane_original>/.+)$ {
       internal;

@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { HEALTH_PATH } from '../../src/serve/nginx-config.js'
 import { checkRow, publishTable } from './check-row.js'
 import { nginxUnavailable, type RunningNginx, startNginx } from './nginx-for-tests.js'
 import { ROWS, type Row, SITES } from './table.js'
@@ -35,5 +37,11 @@ describe(
 
     for (const row of ROWS.filter((r) => r.layer === 'nginx'))
       it(`${row.name} [${afterTraefik(row)}]`, () => checkRow(nginx.port, row, afterTraefik(row)))
+
+    it(`answers the kubelet's probes at ${HEALTH_PATH} without any site`, async () => {
+      const response = await fetch(`http://127.0.0.1:${nginx.port}${HEALTH_PATH}`)
+      assert.equal(response.status, 200)
+      assert.equal(await response.text(), 'ok\n')
+    })
   },
 )
