@@ -1,5 +1,5 @@
 /**
- * `npm test`'s runner. Unit tests (src/**\/*.test.ts) run first; integration tests
+ * `npm test`'s runner. Unit tests (src/**\/*.test.ts and the install app's deploy/**\/*.test.ts) run first; integration tests
  * (test/**\/*.test.ts) then share one real Kubernetes control plane started here. The closing
  * lines count what ran, and how much of it ran against the real API server.
  *
@@ -77,7 +77,7 @@ async function main(): Promise<number> {
   const wantUnit = !args.includes('--integration')
   const wantIntegration = !args.includes('--unit')
   const pick = (files: string[]) => (only.length ? files.filter((f) => only.includes(f)) : files)
-  const unitFiles = wantUnit ? pick(await testFiles('src')) : []
+  const unitFiles = wantUnit ? pick([...(await testFiles('src')), ...(await testFiles('deploy'))]) : []
   const integrationFiles = wantIntegration ? pick(await testFiles('test')) : []
 
   const lines: string[] = []

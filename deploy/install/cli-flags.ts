@@ -1,0 +1,57 @@
+/**
+ * The real `hostplane operator` and `hostplane syncer` flag definitions, read without running
+ * either command: the install takes its defaults from them, and its tests parse the container
+ * args with them, so a renamed or removed flag fails the synth tests instead of a rollout.
+ */
+import { Command, type Option } from 'commander'
+import { registerOperatorCommand } from '../../src/cli/operator.js'
+import { registerSyncerCommand } from '../../src/cli/syncer.js'
+
+export type CommandName = 'operator' | 'syncer'
+
+function command(name: CommandName): Command {
+  const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} })
+  registerOperatorCommand(program)
+  registerSyncerCommand(program)
+  const found = program.commands.find((c) => c.name() === name)
+  if (!found) throw new Error(`hostplane has no ${name} command`)
+  return found
+}
+
+/** Every option of the command, in definition order. */
+export const commandOptions = (name: CommandName): readonly Option[] => command(name).options
+
+/** The default of one flag (`--system-namespace` → `hostplane-system`). */
+export function flagDefault(name: CommandName, flag: string): string {
+  const option = commandOptions(name).find((o) => o.long === flag)
+  if (typeof option?.defaultValue !== 'string')
+    throw new Error(`hostplane ${name} has no flag ${flag} with a string default`)
+  return option.defaultValue
+}
+
+/**
+ * Parses `args` (the container args without the subcommand) as the command itself would,
+ * including its HOSTPLANE_* variables from `env`, and returns the parsed flags; an unknown flag
+ * or a bad value throws commander's error.
+ */
+export async function parseFlags(
+  name: CommandName,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<Record<string, unknown>> {
+  const target = command(name)
+  let parsed: Record<string, unknown> = {}
+  target.action((flags: Record<string, unknown>) => {
+    parsed = flags
+  })
+  const saved = Object.keys(env).map((key) => [key, process.env[key]] as const)
+  Object.assign(process.env, env)
+  try {
+    await (target.parent ?? target).parseAsync([name, ...args], { from: 'user' })
+  } finally {
+    for (const [key, value] of saved)
+      if (value === undefined) Reflect.deleteProperty(process.env, key)
+      else process.env[key] = value
+  }
+  return parsed
+}

@@ -1,0 +1,152 @@
+/**
+ * What every hostplane pod shares: labels, the restricted security context Pod Security
+ * `restricted` admits, HTTP probes and writable emptyDir scratch space on a read-only root.
+ */
+import type {
+  V1Container,
+  V1ObjectMeta,
+  V1PodSpec,
+  V1Probe,
+  V1SecurityContext,
+  V1Volume,
+} from '@kubernetes/client-node'
+import type { Manifest } from '../../src/kube/object.js'
+import { SYSTEM_NAMESPACE } from './options.js'
+
+/** One non-root UID and GID for every container; the sites volume is group-owned by it (fsGroup). */
+export const RUN_AS = 10001
+
+/** The container port of every component: health, metrics and (syncer) webhooks, or (nginx) sites. */
+export const HTTP_PORT = 8080
+
+export type Component = 'operator' | 'syncer' | 'nginx'
+
+/** Pod labels and selector of a component. */
+export const componentLabels = (component: Component) => ({
+  'app.kubernetes.io/name': 'hostplane',
+  'app.kubernetes.io/component': component,
+})
+
+export const CONTAINER_SECURITY: V1SecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: RUN_AS,
+  runAsGroup: RUN_AS,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+}
+
+/** Liveness and readiness on the component's own health endpoints. */
+export function httpProbes(
+  port: string,
+  paths: { readonly live: string; readonly ready: string },
+): Pick<V1Container, 'livenessProbe' | 'readinessProbe'> {
+  const probe = (path: string, failureThreshold: number): V1Probe => ({
+    httpGet: { path, port },
+    periodSeconds: 10,
+    timeoutSeconds: 3,
+    failureThreshold,
+  })
+  return { livenessProbe: probe(paths.live, 6), readinessProbe: probe(paths.ready, 3) }
+}
+
+/** A bounded emptyDir, so a runaway writer is evicted instead of filling the node. */
+export const scratch = (name: string, sizeLimit: string): V1Volume => ({ name, emptyDir: { sizeLimit } })
+
+export interface PodProps {
+  readonly component: Component
+  readonly serviceAccountName: string
+  readonly automountServiceAccountToken: boolean
+  readonly containers: V1Container[]
+  readonly volumes: V1Volume[]
+  readonly podAnnotations?: Record<string, string>
+}
+
+/** A pod template that passes Pod Security `restricted`: every container gets the restricted context. */
+export function podTemplate(props: PodProps): { metadata: V1ObjectMeta; spec: V1PodSpec } {
+  return {
+    metadata: { labels: componentLabels(props.component), annotations: props.podAnnotations },
+    spec: {
+      serviceAccountName: props.serviceAccountName,
+      automountServiceAccountToken: props.automountServiceAccountToken,
+      enableServiceLinks: false,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: RUN_AS,
+        runAsGroup: RUN_AS,
+        fsGroup: RUN_AS,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      containers: props.containers.map((container) => ({
+        ...container,
+        securityContext: CONTAINER_SECURITY,
+      })),
+      volumes: props.volumes,
+    },
+  }
+}
+
+export interface DeploymentProps extends PodProps {
+  readonly name: string
+  readonly replicas: number
+  /** Recreate for a single writer that must never overlap with its successor. @default RollingUpdate */
+  readonly strategy?: 'RollingUpdate' | 'Recreate'
+}
+
+export function deploymentManifest(props: DeploymentProps): Manifest {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: props.name, namespace: SYSTEM_NAMESPACE, labels: componentLabels(props.component) },
+    spec: {
+      replicas: props.replicas,
+      revisionHistoryLimit: 5,
+      strategy: { type: props.strategy ?? 'RollingUpdate' },
+      selector: { matchLabels: componentLabels(props.component) },
+      template: podTemplate(props),
+    },
+  }
+}
+
+/** A ClusterIP Service in front of a component's pods, one port per named container port. */
+export function serviceManifest(
+  name: string,
+  component: Component,
+  ports: readonly { readonly name: string; readonly port: number; readonly targetPort: string }[],
+): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: SYSTEM_NAMESPACE, labels: componentLabels(component) },
+    spec: {
+      type: 'ClusterIP',
+      selector: componentLabels(component),
+      ports: ports.map((p) => ({ ...p, protocol: 'TCP' })),
+    },
+  }
+}
+
+/**
+ * A container of the hostplane image running one subcommand: its settings from a ConfigMap of
+ * HOSTPLANE_* variables (args win over them), probes on the ops routes of src/ops/ops-routes.ts.
+ */
+export function hostplaneContainer(props: {
+  readonly image: string
+  readonly args: readonly string[]
+  readonly settings: string
+  readonly resources: NonNullable<V1Container['resources']>
+  readonly volumeMounts: NonNullable<V1Container['volumeMounts']>
+}): V1Container {
+  const [command = 'hostplane'] = props.args
+  return {
+    name: command,
+    image: props.image,
+    args: [...props.args],
+    envFrom: [{ configMapRef: { name: props.settings } }],
+    ports: [{ name: 'http', containerPort: HTTP_PORT }],
+    ...httpProbes('http', { live: '/healthz', ready: '/readyz' }),
+    resources: props.resources,
+    volumeMounts: props.volumeMounts,
+  }
+}
