@@ -60,7 +60,9 @@ export class SystemNetworkPolicies extends Construct {
           podSelector: { matchLabels: componentLabels(component) },
           policyTypes: ['Ingress', 'Egress'],
           ingress,
-          egress,
+          // No rules at all, not an empty list: the API server drops `egress: []`, so applying it
+          // again would write every time (an object that never stops changing under GitOps).
+          egress: egress.length ? egress : undefined,
         },
       })
     allow('nginx', [{ from: [fromNamespace(ingressNamespace)], ports: tcp(HTTP_PORT) }], [])

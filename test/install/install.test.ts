@@ -1,0 +1,221 @@
+/**
+ * dist/install.yaml on a real API server, as `kubectl apply --server-side` would send it: the
+ * namespace and the CRDs first (waiting until the CRDs are Established), then everything else,
+ * under one field manager. Other test files share the cluster and bind deploy/rbac's objects by
+ * their real names, so this run renames the system namespace and the cluster-scoped objects
+ * (except the CRDs, which are the same as the cluster's) with a suffix of its own (forThisRun).
+ * There is no kubelet or scheduler, but the controller-manager's ReplicaSet controller creates
+ * the Pods, which Pod Security `restricted` admits or refuses for real.
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { parseAllDocuments } from 'yaml'
+import { manifestPath } from '../../src/kube/manifest-path.js'
+import type { KubeList, Manifest } from '../../src/kube/object.js'
+import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
+import type { TestCluster } from '../cluster/cluster.js'
+import { clusterForTests } from '../cluster/for-tests.js'
+import { REPO_ROOT } from '../cluster/paths.js'
+import { waitFor } from '../cluster/process.js'
+
+const env = await clusterForTests()
+const FIELD_MANAGER = 'hostplane-install'
+const SYSTEM = 'hostplane-system'
+
+type Pod = Manifest & { spec: Record<string, unknown> }
+type Deployment = Manifest & {
+  spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: Pod['spec'] } }
+  status?: { observedGeneration?: number; replicas?: number }
+}
+
+const isFirst = (o: Manifest) => o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition'
+
+/** The install with this run's namespace and cluster-scoped names; CRDs stay as they are. */
+function forThisRun(objects: readonly Manifest[], tag: string): Manifest[] {
+  const namespace = `t-install-${tag}`
+  const renamed = (name: string) => `${name}-${tag}`
+  return objects.map((original) => {
+    const object = structuredClone(original) as Manifest & {
+      roleRef?: { kind: string; name: string }
+      subjects?: { namespace?: string }[]
+    }
+    if (object.kind === 'CustomResourceDefinition') return object
+    if (object.kind === 'Namespace') object.metadata.name = namespace
+    else if (object.metadata.namespace === SYSTEM) object.metadata.namespace = namespace
+    else object.metadata.name = renamed(object.metadata.name)
+    if (object.roleRef?.kind === 'ClusterRole') object.roleRef.name = renamed(object.roleRef.name)
+    for (const subject of object.subjects ?? [])
+      if (subject.namespace === SYSTEM) subject.namespace = namespace
+    return object
+  })
+}
+
+/** Every field of `expected` is in `actual` with the same value (the server adds defaults). */
+function assertContains(actual: unknown, expected: unknown, where: string): void {
+  if (Array.isArray(expected)) {
+    assert.ok(
+      Array.isArray(actual) && actual.length === expected.length,
+      `${where}: ${JSON.stringify(actual)}`,
+    )
+    expected.forEach((item, i) => assertContains(actual[i], item, `${where}[${i}]`))
+  } else if (expected && typeof expected === 'object') {
+    assert.ok(actual && typeof actual === 'object', `${where}: ${JSON.stringify(actual)}`)
+    for (const [key, value] of Object.entries(expected))
+      assertContains((actual as Record<string, unknown>)[key], value, `${where}.${key}`)
+  } else assert.equal(actual, expected, where)
+}
+
+describe('dist/install.yaml applied to a real API server', { skip: env.skip }, () => {
+  let cluster: TestCluster
+  let admin: KubeRest
+  let objects: Manifest[] = []
+  const tag = randomBytes(3).toString('hex')
+  const namespaceOf = () => objects.find((o) => o.kind === 'Namespace')?.metadata.name ?? ''
+  const of = <T extends Manifest>(kind: string) => objects.filter((o): o is T => o.kind === kind)
+  const apply = (object: Manifest) =>
+    admin.apply<Manifest>(manifestPath(object), object, { fieldManager: FIELD_MANAGER, force: false })
+  const get = <T extends Manifest>(object: Manifest) => admin.request<T>('GET', manifestPath(object))
+
+  before(async () => {
+    const text = await readFile(join(REPO_ROOT, 'dist', 'install.yaml'), 'utf8')
+    objects = forThisRun(
+      parseAllDocuments(text).map((d) => d.toJS() as Manifest),
+      tag,
+    )
+    cluster = await env.get()
+    admin = new KubeRest(cluster.kubeConfig())
+  })
+
+  after(async () => {
+    // The namespace takes its objects with it; cluster-scoped ones go one by one, CRDs stay.
+    for (const object of objects.filter(
+      (o) => !o.metadata.namespace && o.kind !== 'CustomResourceDefinition',
+    ))
+      await admin?.request('DELETE', manifestPath(object)).catch(() => {})
+    admin?.close()
+    await env.release()
+  })
+
+  it('accepts every object by server-side apply, the namespace and the CRDs first', async () => {
+    for (const object of objects.filter(isFirst)) await apply(object)
+    for (const crd of of('CustomResourceDefinition'))
+      await waitFor(
+        async () => {
+          const current = await get<
+            Manifest & { status?: { conditions?: { type: string; status: string }[] } }
+          >(crd)
+          return (
+            current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ||
+            undefined
+          )
+        },
+        { timeoutMs: 30_000, describe: () => `CRD ${crd.metadata.name} was not Established` },
+      )
+    for (const object of objects.filter((o) => !isFirst(o))) await apply(object)
+    for (const object of objects) {
+      const stored = await get<Manifest & { metadata: { managedFields?: { manager: string }[] } }>(object)
+      assert.ok(
+        stored.metadata.managedFields?.some((f) => f.manager === FIELD_MANAGER),
+        `${object.kind} ${object.metadata.name} is managed by ${FIELD_MANAGER}`,
+      )
+    }
+  })
+
+  it('lets the controllers create every Deployment’s Pods under Pod Security restricted', async () => {
+    const namespace = namespaceOf()
+    for (const deployment of of<Deployment>('Deployment')) {
+      const selector = Object.entries(deployment.spec.template.metadata.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+      await waitFor(
+        async () => {
+          const pods = await admin.request<KubeList<Pod>>(
+            'GET',
+            resourcePath({ apiVersion: 'v1', plural: 'pods', namespace }),
+            {
+              query: { labelSelector: selector },
+            },
+          )
+          return pods.items.length === deployment.spec.replicas || undefined
+        },
+        {
+          timeoutMs: 60_000,
+          describe: () =>
+            `${deployment.metadata.name}: its ${deployment.spec.replicas} Pods were not created`,
+        },
+      )
+    }
+  })
+
+  it('admits each pod template as a Pod, and refuses one that asks for privilege escalation', async () => {
+    const namespace = namespaceOf()
+    const podsPath = resourcePath({ apiVersion: 'v1', plural: 'pods', namespace })
+    const dryRun = (name: string, spec: Pod['spec']) =>
+      admin.request<Pod>('POST', podsPath, {
+        query: { dryRun: 'All' },
+        body: { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec },
+      })
+    for (const deployment of of<Deployment>('Deployment'))
+      await dryRun(deployment.metadata.name, deployment.spec.template.spec)
+    const [first] = of<Deployment>('Deployment')
+    assert.ok(first)
+    const loosened = structuredClone(first.spec.template.spec) as {
+      containers: { securityContext: object }[]
+    }
+    for (const c of loosened.containers)
+      c.securityContext = { ...c.securityContext, allowPrivilegeEscalation: true }
+    const refused = await dryRun('loosened', loosened).then(
+      () => assert.fail('a Pod with allowPrivilegeEscalation was admitted'),
+      (error: unknown) => error,
+    )
+    assert.ok(refused instanceof KubeApiError && refused.status === 403, String(refused))
+    assert.match(refused.message, /violates PodSecurity "restricted/)
+  })
+
+  it('changes nothing when applied again: every resourceVersion stays', async () => {
+    // Let the Deployment and disruption controllers finish their own status writes first.
+    for (const object of [...of<Deployment>('Deployment'), ...of('PodDisruptionBudget')])
+      await waitFor(
+        async () => {
+          const current = await get<Manifest & { status?: { observedGeneration?: number } }>(object)
+          return current.status?.observedGeneration === current.metadata.generation || undefined
+        },
+        { timeoutMs: 30_000, describe: () => `${object.kind} ${object.metadata.name} status did not settle` },
+      )
+    const reapply = async () => {
+      const changed: string[] = []
+      for (const object of objects) {
+        const before = (await get(object)).metadata.resourceVersion
+        const after = (await apply(object)).metadata.resourceVersion
+        if (before !== after) changed.push(`${object.kind} ${object.metadata.name}`)
+      }
+      return changed
+    }
+    // kube-apiserver (v1.35) rewrites a new PersistentVolumeClaim once, on its first update, with
+    // no field changed that the API shows (the same with kubectl apply --server-side); after that
+    // the claim is as still as every other object.
+    const claims = of('PersistentVolumeClaim').map((o) => `${o.kind} ${o.metadata.name}`)
+    const first = await reapply()
+    assert.deepEqual(
+      first.filter((c) => !claims.includes(c)),
+      [],
+    )
+    assert.deepEqual(await reapply(), [])
+  })
+
+  it('stores the PodDisruptionBudget and the NetworkPolicies as written', async () => {
+    const written = [...of('PodDisruptionBudget'), ...of('NetworkPolicy')]
+    assert.equal(written.length, 5)
+    for (const object of written) {
+      const stored = await get<Manifest & { spec: unknown }>(object)
+      assertContains(
+        stored.spec,
+        (object as Manifest & { spec: unknown }).spec,
+        `${object.kind} ${object.metadata.name}`,
+      )
+    }
+  })
+})
