@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml'
 import { operatorConfig } from '../../src/cli/operator.js'
 import type { Manifest } from '../../src/kube/object.js'
 import { INSTALL_PATH, synthInstall } from './chart.js'
-import { parseFlags } from './cli-flags.js'
+import { commandOptions, parseFlags } from './cli-flags.js'
 import { readManifestDir, readManifestFile } from './manifest-files.js'
 import { NGINX_SERVICE } from './nginx.js'
 import { DEFAULT_OPTIONS, optionsFromEnv, REPO_ROOT, SYSTEM_NAMESPACE } from './options.js'
@@ -265,4 +265,21 @@ describe('network policies', () => {
     assert.deepEqual(ports('hostplane-syncer'), [53, 53, 443, 6443, 443, 22, 9418])
     assert.deepEqual(ports('hostplane-operator'), [53, 53, 443, 6443])
   })
+})
+
+describe('docs/install.md', () => {
+  for (const name of ['operator', 'syncer'] as const)
+    it(`lists every flag of hostplane ${name} with its variable in its table`, async () => {
+      const docs = await readFile(join(REPO_ROOT, 'docs', 'install.md'), 'utf8')
+      const table = docs.slice(docs.indexOf(`### \`hostplane ${name}\``)).split('\n\n')[1] ?? ''
+      for (const option of commandOptions(name)) {
+        const row = table.split('\n').find((line) => line.startsWith(`| \`${option.flags}\``))
+        assert.ok(row, `docs/install.md: no row for ${option.flags}`)
+        if (option.envVar)
+          assert.ok(
+            row.includes(`\`${option.envVar}\``),
+            `docs/install.md: ${option.flags} without ${option.envVar}`,
+          )
+      }
+    })
 })
