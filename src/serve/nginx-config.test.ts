@@ -16,6 +16,10 @@ describe('renderNginxConfig', () => {
     ['errors go to stderr', 'error_log stderr warn;'],
     ['precompressed gzip is served', 'gzip_static on;'],
     ['it listens on the configured port', 'listen 8080 default_server;'],
+    [
+      'requests of SPA-fallback sites lose their /_spa marker before any location',
+      'rewrite ^/_spa(/[^/.][^/]*/.*)$ $1;',
+    ],
   ]
   for (const [name, line] of settings) it(name, () => assert.ok(conf.includes(line), line))
 
