@@ -2,10 +2,8 @@
  * The file-backed site store of `hostplane serve`: every `*.yaml` / `*.yml` file of one directory
  * (not recursive), each holding one or more StaticSite documents, validated with the very
  * `validateResource()` the REST API uses. A bad file never stops the others: it becomes a problem
- * naming the file (and the document and field), and its sites are left out.
- *
- * Files are returned oldest first (modification time, then name), which is the order claims on a
- * domain are decided in: the older file wins.
+ * naming the file (and the document and field), and its sites are left out. Which definition of
+ * a site, and which site of a domain, wins is decided by claim-order.ts, not by the files.
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -28,53 +26,44 @@ export interface FileSite {
 }
 
 export interface SiteFiles {
-  /** Valid StaticSites, oldest file first. */
+  /** Valid StaticSites, by file name. The same site may be defined in several files. */
   readonly sites: readonly FileSite[]
   /** One line per problem, each starting with the file it is about. */
   readonly problems: readonly string[]
+  /** Files with a problem: what they define could not all be read this time. */
+  readonly unreadable: ReadonlySet<string>
 }
 
 const isSiteFile = (name: string) => /\.ya?ml$/i.test(name) && !name.startsWith('.')
 
 export async function loadSiteFiles(dir: string): Promise<SiteFiles> {
-  const names = (await readdir(dir)).filter(isSiteFile)
+  const names = (await readdir(dir)).filter(isSiteFile).sort()
   const problems: string[] = []
   if (names.length > MAX_SITE_FILES) {
     problems.push(`${dir}: ${names.length} site files; only the first ${MAX_SITE_FILES} are read`)
     names.length = MAX_SITE_FILES
   }
-  const files = await Promise.all(
-    names.map(async (name) => {
-      const path = join(dir, name)
-      return { path, stats: await stat(path).catch(() => undefined) }
-    }),
-  )
-  files.sort((a, b) => (a.stats?.mtimeMs ?? 0) - (b.stats?.mtimeMs ?? 0) || a.path.localeCompare(b.path))
   const sites: FileSite[] = []
-  const seen = new Map<string, string>()
-  for (const { path, stats } of files) {
+  const unreadable = new Set<string>()
+  for (const path of names.map((name) => join(dir, name))) {
+    const stats = await stat(path).catch(() => undefined)
     if (!stats?.isFile()) continue
-    if (stats.size > MAX_SITE_FILE_BYTES) {
-      problems.push(`${path}: ${stats.size} bytes; a site file may have at most ${MAX_SITE_FILE_BYTES}`)
-      continue
-    }
-    const loaded = parseSiteFile(path, await readFile(path, 'utf8'))
-    problems.push(...loaded.problems)
-    for (const entry of loaded.sites) {
-      const id = `${entry.site.metadata.namespace}/${entry.site.metadata.name}`
-      const first = seen.get(id)
-      if (first) {
-        problems.push(`${where(entry)}: StaticSite ${id} is already defined in ${first}; this one is ignored`)
-        continue
+    let loaded: ReturnType<typeof parseSiteFile>
+    if (stats.size > MAX_SITE_FILE_BYTES)
+      loaded = {
+        sites: [],
+        problems: [`${path}: ${stats.size} bytes; a site file may have at most ${MAX_SITE_FILE_BYTES}`],
       }
-      seen.set(id, where(entry))
-      sites.push(entry)
-    }
+    else loaded = parseSiteFile(path, await readFile(path, 'utf8'))
+    sites.push(...loaded.sites)
+    problems.push(...loaded.problems)
+    if (loaded.problems.length > 0) unreadable.add(path)
   }
-  return { sites, problems }
+  return { sites, problems, unreadable }
 }
 
-const where = ({ file, document }: Pick<FileSite, 'file' | 'document'>, documents = 1) =>
+/** Names a file, and the document when the file has several. */
+export const where = ({ file, document }: Pick<FileSite, 'file' | 'document'>, documents = 1) =>
   documents > 1 || document > 1 ? `${file} (document ${document})` : file
 
 /** The StaticSites of one file, and a line per document that is not a valid StaticSite. */

@@ -5,6 +5,7 @@
  * cluster and those Traefik answers (canonical domains, pathPrefix, redirects and headers rules,
  * a custom notFound page).
  */
+import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -73,6 +74,12 @@ describe('the real hostplane serve process answers every row of the shared table
   after(async () => {
     await serve?.stop()
     await rm(work, { recursive: true, force: true })
+  })
+
+  it('has the path traversal, encoded NUL and oversized header rows among them', () => {
+    const names = ROWS.map((row) => row.name).join('\n')
+    for (const wanted of [/encoded slash after \.\./, /encoded NUL/, /oversized request headers/])
+      assert.match(names, wanted)
   })
 
   for (const row of ROWS)
