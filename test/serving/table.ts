@@ -146,6 +146,20 @@ export const ROWS: readonly Row[] = [
     expect: { status: 301, location: './docs/?tab=2' },
   },
   {
+    name: 'a page is addressed without a trailing slash: /about/ is a directory request and a 404',
+    layer: 'nginx',
+    site: 'blog',
+    path: '/about/',
+    expect: { status: 404, bodyIncludes: BLOG_404 },
+  },
+  {
+    name: 'index.html may be named: /docs/index.html is served, not redirected',
+    layer: 'nginx',
+    site: 'blog',
+    path: '/docs/index.html',
+    expect: { status: 200, bodyIncludes: 'blog docs' },
+  },
+  {
     name: 'a directory with its slash serves its index.html',
     layer: 'nginx',
     site: 'blog',
@@ -505,6 +519,13 @@ export const ROWS: readonly Row[] = [
     site: 'spa',
     path: '/about',
     expect: { status: 200, bodyIncludes: 'spa about' },
+  },
+  {
+    name: 'with fallback index, a page addressed with a trailing slash gets the app shell, not the page',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/about/',
+    expect: { status: 200, bodyIncludes: 'spa shell' },
   },
   {
     name: 'an SPA site still serves its assets',
