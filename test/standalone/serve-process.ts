@@ -21,12 +21,16 @@ export interface ServeProcess {
 
 const BANNER = /running on http:\/\/127\.0\.0\.1:(\d+) \(health and metrics on http:\/\/127\.0\.0\.1:(\d+)\)/
 
+/** Runs the sources through tsx; benchmarks pass the compiled `build/src/cli/main.js`. */
+const FROM_SOURCES = ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts')]
+
 export async function startServe(
   sitesDir: string,
   dataDir: string,
   flags: readonly string[],
+  entry: readonly string[] = FROM_SOURCES,
 ): Promise<ServeProcess> {
-  const args = ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'serve', sitesDir]
+  const args = [...entry, 'serve', sitesDir]
   args.push('--data-dir', dataDir, '--listen', '127.0.0.1:0', '--control-listen', '127.0.0.1:0', ...flags)
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   const output = new ProcessOutput(child)
