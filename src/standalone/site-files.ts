@@ -36,7 +36,19 @@ export interface SiteFiles {
 
 const isSiteFile = (name: string) => /\.ya?ml$/i.test(name) && !name.startsWith('.')
 
-export async function loadSiteFiles(dir: string): Promise<SiteFiles> {
+export interface ParsedSiteFile {
+  readonly sites: readonly FileSite[]
+  readonly problems: readonly string[]
+}
+
+/**
+ * What each file held when last read, reused while its inode, size, modification and change
+ * times stay the same: a rescan of 1,000 unchanged files then costs a stat each, not a parse
+ * and a schema validation each (about a second of CPU every rescan).
+ */
+export type SiteFileCache = Map<string, { readonly stamp: string; readonly parsed: ParsedSiteFile }>
+
+export async function loadSiteFiles(dir: string, cache: SiteFileCache = new Map()): Promise<SiteFiles> {
   const names = (await readdir(dir)).filter(isSiteFile).sort()
   const problems: string[] = []
   if (names.length > MAX_SITE_FILES) {
@@ -45,19 +57,26 @@ export async function loadSiteFiles(dir: string): Promise<SiteFiles> {
   }
   const sites: FileSite[] = []
   const unreadable = new Set<string>()
-  for (const path of names.map((name) => join(dir, name))) {
+  const paths = new Set(names.map((name) => join(dir, name)))
+  for (const path of cache.keys()) if (!paths.has(path)) cache.delete(path)
+  for (const path of paths) {
     const stats = await stat(path).catch(() => undefined)
     if (!stats?.isFile()) continue
-    let loaded: ReturnType<typeof parseSiteFile>
-    if (stats.size > MAX_SITE_FILE_BYTES)
-      loaded = {
-        sites: [],
-        problems: [`${path}: ${stats.size} bytes; a site file may have at most ${MAX_SITE_FILE_BYTES}`],
-      }
-    else loaded = parseSiteFile(path, await readFile(path, 'utf8'))
-    sites.push(...loaded.sites)
-    problems.push(...loaded.problems)
-    if (loaded.problems.length > 0) unreadable.add(path)
+    const stamp = `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`
+    let parsed = cache.get(path)?.stamp === stamp ? cache.get(path)?.parsed : undefined
+    if (!parsed) {
+      parsed =
+        stats.size > MAX_SITE_FILE_BYTES
+          ? {
+              sites: [],
+              problems: [`${path}: ${stats.size} bytes; a site file may have at most ${MAX_SITE_FILE_BYTES}`],
+            }
+          : parseSiteFile(path, await readFile(path, 'utf8'))
+      cache.set(path, { stamp, parsed })
+    }
+    sites.push(...parsed.sites)
+    problems.push(...parsed.problems)
+    if (parsed.problems.length > 0) unreadable.add(path)
   }
   return { sites, problems, unreadable }
 }
@@ -67,7 +86,7 @@ export const where = ({ file, document }: Pick<FileSite, 'file' | 'document'>, d
   documents > 1 || document > 1 ? `${file} (document ${document})` : file
 
 /** The StaticSites of one file, and a line per document that is not a valid StaticSite. */
-export function parseSiteFile(file: string, text: string): { sites: FileSite[]; problems: string[] } {
+export function parseSiteFile(file: string, text: string): ParsedSiteFile {
   const sites: FileSite[] = []
   const problems: string[] = []
   const documents = parseAllDocuments(text, { prettyErrors: false })

@@ -22,7 +22,7 @@ import { parseDuration } from '../syncer/sync-schedule.js'
 import { LOCAL_REPO_HOST, localRepoPath } from './local-repos.js'
 import { type DrivenSite, SiteDriver } from './site-driver.js'
 import { ClaimOrder, siteId } from './claim-order.js'
-import { type FileSite, loadSiteFiles } from './site-files.js'
+import { type FileSite, loadSiteFiles, type SiteFileCache } from './site-files.js'
 
 export interface Address {
   readonly host: string
@@ -114,8 +114,9 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
   let problems: readonly string[] = []
   let scanned = false
   const claims = new ClaimOrder()
+  const parsedFiles: SiteFileCache = new Map()
   const scan = async () => {
-    const files = await loadSiteFiles(sitesDir)
+    const files = await loadSiteFiles(sitesDir, parsedFiles)
     const arranged = claims.arrange(files.sites, files.unreadable)
     const bySiteKey = new Map(arranged.sites.map((entry) => [keyOf(entry), entry]))
     served = arranged.sites.map((entry) =>
