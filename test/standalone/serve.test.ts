@@ -61,7 +61,7 @@ before(async () => {
   await tableRepository(dir, repos, 'guide')
   // By modification time the copycat's file is the older one; the claim goes by name at startup.
   await siteFile('blog.yaml', BLOG)
-  await siteFile('copycat.yaml', staticSite('team-z', 'copycat', 'guide', ['a.test']), 3600)
+  await siteFile('copycat.yaml', staticSite('team-z', 'copycat', 'guide', ['a.test', 'z.test']), 3600)
   await siteFile('second-copycat.yaml', staticSite('team-z', 'copycat', 'guide', ['other.test']), 7200)
   await siteFile('broken.yaml', 'apiVersion: hostplane.dev/v1alpha1\nspec: [unclosed\n')
   await siteFile(
@@ -110,6 +110,11 @@ describe('hostplane serve with bad site files', () => {
       /copycat\.yaml: StaticSite team-z\/copycat: a\.test is already served by StaticSite team-a\/blog of \S*\/blog\.yaml, which claimed it first; not routed/,
     )
     assert.match((await get('a.test')).body, /blog home/)
+    assert.equal(
+      (await get('z.test')).status,
+      404,
+      'the other site is not routed on its other domains either',
+    )
   })
 
   it('keeps serving every valid site, with its canonical-domain redirect', async () => {
