@@ -528,6 +528,13 @@ export const ROWS: readonly Row[] = [
     expect: { status: 200, bodyIncludes: 'spa shell' },
   },
   {
+    name: 'a directory of an SPA site without its slash still redirects relatively, query kept',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/assets?v=1',
+    expect: { status: 301, location: './assets/?v=1' },
+  },
+  {
     name: 'an SPA site still serves its assets',
     layer: 'nginx',
     site: 'spa',
