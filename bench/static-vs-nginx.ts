@@ -11,11 +11,12 @@
  * (`tsc -p tsconfig.build.json`, done here) in its own process, so its RSS is the server's alone.
  */
 import { spawn } from 'node:child_process'
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { servedSite } from '../src/serve/served-site.js'
+import { rssMiB } from './process-rss.js'
 import { sendRequest } from '../test/serving/http-request.js'
 import { startNginx } from '../test/serving/nginx-for-tests.js'
 import { publishTree } from '../test/serving/published-tree.js'
@@ -71,18 +72,6 @@ const median = (runs: readonly WrkResult[]): WrkResult => {
   const middle = sorted[Math.floor(sorted.length / 2)]
   if (!middle) throw new Error('no runs')
   return middle
-}
-
-/** RSS of a process and its children (nginx master + workers), in MiB. */
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  const own = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-  let children = 0
-  for (const task of await readdir(`/proc/${pid}/task`)) {
-    const list = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')
-    for (const child of list.split(' ').filter(Boolean)) children += (await rssMiB(Number(child))) * 1024
-  }
-  return Math.round(((own + children) / 1024) * 10) / 10
 }
 
 /** The built-in server in its own process, from the build; it prints its port and startup time. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { MAX_SITE_KEY, siteKey } from './site-key.js'
+import { MAX_SITE_KEY, nginxPrefix, siteKey, SPA_SEGMENT } from './site-key.js'
 
 const LABEL_VALUE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/
 
@@ -46,5 +46,24 @@ describe('siteKey', () => {
       assert.ok(key.length <= MAX_SITE_KEY, `${key} is ${key.length} characters`)
       assert.match(key, LABEL_VALUE)
     }
+  })
+
+  it('is never the reserved segment _spa, whatever the namespace and name', () => {
+    for (const [ns, name] of [
+      ['_spa', ''],
+      ['', '_spa'],
+      ['_', 'spa'],
+      ['_spa', '_spa'],
+      ['x'.repeat(70), '_spa'],
+    ] as const)
+      assert.notEqual(siteKey(ns, name), SPA_SEGMENT)
+  })
+})
+
+describe('nginxPrefix', () => {
+  it('is /<site key>, and /_spa/<site key> for a site with the SPA fallback', () => {
+    assert.equal(nginxPrefix('team-a--blog'), '/team-a--blog')
+    assert.equal(nginxPrefix('team-a--blog', 'notFound'), '/team-a--blog')
+    assert.equal(nginxPrefix('team-a--app', 'index'), '/_spa/team-a--app')
   })
 })

@@ -9,9 +9,10 @@
  * - otherwise `<namespace, cut>--<name, cut>--<12 hex of sha256(namespace/name)>`, which
  *   contains `--` at least twice and so never equals a readable key.
  * Both are stable across restarts, at most 63 characters (a valid label value) and valid object
- * names and directory names.
+ * names and directory names. Both contain `--`, so no key is ever the reserved segment `_spa`.
  */
 import { createHash } from 'node:crypto'
+import type { FallbackMode } from './staticsite.js'
 
 export const MAX_SITE_KEY = 63
 const HASH_LENGTH = 12
@@ -28,3 +29,13 @@ export function siteKey(namespace: string, name: string): string {
   const hash = createHash('sha256').update(`${namespace}/${name}`).digest('hex').slice(0, HASH_LENGTH)
   return `${cut(namespace, NAMESPACE_PART)}${SEPARATOR}${cut(name, NAME_PART)}${SEPARATOR}${hash}`
 }
+
+/**
+ * First path segment Traefik adds, before the site key, for sites with `fallback: index`: one
+ * static nginx location strips it and answers their missing pages with the site's index.html.
+ */
+export const SPA_SEGMENT = '_spa'
+
+/** The path prefix Traefik adds for nginx: `/<site key>`, or `/_spa/<site key>` for an SPA fallback. */
+export const nginxPrefix = (key: string, fallback: FallbackMode = 'notFound'): string =>
+  fallback === 'index' ? `/${SPA_SEGMENT}/${key}` : `/${key}`

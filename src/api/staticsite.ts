@@ -24,6 +24,10 @@ export const COMMIT = '^([0-9a-f]{40}|[0-9a-f]{64})$'
 /** Go duration as used by Kubernetes, e.g. 30s, 5m, 1h30m. */
 export const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$'
 
+/** What a request for a missing page gets (`spec.fallback`). */
+export const FALLBACK_MODES = ['notFound', 'index'] as const
+export type FallbackMode = (typeof FALLBACK_MODES)[number]
+
 export const MIN_SYNC_INTERVAL = '30s'
 export const MAX_SYNC_INTERVAL = '24h'
 
@@ -176,6 +180,13 @@ export const StaticSiteSpec = Type.Object(
       UrlPath('notFound', {
         maxLength: 256,
         description: 'Page served with status 404; default /404.html when present.',
+      }),
+    ),
+    fallback: Type.Optional(
+      StringEnum(FALLBACK_MODES, {
+        default: 'notFound',
+        description:
+          'What a request for a missing page gets. notFound: the notFound page with status 404. index: /index.html with status 200 when the last path segment has no dot (/app/settings), for single-page apps that route in the browser; missing files such as /app.js and paths with a hidden segment still get the 404.',
       }),
     ),
     headers: Type.Optional(

@@ -43,6 +43,7 @@ describe('standalone validation uses the CRD schema', () => {
       path: '/',
       syncInterval: '5m',
       tls: { mode: 'auto' },
+      fallback: 'notFound',
     })
   })
 

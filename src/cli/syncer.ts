@@ -4,7 +4,6 @@
  * from the environment, never from arguments, which every user of the node can read. Every flag
  * can also be set by its HOSTPLANE_* variable (`--allowed-hosts` → HOSTPLANE_ALLOWED_HOSTS).
  */
-import { KubeConfig } from '@kubernetes/client-node'
 import type { Command } from 'commander'
 import { createLogger } from '../ops/log.js'
 import { startSyncerService } from '../syncer/syncer-service.js'
@@ -133,6 +132,9 @@ export function registerSyncerCommand(program: Command): void {
     )
     .action(async (flags: SyncerFlags) => {
       const log = createLogger({ name: 'hostplane-syncer' })
+      // Loaded here, not at the top: every command shares main.ts, and the Kubernetes client adds
+      // about 50 MiB of RSS to processes that never use it (`hostplane serve`).
+      const { KubeConfig } = await import('@kubernetes/client-node')
       const kubeConfig = new KubeConfig()
       if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig)
       else kubeConfig.loadFromDefault()

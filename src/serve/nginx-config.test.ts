@@ -17,6 +17,10 @@ describe('renderNginxConfig', () => {
     ['precompressed gzip is served', 'gzip_static on;'],
     ['it listens on the configured port', 'listen 8080 default_server;'],
     ['probes get an answer of their own, outside every site prefix', 'location = /healthz {'],
+    [
+      'requests of SPA-fallback sites lose their /_spa marker before any location',
+      'rewrite ^/_spa(/[^/.][^/]*/.*)$ $1;',
+    ],
   ]
   for (const [name, line] of settings) it(name, () => assert.ok(conf.includes(line), line))
 

@@ -5,11 +5,15 @@
  * `serving-rules.ts` (rules 7–9) on `<root>/<site key>`, the publish link the syncer switches.
  * Works with Debian's stock nginx (no extra modules): `.br` files are chosen with a map on
  * Accept-Encoding and served from an internal location that keeps the original extension, so the
- * Content-Type stays that of the uncompressed file.
+ * Content-Type stays that of the uncompressed file. Sites with `fallback: index` come in under
+ * `/_spa/<site key>`: the prefix is stripped at once and only marks the request, so that a missing
+ * extension-less page gets the site's index.html with 200 — through the same locations and the
+ * same symlink policy as every other request.
  *
  * Runs as non-root on a read-only root file system: pid and temp files go under `runDir`, logs
  * to stderr/stdout. docs/serving.md explains each part.
  */
+import { SPA_SEGMENT } from '../api/site-key.js'
 import { FINGERPRINT_PATTERN, IMMUTABLE_CACHE_CONTROL, REVALIDATE_CACHE_CONTROL } from './cache-policy.js'
 import { CONTENT_TYPES, DEFAULT_CONTENT_TYPE } from './content-types.js'
 import { SECURITY_HEADERS } from './security-headers.js'
@@ -119,8 +123,16 @@ http {
 
   # The site key is the first path segment Traefik added; '/.br/' is the internal brotli prefix.
   map $uri $hostplane_site {
-    "~^/(?:\\.br/)?(?<key>[^/.][^/]*)" $key;
+    "~^/(?:\\.br/|${SPA_SEGMENT}/)?(?<key>[^/.][^/]*)" $key;
     default "-";
+  }
+  # SPA fallback (Traefik sent /${SPA_SEGMENT}/<site key>/…): wanted when the last segment of the path
+  # has no dot, in any spelling, and no segment is hidden. Decided on the request as sent, since
+  # $uri changes on the way (clean URL, index.html).
+  map $request_uri $hostplane_spa_index {
+    "~*^/${SPA_SEGMENT}/[^?]*/(\\.|%2e)" "";
+    "~*^/${SPA_SEGMENT}/(?:[^?]*/)?(?:[^/.?%]|%(?!2e)[0-9a-f]{2})+/?(?:\\?.*)?$" 1;
+    default "";
   }
   # Relative Location for the directory-slash redirect: it names only the last segment, so it is
   # right whatever prefix Traefik added or stripped, and never leaks '/<site key>'.
@@ -163,6 +175,9 @@ http {
       return 400;
     }
 
+    # Requests of SPA-fallback sites are then served like any other ($hostplane_spa_index remembers).
+    rewrite ^/${SPA_SEGMENT}(/[^/.][^/]*/.*)$ $1;
+
     error_page 404 @hostplane_not_found;
 
     # For kubelet probes. Traefik puts '/<site key>' before every visitor path and a site key
@@ -202,6 +217,15 @@ http {
     location @hostplane_clean_url {
       if (-f $request_filename.html) {
         rewrite ^ $uri.html last;
+      }
+      # nginx's if has no 'and': the fallback applies when wanted and the site has an index.html
+      # (which also ends the loop when index.html itself is what is missing).
+      set $hostplane_fallback $hostplane_spa_index;
+      if (!-f ${siteRoot}/$hostplane_site/index.html) {
+        set $hostplane_fallback "";
+      }
+      if ($hostplane_fallback) {
+        rewrite ^ /$hostplane_site/index.html last;
       }
       return 404;
     }

@@ -3,14 +3,7 @@
  * change so that no request has to: lower-case domains, a pathPrefix without trailing slash ('' for
  * the whole domain), the site's rules, and the SPA fallback.
  */
-import type { StaticSiteSpec } from '../api/staticsite.js'
-
-/**
- * What a request for a missing page gets: `notFound` answers 404 with the site's 404 page;
- * `index` answers 200 with `/index.html` (single-page apps that route in the browser). Proposed as
- * `spec.fallback` on StaticSite (default `notFound`).
- */
-export type FallbackMode = 'notFound' | 'index'
+import type { FallbackMode, StaticSiteSpec } from '../api/staticsite.js'
 
 export interface HeaderRule {
   /** Site path prefix the headers apply to ('/' for all). */
@@ -37,15 +30,14 @@ export interface ServedSite {
   readonly redirects: readonly RedirectRule[]
   /** Site path of the 404 page; '/404.html' unless the spec names another. */
   readonly notFound: string
+  /** `spec.fallback`: `index` answers a missing extension-less path with `/index.html` (200). */
   readonly fallback: FallbackMode
 }
 
 export type ServedSiteSpec = Pick<
   StaticSiteSpec,
-  'domains' | 'pathPrefix' | 'notFound' | 'headers' | 'redirects'
-> & {
-  readonly fallback?: FallbackMode
-}
+  'domains' | 'pathPrefix' | 'notFound' | 'headers' | 'redirects' | 'fallback'
+>
 
 export const DEFAULT_NOT_FOUND_PAGE = '/404.html'
 

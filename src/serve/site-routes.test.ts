@@ -32,4 +32,14 @@ describe('SiteRoutes', () => {
       { site: 'other--docs', domain: 'example.test', pathPrefix: '/docs', heldBy: 'ns--docs' },
     ])
   })
+
+  it('does not route a later site on any domain when one of them is taken, so it cannot redirect to the other site', () => {
+    const copycat = servedSite('other--copycat', { domains: ['own.test', 'example.test'] })
+    const built = SiteRoutes.build([whole, copycat])
+    assert.equal(built.match('own.test', []), undefined)
+    assert.equal(built.match('example.test', [])?.site.key, 'ns--whole')
+    assert.deepEqual(built.conflicts, [
+      { site: 'other--copycat', domain: 'example.test', pathPrefix: '', heldBy: 'ns--whole' },
+    ])
+  })
 })

@@ -2,8 +2,9 @@
  * The routing index: which site answers a (host, path). Built once per configuration change:
  * an exact host map, each host holding its sites' path prefixes longest first, so a request
  * costs one map lookup and a short prefix scan. The first site claiming a (host, prefix) keeps it;
- * later claims are reported, not served (in a cluster the operator decides claims; here the caller
- * passes sites oldest first).
+ * a later site claiming any of them is reported and not routed at all, as in a cluster (otherwise
+ * its other domains would redirect visitors to a canonical domain that another site serves). The
+ * caller passes sites in claim order.
  */
 import type { ServedSite } from './served-site.js'
 
@@ -34,14 +35,17 @@ export class SiteRoutes {
     const byHost = new Map<string, SiteRoute[]>()
     const conflicts: RouteConflict[] = []
     for (const site of sites) {
+      const taken = site.domains.flatMap((domain) => {
+        const holder = byHost.get(domain)?.find((route) => route.site.pathPrefix === site.pathPrefix)
+        return holder
+          ? [{ site: site.key, domain, pathPrefix: site.pathPrefix, heldBy: holder.site.key }]
+          : []
+      })
+      conflicts.push(...taken)
+      if (taken.length > 0) continue
       const prefixSegments = segmentsOf(site.pathPrefix)
       site.domains.forEach((domain, index) => {
         const routes = byHost.get(domain) ?? []
-        const holder = routes.find((route) => route.site.pathPrefix === site.pathPrefix)
-        if (holder) {
-          conflicts.push({ site: site.key, domain, pathPrefix: site.pathPrefix, heldBy: holder.site.key })
-          return
-        }
         routes.push({ site, canonical: index === 0, prefixSegments })
         byHost.set(domain, routes)
       })

@@ -2,10 +2,8 @@
  * The file-backed site store of `hostplane serve`: every `*.yaml` / `*.yml` file of one directory
  * (not recursive), each holding one or more StaticSite documents, validated with the very
  * `validateResource()` the REST API uses. A bad file never stops the others: it becomes a problem
- * naming the file (and the document and field), and its sites are left out.
- *
- * Files are returned oldest first (modification time, then name), which is the order claims on a
- * domain are decided in: the older file wins.
+ * naming the file (and the document and field), and its sites are left out. Which definition of
+ * a site, and which site of a domain, wins is decided by claim-order.ts, not by the files.
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -28,57 +26,67 @@ export interface FileSite {
 }
 
 export interface SiteFiles {
-  /** Valid StaticSites, oldest file first. */
+  /** Valid StaticSites, by file name. The same site may be defined in several files. */
   readonly sites: readonly FileSite[]
   /** One line per problem, each starting with the file it is about. */
   readonly problems: readonly string[]
+  /** Files with a problem: what they define could not all be read this time. */
+  readonly unreadable: ReadonlySet<string>
 }
 
 const isSiteFile = (name: string) => /\.ya?ml$/i.test(name) && !name.startsWith('.')
 
-export async function loadSiteFiles(dir: string): Promise<SiteFiles> {
-  const names = (await readdir(dir)).filter(isSiteFile)
+export interface ParsedSiteFile {
+  readonly sites: readonly FileSite[]
+  readonly problems: readonly string[]
+}
+
+/**
+ * What each file held when last read, reused while its inode, size, modification and change
+ * times stay the same: a rescan of 1,000 unchanged files then costs a stat each, not a parse
+ * and a schema validation each (about a second of CPU every rescan).
+ */
+export type SiteFileCache = Map<string, { readonly stamp: string; readonly parsed: ParsedSiteFile }>
+
+export async function loadSiteFiles(dir: string, cache: SiteFileCache = new Map()): Promise<SiteFiles> {
+  const names = (await readdir(dir)).filter(isSiteFile).sort()
   const problems: string[] = []
   if (names.length > MAX_SITE_FILES) {
     problems.push(`${dir}: ${names.length} site files; only the first ${MAX_SITE_FILES} are read`)
     names.length = MAX_SITE_FILES
   }
-  const files = await Promise.all(
-    names.map(async (name) => {
-      const path = join(dir, name)
-      return { path, stats: await stat(path).catch(() => undefined) }
-    }),
-  )
-  files.sort((a, b) => (a.stats?.mtimeMs ?? 0) - (b.stats?.mtimeMs ?? 0) || a.path.localeCompare(b.path))
   const sites: FileSite[] = []
-  const seen = new Map<string, string>()
-  for (const { path, stats } of files) {
+  const unreadable = new Set<string>()
+  const paths = new Set(names.map((name) => join(dir, name)))
+  for (const path of cache.keys()) if (!paths.has(path)) cache.delete(path)
+  for (const path of paths) {
+    const stats = await stat(path).catch(() => undefined)
     if (!stats?.isFile()) continue
-    if (stats.size > MAX_SITE_FILE_BYTES) {
-      problems.push(`${path}: ${stats.size} bytes; a site file may have at most ${MAX_SITE_FILE_BYTES}`)
-      continue
+    const stamp = `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`
+    let parsed = cache.get(path)?.stamp === stamp ? cache.get(path)?.parsed : undefined
+    if (!parsed) {
+      parsed =
+        stats.size > MAX_SITE_FILE_BYTES
+          ? {
+              sites: [],
+              problems: [`${path}: ${stats.size} bytes; a site file may have at most ${MAX_SITE_FILE_BYTES}`],
+            }
+          : parseSiteFile(path, await readFile(path, 'utf8'))
+      cache.set(path, { stamp, parsed })
     }
-    const loaded = parseSiteFile(path, await readFile(path, 'utf8'))
-    problems.push(...loaded.problems)
-    for (const entry of loaded.sites) {
-      const id = `${entry.site.metadata.namespace}/${entry.site.metadata.name}`
-      const first = seen.get(id)
-      if (first) {
-        problems.push(`${where(entry)}: StaticSite ${id} is already defined in ${first}; this one is ignored`)
-        continue
-      }
-      seen.set(id, where(entry))
-      sites.push(entry)
-    }
+    sites.push(...parsed.sites)
+    problems.push(...parsed.problems)
+    if (parsed.problems.length > 0) unreadable.add(path)
   }
-  return { sites, problems }
+  return { sites, problems, unreadable }
 }
 
-const where = ({ file, document }: Pick<FileSite, 'file' | 'document'>, documents = 1) =>
+/** Names a file, and the document when the file has several. */
+export const where = ({ file, document }: Pick<FileSite, 'file' | 'document'>, documents = 1) =>
   documents > 1 || document > 1 ? `${file} (document ${document})` : file
 
 /** The StaticSites of one file, and a line per document that is not a valid StaticSite. */
-export function parseSiteFile(file: string, text: string): { sites: FileSite[]; problems: string[] } {
+export function parseSiteFile(file: string, text: string): ParsedSiteFile {
   const sites: FileSite[] = []
   const problems: string[] = []
   const documents = parseAllDocuments(text, { prettyErrors: false })

@@ -21,7 +21,8 @@ import { SyncMetrics } from '../syncer/sync-metrics.js'
 import { parseDuration } from '../syncer/sync-schedule.js'
 import { LOCAL_REPO_HOST, localRepoPath } from './local-repos.js'
 import { type DrivenSite, SiteDriver } from './site-driver.js'
-import { type FileSite, loadSiteFiles } from './site-files.js'
+import { ClaimOrder, siteId } from './claim-order.js'
+import { type FileSite, loadSiteFiles, type SiteFileCache } from './site-files.js'
 
 export interface Address {
   readonly host: string
@@ -56,7 +57,7 @@ export interface Standalone {
   readonly url: string
   /** The control listener (health, metrics, webhooks, sync). */
   readonly controlUrl: string
-  /** Served sites, oldest file first, as the last scan found them. */
+  /** Served sites, first claimer first, as the last scan found them. */
   sites(): readonly ServedSite[]
   /** What is wrong with the site files, one line each, as the last scan found it. */
   problems(): readonly string[]
@@ -112,10 +113,13 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
   let served: readonly ServedSite[] = []
   let problems: readonly string[] = []
   let scanned = false
+  const claims = new ClaimOrder()
+  const parsedFiles: SiteFileCache = new Map()
   const scan = async () => {
-    const files = await loadSiteFiles(sitesDir)
-    const bySiteKey = new Map(files.sites.map((entry) => [keyOf(entry), entry]))
-    served = files.sites.map((entry) =>
+    const files = await loadSiteFiles(sitesDir, parsedFiles)
+    const arranged = claims.arrange(files.sites, files.unreadable)
+    const bySiteKey = new Map(arranged.sites.map((entry) => [keyOf(entry), entry]))
+    served = arranged.sites.map((entry) =>
       servedSite(keyOf(entry), entry.site.spec, [
         `${entry.site.metadata.name}-${entry.site.metadata.namespace}.${config.pagesDomain}`,
       ]),
@@ -123,10 +127,10 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     const conflicts = server.updateSites(served).map((conflict) => {
       const loser = bySiteKey.get(conflict.site)
       const holder = bySiteKey.get(conflict.heldBy)
-      return `${loser?.file}: StaticSite ${idOf(loser)}: ${conflict.domain}${conflict.pathPrefix} is already served by StaticSite ${idOf(holder)} of the older file ${holder?.file}; not routed`
+      return `${loser?.file}: StaticSite ${idOf(loser)}: ${conflict.domain}${conflict.pathPrefix} is already served by StaticSite ${idOf(holder)} of ${holder?.file}, which claimed it first; not routed`
     })
-    driver.update(files.sites.map((entry) => drivenSite(entry, localRepos)))
-    const next = [...files.problems, ...conflicts]
+    driver.update(arranged.sites.map((entry) => drivenSite(entry, localRepos)))
+    const next = [...files.problems, ...arranged.problems, ...conflicts]
     if (!scanned || next.join('\n') !== problems.join('\n')) {
       for (const problem of next) log.error(problem)
       log.info({ sites: served.length, problems: next.length }, 'site files read')
@@ -198,8 +202,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
 }
 
 const keyOf = ({ site }: FileSite) => siteKey(site.metadata.namespace ?? '', site.metadata.name)
-const idOf = (entry: FileSite | undefined) =>
-  entry ? `${entry.site.metadata.namespace}/${entry.site.metadata.name}` : 'unknown'
+const idOf = (entry: FileSite | undefined) => (entry ? siteId(entry) : 'unknown')
 
 function drivenSite(entry: FileSite, localRepos: string | undefined): DrivenSite {
   const { spec } = entry.site

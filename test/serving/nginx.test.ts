@@ -2,17 +2,18 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { nginxPrefix } from '../../src/api/site-key.js'
 import { after, before, describe, it } from 'node:test'
 import { HEALTH_PATH } from '../../src/serve/nginx-config.js'
 import { checkRow, publishTable } from './check-row.js'
 import { nginxUnavailable, type RunningNginx, startNginx } from './nginx-for-tests.js'
 import { ROWS, type Row, SITES } from './table.js'
 
-/** The request Traefik sends nginx after routing: pathPrefix stripped, `/<site key>` added. */
+/** The request Traefik sends nginx after routing: pathPrefix stripped, the operator's addPrefix added. */
 function afterTraefik(row: Row): string {
   const site = SITES[row.site]
   const rest = row.path.slice(site.pathPrefix.length)
-  return `/${site.key}${rest.startsWith('/') ? rest : `/${rest}`}`
+  return `${nginxPrefix(site.key, site.fallback)}${rest.startsWith('/') ? rest : `/${rest}`}`
 }
 
 const skip = await nginxUnavailable()

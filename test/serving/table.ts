@@ -2,9 +2,10 @@
  * The shared request → response table: one list of rows run against the built-in server
  * (static-server.test.ts) and against Debian's nginx (nginx.test.ts). Each row says which layer
  * owns its rule in a cluster: `nginx` rows run against nginx too, with the request Traefik would
- * send after routing (path prefixed with `/<site key>`, pathPrefix stripped, Host kept);
- * `traefik` rows (canonical domain, pathPrefix, redirects and headers rules) wait for the
- * end-to-end Traefik run; `standalone` rows have no cluster counterpart yet (SPA fallback).
+ * send after routing (path prefixed with `/<site key>`, or `/_spa/<site key>` for a site with the
+ * SPA fallback, pathPrefix stripped, Host kept); `traefik` rows (canonical domain, pathPrefix,
+ * redirects and headers rules, a custom notFound page) need Traefik in front of nginx;
+ * `standalone` rows would have no cluster counterpart (none at the moment).
  */
 import { versionValidators } from '../../src/serve/file-response.js'
 import { servedSite, type ServedSite } from '../../src/serve/served-site.js'
@@ -51,6 +52,7 @@ export const SITES = {
     notFound: '/errors/missing.html',
     fallback: 'index',
   }),
+  spa: servedSite('team-d--spa', { domains: ['d.test'], fallback: 'index' }),
 } satisfies Record<string, ServedSite>
 
 export const TREES: Readonly<Record<keyof typeof SITES, Readonly<Record<string, TreeEntry>>>> = {
@@ -79,6 +81,16 @@ export const TREES: Readonly<Record<keyof typeof SITES, Readonly<Record<string, 
   app: {
     'index.html': '<h1>app shell</h1>',
     'errors/missing.html': '<h1>app missing</h1>',
+    '.env': 'SECRET_ENV=app',
+  },
+  spa: {
+    'index.html': '<h1>spa shell</h1>',
+    'about.html': '<h1>spa about</h1>',
+    'assets/app.js': 'console.log("spa")',
+    '404.html': '<h1>spa page not found</h1>',
+    '.env': 'SECRET_ENV=spa',
+    'passwd.txt': { symlink: '/etc/passwd' },
+    'assets/about.js': { symlink: '../about.html' },
   },
 }
 
@@ -132,6 +144,20 @@ export const ROWS: readonly Row[] = [
     site: 'blog',
     path: '/docs?tab=2',
     expect: { status: 301, location: './docs/?tab=2' },
+  },
+  {
+    name: 'a page is addressed without a trailing slash: /about/ is a directory request and a 404',
+    layer: 'nginx',
+    site: 'blog',
+    path: '/about/',
+    expect: { status: 404, bodyIncludes: BLOG_404 },
+  },
+  {
+    name: 'index.html may be named: /docs/index.html is served, not redirected',
+    layer: 'nginx',
+    site: 'blog',
+    path: '/docs/index.html',
+    expect: { status: 200, bodyIncludes: 'blog docs' },
   },
   {
     name: 'a directory with its slash serves its index.html',
@@ -446,19 +472,122 @@ export const ROWS: readonly Row[] = [
     path: '/guide/blog/2024/post',
     expect: { status: 302, location: 'https://blog.b.test/2024/post' },
   },
+  // A custom spec.notFound: Traefik's errors middleware in a cluster.
   {
-    name: 'spec.notFound names the 404 page',
+    name: 'a missing file gets the spec.notFound page with status 404, even with the SPA fallback',
     layer: 'traefik',
     site: 'app',
     path: '/assets/missing.js',
     expect: { status: 404, bodyIncludes: 'app missing' },
   },
-  // Only the built-in server so far.
+  {
+    name: 'a hidden path gets the spec.notFound page with status 404, never the SPA fallback',
+    layer: 'traefik',
+    site: 'app',
+    path: '/.env',
+    expect: { status: 404, bodyIncludes: 'app missing', bodyExcludes: 'SECRET' },
+  },
+  // SPA fallback (spec.fallback: index): in a cluster Traefik adds /_spa/<site key> and nginx falls back.
   {
     name: 'with fallback index, an extension-less missing path gets index.html with 200',
-    layer: 'standalone',
+    layer: 'nginx',
     site: 'app',
     path: '/settings/profile',
     expect: { status: 200, bodyIncludes: 'app shell' },
+  },
+  {
+    name: 'an SPA route gets the app shell, to be revalidated like any page',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/settings/profile?tab=2',
+    expect: {
+      status: 200,
+      bodyIncludes: 'spa shell',
+      headers: { 'content-type': HTML, 'cache-control': 'no-cache' },
+    },
+  },
+  {
+    name: 'an SPA route with a trailing slash gets the app shell too',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/settings/',
+    expect: { status: 200, bodyIncludes: 'spa shell' },
+  },
+  {
+    name: 'an SPA site still serves its real pages and files',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/about',
+    expect: { status: 200, bodyIncludes: 'spa about' },
+  },
+  {
+    name: 'with fallback index, a page addressed with a trailing slash gets the app shell, not the page',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/about/',
+    expect: { status: 200, bodyIncludes: 'spa shell' },
+  },
+  {
+    name: 'a directory of an SPA site without its slash still redirects relatively, query kept',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/assets?v=1',
+    expect: { status: 301, location: './assets/?v=1' },
+  },
+  {
+    name: 'an SPA site still serves its assets',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/assets/app.js',
+    expect: { status: 200, bodyIncludes: 'console.log("spa")' },
+  },
+  {
+    name: 'a missing asset of an SPA site is the site 404, not the app shell',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/app.js',
+    expect: { status: 404, bodyIncludes: 'spa page not found', bodyExcludes: 'spa shell' },
+  },
+  {
+    name: 'a missing asset whose dot is percent-encoded is the site 404 too',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/app%2ejs',
+    expect: { status: 404, bodyIncludes: 'spa page not found' },
+  },
+  {
+    name: 'a dotfile of an SPA site is the site 404, never the file',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/.env',
+    expect: { status: 404, bodyIncludes: 'spa page not found', bodyExcludes: 'SECRET' },
+  },
+  {
+    name: 'an extension-less path under a hidden directory is the site 404, not the app shell',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/.well-known/missing',
+    expect: { status: 404, bodyIncludes: 'spa page not found', bodyExcludes: 'spa shell' },
+  },
+  {
+    name: 'a leftover symlink to /etc/passwd in an SPA site is not served',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/passwd.txt',
+    expect: { status: 404, bodyIncludes: 'spa page not found', bodyExcludes: 'root:' },
+  },
+  {
+    name: 'a symlink inside an SPA site is not followed either',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/assets/about.js',
+    expect: { status: 404, bodyExcludes: 'spa about' },
+  },
+  {
+    name: 'an SPA site cannot reach another site with dot-dot segments',
+    layer: 'nginx',
+    site: 'spa',
+    path: '/%2e%2e/team-a--blog/about',
+    expect: { status: 400, bodyExcludes: 'blog about' },
   },
 ]

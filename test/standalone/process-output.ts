@@ -1,34 +1,51 @@
-/** Waits until a child process has written text matching `pattern` to stdout or stderr. */
+/** What a child process writes to stdout and stderr, kept so that tests can wait for a line. */
 import type { ChildProcess } from 'node:child_process'
 
-export function waitForOutput(
-  child: ChildProcess,
-  pattern: RegExp,
-  timeoutMs: number,
-): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const done = (error?: Error, match?: RegExpExecArray) => {
-      clearTimeout(timer)
-      child.stdout?.off('data', onData)
-      child.stderr?.off('data', onData)
-      child.off('exit', onExit)
-      if (match) resolve(match)
-      else reject(error ?? new Error('no output'))
-    }
+export class ProcessOutput {
+  private text = ''
+  private readonly listeners = new Set<() => void>()
+
+  constructor(private readonly child: ChildProcess) {
     const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8')
-      const match = pattern.exec(output)
-      if (match) done(undefined, match)
+      this.text += chunk.toString('utf8')
+      for (const listener of this.listeners) listener()
     }
-    const onExit = (code: number | null) =>
-      done(new Error(`exited with ${code} before printing ${pattern}; output:\n${output}`))
-    const timer = setTimeout(
-      () => done(new Error(`nothing matched ${pattern} within ${timeoutMs} ms; output:\n${output}`)),
-      timeoutMs,
-    )
     child.stdout?.on('data', onData)
     child.stderr?.on('data', onData)
-    child.once('exit', onExit)
-  })
+  }
+
+  /** Everything written so far. */
+  get all(): string {
+    return this.text
+  }
+
+  /** Waits until the output, from the start, matches `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error, match?: RegExpExecArray) => {
+        clearTimeout(timer)
+        this.listeners.delete(check)
+        this.child.off('exit', onExit)
+        if (match) resolve(match)
+        else reject(error ?? new Error('no output'))
+      }
+      const check = () => {
+        const match = pattern.exec(this.text)
+        if (match) done(undefined, match)
+      }
+      const onExit = (code: number | null) =>
+        done(new Error(`exited with ${code} before printing ${pattern}; output:\n${this.text}`))
+      const timer = setTimeout(
+        () => done(new Error(`nothing matched ${pattern} within ${timeoutMs} ms; output:\n${this.text}`)),
+        timeoutMs,
+      )
+      this.listeners.add(check)
+      this.child.once('exit', onExit)
+      check()
+    })
+  }
 }
+
+/** Waits until a child process writes text matching `pattern` from now on. */
+export const waitForOutput = (child: ChildProcess, pattern: RegExp, timeoutMs: number) =>
+  new ProcessOutput(child).waitFor(pattern, timeoutMs)

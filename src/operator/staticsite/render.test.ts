@@ -223,6 +223,49 @@ describe('renderSite', () => {
     })
   }
 
+  it('routes a site with the SPA fallback through /_spa/<site key>, which nginx answers with index.html', () => {
+    const { objects } = renderSite(site(withRules({ fallback: 'index' })), config(), ['a.test'])
+    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-prefix')), {
+      addPrefix: { prefix: '/_spa/team-a--blog' },
+    })
+  })
+
+  it('serves a custom notFound page through the errors middleware, asking nginx for it under the site key', () => {
+    const { objects } = renderSite(
+      site(
+        withPathPrefix('/docs'),
+        withRules({
+          notFound: '/errors/missing.html',
+          fallback: 'index',
+          headers: [{ path: '/', set: { 'X-Site': 'docs' } }],
+        }),
+      ),
+      config(),
+      ['a.test', 'www.a.test'],
+    )
+    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-not-found')), {
+      errors: {
+        status: ['404'],
+        service: { name: 'hostplane-nginx', port: 80 },
+        query: '/team-a--blog/errors/missing.html',
+      },
+    })
+    assert.deepEqual(
+      routesOf(objects).map((r) => r.middlewares.map((m) => m.name)),
+      [
+        ['team-a--blog-headers-0', 'team-a--blog-not-found', 'team-a--blog-strip', 'team-a--blog-prefix'],
+        ['team-a--blog-canonical'],
+      ],
+    )
+  })
+
+  it('leaves the default notFound page to nginx: no errors middleware', () => {
+    for (const notFound of [undefined, '/404.html']) {
+      const { objects } = renderSite(site(withRules({ notFound })), config(), ['a.test'])
+      assert.equal(find(objects, 'Middleware', 'team-a--blog-not-found'), undefined)
+    }
+  })
+
   it('is pure: the same input renders the same objects', () => {
     assert.deepEqual(renderSite(site(), config(), ['a.test']), renderSite(site(), config(), ['a.test']))
   })

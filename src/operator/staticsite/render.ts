@@ -4,7 +4,8 @@
  *
  * One IngressRoute per site holds its routes, longest rule first as Traefik prefers it:
  * - the canonical (first) domain, optionally under `pathPrefix`, through: the spec's redirects,
- *   its headers, stripPrefix (pathPrefix), then addPrefix `/<site key>` to reach the site's
+ *   its headers, the errors middleware of a custom `notFound` page, stripPrefix (pathPrefix), then
+ *   addPrefix `/<site key>` (`/_spa/<site key>` with `fallback: index`) to reach the site's
  *   directory on the shared nginx;
  * - one route per distinct `headers[].path`, so each path gets the headers of every rule whose
  *   path is a prefix of it;
@@ -12,8 +13,9 @@
  * Middleware names are `<site key>-<purpose>`, the Certificate and its Secret `<site key>` and
  * `<site key>-tls`.
  */
-import { siteKey } from '../../api/site-key.js'
+import { nginxPrefix, siteKey } from '../../api/site-key.js'
 import type { KubeObject } from '../../kube/object.js'
+import { DEFAULT_NOT_FOUND_PAGE } from '../../serve/served-site.js'
 import type { OperatorConfig } from './config.js'
 import {
   GENERATED,
@@ -121,13 +123,29 @@ export function renderSite(
     path: rule.path,
     ref: middleware(`headers-${index}`, { headers: { customResponseHeaders: rule.set } }),
   }))
-  const strip = prefix ? [middleware('strip', { stripPrefix: { prefixes: [prefix] } })] : []
-  const addPrefix = middleware('prefix', { addPrefix: { prefix: `/${key}` } })
-
   const service = { kind: 'Service', name: config.nginx.service, port: config.nginx.port }
+  // nginx's one static configuration can only know /<site key>/404.html. The errors middleware
+  // keeps the 404 status and asks nginx itself, past addPrefix, so the query names the site key.
+  const { notFound = DEFAULT_NOT_FOUND_PAGE } = site.spec
+  const notFoundPage =
+    notFound === DEFAULT_NOT_FOUND_PAGE
+      ? []
+      : [
+          middleware('not-found', {
+            errors: {
+              status: ['404'],
+              service: { name: service.name, port: service.port },
+              query: `/${key}${notFound}`,
+            },
+          }),
+        ]
+  const strip = prefix ? [middleware('strip', { stripPrefix: { prefixes: [prefix] } })] : []
+  const addPrefix = middleware('prefix', { addPrefix: { prefix: nginxPrefix(key, site.spec.fallback) } })
+
   const chainFor = (path: string) => [
     ...redirects,
     ...headerRules.filter((h) => path.startsWith(h.path)).map((h) => h.ref),
+    ...notFoundPage,
     ...strip,
     addPrefix,
   ]
