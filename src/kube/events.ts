@@ -41,14 +41,16 @@ export class EventRecorder {
     },
   ): Promise<void> {
     const { applier, controller, instance, clock = () => new Date(), log } = this.options
-    const { name, namespace = 'default', uid, resourceVersion } = regarding.metadata
+    const { name, namespace, uid, resourceVersion } = regarding.metadata
+    // Events about cluster-scoped objects (a Customer) live in `default`, as kubectl expects.
+    const where = namespace ?? 'default'
     await applier
       .create(
-        { apiVersion: 'events.k8s.io/v1', plural: 'events', namespace },
+        { apiVersion: 'events.k8s.io/v1', plural: 'events', namespace: where },
         {
           apiVersion: 'events.k8s.io/v1',
           kind: 'Event',
-          metadata: { name: `${name.slice(0, 200)}.${randomBytes(8).toString('hex')}`, namespace },
+          metadata: { name: `${name.slice(0, 200)}.${randomBytes(8).toString('hex')}`, namespace: where },
           regarding: {
             apiVersion: regarding.apiVersion,
             kind: regarding.kind,
@@ -68,7 +70,7 @@ export class EventRecorder {
       )
       .catch((error: unknown) =>
         log.warn(
-          { err: error, object: `${namespace}/${name}`, reason: event.reason },
+          { err: error, object: namespace ? `${namespace}/${name}` : name, reason: event.reason },
           'could not record an event',
         ),
       )
