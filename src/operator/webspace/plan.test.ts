@@ -1,31 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { API_VERSION } from '../../api/kind.js'
-import type { Customer, Runtime, Webspace } from '../../api/resources.js'
+import type { Customer } from '../../api/resources.js'
 import { customer } from '../customer/fixtures.js'
 import { REASON } from './conditions.js'
+import { config, runtime, webspace } from './fixtures.js'
 import type { Claim } from '../staticsite/domain-claims.js'
 import { type Deployment, planWebspace, type WebspaceInputs } from './plan.js'
 
-const config = { entryPoints: ['websecure'], defaultClusterIssuer: 'letsencrypt', pagesDomain: 'pages.test' }
-const runtime: Runtime = {
-  apiVersion: API_VERSION,
-  kind: 'Runtime',
-  metadata: { name: 'static' },
-  spec: { image: 'nginx', port: 8080, healthPath: '/' },
-}
-const webspace = (spec: Partial<Webspace['spec']> = {}): Webspace => ({
-  apiVersion: API_VERSION,
-  kind: 'Webspace',
-  metadata: {
-    name: 'shop',
-    namespace: 'sh-acme',
-    uid: 'w-uid',
-    generation: 1,
-    creationTimestamp: '2026-01-01T00:00:00Z',
-  },
-  spec: { runtime: 'static', tls: { mode: 'auto' }, git: { branch: 'main' }, ...spec },
-})
 const available: Deployment = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
