@@ -10,6 +10,7 @@ import type { Operator } from '../../src/operator/operator.js'
 import { REASON } from '../../src/operator/staticsite/conditions.js'
 import { WEBSPACE_OWNED } from '../../src/operator/webspace/owned.js'
 import { clusterForTests } from '../cluster/for-tests.js'
+import { sleep } from '../cluster/process.js'
 import { OperatorEnv } from '../operator/harness.js'
 
 const env = await clusterForTests()
@@ -100,7 +101,15 @@ describe(
     it('a StaticSite newer than the Webspace holding its domain gets no route, and is routed once the webspace drops the domain', async () => {
       const siteNamespace = `sh-${first()}`
       const webspaceNamespace = `sh-${second()}`
-      await test.waitForWebspace(webspaceNamespace, 'shop', 'holds', (w) => claimed(w)?.status === 'True')
+      const shop = await test.waitForWebspace(
+        webspaceNamespace,
+        'shop',
+        'holds',
+        (w) => claimed(w)?.status === 'True',
+      )
+      // Creation times have second precision and equal times fall back to names (sh-one < sh-two):
+      // the site must be created in a later second to be the newer claim.
+      await sleep(Math.max(0, Date.parse(shop.metadata.creationTimestamp ?? '') + 1100 - Date.now()))
       await test.createSite(siteNamespace, 'late', { domains: [domain()] })
       const late = await test.waitForCondition(
         siteNamespace,
