@@ -6,14 +6,13 @@
  *
  *   npx tsx bench/operator.ts [--sites 1000] [--namespaces 10] [--resync-seconds 10] [--node-options=--max-semi-space-size=1]
  */
-import { spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { KubeRest } from '../src/kube/rest.js'
 import { TestCluster } from '../test/cluster/cluster.js'
 import { REPO_ROOT } from '../test/cluster/paths.js'
 import { runOrThrow, sleep, waitFor } from '../test/cluster/process.js'
 import { OperatorEnv } from '../test/operator/harness.js'
+import { OperatorProcess } from './operator-process.js'
 
 const { values } = parseArgs({
   options: {
@@ -28,23 +27,6 @@ const { values } = parseArgs({
 const SITES = Number(values.sites)
 const NAMESPACES = Number(values.namespaces)
 const RESYNC_S = Number(values['resync-seconds'])
-const METRICS = `http://127.0.0.1:${values['metrics-port']}`
-
-async function writes(): Promise<number> {
-  const text = await (await fetch(`${METRICS}/metrics`)).text()
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('hostplane_api_writes_total{') && !line.includes('resource="leases"'))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0)
-}
-
-/** Peak (VmHWM) or current (VmRSS) resident memory of a process, in MiB. */
-const rssMiB = async (pid: number, which: 'VmHWM' | 'VmRSS') => {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  const kB = Number(new RegExp(`${which}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0)
-  return Number((kB / 1024).toFixed(1))
-}
-
 async function main(): Promise<void> {
   const log = (line: string) => console.error(`[bench] ${line}`)
   await runOrThrow('npm', ['run', 'build'], { cwd: REPO_ROOT })
@@ -52,25 +34,17 @@ async function main(): Promise<void> {
   const admin = new KubeRest(cluster.kubeConfig())
   const test = new OperatorEnv(cluster, admin, 'bench')
   const namespaces: string[] = []
-  let operator: ReturnType<typeof spawn> | undefined
+  let operator: OperatorProcess | undefined
   try {
     await test.setUp()
     for (let n = 0; n < NAMESPACES; n++) namespaces.push(await test.createNamespace(`bench-${n}-${test.tag}`))
-    const args = ['build/src/cli/main.js', 'operator', '--kubeconfig', test.kubeconfigPath]
-    args.push('--system-namespace', test.systemNamespace, '--pages-domain', 'pages.test')
-    args.push('--listen', `127.0.0.1:${values['metrics-port']}`, '--no-leader-elect')
-    args.push('--site-selector', test.selector, '--resync-seconds', String(RESYNC_S))
-    const nodeFlags = values['node-options'].split(' ').filter(Boolean)
-    operator = spawn(process.execPath, [...nodeFlags, ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
+    operator = await OperatorProcess.start({
+      test,
+      metricsPort: Number(values['metrics-port']),
+      resyncSeconds: RESYNC_S,
+      nodeOptions: values['node-options'],
+      extraArgs: ['--site-selector', test.selector],
     })
-    const pid = operator.pid ?? 0
-    await waitFor(
-      async () =>
-        (await fetch(`${METRICS}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined,
-      { timeoutMs: 30_000, describe: () => 'the operator did not become ready' },
-    )
 
     log(`creating ${SITES} sites in ${NAMESPACES} namespaces`)
     const started = Date.now()
@@ -96,10 +70,10 @@ async function main(): Promise<void> {
     )
     const allRouted = (Date.now() - started) / 1000
     await sleep(3000)
-    const afterConverge = await writes()
+    const afterConverge = await operator.writes()
     log(`idle for three resync periods (${3 * RESYNC_S} s)`)
     await sleep((3 * RESYNC_S + 2) * 1000)
-    const idleWrites = (await writes()) - afterConverge
+    const idleWrites = (await operator.writes()) - afterConverge
     const result = {
       sites: SITES,
       createSeconds: Number(created.toFixed(1)),
@@ -107,16 +81,12 @@ async function main(): Promise<void> {
       writesPerSite: Number((afterConverge / SITES).toFixed(2)),
       idleWrites,
       nodeOptions: values['node-options'],
-      peakRssMiB: await rssMiB(pid, 'VmHWM'),
-      idleRssMiB: await rssMiB(pid, 'VmRSS'),
+      peakRssMiB: await operator.rssMiB('VmHWM'),
+      idleRssMiB: await operator.rssMiB('VmRSS'),
     }
     console.log(JSON.stringify(result))
   } finally {
-    if (operator && operator.exitCode === null) {
-      const exited = new Promise((resolve) => operator?.once('exit', resolve))
-      operator.kill('SIGTERM')
-      await Promise.race([exited, sleep(35_000)])
-    }
+    await operator?.stop()
     admin.close()
     await cluster.stop()
   }

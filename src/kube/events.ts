@@ -4,8 +4,10 @@
  * effort: a refused Event is logged and never fails the work it reports on.
  */
 import { randomBytes } from 'node:crypto'
+import type { Condition } from '../api/conditions.js'
 import type { Applier } from './apply.js'
 import type { Logger } from '../ops/log.js'
+import { type DesiredCondition, findCondition } from './conditions.js'
 import type { KubeObject } from './object.js'
 
 export type EventType = 'Normal' | 'Warning'
@@ -39,14 +41,16 @@ export class EventRecorder {
     },
   ): Promise<void> {
     const { applier, controller, instance, clock = () => new Date(), log } = this.options
-    const { name, namespace = 'default', uid, resourceVersion } = regarding.metadata
+    const { name, namespace, uid, resourceVersion } = regarding.metadata
+    // Events about cluster-scoped objects (a Customer) live in `default`, as kubectl expects.
+    const where = namespace ?? 'default'
     await applier
       .create(
-        { apiVersion: 'events.k8s.io/v1', plural: 'events', namespace },
+        { apiVersion: 'events.k8s.io/v1', plural: 'events', namespace: where },
         {
           apiVersion: 'events.k8s.io/v1',
           kind: 'Event',
-          metadata: { name: `${name.slice(0, 200)}.${randomBytes(8).toString('hex')}`, namespace },
+          metadata: { name: `${name.slice(0, 200)}.${randomBytes(8).toString('hex')}`, namespace: where },
           regarding: {
             apiVersion: regarding.apiVersion,
             kind: regarding.kind,
@@ -66,9 +70,38 @@ export class EventRecorder {
       )
       .catch((error: unknown) =>
         log.warn(
-          { err: error, object: `${namespace}/${name}`, reason: event.reason },
+          { err: error, object: namespace ? `${namespace}/${name}` : name, reason: event.reason },
           'could not record an event',
         ),
       )
+  }
+}
+
+/** A problem to look at: the condition turned False. */
+const warnWhenFalse = (condition: DesiredCondition): EventType =>
+  condition.status === 'False' ? 'Warning' : 'Normal'
+
+/**
+ * One Event per condition of `types` whose status or reason changed from `before` to `desired`,
+ * with the condition's reason; by default a Warning when it turned False.
+ */
+export async function recordConditionChanges(
+  events: Pick<EventRecorder, 'record'>,
+  regarding: KubeObject,
+  before: readonly Condition[] | undefined,
+  desired: readonly DesiredCondition[],
+  types: readonly string[],
+  typeOf: (condition: DesiredCondition) => EventType = warnWhenFalse,
+): Promise<void> {
+  for (const condition of desired) {
+    if (!types.includes(condition.type)) continue
+    const previous = findCondition(before, condition.type)
+    if (previous?.status === condition.status && previous.reason === condition.reason) continue
+    await events.record(regarding, {
+      type: typeOf(condition),
+      reason: condition.reason,
+      note: `${condition.type}: ${condition.message}`,
+      action: 'Reconcile',
+    })
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The operator process: an ops server (/healthz, /readyz, /metrics), optional leader election,
- * and the StaticSite controller, which runs only while this replica leads, so only the leader
- * writes. Losing the lease stops the controller and the replica campaigns again; stop() shuts
- * down gracefully (running reconciles finish, the lease is released for a fast hand-over).
+ * and the StaticSite, Customer and Webspace controllers, which run only while this replica
+ * leads, so only the leader writes. Losing the lease stops the controllers and the replica
+ * campaigns again; stop() shuts down gracefully (running reconciles finish, the lease is released for a fast hand-over).
  */
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
@@ -19,6 +19,7 @@ import { opsRoutes } from '../ops/ops-routes.js'
 import { admissionRef, renderAdmissionPolicies } from './customer/admission-policies.js'
 import { CustomerController } from './customer/controller.js'
 import type { TenancyConfig } from './customer/render.js'
+import { ClaimIndex } from './staticsite/claim-index.js'
 import type { OperatorConfig } from './staticsite/config.js'
 import { StaticSiteController } from './staticsite/controller.js'
 import { WebspaceController } from './webspace/controller.js'
@@ -106,20 +107,25 @@ export class Operator {
     const { tenancy = { ingressNamespace: 'traefik' } } = this.options
     const lead = async (leading: AbortSignal) => {
       await this.applyAdmissionPolicies(applier, leading)
+      // One owner per domain across StaticSites and Webspaces: both controllers share the claims.
+      const claims = new ClaimIndex()
       const sites = new StaticSiteController({
         rest: this.rest,
         applier,
         events,
         config,
+        claims,
         log,
         registry: this.registry,
         concurrency: this.options.concurrency,
         resyncMs: this.options.resyncMs,
         siteSelector: this.options.siteSelector,
+        customerSelector: this.options.customerSelector,
       })
       const customers = new CustomerController({
         rest: this.rest,
         applier,
+        events,
         config: tenancy,
         log,
         registry: this.registry,
@@ -129,6 +135,8 @@ export class Operator {
       const webspaces = new WebspaceController({
         rest: this.rest,
         applier,
+        events,
+        claims,
         config: {
           entryPoints: config.entryPoints,
           defaultClusterIssuer: config.defaultIssuer,

@@ -8,10 +8,11 @@ import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { KubeConfig } from '@kubernetes/client-node'
-import { parseAllDocuments } from 'yaml'
+import { parse, parseAllDocuments } from 'yaml'
 import type { Condition } from '../../src/api/conditions.js'
 import type { CustomerSpec } from '../../src/api/customer.js'
-import type { Customer } from '../../src/api/resources.js'
+import type { Customer, Runtime, Webspace } from '../../src/api/resources.js'
+import type { WebspaceSpec } from '../../src/api/webspace.js'
 import type { StaticSiteSpec } from '../../src/api/staticsite.js'
 import { API_WRITES_METRIC } from '../../src/kube/api-writes.js'
 import { findCondition } from '../../src/kube/conditions.js'
@@ -26,6 +27,7 @@ import type { OperatorConfig } from '../../src/operator/staticsite/config.js'
 import { config } from '../../src/operator/staticsite/fixtures.js'
 import { GENERATED, type GeneratedKind } from '../../src/operator/staticsite/generated.js'
 import { type StaticSite, STATICSITES } from '../../src/operator/staticsite/site.js'
+import { RUNTIMES, WEBSPACES } from '../../src/operator/webspace/owned.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
@@ -47,12 +49,19 @@ const PLURALS: Record<string, { apiVersion: string; plural: string; namespaced: 
 
 export type SiteSpec = Partial<StaticSiteSpec>
 
+interface RecordedEvent {
+  readonly regarding: { readonly kind: string; readonly name: string }
+  readonly reason: string
+  readonly eventTime: string
+}
+
 export class OperatorEnv {
   readonly tag = randomBytes(3).toString('hex')
   readonly systemNamespace: string
   readonly selector: string
   private readonly tenants = new Set<string>()
   private readonly customers = new Set<string>()
+  private readonly runtimes = new Set<string>()
   private operatorKubeConfig: { kubeConfig: KubeConfig; path: string } | undefined
 
   constructor(
@@ -172,6 +181,46 @@ export class OperatorEnv {
       const current = customer?.status?.observedGeneration === customer?.metadata.generation
       return current && condition?.status === status && condition.reason === reason ? customer : undefined
     })
+  }
+
+  /** A copy of the built-in static Runtime under a name of this run; returns the name. */
+  async createRuntime(): Promise<string> {
+    const builtIn = parse(await readFile(join(REPO_ROOT, 'deploy/runtimes/static.yaml'), 'utf8')) as Runtime
+    const name = `static-${this.tag}`
+    await this.admin.request('POST', resourcePath(RUNTIMES), { body: { ...builtIn, metadata: { name } } })
+    this.runtimes.add(name)
+    return name
+  }
+
+  webspacePath(namespace: string, name?: string) {
+    return resourcePath({ ...WEBSPACES, namespace, name })
+  }
+
+  createWebspace(namespace: string, name: string, spec: Partial<WebspaceSpec> & { runtime: string }) {
+    return this.admin.request<Webspace>('POST', this.webspacePath(namespace), {
+      body: { apiVersion: WEBSPACES.apiVersion, kind: WEBSPACES.kind, metadata: { name }, spec },
+    })
+  }
+
+  /** Waits until the webspace's status is for its current generation and `check` holds. */
+  waitForWebspace(namespace: string, name: string, what: string, check: (w: Webspace) => boolean) {
+    return this.waitUntil(`${namespace}/${name}: ${what}`, async () => {
+      const webspace = await this.admin.request<Webspace>('GET', this.webspacePath(namespace, name))
+      const current = webspace.status?.observedGeneration === webspace.metadata.generation
+      return current && check(webspace) ? webspace : undefined
+    })
+  }
+
+  /** The reasons of the Events about one object (Customers' Events are in `default`), oldest first. */
+  async eventReasons(kind: string, name: string, namespace = 'default'): Promise<string[]> {
+    const list = await this.admin.request<KubeList<KubeObject & RecordedEvent>>(
+      'GET',
+      resourcePath({ apiVersion: 'events.k8s.io/v1', plural: 'events', namespace }),
+    )
+    return list.items
+      .filter((e) => e.regarding.kind === kind && e.regarding.name === name)
+      .sort((a, b) => a.eventTime.localeCompare(b.eventTime))
+      .map((e) => e.reason)
   }
 
   sitePath(namespace: string, name?: string, subresource?: string) {
@@ -300,6 +349,8 @@ export class OperatorEnv {
     }
     for (const namespace of [...this.tenants, this.systemNamespace])
       await this.admin.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => {})
+    for (const name of this.runtimes)
+      await this.admin.request('DELETE', resourcePath({ ...RUNTIMES, name })).catch(() => {})
     for (const plural of ['clusterroles', 'clusterrolebindings'])
       await this.admin
         .request('DELETE', `/apis/rbac.authorization.k8s.io/v1/${plural}/hostplane-operator-${this.tag}`)

@@ -4,6 +4,7 @@ import { siteKey } from '../../src/api/site-key.js'
 import type { KubeObject } from '../../src/kube/object.js'
 import { isNotFound, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { FINALIZER, REASON } from '../../src/operator/customer/conditions.js'
+import { REASON as SITE_REASON } from '../../src/operator/staticsite/conditions.js'
 import { DOMAIN_POLICY_NAME, domainPolicyBindingName, QUOTA_NAME } from '../../src/operator/customer/names.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { clusterForTests } from '../cluster/for-tests.js'
@@ -58,9 +59,50 @@ describe('the Customer operator on a real API server', { skip: env.skip }, () =>
     })
     assert.ok(await get(policies), 'the admission policies are applied at startup')
 
+    assert.deepEqual(await test.eventReasons('Customer', name), [REASON.NamespaceCreated])
+
     const before = await apiWrites(operator)
     await sleep(2500)
     assert.equal(await apiWrites(operator), before, 'idle resyncs write nothing')
+  })
+
+  it('suspending a Customer takes its StaticSites offline (no route, Certificate kept) and resuming restores them, with Events', async () => {
+    const name = `pause-${test.tag}`
+    await test.createCustomer(name)
+    await test.waitForCustomer(name, 'Ready', 'True', REASON.Ready)
+    const namespace = `sh-${name}`
+    const key = siteKey(namespace, 'blog')
+    await test.createSite(namespace, 'blog', { domains: [`blog.${name}.example`] })
+    await test.waitForCondition(namespace, 'blog', 'Routed', 'True')
+
+    await test.updateCustomer(name, { suspended: true })
+    const customer = await test.waitForCustomer(name, 'Suspended', 'True', REASON.CustomerSuspended)
+    assert.match(customer.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '', /sites/)
+    const site = await test.waitForCondition(
+      namespace,
+      'blog',
+      'Routed',
+      'False',
+      SITE_REASON.CustomerSuspended,
+    )
+    assert.match(site.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '', new RegExp(name))
+    assert.equal(site.status?.url, undefined)
+    await test.waitUntil('the route is gone', async () =>
+      (await test.generated('IngressRoute', key)).length === 0 ? true : undefined,
+    )
+    assert.deepEqual(await test.generated('Middleware', key), [])
+    assert.equal((await test.generated('Certificate', key)).length, 1, 'the Certificate is kept')
+
+    await test.updateCustomer(name, { suspended: false })
+    await test.waitForCondition(namespace, 'blog', 'Routed', 'True', SITE_REASON.RouteApplied)
+    assert.equal((await test.generated('IngressRoute', key)).length, 1)
+    assert.deepEqual(await test.eventReasons('Customer', name), [
+      REASON.NamespaceCreated,
+      REASON.CustomerSuspended,
+      REASON.Active,
+    ])
+    const siteEvents = await test.eventReasons('StaticSite', 'blog', namespace)
+    assert.ok(siteEvents.includes(SITE_REASON.CustomerSuspended), siteEvents.join(','))
   })
 
   it('reports a suspended customer as not Ready, and a move to dedicated keeps the namespace with the larger quota', async () => {
@@ -107,5 +149,8 @@ describe('the Customer operator on a real API server', { skip: env.skip }, () =>
       name: domainPolicyBindingName(name),
     })
     assert.equal(await get(binding), undefined)
+    const events = await test.eventReasons('Customer', name)
+    for (const step of [REASON.Deleting, REASON.DeletingNamespace, REASON.Deleted])
+      assert.ok(events.includes(step), `${step} in ${events.join(',')}`)
   })
 })

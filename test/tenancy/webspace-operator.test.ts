@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { parse } from 'yaml'
-import type { Runtime, Webspace } from '../../src/api/resources.js'
+import type { Webspace } from '../../src/api/resources.js'
 import type { WebspaceSpec } from '../../src/api/webspace.js'
 import { findCondition } from '../../src/kube/conditions.js'
 import type { KubeList, KubeObject } from '../../src/kube/object.js'
 import { KubeRest, resourcePath } from '../../src/kube/rest.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { REASON } from '../../src/operator/webspace/conditions.js'
-import {
-  RUNTIMES,
-  WEBSPACE_OWNED,
-  type WebspaceOwnedKind,
-  WEBSPACES,
-} from '../../src/operator/webspace/owned.js'
+import { WEBSPACE_OWNED, type WebspaceOwnedKind } from '../../src/operator/webspace/owned.js'
 import { REASON as CUSTOMER_REASON } from '../../src/operator/customer/conditions.js'
 import { clusterForTests } from '../cluster/for-tests.js'
-import { REPO_ROOT } from '../cluster/paths.js'
 import { apiWrites, OperatorEnv } from '../operator/harness.js'
 import { sleep } from '../cluster/process.js'
 
@@ -30,18 +21,8 @@ describe('the Webspace operator on a real API server', { skip: env.skip }, () =>
   let runtime: string
   const customer = () => `ws-${test.tag}`
   const namespace = () => `sh-${customer()}`
-  const path = (name?: string, subresource?: string) =>
-    resourcePath({ ...WEBSPACES, namespace: namespace(), name, subresource })
-
   const createWebspace = (name: string, spec: Partial<WebspaceSpec> = {}) =>
-    test.admin.request<Webspace>('POST', path(), {
-      body: {
-        apiVersion: WEBSPACES.apiVersion,
-        kind: WEBSPACES.kind,
-        metadata: { name },
-        spec: { runtime, ...spec },
-      },
-    })
+    test.createWebspace(namespace(), name, { runtime, ...spec })
   const kinds = async (name: string) => {
     const found: string[] = []
     for (const kind of Object.keys(WEBSPACE_OWNED) as WebspaceOwnedKind[]) {
@@ -55,11 +36,7 @@ describe('the Webspace operator on a real API server', { skip: env.skip }, () =>
     return found.sort().join(',')
   }
   const waitFor = (name: string, what: string, check: (w: Webspace) => boolean) =>
-    test.waitUntil(`${name}: ${what}`, async () => {
-      const webspace = await test.admin.request<Webspace>('GET', path(name))
-      const current = webspace.status?.observedGeneration === webspace.metadata.generation
-      return current && check(webspace) ? webspace : undefined
-    })
+    test.waitForWebspace(namespace(), name, what, check)
   const reason = (webspace: Webspace, type: string) =>
     findCondition(webspace.status?.conditions, type)?.reason
 
@@ -67,11 +44,7 @@ describe('the Webspace operator on a real API server', { skip: env.skip }, () =>
     const cluster = await env.get()
     test = new OperatorEnv(cluster, new KubeRest(cluster.kubeConfig()), 'ws')
     await test.setUp()
-    const builtIn = parse(await readFile(join(REPO_ROOT, 'deploy/runtimes/static.yaml'), 'utf8')) as Runtime
-    runtime = `static-${test.tag}`
-    await test.admin.request('POST', resourcePath(RUNTIMES), {
-      body: { ...builtIn, metadata: { name: runtime } },
-    })
+    runtime = await test.createRuntime()
     operator = await test.startOperator({ resyncMs: 1000 })
     await test.createCustomer(customer(), { size: 'large' })
     await test.waitForCustomer(customer(), 'Ready', 'True', CUSTOMER_REASON.Ready)
@@ -79,7 +52,6 @@ describe('the Webspace operator on a real API server', { skip: env.skip }, () =>
 
   after(async () => {
     await operator?.stop()
-    await test?.admin.request('DELETE', resourcePath({ ...RUNTIMES, name: runtime })).catch(() => {})
     await test?.tearDown()
     test?.admin.close()
     await env.release()
@@ -98,6 +70,12 @@ describe('the Webspace operator on a real API server', { skip: env.skip }, () =>
     )
     assert.equal(findCondition(reported.status?.conditions, 'Ready')?.status, 'False')
     assert.equal(reported.status?.readyReplicas, 0)
+
+    assert.deepEqual(
+      (await test.eventReasons('Webspace', 'shop', namespace())).sort(),
+      [REASON.DomainClaimed, REASON.ObjectsApplied],
+      'kubectl describe shows the objects applied and the domain held',
+    )
 
     const before = await apiWrites(operator)
     await sleep(2500)
@@ -122,6 +100,7 @@ describe('the Webspace operator on a real API server', { skip: env.skip }, () =>
     await createWebspace('big', { replicas: 9 })
     const big = await waitFor('big', 'QuotaExceeded', (w) => reason(w, 'Ready') === REASON.QuotaExceeded)
     assert.match(findCondition(big.status?.conditions, 'Ready')?.message ?? '', /quota/)
+    assert.deepEqual(await test.eventReasons('Webspace', 'big', namespace()), [REASON.QuotaExceeded])
   })
 
   it('suspending the customer takes the webspace offline; moving it to dedicated adds HPA and PDB', async () => {

@@ -18,6 +18,10 @@ export const REASON = {
   Active: 'Active',
   // Ready (False carries Suspended or Deleting)
   Ready: 'Ready',
+  // Events only: steps of creation and deletion
+  NamespaceCreated: 'NamespaceCreated',
+  DeletingNamespace: 'DeletingNamespace',
+  Deleted: 'Deleted',
 } as const
 
 /** Holds a deleted Customer until its namespace (and so every site's routes) is gone. */

@@ -6,6 +6,7 @@
 import type { Registry } from 'prom-client'
 import type { Customer } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
+import type { EventRecorder } from '../../kube/events.js'
 import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
 import type { KubeObject } from '../../kube/object.js'
 import { objectIdentity } from '../../kube/manifest-path.js'
@@ -21,6 +22,7 @@ import type { TenancyConfig } from './render.js'
 export interface CustomerControllerOptions {
   readonly rest: KubeRest
   readonly applier: Applier
+  readonly events: Pick<EventRecorder, 'record'>
   readonly config: TenancyConfig
   readonly log: Logger
   readonly registry: Registry
@@ -66,6 +68,7 @@ export class CustomerController {
         owned: (name) => this.byCustomer.get(name),
       },
       applier: options.applier,
+      events: options.events,
       config: options.config,
     })
     this.queue = new WorkQueue({

@@ -7,12 +7,15 @@
  *     namespace first), drop the finalizer
  *   no finalizer yet → add it
  *   otherwise → apply changed objects, then the status (namespace, conditions) if it changed.
+ * Each step is recorded as an Event on the Customer: namespace created, suspended or resumed
+ * (the Suspended condition's reason), Deleting, namespace being deleted, deleted.
  */
 import type { Customer } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
 import { conditionsUpToDate, storedConditions } from '../../kube/conditions.js'
+import { type EventRecorder, recordConditionChanges } from '../../kube/events.js'
 import type { KubeObject } from '../../kube/object.js'
-import { FINALIZER } from './conditions.js'
+import { CONDITION, FINALIZER, REASON } from './conditions.js'
 import { CUSTOMERS, customerRef } from './owned.js'
 import { objectRef } from '../../kube/manifest-path.js'
 import { customerNamespace } from './names.js'
@@ -29,9 +32,13 @@ export interface CustomerCache {
 export interface CustomerReconcilerOptions {
   readonly cache: CustomerCache
   readonly applier: Applier
+  readonly events: Pick<EventRecorder, 'record'>
   readonly config: TenancyConfig
   readonly clock?: () => Date
 }
+
+/** Conditions whose changes are Events; all deliberate (suspend, resume, delete), so Normal. */
+const EVENT_CONDITIONS: readonly string[] = [CONDITION.Provisioned, CONDITION.Suspended]
 
 export type CustomerStep = 'none' | 'status' | 'cleanup' | 'finalizer-removed' | 'finalizer-added' | 'applied'
 
@@ -49,6 +56,11 @@ export class CustomerReconciler {
       const remaining = owned.filter((o) => !o.metadata.deletionTimestamp)
       if (remaining.length > 0) {
         await Promise.all(remaining.map((o) => this.options.applier.delete(objectRef(o))))
+        await this.event(
+          customer,
+          REASON.DeletingNamespace,
+          `deleting namespace ${customerNamespace(customer)} and everything in it, and the domain policy binding`,
+        )
         return 'cleanup'
       }
       if (owned.length > 0) return 'none'
@@ -56,18 +68,30 @@ export class CustomerReconciler {
         customer,
         customer.metadata.finalizers.filter((f) => f !== FINALIZER),
       )
+      await this.event(customer, REASON.Deleted, `namespace ${customerNamespace(customer)} is gone`)
       return 'finalizer-removed'
     }
     if (!customer.metadata.finalizers?.includes(FINALIZER)) {
       await this.setFinalizers(customer, [...(customer.metadata.finalizers ?? []), FINALIZER])
       return 'finalizer-added'
     }
-    // The deletion path below removes what a Customer owns; while it lives the set never shrinks.
+    const hadNamespace = owned.some((o) => o.kind === 'Namespace')
+    // The deletion path above removes what a Customer owns; while it lives the set never shrinks.
     const wrote = await this.options.applier.converge(renderCustomer(customer, this.options.config), owned, {
       prune: false,
     })
+    if (wrote && !hadNamespace)
+      await this.event(
+        customer,
+        REASON.NamespaceCreated,
+        `created namespace ${customerNamespace(customer)} with quota, limits, network isolation and tenant RBAC`,
+      )
     if (await this.writeStatus(customer)) return 'applied'
     return wrote ? 'applied' : 'none'
+  }
+
+  private event(customer: Customer, reason: string, note: string): Promise<void> {
+    return this.options.events.record(customer, { type: 'Normal', reason, note, action: 'Reconcile' })
   }
 
   /** Applies namespace, conditions and observedGeneration unless already stored; true when written. */
@@ -93,6 +117,16 @@ export class CustomerReconciler {
         conditions: storedConditions(conditions, current?.conditions, generation, clock()),
       },
     })
+    // The first status follows NamespaceCreated; only later changes are news.
+    if (current?.conditions)
+      await recordConditionChanges(
+        this.options.events,
+        customer,
+        current.conditions,
+        conditions,
+        EVENT_CONDITIONS,
+        () => 'Normal',
+      )
     return true
   }
 

@@ -20,7 +20,7 @@ export function customerConditions(customer: Customer): DesiredCondition[] {
     message: `namespace ${namespace} with quota, limits, network isolation and tenant RBAC`,
   }
   if (customer.spec.suspended) {
-    const message = `suspended: webspaces run 0 replicas and sites have no route; set spec.suspended to false to resume`
+    const message = `suspended: static sites and webspaces have no route (their Certificates are kept) and webspaces run 0 replicas; set spec.suspended to false to resume`
     return [
       provisioned,
       { type: CONDITION.Suspended, status: 'True', reason: REASON.CustomerSuspended, message },

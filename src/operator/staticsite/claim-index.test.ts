@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ClaimIndex } from './claim-index.js'
-import type { Claim } from './domain-claims.js'
+import type { Claim, ClaimKind } from './domain-claims.js'
 
-const claim = (namespace: string, name: string, ...domains: string[]): Claim => ({
+const claim = (kind: ClaimKind, namespace: string, name: string, ...domains: string[]): Claim => ({
+  kind,
   namespace,
   name,
   creationTimestamp: '2026-01-01T00:00:00Z',
@@ -11,27 +12,84 @@ const claim = (namespace: string, name: string, ...domains: string[]): Claim => 
   pathPrefix: '/',
 })
 
+/** An index whose requeues are collected as `Kind ns/name`, drained by `requeued()`. */
+function index(kinds?: ClaimKind[]) {
+  const claims = new ClaimIndex(kinds)
+  const seen: string[] = []
+  claims.subscribe('StaticSite', (key) => seen.push(`StaticSite ${key}`))
+  claims.subscribe('Webspace', (key) => seen.push(`Webspace ${key}`))
+  return { claims, requeued: () => seen.splice(0).sort() }
+}
+
 describe('ClaimIndex', () => {
-  it('returns the sites sharing a domain when a claim appears, changes or disappears, and nothing when it is unchanged', () => {
-    const index = new ClaimIndex()
-    assert.deepEqual(index.set('a/one', claim('a', 'one', 'x.test')), [])
-    assert.deepEqual(index.set('b/two', claim('b', 'two', 'x.test', 'y.test')), ['a/one'])
-    assert.deepEqual(index.set('b/two', claim('b', 'two', 'x.test', 'y.test')), [], 'unchanged')
-    assert.deepEqual(index.set('c/three', claim('c', 'three', 'y.test')), ['b/two'])
-    assert.deepEqual(index.set('a/one', undefined).sort(), ['b/two'])
+  it('requeues the claimants sharing a domain when a claim appears, changes or disappears, and nobody when it is unchanged', () => {
+    const { claims, requeued } = index()
+    const one = claim('StaticSite', 'a', 'one', 'x.test')
+    const two = claim('StaticSite', 'b', 'two', 'x.test', 'y.test')
+    claims.set(one, one)
+    assert.deepEqual(requeued(), [])
+    claims.set(two, two)
+    assert.deepEqual(requeued(), ['StaticSite a/one'])
+    claims.set(two, two)
+    assert.deepEqual(requeued(), [], 'unchanged')
+    const three = claim('StaticSite', 'c', 'three', 'y.test')
+    claims.set(three, three)
+    assert.deepEqual(requeued(), ['StaticSite b/two'])
+    claims.set(one, undefined)
+    assert.deepEqual(requeued(), ['StaticSite b/two'])
+    claims.set(two, claim('StaticSite', 'b', 'two', 'z.test'))
+    assert.deepEqual(requeued(), ['StaticSite c/three'], 'losers of the old domains')
+  })
+
+  it('requeues across kinds: a webspace’s claim requeues the sites on its domain, and its removal hands the domain back', () => {
+    const { claims, requeued } = index()
+    const site = claim('StaticSite', 'a', 'blog', 'x.test')
+    const webspace = claim('Webspace', 'b', 'shop', 'x.test')
+    claims.set(site, site)
+    claims.set(webspace, webspace)
+    assert.deepEqual(requeued(), ['StaticSite a/blog'])
+    claims.set(site, undefined)
+    assert.deepEqual(requeued(), ['Webspace b/shop'])
+  })
+
+  it('keeps a site and a webspace of the same namespace and name apart', () => {
+    const { claims } = index()
+    const site = claim('StaticSite', 'a', 'same', 'x.test')
+    const webspace = claim('Webspace', 'a', 'same', 'x.test')
+    claims.set(site, site)
+    claims.set(webspace, webspace)
     assert.deepEqual(
-      index.set('b/two', claim('b', 'two', 'z.test')),
-      ['c/three'],
-      'losers of the old domains',
+      claims.rivals(site).map((c) => c.kind),
+      ['Webspace'],
     )
   })
 
-  it('gives the rivals of a claim: other sites with at least one of its domains', () => {
-    const index = new ClaimIndex()
-    index.set('a/one', claim('a', 'one', 'x.test'))
-    index.set('b/two', claim('b', 'two', 'y.test'))
-    index.set('c/three', claim('c', 'three', 'x.test', 'y.test'))
-    const rivals = index.rivals(claim('c', 'three', 'x.test', 'y.test')).map((c) => c.name)
+  it('gives the rivals of a claim: other claimants with at least one of its domains', () => {
+    const { claims } = index()
+    const all = [
+      claim('StaticSite', 'a', 'one', 'x.test'),
+      claim('Webspace', 'b', 'two', 'y.test'),
+      claim('StaticSite', 'c', 'three', 'x.test', 'y.test'),
+    ]
+    for (const c of all) claims.set(c, c)
+    const rivals = claims.rivals(claim('StaticSite', 'c', 'three', 'x.test', 'y.test')).map((c) => c.name)
     assert.deepEqual(rivals.sort(), ['one', 'two'])
+  })
+
+  it('is synced once every kind reported its claims, or when the waiting controller stops', async () => {
+    const { claims } = index()
+    let synced = false
+    void claims.whenSynced(new AbortController().signal).then(() => (synced = true))
+    claims.synced('StaticSite')
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(synced, false, 'webspace claims are not loaded yet')
+    claims.synced('Webspace')
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(synced, true)
+
+    const stopping = new AbortController()
+    const waiting = index().claims.whenSynced(stopping.signal)
+    stopping.abort()
+    await waiting
   })
 })

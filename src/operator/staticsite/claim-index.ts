@@ -1,51 +1,102 @@
 /**
- * All sites' domain claims, indexed by domain, so a reconcile gathers its rivals without scanning
- * every site, and a change to one claim tells which other sites must be decided again (the
- * losers of a domain get it when its owner's last claim goes away).
+ * The domain claims of every StaticSite and Webspace, indexed by domain, shared by both
+ * controllers: a reconcile gathers its rivals without scanning every object, and a change to one
+ * claim requeues the other claimants of its domains, whatever their kind (the losers of a domain
+ * get it when its owner's last claim goes away). Decisions wait until every kind's claims are
+ * loaded, so a new operator never routes a domain to a claimant that an unloaded older claim
+ * would deny.
  */
-import type { Claim } from './domain-claims.js'
+import type { InformerEvent } from '../../kube/informer.js'
+import type { KubeObject } from '../../kube/object.js'
+import { type Claim, type ClaimKind, claimKey, type ClaimRef } from './domain-claims.js'
 
-const keyOf = (claim: Claim) => `${claim.namespace}/${claim.name}`
+/** Requeues one claimant of the subscribed kind by its `namespace/name` key. */
+export type Requeue = (key: string) => void
 
 export class ClaimIndex {
-  private readonly bySite = new Map<string, Claim>()
+  private readonly byKey = new Map<string, Claim>()
   private readonly byDomain = new Map<string, Set<string>>()
+  private readonly requeues = new Map<ClaimKind, Requeue>()
+  private readonly unsynced: Set<ClaimKind>
+  private readonly allSynced: Promise<void>
+  private markAllSynced: () => void = () => {}
 
-  /**
-   * Sets (or with undefined, removes) a site's claim. When it changed, returns the other sites
-   * that shared a domain with it before or after, whose decisions may change with it.
-   */
-  set(key: string, claim: Claim | undefined): string[] {
-    const previous = this.bySite.get(key)
-    if (JSON.stringify(previous) === JSON.stringify(claim)) return []
-    const affected = new Set<string>()
-    for (const domain of previous?.domains ?? []) {
-      const sites = this.byDomain.get(domain)
-      sites?.delete(key)
-      if (sites?.size === 0) this.byDomain.delete(domain)
-      for (const other of sites ?? []) affected.add(other)
-    }
-    if (claim) {
-      this.bySite.set(key, claim)
-      for (const domain of claim.domains) {
-        const sites = this.byDomain.get(domain) ?? new Set<string>()
-        for (const other of sites) affected.add(other)
-        sites.add(key)
-        this.byDomain.set(domain, sites)
-      }
-    } else {
-      this.bySite.delete(key)
-    }
-    affected.delete(key)
-    return [...affected]
+  /** `kinds`: the kinds whose claims must be loaded before any is decided. */
+  constructor(kinds: readonly ClaimKind[] = ['StaticSite', 'Webspace']) {
+    this.unsynced = new Set(kinds)
+    this.allSynced = new Promise((resolve) => (this.markAllSynced = resolve))
+    if (this.unsynced.size === 0) this.markAllSynced()
   }
 
-  /** Claims of other sites sharing at least one of the domains. */
+  /** Where claimants of `kind` go when a rival's claim changed. */
+  subscribe(kind: ClaimKind, requeue: Requeue): void {
+    this.requeues.set(kind, requeue)
+  }
+
+  /**
+   * Sets (or with undefined, removes) a claimant's claim. When it changed, requeues the other
+   * claimants that shared a domain with it before or after, whose decisions may change with it.
+   */
+  set(ref: ClaimRef, claim: Claim | undefined): void {
+    const key = claimKey(ref)
+    const previous = this.byKey.get(key)
+    if (JSON.stringify(previous) === JSON.stringify(claim)) return
+    const affected = new Set<string>()
+    for (const domain of previous?.domains ?? []) {
+      const keys = this.byDomain.get(domain)
+      keys?.delete(key)
+      if (keys?.size === 0) this.byDomain.delete(domain)
+      for (const other of keys ?? []) affected.add(other)
+    }
+    if (claim) {
+      this.byKey.set(key, claim)
+      for (const domain of claim.domains) {
+        const keys = this.byDomain.get(domain) ?? new Set<string>()
+        for (const other of keys) affected.add(other)
+        keys.add(key)
+        this.byDomain.set(domain, keys)
+      }
+    } else {
+      this.byKey.delete(key)
+    }
+    affected.delete(key)
+    for (const other of affected) {
+      const rival = this.byKey.get(other)
+      if (rival) this.requeues.get(rival.kind)?.(`${rival.namespace}/${rival.name}`)
+    }
+  }
+
+  /** Records an informer event of a claimant of `kind`: its claim, or none once deleted. */
+  track<T extends KubeObject>(
+    kind: ClaimKind,
+    { type, object }: InformerEvent<T>,
+    claimOf: (object: T) => Claim | undefined,
+  ): void {
+    const ref = { kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name }
+    this.set(ref, type === 'deleted' ? undefined : claimOf(object))
+  }
+
+  /** Claims of other claimants (of either kind) sharing at least one of the domains. */
   rivals(claim: Claim): Claim[] {
-    const self = keyOf(claim)
+    const self = claimKey(claim)
     const keys = new Set<string>()
     for (const domain of claim.domains) for (const key of this.byDomain.get(domain) ?? []) keys.add(key)
     keys.delete(self)
-    return [...keys].flatMap((key) => this.bySite.get(key) ?? [])
+    return [...keys].flatMap((key) => this.byKey.get(key) ?? [])
+  }
+
+  /** The controller of `kind` has set every claim of its synced cache. */
+  synced(kind: ClaimKind): void {
+    this.unsynced.delete(kind)
+    if (this.unsynced.size === 0) this.markAllSynced()
+  }
+
+  /** Resolves once every kind is synced, or when `signal` aborts (a controller stopping). */
+  whenSynced(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve()
+    return Promise.race([
+      this.allSynced,
+      new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+    ])
   }
 }

@@ -17,6 +17,8 @@ export const REASON = {
   DomainRefused: 'DomainRefused',
   InvalidDefaultDomain: 'InvalidDefaultDomain',
   DomainNotClaimed: 'DomainNotClaimed',
+  /** The namespace's Customer is suspended (the same reason as on the Customer and its webspaces). */
+  CustomerSuspended: 'CustomerSuspended',
   // DomainClaimed
   DomainClaimed: 'DomainClaimed',
   DomainOwnedByOtherNamespace: 'DomainOwnedByOtherNamespace',

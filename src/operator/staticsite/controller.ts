@@ -1,10 +1,13 @@
 /**
- * The StaticSite controller: informers on StaticSites (all namespaces) and on the generated
- * kinds (system namespace, by label), the domain-claim index, and a work queue running the
+ * The StaticSite controller: informers on StaticSites (all namespaces), on the generated kinds
+ * (system namespace, by label) and on Customers (a suspended one takes its sites offline), the
+ * domain-claim index it shares with the Webspace controller, and a work queue running the
  * reconciler. Every event is turned into the key of the StaticSite it concerns: a changed
  * generated object (drift, a Certificate turning Ready) requeues its source, a changed claim
- * requeues the sites sharing its domains. The queue starts only when every cache is synced, so
- * the first pass over all keys also removes orphans (generated objects whose site is gone).
+ * (of a site or a webspace) requeues the sites sharing its domains, a changed Customer the sites
+ * of its namespace. The queue starts only when every cache is synced and every kind's claims are
+ * loaded, so the first pass over all keys also removes orphans (generated objects whose site is
+ * gone) and never routes a domain an older claim holds.
  */
 import type { Registry } from 'prom-client'
 import type { Applier } from '../../kube/apply.js'
@@ -16,10 +19,11 @@ import { ObjectIndex } from '../../kube/object-index.js'
 import type { KubeRest } from '../../kube/rest.js'
 import { WorkQueue } from '../../kube/work-queue.js'
 import type { Logger } from '../../ops/log.js'
-import { ClaimIndex } from './claim-index.js'
+import { CustomerNamespaces } from '../customer/by-namespace.js'
+import type { ClaimIndex } from './claim-index.js'
 import type { OperatorConfig } from './config.js'
 import { GENERATED_KINDS, GENERATED_SELECTOR, SITE_LABEL, sourceOf } from './generated.js'
-import { claimOf } from './plan.js'
+import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import { type StaticSite, STATICSITES } from './site.js'
 
@@ -28,6 +32,8 @@ export interface StaticSiteControllerOptions {
   readonly applier: Applier
   readonly events: Pick<EventRecorder, 'record'>
   readonly config: OperatorConfig
+  /** Domain claims, shared with the Webspace controller. */
+  readonly claims: ClaimIndex
   readonly log: Logger
   readonly registry: Registry
   /** @default 10 */
@@ -39,6 +45,8 @@ export interface StaticSiteControllerOptions {
    * system namespace: objects there whose site this controller does not see are orphans to it.
    */
   readonly siteSelector?: string
+  /** Only Customers matching this label selector count (tests); see CustomerControllerOptions. */
+  readonly customerSelector?: string
 }
 
 export class StaticSiteController {
@@ -46,12 +54,16 @@ export class StaticSiteController {
   private readonly generatedInformers: Informer<KubeObject>[]
   /** Generated objects by site key. */
   private readonly bySiteKey = new ObjectIndex(objectIdentity)
-  private readonly claims = new ClaimIndex()
+  private readonly customers: CustomerNamespaces
+  private readonly claims: ClaimIndex
   private readonly queue: WorkQueue
+  private readonly stopping = new AbortController()
   private started = false
 
   constructor(options: StaticSiteControllerOptions) {
     const { rest, config, log, registry, concurrency = 10, resyncMs = 10 * 60_000, siteSelector } = options
+    this.claims = options.claims
+    this.customers = new CustomerNamespaces({ rest, labelSelector: options.customerSelector, log })
     this.sites = new Informer<StaticSite>({
       rest,
       ...STATICSITES,
@@ -76,6 +88,7 @@ export class StaticSiteController {
         site: (key) => this.sites.get(key),
         generated: (key) => this.bySiteKey.get(key),
         rivals: (claim) => this.claims.rivals(claim),
+        customerOf: (namespace) => this.customers.of(namespace),
       },
       applier: options.applier,
       events: options.events,
@@ -92,7 +105,15 @@ export class StaticSiteController {
         if (step !== 'none') log.debug({ site: key, step }, 'reconciled')
       },
     })
-    this.sites.onChange((event) => this.onSite(event, config))
+    this.claims.subscribe('StaticSite', (key) => this.queue.add(key))
+    this.sites.onChange((event) => {
+      this.claims.track('StaticSite', event, (site) => siteClaim(site, config))
+      this.queue.add(objectKey(event.object))
+    })
+    this.customers.onChange((namespace) => {
+      for (const site of this.sites.list())
+        if (site.metadata.namespace === namespace) this.queue.add(objectKey(site))
+    })
     for (const informer of this.generatedInformers) informer.onChange((event) => this.onGenerated(event))
   }
 
@@ -103,22 +124,27 @@ export class StaticSiteController {
 
   /** Resolves when the caches are synced and reconciling has begun. */
   async start(): Promise<void> {
-    await Promise.all([this.sites.start(), ...this.generatedInformers.map((i) => i.start())])
+    await Promise.all([
+      this.sites.start(),
+      this.customers.start(),
+      ...this.generatedInformers.map((i) => i.start()),
+    ])
+    this.claims.synced('StaticSite')
+    await this.claims.whenSynced(this.stopping.signal)
+    if (this.stopping.signal.aborted) return
     this.queue.start()
     this.started = true
   }
 
   /** Stops watching and waits for running reconciles to finish. */
   async stop(): Promise<void> {
-    await Promise.all([this.sites.stop(), ...this.generatedInformers.map((i) => i.stop())])
+    this.stopping.abort()
+    await Promise.all([
+      this.sites.stop(),
+      this.customers.stop(),
+      ...this.generatedInformers.map((i) => i.stop()),
+    ])
     await this.queue.shutdown()
-  }
-
-  private onSite(event: InformerEvent<StaticSite>, config: OperatorConfig): void {
-    const key = objectKey(event.object)
-    const claim = event.type === 'deleted' ? undefined : claimOf(event.object, config)
-    for (const rival of this.claims.set(key, claim)) this.queue.add(rival)
-    this.queue.add(key)
   }
 
   private onGenerated(event: InformerEvent<KubeObject>): void {

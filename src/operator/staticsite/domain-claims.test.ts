@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { REASON } from './conditions.js'
-import { type Claim, decideClaim } from './domain-claims.js'
+import { type Claim, type ClaimKind, decideClaim } from './domain-claims.js'
 
-const claim = (namespace: string, name: string, at: string, domains: string[], pathPrefix = '/'): Claim => ({
+const claim = (
+  namespace: string,
+  name: string,
+  at: string,
+  domains: string[],
+  pathPrefix = '/',
+  kind: ClaimKind = 'StaticSite',
+): Claim => ({
+  kind,
   namespace,
   name,
   creationTimestamp: `2026-01-0${at}T00:00:00Z`,
@@ -22,7 +30,7 @@ const cases: { name: string; claim: Claim; rivals: Claim[]; denied?: string; men
     claim: claim('b', 'two', '2', ['x.test']),
     rivals: [claim('a', 'one', '1', ['x.test'])],
     denied: REASON.DomainOwnedByOtherNamespace,
-    mentions: /namespace a/,
+    mentions: /namespace a, where StaticSite one claimed it first/,
   },
   {
     name: 'the older site keeps its domain when a newer namespace claims it too',
@@ -51,7 +59,7 @@ const cases: { name: string; claim: Claim; rivals: Claim[]; denied?: string; men
     claim: claim('a', 'copy', '2', ['x.test']),
     rivals: [claim('a', 'one', '1', ['x.test'])],
     denied: REASON.PathPrefixTaken,
-    mentions: /older site one/,
+    mentions: /older StaticSite one/,
   },
   {
     name: 'equal creation times fall back to namespace/name order, so every replica decides alike',
@@ -63,6 +71,38 @@ const cases: { name: string; claim: Claim; rivals: Claim[]; denied?: string; men
     name: 'the next claimant takes over once the owner namespace has no claim left',
     claim: claim('b', 'two', '2', ['x.test']),
     rivals: [claim('c', 'three', '3', ['x.test'])],
+  },
+  {
+    name: 'a webspace newer than a site of another namespace is denied, naming the site',
+    claim: claim('b', 'shop', '2', ['x.test'], '/', 'Webspace'),
+    rivals: [claim('a', 'blog', '1', ['x.test'])],
+    denied: REASON.DomainOwnedByOtherNamespace,
+    mentions: /StaticSite blog/,
+  },
+  {
+    name: 'a site newer than a webspace of another namespace is denied, naming the webspace',
+    claim: claim('b', 'blog', '2', ['x.test']),
+    rivals: [claim('a', 'shop', '1', ['x.test'], '/', 'Webspace')],
+    denied: REASON.DomainOwnedByOtherNamespace,
+    mentions: /Webspace shop/,
+  },
+  {
+    name: 'in one namespace a site under its own prefix shares the domain of an older webspace',
+    claim: claim('a', 'docs', '2', ['x.test'], '/docs'),
+    rivals: [claim('a', 'shop', '1', ['x.test'], '/', 'Webspace')],
+  },
+  {
+    name: 'in one namespace a newer webspace loses the whole domain to an older site without prefix',
+    claim: claim('a', 'shop', '2', ['x.test'], '/', 'Webspace'),
+    rivals: [claim('a', 'blog', '1', ['x.test'])],
+    denied: REASON.PathPrefixTaken,
+    mentions: /older StaticSite blog/,
+  },
+  {
+    name: 'a site and a webspace with the same name and time are ordered by kind, so one wins',
+    claim: claim('a', 'same', '1', ['x.test'], '/', 'Webspace'),
+    rivals: [claim('a', 'same', '1', ['x.test'])],
+    denied: REASON.PathPrefixTaken,
   },
 ]
 

@@ -1,12 +1,12 @@
 /**
- * The domains a site is served on: its `spec.domains`, or the default `<name>-<namespace>.<pages
- * domain>`. The platform refuses some domains the schema accepts: the pages domain itself and
- * any name below it other than the site's own default, since those belong to other sites' defaults.
+ * The domains a StaticSite or Webspace is served on: its `spec.domains`, or the default
+ * `<name>-<namespace>.<pages domain>`. The platform refuses some domains the schema accepts: the
+ * pages domain itself and any name below it other than the object's own default, since those
+ * belong to other objects' defaults.
  */
 import { HOSTNAME } from '../../api/schema-kit.js'
 import type { OperatorConfig } from './config.js'
 import { REASON } from './conditions.js'
-import type { StaticSite } from './site.js'
 
 export type SiteDomains =
   | { readonly ok: true; readonly domains: readonly string[] }
@@ -16,13 +16,23 @@ export type SiteDomains =
       readonly message: string
     }
 
+/** What the domain rules read of a StaticSite or a Webspace. */
+export interface Claimant {
+  readonly metadata: { readonly name: string; readonly namespace?: string }
+  readonly spec: { readonly domains?: readonly string[] }
+}
+
 const MAX_HOSTNAME = 253
 const hostname = new RegExp(HOSTNAME)
 
-export const defaultDomain = (site: StaticSite, pagesDomain: string) =>
-  `${site.metadata.name}-${site.metadata.namespace ?? ''}.${pagesDomain}`
+export const defaultDomain = (object: Claimant, pagesDomain: string) =>
+  `${object.metadata.name}-${object.metadata.namespace ?? ''}.${pagesDomain}`
 
-export function siteDomains(site: StaticSite, config: Pick<OperatorConfig, 'pagesDomain'>): SiteDomains {
+/** `spec.domains`, or the default domain when there are none. */
+export const domainsOf = (object: Claimant, pagesDomain: string): readonly string[] =>
+  object.spec.domains?.length ? object.spec.domains : [defaultDomain(object, pagesDomain)]
+
+export function siteDomains(site: Claimant, config: Pick<OperatorConfig, 'pagesDomain'>): SiteDomains {
   const { pagesDomain } = config
   const own = defaultDomain(site, pagesDomain)
   const domains = site.spec.domains
@@ -31,7 +41,7 @@ export function siteDomains(site: StaticSite, config: Pick<OperatorConfig, 'page
       return {
         ok: false,
         reason: REASON.InvalidDefaultDomain,
-        message: `the default domain ${own.slice(0, 300)} is not a valid hostname (the site name must have no dots and <name>-<namespace> at most 63 characters); set spec.domains`,
+        message: `the default domain ${own.slice(0, 300)} is not a valid hostname (the name must have no dots and <name>-<namespace> at most 63 characters); set spec.domains`,
       }
     return { ok: true, domains: [own] }
   }
@@ -40,7 +50,7 @@ export function siteDomains(site: StaticSite, config: Pick<OperatorConfig, 'page
       return {
         ok: false,
         reason: REASON.DomainRefused,
-        message: `domain ${domain} is reserved: names under ${pagesDomain} are the default domains of sites, and this site may only use its own (${own}); remove it from spec.domains or use a domain of your own`,
+        message: `domain ${domain} is reserved: names under ${pagesDomain} are the default domains of sites and webspaces, and each may only use its own (${own}); remove it from spec.domains or use a domain of your own`,
       }
   }
   return { ok: true, domains }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import type { Condition } from '../../api/conditions.js'
 import { REASON } from './conditions.js'
 import { config, createdAt, named, site, withDomains, withTls } from './fixtures.js'
-import { claimOf, planSite } from './plan.js'
+import { planSite, siteClaim } from './plan.js'
 import type { StaticSite } from './site.js'
 
 const conditions = (s: StaticSite, extra: Partial<Parameters<typeof planSite>[0]> = {}) =>
@@ -45,9 +45,25 @@ const readyCertificate = {
   },
 }
 
+describe('planSite while the customer is suspended', () => {
+  it('keeps only the Certificate (no IngressRoute, no Middleware) and reports no URL', () => {
+    const plan = planSite({
+      site: site(withDomains('a.test')),
+      config: config(),
+      rivals: [],
+      suspendedBy: 'acme',
+    })
+    assert.deepEqual(
+      plan.objects.map((o) => o.kind),
+      ['Certificate'],
+    )
+    assert.equal(plan.url, undefined)
+  })
+})
+
 describe('planSite', () => {
   it('uses <name>-<namespace>.<pages domain> when the site lists no domains', () => {
-    assert.deepEqual(claimOf(site(), config())?.domains, ['blog-team-a.pages.test'])
+    assert.deepEqual(siteClaim(site(), config())?.domains, ['blog-team-a.pages.test'])
     assert.equal(
       planSite({ site: site(), config: config(), rivals: [] }).url,
       'https://blog-team-a.pages.test/',
@@ -115,11 +131,12 @@ describe('planSite', () => {
       objects: false,
     },
     {
-      name: 'a domain owned by another namespace leaves the site unrouted, without objects',
+      name: 'a domain a webspace of another namespace holds leaves the site unrouted, without objects',
       site: site(withDomains('a.test'), createdAt('2026-02-01T00:00:00Z')),
       extra: {
         rivals: [
           {
+            kind: 'Webspace',
             namespace: 'team-b',
             name: 'x',
             creationTimestamp: '2026-01-01T00:00:00Z',
@@ -134,6 +151,17 @@ describe('planSite', () => {
         Ready: `False/${REASON.DomainOwnedByOtherNamespace}`,
       },
       objects: false,
+    },
+    {
+      name: 'a suspended customer’s site keeps its domain but has no route, and Ready says why',
+      site: site(withDomains('a.test')),
+      extra: { suspendedBy: 'acme' },
+      expect: {
+        Routed: `False/${REASON.CustomerSuspended}`,
+        DomainClaimed: 'True/DomainClaimed',
+        Ready: `False/${REASON.CustomerSuspended}`,
+      },
+      objects: true,
     },
   ]
   for (const c of cases) {

@@ -1,15 +1,17 @@
 /**
  * What a StaticSite should look like, decided from plain inputs: the objects to apply and the
  * conditions to report. The reconciler gathers the inputs (the site, its rivals for its domains,
- * the cached Certificate) and performs the writes; everything here is pure.
+ * the cached Certificate, whether its customer is suspended) and performs the writes; everything
+ * here is pure.
  */
 import type { Condition } from '../../api/conditions.js'
 import { type DesiredCondition, findCondition } from '../../kube/conditions.js'
 import type { KubeObject } from '../../kube/object.js'
 import type { OperatorConfig } from './config.js'
 import { CONDITION, REASON } from './conditions.js'
-import { type Claim, decideClaim } from './domain-claims.js'
+import { type Claim, claimOf, decideClaim } from './domain-claims.js'
 import { siteDomains } from './domains.js'
+import { GENERATED } from './generated.js'
 import { prefixOf, renderSite, type TlsSource } from './render.js'
 import type { StaticSite } from './site.js'
 
@@ -23,24 +25,17 @@ export interface SitePlan {
 export interface PlanInputs {
   readonly site: StaticSite
   readonly config: OperatorConfig
-  /** Claims of other sites sharing a domain with this one. */
+  /** Claims of other sites and webspaces sharing a domain with this one. */
   readonly rivals: readonly Claim[]
+  /** The name of the site's Customer when it is suspended: the site keeps only its Certificate. */
+  readonly suspendedBy?: string
   /** The cached Certificate named by the site key, if any. */
   readonly certificate?: KubeObject & { status?: { conditions?: readonly Condition[] } }
 }
 
 /** The site's claim on its domains; undefined when it has no servable domain. */
-export function claimOf(site: StaticSite, config: Pick<OperatorConfig, 'pagesDomain'>): Claim | undefined {
-  const domains = siteDomains(site, config)
-  if (!domains.ok) return undefined
-  return {
-    namespace: site.metadata.namespace ?? '',
-    name: site.metadata.name,
-    creationTimestamp: site.metadata.creationTimestamp ?? '',
-    domains: domains.domains,
-    pathPrefix: prefixOf(site) || '/',
-  }
-}
+export const siteClaim = (site: StaticSite, config: Pick<OperatorConfig, 'pagesDomain'>): Claim | undefined =>
+  claimOf('StaticSite', site, config.pagesDomain, prefixOf(site) || '/')
 
 const condition = (
   type: string,
@@ -131,7 +126,7 @@ const NO_CERTIFICATE = condition(
 
 const withReady = (own: DesiredCondition[], site: StaticSite) => [...own, readyCondition(own, site)]
 
-export function planSite({ site, config, rivals, certificate }: PlanInputs): SitePlan {
+export function planSite({ site, config, rivals, certificate, suspendedBy }: PlanInputs): SitePlan {
   const domains = siteDomains(site, config)
   if (!domains.ok) {
     return {
@@ -146,7 +141,7 @@ export function planSite({ site, config, rivals, certificate }: PlanInputs): Sit
       ),
     }
   }
-  const claim = claimOf(site, config)
+  const claim = siteClaim(site, config)
   const denied = claim && decideClaim(claim, rivals)
   if (denied)
     return {
@@ -161,21 +156,40 @@ export function planSite({ site, config, rivals, certificate }: PlanInputs): Sit
       ),
     }
   const rendered = renderSite(site, config, domains.domains)
+  const held = condition(
+    CONDITION.DomainClaimed,
+    'True',
+    REASON.DomainClaimed,
+    `this site holds ${domains.domains.join(', ')}${prefixOf(site) ? ` under ${prefixOf(site)}` : ''}`.slice(
+      0,
+      1024,
+    ),
+  )
+  // The site keeps its domain claim and Certificate, so resuming routes it at once without a new issuance.
+  if (suspendedBy !== undefined)
+    return {
+      objects: rendered.objects.filter((o) => o.kind === GENERATED.Certificate.kind),
+      conditions: withReady(
+        [
+          condition(
+            CONDITION.Routed,
+            'False',
+            REASON.CustomerSuspended,
+            `customer ${suspendedBy} is suspended: the site has no route until spec.suspended is false again`,
+          ),
+          held,
+          certificateCondition(rendered.tls, certificate),
+        ],
+        site,
+      ),
+    }
   return {
     objects: rendered.objects,
     url: rendered.url,
     conditions: withReady(
       [
         condition(CONDITION.Routed, 'True', REASON.RouteApplied, `routed at ${rendered.url}`),
-        condition(
-          CONDITION.DomainClaimed,
-          'True',
-          REASON.DomainClaimed,
-          `this site holds ${domains.domains.join(', ')}${prefixOf(site) ? ` under ${prefixOf(site)}` : ''}`.slice(
-            0,
-            1024,
-          ),
-        ),
+        held,
         certificateCondition(rendered.tls, certificate),
       ],
       site,

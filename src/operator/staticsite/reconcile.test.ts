@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { Customer } from '../../api/resources.js'
 import { Applier, type KubeWriter } from '../../kube/apply.js'
 import type { KubeObject } from '../../kube/object.js'
 import { silentLogger } from '../../ops/log.js'
+import { customer } from '../customer/fixtures.js'
 import { ClaimIndex } from './claim-index.js'
 import { config, deleting, site, withDomains, withFinalizer } from './fixtures.js'
-import { claimOf } from './plan.js'
+import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import type { StaticSite } from './site.js'
 
@@ -23,7 +25,11 @@ function world(...sites: StaticSite[]) {
   const siteCache = new Map(sites.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
   const generated = new Map<string, KubeObject>()
   const claims = new ClaimIndex()
-  for (const s of sites) claims.set(`${s.metadata.namespace}/${s.metadata.name}`, claimOf(s, config()))
+  for (const s of sites) {
+    const ref = { kind: 'StaticSite', namespace: s.metadata.namespace ?? '', name: s.metadata.name } as const
+    claims.set(ref, siteClaim(s, config()))
+  }
+  const customers = new Map<string, Customer>()
   const writes: Write[] = []
   const nameOf = (path: string) => path.split('/').at(-1) ?? ''
   const applied = (path: string, object: unknown) => {
@@ -41,8 +47,11 @@ function world(...sites: StaticSite[]) {
         return undefined as T
       }
       writes.push({ method, path, body: params.body })
+      // Generated kinds pluralise regularly: Certificate → certificates.
+      const plural = path.split('/').at(-2)
       if (method === 'DELETE')
-        for (const key of generated.keys()) if (key.endsWith(`/${nameOf(path)}`)) generated.delete(key)
+        for (const [key, o] of generated)
+          if (`${o.kind.toLowerCase()}s` === plural && o.metadata.name === nameOf(path)) generated.delete(key)
       if (method === 'PATCH') {
         const finalizers = (params.body as { metadata: { finalizers: string[] } }).metadata.finalizers
         for (const s of siteCache.values())
@@ -57,6 +66,7 @@ function world(...sites: StaticSite[]) {
       generated: (key) =>
         [...generated.values()].filter((o) => o.metadata.labels?.['hostplane.dev/site'] === key),
       rivals: (claim) => claims.rivals(claim),
+      customerOf: (namespace) => customers.get(namespace),
     },
     applier: new Applier(writer, () => {}),
     events: { record: async (_site, event) => void writes.push({ method: 'EVENT', path: event.reason }) },
@@ -65,7 +75,7 @@ function world(...sites: StaticSite[]) {
     clock: () => new Date('2026-03-01T12:00:00Z'),
   })
   const summary = () => writes.splice(0).map((w) => `${w.method} ${w.path}`)
-  return { reconciler, writes, summary, generated, siteCache }
+  return { reconciler, writes, summary, generated, siteCache, customers }
 }
 
 const SYSTEM = '/apis/traefik.io/v1alpha1/namespaces/hostplane-system'
@@ -152,6 +162,29 @@ describe('StaticSiteReconciler', () => {
       `APPLY ${SYSTEM}/ingressroutes/team-a--blog`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT TlsDisabled',
+    ])
+  })
+
+  it('takes the site offline while its customer is suspended, keeping the Certificate, and restores the route on resume', async () => {
+    const w = world(site(withDomains('a.test'), withFinalizer))
+    await w.reconciler.reconcile('team-a/blog')
+    w.summary()
+    w.customers.set('team-a', customer({ suspended: true }))
+    await w.reconciler.reconcile('team-a/blog')
+    assert.deepEqual(w.summary(), [
+      `DELETE ${SYSTEM}/middlewares/team-a--blog-prefix`,
+      `DELETE ${SYSTEM}/ingressroutes/team-a--blog`,
+      'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
+      'EVENT CustomerSuspended',
+    ])
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'none')
+    w.customers.set('team-a', customer({ suspended: false }))
+    await w.reconciler.reconcile('team-a/blog')
+    assert.deepEqual(w.summary(), [
+      `APPLY ${SYSTEM}/middlewares/team-a--blog-prefix`,
+      `APPLY ${SYSTEM}/ingressroutes/team-a--blog`,
+      'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
+      'EVENT RouteApplied',
     ])
   })
 

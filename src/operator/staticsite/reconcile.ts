@@ -7,24 +7,19 @@
  *   otherwise → delete stale objects, apply changed ones, then the status if it changed.
  * Nothing is sent when the caches already hold the desired state.
  */
-import type { Condition } from '../../api/conditions.js'
+import type { Customer } from '../../api/resources.js'
 import type { Logger } from '../../ops/log.js'
 import type { Claim } from './domain-claims.js'
 import { type Applier, containsDesired } from '../../kube/apply.js'
-import {
-  conditionsUpToDate,
-  type DesiredCondition,
-  findCondition,
-  storedConditions,
-} from '../../kube/conditions.js'
-import type { EventRecorder } from '../../kube/events.js'
+import { conditionsUpToDate, storedConditions } from '../../kube/conditions.js'
+import { type EventRecorder, recordConditionChanges } from '../../kube/events.js'
 import type { KubeObject } from '../../kube/object.js'
 import { siteKey } from '../../api/site-key.js'
 import type { OperatorConfig } from './config.js'
 import { CONDITION, FINALIZER } from './conditions.js'
 import { GENERATED } from './generated.js'
 import { objectRef } from '../../kube/manifest-path.js'
-import { claimOf, planSite } from './plan.js'
+import { planSite, siteClaim } from './plan.js'
 import { siteRef, type StaticSite, STATICSITES } from './site.js'
 
 /** What the reconciler reads: informer caches and the claim index. */
@@ -33,6 +28,8 @@ export interface SiteCache {
   /** Every cached object labelled with this site key. */
   generated(siteKey: string): readonly KubeObject[]
   rivals(claim: Claim): readonly Claim[]
+  /** The Customer owning the namespace, if any (a suspended one takes the site offline). */
+  customerOf(namespace: string): Customer | undefined
 }
 
 export interface StaticSiteReconcilerOptions {
@@ -95,11 +92,18 @@ export class StaticSiteReconciler {
   private async converge(site: StaticSite, generated: readonly KubeObject[]): Promise<ReconcileStep> {
     const { cache, applier, config, clock = () => new Date() } = this.options
     const key = siteKey(site.metadata.namespace ?? '', site.metadata.name)
-    const claim = claimOf(site, config)
+    const claim = siteClaim(site, config)
     const certificate = generated.find(
       (o) => o.kind === GENERATED.Certificate.kind && o.metadata.name === key,
     )
-    const plan = planSite({ site, config, rivals: claim ? cache.rivals(claim) : [], certificate })
+    const customer = cache.customerOf(site.metadata.namespace ?? '')
+    const plan = planSite({
+      site,
+      config,
+      rivals: claim ? cache.rivals(claim) : [],
+      certificate,
+      suspendedBy: customer?.spec.suspended ? customer.metadata.name : undefined,
+    })
 
     const wrote = await applier.converge(plan.objects, generated)
 
@@ -130,27 +134,13 @@ export class StaticSiteReconciler {
         resources,
       },
     })
-    await this.recordChanges(site, current?.conditions, plan.conditions)
+    await recordConditionChanges(
+      this.options.events,
+      site,
+      current?.conditions,
+      plan.conditions,
+      EVENT_CONDITIONS,
+    )
     return 'applied'
-  }
-
-  /** One Event per condition whose status or reason changed, with the condition's reason. */
-  private async recordChanges(
-    site: StaticSite,
-    before: readonly Condition[] | undefined,
-    desired: readonly DesiredCondition[],
-  ) {
-    const { events } = this.options
-    for (const condition of desired) {
-      if (!EVENT_CONDITIONS.includes(condition.type)) continue
-      const previous = findCondition(before, condition.type)
-      if (previous?.status === condition.status && previous.reason === condition.reason) continue
-      await events.record(site, {
-        type: condition.status === 'False' ? 'Warning' : 'Normal',
-        reason: condition.reason,
-        note: `${condition.type}: ${condition.message}`,
-        action: 'Reconcile',
-      })
-    }
   }
 }

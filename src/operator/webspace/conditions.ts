@@ -5,6 +5,8 @@
 export const CONDITION = {
   /** Its objects are applied (or why they cannot be). */
   Deployed: 'Deployed',
+  /** It holds its domains (claims are shared with StaticSites: one owner per domain). */
+  DomainClaimed: 'DomainClaimed',
   /** Mirrors the Deployment's Available condition. */
   Available: 'Available',
   /** Mirrors the Deployment's Progressing condition. */
@@ -20,6 +22,14 @@ export const REASON = {
   SizeNotOffered: 'SizeNotOffered',
   QuotaExceeded: 'QuotaExceeded',
   CustomerSuspended: 'CustomerSuspended',
+  // DomainClaimed (the same reasons as a StaticSite's)
+  DomainClaimed: 'DomainClaimed',
+  DomainOwnedByOtherNamespace: 'DomainOwnedByOtherNamespace',
+  PathPrefixTaken: 'PathPrefixTaken',
+  DomainRefused: 'DomainRefused',
+  InvalidDefaultDomain: 'InvalidDefaultDomain',
+  // Event only: an apply failed for a reason a retry may fix (the error is retried with backoff)
+  ApplyFailed: 'ApplyFailed',
   // Available / Progressing when the Deployment has not reported yet
   DeploymentPending: 'DeploymentPending',
   // Ready (False carries the reason of the failing condition)

@@ -1,13 +1,15 @@
 /**
  * The Webspace controller: informers on Webspaces (all namespaces), Runtimes, Customers (to find
  * the one owning a namespace through status.namespace) and the owned kinds (by the webspace
- * label), and a work queue running the reconciler. A changed owned object (drift, a Deployment
- * reporting progress) requeues its webspace; a changed Runtime or Customer requeues the
- * webspaces that use it.
+ * label), the domain-claim index it shares with the StaticSite controller, and a work queue
+ * running the reconciler. A changed owned object (drift, a Deployment reporting progress)
+ * requeues its webspace; a changed Runtime or Customer requeues the webspaces that use it; a
+ * changed claim (of a webspace or a site) requeues the webspaces sharing its domains.
  */
 import type { Registry } from 'prom-client'
-import type { Customer, Runtime, Webspace } from '../../api/resources.js'
+import type { Runtime, Webspace } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
+import type { EventRecorder } from '../../kube/events.js'
 import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
 import { type KubeObject, objectKey } from '../../kube/object.js'
 import { objectIdentity } from '../../kube/manifest-path.js'
@@ -15,15 +17,20 @@ import { ObjectIndex } from '../../kube/object-index.js'
 import type { KubeRest } from '../../kube/rest.js'
 import { WorkQueue } from '../../kube/work-queue.js'
 import type { Logger } from '../../ops/log.js'
-import { CUSTOMERS } from '../customer/owned.js'
+import { CustomerNamespaces } from '../customer/by-namespace.js'
+import type { ClaimIndex } from '../staticsite/claim-index.js'
 import { RUNTIMES, WEBSPACE_OWNED_KINDS, WEBSPACE_SELECTOR, WEBSPACES, webspaceOf } from './owned.js'
+import { webspaceClaim } from './plan.js'
 import { WebspaceReconciler } from './reconcile.js'
 import type { WebspaceConfig } from './render.js'
 
 export interface WebspaceControllerOptions {
   readonly rest: KubeRest
   readonly applier: Applier
+  readonly events: Pick<EventRecorder, 'record'>
   readonly config: WebspaceConfig
+  /** Domain claims, shared with the StaticSite controller. */
+  readonly claims: ClaimIndex
   readonly log: Logger
   readonly registry: Registry
   /** @default 10 */
@@ -37,18 +44,21 @@ export interface WebspaceControllerOptions {
 export class WebspaceController {
   private readonly webspaces: Informer<Webspace>
   private readonly runtimes: Informer<Runtime>
-  private readonly customers: Informer<Customer>
+  private readonly customers: CustomerNamespaces
+  private readonly claims: ClaimIndex
   private readonly ownedInformers: Informer<KubeObject>[]
   /** Owned objects by webspace key. */
   private readonly byWebspace = new ObjectIndex(objectIdentity)
   private readonly queue: WorkQueue
+  private readonly stopping = new AbortController()
   private started = false
 
   constructor(options: WebspaceControllerOptions) {
     const { rest, log, registry, concurrency = 10, resyncMs = 10 * 60_000, customerSelector } = options
     this.webspaces = new Informer<Webspace>({ rest, ...WEBSPACES, resyncMs, log })
     this.runtimes = new Informer<Runtime>({ rest, ...RUNTIMES, log })
-    this.customers = new Informer<Customer>({ rest, ...CUSTOMERS, labelSelector: customerSelector, log })
+    this.customers = new CustomerNamespaces({ rest, labelSelector: customerSelector, log })
+    this.claims = options.claims
     this.ownedInformers = WEBSPACE_OWNED_KINDS.map(
       (kind) =>
         new Informer<KubeObject>({
@@ -64,10 +74,12 @@ export class WebspaceController {
       cache: {
         webspace: (key) => this.webspaces.get(key),
         runtime: (name) => this.runtimes.get(name),
-        customerOf: (namespace) => this.customers.list().find((c) => c.status?.namespace === namespace),
+        customerOf: (namespace) => this.customers.of(namespace),
         owned: (key) => this.byWebspace.get(key),
+        rivals: (claim) => this.claims.rivals(claim),
       },
       applier: options.applier,
+      events: options.events,
       config: options.config,
     })
     this.queue = new WorkQueue({
@@ -78,17 +90,18 @@ export class WebspaceController {
       handle: async (key) => {
         // With a customer selector, webspaces outside the selected customers belong to another operator.
         const webspace = this.webspaces.get(key)
-        if (customerSelector && webspace && !this.customerKnown(webspace.metadata.namespace ?? '')) return
+        if (customerSelector && webspace && !this.customers.of(webspace.metadata.namespace ?? '')) return
         const step = await reconciler.reconcile(key)
         if (step !== 'none') log.debug({ webspace: key, step }, 'reconciled')
       },
     })
-    this.webspaces.onChange((event) => this.queue.add(objectKey(event.object)))
-    this.runtimes.onChange((event) => this.requeue((w) => w.spec.runtime === event.object.metadata.name))
-    this.customers.onChange((event) => {
-      const namespace = event.object.status?.namespace ?? event.previous?.status?.namespace
-      if (namespace) this.requeue((w) => w.metadata.namespace === namespace)
+    this.claims.subscribe('Webspace', (key) => this.queue.add(key))
+    this.webspaces.onChange((event) => {
+      this.claims.track('Webspace', event, (webspace) => webspaceClaim(webspace, options.config.pagesDomain))
+      this.queue.add(objectKey(event.object))
     })
+    this.runtimes.onChange((event) => this.requeue((w) => w.spec.runtime === event.object.metadata.name))
+    this.customers.onChange((namespace) => this.requeue((w) => w.metadata.namespace === namespace))
     for (const informer of this.ownedInformers) informer.onChange((event) => this.onOwned(event))
   }
 
@@ -103,11 +116,15 @@ export class WebspaceController {
       this.customers.start(),
       ...this.ownedInformers.map((i) => i.start()),
     ])
+    this.claims.synced('Webspace')
+    await this.claims.whenSynced(this.stopping.signal)
+    if (this.stopping.signal.aborted) return
     this.queue.start()
     this.started = true
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort()
     await Promise.all([
       this.webspaces.stop(),
       this.runtimes.stop(),
@@ -115,10 +132,6 @@ export class WebspaceController {
       ...this.ownedInformers.map((i) => i.stop()),
     ])
     await this.queue.shutdown()
-  }
-
-  private customerKnown(namespace: string): boolean {
-    return this.customers.list().some((c) => c.status?.namespace === namespace)
   }
 
   private requeue(matches: (webspace: Webspace) => boolean): void {

@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { API_VERSION } from '../../api/kind.js'
-import type { Customer, Runtime, Webspace } from '../../api/resources.js'
+import type { Customer } from '../../api/resources.js'
 import { customer } from '../customer/fixtures.js'
 import { REASON } from './conditions.js'
+import { config, runtime, webspace } from './fixtures.js'
+import type { Claim } from '../staticsite/domain-claims.js'
 import { type Deployment, planWebspace, type WebspaceInputs } from './plan.js'
 
-const config = { entryPoints: ['websecure'], defaultClusterIssuer: 'letsencrypt', pagesDomain: 'pages.test' }
-const runtime: Runtime = {
-  apiVersion: API_VERSION,
-  kind: 'Runtime',
-  metadata: { name: 'static' },
-  spec: { image: 'nginx', port: 8080, healthPath: '/' },
-}
-const webspace = (spec: Partial<Webspace['spec']> = {}): Webspace => ({
-  apiVersion: API_VERSION,
-  kind: 'Webspace',
-  metadata: { name: 'shop', namespace: 'sh-acme', uid: 'w-uid', generation: 1 },
-  spec: { runtime: 'static', tls: { mode: 'auto' }, git: { branch: 'main' }, ...spec },
-})
 const available: Deployment = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
@@ -38,8 +26,19 @@ const inputs = (overrides: Partial<WebspaceInputs> = {}): WebspaceInputs => ({
   runtime,
   customer: customer(),
   deployment: undefined,
+  rivals: [],
   config,
   ...overrides,
+})
+const condition = (plan: ReturnType<typeof planWebspace>, type: string) =>
+  plan.conditions.find((c) => c.type === type)
+const older = (kind: Claim['kind'], namespace: string): Claim => ({
+  kind,
+  namespace,
+  name: 'first',
+  creationTimestamp: '2025-01-01T00:00:00Z',
+  domains: ['shop-sh-acme.pages.test', 'shop.example'],
+  pathPrefix: '/',
 })
 const ready = (plan: ReturnType<typeof planWebspace>) => plan.conditions.find((c) => c.type === 'Ready')
 
@@ -77,6 +76,38 @@ describe('planWebspace', () => {
     const plan = planWebspace(inputs(), 'denied: exceeds the namespace quota')
     assert.equal(ready(plan)?.reason, REASON.QuotaExceeded)
     assert.equal(ready(plan)?.message, 'denied: exceeds the namespace quota')
+  })
+
+  const losers: [string, Claim, string][] = [
+    ['a StaticSite of another namespace', older('StaticSite', 'team-b'), REASON.DomainOwnedByOtherNamespace],
+    ['a Webspace of another namespace', older('Webspace', 'sh-other'), REASON.DomainOwnedByOtherNamespace],
+    ['an older StaticSite of its own namespace', older('StaticSite', 'sh-acme'), REASON.PathPrefixTaken],
+  ]
+  for (const [what, rival, reason] of losers) {
+    it(`a webspace whose domain ${what} claimed first runs without route, Certificate or URL, naming the owner (${reason})`, () => {
+      const plan = planWebspace(inputs({ deployment: available, rivals: [rival] }))
+      assert.deepEqual(
+        plan.objects?.map((o) => o.kind),
+        ['Deployment', 'Service'],
+      )
+      assert.equal(plan.url, undefined)
+      assert.equal(condition(plan, 'DomainClaimed')?.reason, reason)
+      assert.match(condition(plan, 'DomainClaimed')?.message ?? '', new RegExp(`${rival.kind} first`))
+      assert.equal(ready(plan)?.reason, reason)
+    })
+  }
+
+  it('a webspace listing a name under the pages domain other than its own gets DomainRefused and no route', () => {
+    const plan = planWebspace(inputs({ webspace: webspace({ domains: ['other.pages.test'] }) }))
+    assert.equal(condition(plan, 'DomainClaimed')?.reason, REASON.DomainRefused)
+    assert.ok(!plan.objects?.some((o) => o.kind === 'IngressRoute'))
+  })
+
+  it('the older claim keeps its domain: a webspace is routed when its rivals are newer', () => {
+    const newer = { ...older('StaticSite', 'team-b'), creationTimestamp: '2027-01-01T00:00:00Z' }
+    const plan = planWebspace(inputs({ rivals: [newer] }))
+    assert.equal(condition(plan, 'DomainClaimed')?.status, 'True')
+    assert.ok(plan.objects?.some((o) => o.kind === 'IngressRoute'))
   })
 
   it('a suspended customer’s webspace keeps Deployment and Service, has no route or URL, and is not Ready', () => {

@@ -1,8 +1,9 @@
 /**
  * What a Webspace should be, decided from plain inputs: its Runtime and Customer (either may be
- * missing), the live Deployment, and a quota refusal from the last apply. Rules run in order and
- * the first problem wins; a problem is a user error (a condition saying what to change, no
- * objects, no retry until an input changes). Pure.
+ * missing), the rival claims on its domains, the live Deployment, and a quota refusal from the
+ * last apply. Rules run in order and the first problem wins; a problem is a user error (a
+ * condition saying what to change, no objects, no retry until an input changes). A domain it may
+ * not serve is not such a problem: the webspace runs, without route or Certificate. Pure.
  */
 import type { Condition } from '../../api/conditions.js'
 import type { Customer, Runtime, Webspace } from '../../api/resources.js'
@@ -10,7 +11,9 @@ import type { DesiredCondition } from '../../kube/conditions.js'
 import type { KubeObject, Manifest } from '../../kube/object.js'
 import { TIER_QUOTAS } from '../customer/tiers.js'
 import { CONDITION, REASON } from './conditions.js'
-import { renderWebspace, type WebspaceConfig, webspaceDomains, webspaceSize } from './render.js'
+import { type Claim, claimOf, decideClaim } from '../staticsite/domain-claims.js'
+import { domainsOf, siteDomains } from '../staticsite/domains.js'
+import { renderWebspace, type WebspaceConfig, webspaceSize } from './render.js'
 
 export interface Deployment extends KubeObject {
   status?: {
@@ -26,7 +29,29 @@ export interface WebspaceInputs {
   readonly runtime: Runtime | undefined
   readonly customer: Customer | undefined
   readonly deployment: Deployment | undefined
+  /** Claims of other StaticSites and Webspaces sharing a domain with this one. */
+  readonly rivals: readonly Claim[]
   readonly config: WebspaceConfig
+}
+
+/** The webspace's claim on its domains (always the whole domain); undefined when one is refused. */
+export const webspaceClaim = (webspace: Webspace, pagesDomain: string): Claim | undefined =>
+  claimOf('Webspace', webspace, pagesDomain)
+
+/** DomainClaimed: held, refused (a reserved name), or denied by an older claim of another object. */
+function domainClaimed(webspace: Webspace, rivals: readonly Claim[], pagesDomain: string): DesiredCondition {
+  const type = CONDITION.DomainClaimed
+  const domains = siteDomains(webspace, { pagesDomain })
+  if (!domains.ok) return { type, status: 'False', reason: domains.reason, message: domains.message }
+  const claim = webspaceClaim(webspace, pagesDomain)
+  const denied = claim && decideClaim(claim, rivals)
+  if (denied) return { type, status: 'False', reason: denied.reason, message: denied.message }
+  return {
+    type,
+    status: 'True',
+    reason: REASON.DomainClaimed,
+    message: `this webspace holds ${domains.domains.join(', ')}`.slice(0, 1024),
+  }
 }
 
 export interface Problem {
@@ -102,7 +127,7 @@ const mirrored = (deployment: Deployment | undefined, type: string): DesiredCond
 
 /** `refusal`: the message of a Deployment the quota admission policy refused on the last apply. */
 export function planWebspace(inputs: WebspaceInputs, refusal?: string): WebspacePlan {
-  const { webspace, runtime, customer, deployment, config } = inputs
+  const { webspace, runtime, customer, deployment, rivals, config } = inputs
   const problem =
     RULES.reduce<Problem | undefined>((found, rule) => found ?? rule(inputs), undefined) ??
     (refusal ? { reason: REASON.QuotaExceeded, message: refusal } : undefined)
@@ -118,8 +143,10 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: string): Webspace
       ],
     }
   }
-  const objects = renderWebspace(webspace, runtime, customer, config)
-  const [domain] = webspaceDomains(webspace, config.pagesDomain)
+  const claimed = domainClaimed(webspace, rivals, config.pagesDomain)
+  const routed = claimed.status === 'True'
+  const objects = renderWebspace(webspace, runtime, customer, config, { routed })
+  const [domain] = domainsOf(webspace, config.pagesDomain)
   const scheme = webspace.spec.tls.mode === 'none' ? 'http' : 'https'
   const available = mirrored(deployment, CONDITION.Available)
   const progressing = mirrored(deployment, CONDITION.Progressing)
@@ -137,21 +164,19 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: string): Webspace
         reason: REASON.ObjectsApplied,
         message: `${objects.length} objects`,
       }
-  const ready: DesiredCondition =
-    deployed.status !== 'True'
-      ? { ...deployed, type: CONDITION.Ready }
-      : available.status !== 'True'
-        ? { ...available, type: CONDITION.Ready }
-        : {
-            type: CONDITION.Ready,
-            status: 'True',
-            reason: REASON.Ready,
-            message: `serving ${scheme}://${domain}/`,
-          }
+  const failing = [deployed, claimed, available].find((c) => c.status !== 'True')
+  const ready: DesiredCondition = failing
+    ? { ...failing, type: CONDITION.Ready }
+    : {
+        type: CONDITION.Ready,
+        status: 'True',
+        reason: REASON.Ready,
+        message: `serving ${scheme}://${domain ?? ''}/`,
+      }
   return {
     objects,
-    url: suspended ? undefined : `${scheme}://${domain ?? ''}/`,
+    url: suspended || !routed ? undefined : `${scheme}://${domain ?? ''}/`,
     counts: countsOf(deployment),
-    conditions: [deployed, available, progressing, ready],
+    conditions: [deployed, claimed, available, progressing, ready],
   }
 }

@@ -7,14 +7,19 @@
  *   otherwise → delete objects it no longer needs (HPA/PDB off the dedicated tier, the route
  *     while suspended), apply changed ones, then the status if it changed. A Deployment the quota
  *     admission policy refuses becomes a QuotaExceeded condition instead of a retried error.
+ * Changes of Deployed and DomainClaimed are recorded as Events with the condition's reason, and
+ * a failed apply as an ApplyFailed Event before it is retried.
  */
 import type { Customer, Runtime, Webspace } from '../../api/resources.js'
 import { type Applier, containsDesired } from '../../kube/apply.js'
 import { conditionsUpToDate, storedConditions } from '../../kube/conditions.js'
+import { type EventRecorder, recordConditionChanges } from '../../kube/events.js'
 import type { KubeObject } from '../../kube/object.js'
 import { KubeApiError } from '../../kube/rest.js'
 import { QUOTA_POLICY_NAME } from '../customer/names.js'
-import { type Deployment, planWebspace, type WebspacePlan } from './plan.js'
+import type { Claim } from '../staticsite/domain-claims.js'
+import { CONDITION, REASON } from './conditions.js'
+import { type Deployment, planWebspace, type WebspacePlan, webspaceClaim } from './plan.js'
 import { WEBSPACES } from './owned.js'
 import type { WebspaceConfig } from './render.js'
 
@@ -25,14 +30,20 @@ export interface WebspaceCache {
   customerOf(namespace: string): Customer | undefined
   /** Every cached object labelled with this webspace. */
   owned(key: string): readonly KubeObject[]
+  /** Claims of other StaticSites and Webspaces on the claim's domains. */
+  rivals(claim: Claim): readonly Claim[]
 }
 
 export interface WebspaceReconcilerOptions {
   readonly cache: WebspaceCache
   readonly applier: Applier
+  readonly events: Pick<EventRecorder, 'record'>
   readonly config: WebspaceConfig
   readonly clock?: () => Date
 }
+
+/** Status conditions reported as Events when they change; Ready only repeats them. */
+const EVENT_CONDITIONS: readonly string[] = [CONDITION.Deployed, CONDITION.DomainClaimed]
 
 export type WebspaceStep = 'none' | 'applied' | 'status' | 'refused'
 
@@ -48,11 +59,13 @@ export class WebspaceReconciler {
     const webspace = cache.webspace(key)
     if (!webspace || webspace.metadata.deletionTimestamp) return 'none'
     const owned = cache.owned(key)
+    const claim = webspaceClaim(webspace, config.pagesDomain)
     const inputs = {
       webspace,
       runtime: cache.runtime(webspace.spec.runtime),
       customer: cache.customerOf(webspace.metadata.namespace ?? ''),
       deployment: owned.find((o) => o.kind === 'Deployment') as Deployment | undefined,
+      rivals: claim ? cache.rivals(claim) : [],
       config,
     }
     const plan = planWebspace(inputs)
@@ -62,7 +75,15 @@ export class WebspaceReconciler {
       wrote = await this.options.applier.converge(plan.objects, owned)
     } catch (error) {
       const refusal = quotaRefusal(error)
-      if (!refusal) throw error
+      if (!refusal) {
+        await this.options.events.record(webspace, {
+          type: 'Warning',
+          reason: REASON.ApplyFailed,
+          note: `applying the webspace's objects failed (retried with backoff): ${String(error)}`,
+          action: 'Apply',
+        })
+        throw error
+      }
       await this.writeStatus(webspace, planWebspace(inputs, refusal))
       return 'refused'
     }
@@ -92,6 +113,13 @@ export class WebspaceReconciler {
           conditions: storedConditions(plan.conditions, current?.conditions, generation, clock()),
         },
       },
+    )
+    await recordConditionChanges(
+      this.options.events,
+      webspace,
+      current?.conditions,
+      plan.conditions,
+      EVENT_CONDITIONS,
     )
     return true
   }

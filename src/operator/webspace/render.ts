@@ -9,6 +9,7 @@ import type { Customer, Runtime, Webspace } from '../../api/resources.js'
 import { controllerReference, type Manifest } from '../../kube/object.js'
 import { CUSTOMER_LABEL, MANAGED_BY } from '../customer/names.js'
 import { DEDICATED_AUTOSCALING, SIZE_RESOURCES } from '../customer/tiers.js'
+import { domainsOf } from '../staticsite/domains.js'
 
 export interface WebspaceConfig {
   readonly entryPoints: readonly string[]
@@ -22,21 +23,20 @@ const HTTP_PORT = 80
 const TMP_VOLUME = 'tmp'
 const STORAGE_VOLUME = 'data'
 
-/** The domains a webspace answers on: its own, or `<name>-<namespace>.<pages domain>`. */
-export const webspaceDomains = (webspace: Webspace, pagesDomain: string): string[] =>
-  webspace.spec.domains?.length
-    ? [...webspace.spec.domains]
-    : [`${webspace.metadata.name}-${webspace.metadata.namespace}.${pagesDomain}`]
-
 /** Per-replica size: the webspace's own, else its customer's. */
 export const webspaceSize = (webspace: Webspace, customer: Customer): Size =>
   webspace.spec.size ?? customer.spec.size
 
+/**
+ * `routed: false` when the webspace may not serve its domains (another object holds one, or one
+ * is refused): it runs, but gets neither IngressRoute nor Certificate.
+ */
 export function renderWebspace(
   webspace: Webspace,
   runtime: Runtime,
   customer: Customer,
   config: WebspaceConfig,
+  { routed = true }: { readonly routed?: boolean } = {},
 ): Manifest[] {
   const { name, namespace } = webspace.metadata
   const labels = { ...MANAGED_BY, [CUSTOMER_LABEL]: customer.metadata.name, [WEBSPACE_LABEL]: name }
@@ -54,7 +54,7 @@ export function renderWebspace(
   // The autoscaler owns the replica count on the dedicated tier; a stopped app (0) is not autoscaled.
   const autoscaled = dedicated && replicas > 0
   const { port, healthPath } = runtime.spec
-  const domains = webspaceDomains(webspace, config.pagesDomain)
+  const domains = [...domainsOf(webspace, config.pagesDomain)]
   const tls = webspace.spec.tls
   const tlsSecret = tls.mode === 'secret' ? tls.secretName : tls.mode === 'auto' ? `${name}-tls` : undefined
   const probe = (periodSeconds: number) => ({
@@ -136,7 +136,7 @@ export function renderWebspace(
     },
   ]
 
-  if (!suspended) {
+  if (routed && !suspended) {
     objects.push({
       apiVersion: 'traefik.io/v1alpha1',
       kind: 'IngressRoute',
@@ -154,7 +154,7 @@ export function renderWebspace(
       },
     })
   }
-  if (tls.mode === 'auto') {
+  if (routed && tls.mode === 'auto') {
     objects.push({
       apiVersion: 'cert-manager.io/v1',
       kind: 'Certificate',

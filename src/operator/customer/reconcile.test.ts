@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { Customer } from '../../api/resources.js'
+import { Applier } from '../../kube/apply.js'
+import type { KubeObject } from '../../kube/object.js'
+import { WriteRecorder } from '../../kube/write-recorder.js'
+import { FINALIZER } from './conditions.js'
+import { customer } from './fixtures.js'
+import { CUSTOMER_LABEL } from './names.js'
+import { CustomerReconciler } from './reconcile.js'
+
+const CUSTOMER = '/apis/hostplane.dev/v1alpha1/customers/acme'
+const NS = '/api/v1/namespaces/sh-acme'
+const TENANT_OBJECTS = [
+  `APPLY ${NS}`,
+  `APPLY ${NS}/resourcequotas/hostplane-quota`,
+  `APPLY ${NS}/limitranges/hostplane-limits`,
+  `APPLY /apis/networking.k8s.io/v1/namespaces/sh-acme/networkpolicies/hostplane-isolation`,
+  `APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/sh-acme/roles/hostplane-tenant`,
+  `APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/sh-acme/rolebindings/hostplane-tenant`,
+  `APPLY /apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/hostplane.dev-customer-domains-acme`,
+]
+
+/** One Customer on a recording API; `events()` drains the Event reasons recorded. */
+function world(spec: Partial<Customer['spec']> = {}) {
+  const initial = customer(spec)
+  initial.metadata = { ...initial.metadata, generation: 1, resourceVersion: '7', finalizers: [FINALIZER] }
+  const api = new WriteRecorder(initial)
+  const recorded: string[] = []
+  const reconciler = new CustomerReconciler({
+    cache: {
+      customer: (name) => api.get<Customer>({ ...initial, metadata: { name } }),
+      owned: (name) => api.list((o) => o.metadata.labels?.[CUSTOMER_LABEL] === name),
+    },
+    applier: new Applier(api, () => {}),
+    events: { record: async (_object, event) => void recorded.push(event.reason) },
+    config: { ingressNamespace: 'traefik' },
+    clock: () => new Date('2026-03-01T12:00:00Z'),
+  })
+  const live = () => api.get<Customer>(initial) as Customer
+  /** Changes the spec as a user's edit would: a new generation. */
+  const edit = (change: Partial<Customer['spec']>) => {
+    const current = live()
+    current.spec = { ...current.spec, ...change }
+    current.metadata.generation = (current.metadata.generation ?? 1) + 1
+  }
+  return { api, reconciler, live, edit, events: () => recorded.splice(0) }
+}
+
+describe('CustomerReconciler', () => {
+  it('adds its finalizer first, with the resourceVersion for optimistic concurrency', async () => {
+    const w = world()
+    w.live().metadata.finalizers = []
+    assert.equal(await w.reconciler.reconcile('acme'), 'finalizer-added')
+    assert.deepEqual(w.api.writes(), [`PATCH ${CUSTOMER}`])
+    assert.deepEqual(w.live().metadata.finalizers, [FINALIZER])
+  })
+
+  it('creates the namespace and every tenant object, then the status, with a NamespaceCreated Event; a second pass writes nothing', async () => {
+    const w = world()
+    assert.equal(await w.reconciler.reconcile('acme'), 'applied')
+    assert.deepEqual(w.api.writes(), [...TENANT_OBJECTS, `APPLY ${CUSTOMER}/status`])
+    assert.deepEqual(w.events(), ['NamespaceCreated'])
+    assert.equal(w.live().status?.namespace, 'sh-acme')
+
+    assert.equal(await w.reconciler.reconcile('acme'), 'none')
+    assert.deepEqual(w.api.writes(), [], 'nothing changed: nothing written')
+    assert.deepEqual(w.events(), [])
+  })
+
+  it('a size change patches only the quota and the default limits, then the status', async () => {
+    const w = world()
+    await w.reconciler.reconcile('acme')
+    w.api.writes()
+    w.events()
+    w.edit({ size: 'medium' })
+    await w.reconciler.reconcile('acme')
+    assert.deepEqual(w.api.writes(), [
+      `APPLY ${NS}/resourcequotas/hostplane-quota`,
+      `APPLY ${NS}/limitranges/hostplane-limits`,
+      `APPLY ${CUSTOMER}/status`,
+    ])
+    assert.deepEqual(w.events(), [])
+  })
+
+  it('shared → dedicated keeps the namespace, relabels every object with the tier and applies the larger quota and limits', async () => {
+    const w = world({ size: 'large' })
+    await w.reconciler.reconcile('acme')
+    w.api.writes()
+    w.edit({ tier: 'dedicated' })
+    await w.reconciler.reconcile('acme')
+    // The tier label is on every object, so each is applied once; the namespace name stays.
+    assert.deepEqual(w.api.writes(), [...TENANT_OBJECTS, `APPLY ${CUSTOMER}/status`])
+    const quota = w.api.get<KubeObject & { spec: { hard: Record<string, string> } }>({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'hostplane-quota', namespace: 'sh-acme' },
+    })
+    assert.equal(quota?.spec.hard.pods, '50')
+    assert.equal(w.live().status?.namespace, 'sh-acme')
+  })
+
+  it('suspending writes only the status and records CustomerSuspended; resuming records Active', async () => {
+    const w = world()
+    await w.reconciler.reconcile('acme')
+    w.api.writes()
+    w.events()
+    w.edit({ suspended: true })
+    assert.equal(await w.reconciler.reconcile('acme'), 'applied')
+    assert.deepEqual(w.api.writes(), [`APPLY ${CUSTOMER}/status`])
+    assert.deepEqual(w.events(), ['CustomerSuspended'])
+    w.edit({ suspended: false })
+    await w.reconciler.reconcile('acme')
+    assert.deepEqual(w.events(), ['Active'])
+  })
+
+  it('on delete reports Deleting, deletes what it owns, waits for the namespace to go, then drops the finalizer, with an Event per step', async () => {
+    const w = world()
+    await w.reconciler.reconcile('acme')
+    w.api.writes()
+    w.events()
+    w.live().metadata.deletionTimestamp = '2026-03-01T12:00:00Z'
+    assert.equal(await w.reconciler.reconcile('acme'), 'status')
+    assert.deepEqual(w.api.writes(), [`APPLY ${CUSTOMER}/status`])
+    assert.deepEqual(w.events(), ['Deleting'])
+    assert.equal(await w.reconciler.reconcile('acme'), 'cleanup')
+    assert.deepEqual(
+      w.api.writes(),
+      TENANT_OBJECTS.map((line) => line.replace('APPLY', 'DELETE')),
+    )
+    assert.deepEqual(w.events(), ['DeletingNamespace'])
+    assert.equal(await w.reconciler.reconcile('acme'), 'finalizer-removed')
+    assert.deepEqual(w.api.writes(), [`PATCH ${CUSTOMER}`])
+    assert.deepEqual(w.events(), ['Deleted'])
+  })
+})

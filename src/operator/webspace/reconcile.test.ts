@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { Customer, Webspace } from '../../api/resources.js'
+import { Applier } from '../../kube/apply.js'
+import { splitKey } from '../../kube/object.js'
+import { WriteRecorder } from '../../kube/write-recorder.js'
+import { customer } from '../customer/fixtures.js'
+import { config, runtime, webspace } from './fixtures.js'
+import { WebspaceReconciler } from './reconcile.js'
+import { WEBSPACE_LABEL } from './render.js'
+
+const APPS = '/apis/apps/v1/namespaces/sh-acme'
+const CORE = '/api/v1/namespaces/sh-acme'
+const WEBSPACE = '/apis/hostplane.dev/v1alpha1/namespaces/sh-acme/webspaces/shop'
+const CREATED = [
+  `APPLY ${APPS}/deployments/shop`,
+  `APPLY ${CORE}/services/shop`,
+  'APPLY /apis/traefik.io/v1alpha1/namespaces/sh-acme/ingressroutes/shop',
+  'APPLY /apis/cert-manager.io/v1/namespaces/sh-acme/certificates/shop-tls',
+  `APPLY ${WEBSPACE}/status`,
+]
+
+/** One Webspace of customer acme (shared/large) on a recording API; `events()` drains Event reasons. */
+function world() {
+  const initial = webspace()
+  const api = new WriteRecorder(initial)
+  let owner: Customer = customer({ size: 'large' })
+  owner.status = { namespace: 'sh-acme' }
+  const recorded: string[] = []
+  const reconciler = new WebspaceReconciler({
+    cache: {
+      webspace: (key) => api.get<Webspace>({ ...initial, metadata: splitKey(key) }),
+      runtime: (name) => (name === runtime.metadata.name ? runtime : undefined),
+      customerOf: (namespace) => (namespace === owner.status?.namespace ? owner : undefined),
+      owned: (key) =>
+        api.list((o) => `${o.metadata.namespace}/${o.metadata.labels?.[WEBSPACE_LABEL] ?? ''}` === key),
+      rivals: () => [],
+    },
+    applier: new Applier(api, () => {}),
+    events: { record: async (_object, event) => void recorded.push(event.reason) },
+    config,
+    clock: () => new Date('2026-03-01T12:00:00Z'),
+  })
+  const live = () => api.get<Webspace>(initial) as Webspace
+  return {
+    api,
+    reconciler,
+    live,
+    events: () => recorded.splice(0),
+    /** Changes the spec as a user's edit would: a new generation. */
+    edit(change: Partial<Webspace['spec']>) {
+      const current = live()
+      current.spec = { ...current.spec, ...change }
+      current.metadata.generation = (current.metadata.generation ?? 1) + 1
+    },
+    setCustomer(change: Partial<Customer['spec']>) {
+      owner = { ...owner, spec: { ...owner.spec, ...change } }
+    },
+  }
+}
+
+/** A world after its first reconcile, with writes and events drained. */
+async function converged() {
+  const w = world()
+  await w.reconciler.reconcile('sh-acme/shop')
+  w.api.writes()
+  w.events()
+  return w
+}
+
+describe('WebspaceReconciler', () => {
+  it('creates Deployment, Service, IngressRoute and Certificate, then the status, with Events; a second pass writes nothing', async () => {
+    const w = world()
+    assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'applied')
+    assert.deepEqual(w.api.writes(), CREATED)
+    assert.deepEqual(w.events(), ['ObjectsApplied', 'DomainClaimed'])
+    assert.equal(w.live().status?.url, 'https://shop-sh-acme.pages.test/')
+
+    assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'none')
+    assert.deepEqual(w.api.writes(), [], 'nothing changed: nothing written')
+    assert.deepEqual(w.events(), [])
+  })
+
+  it('a replica change patches only the Deployment, then the status', async () => {
+    const w = await converged()
+    w.edit({ replicas: 1 })
+    await w.reconciler.reconcile('sh-acme/shop')
+    assert.deepEqual(w.api.writes(), [`APPLY ${APPS}/deployments/shop`, `APPLY ${WEBSPACE}/status`])
+    assert.deepEqual(w.events(), [])
+  })
+
+  it('a domain change patches only the IngressRoute and the Certificate, then the status', async () => {
+    const w = await converged()
+    w.edit({ domains: ['shop.acme.example'] })
+    await w.reconciler.reconcile('sh-acme/shop')
+    assert.deepEqual(w.api.writes(), [
+      'APPLY /apis/traefik.io/v1alpha1/namespaces/sh-acme/ingressroutes/shop',
+      'APPLY /apis/cert-manager.io/v1/namespaces/sh-acme/certificates/shop-tls',
+      `APPLY ${WEBSPACE}/status`,
+    ])
+  })
+
+  it('the customer moving shared → dedicated adds the HPA and the PDB (the Deployment, already as desired, is left to the HPA); back removes them', async () => {
+    const w = await converged()
+    w.setCustomer({ tier: 'dedicated' })
+    await w.reconciler.reconcile('sh-acme/shop')
+    assert.deepEqual(w.api.writes(), [
+      'APPLY /apis/autoscaling/v2/namespaces/sh-acme/horizontalpodautoscalers/shop',
+      'APPLY /apis/policy/v1/namespaces/sh-acme/poddisruptionbudgets/shop',
+      `APPLY ${WEBSPACE}/status`,
+    ])
+    assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'none')
+
+    w.setCustomer({ tier: 'shared' })
+    await w.reconciler.reconcile('sh-acme/shop')
+    assert.deepEqual(w.api.writes(), [
+      'DELETE /apis/autoscaling/v2/namespaces/sh-acme/horizontalpodautoscalers/shop',
+      'DELETE /apis/policy/v1/namespaces/sh-acme/poddisruptionbudgets/shop',
+      `APPLY ${WEBSPACE}/status`,
+    ])
+  })
+
+  it('a suspended customer removes the route and scales to 0, records CustomerSuspended, and resuming restores both', async () => {
+    const w = await converged()
+    w.setCustomer({ suspended: true })
+    await w.reconciler.reconcile('sh-acme/shop')
+    assert.deepEqual(w.api.writes(), [
+      'DELETE /apis/traefik.io/v1alpha1/namespaces/sh-acme/ingressroutes/shop',
+      `APPLY ${APPS}/deployments/shop`,
+      `APPLY ${WEBSPACE}/status`,
+    ])
+    assert.deepEqual(w.events(), ['CustomerSuspended'])
+    w.setCustomer({ suspended: false })
+    await w.reconciler.reconcile('sh-acme/shop')
+    assert.deepEqual(w.api.writes(), [
+      `APPLY ${APPS}/deployments/shop`,
+      'APPLY /apis/traefik.io/v1alpha1/namespaces/sh-acme/ingressroutes/shop',
+      `APPLY ${WEBSPACE}/status`,
+    ])
+    assert.deepEqual(w.events(), ['ObjectsApplied'])
+  })
+
+  it('a missing Runtime writes only the status, once, and records RuntimeNotFound', async () => {
+    const w = world()
+    w.live().spec.runtime = 'gone'
+    assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'status')
+    assert.deepEqual(w.api.writes(), [`APPLY ${WEBSPACE}/status`])
+    assert.deepEqual(w.events(), ['RuntimeNotFound'])
+    assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'none')
+    assert.deepEqual(w.api.writes(), [])
+  })
+})

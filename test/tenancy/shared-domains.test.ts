@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Webspace } from '../../src/api/resources.js'
+import { siteKey } from '../../src/api/site-key.js'
+import { findCondition } from '../../src/kube/conditions.js'
+import type { KubeList, KubeObject } from '../../src/kube/object.js'
+import { KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { REASON as CUSTOMER_REASON } from '../../src/operator/customer/conditions.js'
+import type { Operator } from '../../src/operator/operator.js'
+import { REASON } from '../../src/operator/staticsite/conditions.js'
+import { WEBSPACE_OWNED } from '../../src/operator/webspace/owned.js'
+import { clusterForTests } from '../cluster/for-tests.js'
+import { sleep } from '../cluster/process.js'
+import { OperatorEnv } from '../operator/harness.js'
+
+const env = await clusterForTests()
+
+describe(
+  'one owner per domain across StaticSites and Webspaces, on a real API server',
+  { skip: env.skip },
+  () => {
+    let test: OperatorEnv
+    let operator: Operator
+    let runtime: string
+    // Two customers that both list the contested domain: only the claim index can decide.
+    const first = () => `one-${test.tag}`
+    const second = () => `two-${test.tag}`
+    const domain = () => `www.clash-${test.tag}.example`
+
+    const claimed = (webspace: Webspace) => findCondition(webspace.status?.conditions, 'DomainClaimed')
+    const webspaceRoutes = async (namespace: string) => {
+      const kinds = [WEBSPACE_OWNED.IngressRoute, WEBSPACE_OWNED.Certificate]
+      let count = 0
+      for (const kind of kinds) {
+        const list = await test.admin.request<KubeList<KubeObject>>(
+          'GET',
+          resourcePath({ ...kind, namespace }),
+        )
+        count += list.items.length
+      }
+      return count
+    }
+
+    before(async () => {
+      const cluster = await env.get()
+      test = new OperatorEnv(cluster, new KubeRest(cluster.kubeConfig()), 'claims')
+      await test.setUp()
+      runtime = await test.createRuntime()
+      operator = await test.startOperator({ resyncMs: 1000 })
+      for (const name of [first(), second()]) {
+        await test.createCustomer(name, { size: 'large', domains: [`clash-${test.tag}.example`] })
+        await test.waitForCustomer(name, 'Ready', 'True', CUSTOMER_REASON.Ready)
+      }
+    })
+
+    after(async () => {
+      await operator?.stop()
+      await test?.tearDown()
+      test?.admin.close()
+      await env.release()
+    })
+
+    it('a Webspace loses a domain a StaticSite of another customer claimed first, naming it, and takes over once the site is gone', async () => {
+      const siteNamespace = `sh-${first()}`
+      const webspaceNamespace = `sh-${second()}`
+      await test.createSite(siteNamespace, 'blog', { domains: [domain()] })
+      await test.waitForCondition(siteNamespace, 'blog', 'Routed', 'True')
+
+      await test.createWebspace(webspaceNamespace, 'shop', { runtime, domains: [domain()] })
+      const lost = await test.waitForWebspace(
+        webspaceNamespace,
+        'shop',
+        'DomainOwnedByOtherNamespace',
+        (w) => claimed(w)?.reason === REASON.DomainOwnedByOtherNamespace,
+      )
+      assert.match(
+        claimed(lost)?.message ?? '',
+        new RegExp(`namespace ${siteNamespace}, where StaticSite blog`),
+      )
+      assert.equal(lost.status?.url, undefined)
+      assert.equal(await webspaceRoutes(webspaceNamespace), 0, 'no IngressRoute and no Certificate')
+      assert.deepEqual((await test.eventReasons('Webspace', 'shop', webspaceNamespace)).sort(), [
+        REASON.DomainOwnedByOtherNamespace,
+        'ObjectsApplied',
+      ])
+      await test.waitForCondition(siteNamespace, 'blog', 'Routed', 'True', REASON.RouteApplied)
+
+      await test.deleteSite(siteNamespace, 'blog')
+      const won = await test.waitForWebspace(
+        webspaceNamespace,
+        'shop',
+        'holds the domain',
+        (w) => claimed(w)?.status === 'True',
+      )
+      assert.equal(won.status?.url, `https://${domain()}/`)
+      await test.waitUntil('the webspace’s route and Certificate', async () =>
+        (await webspaceRoutes(webspaceNamespace)) === 2 ? true : undefined,
+      )
+    })
+
+    it('a StaticSite newer than the Webspace holding its domain gets no route, and is routed once the webspace drops the domain', async () => {
+      const siteNamespace = `sh-${first()}`
+      const webspaceNamespace = `sh-${second()}`
+      const shop = await test.waitForWebspace(
+        webspaceNamespace,
+        'shop',
+        'holds',
+        (w) => claimed(w)?.status === 'True',
+      )
+      // Creation times have second precision and equal times fall back to names (sh-one < sh-two):
+      // the site must be created in a later second to be the newer claim.
+      await sleep(Math.max(0, Date.parse(shop.metadata.creationTimestamp ?? '') + 1100 - Date.now()))
+      await test.createSite(siteNamespace, 'late', { domains: [domain()] })
+      const late = await test.waitForCondition(
+        siteNamespace,
+        'late',
+        'DomainClaimed',
+        'False',
+        REASON.DomainOwnedByOtherNamespace,
+      )
+      assert.match(
+        findCondition(late.status?.conditions, 'DomainClaimed')?.message ?? '',
+        new RegExp(`namespace ${webspaceNamespace}, where Webspace shop`),
+      )
+      assert.deepEqual(await test.generated('IngressRoute', siteKey(siteNamespace, 'late')), [])
+      assert.deepEqual(await test.generated('Certificate', siteKey(siteNamespace, 'late')), [])
+
+      await test.admin.request('PATCH', test.webspacePath(webspaceNamespace, 'shop'), {
+        body: { spec: { domains: [`shop.clash-${test.tag}.example`] } },
+        contentType: 'application/merge-patch+json',
+      })
+      await test.waitForCondition(siteNamespace, 'late', 'Routed', 'True', REASON.RouteApplied)
+      assert.equal((await test.generated('IngressRoute', siteKey(siteNamespace, 'late'))).length, 1)
+    })
+  },
+)
