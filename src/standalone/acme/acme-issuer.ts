@@ -122,7 +122,9 @@ export class AcmeIssuer {
   }
 
   private async order(domain: string): Promise<IssuedCertificate> {
-    const [key, csr] = await crypto.createCsr({ commonName: domain, altNames: [domain] })
+    // ECDSA P-256: smaller and faster than acme-client's default RSA 2048, accepted by every CA.
+    const key = await crypto.createPrivateEcdsaKey()
+    const [, csr] = await crypto.createCsr({ commonName: domain, altNames: [domain] }, key)
     const tokens: string[] = []
     try {
       const chain = await this.client.auto({
