@@ -63,7 +63,7 @@ export interface StaticServerOptions {
   readonly limits?: Partial<ServerLimits>
   readonly cache?: Partial<TreeCacheLimits>
   readonly onResponse?: (event: ResponseEvent) => void
-  /** Called before routing; a request it answered (returned true for) goes no further. */
+  /** Called before routing; a request it answered (returned true for) goes no further, and counts as no site's. */
   readonly intercept?: (request: IncomingMessage, response: ServerResponse) => boolean
 }
 
@@ -174,7 +174,8 @@ export class StaticServer {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
-    if (this.intercept?.(request, response)) return
+    if (this.intercept?.(request, response))
+      return this.onResponse?.({ site: undefined, status: response.statusCode })
     const decision = routeRequest(
       {
         method: request.method ?? '',

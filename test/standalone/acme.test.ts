@@ -201,6 +201,11 @@ describe('hostplane serve with automatic TLS (ACME HTTP-01 against Pebble)', { s
     assert.equal(redirect.headers.location, `https://a.test:${httpsPort}/docs/?q=1`)
     const behindPort80 = await httpGet('a.test', '/')
     assert.equal(behindPort80.headers.location, 'https://a.test/', 'a Host without port came in on port 80')
+    assert.equal(
+      await metric(run, 'hostplane_serve_responses_total\\{code="301"\\}'),
+      2,
+      'redirects to HTTPS are counted with the other responses',
+    )
     const plain = await httpGet('plain.test')
     assert.equal(plain.status, 200, 'a site without TLS keeps working over HTTP')
     assert.match(plain.body, /served over TLS/)
