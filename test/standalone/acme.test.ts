@@ -288,7 +288,7 @@ describe('hostplane serve with automatic TLS (ACME HTTP-01 against Pebble)', { s
     await stop(run)
   })
 
-  it('renews a certificate when it enters its renewal window', async () => {
+  it('renews a certificate when it enters its renewal window, while running and at the next start', async () => {
     pebble = await startPebble({ httpPort, dns, dir, validitySeconds: 9 })
     const run = await serve('renew', site('www', ['renew.test']))
     await until('renew.test has a certificate', async () => (await issued(run)) === 1)
@@ -298,5 +298,17 @@ describe('hostplane serve with automatic TLS (ACME HTTP-01 against Pebble)', { s
     assert.notEqual(renewed.serial, first.serial)
     assert.ok(run.lines.some((line) => line.includes('"renewal":true')))
     await stop(run)
+
+    // Stopped while the stored certificate enters its window (6 s of 9): renewed at the next start.
+    await sleep(7000)
+    const restarted = await serve('renew', site('www', ['renew.test']))
+    await until('the stored certificate is renewed at startup', async () => (await issued(restarted)) === 1)
+    assert.equal(await orders(restarted), 1)
+    assert.equal(
+      await metric(restarted, 'hostplane_acme_orders_failed_total'),
+      0,
+      'the stored account is looked up by its key, not registered again',
+    )
+    await stop(restarted)
   })
 })

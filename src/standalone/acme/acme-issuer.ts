@@ -1,8 +1,8 @@
 /**
  * Orders one certificate per domain from an ACME CA with HTTP-01, through `acme-client`. The
- * account key lives in the certificate store and is reused across restarts; registering it again
- * returns the existing account, so no account URL is kept (and a CA that forgot the account, such
- * as a restarted test CA, gets a new one).
+ * account key lives in the certificate store and is reused across restarts; the account is looked
+ * up by that key (`onlyReturnExisting`) and created only when the CA has none, so no account URL is
+ * kept (and a CA that forgot the account, such as a restarted test CA, gets a new one).
  *
  * acme-client sends every request through one module-wide axios instance: the CA bundle, the
  * request timeout and the retry policy are set on it here, once per process. Its own retries are
@@ -62,6 +62,8 @@ class CaAgent extends Agent {
 }
 
 export class AcmeIssuer {
+  private registered = false
+
   private constructor(
     private readonly client: Client,
     private readonly agent: CaAgent,
@@ -121,7 +123,26 @@ export class AcmeIssuer {
     return new Error(`the ACME CA ${directoryUrl} cannot be reached: ${cause}`)
   }
 
+  /**
+   * acme-client would register the account on every order, and for a key the CA already knows it
+   * sends an account update that Pebble refuses as empty: look the account up first instead.
+   */
+  private async register(): Promise<void> {
+    if (this.registered) return
+    try {
+      await this.client.createAccount({ onlyReturnExisting: true })
+    } catch {
+      const { email } = this.options
+      await this.client.createAccount({
+        termsOfServiceAgreed: true,
+        ...(email ? { contact: [`mailto:${email}`] } : {}),
+      })
+    }
+    this.registered = true
+  }
+
   private async order(domain: string): Promise<IssuedCertificate> {
+    await this.register()
     // ECDSA P-256: smaller and faster than acme-client's default RSA 2048, accepted by every CA.
     const key = await crypto.createPrivateEcdsaKey()
     const [, csr] = await crypto.createCsr({ commonName: domain, altNames: [domain] }, key)
@@ -129,8 +150,6 @@ export class AcmeIssuer {
     try {
       const chain = await this.client.auto({
         csr,
-        email: this.options.email,
-        termsOfServiceAgreed: true,
         challengePriority: ['http-01'],
         // acme-client would fetch the challenge from this machine first, by the domain's public
         // address; the CA's own validation is the one that counts.
