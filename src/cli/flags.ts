@@ -62,6 +62,17 @@ export const duration = (text: string) => {
   }
 }
 
+export function httpsUrl(text: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {
+    url = undefined
+  }
+  if (url?.protocol !== 'https:') throw new InvalidArgumentError(`${text} is not an https:// URL`)
+  return url.href
+}
+
 export function listenAddress(text: string): { host: string; port: number } {
   const colon = text.lastIndexOf(':')
   const port = Number(text.slice(colon + 1))

@@ -7,9 +7,10 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { createLogger } from '../ops/log.js'
 import { initLocalRepo } from '../standalone/local-repo-init.js'
+import { LETS_ENCRYPT_PRODUCTION } from '../standalone/acme/acme-issuer.js'
 import { LOCAL_REPO_HOST } from '../standalone/local-repos.js'
 import { startStandalone } from '../standalone/standalone-server.js'
-import { duration, list, listenAddress, positive, secret, webhookSecrets } from './flags.js'
+import { duration, httpsUrl, list, listenAddress, positive, secret, webhookSecrets } from './flags.js'
 import { stopOnSignal } from './shutdown.js'
 
 interface ServeFlags {
@@ -26,6 +27,12 @@ interface ServeFlags {
   rescanInterval: number
   workers: number
   keepRevisions: number
+  httpsListen?: string
+  acmeDirectory: string
+  acmeEmail?: string
+  acmeCaFile?: string
+  acmeOrderBudget: number
+  acmeBudgetWindow: number
 }
 
 export function registerServeCommand(program: Command): void {
@@ -70,6 +77,15 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--workers <n>', 'sites synced at once', positive, 4)
     .option('--keep-revisions <n>', 'published revisions kept per site for rollback', positive, 3)
+    .option(
+      '--https-listen <host:port>',
+      'serve HTTPS here too, with certificates from an ACME CA for the sites with tls.mode auto',
+    )
+    .option('--acme-directory <url>', 'ACME directory of the CA', httpsUrl, LETS_ENCRYPT_PRODUCTION)
+    .option('--acme-email <address>', 'contact address of the ACME account (expiry notices)')
+    .option('--acme-ca-file <file>', 'CA bundle trusted for the ACME directory instead of the system one')
+    .option('--acme-order-budget <n>', 'new certificate orders allowed per budget window', positive, 20)
+    .option('--acme-budget-window <duration>', 'the window of the order budget', duration, 3_600_000)
     .action(async (sitesDir: string, flags: ServeFlags) => {
       const log = createLogger({ name: 'hostplane-serve' })
       const localRepos = flags.localRepos ?? (flags.initLocalRepo ? join(flags.dataDir, 'repos') : undefined)
@@ -94,6 +110,16 @@ export function registerServeCommand(program: Command): void {
         rescanIntervalMs: flags.rescanInterval,
         workers: flags.workers,
         keep: flags.keepRevisions,
+        tls: flags.httpsListen
+          ? {
+              listen: listenAddress(flags.httpsListen),
+              directoryUrl: flags.acmeDirectory,
+              email: flags.acmeEmail,
+              caFile: flags.acmeCaFile,
+              budgetOrders: flags.acmeOrderBudget,
+              budgetWindowMs: flags.acmeBudgetWindow,
+            }
+          : undefined,
         log,
       })
       stopOnSignal(log, () => standalone.stop())
@@ -102,13 +128,21 @@ export function registerServeCommand(program: Command): void {
         standalone.settled(),
         new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
       ])
-      process.stdout.write(welcome(standalone.url, standalone.controlUrl, standalone.sites()[0]?.domains[0]))
+      process.stdout.write(
+        welcome(
+          standalone.url,
+          standalone.controlUrl,
+          standalone.sites()[0]?.domains[0],
+          standalone.httpsUrl,
+        ),
+      )
     })
 }
 
-function welcome(url: string, controlUrl: string, domain: string | undefined): string {
+function welcome(url: string, controlUrl: string, domain: string | undefined, https?: string): string {
   const port = new URL(url).port
   const lines = ['', `hostplane serve is running on ${url} (health and metrics on ${controlUrl})`]
+  if (https) lines.push(`  https  ${https} (certificates: ${controlUrl}/status/tls)`)
   if (domain) {
     lines.push(`  open   http://${domain}:${port}/`, `  try    curl -H 'Host: ${domain}' ${url}/`)
   }

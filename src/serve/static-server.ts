@@ -10,7 +10,9 @@
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import type { TlsOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import { REVALIDATE_CACHE_CONTROL } from './cache-policy.js'
 import { type FilePlan, planFileResponse, type ServedFile } from './file-response.js'
@@ -61,6 +63,8 @@ export interface StaticServerOptions {
   readonly limits?: Partial<ServerLimits>
   readonly cache?: Partial<TreeCacheLimits>
   readonly onResponse?: (event: ResponseEvent) => void
+  /** Called before routing; a request it answered (returned true for) goes no further, and counts as no site's. */
+  readonly intercept?: (request: IncomingMessage, response: ServerResponse) => boolean
 }
 
 const SECURITY_HEADER_LIST: readonly string[] = SECURITY_HEADERS.flat()
@@ -76,30 +80,43 @@ const STATUS_BODIES: Readonly<Record<number, string>> = {
 export class StaticServer {
   private routes: SiteRoutes
   private readonly trees: PublishedTrees
-  private readonly server: Server
+  /** The HTTP server, then the HTTPS one once `listenTls` started it. */
+  private readonly servers: Server[]
   private readonly limits: ServerLimits
   private readonly log: Logger
   private readonly onResponse: ((event: ResponseEvent) => void) | undefined
+  private readonly intercept: StaticServerOptions['intercept']
 
-  constructor({ sites, root, log, clock = Date.now, limits, cache, onResponse }: StaticServerOptions) {
+  constructor({
+    sites,
+    root,
+    log,
+    clock = Date.now,
+    limits,
+    cache,
+    onResponse,
+    intercept,
+  }: StaticServerOptions) {
     this.log = log
     this.onResponse = onResponse
+    this.intercept = intercept
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...limits }
     this.trees = new PublishedTrees(root, clock, { ...DEFAULT_TREE_CACHE_LIMITS, ...cache })
     this.routes = this.buildRoutes(sites)
-    this.server = createServer(
-      {
-        maxHeaderSize: this.limits.maxHeaderBytes,
-        headersTimeout: this.limits.headersTimeoutMs,
-        requestTimeout: this.limits.requestTimeoutMs,
-        keepAliveTimeout: this.limits.keepAliveTimeoutMs,
-        // Node checks the header and request timeouts on this interval (30 s by default), which
-        // would let a slow client hold a connection three times longer than the limit says.
-        connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeoutMs),
-        noDelay: true,
-      },
-      (request, response) => this.handle(request, response),
-    )
+    this.servers = [createServer(this.serverOptions(), (request, response) => this.handle(request, response))]
+  }
+
+  private serverOptions() {
+    return {
+      maxHeaderSize: this.limits.maxHeaderBytes,
+      headersTimeout: this.limits.headersTimeoutMs,
+      requestTimeout: this.limits.requestTimeoutMs,
+      keepAliveTimeout: this.limits.keepAliveTimeoutMs,
+      // Node checks the header and request timeouts on this interval (30 s by default), which
+      // would let a slow client hold a connection three times longer than the limit says.
+      connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeoutMs),
+      noDelay: true,
+    }
   }
 
   /** Replaces the site set; requests already routed finish with the old one. */
@@ -115,23 +132,38 @@ export class StaticServer {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject)
-        resolve()
-      })
-    })
-    return this.server.address() as AddressInfo
+    return listenOn(this.servers[0] as Server, port, host)
+  }
+
+  /**
+   * Serves the same sites over HTTPS as well, on a second listener; `tls` picks the certificate
+   * (an SNI callback). The TLS handshake has the time limit of request headers.
+   */
+  async listenTls(port: number, host: string, tls: Pick<TlsOptions, 'SNICallback'>): Promise<AddressInfo> {
+    const server = createTlsServer(
+      {
+        ...this.serverOptions(),
+        ...tls,
+        handshakeTimeout: this.limits.headersTimeoutMs,
+        minVersion: 'TLSv1.2',
+      },
+      (request, response) => this.handle(request, response),
+    )
+    this.servers.push(server)
+    return listenOn(server, port, host)
   }
 
   /** Stops accepting, lets requests in flight finish for up to `graceMs`, then cuts what is left. */
   async close(graceMs = 5000): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    this.server.closeIdleConnections()
-    const timer = setTimeout(() => this.server.closeAllConnections(), graceMs)
-    await closed
-    clearTimeout(timer)
+    await Promise.all(
+      this.servers.map(async (server) => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs)
+        await closed
+        clearTimeout(timer)
+      }),
+    )
   }
 
   private buildRoutes(sites: readonly ServedSite[]): SiteRoutes {
@@ -142,6 +174,8 @@ export class StaticServer {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
+    if (this.intercept?.(request, response))
+      return this.onResponse?.({ site: undefined, status: response.statusCode })
     const decision = routeRequest(
       {
         method: request.method ?? '',
@@ -284,6 +318,17 @@ export class StaticServer {
     response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(STATUS_BODIES[500])
     this.onResponse?.({ site: site.key, status: 500 })
   }
+}
+
+async function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  return server.address() as AddressInfo
 }
 
 const firstValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)

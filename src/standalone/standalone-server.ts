@@ -19,6 +19,8 @@ import { createSiteSyncer, type SiteSyncerConfig } from '../syncer/create-site-s
 import { syncerHttpApi, type HttpApiOptions } from '../syncer/http-api.js'
 import { SyncMetrics } from '../syncer/sync-metrics.js'
 import { parseDuration } from '../syncer/sync-schedule.js'
+import { type AcmeConfig, AutomaticTls } from './acme/automatic-tls.js'
+import type { TlsSite } from './acme/certificate-domains.js'
 import { LOCAL_REPO_HOST, localRepoPath } from './local-repos.js'
 import { type DrivenSite, SiteDriver } from './site-driver.js'
 import { ClaimOrder, siteId } from './claim-order.js'
@@ -27,6 +29,11 @@ import { type FileSite, loadSiteFiles, type SiteFileCache } from './site-files.j
 export interface Address {
   readonly host: string
   readonly port: number
+}
+
+/** Automatic TLS: an HTTPS listener with certificates from an ACME CA (acme/automatic-tls.ts). */
+export interface StandaloneTls extends AcmeConfig {
+  readonly listen: Address
 }
 
 export interface StandaloneConfig extends Pick<
@@ -49,12 +56,16 @@ export interface StandaloneConfig extends Pick<
   readonly rescanIntervalMs?: number
   /** Sites synced at once. @default 4 */
   readonly workers?: number
+  /** Off when undefined: HTTP only. */
+  readonly tls?: StandaloneTls
   readonly log: Logger
 }
 
 export interface Standalone {
   /** The public listener, e.g. `http://127.0.0.1:8080`. */
   readonly url: string
+  /** The HTTPS listener when automatic TLS is on, e.g. `https://127.0.0.1:8443`. */
+  readonly httpsUrl?: string
   /** The control listener (health, metrics, webhooks, sync). */
   readonly controlUrl: string
   /** Served sites, first claimer first, as the last scan found them. */
@@ -68,8 +79,8 @@ export interface Standalone {
   stop(): Promise<void>
 }
 
-const urlOf = ({ address, port }: { address: string; port: number }) =>
-  `http://${address.includes(':') ? `[${address}]` : address}:${port}`
+const urlOf = ({ address, port }: { address: string; port: number }, scheme = 'http') =>
+  `${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`
 
 export async function startStandalone(config: StandaloneConfig): Promise<Standalone> {
   const { log, sitesDir } = config
@@ -96,11 +107,13 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     workDir: join(dataDir, 'work'),
     metrics: new SyncMetrics(registry),
   })
+  const tls = config.tls && (await AutomaticTls.start(config.tls, { dataDir, log, registry }))
   const server = new StaticServer({
     sites: [],
     root: sitesRoot,
     log,
     onResponse: ({ status }) => responses.inc({ code: status }),
+    intercept: tls && ((request, response) => tls.intercept(request, response)),
   })
   const driver = new SiteDriver({
     syncer,
@@ -124,7 +137,12 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
         `${entry.site.metadata.name}-${entry.site.metadata.namespace}.${config.pagesDomain}`,
       ]),
     )
-    const conflicts = server.updateSites(served).map((conflict) => {
+    const routeConflicts = server.updateSites(served)
+    tls?.update(
+      files.sites.map((entry, index) => tlsSite(entry, served[index]?.domains ?? [])),
+      routeConflicts,
+    )
+    const conflicts = routeConflicts.map((conflict) => {
       const loser = bySiteKey.get(conflict.site)
       const holder = bySiteKey.get(conflict.heldBy)
       return `${loser?.file}: StaticSite ${idOf(loser)}: ${conflict.domain}${conflict.pathPrefix} is already served by StaticSite ${idOf(holder)} of ${holder?.file}, which claimed it first; not routed`
@@ -177,14 +195,24 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     webhookSecrets: config.webhookSecrets,
     syncToken: config.syncToken,
   })
+  if (tls) control.get('/status/tls', async () => ({ domains: tls.status() }))
   const controlUrl = await control.listen({
     host: config.controlListen.host,
     port: config.controlListen.port,
   })
   const url = urlOf(await server.listen(config.listen.port, config.listen.host))
+  let httpsUrl: string | undefined
+  if (tls && config.tls) {
+    const address = await server.listenTls(config.tls.listen.port, config.tls.listen.host, {
+      SNICallback: tls.sni,
+    })
+    httpsUrl = urlOf(address, 'https')
+    tls.start(address.port)
+  }
 
   return {
     url,
+    httpsUrl,
     controlUrl,
     sites: () => served,
     problems: () => problems,
@@ -194,7 +222,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
       watcher.close()
       clearInterval(interval)
       clearTimeout(debounce)
-      await Promise.all([server.close(), control.close()])
+      await Promise.all([server.close(), control.close(), tls?.stop()])
       await driver.stop()
       await scanning
     },
@@ -203,6 +231,13 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
 
 const keyOf = ({ site }: FileSite) => siteKey(site.metadata.namespace ?? '', site.metadata.name)
 const idOf = (entry: FileSite | undefined) => (entry ? siteId(entry) : 'unknown')
+
+const tlsSite = (entry: FileSite, domains: readonly string[]): TlsSite => ({
+  id: idOf(entry),
+  key: keyOf(entry),
+  domains,
+  mode: entry.site.spec.tls.mode,
+})
 
 function drivenSite(entry: FileSite, localRepos: string | undefined): DrivenSite {
   const { spec } = entry.site
