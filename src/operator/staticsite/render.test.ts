@@ -88,11 +88,30 @@ describe('renderSite', () => {
     assert.equal(route?.match, 'Host(`a.test`) && (Path(`/docs`) || PathPrefix(`/docs/`))')
     assert.deepEqual(
       route?.middlewares.map((m) => m.name),
-      ['team-a--blog-strip', 'team-a--blog-prefix'],
+      ['team-a--blog-slash', 'team-a--blog-strip', 'team-a--blog-prefix'],
     )
     assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-strip')), {
       stripPrefix: { prefixes: ['/docs'] },
     })
+  })
+
+  it('redirects the bare pathPrefix to itself with a slash, relatively and with the query, before stripping it', () => {
+    const { objects } = renderSite(site(withPathPrefix('/guides/v2')), config(), ['a.test'])
+    const { redirectRegex } = spec(find(objects, 'Middleware', 'team-a--blog-slash')) as {
+      redirectRegex: { regex: string; replacement: string; permanent: boolean }
+    }
+    assert.deepEqual(redirectRegex, {
+      regex: '^https?://[^/?]+/guides/v2(\\?.*)?$',
+      replacement: './v2/${1}',
+      permanent: true,
+    })
+    // What Traefik's redirectRegex does with it (Go's RE2 and JavaScript agree on this pattern).
+    const regex = new RegExp(redirectRegex.regex)
+    const redirect = (url: string) => url.replace(regex, redirectRegex.replacement.replace('${1}', '$1'))
+    assert.equal(redirect('https://a.test/guides/v2'), './v2/')
+    assert.equal(redirect('https://a.test/guides/v2?tab=1'), './v2/?tab=1')
+    assert.ok(!regex.test('https://a.test/guides/v2/'), 'the root with its slash is served')
+    assert.ok(!regex.test('https://a.test/guides/v2x'))
   })
 
   it('applies headers by path prefix: a route per path with every rule whose path is a prefix of it', () => {
@@ -123,7 +142,7 @@ describe('renderSite', () => {
     })
   })
 
-  it('turns redirect rules into ordered regex redirects, with :splat, escaped literals and the status as permanent or not', () => {
+  it('turns redirect rules into ordered regex redirects, with :splat, escaped literals, path targets kept relative and the status as permanent or not', () => {
     const { objects } = renderSite(
       site(
         withPathPrefix('/p'),
@@ -140,7 +159,7 @@ describe('renderSite', () => {
     assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-redirect-0')), {
       redirectRegex: {
         regex: '^https?://[^/?]+/p/old/([^?]*)(?:\\?.*)?$',
-        replacement: 'https://a.test/p/new/${1}',
+        replacement: '/p/new/${1}',
         permanent: true,
       },
     })
@@ -154,7 +173,7 @@ describe('renderSite', () => {
     assert.deepEqual(
       routesOf(objects)[0]
         ?.middlewares.map((m) => m.name)
-        .slice(0, 2),
+        .slice(1, 3),
       ['team-a--blog-redirect-0', 'team-a--blog-redirect-1'],
     )
   })

@@ -3,9 +3,9 @@
  * the same site and config always give the same objects, so re-applying them is a no-op.
  *
  * One IngressRoute per site holds its routes, longest rule first as Traefik prefers it:
- * - the canonical (first) domain, optionally under `pathPrefix`, through: the spec's redirects,
- *   its headers, stripPrefix (pathPrefix), then addPrefix `/<site key>` to reach the site's
- *   directory on the shared nginx;
+ * - the canonical (first) domain, optionally under `pathPrefix`, through: the bare prefix's
+ *   redirect to itself with a slash, the spec's redirects, its headers, stripPrefix (pathPrefix),
+ *   then addPrefix `/<site key>` to reach the site's directory on the shared nginx;
  * - one route per distinct `headers[].path`, so each path gets the headers of every rule whose
  *   path is a prefix of it;
  * - the other domains, answered with a 301 to the canonical one (same path and query).
@@ -108,7 +108,8 @@ export function renderSite(
   const redirects = (site.spec.redirects ?? []).map((rule, index) => {
     const splat = rule.from.endsWith('*')
     const from = regexLiteral(`${prefix}${splat ? rule.from.slice(0, -1) : rule.from}`)
-    const target = rule.to.startsWith('/') ? `${scheme}://${canonical}${prefix}${rule.to}` : rule.to
+    // A path target stays relative to the visitor's scheme, host and port, as in `hostplane serve`.
+    const target = rule.to.startsWith('/') ? `${prefix}${rule.to}` : rule.to
     return middleware(`redirect-${index}`, {
       redirectRegex: {
         regex: `^https?://[^/?]+${from}${splat ? '([^?]*)' : ''}(?:\\?.*)?$`,
@@ -121,11 +122,25 @@ export function renderSite(
     path: rule.path,
     ref: middleware(`headers-${index}`, { headers: { customResponseHeaders: rule.set } }),
   }))
+  // The bare prefix (`/docs`) is the site's root directory without its slash: redirected like any
+  // directory, relatively, before stripPrefix would turn it into an empty path.
+  const slash = prefix
+    ? [
+        middleware('slash', {
+          redirectRegex: {
+            regex: `^https?://[^/?]+${regexLiteral(prefix)}(\\?.*)?$`,
+            replacement: replacementLiteral(`.${prefix.slice(prefix.lastIndexOf('/'))}/`) + '${1}',
+            permanent: true,
+          },
+        }),
+      ]
+    : []
   const strip = prefix ? [middleware('strip', { stripPrefix: { prefixes: [prefix] } })] : []
   const addPrefix = middleware('prefix', { addPrefix: { prefix: `/${key}` } })
 
   const service = { kind: 'Service', name: config.nginx.service, port: config.nginx.port }
   const chainFor = (path: string) => [
+    ...slash,
     ...redirects,
     ...headerRules.filter((h) => path.startsWith(h.path)).map((h) => h.ref),
     ...strip,
