@@ -98,6 +98,11 @@ describe('git push to page through real Traefik, operator, syncer and nginx', { 
 
   after(async () => {
     await syncer?.stop()
+    for (const name of [`hostplane-syncer-${stack?.test.tag}`, `hostplane-syncer-${stack?.test.tag}-secrets`])
+      for (const plural of ['clusterroles', 'clusterrolebindings'])
+        await stack?.admin
+          .request('DELETE', `/apis/rbac.authorization.k8s.io/v1/${plural}/${name}`)
+          .catch(() => {})
     await stack?.stop()
     await fx?.stop()
     await env.release()

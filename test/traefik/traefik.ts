@@ -53,7 +53,6 @@ export interface TraefikOptions {
   readonly namespace: string
   /** Log file and the cluster CA go here. */
   readonly workDir: string
-  readonly logLevel?: string
 }
 
 export async function startTraefik({
@@ -61,7 +60,6 @@ export async function startTraefik({
   admin,
   namespace,
   workDir,
-  logLevel = 'WARN',
 }: TraefikOptions): Promise<RunningTraefik> {
   const { paths, version } = await ensureGoTool(TRAEFIK)
   await applyManifest(admin, 'test/traefik/rbac.yaml', {
@@ -93,7 +91,7 @@ export async function startTraefik({
       '--providers.kubernetescrd.disableClusterScopeResources=true',
       '--global.checkNewVersion=false',
       '--global.sendAnonymousUsage=false',
-      `--log.level=${logLevel}`,
+      '--log.level=WARN',
     ],
     { cwd: workDir, stdio: ['ignore', out, out] },
   )
