@@ -170,10 +170,12 @@ describe('git push to page through real Traefik, operator, syncer and nginx', { 
     assert.match(answer.body, /home has no such page/)
   })
 
-  it('plain HTTP of a TLS site finds no route on the web entry point: the operator renders no HTTP→HTTPS redirect', async () => {
-    const answer = await stack.request({ path: '/about?x=1', headers: { Host: DOMAIN } })
-    assert.equal(answer.status, 404, `${answer.status} ${answer.body}`)
-    assert.equal(answer.body, '404 page not found\n', 'Traefik’s own 404: nginx was not asked')
+  it('plain HTTP on the web entry point answers 301 to the canonical https URL, from every domain', async () => {
+    for (const host of [DOMAIN, ALIAS]) {
+      const answer = await stack.request({ path: '/about?x=1', headers: { Host: host } })
+      assert.equal(answer.status, 301, `${host}: ${answer.status} ${answer.body}`)
+      assert.equal(answer.headers.location, `https://${DOMAIN}/about?x=1`)
+    }
   })
 
   it('a deleted site is a 404 for its domain and its published files are gone', async () => {
@@ -183,8 +185,7 @@ describe('git push to page through real Traefik, operator, syncer and nginx', { 
       { path: '/', headers: { Host: DOMAIN }, tls: { servername: DOMAIN } },
       (r) => r.status === 404 && !r.body.includes('home'),
     )
-    const plain = await stack.request({ path: '/', headers: { Host: DOMAIN } })
-    assert.equal(plain.status, 404)
+    await stack.requestUntil({ path: '/', headers: { Host: DOMAIN } }, (r) => r.status === 404)
     await waitFor(() => (existsSync(join(stack.sitesRoot, key)) ? undefined : true), {
       timeoutMs: 20_000,
       describe: () => `${key} is still published`,

@@ -28,6 +28,7 @@ describe('renderSite', () => {
         'Middleware/team-a--blog-prefix',
         'Middleware/team-a--blog-canonical',
         'IngressRoute/team-a--blog',
+        'IngressRoute/team-a--blog-http',
       ],
     )
     assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-prefix')), {
@@ -47,6 +48,32 @@ describe('renderSite', () => {
         ['Host(`blog.test`)', ['team-a--blog-prefix']],
         ['Host(`www.blog.test`)', ['team-a--blog-canonical']],
       ],
+    )
+  })
+
+  it('answers plain HTTP of a TLS site with a 301 to the canonical https URL, from a second IngressRoute on the plain entry points', () => {
+    const { objects } = renderSite(site(withPathPrefix('/docs')), config(), ['a.test', 'www.a.test'])
+    assert.deepEqual(spec(find(objects, 'IngressRoute', 'team-a--blog-http')), {
+      entryPoints: ['web'],
+      routes: [
+        {
+          kind: 'Rule',
+          match: '(Host(`a.test`) || Host(`www.a.test`)) && (Path(`/docs`) || PathPrefix(`/docs/`))',
+          middlewares: [{ name: 'team-a--blog-canonical' }],
+          services: [{ kind: 'Service', name: 'hostplane-nginx', port: 80 }],
+        },
+      ],
+    })
+    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-canonical')), {
+      redirectRegex: { regex: '^https?://[^/?]+(.*)$', replacement: 'https://a.test${1}', permanent: true },
+    })
+    const single = renderSite(site(), config(), ['a.test']).objects
+    assert.ok(find(single, 'IngressRoute', 'team-a--blog-http'), 'also for a site with one domain')
+    const plain = renderSite(site(withTls({ mode: 'none' })), config(), ['a.test']).objects
+    assert.deepEqual(
+      plain.map((o) => `${o.kind}/${o.metadata.name}`),
+      ['Middleware/team-a--blog-prefix', 'IngressRoute/team-a--blog'],
+      'tls none: served on the plain entry points, nothing to redirect',
     )
   })
 

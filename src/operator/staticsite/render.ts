@@ -8,7 +8,9 @@
  *   then addPrefix `/<site key>` to reach the site's directory on the shared nginx;
  * - one route per distinct `headers[].path`, so each path gets the headers of every rule whose
  *   path is a prefix of it;
- * - the other domains, answered with a 301 to the canonical one (same path and query).
+ * - the other domains, answered with a 301 to the canonical one (same path and query);
+ * - with TLS, a second IngressRoute `<site key>-http` on the plain entry points answering every
+ *   domain with a 301 to the canonical https URL.
  * Middleware names are `<site key>-<purpose>`, the Certificate and its Secret `<site key>` and
  * `<site key>-tls`.
  */
@@ -163,21 +165,24 @@ export function renderSite(
       services: [service],
     },
   ]
-  if (others.length > 0) {
-    const toCanonical = middleware('canonical', {
-      redirectRegex: {
-        regex: '^https?://[^/?]+(.*)$',
-        replacement: `${scheme}://${canonical}\${1}`,
-        permanent: true,
-      },
-    })
+  // The other domains, and plain HTTP of a site with TLS, reach the canonical URL in one redirect.
+  const toCanonical =
+    others.length > 0 || tls.kind !== 'none'
+      ? middleware('canonical', {
+          redirectRegex: {
+            regex: '^https?://[^/?]+(.*)$',
+            replacement: `${scheme}://${canonical}\${1}`,
+            permanent: true,
+          },
+        })
+      : undefined
+  if (toCanonical && others.length > 0)
     routes.push({
       kind: 'Rule',
       match: `${hosts(others)}${underPrefix(prefix)}`,
       middlewares: [toCanonical],
       services: [service],
     })
-  }
 
   const objects: KubeObject[] = []
   if (tls.kind === 'certificate')
@@ -203,5 +208,23 @@ export function renderSite(
       ...(secretName ? { tls: { secretName } } : {}),
     },
   } as KubeObject)
+  // An IngressRoute with `tls` answers HTTPS only, so visitors who type http:// get their 301 from
+  // a second one on the plain entry points. A redirect of the whole `web` entry point in Traefik's
+  // static configuration would also catch the sites with `tls.mode: none`.
+  if (toCanonical && tls.kind !== 'none')
+    objects.push({
+      ...meta('IngressRoute', `${key}-http`),
+      spec: {
+        entryPoints: [...config.httpEntryPoints],
+        routes: [
+          {
+            kind: 'Rule',
+            match: `${hosts(domains)}${underPrefix(prefix)}`,
+            middlewares: [toCanonical],
+            services: [service],
+          },
+        ],
+      },
+    } as KubeObject)
   return { objects, url, tls }
 }
