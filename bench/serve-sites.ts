@@ -19,7 +19,7 @@ import { runOrThrow, sleep } from '../test/cluster/process.js'
 import { sendRequest } from '../test/serving/http-request.js'
 import { freePort } from '../test/serving/nginx-for-tests.js'
 import { startServe } from '../test/standalone/serve-process.js'
-import { rssMiB } from './process-rss.js'
+import { rssMiB } from './load.js'
 
 const { values } = parseArgs({
   options: {

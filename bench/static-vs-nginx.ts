@@ -16,12 +16,12 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { servedSite } from '../src/serve/served-site.js'
-import { rssMiB } from './process-rss.js'
 import { sendRequest } from '../test/serving/http-request.js'
 import { startNginx } from '../test/serving/nginx-for-tests.js'
 import { publishTree } from '../test/serving/published-tree.js'
 import { REPO_ROOT } from '../test/cluster/paths.js'
 import { runOrThrow } from '../test/cluster/process.js'
+import { median, rssMiB, wrk, type WrkResult } from './load.js'
 
 const { values } = parseArgs({
   options: {
@@ -43,36 +43,8 @@ const SIZES = [
   ['100 KiB', 'page-100k.html', 100 * 1024],
 ] as const
 
-interface WrkResult {
-  readonly requestsPerSecond: number
-  readonly p99: string
-}
-
-async function wrk(url: string, seconds = DURATION): Promise<WrkResult> {
-  const { stdout } = await runOrThrow('wrk', [
-    '-t1',
-    `-c${CONNECTIONS}`,
-    `-d${seconds}s`,
-    '--latency',
-    '-H',
-    `Host: ${HOST}`,
-    url,
-  ])
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]
-  const p99 = /\s99%\s+(\S+)/.exec(stdout)?.[1]
-  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(stdout)?.[0] ?? ''
-  if (!rps || !p99) throw new Error(`cannot read wrk output:\n${stdout}`)
-  if (errors) throw new Error(`failed requests against ${url}: ${errors}`)
-  return { requestsPerSecond: Number(rps), p99 }
-}
-
-/** The machine is shared: each figure is the median of `ROUNDS` runs, the two servers alternating. */
-const median = (runs: readonly WrkResult[]): WrkResult => {
-  const sorted = [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)
-  const middle = sorted[Math.floor(sorted.length / 2)]
-  if (!middle) throw new Error('no runs')
-  return middle
-}
+const load = { connections: CONNECTIONS, seconds: DURATION, host: HOST }
+const warmUp = { ...load, seconds: 2 }
 
 /** The built-in server in its own process, from the build; it prints its port and startup time. */
 async function startBuiltIn(root: string, sitesFile: string) {
@@ -162,13 +134,13 @@ async function main() {
       for (const [label, name] of SIZES) {
         const oursUrl = `http://127.0.0.1:${builtIn.port}/${name}`
         const theirsUrl = `http://127.0.0.1:${nginx.port}/${KEY}/${name}`
-        await wrk(oursUrl, 2)
-        await wrk(theirsUrl, 2)
+        await wrk(oursUrl, warmUp)
+        await wrk(theirsUrl, warmUp)
         const oursRuns: WrkResult[] = []
         const theirsRuns: WrkResult[] = []
         for (let round = 0; round < ROUNDS; round++) {
-          oursRuns.push(await wrk(oursUrl))
-          theirsRuns.push(await wrk(theirsUrl))
+          oursRuns.push(await wrk(oursUrl, load))
+          theirsRuns.push(await wrk(theirsUrl, load))
         }
         const ours = median(oursRuns)
         const theirs = median(theirsRuns)
@@ -206,8 +178,8 @@ async function main() {
       const firstMs = performance.now() - firstStarted
       const warmRss = await rssMiB(many.pid)
       const url = `http://127.0.0.1:${many.port}/page-1k.html`
-      await wrk(url, 2)
-      const ours = await wrk(url)
+      await wrk(url, warmUp)
+      const ours = await wrk(url, load)
       out(
         `${MANY_SITES} sites configured: built-in startup ${many.startupMs.toFixed(0)} ms (read config, build routes, listen); RSS ${idle} MiB idle, ${warmRss} MiB after one request to every site (${firstMs.toFixed(0)} ms for all ${MANY_SITES - 1} first requests, one at a time), ${await rssMiB(many.pid)} MiB after load; 1 KiB on one of them ${ours.requestsPerSecond.toFixed(0)} req/s, p99 ${ours.p99}`,
       )

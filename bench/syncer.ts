@@ -10,7 +10,6 @@
  * peak RSS. Prints a Markdown table for bench/RESULTS.md.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createHmac } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
@@ -20,6 +19,7 @@ import { KubeRest, resourcePath } from '../src/kube/rest.js'
 import { TestCluster } from '../test/cluster/cluster.js'
 import { REPO_ROOT } from '../test/cluster/paths.js'
 import { siteKey } from '../src/api/site-key.js'
+import { sendGithubPush } from '../test/git/github-push.js'
 import { GitFixture } from '../test/syncer/git-fixture.js'
 
 const { values } = parseArgs({
@@ -150,20 +150,8 @@ async function main() {
         'style.css': 'body{}',
         'about/index.html': 'about',
       })
-      const body = JSON.stringify({
-        ref: 'refs/heads/main',
-        repository: { clone_url: fx.url(`site-${i}.git`) },
-      })
       const pushed = performance.now()
-      const answer = await fetch(`${API}/webhooks/github`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-          'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-        },
-        body,
-      })
+      const answer = await sendGithubPush(API, SECRET, fx.url(`site-${i}.git`))
       if (answer.status !== 202) throw new Error(`webhook answered ${answer.status}`)
       const file = join(config.sitesRoot, siteKey(NAMESPACE, `site-${i}`), 'index.html')
       await until(

@@ -1,8 +1,11 @@
 /**
  * `npm run cluster:up | cluster:down | cluster:build`: the test cluster for a person. `up` leaves
  * etcd, kube-apiserver and kube-controller-manager running and prints the kubeconfig path.
+ * `build` builds (or finds cached) every Go binary the tests run: the cluster's and Traefik.
  */
+import { TRAEFIK } from '../traefik/traefik.js'
 import { ensureKubeBinaries, ToolchainMissingError } from './binaries.js'
+import { ensureGoTools } from './go-tools.js'
 import { TestCluster } from './cluster.js'
 
 const NAME = 'dev'
@@ -11,8 +14,8 @@ const log = (line: string) => console.error(line)
 async function main(command: string | undefined): Promise<number> {
   switch (command) {
     case 'build': {
-      const binaries = await ensureKubeBinaries(log)
-      console.log(binaries.dir)
+      console.log((await ensureKubeBinaries(log)).dir)
+      console.log((await ensureGoTools(TRAEFIK, log)).dir)
       return 0
     }
     case 'up': {

@@ -63,7 +63,11 @@ describe('the StaticSite operator under faults', { skip: env.skip }, () => {
       async () => ((await test.routedCount(namespace)) === SITES ? true : undefined),
       120_000,
     )
-    assert.equal((await test.generated('IngressRoute')).length, SITES, 'one IngressRoute per site')
+    assert.equal(
+      (await test.generated('IngressRoute')).length,
+      2 * SITES,
+      'one IngressRoute per site, and one for its HTTP redirect',
+    )
   })
 
   it('runs two replicas with leader election: only the leader writes, and the other takes over when it stops', async () => {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { KubeConfig } from '@kubernetes/client-node'
-import { parse, parseAllDocuments } from 'yaml'
+import { parse } from 'yaml'
 import type { Condition } from '../../src/api/conditions.js'
 import type { CustomerSpec } from '../../src/api/customer.js'
 import type { Customer, Runtime, Webspace } from '../../src/api/resources.js'
@@ -29,23 +29,12 @@ import { GENERATED, type GeneratedKind } from '../../src/operator/staticsite/gen
 import { type StaticSite, STATICSITES } from '../../src/operator/staticsite/site.js'
 import { RUNTIMES, WEBSPACES } from '../../src/operator/webspace/owned.js'
 import type { TestCluster } from '../cluster/cluster.js'
+import { applyManifest } from '../cluster/manifest.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
 
 export const SELECTOR_LABEL = 'hostplane.dev/test-run'
-const RBAC_FILE = join(REPO_ROOT, 'deploy', 'rbac', 'operator.yaml')
-
-const PLURALS: Record<string, { apiVersion: string; plural: string; namespaced: boolean }> = {
-  ServiceAccount: { apiVersion: 'v1', plural: 'serviceaccounts', namespaced: true },
-  ClusterRole: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'clusterroles', namespaced: false },
-  ClusterRoleBinding: {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    plural: 'clusterrolebindings',
-    namespaced: false,
-  },
-  Role: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'roles', namespaced: true },
-  RoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
-}
+const RBAC_FILE = 'deploy/rbac/operator.yaml'
 
 export type SiteSpec = Partial<StaticSiteSpec>
 
@@ -85,24 +74,10 @@ export class OperatorEnv {
   /** Creates the system namespace, applies the operator RBAC bound to a ServiceAccount there. */
   async setUp(): Promise<void> {
     await this.createNamespace(this.systemNamespace)
-    const text = (await readFile(RBAC_FILE, 'utf8'))
-      .replaceAll('namespace: hostplane-system', `namespace: ${this.systemNamespace}`)
-      .replaceAll('name: hostplane-operator', `name: hostplane-operator-${this.tag}`)
-    for (const document of parseAllDocuments(text)) {
-      const object = document.toJS() as KubeObject
-      const where = PLURALS[object.kind]
-      if (!where) throw new Error(`unexpected kind ${object.kind} in ${RBAC_FILE}`)
-      await this.admin.apply(
-        resourcePath({
-          apiVersion: where.apiVersion,
-          plural: where.plural,
-          namespace: where.namespaced ? object.metadata.namespace : undefined,
-          name: object.metadata.name,
-        }),
-        object,
-        { fieldManager: 'hostplane-test' },
-      )
-    }
+    await applyManifest(this.admin, RBAC_FILE, {
+      'namespace: hostplane-system': `namespace: ${this.systemNamespace}`,
+      'name: hostplane-operator': `name: hostplane-operator-${this.tag}`,
+    })
     this.operatorKubeConfig = await this.cluster.serviceAccountKubeConfig(
       this.systemNamespace,
       `hostplane-operator-${this.tag}`,

@@ -70,10 +70,16 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
       `${key}-prefix`,
       `${key}-redirect-0`,
     ])
+    const http = await test.getGenerated<IngressRoute>('IngressRoute', `${key}-http`)
+    assert.deepEqual(
+      http?.spec.routes.map((r) => r.match),
+      ['(Host(`blog.a.test`) || Host(`www.blog.a.test`))'],
+      'plain HTTP of every domain redirects to the canonical https URL',
+    )
     const certificate = await test.getGenerated<Certificate>('Certificate', key)
     assert.deepEqual(certificate?.spec.dnsNames, ['blog.a.test', 'www.blog.a.test'])
     assert.equal(certificate?.spec.issuerRef.name, 'test-issuer')
-    assert.equal(site.status?.resources?.length, 6)
+    assert.equal(site.status?.resources?.length, 7)
     assert.equal(
       findCondition(site.status?.conditions, 'CertificateReady')?.reason,
       REASON.CertificatePending,
@@ -164,10 +170,10 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
     })
     const site = await test.waitForCondition(tenantA, 'blog', 'Routed', 'True')
     assert.equal(site.status?.url, 'https://blog2.a.test/docs/')
-    assert.equal(
-      await test.getGenerated('Middleware', `${key}-canonical`),
-      undefined,
-      'no other domain, no redirect',
+    const routes = (await test.getGenerated<IngressRoute>('IngressRoute', key))?.spec.routes ?? []
+    assert.ok(
+      routes.every((r) => !r.middlewares?.some((m) => m.name === `${key}-canonical`)),
+      'no other domain, no route redirecting one',
     )
     assert.ok(await test.getGenerated('Middleware', `${key}-strip`))
     assert.deepEqual((await test.getGenerated<Certificate>('Certificate', key))?.spec.dnsNames, [
@@ -183,6 +189,7 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
     const route = await test.getGenerated<IngressRoute>('IngressRoute', key)
     assert.deepEqual(route?.spec.entryPoints, ['web'])
     assert.equal(route?.spec.tls, undefined)
+    assert.equal(await test.getGenerated('IngressRoute', `${key}-http`), undefined, 'no HTTPS to redirect to')
 
     await test.updateSite(tenantA, 'blog', { tls: { mode: 'secret', secretName: 'blog-cert' } })
     await test.waitForCondition(tenantA, 'blog', 'CertificateReady', 'True', REASON.ExistingSecret)

@@ -10,15 +10,17 @@ export async function publishTable(root: string): Promise<void> {
     await publishTree(root, site.key, 'c1', TREES[name as keyof typeof SITES])
 }
 
-/** Sends the row's request (to `path`, which the nginx run rewrites as Traefik would) and asserts. */
-export async function checkRow(port: number, row: Row, path = row.path): Promise<void> {
+/**
+ * Sends the row's request (to `path`, which the nginx run rewrites as Traefik would) and asserts
+ * `expect` (the row's own, or its `viaTraefik` for the run through Traefik).
+ */
+export async function checkRow(port: number, row: Row, path = row.path, expect = row.expect): Promise<void> {
   const response = await sendRequest({
     port,
     method: row.method ?? 'GET',
     path,
     headers: { Host: row.host ?? SITES[row.site].domains[0] ?? '', ...row.headers },
   })
-  const { expect } = row
   const statuses = typeof expect.status === 'number' ? [expect.status] : expect.status
   const seen = `${response.status} ${JSON.stringify(response.headers)}\n${response.body.slice(0, 300)}`
   assert.ok(

@@ -45,7 +45,10 @@ export async function startNginx(options: {
   readonly workDir: string
   readonly workerProcesses?: number
   readonly accessLog?: boolean
+  /** Address to listen on; a pod address when Traefik must reach it through an EndpointSlice. */
+  readonly host?: string
 }): Promise<RunningNginx> {
+  const host = options.host ?? '127.0.0.1'
   const port = await freePort()
   // Run as root (as in CI containers), nginx starts its workers as `nobody`, who must reach the files.
   await mkdir(options.workDir, { recursive: true })
@@ -56,7 +59,7 @@ export async function startNginx(options: {
   await writeFile(
     conf,
     renderNginxConfig({
-      listen: `127.0.0.1:${port}`,
+      listen: `${host}:${port}`,
       root: options.root,
       runDir,
       workerProcesses: options.workerProcesses ?? 1,
@@ -81,7 +84,7 @@ export async function startNginx(options: {
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}:\n${stderr}`)
-        return (await canConnect(port)) ? true : undefined
+        return (await canConnect(port, host)) ? true : undefined
       },
       { timeoutMs: 10_000, intervalMs: 50, describe: () => `nginx did not listen on ${port}:\n${stderr}` },
     )
@@ -92,10 +95,10 @@ export async function startNginx(options: {
   return { port, stop }
 }
 
-/** Whether something accepts connections on this loopback port. */
-export function canConnect(port: number): Promise<boolean> {
+/** Whether something accepts connections on this port. */
+export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
+    const socket = connect(port, host)
     socket.once('connect', () => {
       socket.destroy()
       resolve(true)

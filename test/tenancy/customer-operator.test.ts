@@ -131,7 +131,11 @@ describe('the Customer operator on a real API server', { skip: env.skip }, () =>
     const namespace = `sh-${name}`
     await test.createSite(namespace, 'blog', { domains: [`blog.${name}.example`] })
     await test.waitForCondition(namespace, 'blog', 'Routed', 'True')
-    assert.equal((await test.generated('IngressRoute', siteKey(namespace, 'blog'))).length, 1)
+    assert.equal(
+      (await test.generated('IngressRoute', siteKey(namespace, 'blog'))).length,
+      2,
+      'the route and its HTTP redirect',
+    )
 
     await test.admin.request('DELETE', test.customerPath(name))
     await test.waitForCustomer(name, 'Ready', 'False', REASON.Deleting)

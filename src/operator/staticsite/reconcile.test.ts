@@ -99,7 +99,9 @@ describe('StaticSiteReconciler', () => {
     assert.deepEqual(w.summary(), [
       'APPLY /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
       `APPLY ${SYSTEM}/middlewares/team-a--blog-prefix`,
+      `APPLY ${SYSTEM}/middlewares/team-a--blog-canonical`,
       `APPLY ${SYSTEM}/ingressroutes/team-a--blog`,
+      `APPLY ${SYSTEM}/ingressroutes/team-a--blog-http`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT RouteApplied',
       'EVENT DomainClaimed',
@@ -132,9 +134,21 @@ describe('StaticSiteReconciler', () => {
       },
       {
         apiVersion: 'traefik.io/v1alpha1',
+        kind: 'Middleware',
+        namespace: 'hostplane-system',
+        name: 'team-a--blog-canonical',
+      },
+      {
+        apiVersion: 'traefik.io/v1alpha1',
         kind: 'IngressRoute',
         namespace: 'hostplane-system',
         name: 'team-a--blog',
+      },
+      {
+        apiVersion: 'traefik.io/v1alpha1',
+        kind: 'IngressRoute',
+        namespace: 'hostplane-system',
+        name: 'team-a--blog-http',
       },
     ])
   })
@@ -149,7 +163,7 @@ describe('StaticSiteReconciler', () => {
     assert.deepEqual(w.summary(), [`APPLY ${SYSTEM}/middlewares/team-a--blog-prefix`])
   })
 
-  it('deletes what a change made stale (the Certificate after tls none) and nothing else', async () => {
+  it('deletes what a change made stale (the Certificate and the HTTP redirect after tls none) and nothing else', async () => {
     const w = world(site(withDomains('a.test'), withFinalizer))
     await w.reconciler.reconcile('team-a/blog')
     w.summary()
@@ -159,6 +173,8 @@ describe('StaticSiteReconciler', () => {
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
       'DELETE /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
+      `DELETE ${SYSTEM}/middlewares/team-a--blog-canonical`,
+      `DELETE ${SYSTEM}/ingressroutes/team-a--blog-http`,
       `APPLY ${SYSTEM}/ingressroutes/team-a--blog`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT TlsDisabled',
@@ -173,7 +189,9 @@ describe('StaticSiteReconciler', () => {
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
       `DELETE ${SYSTEM}/middlewares/team-a--blog-prefix`,
+      `DELETE ${SYSTEM}/middlewares/team-a--blog-canonical`,
       `DELETE ${SYSTEM}/ingressroutes/team-a--blog`,
+      `DELETE ${SYSTEM}/ingressroutes/team-a--blog-http`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT CustomerSuspended',
     ])
@@ -182,7 +200,9 @@ describe('StaticSiteReconciler', () => {
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
       `APPLY ${SYSTEM}/middlewares/team-a--blog-prefix`,
+      `APPLY ${SYSTEM}/middlewares/team-a--blog-canonical`,
       `APPLY ${SYSTEM}/ingressroutes/team-a--blog`,
+      `APPLY ${SYSTEM}/ingressroutes/team-a--blog-http`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT RouteApplied',
     ])
@@ -194,7 +214,7 @@ describe('StaticSiteReconciler', () => {
     w.summary()
     deleting(w.siteCache.get('team-a/blog') as StaticSite)
     assert.equal(await w.reconciler.reconcile('team-a/blog'), 'cleanup')
-    assert.equal(w.summary().filter((s) => s.startsWith('DELETE')).length, 3)
+    assert.equal(w.summary().filter((s) => s.startsWith('DELETE')).length, 5)
     assert.equal(await w.reconciler.reconcile('team-a/blog'), 'finalizer-removed')
     assert.deepEqual(w.writes.at(-1)?.body, { metadata: { resourceVersion: '100', finalizers: [] } })
   })

@@ -28,6 +28,7 @@ describe('renderSite', () => {
         'Middleware/team-a--blog-prefix',
         'Middleware/team-a--blog-canonical',
         'IngressRoute/team-a--blog',
+        'IngressRoute/team-a--blog-http',
       ],
     )
     assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-prefix')), {
@@ -47,6 +48,32 @@ describe('renderSite', () => {
         ['Host(`blog.test`)', ['team-a--blog-prefix']],
         ['Host(`www.blog.test`)', ['team-a--blog-canonical']],
       ],
+    )
+  })
+
+  it('answers plain HTTP of a TLS site with a 301 to the canonical https URL, from a second IngressRoute on the plain entry points', () => {
+    const { objects } = renderSite(site(withPathPrefix('/docs')), config(), ['a.test', 'www.a.test'])
+    assert.deepEqual(spec(find(objects, 'IngressRoute', 'team-a--blog-http')), {
+      entryPoints: ['web'],
+      routes: [
+        {
+          kind: 'Rule',
+          match: '(Host(`a.test`) || Host(`www.a.test`)) && (Path(`/docs`) || PathPrefix(`/docs/`))',
+          middlewares: [{ name: 'team-a--blog-canonical' }],
+          services: [{ kind: 'Service', name: 'hostplane-nginx', port: 80 }],
+        },
+      ],
+    })
+    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-canonical')), {
+      redirectRegex: { regex: '^https?://[^/?]+(.*)$', replacement: 'https://a.test${1}', permanent: true },
+    })
+    const single = renderSite(site(), config(), ['a.test']).objects
+    assert.ok(find(single, 'IngressRoute', 'team-a--blog-http'), 'also for a site with one domain')
+    const plain = renderSite(site(withTls({ mode: 'none' })), config(), ['a.test']).objects
+    assert.deepEqual(
+      plain.map((o) => `${o.kind}/${o.metadata.name}`),
+      ['Middleware/team-a--blog-prefix', 'IngressRoute/team-a--blog'],
+      'tls none: served on the plain entry points, nothing to redirect',
     )
   })
 
@@ -88,11 +115,30 @@ describe('renderSite', () => {
     assert.equal(route?.match, 'Host(`a.test`) && (Path(`/docs`) || PathPrefix(`/docs/`))')
     assert.deepEqual(
       route?.middlewares.map((m) => m.name),
-      ['team-a--blog-strip', 'team-a--blog-prefix'],
+      ['team-a--blog-slash', 'team-a--blog-strip', 'team-a--blog-prefix'],
     )
     assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-strip')), {
       stripPrefix: { prefixes: ['/docs'] },
     })
+  })
+
+  it('redirects the bare pathPrefix to itself with a slash, relatively and with the query, before stripping it', () => {
+    const { objects } = renderSite(site(withPathPrefix('/guides/v2')), config(), ['a.test'])
+    const { redirectRegex } = spec(find(objects, 'Middleware', 'team-a--blog-slash')) as {
+      redirectRegex: { regex: string; replacement: string; permanent: boolean }
+    }
+    assert.deepEqual(redirectRegex, {
+      regex: '^https?://[^/?]+/guides/v2(\\?.*)?$',
+      replacement: './v2/${1}',
+      permanent: true,
+    })
+    // What Traefik's redirectRegex does with it (Go's RE2 and JavaScript agree on this pattern).
+    const regex = new RegExp(redirectRegex.regex)
+    const redirect = (url: string) => url.replace(regex, redirectRegex.replacement.replace('${1}', '$1'))
+    assert.equal(redirect('https://a.test/guides/v2'), './v2/')
+    assert.equal(redirect('https://a.test/guides/v2?tab=1'), './v2/?tab=1')
+    assert.ok(!regex.test('https://a.test/guides/v2/'), 'the root with its slash is served')
+    assert.ok(!regex.test('https://a.test/guides/v2x'))
   })
 
   it('applies headers by path prefix: a route per path with every rule whose path is a prefix of it', () => {
@@ -123,7 +169,7 @@ describe('renderSite', () => {
     })
   })
 
-  it('turns redirect rules into ordered regex redirects, with :splat, escaped literals and the status as permanent or not', () => {
+  it('turns redirect rules into ordered regex redirects, with :splat, escaped literals, path targets kept relative and the status as permanent or not', () => {
     const { objects } = renderSite(
       site(
         withPathPrefix('/p'),
@@ -140,7 +186,7 @@ describe('renderSite', () => {
     assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-redirect-0')), {
       redirectRegex: {
         regex: '^https?://[^/?]+/p/old/([^?]*)(?:\\?.*)?$',
-        replacement: 'https://a.test/p/new/${1}',
+        replacement: '/p/new/${1}',
         permanent: true,
       },
     })
@@ -154,7 +200,7 @@ describe('renderSite', () => {
     assert.deepEqual(
       routesOf(objects)[0]
         ?.middlewares.map((m) => m.name)
-        .slice(0, 2),
+        .slice(1, 3),
       ['team-a--blog-redirect-0', 'team-a--blog-redirect-1'],
     )
   })
@@ -253,7 +299,13 @@ describe('renderSite', () => {
     assert.deepEqual(
       routesOf(objects).map((r) => r.middlewares.map((m) => m.name)),
       [
-        ['team-a--blog-headers-0', 'team-a--blog-not-found', 'team-a--blog-strip', 'team-a--blog-prefix'],
+        [
+          'team-a--blog-slash',
+          'team-a--blog-headers-0',
+          'team-a--blog-not-found',
+          'team-a--blog-strip',
+          'team-a--blog-prefix',
+        ],
         ['team-a--blog-canonical'],
       ],
     )

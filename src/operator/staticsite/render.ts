@@ -3,13 +3,15 @@
  * the same site and config always give the same objects, so re-applying them is a no-op.
  *
  * One IngressRoute per site holds its routes, longest rule first as Traefik prefers it:
- * - the canonical (first) domain, optionally under `pathPrefix`, through: the spec's redirects,
- *   its headers, the errors middleware of a custom `notFound` page, stripPrefix (pathPrefix), then
- *   addPrefix `/<site key>` (`/_spa/<site key>` with `fallback: index`) to reach the site's
- *   directory on the shared nginx;
+ * - the canonical (first) domain, optionally under `pathPrefix`, through: the bare prefix's
+ *   redirect to itself with a slash, the spec's redirects, its headers, the errors middleware of a
+ *   custom `notFound` page, stripPrefix (pathPrefix), then addPrefix `/<site key>`
+ *   (`/_spa/<site key>` with `fallback: index`) to reach the site's directory on the shared nginx;
  * - one route per distinct `headers[].path`, so each path gets the headers of every rule whose
  *   path is a prefix of it;
- * - the other domains, answered with a 301 to the canonical one (same path and query).
+ * - the other domains, answered with a 301 to the canonical one (same path and query);
+ * - with TLS, a second IngressRoute `<site key>-http` on the plain entry points answering every
+ *   domain with a 301 to the canonical https URL.
  * Middleware names are `<site key>-<purpose>`, the Certificate and its Secret `<site key>` and
  * `<site key>-tls`.
  */
@@ -110,7 +112,8 @@ export function renderSite(
   const redirects = (site.spec.redirects ?? []).map((rule, index) => {
     const splat = rule.from.endsWith('*')
     const from = regexLiteral(`${prefix}${splat ? rule.from.slice(0, -1) : rule.from}`)
-    const target = rule.to.startsWith('/') ? `${scheme}://${canonical}${prefix}${rule.to}` : rule.to
+    // A path target stays relative to the visitor's scheme, host and port, as in `hostplane serve`.
+    const target = rule.to.startsWith('/') ? `${prefix}${rule.to}` : rule.to
     return middleware(`redirect-${index}`, {
       redirectRegex: {
         regex: `^https?://[^/?]+${from}${splat ? '([^?]*)' : ''}(?:\\?.*)?$`,
@@ -123,6 +126,19 @@ export function renderSite(
     path: rule.path,
     ref: middleware(`headers-${index}`, { headers: { customResponseHeaders: rule.set } }),
   }))
+  // The bare prefix (`/docs`) is the site's root directory without its slash: redirected like any
+  // directory, relatively, before stripPrefix would turn it into an empty path.
+  const slash = prefix
+    ? [
+        middleware('slash', {
+          redirectRegex: {
+            regex: `^https?://[^/?]+${regexLiteral(prefix)}(\\?.*)?$`,
+            replacement: replacementLiteral(`.${prefix.slice(prefix.lastIndexOf('/'))}/`) + '${1}',
+            permanent: true,
+          },
+        }),
+      ]
+    : []
   const service = { kind: 'Service', name: config.nginx.service, port: config.nginx.port }
   // nginx's one static configuration can only know /<site key>/404.html. The errors middleware
   // keeps the 404 status and asks nginx itself, past addPrefix, so the query names the site key.
@@ -143,6 +159,7 @@ export function renderSite(
   const addPrefix = middleware('prefix', { addPrefix: { prefix: nginxPrefix(key, site.spec.fallback) } })
 
   const chainFor = (path: string) => [
+    ...slash,
     ...redirects,
     ...headerRules.filter((h) => path.startsWith(h.path)).map((h) => h.ref),
     ...notFoundPage,
@@ -166,21 +183,24 @@ export function renderSite(
       services: [service],
     },
   ]
-  if (others.length > 0) {
-    const toCanonical = middleware('canonical', {
-      redirectRegex: {
-        regex: '^https?://[^/?]+(.*)$',
-        replacement: `${scheme}://${canonical}\${1}`,
-        permanent: true,
-      },
-    })
+  // The other domains, and plain HTTP of a site with TLS, reach the canonical URL in one redirect.
+  const toCanonical =
+    others.length > 0 || tls.kind !== 'none'
+      ? middleware('canonical', {
+          redirectRegex: {
+            regex: '^https?://[^/?]+(.*)$',
+            replacement: `${scheme}://${canonical}\${1}`,
+            permanent: true,
+          },
+        })
+      : undefined
+  if (toCanonical && others.length > 0)
     routes.push({
       kind: 'Rule',
       match: `${hosts(others)}${underPrefix(prefix)}`,
       middlewares: [toCanonical],
       services: [service],
     })
-  }
 
   const objects: KubeObject[] = []
   if (tls.kind === 'certificate')
@@ -206,5 +226,23 @@ export function renderSite(
       ...(secretName ? { tls: { secretName } } : {}),
     },
   } as KubeObject)
+  // An IngressRoute with `tls` answers HTTPS only, so visitors who type http:// get their 301 from
+  // a second one on the plain entry points. A redirect of the whole `web` entry point in Traefik's
+  // static configuration would also catch the sites with `tls.mode: none`.
+  if (toCanonical && tls.kind !== 'none')
+    objects.push({
+      ...meta('IngressRoute', `${key}-http`),
+      spec: {
+        entryPoints: [...config.httpEntryPoints],
+        routes: [
+          {
+            kind: 'Rule',
+            match: `${hosts(domains)}${underPrefix(prefix)}`,
+            middlewares: [toCanonical],
+            services: [service],
+          },
+        ],
+      },
+    } as KubeObject)
   return { objects, url, tls }
 }

@@ -1,0 +1,80 @@
+/**
+ * A routable address for processes the tests run on this machine, so an EndpointSlice can point
+ * Traefik at them. There is no kubelet or kube-proxy, and the API server refuses loopback and
+ * link-local endpoint addresses, so each run creates a network namespace with a veth pair and
+ * gives the host end a private /30 (10.213.0.0/16); a server listening on that address in the host
+ * namespace is what a pod IP would be. Needs root (CAP_NET_ADMIN) and iproute2; outside CI a
+ * machine without them skips the suites that need it, under CI=true that is a failure.
+ */
+import { execFileSync } from 'node:child_process'
+import { randomInt } from 'node:crypto'
+import { isCI } from '../cluster/paths.js'
+import { isAlive, run, runOrThrow } from '../cluster/process.js'
+
+const NAMESPACE_PREFIX = 'hostplane-'
+
+export interface PodAddress {
+  readonly address: string
+  release(): Promise<void>
+}
+
+const ip = (args: readonly string[]) => runOrThrow('ip', args, { timeoutMs: 10_000 })
+
+/** Network namespaces left by runs that died (named after their pid) are deleted. */
+async function removeStale(): Promise<void> {
+  const { stdout } = await ip(['netns', 'list'])
+  for (const line of stdout.split('\n')) {
+    const name = line.split(' ')[0] ?? ''
+    const pid = Number(name.slice(NAMESPACE_PREFIX.length).split('-')[0])
+    if (name.startsWith(NAMESPACE_PREFIX) && pid && !isAlive(pid))
+      await run('ip', ['netns', 'del', name], { timeoutMs: 10_000 })
+  }
+}
+
+let created = 0
+
+export async function createPodAddress(): Promise<PodAddress> {
+  await removeStale()
+  const used = (await ip(['-4', '-o', 'addr'])).stdout
+  let subnet: number
+  let address: string
+  do {
+    subnet = randomInt(0, 2 ** 14)
+    address = `10.213.${subnet >> 6}.${((subnet & 63) << 2) + 1}`
+  } while (used.includes(` ${address}/`))
+  const suffix = `${process.pid}-${created++}`
+  const namespace = `${NAMESPACE_PREFIX}${suffix}`
+  // Interface names are at most 15 bytes; the host end carries the address, the peer only makes
+  // the link come up.
+  const host = `hp${suffix}`
+  await ip(['netns', 'add', namespace])
+  // Deleting the namespace deletes the veth pair with it; on exit only synchronous work runs.
+  const onExit = () => execFileSync('ip', ['netns', 'del', namespace], { stdio: 'ignore', timeout: 10_000 })
+  process.once('exit', onExit)
+  const release = async () => {
+    process.off('exit', onExit)
+    await run('ip', ['netns', 'del', namespace], { timeoutMs: 10_000 })
+  }
+  try {
+    await ip(['link', 'add', host, 'type', 'veth', 'peer', 'name', 'peer0', 'netns', namespace])
+    await ip(['addr', 'add', `${address}/30`, 'dev', host])
+    await ip(['link', 'set', host, 'up'])
+    await ip(['-n', namespace, 'link', 'set', 'peer0', 'up'])
+  } catch (error) {
+    await release()
+    throw error
+  }
+  return { address, release }
+}
+
+/** Reason the suites that need a pod address cannot run here, or false when they can. */
+export async function podAddressUnavailable(): Promise<string | false> {
+  try {
+    await (await createPodAddress()).release()
+    return false
+  } catch (error) {
+    const reason = `tests through Traefik not run: cannot create a veth pair (root and iproute2 needed): ${(error as Error).message}`
+    if (isCI()) throw new Error(reason)
+    return reason
+  }
+}
