@@ -13,7 +13,7 @@ import type { KubeObject } from './object.js'
 export type EventType = 'Normal' | 'Warning'
 
 export interface EventRecorderOptions {
-  readonly applier: Applier
+  readonly applier: Pick<Applier, 'create'>
   /** e.g. `hostplane.dev/operator`. */
   readonly controller: string
   /** This replica, e.g. the pod name. */
@@ -25,12 +25,23 @@ export interface EventRecorderOptions {
 /** The API server refuses notes over 1 kB. */
 const MAX_NOTE = 1024
 
+/** Series remembered for de-duplication; the oldest is forgotten first. */
+const MAX_SERIES = 50_000
+
 /** MicroTime: RFC 3339 with exactly six fractional digits. */
 const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
 
 export class EventRecorder {
+  /** `<uid>/<series>` → the reason last recorded for it. */
+  private readonly lastReasons = new Map<string, string>()
+
   constructor(private readonly options: EventRecorderOptions) {}
 
+  /**
+   * Records an Event. With a `series` (a condition type), an Event whose reason repeats the one
+   * last recorded in that series for the object is dropped: two reconciles that both start from a
+   * cache without the first one's status write would otherwise report one transition twice.
+   */
   async record(
     regarding: KubeObject,
     event: {
@@ -38,10 +49,17 @@ export class EventRecorder {
       readonly reason: string
       readonly note: string
       readonly action: string
+      readonly series?: string
     },
   ): Promise<void> {
     const { applier, controller, instance, clock = () => new Date(), log } = this.options
     const { name, namespace, uid, resourceVersion } = regarding.metadata
+    if (
+      event.series !== undefined &&
+      uid !== undefined &&
+      this.repeats(`${uid}/${event.series}`, event.reason)
+    )
+      return
     // Events about cluster-scoped objects (a Customer) live in `default`, as kubectl expects.
     const where = namespace ?? 'default'
     await applier
@@ -75,6 +93,15 @@ export class EventRecorder {
         ),
       )
   }
+
+  private repeats(series: string, reason: string): boolean {
+    if (this.lastReasons.get(series) === reason) return true
+    this.lastReasons.delete(series)
+    this.lastReasons.set(series, reason)
+    const oldest = this.lastReasons.keys().next()
+    if (this.lastReasons.size > MAX_SERIES && !oldest.done) this.lastReasons.delete(oldest.value)
+    return false
+  }
 }
 
 /** A problem to look at: the condition turned False. */
@@ -102,6 +129,7 @@ export async function recordConditionChanges(
       reason: condition.reason,
       note: `${condition.type}: ${condition.message}`,
       action: 'Reconcile',
+      series: condition.type,
     })
   }
 }

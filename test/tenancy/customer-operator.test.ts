@@ -95,7 +95,7 @@ describe('the Customer operator on a real API server', { skip: env.skip }, () =>
 
     await test.updateCustomer(name, { suspended: false })
     await test.waitForCondition(namespace, 'blog', 'Routed', 'True', SITE_REASON.RouteApplied)
-    assert.equal((await test.generated('IngressRoute', key)).length, 1)
+    assert.equal((await test.generated('IngressRoute', key)).length, 2, 'the site and its HTTP → HTTPS route')
     assert.deepEqual(await test.eventReasons('Customer', name), [
       REASON.NamespaceCreated,
       REASON.CustomerSuspended,

@@ -130,7 +130,11 @@ describe(
         contentType: 'application/merge-patch+json',
       })
       await test.waitForCondition(siteNamespace, 'late', 'Routed', 'True', REASON.RouteApplied)
-      assert.equal((await test.generated('IngressRoute', siteKey(siteNamespace, 'late'))).length, 1)
+      assert.equal(
+        (await test.generated('IngressRoute', siteKey(siteNamespace, 'late'))).length,
+        2,
+        'the site and its HTTP → HTTPS route',
+      )
     })
   },
 )
