@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { createLogger } from '../ops/log.js'
+import { createLogger, type Logger } from '../ops/log.js'
 import { initLocalRepo } from '../standalone/local-repo-init.js'
 import { LETS_ENCRYPT_PRODUCTION } from '../standalone/acme/acme-issuer.js'
 import { LOCAL_REPO_HOST } from '../standalone/local-repos.js'
@@ -88,55 +88,58 @@ export function registerServeCommand(program: Command): void {
     .option('--acme-budget-window <duration>', 'the window of the order budget', duration, 3_600_000)
     .action(async (sitesDir: string, flags: ServeFlags) => {
       const log = createLogger({ name: 'hostplane-serve' })
-      const localRepos = flags.localRepos ?? (flags.initLocalRepo ? join(flags.dataDir, 'repos') : undefined)
-      if (flags.initLocalRepo && localRepos) {
-        const [name = '', dir = ''] = flags.initLocalRepo.split('=')
-        const created = await initLocalRepo(dir, join(localRepos, name))
-        if (created === 'created')
-          log.info({ repo: join(localRepos, name), from: dir }, 'local repository created')
-      }
-      const standalone = await startStandalone({
-        sitesDir,
-        dataDir: flags.dataDir,
-        listen: listenAddress(flags.listen),
-        controlListen: listenAddress(flags.controlListen),
-        allowedHosts: flags.allowedHosts,
-        allowedPrivateNetworks: flags.allowPrivateNetworks,
-        caFile: flags.gitCaFile,
-        localRepos,
-        pagesDomain: flags.pagesDomain,
-        webhookSecrets: await webhookSecrets(flags.secretsDir),
-        syncToken: await secret(flags.secretsDir, 'sync-token', 'HOSTPLANE_SYNC_TOKEN'),
-        rescanIntervalMs: flags.rescanInterval,
-        workers: flags.workers,
-        keep: flags.keepRevisions,
-        tls: flags.httpsListen
-          ? {
-              listen: listenAddress(flags.httpsListen),
-              directoryUrl: flags.acmeDirectory,
-              email: flags.acmeEmail,
-              caFile: flags.acmeCaFile,
-              budgetOrders: flags.acmeOrderBudget,
-              budgetWindowMs: flags.acmeBudgetWindow,
-            }
-          : undefined,
-        log,
+      // A start that fails half-way (a port in use, a missing directory, an unreadable CA file)
+      // leaves watchers and timers behind: say what failed in one line and exit, never hang.
+      await serve(sitesDir, flags, log).catch((error: unknown) => {
+        process.stderr.write(
+          `hostplane serve could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+        )
+        process.exit(1)
       })
-      stopOnSignal(log, () => standalone.stop())
-      // The first publish takes a moment: print where to look once it is there (or failed, or slow).
-      await Promise.race([
-        standalone.settled(),
-        new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
-      ])
-      process.stdout.write(
-        welcome(
-          standalone.url,
-          standalone.controlUrl,
-          standalone.sites()[0]?.domains[0],
-          standalone.httpsUrl,
-        ),
-      )
     })
+}
+
+async function serve(sitesDir: string, flags: ServeFlags, log: Logger): Promise<void> {
+  const localRepos = flags.localRepos ?? (flags.initLocalRepo ? join(flags.dataDir, 'repos') : undefined)
+  if (flags.initLocalRepo && localRepos) {
+    const [name = '', dir = ''] = flags.initLocalRepo.split('=')
+    const created = await initLocalRepo(dir, join(localRepos, name))
+    if (created === 'created')
+      log.info({ repo: join(localRepos, name), from: dir }, 'local repository created')
+  }
+  const standalone = await startStandalone({
+    sitesDir,
+    dataDir: flags.dataDir,
+    listen: listenAddress(flags.listen),
+    controlListen: listenAddress(flags.controlListen),
+    allowedHosts: flags.allowedHosts,
+    allowedPrivateNetworks: flags.allowPrivateNetworks,
+    caFile: flags.gitCaFile,
+    localRepos,
+    pagesDomain: flags.pagesDomain,
+    webhookSecrets: await webhookSecrets(flags.secretsDir),
+    syncToken: await secret(flags.secretsDir, 'sync-token', 'HOSTPLANE_SYNC_TOKEN'),
+    rescanIntervalMs: flags.rescanInterval,
+    workers: flags.workers,
+    keep: flags.keepRevisions,
+    tls: flags.httpsListen
+      ? {
+          listen: listenAddress(flags.httpsListen),
+          directoryUrl: flags.acmeDirectory,
+          email: flags.acmeEmail,
+          caFile: flags.acmeCaFile,
+          budgetOrders: flags.acmeOrderBudget,
+          budgetWindowMs: flags.acmeBudgetWindow,
+        }
+      : undefined,
+    log,
+  })
+  stopOnSignal(log, () => standalone.stop())
+  // The first publish takes a moment: print where to look once it is there (or failed, or slow).
+  await Promise.race([standalone.settled(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
+  process.stdout.write(
+    welcome(standalone.url, standalone.controlUrl, standalone.sites()[0]?.domains[0], standalone.httpsUrl),
+  )
 }
 
 function welcome(url: string, controlUrl: string, domain: string | undefined, https?: string): string {
