@@ -4,7 +4,7 @@ import type { Webspace } from '../../src/api/resources.js'
 import { siteKey } from '../../src/api/site-key.js'
 import { findCondition } from '../../src/kube/conditions.js'
 import type { KubeList, KubeObject } from '../../src/kube/object.js'
-import { KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { REASON as CUSTOMER_REASON } from '../../src/operator/customer/conditions.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { REASON } from '../../src/operator/staticsite/conditions.js'
@@ -40,6 +40,18 @@ describe(
       }
       return count
     }
+
+    /** Creates through the domain admission policy, which may read a just-changed Customer a moment late. */
+    const createAdmitted = (what: string, create: () => Promise<unknown>) =>
+      test.waitUntil(`${what} admitted`, () =>
+        create().then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof KubeApiError && error.status === 403) return undefined
+            throw error
+          },
+        ),
+      )
 
     before(async () => {
       const cluster = await env.get()
@@ -135,6 +147,71 @@ describe(
         2,
         'the site and its HTTP → HTTPS route',
       )
+    })
+
+    it('a Customer dropping a domain takes the route and Certificate off its site and webspace on it (DomainNotAllowed), and the domain passes to the customer still listing it', async () => {
+      const clash = `clash-${test.tag}.example`
+      const moved = `moved-${test.tag}.example`
+      const [leaving, staying] = [`sh-${first()}`, `sh-${second()}`]
+      await test.updateCustomer(first(), { domains: [clash, moved] })
+      await test.updateCustomer(second(), { domains: [clash, moved] })
+      await createAdmitted('the leaving site', () =>
+        test.createSite(leaving, 'moving', { domains: [`www.${moved}`] }),
+      )
+      await createAdmitted('the leaving webspace', () =>
+        test.createWebspace(leaving, 'app', { runtime, domains: [`app.${moved}`] }),
+      )
+      const routed = await test.waitForCondition(leaving, 'moving', 'Routed', 'True', REASON.RouteApplied)
+      await test.waitForWebspace(leaving, 'app', 'holds app domain', (w) => claimed(w)?.status === 'True')
+      await sleep(Math.max(0, Date.parse(routed.metadata.creationTimestamp ?? '') + 1100 - Date.now()))
+      await createAdmitted('the heir site', () =>
+        test.createSite(staying, 'heir', { domains: [`www.${moved}`] }),
+      )
+      await test.waitForCondition(
+        staying,
+        'heir',
+        'DomainClaimed',
+        'False',
+        REASON.DomainOwnedByOtherNamespace,
+      )
+
+      await test.updateCustomer(first(), { domains: [clash] })
+      const refused = await test.waitForCondition(
+        leaving,
+        'moving',
+        'Routed',
+        'False',
+        REASON.DomainNotAllowed,
+      )
+      assert.equal(
+        findCondition(refused.status?.conditions, 'DomainClaimed')?.message,
+        `domain www.${moved} is not allowed for customer ${first()}: domains must be under ${clash} or the own default domain moving-${leaving}.${test.config.pagesDomain}; remove it from spec.domains, or ask the platform operator to add it to the Customer's spec.domains`,
+      )
+      assert.equal(refused.status?.url, undefined)
+      await test.waitUntil('the leaving site’s route and Certificate are gone', async () => {
+        const left = [
+          ...(await test.generated('IngressRoute', siteKey(leaving, 'moving'))),
+          ...(await test.generated('Certificate', siteKey(leaving, 'moving'))),
+        ]
+        return left.length === 0 ? true : undefined
+      })
+      const app = await test.waitForWebspace(
+        leaving,
+        'app',
+        'DomainNotAllowed',
+        (w) => claimed(w)?.reason === REASON.DomainNotAllowed,
+      )
+      assert.equal(app.status?.url, undefined)
+      await test.waitUntil('the leaving webspace’s route and Certificate are gone', async () =>
+        (await webspaceRoutes(leaving)) === 0 ? true : undefined,
+      )
+      assert.ok(
+        (await test.eventReasons('StaticSite', 'moving', leaving)).includes(REASON.DomainNotAllowed),
+        'an Event says why',
+      )
+
+      await test.waitForCondition(staying, 'heir', 'Routed', 'True', REASON.RouteApplied)
+      assert.equal((await test.generated('IngressRoute', siteKey(staying, 'heir'))).length, 2)
     })
   },
 )

@@ -1,4 +1,4 @@
-/** A Customer for unit tests: shared/small `acme` unless a test says otherwise. */
+/** A Customer for unit tests: shared/small `acme`, owning acme.example, unless a test says otherwise. */
 import { API_VERSION } from '../../api/kind.js'
 import type { Customer } from '../../api/resources.js'
 
@@ -12,6 +12,7 @@ export const customer = (spec: Partial<Customer['spec']> = {}, name = 'acme'): C
     tier: 'shared',
     size: 'small',
     suspended: false,
+    domains: ['acme.example'],
     ...spec,
   },
 })

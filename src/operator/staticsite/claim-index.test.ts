@@ -52,6 +52,21 @@ describe('ClaimIndex', () => {
     assert.deepEqual(requeued(), ['Webspace b/shop'])
   })
 
+  it('claims objects anew when what their claims depend on changed, handing a domain their customer lost to its rival', () => {
+    const { claims, requeued } = index()
+    let allowed = true
+    const site = { apiVersion: 'v1', kind: 'StaticSite', metadata: { name: 'old', namespace: 'a' } }
+    const claimOf = () => (allowed ? claim('StaticSite', 'a', 'old', 'x.test') : undefined)
+    claims.reclaim('StaticSite', [site], claimOf)
+    const rival = claim('Webspace', 'b', 'new', 'x.test')
+    claims.set(rival, rival)
+    requeued()
+    allowed = false
+    claims.reclaim('StaticSite', [site], claimOf)
+    assert.deepEqual(requeued(), ['Webspace b/new'])
+    assert.deepEqual(claims.rivals(rival), [])
+  })
+
   it('keeps a site and a webspace of the same namespace and name apart', () => {
     const { claims } = index()
     const site = claim('StaticSite', 'a', 'same', 'x.test')

@@ -76,6 +76,15 @@ export class ClaimIndex {
     this.set(ref, type === 'deleted' ? undefined : claimOf(object))
   }
 
+  /** Claims `objects` of `kind` anew, when something their claims depend on changed (their Customer). */
+  reclaim<T extends KubeObject>(
+    kind: ClaimKind,
+    objects: readonly T[],
+    claimOf: (object: T) => Claim | undefined,
+  ): void {
+    for (const object of objects) this.track(kind, { type: 'updated', object }, claimOf)
+  }
+
   /** Claims of other claimants (of either kind) sharing at least one of the domains. */
   rivals(claim: Claim): Claim[] {
     const self = claimKey(claim)

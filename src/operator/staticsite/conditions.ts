@@ -15,6 +15,8 @@ export const REASON = {
   // Routed
   RouteApplied: 'RouteApplied',
   DomainRefused: 'DomainRefused',
+  /** A domain outside the namespace Customer's spec.domains. */
+  DomainNotAllowed: 'DomainNotAllowed',
   InvalidDefaultDomain: 'InvalidDefaultDomain',
   DomainNotClaimed: 'DomainNotClaimed',
   /** The namespace's Customer is suspended (the same reason as on the Customer and its webspaces). */

@@ -22,6 +22,7 @@ import type { Logger } from '../../ops/log.js'
 import { CustomerNamespaces } from '../customer/by-namespace.js'
 import type { ClaimIndex } from './claim-index.js'
 import type { OperatorConfig } from './config.js'
+import { domainPolicy } from './domains.js'
 import { GENERATED_KINDS, GENERATED_SELECTOR, SITE_LABEL, sourceOf } from './generated.js'
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
@@ -105,14 +106,18 @@ export class StaticSiteController {
         if (step !== 'none') log.debug({ site: key, step }, 'reconciled')
       },
     })
+    const claimOf = (site: StaticSite) =>
+      siteClaim(site, domainPolicy(config.pagesDomain, this.customers.of(site.metadata.namespace ?? '')))
     this.claims.subscribe('StaticSite', (key) => this.queue.add(key))
     this.sites.onChange((event) => {
-      this.claims.track('StaticSite', event, (site) => siteClaim(site, config))
+      this.claims.track('StaticSite', event, claimOf)
       this.queue.add(objectKey(event.object))
     })
+    // A Customer's domains decide which claims of its sites count, so its sites are claimed anew.
     this.customers.onChange((namespace) => {
-      for (const site of this.sites.list())
-        if (site.metadata.namespace === namespace) this.queue.add(objectKey(site))
+      const affected = this.sites.list().filter((s) => s.metadata.namespace === namespace)
+      this.claims.reclaim('StaticSite', affected, claimOf)
+      for (const site of affected) this.queue.add(objectKey(site))
     })
     for (const informer of this.generatedInformers) informer.onChange((event) => this.onGenerated(event))
   }

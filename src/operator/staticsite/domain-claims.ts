@@ -9,7 +9,7 @@
  * rules run in order and the first problem wins.
  */
 import { REASON } from './conditions.js'
-import { type Claimant, siteDomains } from './domains.js'
+import { type Claimant, type DomainPolicy, siteDomains } from './domains.js'
 
 /** The kinds that route domains. */
 export type ClaimKind = 'StaticSite' | 'Webspace'
@@ -39,15 +39,16 @@ export const claimKey = (ref: ClaimRef) => `${ref.kind}/${ref.namespace}/${ref.n
 
 /**
  * The claim of an object on its domains; undefined when it has no servable domain (a refused
- * domain does not count as a claim).
+ * domain does not count as a claim, so a domain a Customer no longer lists frees up for the
+ * customer that now does).
  */
 export function claimOf(
   kind: ClaimKind,
   object: Claimant & { metadata: { creationTimestamp?: string } },
-  pagesDomain: string,
+  policy: DomainPolicy,
   pathPrefix = '/',
 ): Claim | undefined {
-  const domains = siteDomains(object, { pagesDomain })
+  const domains = siteDomains(object, policy)
   if (!domains.ok) return undefined
   return {
     kind,

@@ -2,17 +2,20 @@
  * The domains a StaticSite or Webspace is served on: its `spec.domains`, or the default
  * `<name>-<namespace>.<pages domain>`. The platform refuses some domains the schema accepts: the
  * pages domain itself and any name below it other than the object's own default, since those
- * belong to other objects' defaults.
+ * belong to other objects' defaults; and, in a customer namespace, any domain outside the
+ * Customer's `spec.domains`. The admission policy refuses the latter when the object is written;
+ * this rule also covers objects stored before the Customer's list shrank.
  */
+import type { Customer } from '../../api/resources.js'
 import { HOSTNAME } from '../../api/schema-kit.js'
-import type { OperatorConfig } from './config.js'
 import { REASON } from './conditions.js'
 
 export type SiteDomains =
   | { readonly ok: true; readonly domains: readonly string[] }
   | {
       readonly ok: false
-      readonly reason: typeof REASON.DomainRefused | typeof REASON.InvalidDefaultDomain
+      readonly reason:
+        typeof REASON.DomainRefused | typeof REASON.DomainNotAllowed | typeof REASON.InvalidDefaultDomain
       readonly message: string
     }
 
@@ -21,6 +24,23 @@ export interface Claimant {
   readonly metadata: { readonly name: string; readonly namespace?: string }
   readonly spec: { readonly domains?: readonly string[] }
 }
+
+/** Which domains an object may use. */
+export interface DomainPolicy {
+  readonly pagesDomain: string
+  /** The Customer owning the object's namespace; undefined outside a customer namespace. */
+  readonly customer?: { readonly name: string; readonly domains: readonly string[] }
+}
+
+/** The policy for an object in a namespace that `customer` owns (or none owns). */
+export const domainPolicy = (pagesDomain: string, customer: Customer | undefined): DomainPolicy => ({
+  pagesDomain,
+  ...(customer ? { customer: { name: customer.metadata.name, domains: customer.spec.domains ?? [] } } : {}),
+})
+
+/** A domain is a customer's when it is one of its domains or a name below one. */
+const underAny = (domain: string, allowed: readonly string[]) =>
+  allowed.some((a) => domain === a || domain.endsWith(`.${a}`))
 
 const MAX_HOSTNAME = 253
 const hostname = new RegExp(HOSTNAME)
@@ -32,8 +52,8 @@ export const defaultDomain = (object: Claimant, pagesDomain: string) =>
 export const domainsOf = (object: Claimant, pagesDomain: string): readonly string[] =>
   object.spec.domains?.length ? object.spec.domains : [defaultDomain(object, pagesDomain)]
 
-export function siteDomains(site: Claimant, config: Pick<OperatorConfig, 'pagesDomain'>): SiteDomains {
-  const { pagesDomain } = config
+export function siteDomains(site: Claimant, policy: DomainPolicy): SiteDomains {
+  const { pagesDomain, customer } = policy
   const own = defaultDomain(site, pagesDomain)
   const domains = site.spec.domains
   if (!domains || domains.length === 0) {
@@ -51,6 +71,17 @@ export function siteDomains(site: Claimant, config: Pick<OperatorConfig, 'pagesD
         ok: false,
         reason: REASON.DomainRefused,
         message: `domain ${domain} is reserved: names under ${pagesDomain} are the default domains of sites and webspaces, and each may only use its own (${own}); remove it from spec.domains or use a domain of your own`,
+      }
+    if (customer && domain !== own && !underAny(domain, customer.domains))
+      return {
+        ok: false,
+        reason: REASON.DomainNotAllowed,
+        message: `domain ${domain} is not allowed for customer ${customer.name}: domains must be under ${
+          customer.domains.length > 0 ? `${customer.domains.join(', ')} or ` : ''
+        }the own default domain ${own}; remove it from spec.domains, or ask the platform operator to add it to the Customer's spec.domains`.slice(
+          0,
+          1024,
+        ),
       }
   }
   return { ok: true, domains }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Condition } from '../../api/conditions.js'
+import { customer } from '../customer/fixtures.js'
 import { REASON } from './conditions.js'
 import { config, createdAt, named, site, withDomains, withTls } from './fixtures.js'
 import { planSite, siteClaim } from './plan.js'
@@ -51,7 +52,7 @@ describe('planSite while the customer is suspended', () => {
       site: site(withDomains('a.test')),
       config: config(),
       rivals: [],
-      suspendedBy: 'acme',
+      customer: customer({ suspended: true, domains: ['a.test'] }),
     })
     assert.deepEqual(
       plan.objects.map((o) => o.kind),
@@ -62,6 +63,17 @@ describe('planSite while the customer is suspended', () => {
 })
 
 describe('planSite', () => {
+  it('names the customer, its domains and the fix when a domain is not allowed; such a domain is no claim', () => {
+    const acme = customer({ domains: ['a.test', 'b.test'] })
+    const plan = planSite({ site: site(withDomains('x.test')), config: config(), rivals: [], customer: acme })
+    assert.equal(
+      plan.conditions.find((c) => c.type === 'DomainClaimed')?.message,
+      "domain x.test is not allowed for customer acme: domains must be under a.test, b.test or the own default domain blog-team-a.pages.test; remove it from spec.domains, or ask the platform operator to add it to the Customer's spec.domains",
+    )
+    const policy = { pagesDomain: 'pages.test', customer: { name: 'acme', domains: ['a.test'] } }
+    assert.equal(siteClaim(site(withDomains('x.test')), policy), undefined)
+  })
+
   it('uses <name>-<namespace>.<pages domain> when the site lists no domains', () => {
     assert.deepEqual(siteClaim(site(), config())?.domains, ['blog-team-a.pages.test'])
     assert.equal(
@@ -131,6 +143,39 @@ describe('planSite', () => {
       objects: false,
     },
     {
+      name: 'in a customer namespace, a domain outside the customer’s spec.domains is not allowed, with no objects',
+      site: site(withDomains('shop.other.test')),
+      extra: { customer: customer({ domains: ['a.test'] }) },
+      expect: {
+        Routed: `False/${REASON.DomainNotAllowed}`,
+        DomainClaimed: `False/${REASON.DomainNotAllowed}`,
+        CertificateReady: 'Unknown/NoRoute',
+        Ready: `False/${REASON.DomainNotAllowed}`,
+      },
+      objects: false,
+    },
+    {
+      name: 'a name below a customer domain is allowed',
+      site: site(withDomains('a.test', 'www.a.test')),
+      extra: { customer: customer({ domains: ['a.test'] }) },
+      expect: { Routed: 'True/RouteApplied' },
+      objects: true,
+    },
+    {
+      name: 'a name that only ends with the customer domain’s letters is not below it',
+      site: site(withDomains('evila.test')),
+      extra: { customer: customer({ domains: ['a.test'] }) },
+      expect: { Routed: `False/${REASON.DomainNotAllowed}` },
+      objects: false,
+    },
+    {
+      name: 'the own default domain is allowed to a customer without domains',
+      site: site(),
+      extra: { customer: customer({ domains: [] }) },
+      expect: { Routed: 'True/RouteApplied' },
+      objects: true,
+    },
+    {
       name: 'a domain a webspace of another namespace holds leaves the site unrouted, without objects',
       site: site(withDomains('a.test'), createdAt('2026-02-01T00:00:00Z')),
       extra: {
@@ -155,7 +200,7 @@ describe('planSite', () => {
     {
       name: 'a suspended customer’s site keeps its domain but has no route, and Ready says why',
       site: site(withDomains('a.test')),
-      extra: { suspendedBy: 'acme' },
+      extra: { customer: customer({ suspended: true, domains: ['a.test'] }) },
       expect: {
         Routed: `False/${REASON.CustomerSuspended}`,
         DomainClaimed: 'True/DomainClaimed',

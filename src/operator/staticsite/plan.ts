@@ -5,12 +5,13 @@
  * here is pure.
  */
 import type { Condition } from '../../api/conditions.js'
+import type { Customer } from '../../api/resources.js'
 import { type DesiredCondition, findCondition } from '../../kube/conditions.js'
 import type { KubeObject } from '../../kube/object.js'
 import type { OperatorConfig } from './config.js'
 import { CONDITION, REASON } from './conditions.js'
 import { type Claim, claimOf, decideClaim } from './domain-claims.js'
-import { siteDomains } from './domains.js'
+import { type DomainPolicy, domainPolicy, siteDomains } from './domains.js'
 import { GENERATED } from './generated.js'
 import { prefixOf, renderSite, type TlsSource } from './render.js'
 import type { StaticSite } from './site.js'
@@ -27,15 +28,18 @@ export interface PlanInputs {
   readonly config: OperatorConfig
   /** Claims of other sites and webspaces sharing a domain with this one. */
   readonly rivals: readonly Claim[]
-  /** The name of the site's Customer when it is suspended: the site keeps only its Certificate. */
-  readonly suspendedBy?: string
+  /**
+   * The Customer owning the site's namespace, if any: the site may only use its domains, and
+   * while it is suspended the site keeps only its Certificate.
+   */
+  readonly customer?: Customer
   /** The cached Certificate named by the site key, if any. */
   readonly certificate?: KubeObject & { status?: { conditions?: readonly Condition[] } }
 }
 
 /** The site's claim on its domains; undefined when it has no servable domain. */
-export const siteClaim = (site: StaticSite, config: Pick<OperatorConfig, 'pagesDomain'>): Claim | undefined =>
-  claimOf('StaticSite', site, config.pagesDomain, prefixOf(site) || '/')
+export const siteClaim = (site: StaticSite, policy: DomainPolicy): Claim | undefined =>
+  claimOf('StaticSite', site, policy, prefixOf(site) || '/')
 
 const condition = (
   type: string,
@@ -126,8 +130,9 @@ const NO_CERTIFICATE = condition(
 
 const withReady = (own: DesiredCondition[], site: StaticSite) => [...own, readyCondition(own, site)]
 
-export function planSite({ site, config, rivals, certificate, suspendedBy }: PlanInputs): SitePlan {
-  const domains = siteDomains(site, config)
+export function planSite({ site, config, rivals, certificate, customer }: PlanInputs): SitePlan {
+  const policy = domainPolicy(config.pagesDomain, customer)
+  const domains = siteDomains(site, policy)
   if (!domains.ok) {
     return {
       objects: [],
@@ -141,7 +146,7 @@ export function planSite({ site, config, rivals, certificate, suspendedBy }: Pla
       ),
     }
   }
-  const claim = siteClaim(site, config)
+  const claim = siteClaim(site, policy)
   const denied = claim && decideClaim(claim, rivals)
   if (denied)
     return {
@@ -166,7 +171,7 @@ export function planSite({ site, config, rivals, certificate, suspendedBy }: Pla
     ),
   )
   // The site keeps its domain claim and Certificate, so resuming routes it at once without a new issuance.
-  if (suspendedBy !== undefined)
+  if (customer?.spec.suspended)
     return {
       objects: rendered.objects.filter((o) => o.kind === GENERATED.Certificate.kind),
       conditions: withReady(
@@ -175,7 +180,7 @@ export function planSite({ site, config, rivals, certificate, suspendedBy }: Pla
             CONDITION.Routed,
             'False',
             REASON.CustomerSuspended,
-            `customer ${suspendedBy} is suspended: the site has no route until spec.suspended is false again`,
+            `customer ${customer.metadata.name} is suspended: the site has no route until spec.suspended is false again`,
           ),
           held,
           certificateCondition(rendered.tls, certificate),

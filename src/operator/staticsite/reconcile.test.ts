@@ -185,7 +185,7 @@ describe('StaticSiteReconciler', () => {
     const w = world(site(withDomains('a.test'), withFinalizer))
     await w.reconciler.reconcile('team-a/blog')
     w.summary()
-    w.customers.set('team-a', customer({ suspended: true }))
+    w.customers.set('team-a', customer({ suspended: true, domains: ['a.test'] }))
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
       `DELETE ${SYSTEM}/middlewares/team-a--blog-prefix`,
@@ -196,7 +196,7 @@ describe('StaticSiteReconciler', () => {
       'EVENT CustomerSuspended',
     ])
     assert.equal(await w.reconciler.reconcile('team-a/blog'), 'none')
-    w.customers.set('team-a', customer({ suspended: false }))
+    w.customers.set('team-a', customer({ suspended: false, domains: ['a.test'] }))
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
       `APPLY ${SYSTEM}/middlewares/team-a--blog-prefix`,
@@ -206,6 +206,33 @@ describe('StaticSiteReconciler', () => {
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT RouteApplied',
     ])
+  })
+
+  it('removes the route and the Certificate when the customer no longer lists the domain, and restores them when it does again', async () => {
+    const w = world(site(withDomains('www.a.test'), withFinalizer))
+    w.customers.set('team-a', customer({ domains: ['a.test'] }))
+    await w.reconciler.reconcile('team-a/blog')
+    w.summary()
+    w.customers.set('team-a', customer({ domains: ['b.test'] }))
+    await w.reconciler.reconcile('team-a/blog')
+    assert.deepEqual(w.summary(), [
+      'DELETE /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
+      `DELETE ${SYSTEM}/middlewares/team-a--blog-prefix`,
+      `DELETE ${SYSTEM}/middlewares/team-a--blog-canonical`,
+      `DELETE ${SYSTEM}/ingressroutes/team-a--blog`,
+      `DELETE ${SYSTEM}/ingressroutes/team-a--blog-http`,
+      'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
+      'EVENT DomainNotAllowed',
+      'EVENT DomainNotAllowed',
+      'EVENT NoRoute',
+    ])
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'none')
+    w.customers.set('team-a', customer({ domains: ['a.test', 'b.test'] }))
+    await w.reconciler.reconcile('team-a/blog')
+    assert.deepEqual(
+      w.summary().filter((write) => !write.startsWith('APPLY')),
+      ['EVENT RouteApplied', 'EVENT DomainClaimed', 'EVENT CertificatePending'],
+    )
   })
 
   it('on delete removes the generated objects, then the finalizer, in two passes', async () => {

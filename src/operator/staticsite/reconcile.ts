@@ -17,6 +17,7 @@ import type { KubeObject } from '../../kube/object.js'
 import { siteKey } from '../../api/site-key.js'
 import type { OperatorConfig } from './config.js'
 import { CONDITION, FINALIZER } from './conditions.js'
+import { domainPolicy } from './domains.js'
 import { GENERATED } from './generated.js'
 import { objectRef } from '../../kube/manifest-path.js'
 import { planSite, siteClaim } from './plan.js'
@@ -92,18 +93,12 @@ export class StaticSiteReconciler {
   private async converge(site: StaticSite, generated: readonly KubeObject[]): Promise<ReconcileStep> {
     const { cache, applier, config, clock = () => new Date() } = this.options
     const key = siteKey(site.metadata.namespace ?? '', site.metadata.name)
-    const claim = siteClaim(site, config)
+    const customer = cache.customerOf(site.metadata.namespace ?? '')
+    const claim = siteClaim(site, domainPolicy(config.pagesDomain, customer))
     const certificate = generated.find(
       (o) => o.kind === GENERATED.Certificate.kind && o.metadata.name === key,
     )
-    const customer = cache.customerOf(site.metadata.namespace ?? '')
-    const plan = planSite({
-      site,
-      config,
-      rivals: claim ? cache.rivals(claim) : [],
-      certificate,
-      suspendedBy: customer?.spec.suspended ? customer.metadata.name : undefined,
-    })
+    const plan = planSite({ site, config, rivals: claim ? cache.rivals(claim) : [], certificate, customer })
 
     const wrote = await applier.converge(plan.objects, generated)
 

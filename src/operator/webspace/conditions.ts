@@ -27,6 +27,7 @@ export const REASON = {
   DomainOwnedByOtherNamespace: 'DomainOwnedByOtherNamespace',
   PathPrefixTaken: 'PathPrefixTaken',
   DomainRefused: 'DomainRefused',
+  DomainNotAllowed: 'DomainNotAllowed',
   InvalidDefaultDomain: 'InvalidDefaultDomain',
   // Event only: an apply failed for a reason a retry may fix (the error is retried with backoff)
   ApplyFailed: 'ApplyFailed',

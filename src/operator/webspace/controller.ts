@@ -19,6 +19,7 @@ import { WorkQueue } from '../../kube/work-queue.js'
 import type { Logger } from '../../ops/log.js'
 import { CustomerNamespaces } from '../customer/by-namespace.js'
 import type { ClaimIndex } from '../staticsite/claim-index.js'
+import { domainPolicy } from '../staticsite/domains.js'
 import { RUNTIMES, WEBSPACE_OWNED_KINDS, WEBSPACE_SELECTOR, WEBSPACES, webspaceOf } from './owned.js'
 import { webspaceClaim } from './plan.js'
 import { WebspaceReconciler } from './reconcile.js'
@@ -95,13 +96,23 @@ export class WebspaceController {
         if (step !== 'none') log.debug({ webspace: key, step }, 'reconciled')
       },
     })
+    const claimOf = (webspace: Webspace) =>
+      webspaceClaim(
+        webspace,
+        domainPolicy(options.config.pagesDomain, this.customers.of(webspace.metadata.namespace ?? '')),
+      )
     this.claims.subscribe('Webspace', (key) => this.queue.add(key))
     this.webspaces.onChange((event) => {
-      this.claims.track('Webspace', event, (webspace) => webspaceClaim(webspace, options.config.pagesDomain))
+      this.claims.track('Webspace', event, claimOf)
       this.queue.add(objectKey(event.object))
     })
     this.runtimes.onChange((event) => this.requeue((w) => w.spec.runtime === event.object.metadata.name))
-    this.customers.onChange((namespace) => this.requeue((w) => w.metadata.namespace === namespace))
+    // A Customer's domains decide which claims of its webspaces count, so they are claimed anew.
+    this.customers.onChange((namespace) => {
+      const affected = this.webspaces.list().filter((w) => w.metadata.namespace === namespace)
+      this.claims.reclaim('Webspace', affected, claimOf)
+      for (const webspace of affected) this.queue.add(objectKey(webspace))
+    })
     for (const informer of this.ownedInformers) informer.onChange((event) => this.onOwned(event))
   }
 

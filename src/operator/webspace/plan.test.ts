@@ -103,6 +103,23 @@ describe('planWebspace', () => {
     assert.ok(!plan.objects?.some((o) => o.kind === 'IngressRoute'))
   })
 
+  it('a webspace listing a domain outside its customer’s domains runs without route or Certificate, saying why', () => {
+    const plan = planWebspace(
+      inputs({ webspace: webspace({ domains: ['shop.other.test'] }), deployment: available }),
+    )
+    assert.equal(condition(plan, 'DomainClaimed')?.reason, REASON.DomainNotAllowed)
+    assert.match(
+      condition(plan, 'DomainClaimed')?.message ?? '',
+      /not allowed for customer acme: domains must be under acme\.example/,
+    )
+    assert.deepEqual(
+      plan.objects?.map((o) => o.kind),
+      ['Deployment', 'Service'],
+    )
+    assert.equal(plan.url, undefined)
+    assert.equal(ready(plan)?.reason, REASON.DomainNotAllowed)
+  })
+
   it('the older claim keeps its domain: a webspace is routed when its rivals are newer', () => {
     const newer = { ...older('StaticSite', 'team-b'), creationTimestamp: '2027-01-01T00:00:00Z' }
     const plan = planWebspace(inputs({ rivals: [newer] }))

@@ -12,7 +12,7 @@ import type { KubeObject, Manifest } from '../../kube/object.js'
 import { TIER_QUOTAS } from '../customer/tiers.js'
 import { CONDITION, REASON } from './conditions.js'
 import { type Claim, claimOf, decideClaim } from '../staticsite/domain-claims.js'
-import { domainsOf, siteDomains } from '../staticsite/domains.js'
+import { type DomainPolicy, domainPolicy, domainsOf, siteDomains } from '../staticsite/domains.js'
 import { renderWebspace, type WebspaceConfig, webspaceSize } from './render.js'
 
 export interface Deployment extends KubeObject {
@@ -35,15 +35,18 @@ export interface WebspaceInputs {
 }
 
 /** The webspace's claim on its domains (always the whole domain); undefined when one is refused. */
-export const webspaceClaim = (webspace: Webspace, pagesDomain: string): Claim | undefined =>
-  claimOf('Webspace', webspace, pagesDomain)
+export const webspaceClaim = (webspace: Webspace, policy: DomainPolicy): Claim | undefined =>
+  claimOf('Webspace', webspace, policy)
 
-/** DomainClaimed: held, refused (a reserved name), or denied by an older claim of another object. */
-function domainClaimed(webspace: Webspace, rivals: readonly Claim[], pagesDomain: string): DesiredCondition {
+/**
+ * DomainClaimed: held, refused (a reserved name, or one outside the Customer's domains), or
+ * denied by an older claim of another object.
+ */
+function domainClaimed(webspace: Webspace, rivals: readonly Claim[], policy: DomainPolicy): DesiredCondition {
   const type = CONDITION.DomainClaimed
-  const domains = siteDomains(webspace, { pagesDomain })
+  const domains = siteDomains(webspace, policy)
   if (!domains.ok) return { type, status: 'False', reason: domains.reason, message: domains.message }
-  const claim = webspaceClaim(webspace, pagesDomain)
+  const claim = webspaceClaim(webspace, policy)
   const denied = claim && decideClaim(claim, rivals)
   if (denied) return { type, status: 'False', reason: denied.reason, message: denied.message }
   return {
@@ -143,7 +146,7 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: string): Webspace
       ],
     }
   }
-  const claimed = domainClaimed(webspace, rivals, config.pagesDomain)
+  const claimed = domainClaimed(webspace, rivals, domainPolicy(config.pagesDomain, customer))
   const routed = claimed.status === 'True'
   const objects = renderWebspace(webspace, runtime, customer, config, { routed })
   const [domain] = domainsOf(webspace, config.pagesDomain)

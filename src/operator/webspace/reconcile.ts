@@ -18,6 +18,7 @@ import type { KubeObject } from '../../kube/object.js'
 import { KubeApiError } from '../../kube/rest.js'
 import { QUOTA_POLICY_NAME } from '../customer/names.js'
 import type { Claim } from '../staticsite/domain-claims.js'
+import { domainPolicy } from '../staticsite/domains.js'
 import { CONDITION, REASON } from './conditions.js'
 import { type Deployment, planWebspace, type WebspacePlan, webspaceClaim } from './plan.js'
 import { WEBSPACES } from './owned.js'
@@ -59,11 +60,12 @@ export class WebspaceReconciler {
     const webspace = cache.webspace(key)
     if (!webspace || webspace.metadata.deletionTimestamp) return 'none'
     const owned = cache.owned(key)
-    const claim = webspaceClaim(webspace, config.pagesDomain)
+    const customer = cache.customerOf(webspace.metadata.namespace ?? '')
+    const claim = webspaceClaim(webspace, domainPolicy(config.pagesDomain, customer))
     const inputs = {
       webspace,
       runtime: cache.runtime(webspace.spec.runtime),
-      customer: cache.customerOf(webspace.metadata.namespace ?? ''),
+      customer,
       deployment: owned.find((o) => o.kind === 'Deployment') as Deployment | undefined,
       rivals: claim ? cache.rivals(claim) : [],
       config,
