@@ -6,6 +6,7 @@
 import type { Registry } from 'prom-client'
 import type { Customer } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
+import { ControllerLifecycle } from '../../kube/controller-lifecycle.js'
 import type { EventRecorder } from '../../kube/events.js'
 import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
 import type { KubeObject } from '../../kube/object.js'
@@ -40,7 +41,7 @@ export class CustomerController {
   /** Owned objects by customer name. */
   private readonly byCustomer = new ObjectIndex(objectIdentity)
   private readonly queue: WorkQueue
-  private started = false
+  private readonly lifecycle: ControllerLifecycle
 
   constructor(options: CustomerControllerOptions) {
     const { rest, log, registry, concurrency = 4, resyncMs = 10 * 60_000, customerSelector } = options
@@ -83,21 +84,22 @@ export class CustomerController {
     })
     this.customers.onChange((event) => this.queue.add(event.object.metadata.name))
     for (const informer of this.ownedInformers) informer.onChange((event) => this.onOwned(event))
+    this.lifecycle = new ControllerLifecycle({
+      caches: [this.customers, ...this.ownedInformers],
+      queue: this.queue,
+    })
   }
 
   get ready(): boolean {
-    return this.started
+    return this.lifecycle.ready
   }
 
-  async start(): Promise<void> {
-    await Promise.all([this.customers.start(), ...this.ownedInformers.map((i) => i.start())])
-    this.queue.start()
-    this.started = true
+  start(): Promise<void> {
+    return this.lifecycle.start()
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([this.customers.stop(), ...this.ownedInformers.map((i) => i.stop())])
-    await this.queue.shutdown()
+  stop(): Promise<void> {
+    return this.lifecycle.stop()
   }
 
   private onOwned(event: InformerEvent<KubeObject>): void {

@@ -94,16 +94,15 @@ describe('ClaimIndex', () => {
   it('is synced once every kind reported its claims, or when the waiting controller stops', async () => {
     const { claims } = index()
     let synced = false
-    void claims.whenSynced(new AbortController().signal).then(() => (synced = true))
-    claims.synced('StaticSite')
+    void claims.loaded('StaticSite', new AbortController().signal).then(() => (synced = true))
     await new Promise((resolve) => setImmediate(resolve))
     assert.equal(synced, false, 'webspace claims are not loaded yet')
-    claims.synced('Webspace')
+    await claims.loaded('Webspace', new AbortController().signal)
     await new Promise((resolve) => setImmediate(resolve))
     assert.equal(synced, true)
 
     const stopping = new AbortController()
-    const waiting = index().claims.whenSynced(stopping.signal)
+    const waiting = index().claims.loaded('StaticSite', stopping.signal)
     stopping.abort()
     await waiting
   })

@@ -94,14 +94,13 @@ export class ClaimIndex {
     return [...keys].flatMap((key) => this.byKey.get(key) ?? [])
   }
 
-  /** The controller of `kind` has set every claim of its synced cache. */
-  synced(kind: ClaimKind): void {
+  /**
+   * The controller of `kind` has set every claim of its synced cache. Resolves once every kind's
+   * claims are loaded, or when `signal` aborts (that controller stopping).
+   */
+  loaded(kind: ClaimKind, signal: AbortSignal): Promise<void> {
     this.unsynced.delete(kind)
     if (this.unsynced.size === 0) this.markAllSynced()
-  }
-
-  /** Resolves once every kind is synced, or when `signal` aborts (a controller stopping). */
-  whenSynced(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve()
     return Promise.race([
       this.allSynced,

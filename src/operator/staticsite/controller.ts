@@ -11,6 +11,7 @@
  */
 import type { Registry } from 'prom-client'
 import type { Applier } from '../../kube/apply.js'
+import { ControllerLifecycle } from '../../kube/controller-lifecycle.js'
 import type { EventRecorder } from '../../kube/events.js'
 import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
 import { type KubeObject, objectKey } from '../../kube/object.js'
@@ -58,8 +59,7 @@ export class StaticSiteController {
   private readonly customers: CustomerNamespaces
   private readonly claims: ClaimIndex
   private readonly queue: WorkQueue
-  private readonly stopping = new AbortController()
-  private started = false
+  private readonly lifecycle: ControllerLifecycle
 
   constructor(options: StaticSiteControllerOptions) {
     const { rest, config, log, registry, concurrency = 10, resyncMs = 10 * 60_000, siteSelector } = options
@@ -120,36 +120,23 @@ export class StaticSiteController {
       for (const site of affected) this.queue.add(objectKey(site))
     })
     for (const informer of this.generatedInformers) informer.onChange((event) => this.onGenerated(event))
+    this.lifecycle = new ControllerLifecycle({
+      caches: [this.sites, this.customers, ...this.generatedInformers],
+      queue: this.queue,
+      gate: (stopping) => this.claims.loaded('StaticSite', stopping),
+    })
   }
 
-  /** True once every cache is synced and the queue runs. */
   get ready(): boolean {
-    return this.started
+    return this.lifecycle.ready
   }
 
-  /** Resolves when the caches are synced and reconciling has begun. */
-  async start(): Promise<void> {
-    await Promise.all([
-      this.sites.start(),
-      this.customers.start(),
-      ...this.generatedInformers.map((i) => i.start()),
-    ])
-    this.claims.synced('StaticSite')
-    await this.claims.whenSynced(this.stopping.signal)
-    if (this.stopping.signal.aborted) return
-    this.queue.start()
-    this.started = true
+  start(): Promise<void> {
+    return this.lifecycle.start()
   }
 
-  /** Stops watching and waits for running reconciles to finish. */
-  async stop(): Promise<void> {
-    this.stopping.abort()
-    await Promise.all([
-      this.sites.stop(),
-      this.customers.stop(),
-      ...this.generatedInformers.map((i) => i.stop()),
-    ])
-    await this.queue.shutdown()
+  stop(): Promise<void> {
+    return this.lifecycle.stop()
   }
 
   private onGenerated(event: InformerEvent<KubeObject>): void {

@@ -9,6 +9,7 @@
 import type { Registry } from 'prom-client'
 import type { Runtime, Webspace } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
+import { ControllerLifecycle } from '../../kube/controller-lifecycle.js'
 import type { EventRecorder } from '../../kube/events.js'
 import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
 import { type KubeObject, objectKey } from '../../kube/object.js'
@@ -51,8 +52,7 @@ export class WebspaceController {
   /** Owned objects by webspace key. */
   private readonly byWebspace = new ObjectIndex(objectIdentity)
   private readonly queue: WorkQueue
-  private readonly stopping = new AbortController()
-  private started = false
+  private readonly lifecycle: ControllerLifecycle
 
   constructor(options: WebspaceControllerOptions) {
     const { rest, log, registry, concurrency = 10, resyncMs = 10 * 60_000, customerSelector } = options
@@ -114,35 +114,23 @@ export class WebspaceController {
       for (const webspace of affected) this.queue.add(objectKey(webspace))
     })
     for (const informer of this.ownedInformers) informer.onChange((event) => this.onOwned(event))
+    this.lifecycle = new ControllerLifecycle({
+      caches: [this.webspaces, this.runtimes, this.customers, ...this.ownedInformers],
+      queue: this.queue,
+      gate: (stopping) => this.claims.loaded('Webspace', stopping),
+    })
   }
 
   get ready(): boolean {
-    return this.started
+    return this.lifecycle.ready
   }
 
-  async start(): Promise<void> {
-    await Promise.all([
-      this.webspaces.start(),
-      this.runtimes.start(),
-      this.customers.start(),
-      ...this.ownedInformers.map((i) => i.start()),
-    ])
-    this.claims.synced('Webspace')
-    await this.claims.whenSynced(this.stopping.signal)
-    if (this.stopping.signal.aborted) return
-    this.queue.start()
-    this.started = true
+  start(): Promise<void> {
+    return this.lifecycle.start()
   }
 
-  async stop(): Promise<void> {
-    this.stopping.abort()
-    await Promise.all([
-      this.webspaces.stop(),
-      this.runtimes.stop(),
-      this.customers.stop(),
-      ...this.ownedInformers.map((i) => i.stop()),
-    ])
-    await this.queue.shutdown()
+  stop(): Promise<void> {
+    return this.lifecycle.stop()
   }
 
   private requeue(matches: (webspace: Webspace) => boolean): void {
