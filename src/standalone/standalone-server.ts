@@ -8,7 +8,7 @@
 import { type FSWatcher, watch } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import Fastify from 'fastify'
+import { controlServer } from '../ops/control-server.js'
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
 import { siteKey } from '../api/site-key.js'
 import type { Logger } from '../ops/log.js'
@@ -188,7 +188,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
   )
   const interval = setInterval(() => void rescan(), config.rescanIntervalMs ?? 10_000)
 
-  const control = Fastify({ loggerInstance: log, bodyLimit: 1024 * 1024, disableRequestLogging: true })
+  const control = controlServer(log)
   await control.register(opsRoutes, { registry, ready: () => scanned })
   await control.register(syncerHttpApi, {
     target: driver,

@@ -3,7 +3,7 @@
  * (webhooks, manual sync, /healthz, /readyz, /metrics) on one listener. `hostplane syncer` runs it;
  * tests run it in-process with a ServiceAccount's kubeconfig.
  */
-import Fastify from 'fastify'
+import { controlServer } from '../ops/control-server.js'
 import type { KubeConfig } from '@kubernetes/client-node'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { apiWritesCounter } from '../kube/api-writes.js'
@@ -59,8 +59,7 @@ export async function startSyncerService(config: SyncerServiceConfig): Promise<S
     namespace: config.namespace,
   })
 
-  // Probes and scrapes would flood the log; webhooks log what they matched themselves.
-  const app = Fastify({ loggerInstance: log, bodyLimit: 1024 * 1024, disableRequestLogging: true })
+  const app = controlServer(log)
   await app.register(opsRoutes, { registry, ready: () => controller.ready })
   await app.register(syncerHttpApi, {
     target: controller,

@@ -1,0 +1,14 @@
+/**
+ * The HTTP app of a control endpoint (probes, metrics, webhooks, manual syncs). It logs through
+ * the process logger but not every request: probes and scrapes would flood the log, and the
+ * handlers log what they matched themselves. Bodies are bounded to 1 MiB (webhook payloads).
+ */
+import Fastify, { LogController } from 'fastify'
+import type { Logger } from './log.js'
+
+export const controlServer = (log: Logger) =>
+  Fastify({
+    loggerInstance: log,
+    bodyLimit: 1024 * 1024,
+    logController: new LogController({ disableRequestLogging: true }),
+  })
