@@ -6,7 +6,7 @@ import { type Command, Option } from 'commander'
 import { DNS_LABEL, HOSTNAME } from '../api/schema-kit.js'
 import { LightKubeConfig } from '../kube/kubeconfig.js'
 import { createLogger } from '../ops/log.js'
-import { Operator } from '../operator/operator.js'
+import type { Operator } from '../operator/operator.js'
 import type { OperatorConfig } from '../operator/staticsite/config.js'
 import { flagEnv } from './flags.js'
 
@@ -177,13 +177,14 @@ export function registerOperatorCommand(program: Command): void {
     )
     .action(async (flags: OperatorFlags) => {
       const log = createLogger({ name: 'hostplane-operator' })
+      const { Operator: Running } = await import('../operator/operator.js')
       let operator: Operator
       try {
         const config = operatorConfig(flags)
         const kubeConfig = flags.kubeconfig
           ? LightKubeConfig.fromFile(flags.kubeconfig)
           : LightKubeConfig.fromDefault()
-        operator = await Operator.start({
+        operator = await Running.start({
           kubeConfig,
           config,
           tenancy: { ingressNamespace: name(flags.ingressNamespace, '--ingress-namespace') },

@@ -6,10 +6,8 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { createLogger, type Logger } from '../ops/log.js'
-import { initLocalRepo } from '../standalone/local-repo-init.js'
-import { LETS_ENCRYPT_PRODUCTION } from '../standalone/acme/acme-issuer.js'
+import { LETS_ENCRYPT_PRODUCTION } from '../standalone/acme/lets-encrypt.js'
 import { LOCAL_REPO_HOST } from '../standalone/local-repos.js'
-import { startStandalone } from '../standalone/standalone-server.js'
 import { duration, httpsUrl, list, listenAddress, positive, secret, webhookSecrets } from './flags.js'
 import { stopOnSignal } from './shutdown.js'
 
@@ -100,6 +98,10 @@ export function registerServeCommand(program: Command): void {
 }
 
 async function serve(sitesDir: string, flags: ServeFlags, log: Logger): Promise<void> {
+  const [{ initLocalRepo }, { startStandalone }] = await Promise.all([
+    import('../standalone/local-repo-init.js'),
+    import('../standalone/standalone-server.js'),
+  ])
   const localRepos = flags.localRepos ?? (flags.initLocalRepo ? join(flags.dataDir, 'repos') : undefined)
   if (flags.initLocalRepo && localRepos) {
     const [name = '', dir = ''] = flags.initLocalRepo.split('=')

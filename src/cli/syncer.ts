@@ -6,7 +6,6 @@
  */
 import type { Command } from 'commander'
 import { createLogger } from '../ops/log.js'
-import { startSyncerService } from '../syncer/syncer-service.js'
 import {
   duration,
   envOption,
@@ -134,7 +133,10 @@ export function registerSyncerCommand(program: Command): void {
       const log = createLogger({ name: 'hostplane-syncer' })
       // Loaded here, not at the top: every command shares main.ts, and the Kubernetes client adds
       // about 50 MiB of RSS to processes that never use it (`hostplane serve`).
-      const { KubeConfig } = await import('@kubernetes/client-node')
+      const [{ KubeConfig }, { startSyncerService }] = await Promise.all([
+        import('@kubernetes/client-node'),
+        import('../syncer/syncer-service.js'),
+      ])
       const kubeConfig = new KubeConfig()
       if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig)
       else kubeConfig.loadFromDefault()

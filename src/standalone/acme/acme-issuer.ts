@@ -16,11 +16,8 @@ import { axios, Client, crypto } from 'acme-client'
 import type { ChallengeResponder } from './challenge-responder.js'
 import type { CertificateStore } from './certificate-store.js'
 
-export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory'
-export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory'
-
 export interface AcmeIssuerOptions {
-  /** @default Let's Encrypt production */
+  /** The CA's ACME directory (`--acme-directory`, Let's Encrypt production by default). */
   readonly directoryUrl: string
   /** Contact address for the account (expiry notices); optional for Let's Encrypt. */
   readonly email?: string
