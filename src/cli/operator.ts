@@ -177,14 +177,14 @@ export function registerOperatorCommand(program: Command): void {
     )
     .action(async (flags: OperatorFlags) => {
       const log = createLogger({ name: 'hostplane-operator' })
-      const { Operator: Running } = await import('../operator/operator.js')
+      const { Operator } = await import('../operator/operator.js')
       let operator: Operator
       try {
         const config = operatorConfig(flags)
         const kubeConfig = flags.kubeconfig
           ? LightKubeConfig.fromFile(flags.kubeconfig)
           : LightKubeConfig.fromDefault()
-        operator = await Running.start({
+        operator = await Operator.start({
           kubeConfig,
           config,
           tenancy: { ingressNamespace: name(flags.ingressNamespace, '--ingress-namespace') },
