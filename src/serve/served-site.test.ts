@@ -13,8 +13,8 @@ describe('normaliseHost', () => {
 })
 
 describe('servedSite', () => {
-  it('fills in the defaults: default domains, no prefix, /404.html, no SPA fallback', () => {
-    assert.deepEqual(servedSite('ns--a', {}, ['a-ns.pages.test']), {
+  it('fills in the defaults: no prefix, /404.html, no SPA fallback, and lower-cases the domains', () => {
+    assert.deepEqual(servedSite('ns--a', { domains: ['A-ns.Pages.test'] }), {
       key: 'ns--a',
       domains: ['a-ns.pages.test'],
       pathPrefix: '',

@@ -41,16 +41,11 @@ export type ServedSiteSpec = Pick<
 
 export const DEFAULT_NOT_FOUND_PAGE = '/404.html'
 
-/** Normalises a spec; `defaultDomains` stand in when the spec names none (`<name>-<ns>.<pages domain>`). */
-export function servedSite(
-  key: string,
-  spec: ServedSiteSpec,
-  defaultDomains: readonly string[] = [],
-): ServedSite {
-  const domains = (spec.domains?.length ? spec.domains : defaultDomains).map(normaliseHost)
+/** Normalises a spec whose domains were decided (src/domains: spec.domains or the default domain). */
+export function servedSite(key: string, spec: ServedSiteSpec): ServedSite {
   return {
     key,
-    domains,
+    domains: (spec.domains ?? []).map(normaliseHost),
     pathPrefix: (spec.pathPrefix ?? '').replace(/\/+$/, ''),
     headers: (spec.headers ?? []).map((rule) => ({ path: rule.path, set: { ...rule.set } })),
     redirects: (spec.redirects ?? []).map((rule) => ({

@@ -23,23 +23,4 @@ describe('SiteRoutes', () => {
       assert.equal(route?.site.key, key)
       if (route) assert.equal(route.canonical, canonical)
     })
-
-  it('keeps the first claim of a domain and prefix and reports the later one', () => {
-    const later = servedSite('other--docs', { domains: ['example.test'], pathPrefix: '/docs/' })
-    const built = SiteRoutes.build([docs, later])
-    assert.equal(built.match('example.test', ['docs'])?.site.key, 'ns--docs')
-    assert.deepEqual(built.conflicts, [
-      { site: 'other--docs', domain: 'example.test', pathPrefix: '/docs', heldBy: 'ns--docs' },
-    ])
-  })
-
-  it('does not route a later site on any domain when one of them is taken, so it cannot redirect to the other site', () => {
-    const copycat = servedSite('other--copycat', { domains: ['own.test', 'example.test'] })
-    const built = SiteRoutes.build([whole, copycat])
-    assert.equal(built.match('own.test', []), undefined)
-    assert.equal(built.match('example.test', [])?.site.key, 'ns--whole')
-    assert.deepEqual(built.conflicts, [
-      { site: 'other--copycat', domain: 'example.test', pathPrefix: '', heldBy: 'ns--whole' },
-    ])
-  })
 })

@@ -1,10 +1,9 @@
 /**
  * The routing index: which site answers a (host, path). Built once per configuration change:
  * an exact host map, each host holding its sites' path prefixes longest first, so a request
- * costs one map lookup and a short prefix scan. The first site claiming a (host, prefix) keeps it;
- * a later site claiming any of them is reported and not routed at all, as in a cluster (otherwise
- * its other domains would redirect visitors to a canonical domain that another site serves). The
- * caller passes sites in claim order.
+ * costs one map lookup and a short prefix scan. Who may route a (host, prefix) is decided before,
+ * by the domain rule of every mode (src/domains): the caller passes only sites that hold all their
+ * domains, so no two share a host and prefix.
  */
 import type { ServedSite } from './served-site.js'
 
@@ -16,33 +15,14 @@ export interface SiteRoute {
   readonly prefixSegments: readonly string[]
 }
 
-export interface RouteConflict {
-  readonly site: string
-  readonly domain: string
-  readonly pathPrefix: string
-  readonly heldBy: string
-}
-
 const segmentsOf = (prefix: string): string[] => prefix.split('/').filter(Boolean)
 
 export class SiteRoutes {
-  private constructor(
-    private readonly byHost: ReadonlyMap<string, readonly SiteRoute[]>,
-    readonly conflicts: readonly RouteConflict[],
-  ) {}
+  private constructor(private readonly byHost: ReadonlyMap<string, readonly SiteRoute[]>) {}
 
   static build(sites: readonly ServedSite[]): SiteRoutes {
     const byHost = new Map<string, SiteRoute[]>()
-    const conflicts: RouteConflict[] = []
     for (const site of sites) {
-      const taken = site.domains.flatMap((domain) => {
-        const holder = byHost.get(domain)?.find((route) => route.site.pathPrefix === site.pathPrefix)
-        return holder
-          ? [{ site: site.key, domain, pathPrefix: site.pathPrefix, heldBy: holder.site.key }]
-          : []
-      })
-      conflicts.push(...taken)
-      if (taken.length > 0) continue
       const prefixSegments = segmentsOf(site.pathPrefix)
       site.domains.forEach((domain, index) => {
         const routes = byHost.get(domain) ?? []
@@ -52,7 +32,7 @@ export class SiteRoutes {
     }
     for (const routes of byHost.values())
       routes.sort((a, b) => b.prefixSegments.length - a.prefixSegments.length)
-    return new SiteRoutes(byHost, conflicts)
+    return new SiteRoutes(byHost)
   }
 
   /** The site for a normalised host and decoded path segments, or undefined. */

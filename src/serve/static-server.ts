@@ -27,7 +27,7 @@ import {
   siteHeaders,
   type SitePath,
 } from './serving-rules.js'
-import { type RouteConflict, SiteRoutes } from './site-routes.js'
+import { SiteRoutes } from './site-routes.js'
 
 export interface ServerLimits {
   /** Largest request head; larger gets 431. @default 16384 */
@@ -102,7 +102,7 @@ export class StaticServer {
     this.intercept = intercept
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...limits }
     this.trees = new PublishedTrees(root, clock, { ...DEFAULT_TREE_CACHE_LIMITS, ...cache })
-    this.routes = this.buildRoutes(sites)
+    this.routes = SiteRoutes.build(sites)
     this.servers = [createServer(this.serverOptions(), (request, response) => this.handle(request, response))]
   }
 
@@ -119,11 +119,13 @@ export class StaticServer {
     }
   }
 
-  /** Replaces the site set; requests already routed finish with the old one. */
-  updateSites(sites: readonly ServedSite[]): readonly RouteConflict[] {
-    this.routes = this.buildRoutes(sites)
+  /**
+   * Replaces the site set (sites that hold their domains: see SiteRoutes); requests already routed
+   * finish with the old one.
+   */
+  updateSites(sites: readonly ServedSite[]): void {
+    this.routes = SiteRoutes.build(sites)
     this.trees.retain(new Set(sites.map((site) => site.key)))
-    return this.routes.conflicts
   }
 
   /** The publish link of a site changed (the syncer calls this after a switch). */
@@ -164,13 +166,6 @@ export class StaticServer {
         clearTimeout(timer)
       }),
     )
-  }
-
-  private buildRoutes(sites: readonly ServedSite[]): SiteRoutes {
-    const routes = SiteRoutes.build(sites)
-    for (const conflict of routes.conflicts)
-      this.log.warn(conflict, 'domain and path prefix already served by another site; not routed')
-    return routes
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {

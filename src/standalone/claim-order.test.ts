@@ -4,18 +4,14 @@ import type { StaticSite } from '../api/resources.js'
 import { ClaimOrder } from './claim-order.js'
 import type { FileSite } from './site-files.js'
 
-const entry = (file: string, name: string, options: { document?: number; createdAt?: string } = {}) =>
+const entry = (file: string, name: string, options: { document?: number } = {}) =>
   ({
     file,
     document: options.document ?? 1,
     site: {
       apiVersion: 'hostplane.dev/v1alpha1',
       kind: 'StaticSite',
-      metadata: {
-        name,
-        namespace: 'default',
-        ...(options.createdAt ? { creationTimestamp: options.createdAt } : {}),
-      },
+      metadata: { name, namespace: 'default' },
       spec: {
         repo: 'https://repos.localhost/x',
         ref: 'main',
@@ -29,31 +25,33 @@ const entry = (file: string, name: string, options: { document?: number; created
 const names = (sites: readonly FileSite[]) => sites.map((s) => `${s.site.metadata.name}@${s.file}`)
 
 describe('ClaimOrder', () => {
-  it('orders a first scan by creationTimestamp (sites with one first), then file name, then document', () => {
-    const arranged = new ClaimOrder().arrange([
-      entry('a.yaml', 'no-date'),
-      entry('z.yaml', 'newer', { createdAt: '2026-02-01T00:00:00Z' }),
+  it('gives the sites of one scan one claim time, ordered by file name then document, and a later scan a later time', () => {
+    const order = new ClaimOrder()
+    const first = order.arrange([
+      entry('z.yaml', 'last-file'),
       entry('m.yaml', 'second-doc', { document: 2 }),
       entry('m.yaml', 'first-doc'),
-      entry('y.yaml', 'older', { createdAt: '2026-01-01T00:00:00Z' }),
     ])
-    assert.deepEqual(names(arranged.sites), [
-      'older@y.yaml',
-      'newer@z.yaml',
-      'no-date@a.yaml',
-      'first-doc@m.yaml',
-      'second-doc@m.yaml',
-    ])
+    assert.deepEqual(names(first.sites), ['first-doc@m.yaml', 'second-doc@m.yaml', 'last-file@z.yaml'])
+    assert.deepEqual(
+      first.sites.map((s) => s.claimedAt),
+      [0, 0, 0],
+    )
+    const later = order.arrange([...first.sites, entry('a.yaml', 'newcomer')])
+    assert.deepEqual(
+      later.sites.map((s) => `${s.site.metadata.name}@${s.claimedAt}`),
+      ['first-doc@0', 'second-doc@0', 'last-file@0', 'newcomer@1'],
+    )
   })
 
-  it('keeps the first claimer first when a later site would sort before it (a touched or renamed file moves nothing)', () => {
+  it('keeps the first claimer first, with its claim time, when the file of a later site would sort before it (a touched or renamed file moves nothing)', () => {
     const order = new ClaimOrder()
     order.arrange([entry('b.yaml', 'owner')])
-    const later = order.arrange([
-      entry('renamed-b.yaml', 'owner'),
-      entry('a.yaml', 'newcomer', { createdAt: '2000-01-01T00:00:00Z' }),
-    ])
-    assert.deepEqual(names(later.sites), ['owner@renamed-b.yaml', 'newcomer@a.yaml'])
+    const later = order.arrange([entry('renamed-b.yaml', 'owner'), entry('a.yaml', 'newcomer')])
+    assert.deepEqual(
+      later.sites.map((s) => `${s.site.metadata.name}@${s.file}@${s.claimedAt}`),
+      ['owner@renamed-b.yaml@0', 'newcomer@a.yaml@1'],
+    )
   })
 
   it('uses the file that defined a site first, and says which file holds it to the other', () => {

@@ -13,7 +13,7 @@ import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
 import { siteKey } from '../api/site-key.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
-import { servedSite, type ServedSite } from '../serve/served-site.js'
+import type { ServedSite } from '../serve/served-site.js'
 import { StaticServer } from '../serve/static-server.js'
 import { createSiteSyncer, type SiteSyncerConfig } from '../syncer/create-site-syncer.js'
 import { syncerHttpApi, type HttpApiOptions } from '../syncer/http-api.js'
@@ -24,6 +24,7 @@ import type { TlsSite } from './acme/certificate-domains.js'
 import { LOCAL_REPO_HOST, localRepoPath } from './local-repos.js'
 import { type DrivenSite, SiteDriver } from './site-driver.js'
 import { ClaimOrder, siteId } from './claim-order.js'
+import { type RoutedSite, routeSites, type SiteStatus } from './routed-sites.js'
 import { type FileSite, loadSiteFiles, type SiteFileCache } from './site-files.js'
 
 export interface Address {
@@ -68,8 +69,10 @@ export interface Standalone {
   readonly httpsUrl?: string
   /** The control listener (health, metrics, webhooks, sync). */
   readonly controlUrl: string
-  /** Served sites, first claimer first, as the last scan found them. */
+  /** Routed sites, first found first, as the last scan found them. */
   sites(): readonly ServedSite[]
+  /** Every site of the files: routed, or why not (also `GET /status/sites` on the control listener). */
+  status(): readonly SiteStatus[]
   /** What is wrong with the site files, one line each, as the last scan found it. */
   problems(): readonly string[]
   /** Resolves once every site found so far has been synced or has failed once. */
@@ -123,7 +126,8 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     onPublished: (key) => server.notifyPublished(key),
   })
 
-  let served: readonly ServedSite[] = []
+  let routed: readonly RoutedSite[] = []
+  let status: readonly SiteStatus[] = []
   let problems: readonly string[] = []
   let scanned = false
   const claims = new ClaimOrder()
@@ -131,27 +135,16 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
   const scan = async () => {
     const files = await loadSiteFiles(sitesDir, parsedFiles)
     const arranged = claims.arrange(files.sites, files.unreadable)
-    const bySiteKey = new Map(arranged.sites.map((entry) => [keyOf(entry), entry]))
-    served = arranged.sites.map((entry) =>
-      servedSite(keyOf(entry), entry.site.spec, [
-        `${entry.site.metadata.name}-${entry.site.metadata.namespace}.${config.pagesDomain}`,
-      ]),
-    )
-    const routeConflicts = server.updateSites(served)
-    tls?.update(
-      files.sites.map((entry, index) => tlsSite(entry, served[index]?.domains ?? [])),
-      routeConflicts,
-    )
-    const conflicts = routeConflicts.map((conflict) => {
-      const loser = bySiteKey.get(conflict.site)
-      const holder = bySiteKey.get(conflict.heldBy)
-      return `${loser?.file}: StaticSite ${idOf(loser)}: ${conflict.domain}${conflict.pathPrefix} is already served by StaticSite ${idOf(holder)} of ${holder?.file}, which claimed it first; not routed`
-    })
+    const routing = routeSites(arranged.sites, config.pagesDomain)
+    routed = routing.routed
+    status = routing.status
+    server.updateSites(routed.map(({ served }) => served))
+    tls?.update(routed.map(({ entry, served }) => tlsSite(entry, served.domains)))
     driver.update(arranged.sites.map((entry) => drivenSite(entry, localRepos)))
-    const next = [...files.problems, ...arranged.problems, ...conflicts]
+    const next = [...files.problems, ...arranged.problems, ...routing.problems]
     if (!scanned || next.join('\n') !== problems.join('\n')) {
       for (const problem of next) log.error(problem)
-      log.info({ sites: served.length, problems: next.length }, 'site files read')
+      log.info({ sites: routed.length, problems: next.length }, 'site files read')
     }
     problems = next
     scanned = true
@@ -195,6 +188,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     webhookSecrets: config.webhookSecrets,
     syncToken: config.syncToken,
   })
+  control.get('/status/sites', async () => ({ sites: status }))
   if (tls) control.get('/status/tls', async () => ({ domains: tls.status() }))
   const controlUrl = await control.listen({
     host: config.controlListen.host,
@@ -214,7 +208,8 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     url,
     httpsUrl,
     controlUrl,
-    sites: () => served,
+    sites: () => routed.map(({ served }) => served),
+    status: () => status,
     problems: () => problems,
     settled: () => driver.settled(),
     rescan,
@@ -230,11 +225,8 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
 }
 
 const keyOf = ({ site }: FileSite) => siteKey(site.metadata.namespace ?? '', site.metadata.name)
-const idOf = (entry: FileSite | undefined) => (entry ? siteId(entry) : 'unknown')
-
 const tlsSite = (entry: FileSite, domains: readonly string[]): TlsSite => ({
-  id: idOf(entry),
-  key: keyOf(entry),
+  id: siteId(entry),
   domains,
   mode: entry.site.spec.tls.mode,
 })
@@ -242,7 +234,7 @@ const tlsSite = (entry: FileSite, domains: readonly string[]): TlsSite => ({
 function drivenSite(entry: FileSite, localRepos: string | undefined): DrivenSite {
   const { spec } = entry.site
   return {
-    id: idOf(entry),
+    id: siteId(entry),
     repo: spec.repo,
     ref: spec.ref,
     intervalMs: parseDuration(spec.syncInterval),

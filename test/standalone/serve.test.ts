@@ -59,7 +59,7 @@ before(async () => {
   const repos = join(dir, 'repos')
   await tableRepository(dir, repos, 'blog')
   await tableRepository(dir, repos, 'guide')
-  // By modification time the copycat's file is the older one; the claim goes by name at startup.
+  // By modification time the copycat's file is the older one; at startup the claim goes by namespace/name.
   await siteFile('blog.yaml', BLOG)
   await siteFile('copycat.yaml', staticSite('team-z', 'copycat', 'guide', ['a.test', 'z.test']), 3600)
   await siteFile('second-copycat.yaml', staticSite('team-z', 'copycat', 'guide', ['other.test']), 7200)
@@ -105,9 +105,9 @@ describe('hostplane serve with bad site files', () => {
     assert.equal((await get('other.test')).status, 404)
   })
 
-  it('gives a domain claimed in two files to the site that claimed it first, and tells the other which file holds it', async () => {
+  it('gives a domain claimed in two files found at startup to the namespace first in order, and tells the other who holds it', async () => {
     await logged(
-      /copycat\.yaml: StaticSite team-z\/copycat: a\.test is already served by StaticSite team-a\/blog of \S*\/blog\.yaml, which claimed it first; not routed/,
+      /copycat\.yaml: StaticSite team-z\/copycat: DomainOwnedByOtherNamespace: domain a\.test belongs to namespace team-a, where StaticSite blog claimed it at the same time as this StaticSite \(ties go to namespace\/name order\); use another domain, or ask the owner to remove it; not routed/,
     )
     assert.match((await get('a.test')).body, /blog home/)
     assert.equal(

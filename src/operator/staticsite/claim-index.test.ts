@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ClaimIndex } from './claim-index.js'
-import type { Claim, ClaimKind } from './domain-claims.js'
+import type { Claim, ClaimKind } from '../../domains/claims.js'
 
 const claim = (kind: ClaimKind, namespace: string, name: string, ...domains: string[]): Claim => ({
   kind,
   namespace,
   name,
-  creationTimestamp: '2026-01-01T00:00:00Z',
+  claimedAt: Date.parse('2026-01-01T00:00:00Z'),
   domains,
   pathPrefix: '/',
 })

@@ -8,7 +8,7 @@
  */
 import type { InformerEvent } from '../../kube/informer.js'
 import type { KubeObject } from '../../kube/object.js'
-import { type Claim, type ClaimKind, claimKey, type ClaimRef } from './domain-claims.js'
+import { type Claim, type ClaimKind, claimKey, type ClaimRef } from '../../domains/claims.js'
 
 /** Requeues one claimant of the subscribed kind by its `namespace/name` key. */
 export type Requeue = (key: string) => void

@@ -2,6 +2,8 @@
  * Every condition type and reason the StaticSite operator writes, in one place. The same reason
  * goes to the condition and to the Event, and docs/operator.md explains each one.
  */
+import { DOMAIN_REASON } from '../../domains/reasons.js'
+
 export const CONDITION = {
   /** Owned by the syncer; the operator reads it for Ready. */
   Synced: 'Synced',
@@ -12,19 +14,15 @@ export const CONDITION = {
 } as const
 
 export const REASON = {
+  // Routed and DomainClaimed: the domain decision of every mode (src/domains)
+  ...DOMAIN_REASON,
   // Routed
   RouteApplied: 'RouteApplied',
-  DomainRefused: 'DomainRefused',
-  /** A domain outside the namespace Customer's spec.domains. */
-  DomainNotAllowed: 'DomainNotAllowed',
-  InvalidDefaultDomain: 'InvalidDefaultDomain',
   DomainNotClaimed: 'DomainNotClaimed',
   /** The namespace's Customer is suspended (the same reason as on the Customer and its webspaces). */
   CustomerSuspended: 'CustomerSuspended',
   // DomainClaimed
   DomainClaimed: 'DomainClaimed',
-  DomainOwnedByOtherNamespace: 'DomainOwnedByOtherNamespace',
-  PathPrefixTaken: 'PathPrefixTaken',
   // CertificateReady
   CertificateIssued: 'CertificateIssued',
   CertificatePending: 'CertificatePending',

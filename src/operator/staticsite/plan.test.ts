@@ -184,7 +184,7 @@ describe('planSite', () => {
             kind: 'Webspace',
             namespace: 'team-b',
             name: 'x',
-            creationTimestamp: '2026-01-01T00:00:00Z',
+            claimedAt: Date.parse('2026-01-01T00:00:00Z'),
             domains: ['a.test'],
             pathPrefix: '/',
           },

@@ -10,8 +10,9 @@ import { type DesiredCondition, findCondition } from '../../kube/conditions.js'
 import type { KubeObject } from '../../kube/object.js'
 import type { OperatorConfig } from './config.js'
 import { CONDITION, REASON } from './conditions.js'
-import { type Claim, claimOf, decideClaim } from './domain-claims.js'
-import { type DomainPolicy, domainPolicy, siteDomains } from './domains.js'
+import { type Claim, claimOf, createdAt } from '../../domains/claims.js'
+import { type ClaimantEntry, decideDomains } from '../../domains/decide.js'
+import { type DomainPolicy, domainPolicy } from '../../domains/site-domains.js'
 import { GENERATED } from './generated.js'
 import { prefixOf, renderSite, type TlsSource } from './render.js'
 import type { StaticSite } from './site.js'
@@ -37,9 +38,17 @@ export interface PlanInputs {
   readonly certificate?: KubeObject & { status?: { conditions?: readonly Condition[] } }
 }
 
+/** The site as a claimant: claimed when it was created, for its pathPrefix. */
+const claimant = (site: StaticSite): ClaimantEntry => ({
+  kind: 'StaticSite',
+  object: site,
+  claimedAt: createdAt(site),
+  pathPrefix: prefixOf(site),
+})
+
 /** The site's claim on its domains; undefined when it has no servable domain. */
 export const siteClaim = (site: StaticSite, policy: DomainPolicy): Claim | undefined =>
-  claimOf('StaticSite', site, policy, prefixOf(site) || '/')
+  claimOf('StaticSite', site, policy, claimant(site))
 
 const condition = (
   type: string,
@@ -131,30 +140,16 @@ const NO_CERTIFICATE = condition(
 const withReady = (own: DesiredCondition[], site: StaticSite) => [...own, readyCondition(own, site)]
 
 export function planSite({ site, config, rivals, certificate, customer }: PlanInputs): SitePlan {
-  const policy = domainPolicy(config.pagesDomain, customer)
-  const domains = siteDomains(site, policy)
-  if (!domains.ok) {
+  const domains = decideDomains(claimant(site), domainPolicy(config.pagesDomain, customer), rivals)
+  if (!domains.held)
     return {
       objects: [],
       conditions: withReady(
         [
-          condition(CONDITION.Routed, 'False', domains.reason, domains.message),
+          domains.refused
+            ? condition(CONDITION.Routed, 'False', domains.reason, domains.message)
+            : condition(CONDITION.Routed, 'False', REASON.DomainNotClaimed, `not routed: ${domains.message}`),
           condition(CONDITION.DomainClaimed, 'False', domains.reason, domains.message),
-          NO_CERTIFICATE,
-        ],
-        site,
-      ),
-    }
-  }
-  const claim = siteClaim(site, policy)
-  const denied = claim && decideClaim(claim, rivals)
-  if (denied)
-    return {
-      objects: [],
-      conditions: withReady(
-        [
-          condition(CONDITION.Routed, 'False', REASON.DomainNotClaimed, `not routed: ${denied.message}`),
-          condition(CONDITION.DomainClaimed, 'False', denied.reason, denied.message),
           NO_CERTIFICATE,
         ],
         site,

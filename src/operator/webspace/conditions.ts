@@ -2,6 +2,8 @@
  * Every condition type and reason the Webspace reconciler writes, in one place; docs/tenancy.md
  * explains each one.
  */
+import { DOMAIN_REASON } from '../../domains/reasons.js'
+
 export const CONDITION = {
   /** Its objects are applied (or why they cannot be). */
   Deployed: 'Deployed',
@@ -22,13 +24,9 @@ export const REASON = {
   SizeNotOffered: 'SizeNotOffered',
   QuotaExceeded: 'QuotaExceeded',
   CustomerSuspended: 'CustomerSuspended',
-  // DomainClaimed (the same reasons as a StaticSite's)
+  // DomainClaimed (the same reasons as a StaticSite's, and as hostplane serve's)
   DomainClaimed: 'DomainClaimed',
-  DomainOwnedByOtherNamespace: 'DomainOwnedByOtherNamespace',
-  PathPrefixTaken: 'PathPrefixTaken',
-  DomainRefused: 'DomainRefused',
-  DomainNotAllowed: 'DomainNotAllowed',
-  InvalidDefaultDomain: 'InvalidDefaultDomain',
+  ...DOMAIN_REASON,
   // Event only: an apply failed for a reason a retry may fix (the error is retried with backoff)
   ApplyFailed: 'ApplyFailed',
   // Available / Progressing when the Deployment has not reported yet

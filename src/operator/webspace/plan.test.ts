@@ -4,7 +4,7 @@ import type { Customer } from '../../api/resources.js'
 import { customer } from '../customer/fixtures.js'
 import { REASON } from './conditions.js'
 import { config, runtime, webspace } from './fixtures.js'
-import type { Claim } from '../staticsite/domain-claims.js'
+import type { Claim } from '../../domains/claims.js'
 import { type Deployment, planWebspace, type WebspaceInputs } from './plan.js'
 
 const available: Deployment = {
@@ -36,7 +36,7 @@ const older = (kind: Claim['kind'], namespace: string): Claim => ({
   kind,
   namespace,
   name: 'first',
-  creationTimestamp: '2025-01-01T00:00:00Z',
+  claimedAt: Date.parse('2025-01-01T00:00:00Z'),
   domains: ['shop-sh-acme.pages.test', 'shop.example'],
   pathPrefix: '/',
 })
@@ -121,7 +121,7 @@ describe('planWebspace', () => {
   })
 
   it('the older claim keeps its domain: a webspace is routed when its rivals are newer', () => {
-    const newer = { ...older('StaticSite', 'team-b'), creationTimestamp: '2027-01-01T00:00:00Z' }
+    const newer = { ...older('StaticSite', 'team-b'), claimedAt: Date.parse('2027-01-01T00:00:00Z') }
     const plan = planWebspace(inputs({ rivals: [newer] }))
     assert.equal(condition(plan, 'DomainClaimed')?.status, 'True')
     assert.ok(plan.objects?.some((o) => o.kind === 'IngressRoute'))

@@ -11,8 +11,9 @@ import type { DesiredCondition } from '../../kube/conditions.js'
 import type { KubeObject, Manifest } from '../../kube/object.js'
 import { TIER_QUOTAS } from '../customer/tiers.js'
 import { CONDITION, REASON } from './conditions.js'
-import { type Claim, claimOf, decideClaim } from '../staticsite/domain-claims.js'
-import { type DomainPolicy, domainPolicy, domainsOf, siteDomains } from '../staticsite/domains.js'
+import { type Claim, claimOf, createdAt } from '../../domains/claims.js'
+import { type ClaimantEntry, decideDomains } from '../../domains/decide.js'
+import { type DomainPolicy, domainPolicy, domainsOf } from '../../domains/site-domains.js'
 import { renderWebspace, type WebspaceConfig, webspaceSize } from './render.js'
 
 export interface Deployment extends KubeObject {
@@ -34,9 +35,15 @@ export interface WebspaceInputs {
   readonly config: WebspaceConfig
 }
 
+const claimant = (webspace: Webspace): ClaimantEntry => ({
+  kind: 'Webspace',
+  object: webspace,
+  claimedAt: createdAt(webspace),
+})
+
 /** The webspace's claim on its domains (always the whole domain); undefined when one is refused. */
 export const webspaceClaim = (webspace: Webspace, policy: DomainPolicy): Claim | undefined =>
-  claimOf('Webspace', webspace, policy)
+  claimOf('Webspace', webspace, policy, claimant(webspace))
 
 /**
  * DomainClaimed: held, refused (a reserved name, or one outside the Customer's domains), or
@@ -44,11 +51,8 @@ export const webspaceClaim = (webspace: Webspace, policy: DomainPolicy): Claim |
  */
 function domainClaimed(webspace: Webspace, rivals: readonly Claim[], policy: DomainPolicy): DesiredCondition {
   const type = CONDITION.DomainClaimed
-  const domains = siteDomains(webspace, policy)
-  if (!domains.ok) return { type, status: 'False', reason: domains.reason, message: domains.message }
-  const claim = webspaceClaim(webspace, policy)
-  const denied = claim && decideClaim(claim, rivals)
-  if (denied) return { type, status: 'False', reason: denied.reason, message: denied.message }
+  const domains = decideDomains(claimant(webspace), policy, rivals)
+  if (!domains.held) return { type, status: 'False', reason: domains.reason, message: domains.message }
   return {
     type,
     status: 'True',

@@ -9,7 +9,7 @@ import type { Customer, Runtime, Webspace } from '../../api/resources.js'
 import { controllerReference, type Manifest } from '../../kube/object.js'
 import { CUSTOMER_LABEL, MANAGED_BY } from '../customer/names.js'
 import { DEDICATED_AUTOSCALING, SIZE_RESOURCES } from '../customer/tiers.js'
-import { domainsOf } from '../staticsite/domains.js'
+import { domainsOf } from '../../domains/site-domains.js'
 
 export interface WebspaceConfig {
   readonly entryPoints: readonly string[]

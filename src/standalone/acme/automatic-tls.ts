@@ -14,7 +14,6 @@ import type { Registry } from 'prom-client'
 import type { Logger } from '../../ops/log.js'
 import { SECURITY_HEADERS } from '../../serve/security-headers.js'
 import { normaliseHost } from '../../serve/served-site.js'
-import type { RouteConflict } from '../../serve/site-routes.js'
 import { AcmeIssuer, type AcmeIssuerOptions } from './acme-issuer.js'
 import { AcmeMetrics } from './acme-metrics.js'
 import { certificateDomains, type TlsSite } from './certificate-domains.js'
@@ -83,9 +82,9 @@ export class AutomaticTls {
     this.manager.start()
   }
 
-  /** Certificates for the domains of these sites, and no others. */
-  update(sites: readonly TlsSite[], conflicts: readonly RouteConflict[]): void {
-    const { domains, skipped } = certificateDomains(sites, conflicts)
+  /** Certificates for the domains of these routed sites, and no others. */
+  update(sites: readonly TlsSite[]): void {
+    const { domains, skipped } = certificateDomains(sites)
     const report = skipped.map(({ site, domain, reason }) => `${site}: ${domain}: ${reason}`).join('\n')
     if (report && report !== this.skipped) for (const line of report.split('\n')) this.log.warn(line)
     this.skipped = report

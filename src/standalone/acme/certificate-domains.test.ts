@@ -4,43 +4,33 @@ import { certificateDomains, type TlsSite } from './certificate-domains.js'
 
 const site = (key: string, domains: string[], mode: TlsSite['mode'] = 'auto'): TlsSite => ({
   id: `default/${key}`,
-  key,
   domains,
   mode,
 })
 
 describe('certificateDomains', () => {
   it('takes every domain of a site with tls.mode auto, aliases included (they redirect over HTTPS)', () =>
-    assert.deepEqual(certificateDomains([site('blog', ['www.a.test', 'a.test'])], []).domains, [
+    assert.deepEqual(certificateDomains([site('blog', ['www.a.test', 'a.test'])]).domains, [
       'a.test',
       'www.a.test',
     ]))
 
   it('leaves out sites with tls.mode none without a complaint', () =>
-    assert.deepEqual(certificateDomains([site('plain', ['b.test'], 'none')], []), {
+    assert.deepEqual(certificateDomains([site('plain', ['b.test'], 'none')]), {
       domains: [],
       skipped: [],
     }))
 
   it('names a domain once when sites of one owner split it by path prefix', () =>
-    assert.deepEqual(certificateDomains([site('root', ['a.test']), site('docs', ['a.test'])], []).domains, [
+    assert.deepEqual(certificateDomains([site('root', ['a.test']), site('docs', ['a.test'])]).domains, [
       'a.test',
     ]))
 
-  it('gives no certificate to a site for a domain it is not routed on (another site holds it)', () =>
-    assert.deepEqual(
-      certificateDomains(
-        [site('holder', ['a.test'], 'none'), site('copycat', ['a.test'])],
-        [{ site: 'copycat', domain: 'a.test' }],
-      ).domains,
-      [],
-    ))
-
   it('skips .localhost names and tls.mode secret, saying why', () => {
-    const { domains, skipped } = certificateDomains(
-      [site('local', ['blog-default.localhost']), site('secret', ['c.test'], 'secret')],
-      [],
-    )
+    const { domains, skipped } = certificateDomains([
+      site('local', ['blog-default.localhost']),
+      site('secret', ['c.test'], 'secret'),
+    ])
     assert.deepEqual(domains, [])
     assert.deepEqual(
       skipped.map(({ domain, reason }) => [domain, reason.split(',')[0]]),

@@ -1,15 +1,13 @@
 /**
- * Which domains get a certificate: only domains of valid, routed sites that ask for one
- * (`spec.tls.mode: auto`, the default). Nothing a visitor sends — a Host header, an SNI name —
- * ever adds a domain, so unknown names cause no order. Pure, decided from the site files alone.
+ * Which domains get a certificate: only domains of routed sites (those holding their domains,
+ * src/domains) that ask for one (`spec.tls.mode: auto`, the default). Nothing a visitor sends — a
+ * Host header, an SNI name — ever adds a domain, so unknown names cause no order. Pure, decided
+ * from the site files alone.
  */
-import type { RouteConflict } from '../../serve/site-routes.js'
 
 export interface TlsSite {
   /** `namespace/name`, for messages. */
   readonly id: string
-  /** Site key, as in route conflicts. */
-  readonly key: string
   /** Normalised served domains (spec.domains or the pages-domain default). */
   readonly domains: readonly string[]
   readonly mode: 'auto' | 'secret' | 'none'
@@ -30,17 +28,12 @@ export interface CertificateDomains {
 
 const isLocal = (domain: string) => domain === 'localhost' || domain.endsWith('.localhost')
 
-export function certificateDomains(
-  sites: readonly TlsSite[],
-  conflicts: readonly Pick<RouteConflict, 'site' | 'domain'>[],
-): CertificateDomains {
-  const notRouted = new Set(conflicts.map(({ site, domain }) => `${site} ${domain}`))
+export function certificateDomains(sites: readonly TlsSite[]): CertificateDomains {
   const domains = new Set<string>()
   const skipped: SkippedDomain[] = []
   for (const site of sites) {
     if (site.mode === 'none') continue
     for (const domain of site.domains) {
-      if (notRouted.has(`${site.key} ${domain}`)) continue
       if (site.mode === 'secret')
         skipped.push({
           site: site.id,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { REASON } from './conditions.js'
-import { type Claim, type ClaimKind, decideClaim } from './domain-claims.js'
+import { type Claim, type ClaimKind, decideClaim } from './claims.js'
+import { DOMAIN_REASON as REASON } from './reasons.js'
 
 const claim = (
   namespace: string,
@@ -14,7 +14,7 @@ const claim = (
   kind,
   namespace,
   name,
-  creationTimestamp: `2026-01-0${at}T00:00:00Z`,
+  claimedAt: Number(at),
   domains,
   pathPrefix,
 })
@@ -59,13 +59,28 @@ const cases: { name: string; claim: Claim; rivals: Claim[]; denied?: string; men
     claim: claim('a', 'copy', '2', ['x.test']),
     rivals: [claim('a', 'one', '1', ['x.test'])],
     denied: REASON.PathPrefixTaken,
-    mentions: /older StaticSite one/,
+    mentions: /StaticSite one of this namespace, which claimed it earlier/,
   },
   {
-    name: 'equal creation times fall back to namespace/name order, so every replica decides alike',
+    name: 'equal claim times fall back to namespace/name order, so every replica decides alike, and the message says it was a tie, not "first"',
     claim: claim('b', 'one', '1', ['x.test']),
     rivals: [claim('a', 'one', '1', ['x.test'])],
     denied: REASON.DomainOwnedByOtherNamespace,
+    mentions:
+      /^domain x\.test belongs to namespace a, where StaticSite one claimed it at the same time as this StaticSite \(ties go to namespace\/name order\); use another domain/,
+  },
+  {
+    name: 'the winner of a tie keeps its domain',
+    claim: claim('a', 'one', '1', ['x.test']),
+    rivals: [claim('b', 'one', '1', ['x.test'])],
+  },
+  {
+    name: 'a tie for one prefix in one namespace goes to the name first in order, and the message does not call it older',
+    claim: claim('a', 'two', '1', ['x.test']),
+    rivals: [claim('a', 'one', '1', ['x.test'])],
+    denied: REASON.PathPrefixTaken,
+    mentions:
+      /^x\.test is served by StaticSite one of this namespace, which claimed it at the same time as this StaticSite \(ties go to namespace\/name order\); set a different spec\.pathPrefix or domain$/,
   },
   {
     name: 'the next claimant takes over once the owner namespace has no claim left',
@@ -96,7 +111,7 @@ const cases: { name: string; claim: Claim; rivals: Claim[]; denied?: string; men
     claim: claim('a', 'shop', '2', ['x.test'], '/', 'Webspace'),
     rivals: [claim('a', 'blog', '1', ['x.test'])],
     denied: REASON.PathPrefixTaken,
-    mentions: /older StaticSite blog/,
+    mentions: /StaticSite blog of this namespace, which claimed it earlier/,
   },
   {
     name: 'a site and a webspace with the same name and time are ordered by kind, so one wins',
