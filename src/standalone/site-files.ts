@@ -3,7 +3,7 @@
  * (not recursive), each holding one or more StaticSite documents, validated with the very
  * `validateResource()` the REST API uses. A bad file never stops the others: it becomes a problem
  * naming the file (and the document and field), and its sites are left out. Which definition of
- * a site, and which site of a domain, wins is decided by claim-order.ts, not by the files.
+ * a site wins is decided by claim-order.ts, which site of a domain by src/domains: not by the files.
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'

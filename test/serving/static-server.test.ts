@@ -98,15 +98,6 @@ describe('the built-in server', () => {
     assert.equal((await ask()).status, 404)
   })
 
-  it('reports a second claim of the same domain and prefix and keeps the first', () => {
-    const thief = servedSite('ns--thief', { domains: ['site.test'] })
-    const conflicts = server.updateSites([site, thief])
-    assert.deepEqual(conflicts, [
-      { site: 'ns--thief', domain: 'site.test', pathPrefix: '', heldBy: 'ns--site' },
-    ])
-    server.updateSites([site])
-  })
-
   it('does not serve a publish link that points outside the root', async () => {
     const escaped = servedSite('ns--escaped', { domains: ['escaped.test'] })
     const outside = await mkdtemp(join(tmpdir(), 'hostplane-outside-'))
