@@ -225,6 +225,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
 }
 
 const keyOf = ({ site }: FileSite) => siteKey(site.metadata.namespace ?? '', site.metadata.name)
+
 const tlsSite = (entry: FileSite, domains: readonly string[]): TlsSite => ({
   id: siteId(entry),
   domains,
