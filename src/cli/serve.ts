@@ -64,7 +64,7 @@ export function registerServeCommand(program: Command): void {
     .option(
       '--pages-domain <domain>',
       'sites without domains answer on <name>-<namespace>.<domain>',
-      'localhost',
+      'pages.localhost',
     )
     .option('--secrets-dir <dir>', 'directory with the files github, gitea, forgejo, gitlab and sync-token')
     .option(
