@@ -51,7 +51,7 @@ describe('the shared claim table against the operator, on a real API server', { 
           if (!namespaces.has(site.namespace)) namespaces.add(await test.createNamespace(site.namespace))
         if (added.length > 0) {
           // Early in a fresh second, later than every earlier step: the step's sites share a creation second.
-          await sleep(1100 - (Date.now() % 1000))
+          await sleep(1020 - (Date.now() % 1000))
           const created = await Promise.all(
             added.map((site) =>
               test.createSite(site.namespace, site.name, {
