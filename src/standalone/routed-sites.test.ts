@@ -1,29 +1,22 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { StaticSite } from '../api/resources.js'
 import { siteKey } from '../api/site-key.js'
+import { named, site, withDomains } from '../operator/staticsite/fixtures.js'
 import type { ArrangedSite } from './claim-order.js'
 import { routeSites } from './routed-sites.js'
 
-const entry = (file: string, namespace: string, name: string, claimedAt: number, domains?: string[]) =>
-  ({
-    file,
-    document: 1,
-    claimedAt,
-    site: {
-      apiVersion: 'hostplane.dev/v1alpha1',
-      kind: 'StaticSite',
-      metadata: { name, namespace },
-      spec: {
-        repo: 'https://repos.localhost/x',
-        ref: 'main',
-        path: '/',
-        syncInterval: '5m',
-        tls: { mode: 'auto' },
-        ...(domains ? { domains } : {}),
-      },
-    } as StaticSite,
-  }) satisfies ArrangedSite
+const entry = (
+  file: string,
+  namespace: string,
+  name: string,
+  claimedAt: number,
+  domains: string[] = [],
+): ArrangedSite => ({
+  file,
+  document: 1,
+  claimedAt,
+  site: site(named(name, namespace), ...(domains.length > 0 ? [withDomains(...domains)] : [])),
+})
 
 describe('routeSites', () => {
   it('routes a site without domains on its default domain under the pages domain', () => {
