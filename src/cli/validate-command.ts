@@ -69,13 +69,11 @@ function claimSubject(value: Record<string, unknown>): ClaimSubject | undefined 
 export async function validateCommand(paths: readonly string[], options: ValidateOptions, io: ValidateIo) {
   const { documents, problems } = await readInputs(paths, io.stdin)
   const findings: Finding[] = problems.map((p) => ({ ...p }))
-  const checked: Checked[] = []
   const subjects: { document: InputDocument; subject: ClaimSubject }[] = []
   for (const document of documents) {
-    const { file, line, column } = document
+    const { file } = document
     const identity = identityOf(document.value)
     const result = validateResource(document.value)
-    checked.push({ file, document: document.document, line, column, ...identity, valid: result.ok })
     if (result.ok) {
       const subject = claimSubject(result.object as unknown as Record<string, unknown>)
       if (subject) subjects.push({ document, subject })
@@ -97,8 +95,6 @@ export async function validateCommand(paths: readonly string[], options: Validat
   )) {
     const { document, subject } = subjects[problem.subject] ?? {}
     if (!document || !subject) continue
-    const entry = checked.find((c) => c.file === document.file && c.document === document.document)
-    if (entry) Object.assign(entry, { valid: false })
     findings.push({
       file: document.file,
       document: document.document,
@@ -112,6 +108,14 @@ export async function validateCommand(paths: readonly string[], options: Validat
     })
   }
   const valid = findings.length === 0
+  const checked: Checked[] = documents.map(({ file, document, line, column, value }) => ({
+    file,
+    document,
+    line,
+    column,
+    ...identityOf(value),
+    valid: !findings.some((f) => f.file === file && f.document === document),
+  }))
   if (options.output === 'json') {
     io.out.write(`${JSON.stringify({ valid, documents: checked, errors: findings }, null, 2)}\n`)
   } else {
