@@ -86,6 +86,22 @@ describe('hostplane validate', () => {
     ])
   })
 
+  it('answers a YAML alias bomb with one line instead of expanding it', async () => {
+    const aliases = Array.from(
+      { length: 12 },
+      (_, i) =>
+        `b${i + 1}: &b${i + 1} [${Array(10)
+          .fill(`*${i ? `b${i}` : 'a'}`)
+          .join(', ')}]`,
+    )
+    const path = await write('bomb.yaml', ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...aliases].join('\n'))
+    const { code, lines } = await run([path])
+    assert.equal(code, 1)
+    assert.deepEqual(lines, [
+      `${path}:1:1: invalid YAML: Excessive alias count indicates a resource exhaustion attack`,
+    ])
+  })
+
   it('reports a domain another namespace claimed first, across files, with the operator’s reason', async () => {
     const first = await write('claims/1-owner.yaml', site('team-a', 'owner', '  domains: [x.test]'))
     const second = await write(

@@ -105,9 +105,17 @@ export function parseDocuments(file: string, text: string): Inputs {
       })
       continue
     }
-    const value: unknown = document.toJS()
-    if (value === null || value === undefined) continue
     const { start, locate } = locator(document, lines)
+    let value: unknown
+    try {
+      value = document.toJS()
+    } catch (aliasError) {
+      // The yaml library refuses alias bombs (a few lines expanding to millions of nodes) here.
+      const message = `invalid YAML: ${(aliasError as Error).message}`
+      problems.push({ file, document: index + 1, ...start, message })
+      continue
+    }
+    if (value === null || value === undefined) continue
     documents.push({ file, document: index + 1, ...start, value, locate })
   }
   return { documents, problems }
