@@ -5,7 +5,7 @@ import { describe, it } from 'node:test'
 import { parse } from 'yaml'
 import { INVALID_CASES } from '../../test/fixtures/invalid-resources.js'
 import { API_VERSION } from './kind.js'
-import { formatFieldErrors, validateResource } from './validate.js'
+import { formatFieldErrors, RULES_NOT_CHECKED, validateResource } from './validate.js'
 
 const examplesDir = join(import.meta.dirname, '..', '..', 'docs', 'examples')
 
@@ -76,13 +76,62 @@ describe('standalone validation uses the CRD schema', () => {
     assert.ok(!wrongVersion.ok && wrongVersion.errors[0]?.path === 'apiVersion')
   })
 
-  it('refuses a namespace on a cluster-scoped kind', () => {
+  it('drops a namespace given to a cluster-scoped kind, as the API server does', () => {
     const result = validateResource({
       apiVersion: API_VERSION,
       kind: 'Customer',
       metadata: { name: 'acme', namespace: 'default' },
       spec: { displayName: 'Acme', email: 'a@acme.example' },
     })
-    assert.ok(!result.ok && result.errors.some((e) => e.path === 'metadata.namespace'))
+    assert.ok(result.ok)
+    assert.equal(result.object.metadata.namespace, undefined)
+  })
+
+  it('reports a missing repo once, and no CEL rule that could not be checked without it', () => {
+    const result = validateResource({
+      apiVersion: API_VERSION,
+      kind: 'StaticSite',
+      metadata: { name: 'blog' },
+      spec: { ref: 'main' },
+    })
+    assert.ok(!result.ok)
+    assert.deepEqual(
+      result.errors.map((e) => formatFieldErrors([e])),
+      ['spec.repo: Required value', `Invalid value: null: ${RULES_NOT_CHECKED}`],
+    )
+  })
+
+  it('names the second appearance of a repeated domain, as a set list does', () => {
+    const result = validateResource({
+      apiVersion: API_VERSION,
+      kind: 'StaticSite',
+      metadata: { name: 'blog' },
+      spec: { repo: 'https://git.example.com/blog.git', domains: ['a.test', 'a.test', 'a.test'] },
+    })
+    assert.ok(!result.ok)
+    assert.equal(formatFieldErrors(result.errors), 'spec.domains[1]: Duplicate value: "a.test"')
+  })
+
+  it('treats a null field as absent, filling in its default', () => {
+    const result = validateResource({
+      apiVersion: API_VERSION,
+      kind: 'StaticSite',
+      metadata: { name: 'blog' },
+      spec: { repo: 'https://git.example.com/blog.git', domains: null, tls: null },
+    })
+    assert.ok(result.ok, result.ok ? '' : formatFieldErrors(result.errors))
+    assert.equal(result.object.spec.domains, undefined)
+    assert.deepEqual(result.object.spec.tls, { mode: 'auto' })
+  })
+
+  it('refuses unknown fields before any other check, as strict field validation does', () => {
+    const result = validateResource({
+      apiVersion: API_VERSION,
+      kind: 'StaticSite',
+      metadata: { name: 'Bad_Name', labelz: {} },
+      spec: { repo: 'ext::x', tls: { mode: 'auto', issuer: 'x' } },
+    })
+    assert.ok(!result.ok)
+    assert.deepEqual(result.errors.map((e) => e.path).sort(), ['metadata.labelz', 'spec.tls.issuer'])
   })
 })

@@ -8,21 +8,14 @@ import { Command } from 'commander'
 import { registerOperatorCommand } from './operator.js'
 import { registerServeCommand } from './serve.js'
 import { registerSyncerCommand } from './syncer.js'
+import { registerValidateCommand } from './validate.js'
 
 const program = new Command()
   .name('hostplane')
   .description('Kubernetes-native web hosting: Git-synced static sites and app webspaces.')
   .showHelpAfterError()
 
-program
-  .command('validate')
-  .description('check StaticSite, Customer, Webspace and Runtime YAML files against the hostplane schema')
-  .argument('<files...>', 'YAML files, each with one or more documents')
-  .action(async (files: string[]) => {
-    const { validateCommand } = await import('./validate.js')
-    process.exitCode = await validateCommand(files, process.stdout, process.stderr)
-  })
-
+registerValidateCommand(program)
 registerOperatorCommand(program)
 registerServeCommand(program)
 registerSyncerCommand(program)

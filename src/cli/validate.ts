@@ -1,39 +1,31 @@
-import { readFile } from 'node:fs/promises'
-import type { Writable } from 'node:stream'
-import { parseAllDocuments } from 'yaml'
-import { formatFieldErrors, validateResource } from '../api/validate.js'
+/**
+ * The `hostplane validate` command line: exit 0 when everything given is valid, 1 when anything
+ * is invalid, conflicting or unreadable, 2 for a usage error. The checks load only when it runs.
+ */
+import { type Command, Option } from 'commander'
 
-/** Validates every document of every file; returns the exit code (0 when all are valid). */
-export async function validateCommand(
-  files: readonly string[],
-  out: Writable,
-  err: Writable,
-): Promise<number> {
-  let invalid = 0
-  for (const file of files) {
-    let documents: ReturnType<typeof parseAllDocuments>
-    try {
-      documents = parseAllDocuments(await readFile(file, 'utf8'))
-    } catch (error) {
-      err.write(`${file}: ${(error as Error).message}\n`)
-      invalid++
-      continue
-    }
-    for (const [index, document] of (Array.isArray(documents) ? documents : [documents]).entries()) {
-      const where = documents.length > 1 ? `${file} (document ${index + 1})` : file
-      if (document.errors.length > 0) {
-        err.write(`${where}: invalid YAML: ${document.errors[0]?.message}\n`)
-        invalid++
-        continue
-      }
-      const result = validateResource(document.toJS())
-      if (result.ok) {
-        out.write(`${where}: ${result.object.kind} ${result.object.metadata.name} is valid\n`)
-      } else {
-        err.write(`${where}: ${formatFieldErrors(result.errors)}\n`)
-        invalid++
-      }
-    }
-  }
-  return invalid === 0 ? 0 : 1
+const USAGE_ERROR = 2
+
+export function registerValidateCommand(program: Command): void {
+  program
+    .command('validate')
+    .description(
+      'check StaticSite, Customer, Webspace and Runtime YAML as the API server would, and the domain claims among them',
+    )
+    .argument('<paths...>', 'YAML files, directories (their *.yaml and *.yml files) or - for standard input')
+    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--pages-domain <domain>', 'default domains are <name>-<namespace>.<domain>').default(
+        'localhost',
+      ),
+    )
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR))
+    .action(async (paths: string[], flags: { output: 'text' | 'json'; pagesDomain: string }) => {
+      const { validateCommand } = await import('./validate-command.js')
+      process.exitCode = await validateCommand(paths, flags, {
+        stdin: process.stdin,
+        out: process.stdout,
+        err: process.stderr,
+      })
+    })
 }

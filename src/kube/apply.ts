@@ -1,18 +1,17 @@
 /**
- * Writes to the API server, all under one field manager. Every write is counted, and an apply is
- * skipped when the cached live object already holds everything we would send: server-side apply
- * of an unchanged object is cheap for the server but still a request, and a controller of
- * thousands of sites must send none on an idle resync.
+ * Writes to the API server, all under one field manager per process (field-managers.ts names
+ * them). Every write is counted, and an apply is skipped when the cached live object already
+ * holds everything we would send: server-side apply of an unchanged object is cheap for the
+ * server but still a request, and a controller of thousands of sites must send none on an idle
+ * resync.
  */
+import { fieldManagerOf } from './field-managers.js'
 import { objectIdentity, objectRef } from './manifest-path.js'
 import type { KubeObject } from './object.js'
 import { isNotFound, type KubeRest, resourcePath } from './rest.js'
 
 /** The call writes need; tests pass a recorder to assert the exact requests. */
 export type KubeWriter = Pick<KubeRest, 'request'>
-
-/** The server-side apply field manager of every hostplane controller (the syncer has its own). */
-export const FIELD_MANAGER = 'hostplane'
 
 /** Where an object lives: its kind's plural and API version plus its namespace and name. */
 export interface ObjectRef {
@@ -53,7 +52,7 @@ export class Applier {
   constructor(
     private readonly rest: KubeWriter,
     private readonly countWrite: WriteCounter,
-    private readonly fieldManager = FIELD_MANAGER,
+    private readonly fieldManager = fieldManagerOf('operator'),
   ) {}
 
   /**

@@ -34,7 +34,8 @@ export interface SiteFiles {
   readonly unreadable: ReadonlySet<string>
 }
 
-const isSiteFile = (name: string) => /\.ya?ml$/i.test(name) && !name.startsWith('.')
+/** The files of a sites directory that are read: `*.yaml` and `*.yml`, not hidden ones. */
+export const isSiteFile = (name: string) => /\.ya?ml$/i.test(name) && !name.startsWith('.')
 
 export interface ParsedSiteFile {
   readonly sites: readonly FileSite[]

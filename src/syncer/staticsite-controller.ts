@@ -10,10 +10,11 @@
 import { GROUP, VERSION } from '../api/kind.js'
 import type { StaticSite } from '../api/resources.js'
 import { siteKey } from '../api/site-key.js'
+import type { Applier } from '../kube/apply.js'
 import type { EventRecorder } from '../kube/events.js'
 import { Informer } from '../kube/informer.js'
 import { objectKey, splitKey } from '../kube/object.js'
-import { type KubeRest, isNotFound, resourcePath } from '../kube/rest.js'
+import { type KubeRest, isNotFound } from '../kube/rest.js'
 import { type HandleResult, WorkQueue } from '../kube/work-queue.js'
 import type { Logger } from '../ops/log.js'
 import type { Registry } from 'prom-client'
@@ -32,11 +33,12 @@ import {
 } from './sync-status.js'
 import type { SiteRef } from './webhook.js'
 
-export const FIELD_MANAGER = 'hostplane-syncer'
 const API_VERSION = `${GROUP}/${VERSION}`
 
 export interface StaticSiteControllerOptions {
   readonly rest: KubeRest
+  /** Writes status under the syncer's field manager, counted in `hostplane_api_writes_total`. */
+  readonly applier: Applier
   readonly syncer: SiteSyncer
   readonly events: EventRecorder
   readonly log: Logger
@@ -168,16 +170,9 @@ export class StaticSiteController {
     if (!status) return
     const { name, namespace } = site.metadata
     try {
-      await this.options.rest.apply(
-        resourcePath({
-          apiVersion: API_VERSION,
-          plural: 'staticsites',
-          namespace,
-          name,
-          subresource: 'status',
-        }),
+      await this.options.applier.applyStatus(
+        { apiVersion: API_VERSION, plural: 'staticsites', namespace, name },
         { apiVersion: API_VERSION, kind: 'StaticSite', metadata: { name, namespace }, status },
-        { fieldManager: FIELD_MANAGER },
       )
     } catch (error) {
       // Deleted meanwhile: the deletion event removes its trees.

@@ -8,6 +8,7 @@ import type { KubeConfig } from '@kubernetes/client-node'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { apiWritesCounter } from '../kube/api-writes.js'
 import { Applier } from '../kube/apply.js'
+import { fieldManagerOf } from '../kube/field-managers.js'
 import { hostname } from 'node:os'
 import { EventRecorder } from '../kube/events.js'
 import { KubeRest } from '../kube/rest.js'
@@ -15,7 +16,7 @@ import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
 import { createSiteSyncer, type SiteSyncerConfig } from './create-site-syncer.js'
 import { syncerHttpApi, type HttpApiOptions } from './http-api.js'
-import { FIELD_MANAGER, StaticSiteController } from './staticsite-controller.js'
+import { StaticSiteController } from './staticsite-controller.js'
 import { SyncMetrics } from './sync-metrics.js'
 
 export interface SyncerServiceConfig extends Omit<SiteSyncerConfig, 'metrics' | 'log'> {
@@ -43,12 +44,15 @@ export async function startSyncerService(config: SyncerServiceConfig): Promise<S
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const { syncer } = await createSiteSyncer({ ...config, metrics: new SyncMetrics(registry), log })
-  const rest = new KubeRest(config.kubeConfig, { userAgent: FIELD_MANAGER })
+  const manager = fieldManagerOf('syncer')
+  const rest = new KubeRest(config.kubeConfig, { userAgent: manager })
+  const applier = new Applier(rest, apiWritesCounter(registry), manager)
   const controller = new StaticSiteController({
     rest,
+    applier,
     syncer,
     events: new EventRecorder({
-      applier: new Applier(rest, apiWritesCounter(registry), FIELD_MANAGER),
+      applier,
       controller: 'hostplane.dev/syncer',
       instance: hostname(),
       log,

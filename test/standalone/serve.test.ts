@@ -95,7 +95,7 @@ describe('hostplane serve with bad site files', () => {
   })
 
   it('names the file and the field the schema refuses', async () => {
-    await logged(/http-repo\.yaml: spec\.repo: repo must be an https:\/\/ URL/)
+    await logged(/http-repo\.yaml: spec\.repo: Invalid value: .*: repo must be an https:\/\/ URL/)
   })
 
   it('uses the first definition of a site defined in two files and names the file that holds it', async () => {

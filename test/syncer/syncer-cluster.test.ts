@@ -12,6 +12,8 @@ import { after, before, describe, it } from 'node:test'
 import { parseAllDocuments } from 'yaml'
 import type { StaticSite } from '../../src/api/resources.js'
 import { siteKey } from '../../src/api/site-key.js'
+import { API_WRITES_METRIC } from '../../src/kube/api-writes.js'
+import { fieldManagerOf } from '../../src/kube/field-managers.js'
 import { KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { silentLogger } from '../../src/ops/log.js'
 import { startSyncerService, type SyncerService } from '../../src/syncer/syncer-service.js'
@@ -77,6 +79,13 @@ describe('the syncer with its own ServiceAccount on a real API server', { skip: 
     const text = await service.registry.metrics()
     return Number(pattern.exec(text)?.[1] ?? 0)
   }
+  /** Every write the syncer sent to the API server, as its /metrics reports them. */
+  const apiWrites = async () => {
+    const text = await (await fetch(`${service.url}/metrics`)).text()
+    const counts = [...text.matchAll(new RegExp(`^${API_WRITES_METRIC}\\{([^}]*)\\} (\\d+)$`, 'gm'))]
+    return Object.fromEntries(counts.map(([, labels, count]) => [labels ?? '', Number(count)]))
+  }
+  const STATUS_WRITES = 'verb="apply-status",resource="staticsites"'
 
   before(async () => {
     cluster = await env.get()
@@ -140,6 +149,7 @@ describe('the syncer with its own ServiceAccount on a real API server', { skip: 
   })
 
   it('publishes a new site, reports Synced with the commit, keeps the operator’s conditions, and records an Event', async () => {
+    const statusWrites = (await apiWrites())[STATUS_WRITES] ?? 0
     const commit = await fx.repos.create('site.git', { 'index.html': 'first' })
     await createSite(granted, 'site', { repo: fx.url('site.git'), syncInterval: '30s' })
     await admin.apply(
@@ -179,6 +189,13 @@ describe('the syncer with its own ServiceAccount on a real API server', { skip: 
       `/apis/events.k8s.io/v1/namespaces/${granted}/events`,
     )
     assert.ok(events.items.some((e) => e.regarding.name === 'site' && e.reason === 'Published'))
+    assert.ok(
+      ((await apiWrites())[STATUS_WRITES] ?? 0) > statusWrites,
+      'the status write is counted in the syncer’s /metrics',
+    )
+    const { managedFields } = site.metadata as { managedFields?: { manager: string; subresource?: string }[] }
+    const managers = managedFields?.filter((f) => f.subresource === 'status').map((f) => f.manager)
+    assert.ok(managers?.includes(fieldManagerOf('syncer')), `status managers: ${managers?.join(', ')}`)
     const ready = await fetch(`${service.url}/readyz`)
     assert.equal(ready.status, 200)
   })
@@ -299,6 +316,7 @@ describe('the syncer with its own ServiceAccount on a real API server', { skip: 
       401,
     )
     const before = await getSite(granted, 'site')
+    const writes = await apiWrites()
     const syncs = await metric(UNCHANGED)
     const ok = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${SYNC_TOKEN}` } })
     assert.equal(ok.status, 202)
@@ -311,6 +329,7 @@ describe('the syncer with its own ServiceAccount on a real API server', { skip: 
       before.metadata.resourceVersion,
       'an unchanged sync writes nothing',
     )
+    assert.deepEqual(await apiWrites(), writes, 'hostplane_api_writes_total counts no write')
     const missing = await fetch(`${service.url}/sync/${granted}/nope`, {
       method: 'POST',
       headers: { authorization: `Bearer ${SYNC_TOKEN}` },
