@@ -1,12 +1,13 @@
 /**
- * The domain claims among the objects given to `hostplane validate`, decided by the operator's
- * own claim rules (the only place this command uses them): a domain another namespace claims, a
- * path prefix another site of the namespace serves, a domain reserved for default domains, and
- * one object defined twice. With no creation times in files, the object given first is taken
- * as the older claim, as `hostplane serve` orders the sites it finds at startup.
+ * The domain claims among the objects given to `hostplane validate`, decided by the one claim rule
+ * of every mode (src/domains): a domain another namespace claims, a path prefix another site of
+ * the namespace serves, a domain reserved for default domains, and one object defined twice. Files
+ * carry no creation times, so every object claims at the same time, as the sites `hostplane serve`
+ * finds at startup do: ties go to namespace/name order.
  */
-import { type Claim, type ClaimKind, claimOf, decideClaim } from '../operator/staticsite/domain-claims.js'
-import { domainPolicy, siteDomains } from '../operator/staticsite/domains.js'
+import type { ClaimKind } from '../domains/claims.js'
+import { type ClaimantEntry, decideAll } from '../domains/decide.js'
+import { domainPolicy } from '../domains/site-domains.js'
 
 /** A valid StaticSite or Webspace, in the order given. */
 export interface ClaimSubject {
@@ -28,18 +29,15 @@ export interface ClaimProblem {
   readonly message: string
 }
 
-/** Equal-length, so comparing them as creation times keeps the order given. */
-const orderStamp = (index: number) => String(index).padStart(12, '0')
+const SAME_TIME = 0
 
 export function claimProblems(subjects: readonly ClaimSubject[], pagesDomain: string): ClaimProblem[] {
-  const policy = domainPolicy(pagesDomain, undefined)
   const problems: ClaimProblem[] = []
-  const first = new Map<string, number>()
-  const claims: { subject: number; claim: Claim }[] = []
+  const first = new Set<string>()
+  const entries: { subject: number; entry: ClaimantEntry }[] = []
   for (const [index, subject] of subjects.entries()) {
     const id = `${subject.kind} ${subject.namespace}/${subject.name}`
-    const earlier = first.get(id)
-    if (earlier !== undefined) {
+    if (first.has(id)) {
       problems.push({
         subject: index,
         field: 'metadata.name',
@@ -48,31 +46,24 @@ export function claimProblems(subjects: readonly ClaimSubject[], pagesDomain: st
       })
       continue
     }
-    first.set(id, index)
+    first.add(id)
     const object = {
-      metadata: { name: subject.name, namespace: subject.namespace, creationTimestamp: orderStamp(index) },
+      metadata: { name: subject.name, namespace: subject.namespace },
       spec: { domains: subject.domains },
     }
-    const domains = siteDomains(object, policy)
-    if (!domains.ok) {
-      problems.push({
-        subject: index,
-        field: 'spec.domains',
-        reason: domains.reason,
-        message: domains.message,
-      })
-      continue
-    }
-    const claim = claimOf(subject.kind, object, policy, subject.pathPrefix ?? '/')
-    if (claim) claims.push({ subject: index, claim })
+    entries.push({
+      subject: index,
+      entry: { kind: subject.kind, object, claimedAt: SAME_TIME, pathPrefix: subject.pathPrefix },
+    })
   }
-  for (const { subject, claim } of claims) {
-    const rivals = claims
-      .map((c) => c.claim)
-      .filter((rival) => rival !== claim && rival.domains.some((d) => claim.domains.includes(d)))
-    const denied = decideClaim(claim, rivals)
-    if (denied)
-      problems.push({ subject, field: 'spec.domains', reason: denied.reason, message: denied.message })
+  const decisions = decideAll(
+    entries.map(({ entry }) => entry),
+    domainPolicy(pagesDomain),
+  )
+  for (const [index, decision] of decisions.entries()) {
+    const subject = entries[index]?.subject
+    if (subject !== undefined && !decision.held)
+      problems.push({ subject, field: 'spec.domains', reason: decision.reason, message: decision.message })
   }
   return problems.sort((a, b) => a.subject - b.subject)
 }

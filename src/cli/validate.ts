@@ -16,7 +16,7 @@ export function registerValidateCommand(program: Command): void {
     .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .addOption(
       new Option('--pages-domain <domain>', 'default domains are <name>-<namespace>.<domain>').default(
-        'localhost',
+        'pages.localhost',
       ),
     )
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR))
