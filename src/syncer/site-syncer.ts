@@ -173,7 +173,7 @@ export class SiteSyncer {
     const tree = filterTree(entries, symlinkTargets, limits)
     const staged = await store.stage(key)
     try {
-      await git.checkout(mirror, tree.entries, staged)
+      const refused = await git.checkout(mirror, tree.entries, staged)
       const revisions = await store.publish(key, staged, commit, path)
       if (compact)
         await git
@@ -184,7 +184,13 @@ export class SiteSyncer {
               'could not compact the git mirror; it keeps growing until the next try',
             ),
           )
-      return { action: 'published', commit, revisions, dropped: tree.dropped, fetched } satisfies SyncResult
+      return {
+        action: 'published',
+        commit,
+        revisions,
+        dropped: [...tree.dropped, ...refused],
+        fetched,
+      } satisfies SyncResult
     } catch (error) {
       await store.discard(staged)
       throw error
