@@ -102,7 +102,7 @@ export class StaticServer {
     this.intercept = intercept
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...limits }
     this.trees = new PublishedTrees(root, clock, { ...DEFAULT_TREE_CACHE_LIMITS, ...cache })
-    this.routes = this.buildRoutes(sites)
+    this.routes = SiteRoutes.build(sites)
     this.servers = [createServer(this.serverOptions(), (request, response) => this.handle(request, response))]
   }
 
@@ -119,9 +119,12 @@ export class StaticServer {
     }
   }
 
-  /** Replaces the site set; requests already routed finish with the old one. */
+  /**
+   * Replaces the site set; requests already routed finish with the old one. Returns the claims
+   * not routed, for the caller to report: it knows which site and file each key stands for.
+   */
   updateSites(sites: readonly ServedSite[]): readonly RouteConflict[] {
-    this.routes = this.buildRoutes(sites)
+    this.routes = SiteRoutes.build(sites)
     this.trees.retain(new Set(sites.map((site) => site.key)))
     return this.routes.conflicts
   }
@@ -164,13 +167,6 @@ export class StaticServer {
         clearTimeout(timer)
       }),
     )
-  }
-
-  private buildRoutes(sites: readonly ServedSite[]): SiteRoutes {
-    const routes = SiteRoutes.build(sites)
-    for (const conflict of routes.conflicts)
-      this.log.warn(conflict, 'domain and path prefix already served by another site; not routed')
-    return routes
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
@@ -313,7 +309,7 @@ export class StaticServer {
   }
 
   private fail(response: ServerResponse, site: ServedSite, error: unknown): void {
-    this.log.error({ err: error, site: site.key }, 'serving a request failed')
+    this.log.error({ err: error, siteKey: site.key }, 'serving a request failed')
     if (response.headersSent) return void response.destroy()
     response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(STATUS_BODIES[500])
     this.onResponse?.({ site: site.key, status: 500 })

@@ -247,6 +247,7 @@ function drivenSite(entry: FileSite, localRepos: string | undefined): DrivenSite
     ref: spec.ref,
     intervalMs: parseDuration(spec.syncInterval),
     source: {
+      id: idOf(entry),
       key: keyOf(entry),
       repo: spec.repo,
       ref: spec.ref,

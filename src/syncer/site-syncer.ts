@@ -26,6 +26,8 @@ import { type DroppedEntry, filterTree, type SiteLimits } from './tree-filter.js
 
 /** What a sync needs to know about a site, whatever it was declared in. */
 export interface SiteSource {
+  /** `namespace/name`: how every log line names the site. */
+  readonly id: string
   /** The site key (`siteKey(namespace, name)`): the name of its entry in the sites root. */
   readonly key: string
   readonly repo: string
@@ -85,7 +87,7 @@ export class SiteSyncer {
       metrics?.duration.observe({ result: result.action }, (now() - started) / 1000)
       metrics?.lastSuccess.set({ site: site.key }, Date.now() / 1000)
       if (result.action !== 'unchanged')
-        this.options.log.info({ site: site.key, commit: result.commit, action: result.action }, 'site synced')
+        this.options.log.info({ site: site.id, commit: result.commit, action: result.action }, 'site synced')
       return result
     } catch (error) {
       if (error instanceof HostBusy) throw error
@@ -130,7 +132,16 @@ export class SiteSyncer {
     } finally {
       release()
     }
-    return this.publish(site.key, mirror, commit, path, fetched)
+    const result = await this.publish(site.key, mirror, commit, path, fetched)
+    await git
+      .compact(mirror, { maxPacks: this.options.mirrorMaxPacks })
+      .catch((error: unknown) =>
+        this.options.log.warn(
+          { err: error, site: site.id },
+          'could not compact the git mirror; it keeps growing until the next try',
+        ),
+      )
+    return result
   }
 
   private async fromLocalRepo(key: string, repo: string, ref: GitRef, path: string): Promise<SyncResult> {
@@ -139,7 +150,7 @@ export class SiteSyncer {
     if (kept) return kept
     if (!(await this.options.git.has(repo, commit)))
       throw new SyncError('HP_ERR_SYNC_REF_NOT_FOUND', `ref not found: ${repo} has no commit ${commit}`)
-    return this.publish(key, repo, commit, path, false, { compact: false })
+    return this.publish(key, repo, commit, path, false)
   }
 
   /** Already served (unchanged), or kept and served again (rollback); undefined when git is needed. */
@@ -160,14 +171,7 @@ export class SiteSyncer {
     return { action: 'rolled-back', commit, revisions, dropped: [], fetched: false }
   }
 
-  private async publish(
-    key: string,
-    mirror: string,
-    commit: string,
-    path: string,
-    fetched: boolean,
-    { compact = true } = {},
-  ) {
+  private async publish(key: string, mirror: string, commit: string, path: string, fetched: boolean) {
     const { store, git, limits } = this.options
     const { entries, symlinkTargets } = await git.listTree(mirror, commit, path)
     const tree = filterTree(entries, symlinkTargets, limits)
@@ -175,15 +179,6 @@ export class SiteSyncer {
     try {
       const refused = await git.checkout(mirror, tree.entries, staged)
       const revisions = await store.publish(key, staged, commit, path)
-      if (compact)
-        await git
-          .compact(mirror, { maxPacks: this.options.mirrorMaxPacks })
-          .catch((error: unknown) =>
-            this.options.log.warn(
-              { err: error, site: key },
-              'could not compact the git mirror; it keeps growing until the next try',
-            ),
-          )
       return {
         action: 'published',
         commit,

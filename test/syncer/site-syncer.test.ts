@@ -33,6 +33,7 @@ describe('the sync engine against a real git host', () => {
   after(() => fx.stop())
 
   const site = (key: string, repo: string, extra: Partial<SiteSource> = {}): SiteSource => ({
+    id: key.replace('--', '/'),
     key,
     repo: fx.url(repo),
     ref: 'main',
@@ -303,7 +304,13 @@ describe('the sync engine against a real git host', () => {
     const { syncer } = await fx.engine('hang', { timeouts: { lsRemoteMs: 1500 } })
     const started = Date.now()
     await assert.rejects(
-      syncer.sync({ key: 'ns--hang', repo: fx.server.hangingUrl('x.git'), ref: 'main', path: '/' }),
+      syncer.sync({
+        id: 'ns/hang',
+        key: 'ns--hang',
+        repo: fx.server.hangingUrl('x.git'),
+        ref: 'main',
+        path: '/',
+      }),
       (error: unknown) =>
         error instanceof SyncError && error.code === 'HP_ERR_SYNC_TIMEOUT' && error.retry === 'transient',
     )

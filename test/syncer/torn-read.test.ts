@@ -28,7 +28,7 @@ describe('torn reads during 50 publishes', () => {
     const files = (n: number) => Object.fromEntries(FILES.map((f) => [f, content(n, f)]))
     await fx.repos.create('torn.git', files(0))
     const { syncer, root } = await fx.engine('torn')
-    const site = { key: 'ns--torn', repo: fx.url('torn.git'), ref: 'main', path: '/' }
+    const site = { id: 'ns/torn', key: 'ns--torn', repo: fx.url('torn.git'), ref: 'main', path: '/' }
     await syncer.sync(site)
 
     let publishing = true
