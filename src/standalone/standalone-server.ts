@@ -178,6 +178,12 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
 
   await rescan()
   driver.start()
+  // Ready once every site of the first scan was synced or failed once, as the cluster syncer is
+  // after its first pass: a sync that hangs keeps it unready until it gives up.
+  let ready = false
+  void driver.settled().then(() => {
+    ready = true
+  })
   let debounce: NodeJS.Timeout | undefined
   const watcher: FSWatcher = watch(sitesDir, () => {
     clearTimeout(debounce)
@@ -189,7 +195,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
   const interval = setInterval(() => void rescan(), config.rescanIntervalMs ?? 10_000)
 
   const control = controlServer(log)
-  await control.register(opsRoutes, { registry, ready: () => scanned })
+  await control.register(opsRoutes, { registry, ready: () => ready })
   await control.register(syncerHttpApi, {
     target: driver,
     webhookSecrets: config.webhookSecrets,
