@@ -9,8 +9,8 @@
  *   3. `ls-remote` names the commit; already served → unchanged; kept → serve it again;
  *   4. fetch that one commit, filter its tree, write it to staging, switch the symlink.
  */
-import { mkdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, rm, stat } from 'node:fs/promises'
+import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import type { Logger } from 'pino'
 import type { GitClient, Remote } from './git-client.js'
 import type { GitCredentials } from './git-credentials.js'
@@ -145,6 +145,11 @@ export class SiteSyncer {
   }
 
   private async fromLocalRepo(key: string, repo: string, ref: GitRef, path: string): Promise<SyncResult> {
+    if (!(await stat(repo).catch(() => undefined))?.isDirectory())
+      throw new SyncError(
+        'HP_ERR_SYNC_LOCAL_REPO_MISSING',
+        `no local repository \`${basename(repo)}\` under \`${shownPath(dirname(repo))}\`: create it there (git init --bare, then push) or fix spec.repo; it is synced as soon as it appears`,
+      )
     const commit = ref.kind === 'commit' ? ref.commit : await this.options.git.resolveLocal(repo, ref)
     const kept = await this.fromStore(key, commit, path)
     if (kept) return kept
@@ -198,4 +203,10 @@ export class SiteSyncer {
     await rm(join(this.options.mirrors, `${key}.git`), { recursive: true, force: true })
     await this.options.metrics?.forget(key)
   }
+}
+
+/** A directory as the user most likely named it: relative when under the working directory. */
+function shownPath(dir: string): string {
+  const inside = relative(process.cwd(), dir)
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : dir
 }
