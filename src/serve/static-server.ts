@@ -8,7 +8,7 @@
  * data path; `onResponse` gets one call per response for metrics.
  */
 import { constants } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { type FileHandle, open } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -181,14 +181,24 @@ export class StaticServer {
       this.routes,
     )
     if (decision.kind !== 'site') return this.answer(request, response, undefined, undefined, decision)
-    const { site, sitePath } = decision
+    this.serveSite(request, response, decision.site, decision.sitePath, true)
+  }
+
+  /** `retry`: whether a file whose tree a publish deleted meanwhile may be looked up again. */
+  private serveSite(
+    request: IncomingMessage,
+    response: ServerResponse,
+    site: ServedSite,
+    sitePath: SitePath,
+    retry: boolean,
+  ): void {
     const tree = this.trees.current(site.key)
     if (tree instanceof Promise) {
       tree.then(
-        (resolved) => this.serveFromTree(request, response, site, sitePath, resolved),
+        (resolved) => this.serveFromTree(request, response, site, sitePath, resolved, retry),
         (error: unknown) => this.fail(response, site, error),
       )
-    } else this.serveFromTree(request, response, site, sitePath, tree)
+    } else this.serveFromTree(request, response, site, sitePath, tree, retry)
   }
 
   private serveFromTree(
@@ -197,6 +207,7 @@ export class StaticServer {
     site: ServedSite,
     sitePath: SitePath,
     tree: string | undefined,
+    retry: boolean,
   ): void {
     if (tree === undefined)
       return this.answer(request, response, site, sitePath, { kind: 'status', status: 404 })
@@ -204,7 +215,14 @@ export class StaticServer {
     const decide = () => {
       const decision = resolveInTree(site, sitePath, (path) => this.trees.probe(tree, path))
       const file = decision.kind === 'file' ? this.trees.file(tree, decision.path) : undefined
-      this.answer(request, response, site, sitePath, decision, file)
+      // The link has moved on when the tree is gone: the new one has the answer.
+      const again = retry
+        ? () => {
+            this.trees.notify(site.key)
+            this.serveSite(request, response, site, sitePath, false)
+          }
+        : undefined
+      this.answer(request, response, site, sitePath, decision, file, again)
     }
     if (loading) loading.then(decide, (error: unknown) => this.fail(response, site, error))
     else decide()
@@ -217,6 +235,7 @@ export class StaticServer {
     sitePath: SitePath | undefined,
     decision: Decision,
     file?: ServedFile,
+    retry?: () => void,
   ): void {
     const ruleHeaders = site && sitePath ? siteHeaders(site, sitePath.path) : undefined
     if (decision.kind === 'file' && file) {
@@ -227,6 +246,8 @@ export class StaticServer {
         range: request.headers.range,
         ifRange: firstValue(request.headers['if-range']),
       })
+      if (site && readsFromDisk(request, plan))
+        return this.openThenSend(request, response, site, file, plan, ruleHeaders, retry)
       this.sendFile(request, response, file, plan, ruleHeaders)
     } else if (decision.kind === 'redirect') {
       const headers = [...SECURITY_HEADER_LIST, 'Location', decision.location, 'Content-Length', '0']
@@ -238,12 +259,38 @@ export class StaticServer {
     this.onResponse?.({ site: site?.key, status: response.statusCode })
   }
 
+  /**
+   * Opens the file before any header is sent. A publish that deletes the tree later cannot cut the
+   * response short (an open file outlives its unlink); one that deleted it already is seen here,
+   * while the request can still be answered from the tree that replaced it, or with a clean 500.
+   */
+  private openThenSend(
+    request: IncomingMessage,
+    response: ServerResponse,
+    site: ServedSite,
+    file: ServedFile,
+    plan: FilePlan,
+    ruleHeaders: Readonly<Record<string, string>> | undefined,
+    retry: (() => void) | undefined,
+  ): void {
+    open(plan.version.file, constants.O_RDONLY | constants.O_NOFOLLOW).then(
+      (handle) => {
+        if (response.destroyed) return void handle.close()
+        this.sendFile(request, response, file, plan, ruleHeaders, handle)
+        this.onResponse?.({ site: site.key, status: response.statusCode })
+      },
+      (error: unknown) => (retry && isGone(error) ? retry() : this.fail(response, site, error)),
+    )
+  }
+
+  /** `handle`: the open file, when `readsFromDisk` said the body comes from disk. */
   private sendFile(
     request: IncomingMessage,
     response: ServerResponse,
     file: ServedFile,
     plan: FilePlan,
     ruleHeaders: Readonly<Record<string, string>> | undefined,
+    handle?: FileHandle,
   ): void {
     const { version, range, status } = plan
     // Built as node's flat [name, value, ...] list and written once: much cheaper than setHeader.
@@ -271,14 +318,12 @@ export class StaticServer {
     response.writeHead(status, withRules(headers, ruleHeaders))
     if (request.method === 'HEAD' || version.size === 0) return void response.end()
     if (version.body) return void response.end(range ? version.body.subarray(start, end + 1) : version.body)
-    open(version.file, constants.O_RDONLY | constants.O_NOFOLLOW).then(
-      (handle) => {
-        const stream = handle.createReadStream({ start, end })
-        stream.on('error', (error) => this.dropAfterReadError(response, version.file, error))
-        stream.pipe(response)
-      },
-      (error: unknown) => this.dropAfterReadError(response, version.file, error),
-    )
+    if (!handle) return this.dropAfterReadError(response, version.file, new Error('the file was not opened'))
+    const stream = handle.createReadStream({ start, end })
+    stream.on('error', (error) => this.dropAfterReadError(response, version.file, error))
+    // A client that leaves early must not keep the file open.
+    response.once('close', () => stream.destroy())
+    stream.pipe(response)
   }
 
   private dropAfterReadError(response: ServerResponse, file: string, error: unknown): void {
@@ -308,7 +353,7 @@ export class StaticServer {
   }
 
   private fail(response: ServerResponse, site: ServedSite, error: unknown): void {
-    this.log.error({ err: error, site: site.key }, 'serving a request failed')
+    this.log.error({ err: error, siteKey: site.key }, 'serving a request failed')
     if (response.headersSent) return void response.destroy()
     response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(STATUS_BODIES[500])
     this.onResponse?.({ site: site.key, status: 500 })
@@ -325,6 +370,17 @@ async function listenOn(server: Server, port: number, host: string): Promise<Add
   })
   return server.address() as AddressInfo
 }
+
+/** Whether the body of this plan is read from disk (a GET of a file too large to keep in memory). */
+const readsFromDisk = (request: IncomingMessage, { status, version }: FilePlan) =>
+  request.method !== 'HEAD' &&
+  (status === 200 || status === 206 || status === 404) &&
+  version.size > 0 &&
+  version.body === undefined
+
+/** The tree (or the file) is no longer there: a publish removed it. */
+const isGone = (error: unknown) =>
+  error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR')
 
 const firstValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)
 

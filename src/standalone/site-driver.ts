@@ -3,7 +3,9 @@
  * one keyed work queue (a site is never synced twice at once), every site synced when it appears
  * or changes, then again after its `syncInterval` (or a backoff after a failure, from the same
  * `nextCheckDelay` rules), on a webhook or a manual sync. A site that disappears is unpublished.
- * Outcomes go to the log, since there is no status subresource to write.
+ * Outcomes go to the log, since there is no status subresource to write: a failure when it starts
+ * or its message changes, not at every retry. A site whose local repository (or its ref) is not
+ * there yet is tried again whenever `localReposChanged()` is called, not only after its interval.
  */
 import type { Registry } from 'prom-client'
 import { WorkQueue, type HandleResult } from '../kube/work-queue.js'
@@ -11,9 +13,15 @@ import type { Logger } from '../ops/log.js'
 import type { SyncTarget } from '../syncer/http-api.js'
 import { HostBusy } from '../syncer/host-slots.js'
 import type { SiteSource, SiteSyncer } from '../syncer/site-syncer.js'
-import { asSyncError } from '../syncer/sync-error.js'
+import { asSyncError, type SyncErrorCode } from '../syncer/sync-error.js'
 import { type LastOutcome, nextCheckDelay } from '../syncer/sync-schedule.js'
 import type { SiteRef } from '../syncer/webhook.js'
+
+/** Failures of a local repository that creating it, or committing to it, ends. */
+const LOCAL_REPO_NOT_READY: ReadonlySet<SyncErrorCode> = new Set([
+  'HP_ERR_SYNC_LOCAL_REPO_MISSING',
+  'HP_ERR_SYNC_REF_NOT_FOUND',
+])
 
 export interface DrivenSite {
   /** `namespace/name`, the key of webhooks and `POST /sync`. */
@@ -39,7 +47,10 @@ export class SiteDriver implements SyncTarget {
   private current = new Map<string, DrivenSite>()
   /** Site key of each removed site until its trees are deleted. */
   private readonly removed = new Map<string, string>()
-  private readonly failures = new Map<string, number>()
+  /** Consecutive failures of each failing site, and the last message logged for it. */
+  private readonly failures = new Map<string, { readonly count: number; readonly message: string }>()
+  /** Sites whose local repository, or the ref in it, did not exist at their last sync. */
+  private readonly awaitingRepo = new Set<string>()
   /** Sites synced (or failed) at least once, and who waits for all of them. */
   private readonly tried = new Set<string>()
   private waiters: (() => void)[] = []
@@ -93,6 +104,11 @@ export class SiteDriver implements SyncTarget {
     return [...this.current.values()].map(({ id, repo, ref }) => ({ key: id, repo, ref }))
   }
 
+  /** Something changed among the local repositories: sites waiting for theirs try again now. */
+  localReposChanged(): void {
+    for (const id of this.awaitingRepo) this.queue.add(id)
+  }
+
   trigger(id: string): boolean {
     if (!this.current.has(id)) return false
     this.queue.add(id)
@@ -115,6 +131,7 @@ export class SiteDriver implements SyncTarget {
     this.removed.delete(id)
     if (!site) {
       this.failures.delete(id)
+      this.awaitingRepo.delete(id)
       if (key) {
         await syncer.remove(key)
         onPublished(key)
@@ -129,13 +146,18 @@ export class SiteDriver implements SyncTarget {
       for (const entry of result.dropped)
         log.warn({ site: id, entry }, 'entry left out of the published tree')
       this.failures.delete(id)
+      this.awaitingRepo.delete(id)
       last = { kind: 'success' }
     } catch (error) {
       if (error instanceof HostBusy) return { requeueAfterMs: error.retryAfterMs }
       const failure = asSyncError(error)
-      const consecutiveFailures = (this.failures.get(id) ?? 0) + 1
-      this.failures.set(id, consecutiveFailures)
-      log.error({ site: id, code: failure.code, reason: failure.reason }, failure.message)
+      const previous = this.failures.get(id)
+      const consecutiveFailures = (previous?.count ?? 0) + 1
+      this.failures.set(id, { count: consecutiveFailures, message: failure.message })
+      if (failure.message !== previous?.message)
+        log.error({ site: id, code: failure.code, reason: failure.reason }, failure.message)
+      if (site.source.localRepo && LOCAL_REPO_NOT_READY.has(failure.code)) this.awaitingRepo.add(id)
+      else this.awaitingRepo.delete(id)
       last = { kind: 'failure', retry: failure.retry, consecutiveFailures }
     }
     return { requeueAfterMs: nextCheckDelay(site.intervalMs, last, random()) }

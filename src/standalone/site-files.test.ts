@@ -3,7 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { loadSiteFiles, type SiteFileCache } from './site-files.js'
+import {
+  keepLastValid,
+  loadSiteFiles,
+  parseSiteFile,
+  type ParsedSiteFile,
+  type SiteFileCache,
+} from './site-files.js'
 
 const site = (name: string) =>
   `apiVersion: hostplane.dev/v1alpha1\nkind: StaticSite\nmetadata: {name: ${name}}\nspec: {repo: https://repos.localhost/x}\n`
@@ -32,5 +38,55 @@ describe('loadSiteFiles with a cache', () => {
     const third = await loadSiteFiles(dir, cache)
     assert.equal(third.sites[1], second.sites[1], 'the unchanged file is not parsed again')
     assert.notEqual(first.sites[1], second.sites[0])
+  })
+})
+
+describe('parseSiteFile', () => {
+  it('locates a YAML error by line and column, as hostplane validate does, on one line', () => {
+    const parsed = parseSiteFile('s.yaml', `${site('a')}  domains: [\n`)
+    assert.equal(parsed.broken, true)
+    assert.deepEqual(parsed.sites, [])
+    assert.equal(parsed.problems.length, 1)
+    assert.match(parsed.problems[0] ?? '', /^s\.yaml: invalid YAML: .* at line \d+, column \d+$/)
+  })
+
+  it('counts a valid resource of another kind as a notice, not a broken file', () => {
+    const customer =
+      'apiVersion: hostplane.dev/v1alpha1\nkind: Customer\nmetadata: {name: acme}\nspec: {displayName: Acme, email: ops@acme.test, tier: shared, size: small}\n'
+    assert.equal(parseSiteFile('c.yaml', customer).broken, false)
+  })
+})
+
+describe('keepLastValid', () => {
+  const names = (parsed: ParsedSiteFile) => parsed.sites.map((entry) => entry.site.metadata.name)
+  const good = parseSiteFile('f.yaml', `${site('a')}---\n${site('b')}`)
+  const cases: [string, ParsedSiteFile | undefined, string, string[]][] = [
+    ['keeps every site of a file that turned into invalid YAML', good, 'spec: [', ['a', 'b']],
+    [
+      'uses what a half-broken file still defines and keeps the rest',
+      good,
+      `${site('a').replace('x}', 'y}')}---\nspec: [`,
+      ['a', 'b'],
+    ],
+    [
+      'keeps a site whose document the schema now refuses',
+      good,
+      site('a').replace('https', 'http'),
+      ['a', 'b'],
+    ],
+    ['drops a site a file that reads without error no longer defines', good, site('a'), ['a']],
+    ['drops every site of a file emptied without error', good, '', []],
+    ['has nothing to keep for a file that was broken from the start', undefined, 'spec: [', []],
+  ]
+  for (const [name, previous, text, expected] of cases)
+    it(name, () => assert.deepEqual(names(keepLastValid(previous, parseSiteFile('f.yaml', text))), expected))
+
+  it('uses the new definition of a site the broken file still defines, and says which sites are kept', () => {
+    const next = keepLastValid(good, parseSiteFile('f.yaml', `${site('a').replace('x}', 'y}')}---\nspec: [`))
+    assert.equal(next.sites[0]?.site.spec.repo, 'https://repos.localhost/y')
+    assert.match(
+      next.problems.at(-1) ?? '',
+      /^f\.yaml \(document 2\): StaticSite default\/b keeps its last valid definition until the file is fixed$/,
+    )
   })
 })

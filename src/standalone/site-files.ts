@@ -2,8 +2,11 @@
  * The file-backed site store of `hostplane serve`: every `*.yaml` / `*.yml` file of one directory
  * (not recursive), each holding one or more StaticSite documents, validated with the very
  * `validateResource()` the REST API uses. A bad file never stops the others: it becomes a problem
- * naming the file (and the document and field), and its sites are left out. Which definition of
- * a site wins is decided by claim-order.ts, which site of a domain by src/domains: not by the files.
+ * naming the file (and the document and field, or the line and column of a YAML error), and the
+ * sites it defined keep their last valid definition until it is fixed, as a cluster refuses a bad
+ * apply and keeps the object it had. A site goes only when no file defines it any more: its file
+ * deleted, or a file that reads without error no longer holding it. Which definition of a site
+ * wins is decided by claim-order.ts, which site of a domain by src/domains: not by the files.
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -30,7 +33,7 @@ export interface SiteFiles {
   readonly sites: readonly FileSite[]
   /** One line per problem, each starting with the file it is about. */
   readonly problems: readonly string[]
-  /** Files with a problem: what they define could not all be read this time. */
+  /** Files with a document that could not be read: their sites keep their last valid definition. */
   readonly unreadable: ReadonlySet<string>
 }
 
@@ -40,6 +43,8 @@ export const isSiteFile = (name: string) => /\.ya?ml$/i.test(name) && !name.star
 export interface ParsedSiteFile {
   readonly sites: readonly FileSite[]
   readonly problems: readonly string[]
+  /** A document is not valid YAML or not a valid resource (another kind is only a notice). */
+  readonly broken: boolean
 }
 
 /**
@@ -71,13 +76,15 @@ export async function loadSiteFiles(dir: string, cache: SiteFileCache = new Map(
           ? {
               sites: [],
               problems: [`${path}: ${stats.size} bytes; a site file may have at most ${MAX_SITE_FILE_BYTES}`],
+              broken: true,
             }
           : parseSiteFile(path, await readFile(path, 'utf8'))
+      parsed = keepLastValid(cache.get(path)?.parsed, parsed)
       cache.set(path, { stamp, parsed })
     }
     sites.push(...parsed.sites)
     problems.push(...parsed.problems)
-    if (parsed.problems.length > 0) unreadable.add(path)
+    if (parsed.broken) unreadable.add(path)
   }
   return { sites, problems, unreadable }
 }
@@ -86,16 +93,47 @@ export async function loadSiteFiles(dir: string, cache: SiteFileCache = new Map(
 export const where = ({ file, document }: Pick<FileSite, 'file' | 'document'>, documents = 1) =>
   documents > 1 || document > 1 ? `${file} (document ${document})` : file
 
-/** The StaticSites of one file, and a line per document that is not a valid StaticSite. */
+const idOf = ({ site }: FileSite) => `${site.metadata.namespace}/${site.metadata.name}`
+
+/**
+ * What a file that was just read stands for: itself when it reads without error; otherwise what
+ * it still defines, plus every site its last reading defined that a broken document may hold.
+ */
+export function keepLastValid(previous: ParsedSiteFile | undefined, next: ParsedSiteFile): ParsedSiteFile {
+  if (!next.broken || !previous) return next
+  const defined = new Set(next.sites.map(idOf))
+  const kept = previous.sites.filter((entry) => !defined.has(idOf(entry)))
+  if (kept.length === 0) return next
+  return {
+    sites: [...next.sites, ...kept],
+    problems: [
+      ...next.problems,
+      ...kept.map(
+        (entry) =>
+          `${where(entry)}: StaticSite ${idOf(entry)} keeps its last valid definition until the file is fixed`,
+      ),
+    ],
+    broken: true,
+  }
+}
+
+/**
+ * The StaticSites of one file, and a line per document that is not a valid StaticSite. YAML errors
+ * are located as `hostplane validate` locates them (the parser's line and column); the excerpt
+ * the parser adds below that line is left to `validate`, since a problem here is one log line.
+ */
 export function parseSiteFile(file: string, text: string): ParsedSiteFile {
   const sites: FileSite[] = []
   const problems: string[] = []
-  const documents = parseAllDocuments(text, { prettyErrors: false })
+  let broken = false
+  const documents = parseAllDocuments(text)
   const list = Array.isArray(documents) ? documents : [documents]
   for (const [index, document] of list.entries()) {
     const at = where({ file, document: index + 1 }, list.length)
-    if (document.errors.length > 0) {
-      problems.push(`${at}: invalid YAML: ${document.errors[0]?.message ?? 'unreadable'}`)
+    const [error] = document.errors
+    if (error) {
+      problems.push(`${at}: invalid YAML: ${firstLine(error.message)}`)
+      broken = true
       continue
     }
     const input: unknown = document.toJS()
@@ -103,6 +141,7 @@ export function parseSiteFile(file: string, text: string): ParsedSiteFile {
     const result = validateResource(input)
     if (!result.ok) {
       problems.push(`${at}: ${formatFieldErrors(result.errors)}`)
+      broken = true
       continue
     }
     if (result.object.kind !== 'StaticSite') {
@@ -115,5 +154,7 @@ export function parseSiteFile(file: string, text: string): ParsedSiteFile {
     site.metadata.namespace ??= DEFAULT_NAMESPACE
     sites.push({ file, document: index + 1, site })
   }
-  return { sites, problems }
+  return { sites, problems, broken }
 }
+
+const firstLine = (message: string) => message.split('\n', 1)[0]?.replace(/:$/, '') ?? message

@@ -9,7 +9,7 @@ import { type FSWatcher, watch } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { controlServer } from '../ops/control-server.js'
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import { siteKey } from '../api/site-key.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
@@ -97,6 +97,11 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     labelNames: ['code'],
     registers: [registry],
   })
+  const fileProblems = new Gauge({
+    name: 'hostplane_serve_site_file_problems',
+    help: 'Problems the last scan of the sites directory found (invalid files, ignored definitions, domain conflicts)',
+    registers: [registry],
+  })
   // git runs with other working directories: every path it sees must be absolute.
   const dataDir = resolve(config.dataDir)
   const localRepos = config.localRepos === undefined ? undefined : resolve(config.localRepos)
@@ -147,6 +152,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
       log.info({ sites: routed.length, problems: next.length }, 'site files read')
     }
     problems = next
+    fileProblems.set(next.length)
     scanned = true
   }
 
@@ -171,6 +177,12 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
 
   await rescan()
   driver.start()
+  // Ready once every site of the first scan was synced or failed once, as the cluster syncer is
+  // after its first pass: a sync that hangs keeps it unready until it gives up.
+  let ready = false
+  void driver.settled().then(() => {
+    ready = true
+  })
   let debounce: NodeJS.Timeout | undefined
   const watcher: FSWatcher = watch(sitesDir, () => {
     clearTimeout(debounce)
@@ -179,10 +191,23 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
   watcher.on('error', (error) =>
     log.warn({ err: error }, 'watching the sites directory failed; rescans continue'),
   )
-  const interval = setInterval(() => void rescan(), config.rescanIntervalMs ?? 10_000)
+  // A site waiting for its local repository syncs as soon as the repository appears: the watch
+  // sees it created in the directory, the rescan tick sees what a watch misses (a first commit).
+  let reposDebounce: NodeJS.Timeout | undefined
+  const reposWatcher = await watchLocalRepos(localRepos, () => {
+    clearTimeout(reposDebounce)
+    reposDebounce = setTimeout(() => driver.localReposChanged(), 100)
+  })
+  reposWatcher?.on('error', (error) =>
+    log.warn({ err: error }, 'watching the local repositories failed; they are checked at every rescan'),
+  )
+  const interval = setInterval(() => {
+    void rescan()
+    driver.localReposChanged()
+  }, config.rescanIntervalMs ?? 10_000)
 
   const control = controlServer(log)
-  await control.register(opsRoutes, { registry, ready: () => scanned })
+  await control.register(opsRoutes, { registry, ready: () => ready })
   await control.register(syncerHttpApi, {
     target: driver,
     webhookSecrets: config.webhookSecrets,
@@ -215,13 +240,21 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     rescan,
     async stop() {
       watcher.close()
+      reposWatcher?.close()
       clearInterval(interval)
       clearTimeout(debounce)
+      clearTimeout(reposDebounce)
       await Promise.all([server.close(), control.close(), tls?.stop()])
       await driver.stop()
       await scanning
     },
   }
+}
+
+/** Watches the local repositories directory when there is one (it may be created later). */
+async function watchLocalRepos(dir: string | undefined, changed: () => void): Promise<FSWatcher | undefined> {
+  if (dir === undefined || !(await stat(dir).catch(() => undefined))?.isDirectory()) return undefined
+  return watch(dir, changed)
 }
 
 const keyOf = ({ site }: FileSite) => siteKey(site.metadata.namespace ?? '', site.metadata.name)
@@ -240,6 +273,7 @@ function drivenSite(entry: FileSite, localRepos: string | undefined): DrivenSite
     ref: spec.ref,
     intervalMs: parseDuration(spec.syncInterval),
     source: {
+      id: siteId(entry),
       key: keyOf(entry),
       repo: spec.repo,
       ref: spec.ref,

@@ -12,7 +12,7 @@ import { fetchLimitExceeded, syncErrorFromGit } from './git-failure.js'
 import type { GitRef } from './git-ref.js'
 import type { RepoUrl } from './repo-url.js'
 import { SyncError } from './sync-error.js'
-import { SYMLINK, type TreeEntry } from './tree-filter.js'
+import { type DroppedEntry, SYMLINK, type TreeEntry } from './tree-filter.js'
 
 export interface GitTimeouts {
   /** `ls-remote`. Default 30 s. */
@@ -323,8 +323,12 @@ export class GitClient {
     return blobs
   }
 
-  /** Writes exactly these entries into `dir` through a private index; nothing else is written. */
-  async checkout(mirror: string, entries: readonly TreeEntry[], dir: string): Promise<void> {
+  /**
+   * Writes these entries into `dir` through a private index; nothing else is written. Returns the
+   * entries git would not take (it skips a path it finds unsafe with only a line on stderr), so
+   * they are reported with the other dropped entries instead of vanishing.
+   */
+  async checkout(mirror: string, entries: readonly TreeEntry[], dir: string): Promise<DroppedEntry[]> {
     const index = `${dir}.index`
     const env = { GIT_INDEX_FILE: index }
     const input = entries.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`).join('')
@@ -335,11 +339,21 @@ export class GitClient {
         input,
         timeoutMs: this.timeouts.localMs,
       })
+      const indexed = await this.runner({
+        args: ['-C', mirror, 'ls-files', '-z'],
+        env,
+        timeoutMs: this.timeouts.localMs,
+      })
+      const taken = new Set(indexed.stdout.toString('utf8').split('\0'))
+      const refused = entries
+        .filter((entry) => !taken.has(entry.path))
+        .map((entry) => ({ path: entry.path, why: 'git refuses to check out this path' }))
       await this.runner({
         args: ['-C', mirror, `--work-tree=${dir}`, 'checkout-index', '--all', '--force'],
         env,
         timeoutMs: this.timeouts.localMs,
       })
+      return refused
     } finally {
       await rm(index, { force: true })
     }

@@ -33,6 +33,9 @@ const INTERNAL_NETWORKS: readonly [string, number, 'ipv4' | 'ipv6'][] = [
   ['224.0.0.0', 3, 'ipv4'],
   ['::', 128, 'ipv6'],
   ['::1', 128, 'ipv6'],
+  // Local-use NAT64 (RFC 8215): a translator inside the network, with the IPv4 address at a
+  // place only its operator knows.
+  ['64:ff9b:1::', 48, 'ipv6'],
   ['fc00::', 7, 'ipv6'],
   ['fe80::', 10, 'ipv6'],
   ['ff00::', 8, 'ipv6'],
@@ -46,9 +49,47 @@ const familyOf = (address: string) => (isIP(address) === 6 ? 'ipv6' : 'ipv4')
 /** IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is checked as the IPv4 address it is. */
 const unmapped = (address: string) => address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1')
 
+/** The eight 16-bit groups of an IPv6 address (zone dropped), or undefined when it is not one. */
+function ipv6Groups(address: string): number[] | undefined {
+  const plain = address.replace(/%.*$/, '')
+  if (isIP(plain) !== 6) return undefined
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(plain)
+  const hex = dotted
+    ? plain.slice(0, dotted.index) +
+      [0, 2].map((i) => ((Number(dotted[i + 1]) << 8) | Number(dotted[i + 2])).toString(16)).join(':')
+    : plain
+  const [head = '', tail] = hex.split('::')
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)))
+  const first = parse(head)
+  const last = tail === undefined ? [] : parse(tail)
+  return [...first, ...Array<number>(8 - first.length - last.length).fill(0), ...last]
+}
+
+const ipv4Of = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.')
+
+const zeros = (groups: readonly number[]) => groups.every((group) => group === 0)
+
+/**
+ * The IPv4 addresses an IPv6 address leads to: IPv4-mapped and IPv4-compatible (RFC 4291), the
+ * NAT64 well-known prefix `64:ff9b::/96` (RFC 6052), 6to4 `2002::/16` (RFC 3056) and Teredo
+ * `2001::/32` (RFC 4380: its server, and its client stored inverted). A host that resolves to one
+ * of them reaches that IPv4 address, so the IPv4 rules apply to it.
+ */
+export function embeddedIpv4(address: string): string[] {
+  const g = ipv6Groups(address)
+  if (!g) return []
+  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g
+  if (zeros([g0, g1, g2, g3, g4]) && (g5 === 0xffff || g5 === 0)) return [ipv4Of(g6, g7)]
+  if (g0 === 0x64 && g1 === 0xff9b && zeros([g2, g3, g4, g5])) return [ipv4Of(g6, g7)]
+  if (g0 === 0x2002) return [ipv4Of(g1, g2)]
+  if (g0 === 0x2001 && g1 === 0) return [ipv4Of(g2, g3), ipv4Of(g6 ^ 0xffff, g7 ^ 0xffff)]
+  return []
+}
+
 export function isInternalAddress(address: string): boolean {
   const plain = unmapped(address)
-  return internal.check(plain, familyOf(plain))
+  if (internal.check(plain, familyOf(plain))) return true
+  return embeddedIpv4(plain).some((ipv4) => internal.check(ipv4, 'ipv4'))
 }
 
 export function hostIsAllowed(host: string, allowedHosts: readonly string[]): boolean {

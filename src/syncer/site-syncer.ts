@@ -9,8 +9,8 @@
  *   3. `ls-remote` names the commit; already served → unchanged; kept → serve it again;
  *   4. fetch that one commit, filter its tree, write it to staging, switch the symlink.
  */
-import { mkdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, rm, stat } from 'node:fs/promises'
+import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import type { Logger } from 'pino'
 import type { GitClient, Remote } from './git-client.js'
 import type { GitCredentials } from './git-credentials.js'
@@ -26,6 +26,8 @@ import { type DroppedEntry, filterTree, type SiteLimits } from './tree-filter.js
 
 /** What a sync needs to know about a site, whatever it was declared in. */
 export interface SiteSource {
+  /** `namespace/name`: how every log line names the site. */
+  readonly id: string
   /** The site key (`siteKey(namespace, name)`): the name of its entry in the sites root. */
   readonly key: string
   readonly repo: string
@@ -85,7 +87,7 @@ export class SiteSyncer {
       metrics?.duration.observe({ result: result.action }, (now() - started) / 1000)
       metrics?.lastSuccess.set({ site: site.key }, Date.now() / 1000)
       if (result.action !== 'unchanged')
-        this.options.log.info({ site: site.key, commit: result.commit, action: result.action }, 'site synced')
+        this.options.log.info({ site: site.id, commit: result.commit, action: result.action }, 'site synced')
       return result
     } catch (error) {
       if (error instanceof HostBusy) throw error
@@ -130,16 +132,30 @@ export class SiteSyncer {
     } finally {
       release()
     }
-    return this.publish(site.key, mirror, commit, path, fetched)
+    const result = await this.publish(site.key, mirror, commit, path, fetched)
+    await git
+      .compact(mirror, { maxPacks: this.options.mirrorMaxPacks })
+      .catch((error: unknown) =>
+        this.options.log.warn(
+          { err: error, site: site.id },
+          'could not compact the git mirror; it keeps growing until the next try',
+        ),
+      )
+    return result
   }
 
   private async fromLocalRepo(key: string, repo: string, ref: GitRef, path: string): Promise<SyncResult> {
+    if (!(await stat(repo).catch(() => undefined))?.isDirectory())
+      throw new SyncError(
+        'HP_ERR_SYNC_LOCAL_REPO_MISSING',
+        `no local repository \`${basename(repo)}\` under \`${shownPath(dirname(repo))}\`: create it there (git init --bare, then push) or fix spec.repo; it is synced as soon as it appears`,
+      )
     const commit = ref.kind === 'commit' ? ref.commit : await this.options.git.resolveLocal(repo, ref)
     const kept = await this.fromStore(key, commit, path)
     if (kept) return kept
     if (!(await this.options.git.has(repo, commit)))
       throw new SyncError('HP_ERR_SYNC_REF_NOT_FOUND', `ref not found: ${repo} has no commit ${commit}`)
-    return this.publish(key, repo, commit, path, false, { compact: false })
+    return this.publish(key, repo, commit, path, false)
   }
 
   /** Already served (unchanged), or kept and served again (rollback); undefined when git is needed. */
@@ -160,31 +176,21 @@ export class SiteSyncer {
     return { action: 'rolled-back', commit, revisions, dropped: [], fetched: false }
   }
 
-  private async publish(
-    key: string,
-    mirror: string,
-    commit: string,
-    path: string,
-    fetched: boolean,
-    { compact = true } = {},
-  ) {
+  private async publish(key: string, mirror: string, commit: string, path: string, fetched: boolean) {
     const { store, git, limits } = this.options
     const { entries, symlinkTargets } = await git.listTree(mirror, commit, path)
     const tree = filterTree(entries, symlinkTargets, limits)
     const staged = await store.stage(key)
     try {
-      await git.checkout(mirror, tree.entries, staged)
+      const refused = await git.checkout(mirror, tree.entries, staged)
       const revisions = await store.publish(key, staged, commit, path)
-      if (compact)
-        await git
-          .compact(mirror, { maxPacks: this.options.mirrorMaxPacks })
-          .catch((error: unknown) =>
-            this.options.log.warn(
-              { err: error, site: key },
-              'could not compact the git mirror; it keeps growing until the next try',
-            ),
-          )
-      return { action: 'published', commit, revisions, dropped: tree.dropped, fetched } satisfies SyncResult
+      return {
+        action: 'published',
+        commit,
+        revisions,
+        dropped: [...tree.dropped, ...refused],
+        fetched,
+      } satisfies SyncResult
     } catch (error) {
       await store.discard(staged)
       throw error
@@ -197,4 +203,10 @@ export class SiteSyncer {
     await rm(join(this.options.mirrors, `${key}.git`), { recursive: true, force: true })
     await this.options.metrics?.forget(key)
   }
+}
+
+/** A directory as the user most likely named it: relative when under the working directory. */
+function shownPath(dir: string): string {
+  const inside = relative(process.cwd(), dir)
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : dir
 }

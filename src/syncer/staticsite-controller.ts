@@ -142,6 +142,7 @@ export class StaticSiteController {
     try {
       const secret = site.spec.secretRef?.name
       const result = await syncer.sync({
+        id: key,
         key: siteKey(namespace, name),
         repo: site.spec.repo,
         ref: site.spec.ref,

@@ -30,6 +30,11 @@ export const SYNC_ERRORS = {
     retry: 'user',
     summary: 'credentials unavailable',
   },
+  HP_ERR_SYNC_LOCAL_REPO_MISSING: {
+    reason: 'LocalRepositoryMissing',
+    retry: 'user',
+    summary: 'local repository missing',
+  },
   HP_ERR_SYNC_TIMEOUT: { reason: 'GitTimeout', retry: 'transient', summary: 'git timed out' },
   HP_ERR_SYNC_GIT_FAILED: { reason: 'GitFailed', retry: 'transient', summary: 'git failed' },
 } as const satisfies Record<string, { reason: string; retry: RetryKind; summary: string }>

@@ -83,6 +83,24 @@ describe('filterTree', () => {
     })
   }
 
+  it('drops crafted paths with a `..`, `.` or empty segment, which a checkout would skip unseen', () => {
+    const crafted = ['..', 'a/../../etc/x', '.', 'a//b', 'a/./b']
+    const result = filterTree(
+      [file('index.html'), ...crafted.map((path) => file(path))],
+      new Map(),
+      DEFAULT_LIMITS,
+    )
+    assert.deepEqual(
+      result.entries.map((e) => e.path),
+      ['index.html'],
+    )
+    assert.deepEqual(
+      result.dropped.map((d) => d.path),
+      crafted,
+    )
+    assert.match(result.dropped[0]?.why ?? '', /`\.\.` path segment/)
+  })
+
   it('counts dropped entries against no limit', () => {
     const result = filterTree([file('a'), file('.git/x', 1000)], new Map(), limits)
     assert.equal(result.bytes, 10)

@@ -1,6 +1,7 @@
 /**
  * Which entries of a commit's tree get published. Decided from `git ls-tree` output alone, before
- * anything is written: git metadata (`.git` anywhere) and submodules are never published,
+ * anything is written: git metadata (`.git` anywhere), paths with `.`, `..` or empty segments and
+ * submodules are never published,
  * symlinks whose target leaves the published tree (absolute, `../`, through other symlinks, into
  * another site) are dropped and reported, and the size limits refuse the whole commit.
  */
@@ -59,6 +60,10 @@ export function formatBytes(bytes: number): string {
 
 const isGitMetadata = (path: string) => path.split('/').some((part) => part.toLowerCase() === '.git')
 
+/** A crafted tree may hold names a checkout refuses; said here rather than skipped by git unseen. */
+const isUnwritablePath = (path: string) =>
+  path.split('/').some((part) => part === '' || part === '.' || part === '..')
+
 /**
  * Resolves a symlink the way the kernel would inside the published tree, following the tree's
  * other symlinks; false when any step leaves the tree or the chain does not end.
@@ -102,6 +107,10 @@ export function filterTree(
   for (const entry of entries) {
     if (isGitMetadata(entry.path)) {
       dropped.push({ path: entry.path, why: 'git metadata is never published' })
+      continue
+    }
+    if (isUnwritablePath(entry.path)) {
+      dropped.push({ path: entry.path, why: 'an empty, `.` or `..` path segment is never published' })
       continue
     }
     if (entry.mode === SUBMODULE) {

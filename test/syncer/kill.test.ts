@@ -78,7 +78,7 @@ describe('SIGKILL during publishes', () => {
       await fx.repos.create(`kill-${s}.git`)
       const commits: string[] = []
       for (let c = 0; c < COMMITS; c++) commits.push(await fx.repos.commit(`kill-${s}.git`, files(s, c)))
-      sites.push({ key: `ns--kill-${s}`, repo: fx.url(`kill-${s}.git`), commits })
+      sites.push({ id: `ns/kill-${s}`, key: `ns--kill-${s}`, repo: fx.url(`kill-${s}.git`), commits })
     }
     const config = fx.config('kill')
     const first = await fx.engine('kill')

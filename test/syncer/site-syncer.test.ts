@@ -33,6 +33,7 @@ describe('the sync engine against a real git host', () => {
   after(() => fx.stop())
 
   const site = (key: string, repo: string, extra: Partial<SiteSource> = {}): SiteSource => ({
+    id: key.replace('--', '/'),
     key,
     repo: fx.url(repo),
     ref: 'main',
@@ -193,6 +194,26 @@ describe('the sync engine against a real git host', () => {
     assert.deepEqual(all.sort(), ['index.html'])
   })
 
+  it('reports crafted entries that are not published: a `..` name, and NTFS names of .git that git itself skips', async () => {
+    await fx.repos.create('hostile-names.git', {
+      'index.html': 'home',
+      '..': 'up',
+      'a/../x': 'up',
+      'GIT~1/config': '[core]',
+      '.git./HEAD': 'ref',
+    })
+    const { syncer, root } = await fx.engine('names')
+    const result = await syncer.sync(site('ns--names', 'hostile-names.git'))
+    assert.deepEqual(result.dropped.map((d) => `${d.path}: ${d.why}`).sort(), [
+      '..: an empty, `.` or `..` path segment is never published',
+      '.git./HEAD: git refuses to check out this path',
+      'GIT~1/config: git refuses to check out this path',
+      'a/../x: an empty, `.` or `..` path segment is never published',
+    ])
+    const all = await readdir(join(root, 'ns--names'), { recursive: true })
+    assert.deepEqual(all.sort(), ['index.html'])
+  })
+
   it('refuses sites over the configured size, file size and file count limits, and stops fetches at twice the site limit', async () => {
     await fx.repos.create('big.git', { 'a.bin': 'x'.repeat(600), 'b.bin': 'y'.repeat(600) })
     await fx.repos.create(
@@ -283,7 +304,13 @@ describe('the sync engine against a real git host', () => {
     const { syncer } = await fx.engine('hang', { timeouts: { lsRemoteMs: 1500 } })
     const started = Date.now()
     await assert.rejects(
-      syncer.sync({ key: 'ns--hang', repo: fx.server.hangingUrl('x.git'), ref: 'main', path: '/' }),
+      syncer.sync({
+        id: 'ns/hang',
+        key: 'ns--hang',
+        repo: fx.server.hangingUrl('x.git'),
+        ref: 'main',
+        path: '/',
+      }),
       (error: unknown) =>
         error instanceof SyncError && error.code === 'HP_ERR_SYNC_TIMEOUT' && error.retry === 'transient',
     )

@@ -30,6 +30,7 @@ describe('the sync engine against a real git host over SSH', { skip }, () => {
 
   /** A site reading `repo` over ssh with a Secret holding these keys, as the controller reads it. */
   const site = (key: string, repo: string, secret: Record<string, string>): SiteSource => ({
+    id: key.replace('--', '/'),
     key,
     repo: sshd.url(fx.repos.gitDir(repo)),
     ref: 'main',

@@ -1,12 +1,21 @@
 /**
  * Torn reads: while 50 commits are published one after the other through the real engine, a
  * reader keeps fetching a set of files. Every file read must be one revision's complete file, and
- * every set read through one resolution of the site's link must be one revision's files.
+ * every set read through one resolution of the site's link must be one revision's files. Then the
+ * same through the built-in static server, keeping only one revision: no response may be cut
+ * short by the publish that deletes the tree it was being read from.
  */
 import assert from 'node:assert/strict'
-import { readFile, realpath } from 'node:fs/promises'
+import { chmod, readFile, realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { pino } from 'pino'
+import { nginxPrefix } from '../../src/api/site-key.js'
+import { servedSite } from '../../src/serve/served-site.js'
+import { StaticServer } from '../../src/serve/static-server.js'
+import type { SiteSource } from '../../src/syncer/site-syncer.js'
+import { type RawResponse, sendRequest } from '../serving/http-request.js'
+import { nginxUnavailable, startNginx } from '../serving/nginx-for-tests.js'
 import { GitFixture } from './git-fixture.js'
 
 const FILES = ['index.html', 'style.css', 'app.js']
@@ -28,7 +37,7 @@ describe('torn reads during 50 publishes', () => {
     const files = (n: number) => Object.fromEntries(FILES.map((f) => [f, content(n, f)]))
     await fx.repos.create('torn.git', files(0))
     const { syncer, root } = await fx.engine('torn')
-    const site = { key: 'ns--torn', repo: fx.url('torn.git'), ref: 'main', path: '/' }
+    const site = { id: 'ns/torn', key: 'ns--torn', repo: fx.url('torn.git'), ref: 'main', path: '/' }
     await syncer.sync(site)
 
     let publishing = true
@@ -72,5 +81,126 @@ describe('torn reads during 50 publishes', () => {
     )
     assert.ok(reads > 300, `only ${reads} reads`)
     assert.equal(await readFile(join(root, site.key, 'index.html'), 'utf8'), content(PUBLISHES, 'index.html'))
+  })
+})
+
+const skipNginx = await nginxUnavailable()
+
+const KEEP_ONE_PUBLISHES = 20
+
+/**
+ * Publishes KEEP_ONE_PUBLISHES commits with one kept revision while three readers GET every file through
+ * `port`; returns what was wrong with any response (status, length, content).
+ */
+async function readDuringPublishes(
+  fx: GitFixture,
+  engine: Awaited<ReturnType<GitFixture['engine']>>,
+  site: SiteSource,
+  port: number,
+  request: { readonly host: string; readonly path: (file: string) => string },
+  published: () => void = () => undefined,
+): Promise<string[]> {
+  const files = (n: number) => Object.fromEntries(FILES.map((f) => [f, content(n, f)]))
+  let publishing = true
+  const problems: string[] = []
+  const seen = new Set<number>()
+  let responses = 0
+  const reader = async () => {
+    while (publishing)
+      for (const file of FILES) {
+        const response = await sendRequest({
+          port,
+          method: 'GET',
+          path: request.path(file),
+          headers: { Host: request.host },
+        }).catch((error: Error): RawResponse => ({ status: 0, headers: {}, body: `error ${error.message}` }))
+        responses++
+        const revision = revisionOf(response.body)
+        seen.add(revision)
+        const length = Number(response.headers['content-length'])
+        if (
+          response.status !== 200 ||
+          length !== response.body.length ||
+          response.body !== content(revision, file)
+        )
+          problems.push(
+            `${file}: ${response.status}, ${response.body.length} of ${length} bytes (${response.body.slice(0, 40)})`,
+          )
+      }
+  }
+  const readers = Array.from({ length: 3 }, reader)
+  const first = revisionOf(await readFile(join(engine.root, site.key, FILES[0] as string), 'utf8'))
+  for (let n = first + 1; n <= first + KEEP_ONE_PUBLISHES; n++) {
+    await fx.repos.commit('keep-one.git', files(n))
+    assert.equal((await engine.syncer.sync(site)).action, 'published')
+    published()
+  }
+  publishing = false
+  await Promise.all(readers)
+  assert.ok(
+    seen.size > 10,
+    `the readers saw only ${seen.size} revisions: they did not run alongside the publishes; ${problems[0] ?? ''}`,
+  )
+  assert.ok(responses > 300, `only ${responses} responses`)
+  return problems.map((problem) => `${problem} (${problems.length} of ${responses} responses)`)
+}
+
+describe('responses during publishes with one kept revision', () => {
+  let fx: GitFixture
+  let engine: Awaited<ReturnType<GitFixture['engine']>>
+  const site: SiteSource = {
+    id: 'ns/keep-one',
+    key: 'ns--keep-one',
+    repo: '',
+    ref: 'main',
+    path: '/',
+  }
+  let keepOne: SiteSource
+  before(async () => {
+    fx = await GitFixture.start()
+    await fx.repos.create('keep-one.git', Object.fromEntries(FILES.map((f) => [f, content(0, f)])))
+    engine = await fx.engine('keep-one', { keep: 1 })
+    keepOne = { ...site, repo: fx.url('keep-one.git') }
+    await engine.syncer.sync(keepOne)
+  })
+  after(() => fx.stop())
+
+  it('are never cut short by the built-in server: each one is a complete file of one revision', async () => {
+    // Files are streamed from disk, not answered from memory: the case a deleted tree can cut.
+    const server = new StaticServer({
+      sites: [servedSite(site.key, { domains: ['keep-one.test'] })],
+      root: engine.root,
+      log: pino({ level: 'silent' }),
+      cache: { maxBodyBytes: 1024 },
+    })
+    const { port } = await server.listen(0)
+    try {
+      const problems = await readDuringPublishes(
+        fx,
+        engine,
+        keepOne,
+        port,
+        { host: 'keep-one.test', path: (file) => `/${file}` },
+        () => server.notifyPublished(site.key),
+      )
+      assert.deepEqual(problems, [])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('are never cut short by nginx with the rendered configuration either', { skip: skipNginx }, async () => {
+    // nginx runs its workers as nobody, who must reach the published trees.
+    for (const dir of [fx.dir, join(fx.dir, 'keep-one')]) await chmod(dir, 0o755)
+    const nginx = await startNginx({ root: engine.root, workDir: join(fx.dir, 'nginx') })
+    try {
+      const problems = await readDuringPublishes(fx, engine, keepOne, nginx.port, {
+        host: 'nginx.test',
+        path: (file) => `${nginxPrefix(site.key, 'notFound')}/${file}`,
+      })
+      assert.deepEqual(problems, [])
+    } finally {
+      await nginx.stop()
+    }
   })
 })
