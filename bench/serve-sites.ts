@@ -9,7 +9,7 @@
  *
  *   npx tsx bench/serve-sites.ts [--sites 1000] [--workers 4] [--idle 20]
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -19,7 +19,7 @@ import { runOrThrow, sleep } from '../test/cluster/process.js'
 import { sendRequest } from '../test/serving/http-request.js'
 import { freePort } from '../test/serving/nginx-for-tests.js'
 import { startServe } from '../test/standalone/serve-process.js'
-import { rssMiB } from './load.js'
+import { cpuSeconds, rssMiB } from './load.js'
 
 const { values } = parseArgs({
   options: {
@@ -60,13 +60,6 @@ async function serves(port: number, name: string): Promise<boolean> {
   } catch {
     return false
   }
-}
-
-/** CPU seconds (user + system) the process has used. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? []
-  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
-  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 async function main() {

@@ -9,17 +9,18 @@ import { type FSWatcher, watch } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { controlServer } from '../ops/control-server.js'
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import { siteKey } from '../api/site-key.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
+import { responseMetrics } from '../serve/response-metrics.js'
 import type { ServedSite } from '../serve/served-site.js'
 import { StaticServer } from '../serve/static-server.js'
 import { createSiteSyncer, type SiteSyncerConfig } from '../syncer/create-site-syncer.js'
 import { syncerHttpApi, type HttpApiOptions } from '../syncer/http-api.js'
 import { SyncMetrics } from '../syncer/sync-metrics.js'
 import { parseDuration } from '../syncer/sync-schedule.js'
-import { type AcmeConfig, AutomaticTls } from './acme/automatic-tls.js'
+import type { AcmeConfig, AutomaticTls } from './acme/automatic-tls.js'
 import type { TlsSite } from './acme/certificate-domains.js'
 import { LOCAL_REPO_HOST, localRepoPath } from './local-repos.js'
 import { type DrivenSite, SiteDriver } from './site-driver.js'
@@ -91,12 +92,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     throw new Error(`the sites directory ${sitesDir} does not exist or is not a directory`)
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
-  const responses = new Counter({
-    name: 'hostplane_serve_responses_total',
-    help: 'Responses of the built-in static server, by status code',
-    labelNames: ['code'],
-    registers: [registry],
-  })
+  const countResponse = responseMetrics(registry)
   const fileProblems = new Gauge({
     name: 'hostplane_serve_site_file_problems',
     help: 'Problems the last scan of the sites directory found (invalid files, ignored definitions, domain conflicts)',
@@ -115,12 +111,12 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     workDir: join(dataDir, 'work'),
     metrics: new SyncMetrics(registry),
   })
-  const tls = config.tls && (await AutomaticTls.start(config.tls, { dataDir, log, registry }))
+  const tls = config.tls && (await startTls(config.tls, { dataDir, log, registry }))
   const server = new StaticServer({
     sites: [],
     root: sitesRoot,
     log,
-    onResponse: ({ status }) => responses.inc({ code: status }),
+    onResponse: ({ status }) => countResponse(status),
     intercept: tls && ((request, response) => tls.intercept(request, response)),
   })
   const driver = new SiteDriver({
@@ -255,6 +251,15 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
 async function watchLocalRepos(dir: string | undefined, changed: () => void): Promise<FSWatcher | undefined> {
   if (dir === undefined || !(await stat(dir).catch(() => undefined))?.isDirectory()) return undefined
   return watch(dir, changed)
+}
+
+/**
+ * The ACME client and its crypto libraries load only when HTTPS is asked for: without it they are
+ * memory the process carries for nothing.
+ */
+async function startTls(...args: Parameters<typeof AutomaticTls.start>): Promise<AutomaticTls> {
+  const { AutomaticTls } = await import('./acme/automatic-tls.js')
+  return AutomaticTls.start(...args)
 }
 
 const keyOf = ({ site }: FileSite) => siteKey(site.metadata.namespace ?? '', site.metadata.name)
