@@ -18,9 +18,8 @@ import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
 import { admissionRef, renderAdmissionPolicies } from './customer/admission-policies.js'
 import { CustomerController } from './customer/controller.js'
-import type { TenancyConfig } from './customer/render.js'
 import { ClaimIndex } from './staticsite/claim-index.js'
-import type { OperatorConfig } from './staticsite/config.js'
+import type { OperatorConfig } from './config.js'
 import { StaticSiteController } from './staticsite/controller.js'
 import { WebspaceController } from './webspace/controller.js'
 
@@ -28,8 +27,6 @@ export interface OperatorOptions {
   /** A LightKubeConfig, or client-node's KubeConfig. */
   readonly kubeConfig: KubeCredentials
   readonly config: OperatorConfig
-  /** @default { ingressNamespace: 'traefik' } */
-  readonly tenancy?: TenancyConfig
   readonly log: Logger
   /** Where /healthz, /readyz and /metrics listen; none when undefined (in-process tests). */
   readonly listen?: { readonly host: string; readonly port: number }
@@ -104,7 +101,6 @@ export class Operator {
       await this.server.listen(listen)
       log.info({ listen }, 'serving /healthz, /readyz and /metrics')
     }
-    const { tenancy = { ingressNamespace: 'traefik' } } = this.options
     const lead = async (leading: AbortSignal) => {
       await this.applyAdmissionPolicies(applier, leading)
       // One owner per domain across StaticSites and Webspaces: both controllers share the claims.
@@ -126,7 +122,7 @@ export class Operator {
         rest: this.rest,
         applier,
         events,
-        config: tenancy,
+        config,
         log,
         registry: this.registry,
         resyncMs: this.options.resyncMs,
@@ -137,11 +133,7 @@ export class Operator {
         applier,
         events,
         claims,
-        config: {
-          entryPoints: config.entryPoints,
-          defaultClusterIssuer: config.defaultIssuer,
-          pagesDomain: config.pagesDomain,
-        },
+        config,
         log,
         registry: this.registry,
         concurrency: this.options.concurrency,
