@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { apiWritesCounter } from '../kube/api-writes.js'
 import { Applier } from '../kube/apply.js'
+import type { Controller } from '../kube/controller-builder.js'
 import { EventRecorder } from '../kube/events.js'
 import type { KubeCredentials } from '../kube/kubeconfig.js'
 import { LeaderElector } from '../kube/leader-election.js'
@@ -17,11 +18,11 @@ import { KubeRest } from '../kube/rest.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
 import { admissionRef, renderAdmissionPolicies } from './customer/admission-policies.js'
-import { CustomerController } from './customer/controller.js'
+import { customerController } from './customer/controller.js'
 import { ClaimIndex } from './staticsite/claim-index.js'
 import type { OperatorConfig } from './config.js'
-import { StaticSiteController } from './staticsite/controller.js'
-import { WebspaceController } from './webspace/controller.js'
+import { staticSiteController } from './staticsite/controller.js'
+import { webspaceController } from './webspace/controller.js'
 
 export interface OperatorOptions {
   /** A LightKubeConfig, or client-node's KubeConfig. */
@@ -54,7 +55,7 @@ export class Operator {
   readonly identity: string
   private readonly rest: KubeRest
   private readonly stopping = new AbortController()
-  private controllers: readonly { readonly ready: boolean }[] | undefined
+  private controllers: readonly Controller[] | undefined
   private elector: LeaderElector | undefined
   private server: FastifyInstance | undefined
   private running: Promise<void> | undefined
@@ -105,7 +106,7 @@ export class Operator {
       await this.applyAdmissionPolicies(applier, leading)
       // One owner per domain across StaticSites and Webspaces: both controllers share the claims.
       const claims = new ClaimIndex()
-      const sites = new StaticSiteController({
+      const sites = staticSiteController({
         rest: this.rest,
         applier,
         events,
@@ -118,7 +119,7 @@ export class Operator {
         siteSelector: this.options.siteSelector,
         customerSelector: this.options.customerSelector,
       })
-      const customers = new CustomerController({
+      const customers = customerController({
         rest: this.rest,
         applier,
         events,
@@ -128,7 +129,7 @@ export class Operator {
         resyncMs: this.options.resyncMs,
         customerSelector: this.options.customerSelector,
       })
-      const webspaces = new WebspaceController({
+      const webspaces = webspaceController({
         rest: this.rest,
         applier,
         events,
