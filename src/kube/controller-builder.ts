@@ -51,6 +51,8 @@ export interface OwnsOptions extends WatchOptions {
 export interface Controller {
   /** True once every cache is synced and the queue runs. */
   readonly ready: boolean
+  /** A watch of this controller has heard nothing from the API server for too long. */
+  readonly stalled: boolean
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -139,10 +141,14 @@ export class ControllerBuilder {
     readonly gate?: (stopping: AbortSignal) => Promise<void>
   }): Controller {
     this.reconcile = reconcile
-    const lifecycle = new ControllerLifecycle({ caches: this.caches, queue: this.queue, gate })
+    const { caches } = this
+    const lifecycle = new ControllerLifecycle({ caches, queue: this.queue, gate })
     return {
       get ready() {
         return lifecycle.ready
+      },
+      get stalled() {
+        return caches.some((cache) => cache.stalled)
       },
       start: () => lifecycle.start(),
       stop: () => lifecycle.stop(),

@@ -79,10 +79,13 @@ export class Operator {
     return this.controllers !== undefined
   }
 
-  /** Caches synced and reconciling, or standing by as a healthy follower. */
+  /**
+   * Caches synced, reconciling and hearing from the API server (a hung one makes it false within
+   * a minute), or standing by as a follower that hears from it.
+   */
   get ready(): boolean {
-    if (this.controllers) return this.controllers.every((c) => c.ready)
-    return this.elector !== undefined && !this.stopping.signal.aborted
+    if (this.controllers) return this.controllers.every((c) => c.ready && !c.stalled)
+    return this.elector !== undefined && !this.stopping.signal.aborted && !this.elector.stalled
   }
 
   private async run(): Promise<void> {
