@@ -99,7 +99,7 @@ export class ControllerBuilder {
   /** A kind the reconciler reads; `onChange` queues the keys a change concerns. */
   watches<T extends KubeObject>(
     kind: WatchedKind,
-    options: WatchOptions,
+    options: WatchOptions & { readonly transform?: (object: T) => T },
     onChange: (event: InformerEvent<T>) => void,
   ): Informer<T> {
     const informer = this.informer<T>(kind, options)

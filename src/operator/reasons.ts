@@ -30,6 +30,10 @@ export const OPERATOR_REASONS = {
   // CertificateReady
   CertificateIssued: ['StaticSite'],
   CertificatePending: ['StaticSite'],
+  /** cert-manager gave up on an attempt (a Challenge, Order or CertificateRequest failed). */
+  CertificateFailed: ['StaticSite'],
+  /** The Certificate's notAfter has passed. */
+  CertificateExpired: ['StaticSite'],
   WildcardCertificate: ['StaticSite'],
   ExistingSecret: ['StaticSite'],
   TlsDisabled: ['StaticSite'],

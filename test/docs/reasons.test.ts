@@ -18,7 +18,8 @@ interface Row {
 }
 
 /** The `name` tokens of a table cell. */
-const names = (cell: string | undefined) => [...(cell ?? '').matchAll(/`([A-Za-z_]+)`/g)].map((m) => m[1] ?? '')
+const names = (cell: string | undefined) =>
+  [...(cell ?? '').matchAll(/`([A-Za-z_]+)`/g)].map((m) => m[1] ?? '')
 
 /** Rows of every table under `heading` (to the next heading of the same or a higher level). */
 function tableRows(file: string, heading: string): Row[] {
@@ -35,7 +36,10 @@ function tableRows(file: string, heading: string): Row[] {
       columns = undefined
       continue
     }
-    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim())
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim())
     if (!columns) columns = cells
     else if (!cells.every((cell) => /^-+$/.test(cell)))
       rows.push({

@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client'
 import type { Applier } from '../../kube/apply.js'
 import { type Controller, ControllerBuilder } from '../../kube/controller-builder.js'
 import type { EventRecorder } from '../../kube/events.js'
+import type { KubeObject } from '../../kube/object.js'
 import type { KubeRest } from '../../kube/rest.js'
 import type { Logger } from '../../ops/log.js'
 import { claimants } from '../claimants.js'
@@ -20,7 +21,8 @@ import type { OperatorConfig } from '../config.js'
 import { CustomerNamespaces } from '../customer/by-namespace.js'
 import type { ClaimIndex } from './claim-index.js'
 import { domainPolicy } from './domains.js'
-import { GENERATED_KINDS, GENERATED_SELECTOR, SITE_LABEL, sourceOf } from './generated.js'
+import { GENERATED, GENERATED_KINDS, GENERATED_SELECTOR, SITE_LABEL, sourceOf } from './generated.js'
+import { ISSUANCE_KINDS, IssuanceIndex, issuanceFields } from './issuances.js'
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import { type StaticSite, STATICSITES } from './site.js'
@@ -78,12 +80,28 @@ export function staticSiteController(options: StaticSiteControllerOptions): Cont
     ownerOf: (object) => object.metadata.labels?.[SITE_LABEL],
     requeue: sourceOf,
   })
+  // cert-manager's CertificateRequests, Orders and Challenges say why a Certificate is not ready.
+  const issuances = new IssuanceIndex()
+  for (const kind of Object.values(ISSUANCE_KINDS))
+    builder.watches<KubeObject>(
+      kind,
+      { namespace: config.systemNamespace, transform: issuanceFields },
+      (event) => {
+        issuances.update(event)
+        const certificate = issuances.certificateOf(event.object)
+        const source =
+          certificate && generated.get(certificate).find((o) => o.kind === GENERATED.Certificate.kind)
+        const key = source && sourceOf(source)
+        if (key) builder.enqueue(key)
+      },
+    )
   const reconciler = new StaticSiteReconciler({
     cache: {
       site: (key) => sites.get(key),
       generated: (key) => generated.get(key),
       rivals: (claim) => claims.rivals(claim),
       customerOf: (namespace) => customers.of(namespace),
+      issuance: (name) => issuances.of(name),
     },
     applier: options.applier,
     events: options.events,
