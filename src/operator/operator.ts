@@ -74,6 +74,14 @@ export class Operator {
     return operator
   }
 
+  /** Base URL of /healthz, /readyz and /metrics (the port chosen when `listen` asked for 0). */
+  get opsUrl(): string | undefined {
+    const address = this.server?.server.address()
+    if (!address || typeof address === 'string') return undefined
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    return `http://${host}:${address.port}`
+  }
+
   /** This replica runs the controller (always true without leader election). */
   get leading(): boolean {
     return this.controllers !== undefined

@@ -78,19 +78,24 @@ describe('the StaticSite operator across an API server outage', { skip: env.skip
   it('without leader election, notices a hung API server (SIGSTOP) within a minute, and after SIGCONT reconciles a change made since', async () => {
     const namespace = await test.createNamespace(`t-hung-${test.tag}`)
     const { log, lines } = recordingLogger('info')
-    const operator = await test.startOperator({ identity: 'alone', log })
+    const operator = await test.startOperator({
+      identity: 'alone',
+      log,
+      listen: { host: '127.0.0.1', port: 0 },
+    })
     operators.push(operator)
+    const readyz = async () => (await fetch(`${operator.opsUrl}/readyz`)).status
     await test.createSite(namespace, 'site', { domains: ['before.hung.test'] })
     await test.waitForCondition(namespace, 'site', 'Routed', 'True')
-    assert.equal(operator.ready, true)
+    assert.equal(await readyz(), 200)
 
     cluster.pauseApiServer()
     const paused = Date.now()
     try {
-      await waitFor(() => (operator.ready ? undefined : true), {
+      await waitFor(async () => ((await readyz()) === 503 ? true : undefined), {
         timeoutMs: LIVENESS_MS + 30_000,
         intervalMs: 250,
-        describe: () => 'the operator (its /readyz) to report the hung API server',
+        describe: () => 'the operator /readyz to report the hung API server',
       })
       const noticedAfterMs = Date.now() - paused
       assert.ok(noticedAfterMs <= LIVENESS_MS + 5000, `noticed after ${noticedAfterMs} ms`)
@@ -114,10 +119,11 @@ describe('the StaticSite operator across an API server outage', { skip: env.skip
       },
       60_000,
     )
-    await waitFor(() => (operator.ready ? true : undefined), {
+    await waitFor(async () => ((await readyz()) === 200 ? true : undefined), {
       timeoutMs: 30_000,
-      describe: () => 'the operator ready again',
+      describe: () => 'the operator /readyz 200 again',
     })
+    assert.equal((await fetch(`${operator.opsUrl}/healthz`)).status, 200, 'alive all along')
     const warnings = lines.filter((line) => line.level === 40)
     assert.ok(!JSON.stringify(warnings).includes('"stack"'), 'the warnings carry no stack trace')
     await operator.stop()
