@@ -7,7 +7,7 @@ import { DNS_LABEL, HOSTNAME } from '../api/schema-kit.js'
 import { LightKubeConfig } from '../kube/kubeconfig.js'
 import { createLogger } from '../ops/log.js'
 import type { Operator } from '../operator/operator.js'
-import type { OperatorConfig } from '../operator/staticsite/config.js'
+import type { OperatorConfig } from '../operator/config.js'
 import { flagEnv } from './flags.js'
 
 interface OperatorFlags {
@@ -77,6 +77,7 @@ export function operatorConfig(flags: OperatorFlags): OperatorConfig {
       flags.tlsMode === 'wildcard'
         ? { mode: 'wildcard', secretName: flags.wildcardSecret ?? '' }
         : { mode: 'individual' },
+    ingressNamespace: name(flags.ingressNamespace, '--ingress-namespace'),
   }
 }
 
@@ -187,7 +188,6 @@ export function registerOperatorCommand(program: Command): void {
         operator = await Operator.start({
           kubeConfig,
           config,
-          tenancy: { ingressNamespace: name(flags.ingressNamespace, '--ingress-namespace') },
           log,
           listen: listenAddress(flags.listen),
           leaderElection: flags.leaderElect

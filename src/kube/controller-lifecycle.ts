@@ -11,6 +11,8 @@ import type { WorkQueue } from './work-queue.js'
 export interface Cache {
   start(): Promise<void>
   stop(): Promise<void>
+  /** Synced, but its watch has heard nothing from the API server for too long (see Informer). */
+  readonly stalled?: boolean
 }
 
 export interface ControllerParts {

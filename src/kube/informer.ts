@@ -4,7 +4,14 @@
  * the watch after a capped exponential backoff, and a 410 Gone (the version fell out of etcd's
  * history) relists and reports what changed meanwhile. Handlers receive every change and, every
  * `resyncMs`, a `resync` event per cached object so periodic reconciles need no timer of their own.
+ *
+ * Liveness: a hung API server keeps its connections open and sends nothing, which looks like a
+ * quiet resource. So the server ends every watch after `watchTimeoutSeconds` (well below
+ * `livenessMs`), and a watch that brings nothing (no event, no bookmark) for `livenessMs` is
+ * dropped and started anew; `stalled` is true while the informer has heard nothing from the API
+ * server for longer than that, which readiness reports.
  */
+import { FailureStreak } from '../ops/failure-streak.js'
 import type { Logger } from '../ops/log.js'
 import { type KubeList, type KubeObject, objectKey } from './object.js'
 import { isGone, type KubeRest, resourcePath } from './rest.js'
@@ -28,8 +35,11 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   /** Emit `resync` for every cached object this often; 0 disables. */
   readonly resyncMs?: number
   readonly log: Logger
-  /** Server-side watch timeout; the watch is renewed afterwards. Default 5 minutes. */
+  /** Server-side watch timeout, jittered by ±10%; the watch is renewed afterwards. @default 45 */
   readonly watchTimeoutSeconds?: number
+  /** The longest silence from the API server before the watch is dropped and `stalled`. @default 60000 */
+  readonly livenessMs?: number
+  readonly clock?: () => number
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number }
   readonly pageSize?: number
   /**
@@ -62,8 +72,13 @@ export class Informer<T extends KubeObject> {
   private resyncTimer: NodeJS.Timeout | undefined
   private loop: Promise<void> | undefined
   private isSynced = false
+  /** When the API server last answered: a list, a watch opening, an event or a bookmark. */
+  private lastContact = 0
+  private readonly failures: FailureStreak
 
-  constructor(private readonly options: InformerOptions<T>) {}
+  constructor(private readonly options: InformerOptions<T>) {
+    this.failures = new FailureStreak(options.log, { resource: this.what })
+  }
 
   private get path(): string {
     const { apiVersion, plural, namespace } = this.options
@@ -76,6 +91,17 @@ export class Informer<T extends KubeObject> {
 
   get synced(): boolean {
     return this.isSynced
+  }
+
+  /** Synced, but nothing heard from the API server for longer than `livenessMs`. */
+  get stalled(): boolean {
+    const { livenessMs = 60_000, clock = Date.now } = this.options
+    return this.isSynced && !this.stopping.signal.aborted && clock() - this.lastContact > livenessMs
+  }
+
+  private contact(): void {
+    this.lastContact = (this.options.clock ?? Date.now)()
+    this.failures.succeeded(`the API server answers again for ${this.what}`)
   }
 
   onChange(listener: (event: InformerEvent<T>) => void): () => void {
@@ -146,6 +172,7 @@ export class Informer<T extends KubeObject> {
       continueToken = page.metadata.continue || undefined
       listVersion = page.metadata.resourceVersion
     } while (continueToken)
+    this.contact()
     const previous = new Map(this.cache)
     this.cache.clear()
     for (const [key, object] of fresh) this.cache.set(key, object)
@@ -170,17 +197,16 @@ export class Informer<T extends KubeObject> {
       } catch (error) {
         if (this.stopping.signal.aborted) return
         const delay = Math.min(maxMs, initialMs * 2 ** failures) * (0.5 + Math.random() / 2)
-        this.options.log.warn(
-          { err: error, resource: this.what, retryInMs: Math.round(delay) },
-          `${what} of ${this.what} failed; retrying`,
-        )
+        this.failures.failed(error, `${what} of ${this.what} failed; retrying with backoff`, {
+          retryInMs: Math.round(delay),
+        })
         await sleep(delay, this.stopping.signal)
       }
     }
   }
 
   private async watchForever(): Promise<void> {
-    const { rest, labelSelector, watchTimeoutSeconds = 300 } = this.options
+    const { rest, labelSelector, watchTimeoutSeconds = 45, livenessMs = 60_000 } = this.options
     while (!this.stopping.signal.aborted) {
       let needRelist = false
       await this.retrying('watch', async () => {
@@ -200,7 +226,7 @@ export class Informer<T extends KubeObject> {
               timeoutSeconds,
             },
             (event) => this.apply(event as WatchEvent<T>),
-            { signal: this.stopping.signal, idleTimeoutMs: (timeoutSeconds + 30) * 1000 },
+            { signal: this.stopping.signal, idleTimeoutMs: livenessMs, onOpen: () => this.contact() },
           )
         } catch (error) {
           if (isGone(error) || (error as { gone?: boolean }).gone) needRelist = true
@@ -217,6 +243,7 @@ export class Informer<T extends KubeObject> {
         gone: status.code === 410,
       })
     }
+    this.contact()
     const version = event.object.metadata?.resourceVersion
     if (version) this.resourceVersion = version
     if (event.type === 'BOOKMARK') return

@@ -4,9 +4,12 @@
  * renew within the renew deadline, which is shorter than the lease duration, so it has stopped
  * writing before any other replica may take over. Expiry is judged by when this replica last saw
  * the Lease change, not by the holder's clock. Losing the lease is not fatal: the replica becomes
- * a candidate again (an API server outage must not need a restart to recover from).
+ * a candidate again (an API server outage must not need a restart to recover from). A failing
+ * renewal is logged once, when it starts failing, and once when the API server answers again, not
+ * at every retry.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { FailureStreak } from '../ops/failure-streak.js'
 import type { Logger } from '../ops/log.js'
 import type { WriteCounter } from './apply.js'
 import { isConflict, isNotFound, type KubeRest, resourcePath } from './rest.js'
@@ -25,6 +28,8 @@ export interface LeaderElectionOptions {
   readonly renewDeadlineMs?: number
   /** @default 2000 */
   readonly retryPeriodMs?: number
+  /** How long without an answer from the API server before `stalled`. @default 60000 */
+  readonly livenessMs?: number
   readonly clock?: () => number
 }
 
@@ -46,11 +51,27 @@ const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal
 export class LeaderElector {
   private observed: { readonly record: string; readonly at: number } | undefined
   private leading = false
+  private lastContact: number
+  private readonly failures: FailureStreak
 
-  constructor(private readonly options: LeaderElectionOptions) {}
+  constructor(private readonly options: LeaderElectionOptions) {
+    this.lastContact = (options.clock ?? Date.now)()
+    this.failures = new FailureStreak(options.log, { lease: options.name })
+  }
 
   get isLeader(): boolean {
     return this.leading
+  }
+
+  /** No answer from the API server about the lease for longer than `livenessMs`. */
+  get stalled(): boolean {
+    const { livenessMs = 60_000, clock = Date.now } = this.options
+    return clock() - this.lastContact > livenessMs
+  }
+
+  private contact(): void {
+    this.lastContact = (this.options.clock ?? Date.now)()
+    this.failures.succeeded('the API server answers about the lease again')
   }
 
   private get path() {
@@ -100,7 +121,7 @@ export class LeaderElector {
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const { rest, namespace, name, identity, log, countWrite, clock = Date.now } = this.options
+    const { rest, namespace, name, identity, countWrite, clock = Date.now } = this.options
     const { leaseDurationMs = 15_000, renewDeadlineMs = 10_000 } = this.options
     const now = clock()
     const timeoutMs = Math.min(5000, renewDeadlineMs)
@@ -116,8 +137,10 @@ export class LeaderElector {
       let lease: Lease
       try {
         lease = await rest.request<Lease>('GET', this.path, { timeoutMs })
+        this.contact()
       } catch (error) {
         if (!isNotFound(error)) throw error
+        this.contact()
         countWrite({ verb: 'create', resource: 'leases' })
         await rest.request(
           'POST',
@@ -153,7 +176,7 @@ export class LeaderElector {
       this.observed = { record: JSON.stringify(updated.spec), at: now }
       return true
     } catch (error) {
-      if (!isConflict(error)) log.warn({ err: error, lease: name }, 'could not acquire or renew the lease')
+      if (!isConflict(error)) this.failures.failed(error, 'could not acquire or renew the lease; retrying')
       return false
     }
   }

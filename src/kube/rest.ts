@@ -169,23 +169,34 @@ export class KubeRest {
   }
 
   /**
-   * Streams a watch, calling `onEvent` for each event, until the server ends it (its
-   * `timeoutSeconds`), the connection idles past `idleTimeoutMs`, or `signal` aborts. A refused
-   * watch (e.g. 410 Gone) rejects with its KubeApiError.
+   * Streams a watch, calling `onOpen` once the server accepted it and `onEvent` for each event,
+   * until the server ends it (its `timeoutSeconds`), nothing arrives for `idleTimeoutMs` (a hung
+   * server or a dead connection: rejects), or `signal` aborts. A refused watch (e.g. 410 Gone)
+   * rejects with its KubeApiError.
    */
   async watch(
     path: string,
     query: Query,
     onEvent: (event: unknown) => void,
-    { signal, idleTimeoutMs }: { signal: AbortSignal; idleTimeoutMs: number },
+    { signal, idleTimeoutMs, onOpen }: { signal: AbortSignal; idleTimeoutMs: number; onOpen?: () => void },
   ): Promise<void> {
     const url = this.url(path, { ...query, watch: 1 })
-    const res = await this.send('GET', url, { timeoutMs: idleTimeoutMs, signal })
+    // The socket timeout covers the wait for the answer; the stream's own timer below, shorter, fires first.
+    const res = await this.send('GET', url, { timeoutMs: idleTimeoutMs + 5000, signal })
     if (res.statusCode !== 200) throw apiError('GET', url, res.statusCode ?? 0, await readBody(res))
+    onOpen?.()
     res.setEncoding('utf8')
     let buffered = ''
     await new Promise<void>((resolve, reject) => {
+      const idle = setTimeout(() => {
+        const error = new Error(
+          `GET ${url.pathname}: watch got no event or bookmark within ${idleTimeoutMs / 1000} s`,
+        )
+        reject(error)
+        res.destroy(error)
+      }, idleTimeoutMs)
       res.on('data', (chunk: string) => {
+        idle.refresh()
         buffered += chunk
         let newline = buffered.indexOf('\n')
         while (newline >= 0) {
@@ -203,7 +214,10 @@ export class KubeRest {
         }
       })
       res.on('end', resolve)
-      res.on('close', resolve)
+      res.on('close', () => {
+        clearTimeout(idle)
+        resolve()
+      })
       res.on('error', (error) => (signal.aborted ? resolve() : reject(error)))
     })
   }

@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { apiWritesCounter } from '../kube/api-writes.js'
 import { Applier } from '../kube/apply.js'
+import type { Controller } from '../kube/controller-builder.js'
 import { EventRecorder } from '../kube/events.js'
 import type { KubeCredentials } from '../kube/kubeconfig.js'
 import { LeaderElector } from '../kube/leader-election.js'
@@ -17,19 +18,16 @@ import { KubeRest } from '../kube/rest.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
 import { admissionRef, renderAdmissionPolicies } from './customer/admission-policies.js'
-import { CustomerController } from './customer/controller.js'
-import type { TenancyConfig } from './customer/render.js'
+import { customerController } from './customer/controller.js'
 import { ClaimIndex } from './staticsite/claim-index.js'
-import type { OperatorConfig } from './staticsite/config.js'
-import { StaticSiteController } from './staticsite/controller.js'
-import { WebspaceController } from './webspace/controller.js'
+import type { OperatorConfig } from './config.js'
+import { staticSiteController } from './staticsite/controller.js'
+import { webspaceController } from './webspace/controller.js'
 
 export interface OperatorOptions {
   /** A LightKubeConfig, or client-node's KubeConfig. */
   readonly kubeConfig: KubeCredentials
   readonly config: OperatorConfig
-  /** @default { ingressNamespace: 'traefik' } */
-  readonly tenancy?: TenancyConfig
   readonly log: Logger
   /** Where /healthz, /readyz and /metrics listen; none when undefined (in-process tests). */
   readonly listen?: { readonly host: string; readonly port: number }
@@ -57,7 +55,7 @@ export class Operator {
   readonly identity: string
   private readonly rest: KubeRest
   private readonly stopping = new AbortController()
-  private controllers: readonly { readonly ready: boolean }[] | undefined
+  private controllers: readonly Controller[] | undefined
   private elector: LeaderElector | undefined
   private server: FastifyInstance | undefined
   private running: Promise<void> | undefined
@@ -76,15 +74,26 @@ export class Operator {
     return operator
   }
 
+  /** Base URL of /healthz, /readyz and /metrics (the port chosen when `listen` asked for 0). */
+  get opsUrl(): string | undefined {
+    const address = this.server?.server.address()
+    if (!address || typeof address === 'string') return undefined
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    return `http://${host}:${address.port}`
+  }
+
   /** This replica runs the controller (always true without leader election). */
   get leading(): boolean {
     return this.controllers !== undefined
   }
 
-  /** Caches synced and reconciling, or standing by as a healthy follower. */
+  /**
+   * Caches synced, reconciling and hearing from the API server (a hung one makes it false within
+   * a minute), or standing by as a follower that hears from it.
+   */
   get ready(): boolean {
-    if (this.controllers) return this.controllers.every((c) => c.ready)
-    return this.elector !== undefined && !this.stopping.signal.aborted
+    if (this.controllers) return this.controllers.every((c) => c.ready && !c.stalled)
+    return this.elector !== undefined && !this.stopping.signal.aborted && !this.elector.stalled
   }
 
   private async run(): Promise<void> {
@@ -104,12 +113,11 @@ export class Operator {
       await this.server.listen(listen)
       log.info({ listen }, 'serving /healthz, /readyz and /metrics')
     }
-    const { tenancy = { ingressNamespace: 'traefik' } } = this.options
     const lead = async (leading: AbortSignal) => {
       await this.applyAdmissionPolicies(applier, leading)
       // One owner per domain across StaticSites and Webspaces: both controllers share the claims.
       const claims = new ClaimIndex()
-      const sites = new StaticSiteController({
+      const sites = staticSiteController({
         rest: this.rest,
         applier,
         events,
@@ -122,26 +130,22 @@ export class Operator {
         siteSelector: this.options.siteSelector,
         customerSelector: this.options.customerSelector,
       })
-      const customers = new CustomerController({
+      const customers = customerController({
         rest: this.rest,
         applier,
         events,
-        config: tenancy,
+        config,
         log,
         registry: this.registry,
         resyncMs: this.options.resyncMs,
         customerSelector: this.options.customerSelector,
       })
-      const webspaces = new WebspaceController({
+      const webspaces = webspaceController({
         rest: this.rest,
         applier,
         events,
         claims,
-        config: {
-          entryPoints: config.entryPoints,
-          defaultClusterIssuer: config.defaultIssuer,
-          pagesDomain: config.pagesDomain,
-        },
+        config,
         log,
         registry: this.registry,
         concurrency: this.options.concurrency,

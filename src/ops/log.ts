@@ -1,4 +1,5 @@
 /** The structured logger every hostplane process uses: pino, JSON lines on stdout. */
+import { Writable } from 'node:stream'
 import { type Logger, pino } from 'pino'
 
 export type { Logger }
@@ -32,3 +33,19 @@ export function createLogger(
 
 /** A logger that writes nothing, for tests and benchmarks that assert on other outputs. */
 export const silentLogger = (): Logger => pino({ level: 'silent' })
+
+/** A logger that keeps every line as a parsed object in `lines`, for tests that assert on logs. */
+export function recordingLogger(level = 'info'): {
+  readonly log: Logger
+  readonly lines: Record<string, unknown>[]
+} {
+  const lines: Record<string, unknown>[] = []
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>)
+      done()
+    },
+  })
+  return { lines, log: createLogger({ name: 'test', level, destination }) }
+}

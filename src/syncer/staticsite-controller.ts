@@ -20,17 +20,11 @@ import type { Logger } from '../ops/log.js'
 import type { Registry } from 'prom-client'
 import { HostBusy } from './host-slots.js'
 import { readSecretCredentials } from './secret-credentials.js'
+import { SYNCED_REASONS } from './reasons.js'
 import type { SiteSyncer } from './site-syncer.js'
 import { asSyncError } from './sync-error.js'
 import { type LastOutcome, nextCheckDelay, parseDuration } from './sync-schedule.js'
-import {
-  desiredSyncStatus,
-  droppedSummary,
-  REASON_ENTRIES_DROPPED,
-  REASON_PUBLISHED,
-  REASON_ROLLED_BACK,
-  type SyncOutcome,
-} from './sync-status.js'
+import { desiredSyncStatus, droppedSummary, type SyncOutcome } from './sync-status.js'
 import type { SiteRef } from './webhook.js'
 
 const API_VERSION = `${GROUP}/${VERSION}`
@@ -190,10 +184,10 @@ export class StaticSiteController {
       action: 'Sync',
     })
     const dropped = outcome.ok ? droppedSummary(outcome.result) : undefined
-    if (dropped && [REASON_PUBLISHED, REASON_ROLLED_BACK].includes(condition.reason))
+    if (dropped)
       await events.record(site, {
         type: 'Warning',
-        reason: REASON_ENTRIES_DROPPED,
+        reason: SYNCED_REASONS.EntriesDropped,
         note: dropped,
         action: 'Sync',
       })

@@ -6,14 +6,9 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { Condition } from '../api/conditions.js'
 import type { StaticSite } from '../api/resources.js'
+import { SYNCED, SYNCED_REASONS } from './reasons.js'
 import type { SyncResult } from './site-syncer.js'
 import type { SyncError } from './sync-error.js'
-
-export const SYNCED = 'Synced'
-/** Reasons of a True `Synced`; failure reasons come from the SyncError registry. */
-export const REASON_PUBLISHED = 'Published'
-export const REASON_ROLLED_BACK = 'RolledBack'
-export const REASON_ENTRIES_DROPPED = 'EntriesDropped'
 
 export type SyncOutcome =
   { readonly ok: true; readonly result: SyncResult } | { readonly ok: false; readonly error: SyncError }
@@ -61,7 +56,7 @@ function syncedCondition(
   return {
     type: SYNCED,
     status: 'True',
-    reason: result.action === 'rolled-back' ? REASON_ROLLED_BACK : REASON_PUBLISHED,
+    reason: result.action === 'rolled-back' ? SYNCED_REASONS.RolledBack : SYNCED_REASONS.Published,
     message: `serving commit ${shortCommit(result.commit)}${dropped ? `; ${dropped}` : ''}`,
     observedGeneration: generation,
   }

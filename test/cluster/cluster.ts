@@ -330,6 +330,25 @@ export class TestCluster {
     await this.terminate('apiserver')
   }
 
+  /**
+   * Freezes the API server (SIGSTOP): its connections stay open and nothing answers, as with a
+   * hung server; `resumeApiServer` (SIGCONT) lets it carry on where it stopped.
+   */
+  pauseApiServer(): void {
+    this.signalApiServer('SIGSTOP')
+  }
+
+  resumeApiServer(): void {
+    this.signalApiServer('SIGCONT')
+  }
+
+  private signalApiServer(signal: NodeJS.Signals): void {
+    const pid = this.state.pids.apiserver
+    if (!pid || !isAlive(pid) || !commandLine(pid).includes(this.dir))
+      throw new Error('the API server of this cluster is not running')
+    process.kill(pid, signal)
+  }
+
   private failIfExited(component: Component): undefined {
     if (this.processExited(component))
       throw new Error(`${component} exited during startup (see ${component}.log)`)

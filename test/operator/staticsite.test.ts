@@ -7,6 +7,7 @@ import { KubeRest, resourcePath } from '../../src/kube/rest.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { FINALIZER, REASON } from '../../src/operator/staticsite/conditions.js'
 import { GENERATED } from '../../src/operator/staticsite/generated.js'
+import { ISSUANCE_KINDS } from '../../src/operator/staticsite/issuances.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { sleep } from '../cluster/process.js'
 import { apiWrites, OperatorEnv } from './harness.js'
@@ -155,6 +156,124 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
       findCondition(ready.status?.conditions, 'Synced')?.status,
       'True',
       'the syncer keeps its condition',
+    )
+  })
+
+  it('says why a Certificate is not issued, from the Challenge, Order and CertificateRequest cert-manager writes, and that an expired one expired', async () => {
+    await test.createSite(tenantA, 'tls-fail', { domains: ['fail.op.test'] })
+    await test.waitForCondition(tenantA, 'tls-fail', 'Routed', 'True')
+    const key = siteKey(tenantA, 'tls-fail')
+    const certificate = await test.getGenerated<Certificate>('Certificate', key)
+    assert.ok(certificate?.metadata.uid)
+    const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+    const path = (kind: keyof typeof ISSUANCE_KINDS, name?: string, subresource?: string) =>
+      resourcePath({ ...ISSUANCE_KINDS[kind], namespace: test.systemNamespace, name, subresource })
+    const owned = (owner: KubeObject, kind: string) => [
+      {
+        apiVersion: owner.apiVersion,
+        kind,
+        name: owner.metadata.name,
+        uid: owner.metadata.uid ?? '',
+        controller: true,
+      },
+    ]
+    // What cert-manager writes for a pending HTTP-01 issuance, each object owned by the one above it.
+    const issuerRef = { name: 'test-issuer', kind: 'ClusterIssuer', group: 'cert-manager.io' }
+    const request = await test.admin.request<KubeObject>('POST', path('CertificateRequest'), {
+      body: {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'CertificateRequest',
+        metadata: {
+          name: `${key}-1`,
+          annotations: {
+            'cert-manager.io/certificate-name': key,
+            'cert-manager.io/certificate-revision': '1',
+          },
+          ownerReferences: owned(certificate, 'Certificate'),
+        },
+        spec: { issuerRef, request: Buffer.from('csr').toString('base64') },
+      },
+    })
+    const order = await test.admin.request<KubeObject>('POST', path('Order'), {
+      body: {
+        apiVersion: 'acme.cert-manager.io/v1',
+        kind: 'Order',
+        metadata: { name: `${key}-1-1234`, ownerReferences: owned(request, 'CertificateRequest') },
+        spec: { issuerRef, request: Buffer.from('csr').toString('base64'), dnsNames: ['fail.op.test'] },
+      },
+    })
+    const challenge = await test.admin.request<KubeObject>('POST', path('Challenge'), {
+      body: {
+        apiVersion: 'acme.cert-manager.io/v1',
+        kind: 'Challenge',
+        metadata: { name: `${key}-1-1234-99`, ownerReferences: owned(order, 'Order') },
+        spec: {
+          authorizationURL: 'https://acme.test/authz/1',
+          dnsName: 'fail.op.test',
+          issuerRef,
+          key: 'token.thumbprint',
+          solver: { http01: { ingress: {} } },
+          token: 'token',
+          type: 'HTTP-01',
+          url: 'https://acme.test/chall/1',
+        },
+      },
+    })
+    const setStatus = (target: string, status: unknown) =>
+      test.admin.request('PATCH', target, { body: { status }, contentType: 'application/merge-patch+json' })
+    await setStatus(path('Order', order.metadata.name, 'status'), { state: 'pending' })
+    await setStatus(path('Challenge', challenge.metadata.name, 'status'), {
+      state: 'pending',
+      processing: true,
+      presented: true,
+      reason: "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'",
+    })
+    const certificatePath = resourcePath({
+      ...GENERATED.Certificate,
+      namespace: test.systemNamespace,
+      name: key,
+      subresource: 'status',
+    })
+    const notReady = {
+      type: 'Ready',
+      status: 'False',
+      reason: 'DoesNotExist',
+      message: 'Issuing certificate as Secret does not exist',
+      lastTransitionTime: now(),
+    }
+    await setStatus(certificatePath, { conditions: [notReady] })
+    const message = async (reason: string) =>
+      findCondition(
+        (await test.waitForCondition(tenantA, 'tls-fail', 'CertificateReady', 'False', reason)).status
+          ?.conditions,
+        'CertificateReady',
+      )?.message
+    assert.equal(
+      await message(REASON.CertificatePending),
+      `cert-manager has not issued Certificate ${key} yet: the HTTP-01 challenge for fail.op.test is pending: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'`,
+    )
+
+    await setStatus(path('Challenge', challenge.metadata.name, 'status'), {
+      state: 'invalid',
+      processing: false,
+      reason:
+        'Error accepting authorization: acme: authorization error for fail.op.test: 403 urn:ietf:params:acme:error:unauthorized',
+    })
+    await setStatus(path('Order', order.metadata.name, 'status'), { state: 'invalid', reason: '' })
+    assert.equal(
+      await message(REASON.CertificateFailed),
+      `cert-manager could not issue Certificate ${key}: the HTTP-01 challenge for fail.op.test is invalid: Error accepting authorization: acme: authorization error for fail.op.test: 403 urn:ietf:params:acme:error:unauthorized; it retries with backoff`,
+    )
+
+    await setStatus(certificatePath, {
+      conditions: [{ ...notReady, status: 'True', reason: 'Ready', message: 'Certificate is up to date' }],
+      notAfter: '2026-01-01T00:00:00Z',
+    })
+    assert.match(
+      (await message(REASON.CertificateExpired)) ?? '',
+      new RegExp(
+        `^Certificate ${key} expired at 2026-01-01T00:00:00Z and was not renewed: the HTTP-01 challenge`,
+      ),
     )
   })
 

@@ -154,7 +154,7 @@ describe('customer namespaces on a real API server', { skip: env.skip }, () => {
       }
       const objects = renderWebspace(webspace, runtime, customer, {
         entryPoints: ['websecure'],
-        defaultClusterIssuer: 'letsencrypt',
+        defaultIssuer: 'letsencrypt',
         pagesDomain: PAGES_DOMAIN,
       })
       for (const object of objects) {

@@ -34,6 +34,10 @@ export class CustomerNamespaces {
     })
   }
 
+  get stalled(): boolean {
+    return this.informer.stalled
+  }
+
   start(): Promise<void> {
     return this.informer.start()
   }

@@ -5,6 +5,7 @@
  */
 import type { Customer } from '../../api/resources.js'
 import { controllerReference, type Manifest } from '../../kube/object.js'
+import type { OperatorConfig } from '../config.js'
 import {
   CUSTOMER_LABEL,
   customerGroup,
@@ -20,10 +21,7 @@ import {
 } from './names.js'
 import { LARGEST_SIZE, SIZE_RESOURCES, TIER_QUOTAS } from './tiers.js'
 
-export interface TenancyConfig {
-  /** Namespace of the ingress controller, the only source of traffic into tenant pods. */
-  readonly ingressNamespace: string
-}
+export type TenancyConfig = Pick<OperatorConfig, 'ingressNamespace'>
 
 const POD_SECURITY = {
   'pod-security.kubernetes.io/enforce': 'restricted',

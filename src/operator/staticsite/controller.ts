@@ -11,20 +11,18 @@
  */
 import type { Registry } from 'prom-client'
 import type { Applier } from '../../kube/apply.js'
-import { ControllerLifecycle } from '../../kube/controller-lifecycle.js'
+import { type Controller, ControllerBuilder } from '../../kube/controller-builder.js'
 import type { EventRecorder } from '../../kube/events.js'
-import { Informer, type InformerEvent, withoutManagedFields } from '../../kube/informer.js'
-import { type KubeObject, objectKey } from '../../kube/object.js'
-import { objectIdentity } from '../../kube/manifest-path.js'
-import { ObjectIndex } from '../../kube/object-index.js'
+import type { KubeObject } from '../../kube/object.js'
 import type { KubeRest } from '../../kube/rest.js'
-import { WorkQueue } from '../../kube/work-queue.js'
 import type { Logger } from '../../ops/log.js'
+import { claimants } from '../claimants.js'
+import type { OperatorConfig } from '../config.js'
 import { CustomerNamespaces } from '../customer/by-namespace.js'
 import type { ClaimIndex } from './claim-index.js'
-import type { OperatorConfig } from './config.js'
 import { domainPolicy } from '../../domains/site-domains.js'
-import { GENERATED_KINDS, GENERATED_SELECTOR, SITE_LABEL, sourceOf } from './generated.js'
+import { GENERATED, GENERATED_KINDS, GENERATED_SELECTOR, SITE_LABEL, sourceOf } from './generated.js'
+import { ISSUANCE_KINDS, IssuanceIndex, issuanceFields } from './issuances.js'
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import { type StaticSite, STATICSITES } from './site.js'
@@ -51,99 +49,64 @@ export interface StaticSiteControllerOptions {
   readonly customerSelector?: string
 }
 
-export class StaticSiteController {
-  private readonly sites: Informer<StaticSite>
-  private readonly generatedInformers: Informer<KubeObject>[]
-  /** Generated objects by site key. */
-  private readonly bySiteKey = new ObjectIndex(objectIdentity)
-  private readonly customers: CustomerNamespaces
-  private readonly claims: ClaimIndex
-  private readonly queue: WorkQueue
-  private readonly lifecycle: ControllerLifecycle
-
-  constructor(options: StaticSiteControllerOptions) {
-    const { rest, config, log, registry, concurrency = 10, resyncMs = 10 * 60_000, siteSelector } = options
-    this.claims = options.claims
-    this.customers = new CustomerNamespaces({ rest, labelSelector: options.customerSelector, log })
-    this.sites = new Informer<StaticSite>({
-      rest,
-      ...STATICSITES,
-      labelSelector: siteSelector,
-      resyncMs,
-      log,
-    })
-    this.generatedInformers = GENERATED_KINDS.map(
-      (kind) =>
-        new Informer<KubeObject>({
-          rest,
-          apiVersion: kind.apiVersion,
-          plural: kind.plural,
-          namespace: config.systemNamespace,
-          labelSelector: GENERATED_SELECTOR,
-          log,
-          transform: withoutManagedFields,
-        }),
+export function staticSiteController(options: StaticSiteControllerOptions): Controller {
+  const { rest, config, claims, log, concurrency = 10, resyncMs = 10 * 60_000 } = options
+  const builder = new ControllerBuilder({
+    name: 'staticsite',
+    keyField: 'site',
+    rest,
+    log,
+    registry: options.registry,
+    concurrency,
+    resyncMs,
+  })
+  const customers = builder.cache(
+    new CustomerNamespaces({ rest, labelSelector: options.customerSelector, log }),
+  )
+  const claimOf = (site: StaticSite) =>
+    siteClaim(site, domainPolicy(config.pagesDomain, customers.of(site.metadata.namespace ?? '')))
+  const { informer: sites, gate } = claimants<StaticSite>(builder, {
+    kind: 'StaticSite',
+    resource: STATICSITES,
+    labelSelector: options.siteSelector,
+    claims,
+    customers,
+    claimOf,
+  })
+  // Generated objects are filed by site key and requeue their source site.
+  const generated = builder.owns(GENERATED_KINDS, {
+    namespace: config.systemNamespace,
+    labelSelector: GENERATED_SELECTOR,
+    ownerOf: (object) => object.metadata.labels?.[SITE_LABEL],
+    requeue: sourceOf,
+  })
+  // cert-manager's CertificateRequests, Orders and Challenges say why a Certificate is not ready.
+  const issuances = new IssuanceIndex()
+  for (const kind of Object.values(ISSUANCE_KINDS))
+    builder.watches<KubeObject>(
+      kind,
+      { namespace: config.systemNamespace, transform: issuanceFields },
+      (event) => {
+        issuances.update(event)
+        const certificate = issuances.certificateOf(event.object)
+        const source =
+          certificate && generated.get(certificate).find((o) => o.kind === GENERATED.Certificate.kind)
+        const key = source && sourceOf(source)
+        if (key) builder.enqueue(key)
+      },
     )
-    const reconciler = new StaticSiteReconciler({
-      cache: {
-        site: (key) => this.sites.get(key),
-        generated: (key) => this.bySiteKey.get(key),
-        rivals: (claim) => this.claims.rivals(claim),
-        customerOf: (namespace) => this.customers.of(namespace),
-      },
-      applier: options.applier,
-      events: options.events,
-      config,
-      log,
-    })
-    this.queue = new WorkQueue({
-      name: 'staticsite',
-      concurrency,
-      log,
-      registry,
-      handle: async (key) => {
-        const step = await reconciler.reconcile(key)
-        if (step !== 'none') log.debug({ site: key, step }, 'reconciled')
-      },
-    })
-    const claimOf = (site: StaticSite) =>
-      siteClaim(site, domainPolicy(config.pagesDomain, this.customers.of(site.metadata.namespace ?? '')))
-    this.claims.subscribe('StaticSite', (key) => this.queue.add(key))
-    this.sites.onChange((event) => {
-      this.claims.track('StaticSite', event, claimOf)
-      this.queue.add(objectKey(event.object))
-    })
-    // A Customer's domains decide which claims of its sites count, so its sites are claimed anew.
-    this.customers.onChange((namespace) => {
-      const affected = this.sites.list().filter((s) => s.metadata.namespace === namespace)
-      this.claims.reclaim('StaticSite', affected, claimOf)
-      for (const site of affected) this.queue.add(objectKey(site))
-    })
-    for (const informer of this.generatedInformers) informer.onChange((event) => this.onGenerated(event))
-    this.lifecycle = new ControllerLifecycle({
-      caches: [this.sites, this.customers, ...this.generatedInformers],
-      queue: this.queue,
-      gate: (stopping) => this.claims.loaded('StaticSite', stopping),
-    })
-  }
-
-  get ready(): boolean {
-    return this.lifecycle.ready
-  }
-
-  start(): Promise<void> {
-    return this.lifecycle.start()
-  }
-
-  stop(): Promise<void> {
-    return this.lifecycle.stop()
-  }
-
-  private onGenerated(event: InformerEvent<KubeObject>): void {
-    const { object } = event
-    const siteKey = object.metadata.labels?.[SITE_LABEL]
-    if (siteKey) this.bySiteKey.update(siteKey, event)
-    const source = sourceOf(object)
-    if (source) this.queue.add(source)
-  }
+  const reconciler = new StaticSiteReconciler({
+    cache: {
+      site: (key) => sites.get(key),
+      generated: (key) => generated.get(key),
+      rivals: (claim) => claims.rivals(claim),
+      customerOf: (namespace) => customers.of(namespace),
+      issuance: (name) => issuances.of(name),
+    },
+    applier: options.applier,
+    events: options.events,
+    config,
+    log,
+  })
+  return builder.build({ reconcile: (key) => reconciler.reconcile(key), gate })
 }

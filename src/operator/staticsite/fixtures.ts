@@ -1,5 +1,5 @@
 /** Small builders for unit tests: `site(withDomains('a.test'), inNamespace('team'))`. */
-import type { OperatorConfig } from './config.js'
+import type { OperatorConfig } from '../config.js'
 import type { StaticSite } from './site.js'
 
 export type SiteChange = (site: StaticSite) => void
@@ -69,5 +69,6 @@ export const config = (changes: Partial<OperatorConfig> = {}): OperatorConfig =>
   httpEntryPoints: ['web'],
   nginx: { service: 'hostplane-nginx', port: 80 },
   tls: { mode: 'individual' },
+  ingressNamespace: 'traefik',
   ...changes,
 })

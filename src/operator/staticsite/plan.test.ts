@@ -7,9 +7,11 @@ import { config, createdAt, named, site, withDomains, withTls } from './fixtures
 import { planSite, siteClaim } from './plan.js'
 import type { StaticSite } from './site.js'
 
+const NOW = new Date('2026-06-01T00:00:00Z')
+
 const conditions = (s: StaticSite, extra: Partial<Parameters<typeof planSite>[0]> = {}) =>
   Object.fromEntries(
-    planSite({ site: s, config: config(), rivals: [], ...extra }).conditions.map((c) => [
+    planSite({ site: s, config: config(), rivals: [], now: NOW, ...extra }).conditions.map((c) => [
       c.type,
       `${c.status}/${c.reason}`,
     ]),
@@ -52,6 +54,7 @@ describe('planSite while the customer is suspended', () => {
       site: site(withDomains('a.test')),
       config: config(),
       rivals: [],
+      now: NOW,
       customer: customer({ suspended: true, domains: ['a.test'] }),
     })
     assert.deepEqual(
@@ -65,7 +68,13 @@ describe('planSite while the customer is suspended', () => {
 describe('planSite', () => {
   it('names the customer, its domains and the fix when a domain is not allowed; such a domain is no claim', () => {
     const acme = customer({ domains: ['a.test', 'b.test'] })
-    const plan = planSite({ site: site(withDomains('x.test')), config: config(), rivals: [], customer: acme })
+    const plan = planSite({
+      site: site(withDomains('x.test')),
+      config: config(),
+      rivals: [],
+      now: NOW,
+      customer: acme,
+    })
     assert.equal(
       plan.conditions.find((c) => c.type === 'DomainClaimed')?.message,
       "domain x.test is not allowed for customer acme: domains must be under a.test, b.test or the own default domain blog-team-a.pages.test; remove it from spec.domains, or ask the platform operator to add it to the Customer's spec.domains",
@@ -77,7 +86,7 @@ describe('planSite', () => {
   it('uses <name>-<namespace>.<pages domain> when the site lists no domains', () => {
     assert.deepEqual(siteClaim(site(), config())?.domains, ['blog-team-a.pages.test'])
     assert.equal(
-      planSite({ site: site(), config: config(), rivals: [] }).url,
+      planSite({ site: site(), config: config(), rivals: [], now: NOW }).url,
       'https://blog-team-a.pages.test/',
     )
   })
@@ -214,7 +223,7 @@ describe('planSite', () => {
       const got = conditions(c.site, c.extra)
       for (const [type, value] of Object.entries(c.expect)) assert.equal(got[type], value, type)
       assert.equal(
-        planSite({ site: c.site, config: config(), rivals: [], ...c.extra }).objects.length > 0,
+        planSite({ site: c.site, config: config(), rivals: [], now: NOW, ...c.extra }).objects.length > 0,
         c.objects,
       )
     })

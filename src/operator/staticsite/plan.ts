@@ -4,11 +4,16 @@
  * the cached Certificate, whether its customer is suspended) and performs the writes; everything
  * here is pure.
  */
-import type { Condition } from '../../api/conditions.js'
 import type { Customer } from '../../api/resources.js'
 import { type DesiredCondition, findCondition } from '../../kube/conditions.js'
 import type { KubeObject } from '../../kube/object.js'
-import type { OperatorConfig } from './config.js'
+import type { OperatorConfig } from '../config.js'
+import {
+  type CertificateObject,
+  certificateVerdict,
+  type Issuance,
+  NO_ISSUANCE,
+} from './certificate-readiness.js'
 import { CONDITION, REASON } from './conditions.js'
 import { type Claim, claimOf, createdAt } from '../../domains/claims.js'
 import { type ClaimantEntry, decideDomains } from '../../domains/decide.js'
@@ -35,7 +40,11 @@ export interface PlanInputs {
    */
   readonly customer?: Customer
   /** The cached Certificate named by the site key, if any. */
-  readonly certificate?: KubeObject & { status?: { conditions?: readonly Condition[] } }
+  readonly certificate?: CertificateObject
+  /** Its newest CertificateRequest, Orders and Challenges: why it is not ready. @default none */
+  readonly issuance?: Issuance
+  /** For the Certificate's expiry. */
+  readonly now: Date
 }
 
 /** The site as a claimant: claimed when it was created, for its pathPrefix. */
@@ -57,7 +66,10 @@ const condition = (
   message: string,
 ): DesiredCondition => ({ type, status, reason, message })
 
-function certificateCondition(tls: TlsSource, certificate: PlanInputs['certificate']): DesiredCondition {
+function certificateCondition(
+  tls: TlsSource,
+  { certificate, issuance = NO_ISSUANCE, now }: PlanInputs,
+): DesiredCondition {
   const type = CONDITION.CertificateReady
   switch (tls.kind) {
     case 'none':
@@ -82,25 +94,8 @@ function certificateCondition(tls: TlsSource, certificate: PlanInputs['certifica
         `served with the platform's wildcard certificate (Secret ${tls.secretName})`,
       )
     case 'certificate': {
-      const ready = findCondition(certificate?.status?.conditions, 'Ready')
-      if (ready?.status === 'True')
-        return condition(
-          type,
-          'True',
-          REASON.CertificateIssued,
-          `Certificate ${tls.name} is issued and ready`,
-        )
-      return condition(
-        type,
-        'False',
-        REASON.CertificatePending,
-        ready
-          ? `cert-manager has not issued Certificate ${tls.name} yet: ${ready.reason}: ${ready.message}`.slice(
-              0,
-              1024,
-            )
-          : `waiting for cert-manager to issue Certificate ${tls.name}; check that DNS of every domain points at the ingress`,
-      )
+      const { status, reason, message } = certificateVerdict(tls.name, certificate, issuance, now)
+      return condition(type, status, reason, message)
     }
   }
 }
@@ -139,7 +134,8 @@ const NO_CERTIFICATE = condition(
 
 const withReady = (own: DesiredCondition[], site: StaticSite) => [...own, readyCondition(own, site)]
 
-export function planSite({ site, config, rivals, certificate, customer }: PlanInputs): SitePlan {
+export function planSite(inputs: PlanInputs): SitePlan {
+  const { site, config, rivals, customer } = inputs
   const domains = decideDomains(claimant(site), domainPolicy(config.pagesDomain, customer), rivals)
   if (!domains.held)
     return {
@@ -178,7 +174,7 @@ export function planSite({ site, config, rivals, certificate, customer }: PlanIn
             `customer ${customer.metadata.name} is suspended: the site has no route until spec.suspended is false again`,
           ),
           held,
-          certificateCondition(rendered.tls, certificate),
+          certificateCondition(rendered.tls, inputs),
         ],
         site,
       ),
@@ -190,7 +186,7 @@ export function planSite({ site, config, rivals, certificate, customer }: PlanIn
       [
         condition(CONDITION.Routed, 'True', REASON.RouteApplied, `routed at ${rendered.url}`),
         held,
-        certificateCondition(rendered.tls, certificate),
+        certificateCondition(rendered.tls, inputs),
       ],
       site,
     ),

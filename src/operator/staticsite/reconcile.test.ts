@@ -10,6 +10,7 @@ import { config, deleting, site, withDomains, withFinalizer } from './fixtures.j
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import type { StaticSite } from './site.js'
+import { NO_ISSUANCE } from './certificate-readiness.js'
 
 interface Write {
   readonly method: string
@@ -67,6 +68,7 @@ function world(...sites: StaticSite[]) {
         [...generated.values()].filter((o) => o.metadata.labels?.['hostplane.dev/site'] === key),
       rivals: (claim) => claims.rivals(claim),
       customerOf: (namespace) => customers.get(namespace),
+      issuance: () => NO_ISSUANCE,
     },
     applier: new Applier(writer, () => {}),
     events: { record: async (_site, event) => void writes.push({ method: 'EVENT', path: event.reason }) },

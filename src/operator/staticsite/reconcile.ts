@@ -15,7 +15,8 @@ import { conditionsUpToDate, storedConditions } from '../../kube/conditions.js'
 import { type EventRecorder, recordConditionChanges } from '../../kube/events.js'
 import type { KubeObject } from '../../kube/object.js'
 import { siteKey } from '../../api/site-key.js'
-import type { OperatorConfig } from './config.js'
+import type { OperatorConfig } from '../config.js'
+import type { Issuance } from './certificate-readiness.js'
 import { CONDITION, FINALIZER } from './conditions.js'
 import { domainPolicy } from '../../domains/site-domains.js'
 import { GENERATED } from './generated.js'
@@ -31,6 +32,8 @@ export interface SiteCache {
   rivals(claim: Claim): readonly Claim[]
   /** The Customer owning the namespace, if any (a suspended one takes the site offline). */
   customerOf(namespace: string): Customer | undefined
+  /** cert-manager's objects of the newest issuance of Certificate `name`. */
+  issuance(name: string): Issuance
 }
 
 export interface StaticSiteReconcilerOptions {
@@ -98,7 +101,15 @@ export class StaticSiteReconciler {
     const certificate = generated.find(
       (o) => o.kind === GENERATED.Certificate.kind && o.metadata.name === key,
     )
-    const plan = planSite({ site, config, rivals: claim ? cache.rivals(claim) : [], certificate, customer })
+    const plan = planSite({
+      site,
+      config,
+      rivals: claim ? cache.rivals(claim) : [],
+      certificate,
+      issuance: cache.issuance(key),
+      customer,
+      now: clock(),
+    })
 
     const wrote = await applier.converge(plan.objects, generated)
 

@@ -18,7 +18,7 @@
 import { nginxPrefix, siteKey } from '../../api/site-key.js'
 import type { KubeObject } from '../../kube/object.js'
 import { DEFAULT_NOT_FOUND_PAGE } from '../../serve/served-site.js'
-import type { OperatorConfig } from './config.js'
+import type { OperatorConfig } from '../config.js'
 import {
   GENERATED,
   MANAGED_BY,

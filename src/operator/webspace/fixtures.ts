@@ -5,7 +5,7 @@ import type { WebspaceConfig } from './render.js'
 
 export const config: WebspaceConfig = {
   entryPoints: ['websecure'],
-  defaultClusterIssuer: 'letsencrypt',
+  defaultIssuer: 'letsencrypt',
   pagesDomain: 'pages.test',
 }
 

@@ -6,7 +6,7 @@ import type { Manifest } from '../../kube/object.js'
 import { customer } from '../customer/fixtures.js'
 import { renderWebspace } from './render.js'
 
-const config = { entryPoints: ['websecure'], defaultClusterIssuer: 'letsencrypt', pagesDomain: 'pages.test' }
+const config = { entryPoints: ['websecure'], defaultIssuer: 'letsencrypt', pagesDomain: 'pages.test' }
 
 const runtime: Runtime = {
   apiVersion: API_VERSION,

@@ -7,15 +7,12 @@
 import type { Size } from '../../api/customer.js'
 import type { Customer, Runtime, Webspace } from '../../api/resources.js'
 import { controllerReference, type Manifest } from '../../kube/object.js'
+import type { OperatorConfig } from '../config.js'
 import { CUSTOMER_LABEL, MANAGED_BY } from '../customer/names.js'
 import { DEDICATED_AUTOSCALING, SIZE_RESOURCES } from '../customer/tiers.js'
 import { domainsOf } from '../../domains/site-domains.js'
 
-export interface WebspaceConfig {
-  readonly entryPoints: readonly string[]
-  readonly defaultClusterIssuer: string
-  readonly pagesDomain: string
-}
+export type WebspaceConfig = Pick<OperatorConfig, 'entryPoints' | 'defaultIssuer' | 'pagesDomain'>
 
 export const WEBSPACE_LABEL = 'hostplane.dev/webspace'
 const HTTP_PORT = 80
@@ -165,7 +162,7 @@ export function renderWebspace(
         issuerRef: {
           group: 'cert-manager.io',
           kind: 'ClusterIssuer',
-          name: tls.clusterIssuer ?? config.defaultClusterIssuer,
+          name: tls.clusterIssuer ?? config.defaultIssuer,
         },
       },
     })

@@ -1,16 +1,23 @@
-/** What the operator is told at startup: where generated objects go and how they are served. */
+/**
+ * What the operator is told at startup, one object for all its controllers: where generated
+ * objects go, how sites and webspaces are served, and where traffic into tenants comes from.
+ * Each controller takes the fields it needs by these names (a `Pick`), so a field has one name
+ * from the flag to the render function.
+ */
 export interface OperatorConfig {
   /** Namespace of the generated IngressRoutes, Middlewares and Certificates (and of nginx). */
   readonly systemNamespace: string
   /** Default domains are `<name>-<namespace>.<pagesDomain>`; other sites may not claim below it. */
   readonly pagesDomain: string
-  /** ClusterIssuer for `tls.mode: auto` when the site names none. */
+  /** ClusterIssuer for `tls.mode: auto` (sites) and `tls` (webspaces) when the object names none. */
   readonly defaultIssuer: string
-  /** Traefik entry points of sites with TLS. */
+  /** Traefik entry points of sites and webspaces with TLS. */
   readonly entryPoints: readonly string[]
   /** Traefik entry points of sites with `tls.mode: none`. */
   readonly httpEntryPoints: readonly string[]
   readonly nginx: { readonly service: string; readonly port: number }
   /** wildcard: sites whose domains are all directly below the pages domain share one TLS Secret. */
   readonly tls: { readonly mode: 'individual' } | { readonly mode: 'wildcard'; readonly secretName: string }
+  /** Namespace of the ingress controller, the only source of traffic into tenant pods. */
+  readonly ingressNamespace: string
 }

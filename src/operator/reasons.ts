@@ -1,0 +1,73 @@
+/**
+ * The operator's one registry of reasons: every reason it writes to a condition or an Event, and
+ * the kinds it writes it on. A reason shared by kinds (a domain claim, a suspended customer) is
+ * the same word for all of them. Each kind's conditions.ts takes its view with `reasonsOf`;
+ * docs/operator.md (StaticSite) and docs/tenancy.md (Customer, Webspace) list the reasons of each
+ * kind, and test/docs/reasons.test.ts fails when the docs and this registry differ.
+ */
+export type ReasonKind = 'StaticSite' | 'Customer' | 'Webspace'
+
+export const OPERATOR_REASONS = {
+  // Routed (StaticSite), Deployed (Webspace)
+  RouteApplied: ['StaticSite'],
+  ObjectsApplied: ['Webspace'],
+  NoCustomer: ['Webspace'],
+  RuntimeNotFound: ['Webspace'],
+  SizeNotOffered: ['Webspace'],
+  QuotaExceeded: ['Webspace'],
+  DomainNotClaimed: ['StaticSite'],
+  /** The namespace's Customer is suspended: the same reason on the Customer, its sites and webspaces. */
+  CustomerSuspended: ['StaticSite', 'Customer', 'Webspace'],
+  /** A reserved name under the pages domain. */
+  DomainRefused: ['StaticSite', 'Webspace'],
+  /** A domain outside the namespace Customer's spec.domains. */
+  DomainNotAllowed: ['StaticSite', 'Webspace'],
+  InvalidDefaultDomain: ['StaticSite', 'Webspace'],
+  // DomainClaimed
+  DomainClaimed: ['StaticSite', 'Webspace'],
+  DomainOwnedByOtherNamespace: ['StaticSite', 'Webspace'],
+  PathPrefixTaken: ['StaticSite', 'Webspace'],
+  // CertificateReady
+  CertificateIssued: ['StaticSite'],
+  CertificatePending: ['StaticSite'],
+  /** cert-manager gave up on an attempt (a Challenge, Order or CertificateRequest failed). */
+  CertificateFailed: ['StaticSite'],
+  /** The Certificate's notAfter has passed. */
+  CertificateExpired: ['StaticSite'],
+  WildcardCertificate: ['StaticSite'],
+  ExistingSecret: ['StaticSite'],
+  TlsDisabled: ['StaticSite'],
+  NoRoute: ['StaticSite'],
+  // Available / Progressing of a Webspace before its Deployment reports
+  DeploymentPending: ['Webspace'],
+  // Provisioned, Suspended (Customer)
+  TenantApplied: ['Customer'],
+  Deleting: ['Customer'],
+  Active: ['Customer'],
+  // Ready (when False it carries the reason of the failing condition)
+  Ready: ['StaticSite', 'Customer', 'Webspace'],
+  NotSynced: ['StaticSite'],
+  WaitingForSync: ['StaticSite'],
+  // Events only
+  /** A Webspace apply failed for a reason a retry may fix (retried with backoff). */
+  ApplyFailed: ['Webspace'],
+  NamespaceCreated: ['Customer'],
+  DeletingNamespace: ['Customer'],
+  Deleted: ['Customer'],
+} as const satisfies Record<string, readonly ReasonKind[]>
+
+export type OperatorReason = keyof typeof OPERATOR_REASONS
+
+/** The reasons written on `K`, each mapped to itself (`REASON.Ready === 'Ready'`). */
+export type ReasonsOf<K extends ReasonKind> = {
+  readonly [R in OperatorReason as K extends (typeof OPERATOR_REASONS)[R][number] ? R : never]: R
+}
+
+export function reasonsOf<K extends ReasonKind>(kind: K): ReasonsOf<K> {
+  const kinds: Record<string, readonly ReasonKind[]> = OPERATOR_REASONS
+  return Object.fromEntries(
+    Object.keys(kinds)
+      .filter((reason) => kinds[reason]?.includes(kind))
+      .map((reason) => [reason, reason]),
+  ) as ReasonsOf<K>
+}
