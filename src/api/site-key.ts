@@ -10,6 +10,13 @@
  *   contains `--` at least twice and so never equals a readable key.
  * Both are stable across restarts, at most 63 characters (a valid label value) and valid object
  * names and directory names. Both contain `--`, so no key is ever the reserved segment `_spa`.
+ * Namespaces contain no `.`, so no key has a `.` before its first `--`.
+ *
+ * Names of the several objects a site needs of one kind (pinned by tests): `<part>.<key>`, e.g.
+ * `http.team-a--blog`, `redirect-0.team-a--blog`, where a part is lower-case letters, digits and
+ * single `-`, starting with a letter. Such a name has a `.` before its first `--`, so it is never a
+ * key, and it splits at its first `.` back into its part and key: no site, whatever its name, can
+ * produce another site's object name, and every such name tells which site it belongs to.
  */
 import { createHash } from 'node:crypto'
 import type { FallbackMode } from './staticsite.js'
@@ -28,6 +35,25 @@ export function siteKey(namespace: string, name: string): string {
     return readable
   const hash = createHash('sha256').update(`${namespace}/${name}`).digest('hex').slice(0, HASH_LENGTH)
   return `${cut(namespace, NAMESPACE_PART)}${SEPARATOR}${cut(name, NAME_PART)}${SEPARATOR}${hash}`
+}
+
+const PART = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/
+
+/** The name of the object `part` of a site: `<part>.<key>`. */
+export function partName(key: string, part: string): string {
+  if (!PART.test(part))
+    throw new Error(`generated object part ${JSON.stringify(part)} would make names ambiguous`)
+  return `${part}.${key}`
+}
+
+/** The site key a `<part>.<key>` name belongs to; undefined for any other name. */
+export function keyOfPartName(name: string): string | undefined {
+  const dot = name.indexOf('.')
+  if (dot < 0 || !PART.test(name.slice(0, dot))) return undefined
+  const key = name.slice(dot + 1)
+  const separator = key.indexOf(SEPARATOR)
+  const keyDot = key.indexOf('.')
+  return separator > 0 && (keyDot < 0 || keyDot > separator) ? key : undefined
 }
 
 /**

@@ -39,7 +39,10 @@ export class CustomerController {
   private readonly customers: Informer<Customer>
   private readonly ownedInformers: Informer<KubeObject>[]
   /** Owned objects by customer name. */
-  private readonly byCustomer = new ObjectIndex(objectIdentity)
+  private readonly byCustomer = new ObjectIndex(
+    objectIdentity,
+    (object) => object.metadata.labels?.[CUSTOMER_LABEL],
+  )
   private readonly queue: WorkQueue
   private readonly lifecycle: ControllerLifecycle
 
@@ -102,10 +105,8 @@ export class CustomerController {
     return this.lifecycle.stop()
   }
 
+  /** A relabelled object concerns its former customer too, which must see it gone. */
   private onOwned(event: InformerEvent<KubeObject>): void {
-    const customer = event.object.metadata.labels?.[CUSTOMER_LABEL]
-    if (!customer) return
-    this.byCustomer.update(customer, event)
-    this.queue.add(customer)
+    for (const customer of this.byCustomer.update(event)) this.queue.add(customer)
   }
 }

@@ -3,7 +3,9 @@
  * (system namespace, by label) and on Customers (a suspended one takes its sites offline), the
  * domain-claim index it shares with the Webspace controller, and a work queue running the
  * reconciler. Every event is turned into the key of the StaticSite it concerns: a changed
- * generated object (drift, a Certificate turning Ready) requeues its source, a changed claim
+ * generated object (drift, a Certificate turning Ready, a hand edit) requeues every site it
+ * belonged to before and after the change, by name, label and source annotations, so an object
+ * moved to another site is restored by its owner and never mistaken by the other, a changed claim
  * (of a site or a webspace) requeues the sites sharing its domains, a changed Customer the sites
  * of its namespace. The queue starts only when every cache is synced and every kind's claims are
  * loaded, so the first pass over all keys also removes orphans (generated objects whose site is
@@ -24,7 +26,8 @@ import { CustomerNamespaces } from '../customer/by-namespace.js'
 import type { ClaimIndex } from './claim-index.js'
 import type { OperatorConfig } from './config.js'
 import { domainPolicy } from './domains.js'
-import { GENERATED_KINDS, GENERATED_SELECTOR, SITE_LABEL, sourceOf } from './generated.js'
+import { siteKey } from '../../api/site-key.js'
+import { GENERATED_KINDS, GENERATED_SELECTOR, siteKeyOf, sourceOf } from './generated.js'
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import { type StaticSite, STATICSITES } from './site.js'
@@ -55,7 +58,9 @@ export class StaticSiteController {
   private readonly sites: Informer<StaticSite>
   private readonly generatedInformers: Informer<KubeObject>[]
   /** Generated objects by site key. */
-  private readonly bySiteKey = new ObjectIndex(objectIdentity)
+  private readonly bySiteKey = new ObjectIndex(objectIdentity, siteKeyOf)
+  /** `namespace/name` of each cached site, by site key: the sites a generated object concerns. */
+  private readonly siteOfKey = new Map<string, string>()
   private readonly customers: CustomerNamespaces
   private readonly claims: ClaimIndex
   private readonly queue: WorkQueue
@@ -110,8 +115,12 @@ export class StaticSiteController {
       siteClaim(site, domainPolicy(config.pagesDomain, this.customers.of(site.metadata.namespace ?? '')))
     this.claims.subscribe('StaticSite', (key) => this.queue.add(key))
     this.sites.onChange((event) => {
+      const key = objectKey(event.object)
+      const generatedKey = siteKey(event.object.metadata.namespace ?? '', event.object.metadata.name)
+      if (event.type === 'deleted') this.siteOfKey.delete(generatedKey)
+      else this.siteOfKey.set(generatedKey, key)
       this.claims.track('StaticSite', event, claimOf)
-      this.queue.add(objectKey(event.object))
+      this.queue.add(key)
     })
     // A Customer's domains decide which claims of its sites count, so its sites are claimed anew.
     this.customers.onChange((namespace) => {
@@ -140,10 +149,11 @@ export class StaticSiteController {
   }
 
   private onGenerated(event: InformerEvent<KubeObject>): void {
-    const { object } = event
-    const siteKey = object.metadata.labels?.[SITE_LABEL]
-    if (siteKey) this.bySiteKey.update(siteKey, event)
-    const source = sourceOf(object)
-    if (source) this.queue.add(source)
+    const owners = this.bySiteKey.update(event)
+    const sites = [
+      ...owners.map((owner) => this.siteOfKey.get(owner)),
+      ...[event.previous, event.object].map((version) => version && sourceOf(version)),
+    ]
+    for (const site of new Set(sites)) if (site) this.queue.add(site)
   }
 }

@@ -25,13 +25,13 @@ describe('renderSite', () => {
       objects.map((o) => `${o.kind}/${o.metadata.name}`),
       [
         'Certificate/team-a--blog',
-        'Middleware/team-a--blog-prefix',
-        'Middleware/team-a--blog-canonical',
-        'IngressRoute/team-a--blog',
-        'IngressRoute/team-a--blog-http',
+        'Middleware/prefix.team-a--blog',
+        'Middleware/canonical.team-a--blog',
+        'IngressRoute/route.team-a--blog',
+        'IngressRoute/http.team-a--blog',
       ],
     )
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-prefix')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', 'prefix.team-a--blog')), {
       addPrefix: { prefix: '/team-a--blog' },
     })
     assert.deepEqual(spec(find(objects, 'Certificate', 'team-a--blog')), {
@@ -39,40 +39,40 @@ describe('renderSite', () => {
       dnsNames: ['blog.test', 'www.blog.test'],
       issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'letsencrypt' },
     })
-    const route = spec(find(objects, 'IngressRoute', 'team-a--blog'))
+    const route = spec(find(objects, 'IngressRoute', 'route.team-a--blog'))
     assert.deepEqual(route.entryPoints, ['websecure'])
     assert.deepEqual(route.tls, { secretName: 'team-a--blog-tls' })
     assert.deepEqual(
       (route.routes as Route[]).map((r) => [r.match, r.middlewares.map((m) => m.name)]),
       [
-        ['Host(`blog.test`)', ['team-a--blog-prefix']],
-        ['Host(`www.blog.test`)', ['team-a--blog-canonical']],
+        ['Host(`blog.test`)', ['prefix.team-a--blog']],
+        ['Host(`www.blog.test`)', ['canonical.team-a--blog']],
       ],
     )
   })
 
   it('answers plain HTTP of a TLS site with a 301 to the canonical https URL, from a second IngressRoute on the plain entry points', () => {
     const { objects } = renderSite(site(withPathPrefix('/docs')), config(), ['a.test', 'www.a.test'])
-    assert.deepEqual(spec(find(objects, 'IngressRoute', 'team-a--blog-http')), {
+    assert.deepEqual(spec(find(objects, 'IngressRoute', 'http.team-a--blog')), {
       entryPoints: ['web'],
       routes: [
         {
           kind: 'Rule',
           match: '(Host(`a.test`) || Host(`www.a.test`)) && (Path(`/docs`) || PathPrefix(`/docs/`))',
-          middlewares: [{ name: 'team-a--blog-canonical' }],
+          middlewares: [{ name: 'canonical.team-a--blog' }],
           services: [{ kind: 'Service', name: 'hostplane-nginx', port: 80 }],
         },
       ],
     })
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-canonical')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', 'canonical.team-a--blog')), {
       redirectRegex: { regex: '^https?://[^/?]+(.*)$', replacement: 'https://a.test${1}', permanent: true },
     })
     const single = renderSite(site(), config(), ['a.test']).objects
-    assert.ok(find(single, 'IngressRoute', 'team-a--blog-http'), 'also for a site with one domain')
+    assert.ok(find(single, 'IngressRoute', 'http.team-a--blog'), 'also for a site with one domain')
     const plain = renderSite(site(withTls({ mode: 'none' })), config(), ['a.test']).objects
     assert.deepEqual(
       plain.map((o) => `${o.kind}/${o.metadata.name}`),
-      ['Middleware/team-a--blog-prefix', 'IngressRoute/team-a--blog'],
+      ['Middleware/prefix.team-a--blog', 'IngressRoute/route.team-a--blog'],
       'tls none: served on the plain entry points, nothing to redirect',
     )
   })
@@ -96,7 +96,7 @@ describe('renderSite', () => {
       find(
         renderSite(site(), config(), ['a.test', 'b.test', 'c.test']).objects,
         'Middleware',
-        'team-a--blog-canonical',
+        'canonical.team-a--blog',
       ),
     )
     assert.deepEqual(canonical, {
@@ -115,16 +115,16 @@ describe('renderSite', () => {
     assert.equal(route?.match, 'Host(`a.test`) && (Path(`/docs`) || PathPrefix(`/docs/`))')
     assert.deepEqual(
       route?.middlewares.map((m) => m.name),
-      ['team-a--blog-slash', 'team-a--blog-strip', 'team-a--blog-prefix'],
+      ['slash.team-a--blog', 'strip.team-a--blog', 'prefix.team-a--blog'],
     )
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-strip')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', 'strip.team-a--blog')), {
       stripPrefix: { prefixes: ['/docs'] },
     })
   })
 
   it('redirects the bare pathPrefix to itself with a slash, relatively and with the query, before stripping it', () => {
     const { objects } = renderSite(site(withPathPrefix('/guides/v2')), config(), ['a.test'])
-    const { redirectRegex } = spec(find(objects, 'Middleware', 'team-a--blog-slash')) as {
+    const { redirectRegex } = spec(find(objects, 'Middleware', 'slash.team-a--blog')) as {
       redirectRegex: { regex: string; replacement: string; permanent: boolean }
     }
     assert.deepEqual(redirectRegex, {
@@ -159,12 +159,12 @@ describe('renderSite', () => {
       [
         [
           'Host(`a.test`) && PathPrefix(`/assets`)',
-          ['team-a--blog-headers-0', 'team-a--blog-headers-1', 'team-a--blog-prefix'],
+          ['headers-0.team-a--blog', 'headers-1.team-a--blog', 'prefix.team-a--blog'],
         ],
-        ['Host(`a.test`)', ['team-a--blog-headers-0', 'team-a--blog-prefix']],
+        ['Host(`a.test`)', ['headers-0.team-a--blog', 'prefix.team-a--blog']],
       ],
     )
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-headers-1')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', 'headers-1.team-a--blog')), {
       headers: { customResponseHeaders: { 'Cache-Control': 'max-age=31536000' } },
     })
   })
@@ -183,14 +183,14 @@ describe('renderSite', () => {
       config(),
       ['a.test'],
     )
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-redirect-0')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', 'redirect-0.team-a--blog')), {
       redirectRegex: {
         regex: '^https?://[^/?]+/p/old/([^?]*)(?:\\?.*)?$',
         replacement: '/p/new/${1}',
         permanent: true,
       },
     })
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-redirect-1')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', 'redirect-1.team-a--blog')), {
       redirectRegex: {
         regex: '^https?://[^/?]+/p/a\\.html(?:\\?.*)?$',
         replacement: 'https://elsewhere.test/$$x',
@@ -201,7 +201,7 @@ describe('renderSite', () => {
       routesOf(objects)[0]
         ?.middlewares.map((m) => m.name)
         .slice(1, 3),
-      ['team-a--blog-redirect-0', 'team-a--blog-redirect-1'],
+      ['redirect-0.team-a--blog', 'redirect-1.team-a--blog'],
     )
   })
 
@@ -271,7 +271,7 @@ describe('renderSite', () => {
 
   it('routes a site with the SPA fallback through /_spa/<site key>, which nginx answers with index.html', () => {
     const { objects } = renderSite(site(withRules({ fallback: 'index' })), config(), ['a.test'])
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-prefix')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', 'prefix.team-a--blog')), {
       addPrefix: { prefix: '/_spa/team-a--blog' },
     })
   })
@@ -289,7 +289,7 @@ describe('renderSite', () => {
       config(),
       ['a.test', 'www.a.test'],
     )
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-not-found')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', 'not-found.team-a--blog')), {
       errors: {
         status: ['404'],
         service: { name: 'hostplane-nginx', port: 80 },
@@ -300,13 +300,13 @@ describe('renderSite', () => {
       routesOf(objects).map((r) => r.middlewares.map((m) => m.name)),
       [
         [
-          'team-a--blog-slash',
-          'team-a--blog-headers-0',
-          'team-a--blog-not-found',
-          'team-a--blog-strip',
-          'team-a--blog-prefix',
+          'slash.team-a--blog',
+          'headers-0.team-a--blog',
+          'not-found.team-a--blog',
+          'strip.team-a--blog',
+          'prefix.team-a--blog',
         ],
-        ['team-a--blog-canonical'],
+        ['canonical.team-a--blog'],
       ],
     )
   })
@@ -314,7 +314,7 @@ describe('renderSite', () => {
   it('leaves the default notFound page to nginx: no errors middleware', () => {
     for (const notFound of [undefined, '/404.html']) {
       const { objects } = renderSite(site(withRules({ notFound })), config(), ['a.test'])
-      assert.equal(find(objects, 'Middleware', 'team-a--blog-not-found'), undefined)
+      assert.equal(find(objects, 'Middleware', 'not-found.team-a--blog'), undefined)
     }
   })
 

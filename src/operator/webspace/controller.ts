@@ -50,7 +50,7 @@ export class WebspaceController {
   private readonly claims: ClaimIndex
   private readonly ownedInformers: Informer<KubeObject>[]
   /** Owned objects by webspace key. */
-  private readonly byWebspace = new ObjectIndex(objectIdentity)
+  private readonly byWebspace = new ObjectIndex(objectIdentity, webspaceOf)
   private readonly queue: WorkQueue
   private readonly lifecycle: ControllerLifecycle
 
@@ -137,10 +137,8 @@ export class WebspaceController {
     for (const webspace of this.webspaces.list()) if (matches(webspace)) this.queue.add(objectKey(webspace))
   }
 
+  /** A relabelled object concerns its former webspace too, which must see it gone. */
   private onOwned(event: InformerEvent<KubeObject>): void {
-    const key = webspaceOf(event.object)
-    if (!key) return
-    this.byWebspace.update(key, event)
-    this.queue.add(key)
+    for (const key of this.byWebspace.update(event)) this.queue.add(key)
   }
 }
