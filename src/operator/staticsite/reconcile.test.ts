@@ -7,10 +7,12 @@ import { silentLogger } from '../../ops/log.js'
 import { customer } from '../customer/fixtures.js'
 import { ClaimIndex } from './claim-index.js'
 import { config, deleting, named, site, withDomains, withFinalizer } from './fixtures.js'
-import { SITE_LABEL, siteKeyOf } from './generated.js'
+import { middlewareName, SITE_LABEL, siteKeyOf } from './generated.js'
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import type { StaticSite } from './site.js'
+
+const KEY = 'team-a--blog'
 
 interface Write {
   readonly method: string
@@ -98,8 +100,8 @@ describe('StaticSiteReconciler', () => {
     assert.equal(await w.reconciler.reconcile('team-a/blog'), 'applied')
     assert.deepEqual(w.summary(), [
       'APPLY /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
-      `APPLY ${SYSTEM}/middlewares/prefix.team-a--blog`,
-      `APPLY ${SYSTEM}/middlewares/canonical.team-a--blog`,
+      `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
+      `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
       `APPLY ${SYSTEM}/ingressroutes/route.team-a--blog`,
       `APPLY ${SYSTEM}/ingressroutes/http.team-a--blog`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
@@ -130,13 +132,13 @@ describe('StaticSiteReconciler', () => {
         apiVersion: 'traefik.io/v1alpha1',
         kind: 'Middleware',
         namespace: 'hostplane-system',
-        name: 'prefix.team-a--blog',
+        name: middlewareName(KEY, 'prefix'),
       },
       {
         apiVersion: 'traefik.io/v1alpha1',
         kind: 'Middleware',
         namespace: 'hostplane-system',
-        name: 'canonical.team-a--blog',
+        name: middlewareName(KEY, 'canonical'),
       },
       {
         apiVersion: 'traefik.io/v1alpha1',
@@ -157,10 +159,12 @@ describe('StaticSiteReconciler', () => {
     const w = world(site(withDomains('a.test'), withFinalizer))
     await w.reconciler.reconcile('team-a/blog')
     w.summary()
-    const prefix = w.generated.get('Middleware/prefix.team-a--blog') as KubeObject & { spec: unknown }
+    const prefix = w.generated.get(`Middleware/${middlewareName(KEY, 'prefix')}`) as KubeObject & {
+      spec: unknown
+    }
     prefix.spec = { addPrefix: { prefix: '/elsewhere' } }
     await w.reconciler.reconcile('team-a/blog')
-    assert.deepEqual(w.summary(), [`APPLY ${SYSTEM}/middlewares/prefix.team-a--blog`])
+    assert.deepEqual(w.summary(), [`APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`])
   })
 
   it('deletes what a change made stale (the Certificate and the HTTP redirect after tls none) and nothing else', async () => {
@@ -173,7 +177,7 @@ describe('StaticSiteReconciler', () => {
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
       'DELETE /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
-      `DELETE ${SYSTEM}/middlewares/canonical.team-a--blog`,
+      `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
       `DELETE ${SYSTEM}/ingressroutes/http.team-a--blog`,
       `APPLY ${SYSTEM}/ingressroutes/route.team-a--blog`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
@@ -188,8 +192,8 @@ describe('StaticSiteReconciler', () => {
     w.customers.set('team-a', customer({ suspended: true, domains: ['a.test'] }))
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
-      `DELETE ${SYSTEM}/middlewares/prefix.team-a--blog`,
-      `DELETE ${SYSTEM}/middlewares/canonical.team-a--blog`,
+      `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
+      `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
       `DELETE ${SYSTEM}/ingressroutes/route.team-a--blog`,
       `DELETE ${SYSTEM}/ingressroutes/http.team-a--blog`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
@@ -199,8 +203,8 @@ describe('StaticSiteReconciler', () => {
     w.customers.set('team-a', customer({ suspended: false, domains: ['a.test'] }))
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
-      `APPLY ${SYSTEM}/middlewares/prefix.team-a--blog`,
-      `APPLY ${SYSTEM}/middlewares/canonical.team-a--blog`,
+      `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
+      `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
       `APPLY ${SYSTEM}/ingressroutes/route.team-a--blog`,
       `APPLY ${SYSTEM}/ingressroutes/http.team-a--blog`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
@@ -217,8 +221,8 @@ describe('StaticSiteReconciler', () => {
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
       'DELETE /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
-      `DELETE ${SYSTEM}/middlewares/prefix.team-a--blog`,
-      `DELETE ${SYSTEM}/middlewares/canonical.team-a--blog`,
+      `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
+      `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
       `DELETE ${SYSTEM}/ingressroutes/route.team-a--blog`,
       `DELETE ${SYSTEM}/ingressroutes/http.team-a--blog`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',

@@ -12,8 +12,8 @@
  * - the other domains, answered with a 301 to the canonical one (same path and query);
  * - with TLS, a second IngressRoute `http.<site key>` on the plain entry points answering every
  *   domain with a 301 to the canonical https URL.
- * The IngressRoute is `route.<site key>`, Middlewares `<purpose>.<site key>`, the Certificate and
- * its Secret `<site key>` and `<site key>-tls` (generated.ts).
+ * The IngressRoute is `route.<site key>`, Middlewares `<purpose>-<hash>.<site key>`, the
+ * Certificate and its Secret `<site key>` and `<site key>-tls` (generated.ts).
  */
 import { nginxPrefix, siteKey } from '../../api/site-key.js'
 import type { KubeObject } from '../../kube/object.js'
