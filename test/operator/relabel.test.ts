@@ -166,6 +166,63 @@ describe('generated objects that move between sites, on a real API server', { sk
     )
   })
 
+  it('on upgrade replaces the objects earlier operators named <key>-<part>, keeping the Certificate', async () => {
+    const namespace = await test.createNamespace(`t-relabel-d-${test.tag}`)
+    const key = siteKey(namespace, 'up')
+    await operator.stop()
+    await test.createSite(namespace, 'up', { domains: ['up.d.test'] })
+    const metadata = (name: string) => ({
+      name,
+      namespace: test.systemNamespace,
+      labels: { [SITE_LABEL]: key, 'app.kubernetes.io/managed-by': 'hostplane' },
+      annotations: { 'hostplane.dev/source-namespace': namespace, 'hostplane.dev/source-name': 'up' },
+    })
+    const route = (name: string) => ({
+      ...GENERATED.IngressRoute,
+      metadata: metadata(name),
+      spec: {
+        routes: [{ kind: 'Rule', match: 'Host(`up.d.test`)', services: [{ name: 'nginx', port: 80 }] }],
+      },
+    })
+    const legacy = [
+      route(key),
+      route(`${key}-http`),
+      {
+        ...GENERATED.Middleware,
+        metadata: metadata(`${key}-prefix`),
+        spec: { addPrefix: { prefix: `/${key}` } },
+      },
+    ]
+    const certificate = {
+      ...GENERATED.Certificate,
+      metadata: metadata(key),
+      spec: {
+        secretName: `${key}-tls`,
+        dnsNames: ['up.d.test'],
+        issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'test-issuer' },
+      },
+    }
+    const created: KubeObject[] = []
+    for (const object of [...legacy, certificate])
+      created.push(
+        await test.admin.request<KubeObject>(
+          'POST',
+          resourcePath({ ...objectRef(object as KubeObject), name: undefined }),
+          { body: object },
+        ),
+      )
+    operator = await start()
+    await assertTrulyRouted(namespace, ['up'])
+    for (const object of legacy)
+      assert.equal(
+        await get(object as KubeObject),
+        undefined,
+        `${object.kind} ${object.metadata.name} is deleted`,
+      )
+    const kept = await get(certificate as KubeObject)
+    assert.equal(kept?.metadata.uid, created.at(-1)?.metadata.uid, 'the same Certificate, not a new one')
+  })
+
   it('undoes a hand edit that adds a host and relabels a route to another site: the victim keeps its route, evil.test is not routed', async () => {
     const victims = await test.createNamespace(`t-relabel-c1-${test.tag}`)
     const others = await test.createNamespace(`t-relabel-c2-${test.tag}`)
