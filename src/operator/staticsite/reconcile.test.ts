@@ -176,10 +176,10 @@ describe('StaticSiteReconciler', () => {
     cached.metadata.generation = 2
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
+      `APPLY ${SYSTEM}/ingressroutes/route.team-a--blog`,
       'DELETE /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
       `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
       `DELETE ${SYSTEM}/ingressroutes/http.team-a--blog`,
-      `APPLY ${SYSTEM}/ingressroutes/route.team-a--blog`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT TlsDisabled',
     ])
