@@ -90,9 +90,12 @@ describe('partName', () => {
     'headers-1',
   ]
 
-  it('is <part>.<site key>, e.g. http.team-a--blog', () => {
-    assert.equal(partName(siteKey('team-a', 'blog'), 'http'), 'http.team-a--blog')
-    assert.equal(partName(siteKey('team-a', 'blog'), 'redirect-0'), 'redirect-0.team-a--blog')
+  it('is <part>-<16 hex of sha256(site key)>.<site key>', () => {
+    assert.equal(partName(siteKey('team-a', 'blog'), 'http'), 'http-47ff5c5af54e3cd8.team-a--blog')
+    assert.equal(
+      partName(siteKey('team-a', 'blog'), 'redirect-0'),
+      'redirect-0-47ff5c5af54e3cd8.team-a--blog',
+    )
   })
 
   it('never gives two sites, or two parts, the same name, and never a name that is a site key', () => {
@@ -109,10 +112,13 @@ describe('partName', () => {
     }
   })
 
-  it('names nothing for names of other shapes, such as those of older operators (<key>-<part>)', () => {
+  it("names nothing for names of other shapes: older operators' <key>-<part>, <part>.<key>, a wrong tag", () => {
     for (const name of [
       'team-a--x-http',
       'team-a--www.x.test-prefix',
+      'http.team-a--x',
+      `http-${'0'.repeat(16)}.team-a--x`,
+      partName('team-a--x', 'http').replace('team-a--x', 'team-a--y'),
       'http.x',
       'Http.a--b',
       'a--b.c--d',

@@ -28,14 +28,14 @@ const object = (kind: string, name: string, label?: string): KubeObject => ({
 describe('generated object names', () => {
   it('are pinned: route, http, purpose with a hash, and the Certificate and Secret by the site key', () => {
     const key = 'team-a--blog'
-    assert.equal(routeName(key), 'route.team-a--blog')
-    assert.equal(httpRouteName(key), 'http.team-a--blog')
+    assert.equal(routeName(key), 'route-47ff5c5af54e3cd8.team-a--blog')
+    assert.equal(httpRouteName(key), 'http-47ff5c5af54e3cd8.team-a--blog')
     assert.equal(middlewareName(key, 'prefix'), 'prefix-47ff5c5af54e3cd8.team-a--blog')
     assert.equal(certificateName(key), 'team-a--blog')
     assert.equal(tlsSecretName(key), 'team-a--blog-tls')
   })
 
-  it('give sites whose keys Traefik would read alike different Middlewares in Traefik', () => {
+  it('give sites whose keys Traefik would read alike different routes and Middlewares in Traefik', () => {
     const alike: [string, string][][] = [
       [
         ['team-a', 'blog'],
@@ -51,17 +51,19 @@ describe('generated object names', () => {
       ],
     ]
     for (const sites of alike) {
-      const ids = sites.map(([ns, name]) =>
-        traefikId('hostplane-system', middlewareName(siteKey(ns, name), 'prefix')),
+      const ids = sites.flatMap(([ns, name]) =>
+        [routeName, httpRouteName, (key: string) => middlewareName(key, 'prefix')].map((nameOf) =>
+          traefikId('hostplane-system', nameOf(siteKey(ns, name))),
+        ),
       )
-      assert.equal(new Set(ids).size, sites.length, ids.join(' = '))
+      assert.equal(new Set(ids).size, sites.length * 3, ids.join(' = '))
     }
   })
 })
 
 describe('siteKeyOf', () => {
   it('is the site a name is made for, whatever the label says', () => {
-    assert.equal(siteKeyOf(object('IngressRoute', 'http.ns--x', 'ns--x-http')), 'ns--x')
+    assert.equal(siteKeyOf(object('IngressRoute', httpRouteName('ns--x'), 'ns--x-http')), 'ns--x')
     assert.equal(siteKeyOf(object('Middleware', middlewareName('ns--x', 'prefix'), 'ns--y')), 'ns--x')
     assert.equal(siteKeyOf(object('Certificate', 'ns--x', 'ns--y')), 'ns--x')
   })

@@ -3,7 +3,6 @@
  * source: the site-key label (for label selectors and per-site lookups) and the source namespace
  * and name as annotations (a name may be longer than a label value allows).
  */
-import { createHash } from 'node:crypto'
 import { keyOfPartName, partName } from '../../api/site-key.js'
 import type { KubeObject } from '../../kube/object.js'
 
@@ -34,22 +33,14 @@ export function sourceOf(object: KubeObject): string | undefined {
 
 /**
  * Object names (rule in site-key.ts): the Certificate is named by the site key, as cert-manager
- * copies its name into label values; IngressRoutes and Middlewares are `<part>.<site key>`.
+ * copies its name into label values; IngressRoutes and Middlewares are `<part>-<tag>.<site key>`.
  */
 export const certificateName = (key: string) => key
 /** The Certificate's Secret: unique among Secrets, as only Certificates name Secrets `<key>-tls`. */
 export const tlsSecretName = (key: string) => `${key}-tls`
 export const routeName = (key: string) => partName(key, 'route')
 export const httpRouteName = (key: string) => partName(key, 'http')
-/**
- * `<purpose>-<16 hex of sha256(site key)>.<site key>`. Traefik knows a Middleware as
- * `<namespace>-<name>` with every run of characters other than letters and digits turned into one
- * `-`, so without the hash `prefix.team-a--blog` and `prefix.team--a-blog` would be one middleware
- * to Traefik, and one of the two sites would serve the other's files. Routers need no hash:
- * Traefik names them with a hash of their rule, and no two sites route the same rule.
- */
-export const middlewareName = (key: string, purpose: string) =>
-  partName(key, `${purpose}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`)
+export const middlewareName = (key: string, purpose: string) => partName(key, purpose)
 
 /**
  * The site key an object belongs to. Its name decides, as that is what the routes and the

@@ -7,7 +7,7 @@ import { silentLogger } from '../../ops/log.js'
 import { customer } from '../customer/fixtures.js'
 import { ClaimIndex } from './claim-index.js'
 import { config, deleting, named, site, withDomains, withFinalizer } from './fixtures.js'
-import { middlewareName, SITE_LABEL, siteKeyOf } from './generated.js'
+import { httpRouteName, middlewareName, routeName, SITE_LABEL, siteKeyOf } from './generated.js'
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import type { StaticSite } from './site.js'
@@ -102,8 +102,8 @@ describe('StaticSiteReconciler', () => {
       'APPLY /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
       `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
       `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
-      `APPLY ${SYSTEM}/ingressroutes/route.team-a--blog`,
-      `APPLY ${SYSTEM}/ingressroutes/http.team-a--blog`,
+      `APPLY ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
+      `APPLY ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT RouteApplied',
       'EVENT DomainClaimed',
@@ -144,13 +144,13 @@ describe('StaticSiteReconciler', () => {
         apiVersion: 'traefik.io/v1alpha1',
         kind: 'IngressRoute',
         namespace: 'hostplane-system',
-        name: 'route.team-a--blog',
+        name: routeName(KEY),
       },
       {
         apiVersion: 'traefik.io/v1alpha1',
         kind: 'IngressRoute',
         namespace: 'hostplane-system',
-        name: 'http.team-a--blog',
+        name: httpRouteName(KEY),
       },
     ])
   })
@@ -176,10 +176,10 @@ describe('StaticSiteReconciler', () => {
     cached.metadata.generation = 2
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
-      `APPLY ${SYSTEM}/ingressroutes/route.team-a--blog`,
+      `APPLY ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
       'DELETE /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
       `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
-      `DELETE ${SYSTEM}/ingressroutes/http.team-a--blog`,
+      `DELETE ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT TlsDisabled',
     ])
@@ -194,8 +194,8 @@ describe('StaticSiteReconciler', () => {
     assert.deepEqual(w.summary(), [
       `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
       `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
-      `DELETE ${SYSTEM}/ingressroutes/route.team-a--blog`,
-      `DELETE ${SYSTEM}/ingressroutes/http.team-a--blog`,
+      `DELETE ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
+      `DELETE ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT CustomerSuspended',
     ])
@@ -205,8 +205,8 @@ describe('StaticSiteReconciler', () => {
     assert.deepEqual(w.summary(), [
       `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
       `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
-      `APPLY ${SYSTEM}/ingressroutes/route.team-a--blog`,
-      `APPLY ${SYSTEM}/ingressroutes/http.team-a--blog`,
+      `APPLY ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
+      `APPLY ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT RouteApplied',
     ])
@@ -223,8 +223,8 @@ describe('StaticSiteReconciler', () => {
       'DELETE /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
       `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
       `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
-      `DELETE ${SYSTEM}/ingressroutes/route.team-a--blog`,
-      `DELETE ${SYSTEM}/ingressroutes/http.team-a--blog`,
+      `DELETE ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
+      `DELETE ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT DomainNotAllowed',
       'EVENT DomainNotAllowed',
@@ -280,15 +280,15 @@ describe('StaticSiteReconciler', () => {
     await w.reconciler.reconcile('team-a/blog')
     await w.reconciler.reconcile('team-a/blog-http')
     w.summary()
-    const hijacked = w.generated.get('IngressRoute/http.team-a--blog') as KubeObject & {
+    const hijacked = w.generated.get(`IngressRoute/${httpRouteName(KEY)}`) as KubeObject & {
       spec: { routes: { match: string }[] }
     }
     hijacked.metadata.labels = { ...hijacked.metadata.labels, [SITE_LABEL]: 'team-a--blog-http' }
     hijacked.spec.routes[0] = { match: 'Host(`evil.test`)' }
     assert.equal(await w.reconciler.reconcile('team-a/blog-http'), 'none')
     await w.reconciler.reconcile('team-a/blog')
-    assert.deepEqual(w.summary(), [`APPLY ${SYSTEM}/ingressroutes/http.team-a--blog`])
-    const restored = w.generated.get('IngressRoute/http.team-a--blog') as typeof hijacked
+    assert.deepEqual(w.summary(), [`APPLY ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`])
+    const restored = w.generated.get(`IngressRoute/${httpRouteName(KEY)}`) as typeof hijacked
     assert.equal(restored.metadata.labels?.[SITE_LABEL], 'team-a--blog')
     assert.ok(!JSON.stringify(restored.spec).includes('evil.test'))
   })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { KubeObject } from '../../kube/object.js'
 import { config, site, withPathPrefix, withTls } from './fixtures.js'
-import { middlewareName } from './generated.js'
+import { httpRouteName, middlewareName, routeName } from './generated.js'
 import { renderSite } from './render.js'
 import type { StaticSite } from './site.js'
 
@@ -30,8 +30,8 @@ describe('renderSite', () => {
         'Certificate/team-a--blog',
         `Middleware/${middlewareName(KEY, 'prefix')}`,
         `Middleware/${middlewareName(KEY, 'canonical')}`,
-        'IngressRoute/route.team-a--blog',
-        'IngressRoute/http.team-a--blog',
+        `IngressRoute/${routeName(KEY)}`,
+        `IngressRoute/${httpRouteName(KEY)}`,
       ],
     )
     assert.deepEqual(spec(find(objects, 'Middleware', middlewareName(KEY, 'prefix'))), {
@@ -42,7 +42,7 @@ describe('renderSite', () => {
       dnsNames: ['blog.test', 'www.blog.test'],
       issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'letsencrypt' },
     })
-    const route = spec(find(objects, 'IngressRoute', 'route.team-a--blog'))
+    const route = spec(find(objects, 'IngressRoute', routeName(KEY)))
     assert.deepEqual(route.entryPoints, ['websecure'])
     assert.deepEqual(route.tls, { secretName: 'team-a--blog-tls' })
     assert.deepEqual(
@@ -56,7 +56,7 @@ describe('renderSite', () => {
 
   it('answers plain HTTP of a TLS site with a 301 to the canonical https URL, from a second IngressRoute on the plain entry points', () => {
     const { objects } = renderSite(site(withPathPrefix('/docs')), config(), ['a.test', 'www.a.test'])
-    assert.deepEqual(spec(find(objects, 'IngressRoute', 'http.team-a--blog')), {
+    assert.deepEqual(spec(find(objects, 'IngressRoute', httpRouteName(KEY))), {
       entryPoints: ['web'],
       routes: [
         {
@@ -71,11 +71,11 @@ describe('renderSite', () => {
       redirectRegex: { regex: '^https?://[^/?]+(.*)$', replacement: 'https://a.test${1}', permanent: true },
     })
     const single = renderSite(site(), config(), ['a.test']).objects
-    assert.ok(find(single, 'IngressRoute', 'http.team-a--blog'), 'also for a site with one domain')
+    assert.ok(find(single, 'IngressRoute', httpRouteName(KEY)), 'also for a site with one domain')
     const plain = renderSite(site(withTls({ mode: 'none' })), config(), ['a.test']).objects
     assert.deepEqual(
       plain.map((o) => `${o.kind}/${o.metadata.name}`),
-      [`Middleware/${middlewareName(KEY, 'prefix')}`, 'IngressRoute/route.team-a--blog'],
+      [`Middleware/${middlewareName(KEY, 'prefix')}`, `IngressRoute/${routeName(KEY)}`],
       'tls none: served on the plain entry points, nothing to redirect',
     )
   })

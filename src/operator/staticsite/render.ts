@@ -10,10 +10,10 @@
  * - one route per distinct `headers[].path`, so each path gets the headers of every rule whose
  *   path is a prefix of it;
  * - the other domains, answered with a 301 to the canonical one (same path and query);
- * - with TLS, a second IngressRoute `http.<site key>` on the plain entry points answering every
- *   domain with a 301 to the canonical https URL.
- * The IngressRoute is `route.<site key>`, Middlewares `<purpose>-<hash>.<site key>`, the
- * Certificate and its Secret `<site key>` and `<site key>-tls` (generated.ts).
+ * - with TLS, a second IngressRoute `http-<tag>.<site key>` on the plain entry points answering
+ *   every domain with a 301 to the canonical https URL.
+ * The IngressRoute is `route-<tag>.<site key>`, Middlewares `<purpose>-<tag>.<site key>`, the
+ * Certificate and its Secret `<site key>` and `<site key>-tls` (generated.ts, site-key.ts).
  */
 import { nginxPrefix, siteKey } from '../../api/site-key.js'
 import type { KubeObject } from '../../kube/object.js'
