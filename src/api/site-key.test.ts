@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { MAX_SITE_KEY, nginxPrefix, siteKey, SPA_SEGMENT } from './site-key.js'
+import { keyOfPartName, MAX_SITE_KEY, nginxPrefix, partName, siteKey, SPA_SEGMENT } from './site-key.js'
 
 const LABEL_VALUE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/
 
@@ -57,6 +57,86 @@ describe('siteKey', () => {
       ['x'.repeat(70), '_spa'],
     ] as const)
       assert.notEqual(siteKey(ns, name), SPA_SEGMENT)
+  })
+})
+
+describe('partName', () => {
+  const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+  // Sites whose names look like other sites' keys plus a part, in the same and other namespaces.
+  const sites: [string, string][] = [
+    ['team-a', 'x'],
+    ['team-a', 'x-http'],
+    ['team-a', 'x-prefix'],
+    ['team-a', 'x-tls'],
+    ['team-a', 'http.x'],
+    ['team-a', 'http.team-a--x'],
+    ['team-a', 'x.http'],
+    ['team-a', 'route'],
+    ['team', 'a--x'],
+    ['team', 'a-x'],
+    ['team-a--x', 'http'],
+    ['a--b', 'c'],
+    ['n'.repeat(63), 'm'.repeat(253)],
+    ['ns', `${'a.'.repeat(126)}a`],
+  ]
+  const parts = [
+    'route',
+    'http',
+    'prefix',
+    'canonical',
+    'not-found',
+    'redirect-0',
+    'redirect-10',
+    'headers-1',
+  ]
+
+  it('is <part>-<16 hex of sha256(site key)>.<site key>', () => {
+    assert.equal(partName(siteKey('team-a', 'blog'), 'http'), 'http-47ff5c5af54e3cd8.team-a--blog')
+    assert.equal(
+      partName(siteKey('team-a', 'blog'), 'redirect-0'),
+      'redirect-0-47ff5c5af54e3cd8.team-a--blog',
+    )
+  })
+
+  it('never gives two sites, or two parts, the same name, and never a name that is a site key', () => {
+    const keys = sites.map(([ns, name]) => siteKey(ns, name))
+    const names = keys.flatMap((key) => parts.map((part) => partName(key, part)))
+    assert.equal(new Set([...keys, ...names]).size, keys.length + names.length)
+  })
+
+  it('tells the site key back from every name it makes, and from no site key', () => {
+    for (const [ns, name] of sites) {
+      const key = siteKey(ns, name)
+      assert.equal(keyOfPartName(key), undefined, key)
+      for (const part of parts) assert.equal(keyOfPartName(partName(key, part)), key)
+    }
+  })
+
+  it("names nothing for names of other shapes: older operators' <key>-<part>, <part>.<key>, a wrong tag", () => {
+    for (const name of [
+      'team-a--x-http',
+      'team-a--www.x.test-prefix',
+      'http.team-a--x',
+      `http-${'0'.repeat(16)}.team-a--x`,
+      partName('team-a--x', 'http').replace('team-a--x', 'team-a--y'),
+      'http.x',
+      'Http.a--b',
+      'a--b.c--d',
+      '.a--b',
+      'http.a.b--c',
+    ])
+      assert.equal(keyOfPartName(name), undefined, name)
+  })
+
+  it('is a valid object name of at most 253 characters for the longest site key and part', () => {
+    const name = partName(siteKey('n'.repeat(63), 'm'.repeat(253)), 'redirect-99')
+    assert.ok(name.length <= 253)
+    assert.match(name, OBJECT_NAME)
+  })
+
+  it('refuses a part that would make names ambiguous', () => {
+    for (const part of ['', 'a.b', 'a--b', '-a', 'a-', 'Http', '0x'])
+      assert.throws(() => partName('a--b', part), part)
   })
 })
 

@@ -57,8 +57,9 @@ export class Applier {
 
   /**
    * Makes one owner's objects what `desired` says: applies each (skipping those already as
-   * desired) and, with `prune`, deletes the `live` ones no longer desired. True when anything
-   * was written.
+   * desired) and then, with `prune`, deletes the `live` ones no longer desired. Deleting last
+   * means a renamed object (a route after an upgrade) is served under its new name before the
+   * old one goes. True when anything was written.
    */
   async converge(
     desired: readonly KubeObject[],
@@ -67,13 +68,15 @@ export class Applier {
   ): Promise<boolean> {
     const wanted = new Set(desired.map(objectIdentity))
     const current = new Map(live.map((o) => [objectIdentity(o), o]))
-    const writes = await Promise.all([
-      ...(prune ? live.filter((o) => !wanted.has(objectIdentity(o))) : []).map((o) =>
-        this.delete(objectRef(o)).then(() => true),
-      ),
-      ...desired.map((o) => this.apply(objectRef(o), o, current.get(objectIdentity(o)))),
-    ])
-    return writes.some(Boolean)
+    const applied = await Promise.allSettled(
+      desired.map((o) => this.apply(objectRef(o), o, current.get(objectIdentity(o)))),
+    )
+    // A refused apply (a quota) must not keep what is no longer desired: prune, then report it.
+    const stale = prune ? live.filter((o) => !wanted.has(objectIdentity(o))) : []
+    await Promise.all(stale.map((o) => this.delete(objectRef(o))))
+    const refused = applied.find((result) => result.status === 'rejected')
+    if (refused) throw refused.reason
+    return stale.length > 0 || applied.some((result) => result.status === 'fulfilled' && result.value)
   }
 
   /** Applies `desired` unless `live` (the cached object) already contains it; true when written. */

@@ -1,7 +1,8 @@
 /**
  * Builds a controller the way every hostplane controller is made: informers on the kind it
  * reconciles (each change and each periodic resync queues the object's key), on the kinds it
- * generates (cached without managedFields, grouped by owner, a change queues the owner) and on
+ * generates (cached without managedFields, filed under one owner, a change queues the owners
+ * before and after it) and on
  * the kinds it only reads (the caller says which keys a change queues), one keyed work queue
  * running the reconciler, and the lifecycle of ControllerLifecycle. A controller file then says
  * only what is particular to its kind.
@@ -43,8 +44,15 @@ export interface WatchOptions {
 export interface OwnsOptions extends WatchOptions {
   /** The key the object is filed under in the index (the reconciler looks it up by this key). */
   readonly ownerOf: (object: KubeObject) => string | undefined
-  /** The work-queue key a change requeues; default `ownerOf`. */
-  readonly requeue?: (object: KubeObject) => string | undefined
+  /**
+   * The work-queue keys a change requeues, given the owners the object was filed under before
+   * and after it (both, when a relabel moved it: the former owner must see it gone); default
+   * those owners.
+   */
+  readonly requeue?: (
+    event: InformerEvent<KubeObject>,
+    owners: readonly string[],
+  ) => Iterable<string | undefined>
 }
 
 /** A built controller: what the operator starts, stops and asks for readiness. */
@@ -109,15 +117,12 @@ export class ControllerBuilder {
 
   /** The kinds the controller generates, indexed by owner; a change requeues its owner. */
   owns(kinds: readonly WatchedKind[], options: OwnsOptions): ObjectIndex {
-    const { ownerOf, requeue = ownerOf } = options
-    const index = new ObjectIndex(objectIdentity)
+    const { ownerOf, requeue = (_event, owners) => owners } = options
+    const index = new ObjectIndex(objectIdentity, ownerOf)
     for (const kind of kinds) {
       const informer = this.informer<KubeObject>(kind, { ...options, transform: withoutManagedFields })
       informer.onChange((event) => {
-        const owner = ownerOf(event.object)
-        if (owner) index.update(owner, event)
-        const key = requeue(event.object)
-        if (key) this.queue.add(key)
+        for (const key of new Set(requeue(event, index.update(event)))) if (key) this.queue.add(key)
       })
     }
     return index

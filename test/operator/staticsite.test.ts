@@ -6,7 +6,12 @@ import type { KubeObject } from '../../src/kube/object.js'
 import { KubeRest, resourcePath } from '../../src/kube/rest.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { FINALIZER, REASON } from '../../src/operator/staticsite/conditions.js'
-import { GENERATED } from '../../src/operator/staticsite/generated.js'
+import {
+  GENERATED,
+  httpRouteName,
+  middlewareName,
+  routeName,
+} from '../../src/operator/staticsite/generated.js'
 import { ISSUANCE_KINDS } from '../../src/operator/staticsite/issuances.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { sleep } from '../cluster/process.js'
@@ -57,7 +62,7 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
     const key = siteKey(tenantA, 'blog')
     assert.ok(site.metadata.finalizers?.includes(FINALIZER))
     assert.equal(site.status?.url, 'https://blog.a.test/')
-    const route = await test.getGenerated<IngressRoute>('IngressRoute', key)
+    const route = await test.getGenerated<IngressRoute>('IngressRoute', routeName(key))
     assert.ok(route, 'IngressRoute exists')
     assert.deepEqual(route.spec.tls, { secretName: `${key}-tls` })
     assert.deepEqual(
@@ -66,12 +71,12 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
     )
     const middlewares = (await test.generated('Middleware', key)).map((m) => m.metadata.name).sort()
     assert.deepEqual(middlewares, [
-      `${key}-canonical`,
-      `${key}-headers-0`,
-      `${key}-prefix`,
-      `${key}-redirect-0`,
+      middlewareName(key, 'canonical'),
+      middlewareName(key, 'headers-0'),
+      middlewareName(key, 'prefix'),
+      middlewareName(key, 'redirect-0'),
     ])
-    const http = await test.getGenerated<IngressRoute>('IngressRoute', `${key}-http`)
+    const http = await test.getGenerated<IngressRoute>('IngressRoute', httpRouteName(key))
     assert.deepEqual(
       http?.spec.routes.map((r) => r.match),
       ['(Host(`blog.a.test`) || Host(`www.blog.a.test`))'],
@@ -281,7 +286,7 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
     const key = siteKey(tenantA, 'blog')
     await test.updateSite(tenantA, 'blog', { domains: ['blog2.a.test'], pathPrefix: '/docs', ref: 'v2' })
     await test.waitUntil('the route follows the new domain and prefix', async () => {
-      const route = await test.getGenerated<IngressRoute>('IngressRoute', key)
+      const route = await test.getGenerated<IngressRoute>('IngressRoute', routeName(key))
       return route?.spec.routes.at(-1)?.match ===
         'Host(`blog2.a.test`) && (Path(`/docs`) || PathPrefix(`/docs/`))'
         ? route
@@ -289,12 +294,12 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
     })
     const site = await test.waitForCondition(tenantA, 'blog', 'Routed', 'True')
     assert.equal(site.status?.url, 'https://blog2.a.test/docs/')
-    const routes = (await test.getGenerated<IngressRoute>('IngressRoute', key))?.spec.routes ?? []
+    const routes = (await test.getGenerated<IngressRoute>('IngressRoute', routeName(key)))?.spec.routes ?? []
     assert.ok(
-      routes.every((r) => !r.middlewares?.some((m) => m.name === `${key}-canonical`)),
+      routes.every((r) => !r.middlewares?.some((m) => m.name === middlewareName(key, 'canonical'))),
       'no other domain, no route redirecting one',
     )
-    assert.ok(await test.getGenerated('Middleware', `${key}-strip`))
+    assert.ok(await test.getGenerated('Middleware', middlewareName(key, 'strip')))
     assert.deepEqual((await test.getGenerated<Certificate>('Certificate', key))?.spec.dnsNames, [
       'blog2.a.test',
     ])
@@ -305,14 +310,18 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
     )
     const plain = await test.waitForCondition(tenantA, 'blog', 'CertificateReady', 'True', REASON.TlsDisabled)
     assert.equal(plain.status?.url, 'http://blog2.a.test/docs/')
-    const route = await test.getGenerated<IngressRoute>('IngressRoute', key)
+    const route = await test.getGenerated<IngressRoute>('IngressRoute', routeName(key))
     assert.deepEqual(route?.spec.entryPoints, ['web'])
     assert.equal(route?.spec.tls, undefined)
-    assert.equal(await test.getGenerated('IngressRoute', `${key}-http`), undefined, 'no HTTPS to redirect to')
+    assert.equal(
+      await test.getGenerated('IngressRoute', httpRouteName(key)),
+      undefined,
+      'no HTTPS to redirect to',
+    )
 
     await test.updateSite(tenantA, 'blog', { tls: { mode: 'secret', secretName: 'blog-cert' } })
     await test.waitForCondition(tenantA, 'blog', 'CertificateReady', 'True', REASON.ExistingSecret)
-    assert.deepEqual((await test.getGenerated<IngressRoute>('IngressRoute', key))?.spec.tls, {
+    assert.deepEqual((await test.getGenerated<IngressRoute>('IngressRoute', routeName(key)))?.spec.tls, {
       secretName: 'blog-cert',
     })
   })
@@ -328,7 +337,11 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
     const key = siteKey(tenantA, 'blog')
     await test.admin.request(
       'PATCH',
-      resourcePath({ ...GENERATED.Middleware, namespace: test.systemNamespace, name: `${key}-prefix` }),
+      resourcePath({
+        ...GENERATED.Middleware,
+        namespace: test.systemNamespace,
+        name: middlewareName(key, 'prefix'),
+      }),
       {
         body: { spec: { addPrefix: { prefix: '/someone-else' } } },
         contentType: 'application/merge-patch+json',
@@ -336,14 +349,18 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
     )
     await test.admin.request(
       'DELETE',
-      resourcePath({ ...GENERATED.Middleware, namespace: test.systemNamespace, name: `${key}-strip` }),
+      resourcePath({
+        ...GENERATED.Middleware,
+        namespace: test.systemNamespace,
+        name: middlewareName(key, 'strip'),
+      }),
     )
     await test.waitUntil('the Middlewares are restored', async () => {
       const prefix = await test.getGenerated<KubeObject & { spec: { addPrefix: { prefix: string } } }>(
         'Middleware',
-        `${key}-prefix`,
+        middlewareName(key, 'prefix'),
       )
-      const strip = await test.getGenerated('Middleware', `${key}-strip`)
+      const strip = await test.getGenerated('Middleware', middlewareName(key, 'strip'))
       return prefix?.spec.addPrefix.prefix === `/${key}` && strip ? true : undefined
     })
   })
@@ -367,7 +384,7 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
       )
       assert.equal(findCondition(denied.status?.conditions, 'Routed')?.status, 'False')
       assert.equal(
-        await test.getGenerated('IngressRoute', siteKey(tenantB, name)),
+        await test.getGenerated('IngressRoute', routeName(siteKey(tenantB, name))),
         undefined,
         `${name}: no route`,
       )
@@ -392,15 +409,15 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
     for (const name of ['shop', 'shop-help', 'shop-help2']) await test.deleteSite(tenantA, name)
     await test.waitForCondition(tenantB, 'shop', 'Routed', 'True')
     await test.waitForCondition(tenantB, 'shop-docs', 'Routed', 'True')
-    assert.ok(await test.getGenerated('IngressRoute', siteKey(tenantB, 'shop')))
-    assert.equal(await test.getGenerated('IngressRoute', siteKey(tenantA, 'shop')), undefined)
+    assert.ok(await test.getGenerated('IngressRoute', routeName(siteKey(tenantB, 'shop'))))
+    assert.equal(await test.getGenerated('IngressRoute', routeName(siteKey(tenantA, 'shop'))), undefined)
   })
 
   it('refuses a domain the platform reserves with a clear condition, without retrying hot', async () => {
     await test.createSite(tenantA, 'squatter', { domains: ['someone-else.pages.test'] })
     const site = await test.waitForCondition(tenantA, 'squatter', 'Routed', 'False', REASON.DomainRefused)
     assert.match(findCondition(site.status?.conditions, 'Routed')?.message ?? '', /reserved/)
-    assert.equal(await test.getGenerated('IngressRoute', siteKey(tenantA, 'squatter')), undefined)
+    assert.equal(await test.getGenerated('IngressRoute', routeName(siteKey(tenantA, 'squatter'))), undefined)
     const before = await apiWrites(operator)
     await sleep(3000)
     assert.equal(await apiWrites(operator), before, 'no writes after the condition was set')
@@ -430,7 +447,7 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
           apiVersion: GENERATED.Middleware.apiVersion,
           kind: 'Middleware',
           metadata: {
-            name: `${orphanKey}-prefix`,
+            name: middlewareName(orphanKey, 'prefix'),
             labels: { 'hostplane.dev/site': orphanKey, 'app.kubernetes.io/managed-by': 'hostplane' },
             annotations: {
               'hostplane.dev/source-namespace': tenantB,

@@ -3,7 +3,9 @@
  * (system namespace, by label) and on Customers (a suspended one takes its sites offline), the
  * domain-claim index it shares with the Webspace controller, and a work queue running the
  * reconciler. Every event is turned into the key of the StaticSite it concerns: a changed
- * generated object (drift, a Certificate turning Ready) requeues its source, a changed claim
+ * generated object (drift, a Certificate turning Ready, a hand edit) requeues every site it
+ * belonged to before and after the change, by name, label and source annotations, so an object
+ * moved to another site is restored by its owner and never mistaken by the other, a changed claim
  * (of a site or a webspace) requeues the sites sharing its domains, a changed Customer the sites
  * of its namespace. The queue starts only when every cache is synced and every kind's claims are
  * loaded, so the first pass over all keys also removes orphans (generated objects whose site is
@@ -13,15 +15,16 @@ import type { Registry } from 'prom-client'
 import type { Applier } from '../../kube/apply.js'
 import { type Controller, ControllerBuilder } from '../../kube/controller-builder.js'
 import type { EventRecorder } from '../../kube/events.js'
-import type { KubeObject } from '../../kube/object.js'
+import { type KubeObject, objectKey } from '../../kube/object.js'
 import type { KubeRest } from '../../kube/rest.js'
 import type { Logger } from '../../ops/log.js'
 import { claimants } from '../claimants.js'
 import type { OperatorConfig } from '../config.js'
 import { CustomerNamespaces } from '../customer/by-namespace.js'
 import type { ClaimIndex } from './claim-index.js'
+import { siteKey } from '../../api/site-key.js'
 import { domainPolicy } from '../../domains/site-domains.js'
-import { GENERATED, GENERATED_KINDS, GENERATED_SELECTOR, SITE_LABEL, sourceOf } from './generated.js'
+import { GENERATED, GENERATED_KINDS, GENERATED_SELECTOR, siteKeyOf, sourceOf } from './generated.js'
 import { ISSUANCE_KINDS, IssuanceIndex, issuanceFields } from './issuances.js'
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
@@ -73,12 +76,24 @@ export function staticSiteController(options: StaticSiteControllerOptions): Cont
     customers,
     claimOf,
   })
-  // Generated objects are filed by site key and requeue their source site.
+  // `namespace/name` of each cached site, by site key: the sites a generated object concerns.
+  const siteOfKey = new Map<string, string>()
+  sites.onChange(({ type, object }) => {
+    const key = siteKey(object.metadata.namespace ?? '', object.metadata.name)
+    if (type === 'deleted') siteOfKey.delete(key)
+    else siteOfKey.set(key, objectKey(object))
+  })
+  // Generated objects are filed by the site key their name carries. A change requeues every site
+  // it belonged to before and after, by name, label and source annotations, so an object moved to
+  // another site is restored by its owner and never mistaken by the other.
   const generated = builder.owns(GENERATED_KINDS, {
     namespace: config.systemNamespace,
     labelSelector: GENERATED_SELECTOR,
-    ownerOf: (object) => object.metadata.labels?.[SITE_LABEL],
-    requeue: sourceOf,
+    ownerOf: siteKeyOf,
+    requeue: (event, owners) => [
+      ...owners.map((owner) => siteOfKey.get(owner)),
+      ...[event.previous, event.object].map((version) => version && sourceOf(version)),
+    ],
   })
   // cert-manager's CertificateRequests, Orders and Challenges say why a Certificate is not ready.
   const issuances = new IssuanceIndex()

@@ -1,8 +1,9 @@
 /**
- * The kinds the StaticSite operator generates, and how a generated object names its source:
- * the site-key label (for label selectors and per-site lookups) and the source namespace and
- * name as annotations (a name may be longer than a label value allows).
+ * The kinds the StaticSite operator generates, their names, and how a generated object names its
+ * source: the site-key label (for label selectors and per-site lookups) and the source namespace
+ * and name as annotations (a name may be longer than a label value allows).
  */
+import { keyOfPartName, partName } from '../../api/site-key.js'
 import type { KubeObject } from '../../kube/object.js'
 
 export const GENERATED = {
@@ -28,4 +29,28 @@ export function sourceOf(object: KubeObject): string | undefined {
   const namespace = object.metadata.annotations?.[SOURCE_NAMESPACE]
   const name = object.metadata.annotations?.[SOURCE_NAME]
   return namespace && name ? `${namespace}/${name}` : undefined
+}
+
+/**
+ * Object names (rule in site-key.ts): the Certificate is named by the site key, as cert-manager
+ * copies its name into label values; IngressRoutes and Middlewares are `<part>-<tag>.<site key>`.
+ */
+export const certificateName = (key: string) => key
+/** The Certificate's Secret: unique among Secrets, as only Certificates name Secrets `<key>-tls`. */
+export const tlsSecretName = (key: string) => `${key}-tls`
+export const routeName = (key: string) => partName(key, 'route')
+export const httpRouteName = (key: string) => partName(key, 'http')
+export const middlewareName = (key: string, purpose: string) => partName(key, purpose)
+
+/**
+ * The site key an object belongs to. Its name decides, as that is what the routes and the
+ * Certificate refer to: an object named for site A but labelled for site B stays A's, so A's
+ * reconcile restores it and B's never deletes it as its own extra object. Only names outside the
+ * rule (older operators named objects `<key>-<part>`) fall back to the label, so their site
+ * deletes them as no longer desired.
+ */
+export function siteKeyOf(object: KubeObject): string | undefined {
+  const byName =
+    object.kind === GENERATED.Certificate.kind ? object.metadata.name : keyOfPartName(object.metadata.name)
+  return byName ?? object.metadata.labels?.[SITE_LABEL]
 }

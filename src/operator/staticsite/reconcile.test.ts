@@ -6,11 +6,14 @@ import type { KubeObject } from '../../kube/object.js'
 import { silentLogger } from '../../ops/log.js'
 import { customer } from '../customer/fixtures.js'
 import { ClaimIndex } from './claim-index.js'
-import { config, deleting, site, withDomains, withFinalizer } from './fixtures.js'
+import { config, deleting, named, site, withDomains, withFinalizer } from './fixtures.js'
+import { httpRouteName, middlewareName, routeName, SITE_LABEL, siteKeyOf } from './generated.js'
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import type { StaticSite } from './site.js'
 import { NO_ISSUANCE } from './certificate-readiness.js'
+
+const KEY = 'team-a--blog'
 
 interface Write {
   readonly method: string
@@ -64,8 +67,7 @@ function world(...sites: StaticSite[]) {
   const reconciler = new StaticSiteReconciler({
     cache: {
       site: (key) => siteCache.get(key),
-      generated: (key) =>
-        [...generated.values()].filter((o) => o.metadata.labels?.['hostplane.dev/site'] === key),
+      generated: (key) => [...generated.values()].filter((o) => siteKeyOf(o) === key),
       rivals: (claim) => claims.rivals(claim),
       customerOf: (namespace) => customers.get(namespace),
       issuance: () => NO_ISSUANCE,
@@ -100,10 +102,10 @@ describe('StaticSiteReconciler', () => {
     assert.equal(await w.reconciler.reconcile('team-a/blog'), 'applied')
     assert.deepEqual(w.summary(), [
       'APPLY /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
-      `APPLY ${SYSTEM}/middlewares/team-a--blog-prefix`,
-      `APPLY ${SYSTEM}/middlewares/team-a--blog-canonical`,
-      `APPLY ${SYSTEM}/ingressroutes/team-a--blog`,
-      `APPLY ${SYSTEM}/ingressroutes/team-a--blog-http`,
+      `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
+      `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
+      `APPLY ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
+      `APPLY ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT RouteApplied',
       'EVENT DomainClaimed',
@@ -132,25 +134,25 @@ describe('StaticSiteReconciler', () => {
         apiVersion: 'traefik.io/v1alpha1',
         kind: 'Middleware',
         namespace: 'hostplane-system',
-        name: 'team-a--blog-prefix',
+        name: middlewareName(KEY, 'prefix'),
       },
       {
         apiVersion: 'traefik.io/v1alpha1',
         kind: 'Middleware',
         namespace: 'hostplane-system',
-        name: 'team-a--blog-canonical',
+        name: middlewareName(KEY, 'canonical'),
       },
       {
         apiVersion: 'traefik.io/v1alpha1',
         kind: 'IngressRoute',
         namespace: 'hostplane-system',
-        name: 'team-a--blog',
+        name: routeName(KEY),
       },
       {
         apiVersion: 'traefik.io/v1alpha1',
         kind: 'IngressRoute',
         namespace: 'hostplane-system',
-        name: 'team-a--blog-http',
+        name: httpRouteName(KEY),
       },
     ])
   })
@@ -159,10 +161,12 @@ describe('StaticSiteReconciler', () => {
     const w = world(site(withDomains('a.test'), withFinalizer))
     await w.reconciler.reconcile('team-a/blog')
     w.summary()
-    const prefix = w.generated.get('Middleware/team-a--blog-prefix') as KubeObject & { spec: unknown }
+    const prefix = w.generated.get(`Middleware/${middlewareName(KEY, 'prefix')}`) as KubeObject & {
+      spec: unknown
+    }
     prefix.spec = { addPrefix: { prefix: '/elsewhere' } }
     await w.reconciler.reconcile('team-a/blog')
-    assert.deepEqual(w.summary(), [`APPLY ${SYSTEM}/middlewares/team-a--blog-prefix`])
+    assert.deepEqual(w.summary(), [`APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`])
   })
 
   it('deletes what a change made stale (the Certificate and the HTTP redirect after tls none) and nothing else', async () => {
@@ -174,10 +178,10 @@ describe('StaticSiteReconciler', () => {
     cached.metadata.generation = 2
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
+      `APPLY ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
       'DELETE /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
-      `DELETE ${SYSTEM}/middlewares/team-a--blog-canonical`,
-      `DELETE ${SYSTEM}/ingressroutes/team-a--blog-http`,
-      `APPLY ${SYSTEM}/ingressroutes/team-a--blog`,
+      `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
+      `DELETE ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT TlsDisabled',
     ])
@@ -190,10 +194,10 @@ describe('StaticSiteReconciler', () => {
     w.customers.set('team-a', customer({ suspended: true, domains: ['a.test'] }))
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
-      `DELETE ${SYSTEM}/middlewares/team-a--blog-prefix`,
-      `DELETE ${SYSTEM}/middlewares/team-a--blog-canonical`,
-      `DELETE ${SYSTEM}/ingressroutes/team-a--blog`,
-      `DELETE ${SYSTEM}/ingressroutes/team-a--blog-http`,
+      `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
+      `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
+      `DELETE ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
+      `DELETE ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT CustomerSuspended',
     ])
@@ -201,10 +205,10 @@ describe('StaticSiteReconciler', () => {
     w.customers.set('team-a', customer({ suspended: false, domains: ['a.test'] }))
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
-      `APPLY ${SYSTEM}/middlewares/team-a--blog-prefix`,
-      `APPLY ${SYSTEM}/middlewares/team-a--blog-canonical`,
-      `APPLY ${SYSTEM}/ingressroutes/team-a--blog`,
-      `APPLY ${SYSTEM}/ingressroutes/team-a--blog-http`,
+      `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
+      `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
+      `APPLY ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
+      `APPLY ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT RouteApplied',
     ])
@@ -219,10 +223,10 @@ describe('StaticSiteReconciler', () => {
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
       'DELETE /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
-      `DELETE ${SYSTEM}/middlewares/team-a--blog-prefix`,
-      `DELETE ${SYSTEM}/middlewares/team-a--blog-canonical`,
-      `DELETE ${SYSTEM}/ingressroutes/team-a--blog`,
-      `DELETE ${SYSTEM}/ingressroutes/team-a--blog-http`,
+      `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
+      `DELETE ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
+      `DELETE ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
+      `DELETE ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
       'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
       'EVENT DomainNotAllowed',
       'EVENT DomainNotAllowed',
@@ -246,6 +250,49 @@ describe('StaticSiteReconciler', () => {
     assert.equal(w.summary().filter((s) => s.startsWith('DELETE')).length, 5)
     assert.equal(await w.reconciler.reconcile('team-a/blog'), 'finalizer-removed')
     assert.deepEqual(w.writes.at(-1)?.body, { metadata: { resourceVersion: '100', finalizers: [] } })
+  })
+
+  it('on upgrade deletes the objects an older operator named <key>-<part> and applies their new names, keeping the Certificate', async () => {
+    const w = world(site(withDomains('a.test'), withFinalizer))
+    await w.reconciler.reconcile('team-a/blog')
+    w.summary()
+    for (const [kind, name] of [
+      ['IngressRoute', 'team-a--blog'],
+      ['IngressRoute', 'team-a--blog-http'],
+      ['Middleware', 'team-a--blog-prefix'],
+    ] as const) {
+      const current = [...w.generated.values()].find((o) => o.kind === kind) as KubeObject
+      const legacy = { ...structuredClone(current), metadata: { ...current.metadata, name } }
+      w.generated.set(`${kind}/${name}`, legacy)
+    }
+    await w.reconciler.reconcile('team-a/blog')
+    assert.deepEqual(w.summary(), [
+      `DELETE ${SYSTEM}/ingressroutes/team-a--blog`,
+      `DELETE ${SYSTEM}/ingressroutes/team-a--blog-http`,
+      `DELETE ${SYSTEM}/middlewares/team-a--blog-prefix`,
+    ])
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'none')
+  })
+
+  it('never deletes an object named for another site though it is labelled for this one, and its own site restores it', async () => {
+    const w = world(
+      site(withDomains('a.test'), withFinalizer),
+      site(named('blog-http'), withDomains('b.test'), withFinalizer),
+    )
+    await w.reconciler.reconcile('team-a/blog')
+    await w.reconciler.reconcile('team-a/blog-http')
+    w.summary()
+    const hijacked = w.generated.get(`IngressRoute/${httpRouteName(KEY)}`) as KubeObject & {
+      spec: { routes: { match: string }[] }
+    }
+    hijacked.metadata.labels = { ...hijacked.metadata.labels, [SITE_LABEL]: 'team-a--blog-http' }
+    hijacked.spec.routes[0] = { match: 'Host(`evil.test`)' }
+    assert.equal(await w.reconciler.reconcile('team-a/blog-http'), 'none')
+    await w.reconciler.reconcile('team-a/blog')
+    assert.deepEqual(w.summary(), [`APPLY ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`])
+    const restored = w.generated.get(`IngressRoute/${httpRouteName(KEY)}`) as typeof hijacked
+    assert.equal(restored.metadata.labels?.[SITE_LABEL], 'team-a--blog')
+    assert.ok(!JSON.stringify(restored.spec).includes('evil.test'))
   })
 
   it('removes the objects of a site that no longer exists (an orphan)', async () => {

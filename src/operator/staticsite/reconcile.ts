@@ -19,7 +19,7 @@ import type { OperatorConfig } from '../config.js'
 import type { Issuance } from './certificate-readiness.js'
 import { CONDITION, FINALIZER } from './conditions.js'
 import { domainPolicy } from '../../domains/site-domains.js'
-import { GENERATED } from './generated.js'
+import { certificateName, GENERATED } from './generated.js'
 import { objectRef } from '../../kube/manifest-path.js'
 import { planSite, siteClaim } from './plan.js'
 import { siteRef, type StaticSite, STATICSITES } from './site.js'
@@ -99,14 +99,14 @@ export class StaticSiteReconciler {
     const customer = cache.customerOf(site.metadata.namespace ?? '')
     const claim = siteClaim(site, domainPolicy(config.pagesDomain, customer))
     const certificate = generated.find(
-      (o) => o.kind === GENERATED.Certificate.kind && o.metadata.name === key,
+      (o) => o.kind === GENERATED.Certificate.kind && o.metadata.name === certificateName(key),
     )
     const plan = planSite({
       site,
       config,
       rivals: claim ? cache.rivals(claim) : [],
       certificate,
-      issuance: cache.issuance(key),
+      issuance: cache.issuance(certificateName(key)),
       customer,
       now: clock(),
     })

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { KubeObject } from '../../kube/object.js'
 import { config, site, withPathPrefix, withTls } from './fixtures.js'
+import { httpRouteName, middlewareName, routeName } from './generated.js'
 import { renderSite } from './render.js'
 import type { StaticSite } from './site.js'
+
+const KEY = 'team-a--blog'
 
 type Route = { match: string; middlewares: { name: string }[]; services: unknown[] }
 const spec = (object: KubeObject | undefined) => (object as unknown as { spec: Record<string, unknown> }).spec
@@ -25,13 +28,13 @@ describe('renderSite', () => {
       objects.map((o) => `${o.kind}/${o.metadata.name}`),
       [
         'Certificate/team-a--blog',
-        'Middleware/team-a--blog-prefix',
-        'Middleware/team-a--blog-canonical',
-        'IngressRoute/team-a--blog',
-        'IngressRoute/team-a--blog-http',
+        `Middleware/${middlewareName(KEY, 'prefix')}`,
+        `Middleware/${middlewareName(KEY, 'canonical')}`,
+        `IngressRoute/${routeName(KEY)}`,
+        `IngressRoute/${httpRouteName(KEY)}`,
       ],
     )
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-prefix')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', middlewareName(KEY, 'prefix'))), {
       addPrefix: { prefix: '/team-a--blog' },
     })
     assert.deepEqual(spec(find(objects, 'Certificate', 'team-a--blog')), {
@@ -39,40 +42,40 @@ describe('renderSite', () => {
       dnsNames: ['blog.test', 'www.blog.test'],
       issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'letsencrypt' },
     })
-    const route = spec(find(objects, 'IngressRoute', 'team-a--blog'))
+    const route = spec(find(objects, 'IngressRoute', routeName(KEY)))
     assert.deepEqual(route.entryPoints, ['websecure'])
     assert.deepEqual(route.tls, { secretName: 'team-a--blog-tls' })
     assert.deepEqual(
       (route.routes as Route[]).map((r) => [r.match, r.middlewares.map((m) => m.name)]),
       [
-        ['Host(`blog.test`)', ['team-a--blog-prefix']],
-        ['Host(`www.blog.test`)', ['team-a--blog-canonical']],
+        ['Host(`blog.test`)', [middlewareName(KEY, 'prefix')]],
+        ['Host(`www.blog.test`)', [middlewareName(KEY, 'canonical')]],
       ],
     )
   })
 
   it('answers plain HTTP of a TLS site with a 301 to the canonical https URL, from a second IngressRoute on the plain entry points', () => {
     const { objects } = renderSite(site(withPathPrefix('/docs')), config(), ['a.test', 'www.a.test'])
-    assert.deepEqual(spec(find(objects, 'IngressRoute', 'team-a--blog-http')), {
+    assert.deepEqual(spec(find(objects, 'IngressRoute', httpRouteName(KEY))), {
       entryPoints: ['web'],
       routes: [
         {
           kind: 'Rule',
           match: '(Host(`a.test`) || Host(`www.a.test`)) && (Path(`/docs`) || PathPrefix(`/docs/`))',
-          middlewares: [{ name: 'team-a--blog-canonical' }],
+          middlewares: [{ name: middlewareName(KEY, 'canonical') }],
           services: [{ kind: 'Service', name: 'hostplane-nginx', port: 80 }],
         },
       ],
     })
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-canonical')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', middlewareName(KEY, 'canonical'))), {
       redirectRegex: { regex: '^https?://[^/?]+(.*)$', replacement: 'https://a.test${1}', permanent: true },
     })
     const single = renderSite(site(), config(), ['a.test']).objects
-    assert.ok(find(single, 'IngressRoute', 'team-a--blog-http'), 'also for a site with one domain')
+    assert.ok(find(single, 'IngressRoute', httpRouteName(KEY)), 'also for a site with one domain')
     const plain = renderSite(site(withTls({ mode: 'none' })), config(), ['a.test']).objects
     assert.deepEqual(
       plain.map((o) => `${o.kind}/${o.metadata.name}`),
-      ['Middleware/team-a--blog-prefix', 'IngressRoute/team-a--blog'],
+      [`Middleware/${middlewareName(KEY, 'prefix')}`, `IngressRoute/${routeName(KEY)}`],
       'tls none: served on the plain entry points, nothing to redirect',
     )
   })
@@ -96,7 +99,7 @@ describe('renderSite', () => {
       find(
         renderSite(site(), config(), ['a.test', 'b.test', 'c.test']).objects,
         'Middleware',
-        'team-a--blog-canonical',
+        middlewareName(KEY, 'canonical'),
       ),
     )
     assert.deepEqual(canonical, {
@@ -115,16 +118,16 @@ describe('renderSite', () => {
     assert.equal(route?.match, 'Host(`a.test`) && (Path(`/docs`) || PathPrefix(`/docs/`))')
     assert.deepEqual(
       route?.middlewares.map((m) => m.name),
-      ['team-a--blog-slash', 'team-a--blog-strip', 'team-a--blog-prefix'],
+      [middlewareName(KEY, 'slash'), middlewareName(KEY, 'strip'), middlewareName(KEY, 'prefix')],
     )
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-strip')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', middlewareName(KEY, 'strip'))), {
       stripPrefix: { prefixes: ['/docs'] },
     })
   })
 
   it('redirects the bare pathPrefix to itself with a slash, relatively and with the query, before stripping it', () => {
     const { objects } = renderSite(site(withPathPrefix('/guides/v2')), config(), ['a.test'])
-    const { redirectRegex } = spec(find(objects, 'Middleware', 'team-a--blog-slash')) as {
+    const { redirectRegex } = spec(find(objects, 'Middleware', middlewareName(KEY, 'slash'))) as {
       redirectRegex: { regex: string; replacement: string; permanent: boolean }
     }
     assert.deepEqual(redirectRegex, {
@@ -159,12 +162,12 @@ describe('renderSite', () => {
       [
         [
           'Host(`a.test`) && PathPrefix(`/assets`)',
-          ['team-a--blog-headers-0', 'team-a--blog-headers-1', 'team-a--blog-prefix'],
+          [middlewareName(KEY, 'headers-0'), middlewareName(KEY, 'headers-1'), middlewareName(KEY, 'prefix')],
         ],
-        ['Host(`a.test`)', ['team-a--blog-headers-0', 'team-a--blog-prefix']],
+        ['Host(`a.test`)', [middlewareName(KEY, 'headers-0'), middlewareName(KEY, 'prefix')]],
       ],
     )
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-headers-1')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', middlewareName(KEY, 'headers-1'))), {
       headers: { customResponseHeaders: { 'Cache-Control': 'max-age=31536000' } },
     })
   })
@@ -183,14 +186,14 @@ describe('renderSite', () => {
       config(),
       ['a.test'],
     )
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-redirect-0')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', middlewareName(KEY, 'redirect-0'))), {
       redirectRegex: {
         regex: '^https?://[^/?]+/p/old/([^?]*)(?:\\?.*)?$',
         replacement: '/p/new/${1}',
         permanent: true,
       },
     })
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-redirect-1')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', middlewareName(KEY, 'redirect-1'))), {
       redirectRegex: {
         regex: '^https?://[^/?]+/p/a\\.html(?:\\?.*)?$',
         replacement: 'https://elsewhere.test/$$x',
@@ -201,7 +204,7 @@ describe('renderSite', () => {
       routesOf(objects)[0]
         ?.middlewares.map((m) => m.name)
         .slice(1, 3),
-      ['team-a--blog-redirect-0', 'team-a--blog-redirect-1'],
+      [middlewareName(KEY, 'redirect-0'), middlewareName(KEY, 'redirect-1')],
     )
   })
 
@@ -271,7 +274,7 @@ describe('renderSite', () => {
 
   it('routes a site with the SPA fallback through /_spa/<site key>, which nginx answers with index.html', () => {
     const { objects } = renderSite(site(withRules({ fallback: 'index' })), config(), ['a.test'])
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-prefix')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', middlewareName(KEY, 'prefix'))), {
       addPrefix: { prefix: '/_spa/team-a--blog' },
     })
   })
@@ -289,7 +292,7 @@ describe('renderSite', () => {
       config(),
       ['a.test', 'www.a.test'],
     )
-    assert.deepEqual(spec(find(objects, 'Middleware', 'team-a--blog-not-found')), {
+    assert.deepEqual(spec(find(objects, 'Middleware', middlewareName(KEY, 'not-found'))), {
       errors: {
         status: ['404'],
         service: { name: 'hostplane-nginx', port: 80 },
@@ -300,13 +303,13 @@ describe('renderSite', () => {
       routesOf(objects).map((r) => r.middlewares.map((m) => m.name)),
       [
         [
-          'team-a--blog-slash',
-          'team-a--blog-headers-0',
-          'team-a--blog-not-found',
-          'team-a--blog-strip',
-          'team-a--blog-prefix',
+          middlewareName(KEY, 'slash'),
+          middlewareName(KEY, 'headers-0'),
+          middlewareName(KEY, 'not-found'),
+          middlewareName(KEY, 'strip'),
+          middlewareName(KEY, 'prefix'),
         ],
-        ['team-a--blog-canonical'],
+        [middlewareName(KEY, 'canonical')],
       ],
     )
   })
@@ -314,7 +317,7 @@ describe('renderSite', () => {
   it('leaves the default notFound page to nginx: no errors middleware', () => {
     for (const notFound of [undefined, '/404.html']) {
       const { objects } = renderSite(site(withRules({ notFound })), config(), ['a.test'])
-      assert.equal(find(objects, 'Middleware', 'team-a--blog-not-found'), undefined)
+      assert.equal(find(objects, 'Middleware', middlewareName(KEY, 'not-found')), undefined)
     }
   })
 

@@ -10,22 +10,27 @@
  * - one route per distinct `headers[].path`, so each path gets the headers of every rule whose
  *   path is a prefix of it;
  * - the other domains, answered with a 301 to the canonical one (same path and query);
- * - with TLS, a second IngressRoute `<site key>-http` on the plain entry points answering every
- *   domain with a 301 to the canonical https URL.
- * Middleware names are `<site key>-<purpose>`, the Certificate and its Secret `<site key>` and
- * `<site key>-tls`.
+ * - with TLS, a second IngressRoute `http-<tag>.<site key>` on the plain entry points answering
+ *   every domain with a 301 to the canonical https URL.
+ * The IngressRoute is `route-<tag>.<site key>`, Middlewares `<purpose>-<tag>.<site key>`, the
+ * Certificate and its Secret `<site key>` and `<site key>-tls` (generated.ts, site-key.ts).
  */
 import { nginxPrefix, siteKey } from '../../api/site-key.js'
 import type { KubeObject } from '../../kube/object.js'
 import { DEFAULT_NOT_FOUND_PAGE } from '../../serve/served-site.js'
 import type { OperatorConfig } from '../config.js'
 import {
+  certificateName,
   GENERATED,
+  httpRouteName,
   MANAGED_BY,
   MANAGED_BY_LABEL,
+  middlewareName,
+  routeName,
   SITE_LABEL,
   SOURCE_NAME,
   SOURCE_NAMESPACE,
+  tlsSecretName,
   type GeneratedKind,
 } from './generated.js'
 import type { StaticSite } from './site.js'
@@ -74,7 +79,7 @@ function tlsSource(
     !domain.slice(0, -config.pagesDomain.length - 1).includes('.')
   if (config.tls.mode === 'wildcard' && domains.every(covered))
     return { kind: 'wildcard', secretName: config.tls.secretName }
-  return { kind: 'certificate', name: key }
+  return { kind: 'certificate', name: certificateName(key) }
 }
 
 export function renderSite(
@@ -104,7 +109,7 @@ export function renderSite(
   })
   const middlewares: KubeObject[] = []
   const middleware = (purpose: string, spec: Record<string, unknown>) => {
-    const name = `${key}-${purpose}`
+    const name = middlewareName(key, purpose)
     middlewares.push({ ...meta('Middleware', name), spec } as KubeObject)
     return { name }
   }
@@ -207,7 +212,7 @@ export function renderSite(
     objects.push({
       ...meta('Certificate', tls.name),
       spec: {
-        secretName: `${key}-tls`,
+        secretName: tlsSecretName(key),
         dnsNames: [...domains],
         issuerRef: {
           group: 'cert-manager.io',
@@ -217,9 +222,9 @@ export function renderSite(
       },
     } as KubeObject)
   const secretName =
-    tls.kind === 'certificate' ? `${key}-tls` : tls.kind === 'none' ? undefined : tls.secretName
+    tls.kind === 'certificate' ? tlsSecretName(key) : tls.kind === 'none' ? undefined : tls.secretName
   objects.push(...middlewares, {
-    ...meta('IngressRoute', key),
+    ...meta('IngressRoute', routeName(key)),
     spec: {
       entryPoints: [...(tls.kind === 'none' ? config.httpEntryPoints : config.entryPoints)],
       routes,
@@ -231,7 +236,7 @@ export function renderSite(
   // static configuration would also catch the sites with `tls.mode: none`.
   if (toCanonical && tls.kind !== 'none')
     objects.push({
-      ...meta('IngressRoute', `${key}-http`),
+      ...meta('IngressRoute', httpRouteName(key)),
       spec: {
         entryPoints: [...config.httpEntryPoints],
         routes: [

@@ -23,8 +23,14 @@ export type WebspaceOwnedKind = keyof typeof WEBSPACE_OWNED
 export const WEBSPACE_OWNED_KINDS = Object.values(WEBSPACE_OWNED)
 export const WEBSPACE_SELECTOR = WEBSPACE_LABEL
 
-/** The `namespace/name` key of the Webspace an owned object belongs to. */
+/**
+ * The `namespace/name` key of the Webspace an owned object belongs to. Its name decides, as
+ * renderWebspace names every object after its webspace (the Certificate `<name>-tls`), and the
+ * label only selects it: an object relabelled to another webspace stays its own webspace's, and
+ * is never pruned by the other as an object it no longer needs.
+ */
 export const webspaceOf = (object: KubeObject): string | undefined => {
-  const name = object.metadata.labels?.[WEBSPACE_LABEL]
-  return name && object.metadata.namespace ? `${object.metadata.namespace}/${name}` : undefined
+  const { name, namespace } = object.metadata
+  const owner = object.kind === 'Certificate' ? name.replace(/-tls$/, '') : name
+  return namespace ? `${namespace}/${owner}` : undefined
 }

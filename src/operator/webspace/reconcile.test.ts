@@ -125,8 +125,8 @@ describe('WebspaceReconciler', () => {
     w.setCustomer({ suspended: true })
     await w.reconciler.reconcile('sh-acme/shop')
     assert.deepEqual(w.api.writes(), [
-      'DELETE /apis/traefik.io/v1alpha1/namespaces/sh-acme/ingressroutes/shop',
       `APPLY ${APPS}/deployments/shop`,
+      'DELETE /apis/traefik.io/v1alpha1/namespaces/sh-acme/ingressroutes/shop',
       `APPLY ${WEBSPACE}/status`,
     ])
     assert.deepEqual(w.events(), ['CustomerSuspended'])
