@@ -78,6 +78,7 @@ function apiError(method: string, url: URL, status: number, text: string): KubeA
 export class KubeRest {
   private readonly server: URL
   private agent: Agent | undefined
+  private agentIdentity = ''
 
   constructor(
     private readonly kubeConfig: KubeCredentials,
@@ -92,7 +93,12 @@ export class KubeRest {
   private async options(): Promise<RequestOptions> {
     const options: RequestOptions = {}
     await this.kubeConfig.applyToHTTPSOptions(options)
-    this.agent ??= new Agent({
+    // An exec plugin may hand out a new client certificate when the old one expires; the agent's
+    // pooled connections carry the old one, so a new certificate gets a new agent.
+    const identity = `${String(options.cert ?? '')}\n${String(options.key ?? '')}`
+    if (this.agent && identity === this.agentIdentity) return options
+    this.agentIdentity = identity
+    this.agent = new Agent({
       keepAlive: true,
       maxSockets: 64,
       ca: options.ca,
