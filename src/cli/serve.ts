@@ -4,7 +4,7 @@
  * arguments.
  */
 import { isAbsolute, join, relative } from 'node:path'
-import type { Command } from 'commander'
+import { Argument, type Command } from 'commander'
 import { createLogger, type Logger } from '../ops/log.js'
 import { LETS_ENCRYPT_PRODUCTION } from '../standalone/acme/lets-encrypt.js'
 import { LOCAL_REPO_HOST } from '../standalone/local-repos.js'
@@ -14,6 +14,7 @@ import {
   checkPaths,
   duration,
   flag,
+  hostname,
   httpsUrl,
   type ListenAddress,
   list,
@@ -53,7 +54,11 @@ interface ServeFlags {
 export function registerServeCommand(program: Command): void {
   defineCommand(program, 'serve')
     .description('serve StaticSites from a directory of YAML files on this machine, without a cluster')
-    .argument('[sites-dir]', 'directory of StaticSite YAML files', path, path('examples'))
+    .addArgument(
+      new Argument('[sites-dir]', 'directory of StaticSite YAML files')
+        .argParser(path)
+        .default(path('examples'), 'examples'),
+    )
     .addOption(flag('--data-dir <dir>', 'published trees and git mirrors', { parse: path, default: '.data' }))
     .addOption(
       flag('--listen <host:port>', 'address of the sites', {
@@ -103,6 +108,7 @@ export function registerServeCommand(program: Command): void {
     )
     .addOption(
       flag('--pages-domain <domain>', 'sites without domains answer on <name>-<namespace>.<domain>', {
+        parse: hostname,
         default: 'localhost',
       }),
     )

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process'
 import { dirname } from 'node:path'
 
-export const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1']
+const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1']
 
 export interface ExecConfig {
   readonly command: string

@@ -72,7 +72,7 @@ const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
 /** Projected ServiceAccount tokens rotate; re-reading once a minute is what client-go does. */
 const TOKEN_REFRESH_MS = 60_000
 /** Longest one run of an exec plugin may take. */
-export const EXEC_TIMEOUT_MS = 30_000
+const EXEC_TIMEOUT_MS = 30_000
 
 const fromBase64 = (data: string) => Buffer.from(data, 'base64')
 
