@@ -84,6 +84,11 @@ export class ExecCredential {
     return this.running
   }
 
+  /** Drops the cached credential, so the next get() runs the plugin again. */
+  forget(): void {
+    this.cached = undefined
+  }
+
   private async run(): Promise<ExecResult> {
     const stdout = await this.spawnPlugin()
     let output: ExecCredentialOutput

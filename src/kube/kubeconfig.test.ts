@@ -274,6 +274,15 @@ describe('LightKubeConfig: exec credential plugins', () => {
     assert.equal(await runCount(past.runs), 2, 'an expired credential is fetched again')
   })
 
+  it('runs the plugin again after the API server refused its credential (forgetCredential)', async () => {
+    const { path, runs } = await plugin(credential({ token: 't' }))
+    const config = LightKubeConfig.fromFiles([await kubeconfig({ exec: { apiVersion: V1, command: path } })])
+    await options(config)
+    config.forgetCredential()
+    await options(config)
+    assert.equal(await runCount(runs), 2)
+  })
+
   it('uses a client certificate and key the plugin prints', async () => {
     const { path } = await plugin(credential({ clientCertificateData: 'PEMCERT', clientKeyData: 'PEMKEY' }))
     const result = await options(

@@ -24,6 +24,8 @@ import { type ExecConfig, ExecCredential } from './exec-credential.js'
 export interface KubeCredentials {
   getCurrentCluster(): { readonly server: string } | null
   applyToHTTPSOptions(options: RequestOptions): Promise<void>
+  /** The API server refused the credential: the next request gets a fresh one. */
+  forgetCredential?(): void
 }
 
 interface ClusterEntry {
@@ -262,6 +264,11 @@ export class LightKubeConfig implements KubeCredentials {
       Object.assign(options, { cert: fromPlugin.cert, key: fromPlugin.key })
     const token = fromPlugin ? fromPlugin.token : this.bearerToken()
     if (token) options.headers = { ...options.headers, authorization: `Bearer ${token}` }
+  }
+
+  forgetCredential(): void {
+    this.token = undefined
+    this.auth.exec?.forget()
   }
 
   private bearerToken(): string | undefined {

@@ -110,6 +110,15 @@ export class KubeRest {
     return options
   }
 
+  /**
+   * A refused request's error. A 401 means the credential is no longer good (revoked, or expired
+   * earlier than it said): the kubeconfig fetches a new one for the retry, as client-go does.
+   */
+  private failed(method: string, url: URL, status: number, text: string): KubeApiError {
+    if (status === 401) this.kubeConfig.forgetCredential?.()
+    return apiError(method, url, status, text)
+  }
+
   private url(path: string, query: Query = {}): URL {
     const url = new URL(path, this.server)
     for (const [key, value] of Object.entries(query)) {
@@ -157,7 +166,7 @@ export class KubeRest {
     })
     const text = await readBody(res)
     const status = res.statusCode ?? 0
-    if (status < 200 || status >= 300) throw apiError(method, url, status, text)
+    if (status < 200 || status >= 300) throw this.failed(method, url, status, text)
     return (text ? JSON.parse(text) : undefined) as T
   }
 
@@ -187,7 +196,7 @@ export class KubeRest {
   ): Promise<void> {
     const url = this.url(path, { ...query, watch: 1 })
     const res = await this.send('GET', url, { timeoutMs: idleTimeoutMs, signal })
-    if (res.statusCode !== 200) throw apiError('GET', url, res.statusCode ?? 0, await readBody(res))
+    if (res.statusCode !== 200) throw this.failed('GET', url, res.statusCode ?? 0, await readBody(res))
     res.setEncoding('utf8')
     let buffered = ''
     await new Promise<void>((resolve, reject) => {

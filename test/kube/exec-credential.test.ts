@@ -130,14 +130,17 @@ describe('exec credential plugins on a real API server', { skip: env.skip }, () 
     }
   })
 
-  it('a plugin printing a token the API server refuses fails the request with 401, not a hang', async () => {
+  it('a token the API server refuses fails the request with 401, and the next request runs the plugin again', async () => {
     const file = await execKubeconfig('bad-token', { token: 'not-a-real-token' })
     const rest = new KubeRest(await loadKubeConfig({ file }))
     try {
       await assert.rejects(whoAmI(rest), /401/)
+      await assert.rejects(whoAmI(rest), /401/)
     } finally {
       rest.close()
     }
+    const runs = (await readFile(join(dir, 'bad-token.sh.runs'), 'utf8')).trim().split('\n')
+    assert.equal(runs.length, 2, 'a refused credential is not reused, though it has no expiry')
   })
 })
 
