@@ -24,9 +24,10 @@ export const commandOptions = (name: CommandName): readonly Option[] => command(
 /** The default of one flag (`--system-namespace` → `hostplane-system`). */
 export function flagDefault(name: CommandName, flag: string): string {
   const option = commandOptions(name).find((o) => o.long === flag)
-  if (typeof option?.defaultValue !== 'string')
-    throw new Error(`hostplane ${name} has no flag ${flag} with a string default`)
-  return option.defaultValue
+  // The default as typed (`80`), which the command parses into its value (80).
+  const text = option?.defaultValueDescription ?? option?.defaultValue
+  if (typeof text !== 'string') throw new Error(`hostplane ${name} has no flag ${flag} with a default`)
+  return text
 }
 
 /**

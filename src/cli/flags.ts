@@ -1,9 +1,18 @@
-/** Flag parsers and secret lookup shared by the long-running `hostplane` commands. */
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { InvalidArgumentError, Option } from 'commander'
+/**
+ * The flags of every `hostplane` command, defined one way: a value the parser refuses names the
+ * flag and what it accepts (exit 2, see command.ts); a default is written as the flag accepts it
+ * and parsed by the same parser, so `--help` never shows a default the flag would refuse; a path
+ * is made absolute once, at start, against the working directory, because git and other children
+ * run elsewhere; a file or directory that must exist is checked before anything starts (exit 1).
+ */
+import { constants } from 'node:fs'
+import { access, readFile, stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import { DNS_LABEL, HOSTNAME } from '../api/schema-kit.js'
 import { parseDuration } from '../syncer/sync-schedule.js'
 import { FORGES, type Forge } from '../syncer/webhook.js'
+import { StartError } from './command.js'
 
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
@@ -18,20 +27,62 @@ const SIZE_UNITS: Record<string, number> = {
 /** `system-namespace` → `HOSTPLANE_SYSTEM_NAMESPACE`: the variable a long-running command's flag is also read from. */
 export const flagEnv = (flag: string) => `HOSTPLANE_${flag.toUpperCase().replaceAll('-', '_')}`
 
-/**
- * A flag that may also come from its HOSTPLANE_* variable (a flag on the command line wins), so a
- * Deployment can take settings from a ConfigMap with envFrom.
- */
-export function envOption<T>(
-  flags: string,
-  description: string,
-  { parse, defaultValue }: { parse?: (value: string, previous: T) => T; defaultValue?: T } = {},
-): Option {
+/** What must be true of a path flag's target before the command starts. */
+type PathKind = 'file' | 'dir'
+const mustExist = new WeakMap<Option, PathKind>()
+
+export interface FlagOptions<T> {
+  /** Turns the text into the value; throws InvalidArgumentError saying what is accepted. */
+  readonly parse?: (text: string) => T
+  /** The default as a user would type it; help shows this text, the command gets it parsed. */
+  readonly default?: string
+  /** Also read from the flag's HOSTPLANE_* variable (the flag wins): Deployments set flags from a ConfigMap. */
+  readonly env?: boolean
+  /** The path must name an existing file or directory when the command starts. */
+  readonly exists?: PathKind
+  readonly choices?: readonly string[]
+}
+
+/** One flag of a command, see the module comment. */
+export function flag<T = string>(flags: string, description: string, options: FlagOptions<T> = {}): Option {
   const long = /--([a-z-]+)/.exec(flags)?.[1]
   if (!long) throw new Error(`flag without a long name: ${flags}`)
-  const option = new Option(flags, description).env(flagEnv(long))
-  if (parse) option.argParser(parse)
-  return defaultValue === undefined ? option : option.default(defaultValue)
+  const option = new Option(flags, description)
+  if (options.env) option.env(flagEnv(long))
+  if (options.choices) option.choices(options.choices)
+  const { parse } = options
+  if (parse) option.argParser((text: string) => parse(text))
+  if (options.default !== undefined)
+    option.default(parse ? parse(options.default) : options.default, options.default)
+  if (options.exists) mustExist.set(option, options.exists)
+  return option
+}
+
+/** Before a command starts: every path flag that must name a file or directory does, readable. */
+export async function checkPaths(command: Command): Promise<void> {
+  for (const option of command.options) {
+    const kind = mustExist.get(option)
+    const value: unknown = command.getOptionValue(option.attributeName())
+    if (kind && typeof value === 'string') await usablePath(option.long ?? option.flags, value, kind)
+  }
+}
+
+/** Throws a StartError naming `what` unless `path` is a readable file (or directory). */
+export async function usablePath(what: string, path: string, kind: PathKind): Promise<void> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new StartError(`${what} ${path}: ${error.code === 'ENOENT' ? 'does not exist' : error.message}`)
+  })
+  if (kind === 'file' && !info.isFile()) throw new StartError(`${what} ${path}: is not a file`)
+  if (kind === 'dir' && !info.isDirectory()) throw new StartError(`${what} ${path}: is not a directory`)
+  await access(path, constants.R_OK).catch(() => {
+    throw new StartError(`${what} ${path}: is not readable by this user`)
+  })
+}
+
+/** A path, made absolute against the working directory at start. */
+export const path = (text: string) => {
+  if (!text) throw new InvalidArgumentError('an empty path is not a path')
+  return resolve(text)
 }
 
 /** `1GiB`, `100MiB`, `500k`, `1048576` → bytes. */
@@ -43,23 +94,53 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * unit)
 }
 
-export const positive = (text: string) => {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1)
-    throw new InvalidArgumentError(`${text} is not a positive whole number`)
-  return value
-}
+/** A whole number from `min` to `max`. */
+export const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (text: string) => {
+    const value = Number(text)
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max)
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER
+          ? `${text} is not a whole number of at least ${min}`
+          : `${text} is not a whole number from ${min} to ${max}`,
+      )
+    return value
+  }
+export const positive = integer(1)
+
 export const list = (text: string) =>
   text
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
+
+/** Comma-separated Traefik entry point names. */
+export const entryPoints = (text: string) => {
+  const items = list(text)
+  if (items.length === 0 || items.some((i) => !/^[A-Za-z0-9_-]{1,64}$/.test(i)))
+    throw new InvalidArgumentError(`${text} is not a comma-separated list of Traefik entry point names`)
+  return items
+}
+
 export const duration = (text: string) => {
   try {
     return parseDuration(text)
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message)
   }
+}
+
+export const dnsLabel = (text: string) => {
+  if (text.length > 63 || !new RegExp(DNS_LABEL).test(text))
+    throw new InvalidArgumentError(`${text} is not a DNS label (lower-case letters, digits, '-'; at most 63)`)
+  return text
+}
+
+export const hostname = (text: string) => {
+  if (text.length > 200 || !new RegExp(HOSTNAME).test(text))
+    throw new InvalidArgumentError(`${text} is not a lower-case DNS name such as pages.example.com`)
+  return text
 }
 
 export function httpsUrl(text: string): string {
@@ -73,12 +154,27 @@ export function httpsUrl(text: string): string {
   return url.href
 }
 
-export function listenAddress(text: string): { host: string; port: number } {
+export interface ListenAddress {
+  readonly host: string
+  readonly port: number
+}
+
+/** `host:port`, `:port` (all addresses) or `[::1]:port`. */
+export function listenAddress(text: string): ListenAddress {
   const colon = text.lastIndexOf(':')
-  const port = Number(text.slice(colon + 1))
-  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgumentError(`${text} is not host:port, e.g. 0.0.0.0:8080`)
-  return { host: text.slice(0, colon).replace(/^\[|\]$/g, '') || '0.0.0.0', port }
+  const port = text.slice(colon + 1)
+  const host = text.slice(0, colon).replace(/^\[|\]$/g, '')
+  if (colon < 0 || !/^\d{1,5}$/.test(port) || Number(port) > 65535 || /[\s/]/.test(host))
+    throw new InvalidArgumentError(`${text} is not host:port, e.g. 127.0.0.1:8080 or :8080`)
+  return { host: host || '0.0.0.0', port: Number(port) }
+}
+
+/** `name=dir`: a local repository to create from a directory's files; the directory made absolute. */
+export function localRepoInit(text: string): { name: string; dir: string } {
+  const [name = '', dir = '', ...rest] = text.split('=')
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || !dir || rest.length > 0)
+    throw new InvalidArgumentError(`${text} is not name=dir, e.g. example=examples/site`)
+  return { name, dir: resolve(dir) }
 }
 
 /** A secret from `<dir>/<file>` when the directory is given and has it, else from the environment. */

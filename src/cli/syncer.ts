@@ -5,13 +5,18 @@
  * can also be set by its HOSTPLANE_* variable (`--allowed-hosts` → HOSTPLANE_ALLOWED_HOSTS).
  */
 import type { Command } from 'commander'
+import { loadKubeConfig } from '../kube/kubeconfig.js'
 import { createLogger } from '../ops/log.js'
+import { defineCommand, startOrExit } from './command.js'
 import {
+  checkPaths,
   duration,
-  envOption,
+  flag,
+  type ListenAddress,
   list,
   listenAddress,
   parseSize,
+  path,
   positive,
   secret,
   webhookSecrets,
@@ -23,9 +28,9 @@ interface SyncerFlags {
   sitesRoot: string
   workDir: string
   allowedHosts: string[]
-  allowPrivateNetworks: string[]
+  allowPrivateNetworks?: string[]
   gitCaFile?: string
-  listen: string
+  listen: ListenAddress
   secretsDir?: string
   namespace?: string
   workers: number
@@ -39,129 +44,148 @@ interface SyncerFlags {
 }
 
 export function registerSyncerCommand(program: Command): void {
-  program
-    .command('syncer')
+  defineCommand(program, 'syncer')
     .description(
       'publish every StaticSite of the cluster from Git into the sites root, with webhooks and manual sync',
     )
     .addOption(
-      envOption<string[]>(
+      flag(
         '--allowed-hosts <hosts>',
         'comma-separated Git hosts the syncer may reach (git.example.com, *.example.com)',
-        { parse: list },
+        {
+          env: true,
+          parse: list,
+        },
       ).makeOptionMandatory(),
     )
     .addOption(
-      envOption(
-        '--kubeconfig <file>',
-        'kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)',
-      ),
-    )
-    .addOption(
-      envOption('--sites-root <dir>', 'directory nginx serves (the shared volume)', {
-        defaultValue: '/sites',
+      flag('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)', {
+        env: true,
+        parse: path,
+        exists: 'file',
       }),
     )
     .addOption(
-      envOption('--work-dir <dir>', 'private working directory for git mirrors (an emptyDir is fine)', {
-        defaultValue: '/var/lib/hostplane-syncer',
+      flag('--sites-root <dir>', 'directory nginx serves (the shared volume)', {
+        env: true,
+        parse: path,
+        default: '/sites',
       }),
     )
     .addOption(
-      envOption(
-        '--allow-private-networks <cidrs>',
-        'comma-separated internal networks git may reach anyway',
-        {
-          parse: list,
-          defaultValue: [],
-        },
-      ),
+      flag('--work-dir <dir>', 'private working directory for git mirrors (an emptyDir is fine)', {
+        env: true,
+        parse: path,
+        default: '/var/lib/hostplane-syncer',
+      }),
     )
-    .addOption(envOption('--git-ca-file <file>', 'CA bundle for https Git hosts instead of the system one'))
-    .addOption(envOption('--listen <host:port>', 'address of the HTTP API', { defaultValue: '0.0.0.0:8080' }))
     .addOption(
-      envOption(
+      flag('--allow-private-networks <cidrs>', 'comma-separated internal networks git may reach anyway', {
+        env: true,
+        parse: list,
+      }),
+    )
+    .addOption(
+      flag('--git-ca-file <file>', 'CA bundle for https Git hosts instead of the system one', {
+        env: true,
+        parse: path,
+        exists: 'file',
+      }),
+    )
+    .addOption(
+      flag('--listen <host:port>', 'address of the HTTP API', {
+        env: true,
+        parse: listenAddress,
+        default: '0.0.0.0:8080',
+      }),
+    )
+    .addOption(
+      flag(
         '--secrets-dir <dir>',
         'directory with the files github, gitea, forgejo, gitlab (webhook secrets) and sync-token',
+        { env: true, parse: path, exists: 'dir' },
       ),
     )
-    .addOption(envOption('--namespace <namespace>', 'sync only the StaticSites of this namespace'))
-    .addOption(envOption('--workers <n>', 'sites synced at once', { parse: positive, defaultValue: 16 }))
+    .addOption(flag('--namespace <namespace>', 'sync only the StaticSites of this namespace', { env: true }))
+    .addOption(flag('--workers <n>', 'sites synced at once', { env: true, parse: positive, default: '16' }))
     .addOption(
-      envOption('--git-concurrency <n>', 'git network operations at once', {
+      flag('--git-concurrency <n>', 'git network operations at once', {
+        env: true,
         parse: positive,
-        defaultValue: 8,
+        default: '8',
       }),
     )
     .addOption(
-      envOption('--git-per-host <n>', 'git network operations at once against one host', {
+      flag('--git-per-host <n>', 'git network operations at once against one host', {
+        env: true,
         parse: positive,
-        defaultValue: 4,
+        default: '4',
       }),
     )
     .addOption(
-      envOption('--keep-revisions <n>', 'published revisions kept per site for rollback', {
+      flag('--keep-revisions <n>', 'published revisions kept per site for rollback', {
+        env: true,
         parse: positive,
-        defaultValue: 3,
+        default: '3',
       }),
     )
     .addOption(
-      envOption('--max-site-size <size>', 'largest published site', {
+      flag('--max-site-size <size>', 'largest published site', {
+        env: true,
         parse: parseSize,
-        defaultValue: 1024 ** 3,
+        default: '1GiB',
       }),
     )
     .addOption(
-      envOption('--max-file-size <size>', 'largest published file', {
+      flag('--max-file-size <size>', 'largest published file', {
+        env: true,
         parse: parseSize,
-        defaultValue: 100 * 1024 ** 2,
+        default: '100MiB',
       }),
     )
     .addOption(
-      envOption('--max-files <n>', 'most files in a published site', {
+      flag('--max-files <n>', 'most files in a published site', {
+        env: true,
         parse: positive,
-        defaultValue: 100_000,
+        default: '100000',
       }),
     )
     .addOption(
-      envOption('--fetch-timeout <duration>', 'longest a fetch may take', {
+      flag('--fetch-timeout <duration>', 'longest a fetch may take', {
+        env: true,
         parse: duration,
-        defaultValue: 300_000,
+        default: '5m',
       }),
     )
-    .action(async (flags: SyncerFlags) => {
-      const log = createLogger({ name: 'hostplane-syncer' })
-      // Loaded here, not at the top: every command shares main.ts, and the Kubernetes client adds
-      // about 50 MiB of RSS to processes that never use it (`hostplane serve`).
-      const [{ KubeConfig }, { startSyncerService }] = await Promise.all([
-        import('@kubernetes/client-node'),
-        import('../syncer/syncer-service.js'),
-      ])
-      const kubeConfig = new KubeConfig()
-      if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig)
-      else kubeConfig.loadFromDefault()
-      const service = await startSyncerService({
-        kubeConfig,
-        log,
-        sitesRoot: flags.sitesRoot,
-        workDir: flags.workDir,
-        allowedHosts: flags.allowedHosts,
-        allowedPrivateNetworks: flags.allowPrivateNetworks,
-        caFile: flags.gitCaFile,
-        listen: listenAddress(flags.listen),
-        webhookSecrets: await webhookSecrets(flags.secretsDir),
-        syncToken: await secret(flags.secretsDir, 'sync-token', 'HOSTPLANE_SYNC_TOKEN'),
-        namespace: flags.namespace,
-        workers: flags.workers,
-        concurrency: { global: flags.gitConcurrency, perHost: flags.gitPerHost },
-        keep: flags.keepRevisions,
-        limits: {
-          maxSiteBytes: flags.maxSiteSize,
-          maxFileBytes: flags.maxFileSize,
-          maxFiles: flags.maxFiles,
-        },
-        timeouts: { fetchMs: flags.fetchTimeout },
-      })
-      stopOnSignal(log, () => service.stop())
-    })
+    .action((flags: SyncerFlags, command: Command) =>
+      startOrExit('syncer', async () => {
+        await checkPaths(command)
+        const kubeConfig = await loadKubeConfig({ file: flags.kubeconfig })
+        const log = createLogger({ name: 'hostplane-syncer' })
+        const { startSyncerService } = await import('../syncer/syncer-service.js')
+        const service = await startSyncerService({
+          kubeConfig,
+          log,
+          sitesRoot: flags.sitesRoot,
+          workDir: flags.workDir,
+          allowedHosts: flags.allowedHosts,
+          allowedPrivateNetworks: flags.allowPrivateNetworks ?? [],
+          caFile: flags.gitCaFile,
+          listen: flags.listen,
+          webhookSecrets: await webhookSecrets(flags.secretsDir),
+          syncToken: await secret(flags.secretsDir, 'sync-token', 'HOSTPLANE_SYNC_TOKEN'),
+          namespace: flags.namespace,
+          workers: flags.workers,
+          concurrency: { global: flags.gitConcurrency, perHost: flags.gitPerHost },
+          keep: flags.keepRevisions,
+          limits: {
+            maxSiteBytes: flags.maxSiteSize,
+            maxFileBytes: flags.maxFileSize,
+            maxFiles: flags.maxFiles,
+          },
+          timeouts: { fetchMs: flags.fetchTimeout },
+        })
+        stopOnSignal(log, () => service.stop())
+      }),
+    )
 }

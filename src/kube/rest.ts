@@ -78,6 +78,7 @@ function apiError(method: string, url: URL, status: number, text: string): KubeA
 export class KubeRest {
   private readonly server: URL
   private agent: Agent | undefined
+  private agentIdentity = ''
 
   constructor(
     private readonly kubeConfig: KubeCredentials,
@@ -92,7 +93,12 @@ export class KubeRest {
   private async options(): Promise<RequestOptions> {
     const options: RequestOptions = {}
     await this.kubeConfig.applyToHTTPSOptions(options)
-    this.agent ??= new Agent({
+    // An exec plugin may hand out a new client certificate when the old one expires; the agent's
+    // pooled connections carry the old one, so a new certificate gets a new agent.
+    const identity = `${String(options.cert ?? '')}\n${String(options.key ?? '')}`
+    if (this.agent && identity === this.agentIdentity) return options
+    this.agentIdentity = identity
+    this.agent = new Agent({
       keepAlive: true,
       maxSockets: 64,
       ca: options.ca,
@@ -102,6 +108,15 @@ export class KubeRest {
       servername: options.servername,
     })
     return options
+  }
+
+  /**
+   * A refused request's error. A 401 means the credential is no longer good (revoked, or expired
+   * earlier than it said): the kubeconfig fetches a new one for the retry, as client-go does.
+   */
+  private failed(method: string, url: URL, status: number, text: string): KubeApiError {
+    if (status === 401) this.kubeConfig.forgetCredential?.()
+    return apiError(method, url, status, text)
   }
 
   private url(path: string, query: Query = {}): URL {
@@ -151,7 +166,7 @@ export class KubeRest {
     })
     const text = await readBody(res)
     const status = res.statusCode ?? 0
-    if (status < 200 || status >= 300) throw apiError(method, url, status, text)
+    if (status < 200 || status >= 300) throw this.failed(method, url, status, text)
     return (text ? JSON.parse(text) : undefined) as T
   }
 
@@ -183,7 +198,7 @@ export class KubeRest {
     const url = this.url(path, { ...query, watch: 1 })
     // The socket timeout covers the wait for the answer; the stream's own timer below, shorter, fires first.
     const res = await this.send('GET', url, { timeoutMs: idleTimeoutMs + 5000, signal })
-    if (res.statusCode !== 200) throw apiError('GET', url, res.statusCode ?? 0, await readBody(res))
+    if (res.statusCode !== 200) throw this.failed('GET', url, res.statusCode ?? 0, await readBody(res))
     onOpen?.()
     res.setEncoding('utf8')
     let buffered = ''

@@ -1,6 +1,11 @@
-/** The structured logger every hostplane process uses: pino, JSON lines on stdout. */
+/**
+ * The structured logger every hostplane process uses: pino, JSON lines on stdout, or readable
+ * lines when stdout is a terminal (a person running `hostplane serve`), since nobody reads JSON
+ * by eye. `LOG_FORMAT=json` or `LOG_FORMAT=pretty` overrides the guess.
+ */
 import { Writable } from 'node:stream'
 import { type Logger, pino } from 'pino'
+import { formatLogLine } from './log-format.js'
 
 export type { Logger }
 
@@ -20,6 +25,14 @@ const REDACT = [
   'req.headers["x-gitlab-token"]',
 ]
 
+/** Where log lines go by default: JSON for collectors, formatted lines for a terminal. */
+function defaultDestination(): { write(line: string): void } | undefined {
+  const format = process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')
+  if (format !== 'pretty') return undefined
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR
+  return { write: (line) => process.stdout.write(formatLogLine(line, { color })) }
+}
+
 export function createLogger(
   options: { name: string; level?: string } & Partial<{ destination: NodeJS.WritableStream }>,
 ): Logger {
@@ -28,7 +41,8 @@ export function createLogger(
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
   }
-  return options.destination ? pino(settings, options.destination) : pino(settings)
+  const destination = options.destination ?? defaultDestination()
+  return destination ? pino(settings, destination) : pino(settings)
 }
 
 /** A logger that writes nothing, for tests and benchmarks that assert on other outputs. */

@@ -4,7 +4,7 @@
  * tests run it in-process with a ServiceAccount's kubeconfig.
  */
 import { controlServer } from '../ops/control-server.js'
-import type { KubeConfig } from '@kubernetes/client-node'
+import type { KubeCredentials } from '../kube/kubeconfig.js'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { apiWritesCounter } from '../kube/api-writes.js'
 import { Applier } from '../kube/apply.js'
@@ -20,7 +20,7 @@ import { StaticSiteController } from './staticsite-controller.js'
 import { SyncMetrics } from './sync-metrics.js'
 
 export interface SyncerServiceConfig extends Omit<SiteSyncerConfig, 'metrics' | 'log'> {
-  readonly kubeConfig: KubeConfig
+  readonly kubeConfig: KubeCredentials
   readonly log: Logger
   /** host:port to listen on, e.g. `0.0.0.0:8080`; port 0 picks a free one. */
   readonly listen: { readonly host: string; readonly port: number }

@@ -16,6 +16,24 @@ const repository = join(import.meta.dirname, '..', '..')
 let copy: string
 let stopNpm: (() => Promise<void>) | undefined
 
+/** `npm start` in the copy, as a user runs it; resolves with the banner's open and try lines and the whole banner. */
+async function npmStart(): Promise<RegExpExecArray> {
+  // Port 0: the machine is shared with other test runs; the printed URL names the port taken.
+  const npm = spawn('npm', ['start', '--', '--listen', '127.0.0.1:0', '--control-listen', '127.0.0.1:0'], {
+    cwd: copy,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_offline: 'true', NO_COLOR: '1' },
+  })
+  stopNpm = () =>
+    new Promise((resolve) => {
+      if (npm.exitCode !== null || npm.signalCode !== null) return resolve()
+      npm.once('exit', () => resolve())
+      process.kill(-(npm.pid as number), 'SIGTERM')
+    })
+  return waitForOutput(npm, /open +(http:\/\/\S+)\n +try +(curl .*)\n +sync +(curl .*)\n/, 120_000)
+}
+
 /** The files a clone has: tracked and new ones, without what .gitignore leaves out (build/, .data/). */
 async function freshCopy(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hostplane-quick-start-'))
@@ -43,20 +61,7 @@ after(async () => {
 })
 
 it('npm start in a fresh copy builds, creates the example repository and serves the example page at the printed URL', async () => {
-  // Port 0: the machine is shared with other test runs; the printed URL names the port taken.
-  const npm = spawn('npm', ['start', '--', '--listen', '127.0.0.1:0', '--control-listen', '127.0.0.1:0'], {
-    cwd: copy,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, npm_config_offline: 'true', NO_COLOR: '1' },
-  })
-  stopNpm = () =>
-    new Promise((resolve) => {
-      if (npm.exitCode !== null || npm.signalCode !== null) return resolve()
-      npm.once('exit', () => resolve())
-      process.kill(-(npm.pid as number), 'SIGTERM')
-    })
-  const printed = await waitForOutput(npm, /open +(http:\/\/\S+)\n +try +(curl .*)\n/, 120_000)
+  const printed = await npmStart()
   const open = new URL(printed[1] as string)
   assert.equal(open.hostname, 'example.localhost')
   assert.match(printed[2] as string, /^curl -H 'Host: example\.localhost' http:\/\/127\.0\.0\.1:\d+\/$/)
@@ -81,4 +86,16 @@ it('npm start in a fresh copy builds, creates the example repository and serves 
   assert.equal(page.status, 200)
   assert.match(page.body, /<h1>Hello from hostplane<\/h1>/)
   assert.ok(await stat(join(copy, '.data', 'repos', 'example', 'HEAD')), 'the example repository is created')
+})
+
+it('a second npm start with no source changed does not build again, and prints the manual sync line', async () => {
+  await stopNpm?.()
+  const built = join(copy, 'build', 'src', 'cli', 'main.js')
+  const before = (await stat(built)).mtimeMs
+  const printed = await npmStart()
+  assert.equal((await stat(built)).mtimeMs, before, 'build/ was not written again')
+  assert.match(
+    printed[3] as string,
+    /^curl -X POST -H "Authorization: Bearer \$\(cat \.data\/sync-token\)" http:\/\/127\.0\.0\.1:\d+\/sync\/<namespace>\/<name>$/,
+  )
 })

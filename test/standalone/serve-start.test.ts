@@ -60,10 +60,7 @@ describe('hostplane serve that cannot start', () => {
       '127.0.0.1:0',
     ])
     assert.equal(code, 1)
-    assert.match(
-      stderr,
-      new RegExp(`hostplane serve could not start: the sites directory ${missing} does not exist`),
-    )
+    assert.match(stderr, new RegExp(`^hostplane serve: sites directory ${missing}: does not exist\n$`))
     assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace')
   })
 
@@ -83,7 +80,7 @@ describe('hostplane serve that cannot start', () => {
         '127.0.0.1:0',
       ])
       assert.equal(code, 1)
-      assert.match(stderr, /hostplane serve could not start: .*EADDRINUSE/)
+      assert.match(stderr, /^hostplane serve: .*EADDRINUSE.*\n$/)
       assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace')
     } finally {
       taken.close()

@@ -1,0 +1,335 @@
+/**
+ * The command-line contract (docs/cli.md), on the real `hostplane` process: every command ×
+ * (a bad flag value, a missing file, a relative path) → the exit code and exactly one line on
+ * stderr, never a stack trace. Every row fails before a cluster would be contacted, so none
+ * needs one; the relative rows run from another working directory to prove where paths resolve.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { after, before, describe, it } from 'node:test'
+import { stringify } from 'yaml'
+import { REPO_ROOT } from '../cluster/paths.js'
+
+const TSX = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
+const MAIN = join(REPO_ROOT, 'src', 'cli', 'main.ts')
+
+interface Outcome {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs `hostplane <args>` in `cwd`; a process still running after `timeoutMs` is a failure. */
+function hostplane(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {},
+  timeoutMs = 180_000,
+): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_FORMAT: 'json', ...env },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`hostplane ${args.join(' ')} still ran after ${timeoutMs} ms:\n${stdout}${stderr}`))
+    }, timeoutMs)
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+let cwd: string
+before(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'hostplane-cli-'))
+  // A kubeconfig whose user runs an exec plugin next to it (a relative command, relative to the
+  // kubeconfig file as kubectl does) that refuses: loading it fails before any request is sent.
+  await mkdir(join(cwd, 'kube'))
+  await writeFile(
+    join(cwd, 'kube', 'login.sh'),
+    '#!/bin/sh\necho "session expired; log in again" >&2\nexit 7\n',
+  )
+  await chmod(join(cwd, 'kube', 'login.sh'), 0o755)
+  await writeFile(
+    join(cwd, 'kube', 'config'),
+    stringify({
+      'current-context': 'c',
+      contexts: [{ name: 'c', context: { cluster: 'k', user: 'sso-user' } }],
+      clusters: [{ name: 'k', cluster: { server: 'https://127.0.0.1:1' } }],
+      users: [
+        {
+          name: 'sso-user',
+          user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: './login.sh' } },
+        },
+      ],
+    }),
+  )
+  await cp(join(REPO_ROOT, 'examples', 'example.yaml'), join(cwd, 'site.yaml'))
+})
+after(() => rm(cwd, { recursive: true, force: true }))
+
+interface Row {
+  readonly command: string
+  readonly what: 'bad flag value' | 'missing file' | 'relative path' | 'usage'
+  readonly args: readonly string[]
+  readonly env?: Record<string, string>
+  readonly code: number
+  /** The one line on stderr; `<cwd>` stands for the working directory of the run. */
+  readonly line: RegExp | ((cwd: string) => RegExp)
+}
+
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const pages = ['--pages-domain', 'pages.test']
+const hosts = ['--allowed-hosts', 'git.test']
+
+const ROWS: readonly Row[] = [
+  // operator
+  {
+    command: 'operator',
+    what: 'bad flag value',
+    args: ['--listen', 'nonsense', ...pages],
+    code: 2,
+    line: /^hostplane operator: option '--listen <host:port>' argument 'nonsense' is invalid\. nonsense is not host:port, e\.g\. 127\.0\.0\.1:8080 or :8080$/,
+  },
+  {
+    command: 'operator',
+    what: 'bad flag value',
+    args: ['--resync-seconds', '0', ...pages],
+    code: 2,
+    line: /--resync-seconds <n>.*0 is not a whole number from 1 to 86400$/,
+  },
+  {
+    command: 'operator',
+    what: 'bad flag value',
+    args: ['--pages-domain', 'Pages_Test'],
+    code: 2,
+    line: /--pages-domain <domain>.*not a lower-case DNS name/,
+  },
+  {
+    command: 'operator',
+    what: 'usage',
+    args: [],
+    code: 2,
+    line: /^hostplane operator: --pages-domain \(or HOSTPLANE_PAGES_DOMAIN\) is required/,
+  },
+  {
+    command: 'operator',
+    what: 'usage',
+    args: ['--tls-mode', 'wildcard', ...pages],
+    code: 2,
+    line: /^hostplane operator: --tls-mode wildcard needs --wildcard-secret/,
+  },
+  {
+    command: 'operator',
+    what: 'missing file',
+    args: ['--kubeconfig', '/nonexistent', ...pages],
+    code: 1,
+    line: /^hostplane operator: --kubeconfig \/nonexistent: does not exist$/,
+  },
+  {
+    command: 'operator',
+    what: 'relative path',
+    args: ['--kubeconfig', 'kube/config', ...pages],
+    code: 1,
+    line: (dir) =>
+      new RegExp(
+        `^hostplane operator: kubeconfig user sso-user: the exec plugin ${esc(join(dir, 'kube', 'login.sh'))} exited with 7: session expired; log in again$`,
+      ),
+  },
+  {
+    command: 'operator',
+    what: 'relative path',
+    args: [...pages],
+    env: { KUBECONFIG: 'kube/absent:kube/config' },
+    code: 1,
+    line: /kubeconfig user sso-user: the exec plugin .* exited with 7/,
+  },
+  // syncer
+  {
+    command: 'syncer',
+    what: 'bad flag value',
+    args: ['--listen', 'nonsense', ...hosts],
+    code: 2,
+    line: /^hostplane syncer: option '--listen <host:port>' argument 'nonsense' is invalid\. nonsense is not host:port/,
+  },
+  {
+    command: 'syncer',
+    what: 'bad flag value',
+    args: [...hosts],
+    env: { HOSTPLANE_MAX_SITE_SIZE: '10 parsecs' },
+    code: 2,
+    line: /^hostplane syncer: option '--max-site-size <size>' value '10 parsecs' from env 'HOSTPLANE_MAX_SITE_SIZE' is invalid\. 10 parsecs is not a size such as 1GiB/,
+  },
+  {
+    command: 'syncer',
+    what: 'bad flag value',
+    args: ['--fetch-timeout', '300000', ...hosts],
+    code: 2,
+    line: /--fetch-timeout <duration>.*"300000" is not a duration such as 30s, 5m or 1h30m$/,
+  },
+  {
+    command: 'syncer',
+    what: 'usage',
+    args: [],
+    code: 2,
+    line: /^hostplane syncer: required option '--allowed-hosts <hosts>' not specified$/,
+  },
+  {
+    command: 'syncer',
+    what: 'missing file',
+    args: ['--git-ca-file', '/nonexistent/ca.pem', ...hosts],
+    code: 1,
+    line: /^hostplane syncer: --git-ca-file \/nonexistent\/ca\.pem: does not exist$/,
+  },
+  {
+    command: 'syncer',
+    what: 'missing file',
+    args: ['--secrets-dir', 'site.yaml', ...hosts],
+    code: 1,
+    line: (dir) =>
+      new RegExp(`^hostplane syncer: --secrets-dir ${esc(join(dir, 'site.yaml'))}: is not a directory$`),
+  },
+  {
+    command: 'syncer',
+    what: 'relative path',
+    args: ['--git-ca-file', 'ca.pem', ...hosts],
+    code: 1,
+    line: (dir) =>
+      new RegExp(`^hostplane syncer: --git-ca-file ${esc(join(dir, 'ca.pem'))}: does not exist$`),
+  },
+  {
+    command: 'syncer',
+    what: 'relative path',
+    args: ['--kubeconfig', 'kube/config', ...hosts],
+    code: 1,
+    line: /^hostplane syncer: kubeconfig user sso-user: the exec plugin .*kube\/login\.sh exited with 7/,
+  },
+  // serve
+  {
+    command: 'serve',
+    what: 'bad flag value',
+    args: ['--listen', 'nonsense'],
+    code: 2,
+    line: /^hostplane serve: option '--listen <host:port>' argument 'nonsense' is invalid\. nonsense is not host:port/,
+  },
+  {
+    command: 'serve',
+    what: 'bad flag value',
+    args: ['--rescan-interval', '10000'],
+    code: 2,
+    line: /--rescan-interval <duration>.*"10000" is not a duration/,
+  },
+  {
+    command: 'serve',
+    what: 'bad flag value',
+    args: ['--init-local-repo', 'example'],
+    code: 2,
+    line: /--init-local-repo <name=dir>.*example is not name=dir, e\.g\. example=examples\/site$/,
+  },
+  {
+    command: 'serve',
+    what: 'missing file',
+    args: ['--git-ca-file', '/nonexistent/ca.pem'],
+    code: 1,
+    line: /^hostplane serve: --git-ca-file \/nonexistent\/ca\.pem: does not exist$/,
+  },
+  {
+    command: 'serve',
+    what: 'missing file',
+    args: ['no-such-dir'],
+    code: 1,
+    line: (dir) =>
+      new RegExp(`^hostplane serve: sites directory ${esc(join(dir, 'no-such-dir'))}: does not exist$`),
+  },
+  {
+    command: 'serve',
+    what: 'relative path',
+    args: ['.', '--acme-ca-file', 'pebble.pem', '--https-listen', '127.0.0.1:0'],
+    code: 1,
+    line: (dir) =>
+      new RegExp(`^hostplane serve: --acme-ca-file ${esc(join(dir, 'pebble.pem'))}: does not exist$`),
+  },
+  {
+    command: 'serve',
+    what: 'relative path',
+    args: ['.', '--init-local-repo', 'example=site-files'],
+    code: 1,
+    line: (dir) =>
+      new RegExp(`^hostplane serve: --init-local-repo ${esc(join(dir, 'site-files'))}: does not exist$`),
+  },
+  // validate
+  {
+    command: 'validate',
+    what: 'bad flag value',
+    args: ['--nonsense', 'site.yaml'],
+    code: 2,
+    line: /^hostplane validate: unknown option '--nonsense'$/,
+  },
+  {
+    command: 'validate',
+    what: 'missing file',
+    args: ['missing.yaml'],
+    code: 1,
+    line: /^[^\n]*missing\.yaml[^\n]*$/,
+  },
+  // the program itself
+  {
+    command: '',
+    what: 'usage',
+    args: ['nonsense'],
+    code: 2,
+    line: /^hostplane: unknown command 'nonsense'$/,
+  },
+]
+
+describe(
+  'every command keeps the command-line contract: exit code and one line, no stack trace',
+  { concurrency: 3 },
+  () => {
+    for (const row of ROWS) {
+      const args = [row.command, ...row.args].filter(Boolean)
+      it(`${row.what}: hostplane ${args.join(' ')}${
+        row.env
+          ? ` with ${Object.entries(row.env)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`
+          : ''
+      } exits ${row.code} with one line`, async () => {
+        const { code, stdout, stderr } = await hostplane(args, cwd, row.env)
+        assert.doesNotMatch(stdout + stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace')
+        assert.equal(stdout, '')
+        assert.equal(stderr.split('\n').filter(Boolean).length, 1, `exactly one line, got:\n${stderr}`)
+        assert.match(stderr.trim(), typeof row.line === 'function' ? row.line(cwd) : row.line)
+        assert.equal(code, row.code)
+      })
+    }
+
+    it('a relative path given to validate is read from the working directory, and the file passes', async () => {
+      const { code, stdout, stderr } = await hostplane(['validate', 'site.yaml'], cwd)
+      assert.equal(stderr, '')
+      assert.match(stdout, /^site\.yaml: StaticSite example is valid\n$/)
+      assert.equal(code, 0)
+    })
+
+    it('hostplane --version prints the version of package.json', async () => {
+      const { version } = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+        version: string
+      }
+      const { code, stdout } = await hostplane(['--version'], cwd)
+      assert.equal(stdout, `${version}\n`)
+      assert.equal(code, 0)
+    })
+  },
+)
