@@ -319,7 +319,7 @@ describe(
     it('a relative path given to validate is read from the working directory, and the file passes', async () => {
       const { code, stdout, stderr } = await hostplane(['validate', 'site.yaml'], cwd)
       assert.equal(stderr, '')
-      assert.match(stdout, /^site\.yaml: StaticSite example is valid\n$/)
+      assert.match(stdout, /^site\.yaml:\d+:\d+: StaticSite example is valid\n$/)
       assert.equal(code, 0)
     })
 
