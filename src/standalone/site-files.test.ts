@@ -55,6 +55,17 @@ describe('parseSiteFile', () => {
       'apiVersion: hostplane.dev/v1alpha1\nkind: Customer\nmetadata: {name: acme}\nspec: {displayName: Acme, email: ops@acme.test, tier: shared, size: small}\n'
     assert.equal(parseSiteFile('c.yaml', customer).broken, false)
   })
+
+  it('reports an alias bomb as a broken file in one line instead of throwing', () => {
+    const levels = Array.from(
+      { length: 12 },
+      (_, i) => `l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`,
+    )
+    const parsed = parseSiteFile('bomb.yaml', ['l0: &l0 [x]', ...levels].join('\n'))
+    assert.equal(parsed.broken, true)
+    assert.equal(parsed.problems.length, 1)
+    assert.match(parsed.problems[0] ?? '', /^bomb\.yaml: invalid YAML: /)
+  })
 })
 
 describe('keepLastValid', () => {

@@ -136,7 +136,16 @@ export function parseSiteFile(file: string, text: string): ParsedSiteFile {
       broken = true
       continue
     }
-    const input: unknown = document.toJS()
+    let input: unknown
+    try {
+      input = document.toJS()
+    } catch (aliasError) {
+      // The yaml library refuses alias bombs (a few lines expanding to millions of nodes) only
+      // here; one such file must not stop the scan of the others.
+      problems.push(`${at}: invalid YAML: ${firstLine((aliasError as Error).message)}`)
+      broken = true
+      continue
+    }
     if (input === null || input === undefined) continue
     const result = validateResource(input)
     if (!result.ok) {
