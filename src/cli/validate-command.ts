@@ -7,7 +7,8 @@
 import type { Readable, Writable } from 'node:stream'
 import { validateResource } from '../api/validate.js'
 import { type ClaimSubject, claimProblems } from './validate-claims.js'
-import { type InputDocument, type Position, readInputs } from './validate-input.js'
+import type { InputDocument, Position } from '../api/yaml-documents.js'
+import { readInputs } from './validate-input.js'
 
 export type OutputFormat = 'text' | 'json'
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json']

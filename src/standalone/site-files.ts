@@ -10,9 +10,9 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseAllDocuments } from 'yaml'
 import type { StaticSite } from '../api/resources.js'
 import { formatFieldErrors, validateResource } from '../api/validate.js'
+import { parseDocuments } from '../api/yaml-documents.js'
 
 /** A site file larger than this is refused without being parsed. */
 export const MAX_SITE_FILE_BYTES = 1024 * 1024
@@ -123,47 +123,36 @@ export function keepLastValid(previous: ParsedSiteFile | undefined, next: Parsed
  * the parser adds below that line is left to `validate`, since a problem here is one log line.
  */
 export function parseSiteFile(file: string, text: string): ParsedSiteFile {
-  const sites: FileSite[] = []
-  const problems: string[] = []
-  let broken = false
-  const documents = parseAllDocuments(text)
-  const list = Array.isArray(documents) ? documents : [documents]
-  for (const [index, document] of list.entries()) {
-    const at = where({ file, document: index + 1 }, list.length)
-    const [error] = document.errors
-    if (error) {
-      problems.push(`${at}: invalid YAML: ${firstLine(error.message)}`)
-      broken = true
-      continue
-    }
-    let input: unknown
-    try {
-      input = document.toJS()
-    } catch (aliasError) {
-      // The yaml library refuses alias bombs (a few lines expanding to millions of nodes) only
-      // here; one such file must not stop the scan of the others.
-      problems.push(`${at}: invalid YAML: ${firstLine((aliasError as Error).message)}`)
-      broken = true
-      continue
-    }
-    if (input === null || input === undefined) continue
-    const result = validateResource(input)
+  const parsed = parseDocuments(file, text)
+  const count = parsed.documents.length + parsed.problems.length
+  const found: { document: number; site?: FileSite; problem?: string }[] = parsed.problems.map(
+    ({ document = 1, line, column, message }) => ({
+      document,
+      problem: `${where({ file, document }, count)}: ${message} at line ${line}, column ${column}`,
+    }),
+  )
+  let broken = found.length > 0
+  for (const { document, value } of parsed.documents) {
+    const at = where({ file, document }, count)
+    const result = validateResource(value)
     if (!result.ok) {
-      problems.push(`${at}: ${formatFieldErrors(result.errors)}`)
+      found.push({ document, problem: `${at}: ${formatFieldErrors(result.errors)}` })
       broken = true
-      continue
+    } else if (result.object.kind !== 'StaticSite')
+      found.push({
+        document,
+        problem: `${at}: kind: ${result.object.kind} is valid but hostplane serve runs only StaticSite; ignored`,
+      })
+    else {
+      const site = result.object as unknown as StaticSite
+      site.metadata.namespace ??= DEFAULT_NAMESPACE
+      found.push({ document, site: { file, document, site } })
     }
-    if (result.object.kind !== 'StaticSite') {
-      problems.push(
-        `${at}: kind: ${result.object.kind} is valid but hostplane serve runs only StaticSite; ignored`,
-      )
-      continue
-    }
-    const site = result.object as unknown as StaticSite
-    site.metadata.namespace ??= DEFAULT_NAMESPACE
-    sites.push({ file, document: index + 1, site })
   }
-  return { sites, problems, broken }
+  found.sort((x, y) => x.document - y.document)
+  return {
+    sites: found.flatMap(({ site }) => (site ? [site] : [])),
+    problems: found.flatMap(({ problem }) => (problem ? [problem] : [])),
+    broken,
+  }
 }
-
-const firstLine = (message: string) => message.split('\n', 1)[0]?.replace(/:$/, '') ?? message
