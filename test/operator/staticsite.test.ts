@@ -247,16 +247,23 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
       lastTransitionTime: now(),
     }
     await setStatus(certificatePath, { conditions: [notReady] })
-    const message = async (reason: string) =>
-      findCondition(
-        (await test.waitForCondition(tenantA, 'tls-fail', 'CertificateReady', 'False', reason)).status
-          ?.conditions,
-        'CertificateReady',
-      )?.message
-    assert.equal(
-      await message(REASON.CertificatePending),
-      `cert-manager has not issued Certificate ${key} yet: the HTTP-01 challenge for fail.op.test is pending: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'`,
-    )
+    // The condition passes through other messages of the same reason while the statuses above
+    // arrive one by one (a Certificate not ready yet is CertificatePending too): wait for the one
+    // expected, then compare, so a timeout shows the last message seen.
+    const message = async (reason: string, expected: string | RegExp) => {
+      const current = async () =>
+        findCondition((await test.getSite(tenantA, 'tls-fail'))?.status?.conditions, 'CertificateReady')
+      const matches = (text = '') => (typeof expected === 'string' ? text === expected : expected.test(text))
+      await test
+        .waitUntil(`tls-fail: CertificateReady/${reason} says what is expected`, async () => {
+          const condition = await current()
+          return condition?.reason === reason && matches(condition.message) ? true : undefined
+        })
+        .catch(() => undefined)
+      return (await current())?.message
+    }
+    const pending = `cert-manager has not issued Certificate ${key} yet: the HTTP-01 challenge for fail.op.test is pending: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'`
+    assert.equal(await message(REASON.CertificatePending, pending), pending)
 
     await setStatus(path('Challenge', challenge.metadata.name, 'status'), {
       state: 'invalid',
@@ -265,21 +272,17 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
         'Error accepting authorization: acme: authorization error for fail.op.test: 403 urn:ietf:params:acme:error:unauthorized',
     })
     await setStatus(path('Order', order.metadata.name, 'status'), { state: 'invalid', reason: '' })
-    assert.equal(
-      await message(REASON.CertificateFailed),
-      `cert-manager could not issue Certificate ${key}: the HTTP-01 challenge for fail.op.test is invalid: Error accepting authorization: acme: authorization error for fail.op.test: 403 urn:ietf:params:acme:error:unauthorized; it retries with backoff`,
-    )
+    const failed = `cert-manager could not issue Certificate ${key}: the HTTP-01 challenge for fail.op.test is invalid: Error accepting authorization: acme: authorization error for fail.op.test: 403 urn:ietf:params:acme:error:unauthorized; it retries with backoff`
+    assert.equal(await message(REASON.CertificateFailed, failed), failed)
 
     await setStatus(certificatePath, {
       conditions: [{ ...notReady, status: 'True', reason: 'Ready', message: 'Certificate is up to date' }],
       notAfter: '2026-01-01T00:00:00Z',
     })
-    assert.match(
-      (await message(REASON.CertificateExpired)) ?? '',
-      new RegExp(
-        `^Certificate ${key} expired at 2026-01-01T00:00:00Z and was not renewed: the HTTP-01 challenge`,
-      ),
+    const expired = new RegExp(
+      `^Certificate ${key} expired at 2026-01-01T00:00:00Z and was not renewed: the HTTP-01 challenge`,
     )
+    assert.match((await message(REASON.CertificateExpired, expired)) ?? '', expired)
   })
 
   it('follows updates of domains, ref, pathPrefix and tls mode, removing what is no longer needed', async () => {
