@@ -65,10 +65,13 @@ export interface Controller {
   stop(): Promise<void>
 }
 
+/** The step a reconcile took (`none` when nothing changed), and when to reconcile the key again. */
+export type ReconcileResult = string | { readonly step: string; readonly requeueAfterMs: number }
+
 export class ControllerBuilder {
   private readonly caches: Cache[] = []
   private readonly queue: WorkQueue
-  private reconcile: ((key: string) => Promise<string>) | undefined
+  private reconcile: ((key: string) => Promise<ReconcileResult>) | undefined
 
   constructor(private readonly options: ControllerBuilderOptions) {
     const { name, keyField, concurrency, log, registry } = options
@@ -79,8 +82,10 @@ export class ControllerBuilder {
       registry,
       handle: async (key) => {
         if (!this.reconcile) throw new Error(`the ${name} controller was started before build()`)
-        const step = await this.reconcile(key)
+        const result = await this.reconcile(key)
+        const step = typeof result === 'string' ? result : result.step
         if (step !== 'none') log.debug({ [keyField]: key, step }, 'reconciled')
+        return typeof result === 'string' ? undefined : { requeueAfterMs: result.requeueAfterMs }
       },
     })
   }
@@ -135,14 +140,15 @@ export class ControllerBuilder {
   }
 
   /**
-   * The controller: `reconcile` returns the step it took (`none` when nothing changed); `gate`
-   * holds the queue until it resolves (see ControllerLifecycle).
+   * The controller: `reconcile` returns the step it took (`none` when nothing changed),
+   * optionally with a delay after which the key is reconciled again; `gate` holds the queue until
+   * it resolves (see ControllerLifecycle).
    */
   build({
     reconcile,
     gate,
   }: {
-    readonly reconcile: (key: string) => Promise<string>
+    readonly reconcile: (key: string) => Promise<ReconcileResult>
     readonly gate?: (stopping: AbortSignal) => Promise<void>
   }): Controller {
     this.reconcile = reconcile

@@ -46,6 +46,8 @@ export interface OperatorOptions {
   readonly siteSelector?: string
   /** See CustomerControllerOptions.customerSelector. */
   readonly customerSelector?: string
+  /** See StaticSiteControllerOptions.tlsRecheckMs. */
+  readonly tlsRecheckMs?: number
   /** Per API request; @default 30000 */
   readonly requestTimeoutMs?: number
 }
@@ -129,6 +131,7 @@ export class Operator {
         resyncMs: this.options.resyncMs,
         siteSelector: this.options.siteSelector,
         customerSelector: this.options.customerSelector,
+        tlsRecheckMs: this.options.tlsRecheckMs,
       })
       const customers = customerController({
         rest: this.rest,

@@ -35,7 +35,14 @@ export const OPERATOR_REASONS = {
   /** The Certificate's notAfter has passed. */
   CertificateExpired: ['StaticSite'],
   WildcardCertificate: ['StaticSite'],
-  ExistingSecret: ['StaticSite'],
+  /** tls.mode secret: the site's own Secret is a valid certificate for its domains. */
+  TlsSecretValid: ['StaticSite'],
+  /** tls.mode secret: the Secret does not exist in the site's namespace (or may not be read). */
+  TlsSecretMissing: ['StaticSite'],
+  /** tls.mode secret: wrong type, tls.crt or tls.key unreadable, or a key of another certificate. */
+  TlsSecretInvalid: ['StaticSite'],
+  TlsSecretExpired: ['StaticSite'],
+  TlsSecretDomainMismatch: ['StaticSite'],
   TlsDisabled: ['StaticSite'],
   NoRoute: ['StaticSite'],
   // Available / Progressing of a Webspace before its Deployment reports

@@ -11,6 +11,7 @@ import {
   httpRouteName,
   middlewareName,
   routeName,
+  tlsCopyName,
 } from '../../src/operator/staticsite/generated.js'
 import { ISSUANCE_KINDS } from '../../src/operator/staticsite/issuances.js'
 import { clusterForTests } from '../cluster/for-tests.js'
@@ -323,9 +324,10 @@ describe('the StaticSite operator on a real API server', { skip: env.skip }, () 
     )
 
     await test.updateSite(tenantA, 'blog', { tls: { mode: 'secret', secretName: 'blog-cert' } })
-    await test.waitForCondition(tenantA, 'blog', 'CertificateReady', 'True', REASON.ExistingSecret)
+    // The Secret's checks are test/operator/tls-secret.test.ts; here only the route's switch to its copy.
+    await test.waitForCondition(tenantA, 'blog', 'CertificateReady', 'False', REASON.TlsSecretMissing)
     assert.deepEqual((await test.getGenerated<IngressRoute>('IngressRoute', routeName(key)))?.spec.tls, {
-      secretName: 'blog-cert',
+      secretName: tlsCopyName(key),
     })
   })
 

@@ -1,6 +1,7 @@
 /**
  * The StaticSite controller: informers on StaticSites (all namespaces), on the generated kinds
- * (system namespace, by label) and on Customers (a suspended one takes its sites offline), the
+ * (system namespace, by label; copies of sites' TLS Secrets among them) and on Customers (a
+ * suspended one takes its sites offline), the
  * domain-claim index it shares with the Webspace controller, and a work queue running the
  * reconciler. Every event is turned into the key of the StaticSite it concerns: a changed
  * generated object (drift, a Certificate turning Ready, a hand edit) requeues every site it
@@ -29,6 +30,7 @@ import { ISSUANCE_KINDS, IssuanceIndex, issuanceFields } from './issuances.js'
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import { type StaticSite, STATICSITES } from './site.js'
+import { tlsSecretReader } from './tls-secret-reader.js'
 
 export interface StaticSiteControllerOptions {
   readonly rest: KubeRest
@@ -50,10 +52,24 @@ export interface StaticSiteControllerOptions {
   readonly siteSelector?: string
   /** Only Customers matching this label selector count (tests); see CustomerControllerOptions. */
   readonly customerSelector?: string
+  /**
+   * How often a site with `tls.mode: secret` is reconciled again: its Secret lives in a tenant
+   * namespace the operator does not watch (tls-secret-reader.ts), and a certificate expires
+   * without any event. @default 5 minutes
+   */
+  readonly tlsRecheckMs?: number
 }
 
 export function staticSiteController(options: StaticSiteControllerOptions): Controller {
-  const { rest, config, claims, log, concurrency = 10, resyncMs = 10 * 60_000 } = options
+  const {
+    rest,
+    config,
+    claims,
+    log,
+    concurrency = 10,
+    resyncMs = 10 * 60_000,
+    tlsRecheckMs = 5 * 60_000,
+  } = options
   const builder = new ControllerBuilder({
     name: 'staticsite',
     keyField: 'site',
@@ -122,6 +138,16 @@ export function staticSiteController(options: StaticSiteControllerOptions): Cont
     events: options.events,
     config,
     log,
+    readTlsSecret: tlsSecretReader(rest),
   })
-  return builder.build({ reconcile: (key) => reconciler.reconcile(key), gate })
+  return builder.build({
+    reconcile: async (key) => {
+      const step = await reconciler.reconcile(key)
+      const site = sites.get(key)
+      return site?.spec.tls.mode === 'secret' && !site.metadata.deletionTimestamp
+        ? { step, requeueAfterMs: tlsRecheckMs }
+        : step
+    },
+    gate,
+  })
 }

@@ -9,6 +9,7 @@ import {
   routeName,
   SITE_LABEL,
   siteKeyOf,
+  tlsCopyName,
   tlsSecretName,
 } from './generated.js'
 
@@ -33,6 +34,9 @@ describe('generated object names', () => {
     assert.equal(middlewareName(key, 'prefix'), 'prefix-47ff5c5af54e3cd8.team-a--blog')
     assert.equal(certificateName(key), 'team-a--blog')
     assert.equal(tlsSecretName(key), 'team-a--blog-tls')
+    // The admission policy lets the operator write only Secrets named tls-* in the system namespace.
+    assert.equal(tlsCopyName(key), 'tls-47ff5c5af54e3cd8.team-a--blog')
+    assert.equal(siteKeyOf(object('Secret', tlsCopyName(key))), key)
   })
 
   it('give sites whose keys Traefik would read alike different routes and Middlewares in Traefik', () => {

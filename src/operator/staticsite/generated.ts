@@ -10,6 +10,8 @@ export const GENERATED = {
   IngressRoute: { apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', plural: 'ingressroutes' },
   Middleware: { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', plural: 'middlewares' },
   Certificate: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', plural: 'certificates' },
+  /** Only copies of sites' own TLS Secrets (`tls.mode: secret`), named `tls-<tag>.<site key>`. */
+  Secret: { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' },
 } as const
 
 export type GeneratedKind = keyof typeof GENERATED
@@ -38,6 +40,11 @@ export function sourceOf(object: KubeObject): string | undefined {
 export const certificateName = (key: string) => key
 /** The Certificate's Secret: unique among Secrets, as only Certificates name Secrets `<key>-tls`. */
 export const tlsSecretName = (key: string) => `${key}-tls`
+/**
+ * The copy of a site's own TLS Secret: `tls-` first, as the admission policy lets the operator
+ * write only Secrets so named in the system namespace, and never `<key>-tls` of a Certificate.
+ */
+export const tlsCopyName = (key: string) => partName(key, 'tls')
 export const routeName = (key: string) => partName(key, 'route')
 export const httpRouteName = (key: string) => partName(key, 'http')
 export const middlewareName = (key: string, purpose: string) => partName(key, purpose)

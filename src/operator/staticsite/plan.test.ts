@@ -124,8 +124,15 @@ describe('planSite', () => {
     },
     {
       name: 'Ready is True when routed, certified and synced',
+      site: site(withDomains('a.test'), withTls({ mode: 'none' }), synced('True')),
+      expect: { CertificateReady: 'True/TlsDisabled', Ready: 'True/Ready' },
+      objects: true,
+    },
+    {
+      name: 'tls.mode secret naming a Secret the site namespace lacks routes, but is not certified nor ready',
       site: site(withDomains('a.test'), withTls({ mode: 'secret', secretName: 's' }), synced('True')),
-      expect: { CertificateReady: 'True/ExistingSecret', Ready: 'True/Ready' },
+      extra: { tlsSecret: { kind: 'missing' } },
+      expect: { CertificateReady: 'False/TlsSecretMissing', Ready: 'False/TlsSecretMissing' },
       objects: true,
     },
     {

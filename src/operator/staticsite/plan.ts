@@ -1,8 +1,8 @@
 /**
  * What a StaticSite should look like, decided from plain inputs: the objects to apply and the
  * conditions to report. The reconciler gathers the inputs (the site, its rivals for its domains,
- * the cached Certificate, whether its customer is suspended) and performs the writes; everything
- * here is pure.
+ * the cached Certificate, whether its customer is suspended, the site's own TLS Secret) and
+ * performs the writes; everything here is pure.
  */
 import type { Customer } from '../../api/resources.js'
 import { type DesiredCondition, findCondition } from '../../kube/conditions.js'
@@ -19,7 +19,8 @@ import { type Claim, claimOf, createdAt } from '../../domains/claims.js'
 import { type ClaimantEntry, decideDomains } from '../../domains/decide.js'
 import { type DomainPolicy, domainPolicy } from '../../domains/site-domains.js'
 import { GENERATED } from './generated.js'
-import { prefixOf, renderSite, type TlsSource } from './render.js'
+import { prefixOf, renderSite, renderTlsCopy, type TlsSource } from './render.js'
+import { type TlsSecretRead, tlsSecretVerdict } from './tls-secret.js'
 import type { StaticSite } from './site.js'
 
 export interface SitePlan {
@@ -43,7 +44,11 @@ export interface PlanInputs {
   readonly certificate?: CertificateObject
   /** Its newest CertificateRequest, Orders and Challenges: why it is not ready. @default none */
   readonly issuance?: Issuance
-  /** For the Certificate's expiry. */
+  /** With `tls.mode: secret`: what reading the site's own TLS Secret found. @default missing */
+  readonly tlsSecret?: TlsSecretRead
+  /** The cached copy of that Secret in the system namespace, served while the Secret is invalid. */
+  readonly tlsCopy?: KubeObject
+  /** For the certificates' expiry. */
   readonly now: Date
 }
 
@@ -66,8 +71,35 @@ const condition = (
   message: string,
 ): DesiredCondition => ({ type, status, reason, message })
 
+/**
+ * With `tls.mode: secret`, the site's own Secret checked, and the copy to serve: a fresh one of a
+ * valid Secret, else the last valid copy (an invalid update or a deleted Secret does not take the
+ * site's HTTPS down), else none.
+ */
+function ownSecret(
+  site: StaticSite,
+  config: OperatorConfig,
+  tls: Extract<TlsSource, { kind: 'secret' }>,
+  domains: readonly string[],
+  { tlsSecret = { kind: 'missing' }, tlsCopy, now }: PlanInputs,
+): { readonly condition: DesiredCondition; readonly copy?: KubeObject } {
+  const namespace = site.metadata.namespace ?? ''
+  const verdict = tlsSecretVerdict({ namespace, name: tls.source, read: tlsSecret, domains, now })
+  const { status, reason, message } = verdict
+  if (status === 'True' && tlsSecret.kind === 'found')
+    return {
+      condition: condition(CONDITION.CertificateReady, status, reason, message),
+      copy: renderTlsCopy(site, config, tlsSecret.secret),
+    }
+  const kept = tlsCopy ? '; the last valid copy is served until it is fixed' : ''
+  return {
+    condition: condition(CONDITION.CertificateReady, status, reason, `${message}${kept}`.slice(0, 1024)),
+    copy: tlsCopy,
+  }
+}
+
 function certificateCondition(
-  tls: TlsSource,
+  tls: Exclude<TlsSource, { kind: 'secret' }>,
   { certificate, issuance = NO_ISSUANCE, now }: PlanInputs,
 ): DesiredCondition {
   const type = CONDITION.CertificateReady
@@ -78,13 +110,6 @@ function certificateCondition(
         'True',
         REASON.TlsDisabled,
         'tls.mode is none: the site is served over HTTP only',
-      )
-    case 'secret':
-      return condition(
-        type,
-        'True',
-        REASON.ExistingSecret,
-        `served with the TLS Secret ${tls.secretName} of the system namespace (tls.mode secret); keeping it valid is up to its owner`,
       )
     case 'wildcard':
       return condition(
@@ -152,6 +177,13 @@ export function planSite(inputs: PlanInputs): SitePlan {
       ),
     }
   const rendered = renderSite(site, config, domains.domains)
+  const { tls } = rendered
+  const { condition: certificateReady, copy } =
+    tls.kind === 'secret'
+      ? ownSecret(site, config, tls, domains.domains, inputs)
+      : { condition: certificateCondition(tls, inputs), copy: undefined }
+  // The copy first: applied before the route that names it.
+  const objects = copy ? [copy, ...rendered.objects] : rendered.objects
   const held = condition(
     CONDITION.DomainClaimed,
     'True',
@@ -161,10 +193,13 @@ export function planSite(inputs: PlanInputs): SitePlan {
       1024,
     ),
   )
-  // The site keeps its domain claim and Certificate, so resuming routes it at once without a new issuance.
+  // The site keeps its domain claim and Certificate (or TLS copy), so resuming routes it at once
+  // without a new issuance.
   if (customer?.spec.suspended)
     return {
-      objects: rendered.objects.filter((o) => o.kind === GENERATED.Certificate.kind),
+      objects: objects.filter(
+        (o) => o.kind === GENERATED.Certificate.kind || o.kind === GENERATED.Secret.kind,
+      ),
       conditions: withReady(
         [
           condition(
@@ -174,19 +209,19 @@ export function planSite(inputs: PlanInputs): SitePlan {
             `customer ${customer.metadata.name} is suspended: the site has no route until spec.suspended is false again`,
           ),
           held,
-          certificateCondition(rendered.tls, inputs),
+          certificateReady,
         ],
         site,
       ),
     }
   return {
-    objects: rendered.objects,
+    objects,
     url: rendered.url,
     conditions: withReady(
       [
         condition(CONDITION.Routed, 'True', REASON.RouteApplied, `routed at ${rendered.url}`),
         held,
-        certificateCondition(rendered.tls, inputs),
+        certificateReady,
       ],
       site,
     ),

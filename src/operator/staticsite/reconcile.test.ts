@@ -1,17 +1,23 @@
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import type { Customer } from '../../api/resources.js'
 import { Applier, type KubeWriter } from '../../kube/apply.js'
 import type { KubeObject } from '../../kube/object.js'
 import { silentLogger } from '../../ops/log.js'
 import { customer } from '../customer/fixtures.js'
 import { ClaimIndex } from './claim-index.js'
-import { config, deleting, named, site, withDomains, withFinalizer } from './fixtures.js'
-import { httpRouteName, middlewareName, routeName, SITE_LABEL, siteKeyOf } from './generated.js'
+import {
+  selfSignedCertificate,
+  type TestCertificate,
+  tlsData,
+} from '../../../test/fixtures/tls-certificate.js'
+import { config, deleting, named, site, withDomains, withFinalizer, withTls } from './fixtures.js'
+import { httpRouteName, middlewareName, routeName, SITE_LABEL, siteKeyOf, tlsCopyName } from './generated.js'
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import type { StaticSite } from './site.js'
 import { NO_ISSUANCE } from './certificate-readiness.js'
+import type { SecretObject } from './tls-secret.js'
 
 const KEY = 'team-a--blog'
 
@@ -34,6 +40,8 @@ function world(...sites: StaticSite[]) {
     claims.set(ref, siteClaim(s, config()))
   }
   const customers = new Map<string, Customer>()
+  /** Secrets of the tenant namespaces, by `namespace/name`. */
+  const secrets = new Map<string, SecretObject>()
   const writes: Write[] = []
   const nameOf = (path: string) => path.split('/').at(-1) ?? ''
   const applied = (path: string, object: unknown) => {
@@ -76,13 +84,27 @@ function world(...sites: StaticSite[]) {
     events: { record: async (_site, event) => void writes.push({ method: 'EVENT', path: event.reason }) },
     config: config(),
     log: silentLogger(),
+    readTlsSecret: async (namespace, name) => {
+      const secret = secrets.get(`${namespace}/${name}`)
+      return secret ? { kind: 'found', secret: structuredClone(secret) } : { kind: 'missing' }
+    },
     clock: () => new Date('2026-03-01T12:00:00Z'),
   })
   const summary = () => writes.splice(0).map((w) => `${w.method} ${w.path}`)
-  return { reconciler, writes, summary, generated, siteCache, customers }
+  return { reconciler, writes, summary, generated, siteCache, customers, secrets }
 }
 
 const SYSTEM = '/apis/traefik.io/v1alpha1/namespaces/hostplane-system'
+/** A new site's first routing writes after its TLS object (Certificate or copy), up to its TLS Event. */
+const FIRST_ROUTE_WRITES = [
+  `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
+  `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
+  `APPLY ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
+  `APPLY ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
+  'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
+  'EVENT RouteApplied',
+  'EVENT DomainClaimed',
+]
 
 describe('StaticSiteReconciler', () => {
   it('adds the finalizer first, with the resourceVersion for optimistic concurrency', async () => {
@@ -102,13 +124,7 @@ describe('StaticSiteReconciler', () => {
     assert.equal(await w.reconciler.reconcile('team-a/blog'), 'applied')
     assert.deepEqual(w.summary(), [
       'APPLY /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
-      `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'prefix')}`,
-      `APPLY ${SYSTEM}/middlewares/${middlewareName(KEY, 'canonical')}`,
-      `APPLY ${SYSTEM}/ingressroutes/${routeName(KEY)}`,
-      `APPLY ${SYSTEM}/ingressroutes/${httpRouteName(KEY)}`,
-      'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
-      'EVENT RouteApplied',
-      'EVENT DomainClaimed',
+      ...FIRST_ROUTE_WRITES,
       'EVENT CertificatePending',
     ])
     assert.equal(await w.reconciler.reconcile('team-a/blog'), 'none')
@@ -303,6 +319,96 @@ describe('StaticSiteReconciler', () => {
     assert.equal(await w.reconciler.reconcile('team-a/blog'), 'cleanup')
     assert.equal(w.generated.size, 0)
     assert.equal(await w.reconciler.reconcile('team-a/blog'), 'none')
+  })
+
+  describe('with tls.mode secret', () => {
+    const COPY = `/api/v1/namespaces/hostplane-system/secrets/${tlsCopyName(KEY)}`
+    let certificate: TestCertificate
+    let otherDomain: TestCertificate
+    before(async () => {
+      const dates = { notBefore: new Date('2026-01-01'), notAfter: new Date('2026-06-01') }
+      ;[certificate, otherDomain] = await Promise.all([
+        selfSignedCertificate({ domains: ['a.test'], ...dates }),
+        selfSignedCertificate({ domains: ['elsewhere.test'], ...dates }),
+      ])
+    })
+    const tlsSecret = (data: Record<string, string>): SecretObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'blog-cert', namespace: 'team-a' },
+      type: 'kubernetes.io/tls',
+      data,
+    })
+    const secretSite = () =>
+      site(withDomains('a.test'), withTls({ mode: 'secret', secretName: 'blog-cert' }), withFinalizer)
+
+    it('copies a valid Secret of the site namespace first, routes with the copy, and writes nothing the second time', async () => {
+      const w = world(secretSite())
+      w.secrets.set('team-a/blog-cert', tlsSecret({ ...tlsData(certificate), extra: 'aGk=' }))
+      await w.reconciler.reconcile('team-a/blog')
+      assert.deepEqual(w.summary(), [`APPLY ${COPY}`, ...FIRST_ROUTE_WRITES, 'EVENT TlsSecretValid'])
+      const copy = w.generated.get(`Secret/${tlsCopyName(KEY)}`) as SecretObject
+      assert.deepEqual(copy.data, tlsData(certificate), 'only the certificate and key are copied')
+      assert.equal(copy.type, 'kubernetes.io/tls')
+      const route = w.generated.get(`IngressRoute/${routeName(KEY)}`) as KubeObject & {
+        spec: { tls: unknown }
+      }
+      assert.deepEqual(route.spec.tls, { secretName: tlsCopyName(KEY) })
+      assert.equal(await w.reconciler.reconcile('team-a/blog'), 'none')
+      assert.deepEqual(w.summary(), [])
+    })
+
+    it('keeps the last valid copy when the Secret turns invalid or disappears, and reports why', async () => {
+      const w = world(secretSite())
+      w.secrets.set('team-a/blog-cert', tlsSecret(tlsData(certificate)))
+      await w.reconciler.reconcile('team-a/blog')
+      w.summary()
+      w.secrets.set('team-a/blog-cert', tlsSecret(tlsData(otherDomain)))
+      await w.reconciler.reconcile('team-a/blog')
+      assert.deepEqual(w.summary(), [
+        'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
+        'EVENT TlsSecretDomainMismatch',
+      ])
+      assert.deepEqual(
+        (w.generated.get(`Secret/${tlsCopyName(KEY)}`) as SecretObject).data,
+        tlsData(certificate),
+      )
+      w.secrets.clear()
+      await w.reconciler.reconcile('team-a/blog')
+      assert.deepEqual(w.summary(), [
+        'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
+        'EVENT TlsSecretMissing',
+      ])
+      const status = w.siteCache.get('team-a/blog')?.status
+      assert.match(
+        status?.conditions?.find((c) => c.type === 'CertificateReady')?.message ?? '',
+        /does not exist.*; the last valid copy is served until it is fixed$/,
+      )
+    })
+
+    it('copies nothing and reports a missing Secret when there never was a valid one', async () => {
+      const w = world(secretSite())
+      await w.reconciler.reconcile('team-a/blog')
+      assert.ok(!w.summary().includes(`APPLY ${COPY}`))
+      assert.equal(w.generated.has(`Secret/${tlsCopyName(KEY)}`), false)
+    })
+
+    it('deletes the copy with the site, and when the site leaves tls.mode secret', async () => {
+      const w = world(secretSite())
+      w.secrets.set('team-a/blog-cert', tlsSecret(tlsData(certificate)))
+      await w.reconciler.reconcile('team-a/blog')
+      w.summary()
+      const cached = w.siteCache.get('team-a/blog') as StaticSite
+      cached.spec.tls = { mode: 'none' }
+      await w.reconciler.reconcile('team-a/blog')
+      assert.ok(w.summary().includes(`DELETE ${COPY}`))
+      cached.spec.tls = { mode: 'secret', secretName: 'blog-cert' }
+      await w.reconciler.reconcile('team-a/blog')
+      w.summary()
+      deleting(cached)
+      assert.equal(await w.reconciler.reconcile('team-a/blog'), 'cleanup')
+      assert.ok(w.summary().includes(`DELETE ${COPY}`))
+    })
   })
 
   it('writes the refusal once for a domain the platform reserves, then nothing on every later pass', async () => {

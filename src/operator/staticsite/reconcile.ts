@@ -1,6 +1,7 @@
 /**
- * One StaticSite, made true. Reads only caches (informers); each pass ends in at most one kind of
- * write, and the next watch event brings the site back for the next step:
+ * One StaticSite, made true. Reads only caches (informers), and with `tls.mode: secret` the
+ * Secret the site names in its own namespace; each pass ends in at most one kind of write, and
+ * the next watch event brings the site back for the next step:
  *   source gone → delete what was generated for it (orphans, deletes while the operator was down)
  *   being deleted → delete generated objects, then drop the finalizer
  *   no finalizer yet → add it
@@ -19,10 +20,11 @@ import type { OperatorConfig } from '../config.js'
 import type { Issuance } from './certificate-readiness.js'
 import { CONDITION, FINALIZER } from './conditions.js'
 import { domainPolicy } from '../../domains/site-domains.js'
-import { certificateName, GENERATED } from './generated.js'
+import { certificateName, GENERATED, tlsCopyName } from './generated.js'
 import { objectRef } from '../../kube/manifest-path.js'
 import { planSite, siteClaim } from './plan.js'
 import { siteRef, type StaticSite, STATICSITES } from './site.js'
+import type { TlsSecretReader } from './tls-secret-reader.js'
 
 /** What the reconciler reads: informer caches and the claim index. */
 export interface SiteCache {
@@ -42,6 +44,8 @@ export interface StaticSiteReconcilerOptions {
   readonly events: Pick<EventRecorder, 'record'>
   readonly config: OperatorConfig
   readonly log: Logger
+  /** Reads the TLS Secret a site names in its own namespace (`tls.mode: secret`). */
+  readonly readTlsSecret: TlsSecretReader
   readonly clock?: () => Date
 }
 
@@ -94,9 +98,11 @@ export class StaticSiteReconciler {
   }
 
   private async converge(site: StaticSite, generated: readonly KubeObject[]): Promise<ReconcileStep> {
-    const { cache, applier, config, clock = () => new Date() } = this.options
-    const key = siteKey(site.metadata.namespace ?? '', site.metadata.name)
-    const customer = cache.customerOf(site.metadata.namespace ?? '')
+    const { cache, applier, config, readTlsSecret, clock = () => new Date() } = this.options
+    const namespace = site.metadata.namespace ?? ''
+    const key = siteKey(namespace, site.metadata.name)
+    const customer = cache.customerOf(namespace)
+    const { tls } = site.spec
     const claim = siteClaim(site, domainPolicy(config.pagesDomain, customer))
     const certificate = generated.find(
       (o) => o.kind === GENERATED.Certificate.kind && o.metadata.name === certificateName(key),
@@ -108,6 +114,14 @@ export class StaticSiteReconciler {
       certificate,
       issuance: cache.issuance(certificateName(key)),
       customer,
+      ...(tls.mode === 'secret' && tls.secretName
+        ? {
+            tlsSecret: await readTlsSecret(namespace, tls.secretName),
+            tlsCopy: generated.find(
+              (o) => o.kind === GENERATED.Secret.kind && o.metadata.name === tlsCopyName(key),
+            ),
+          }
+        : {}),
       now: clock(),
     })
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { KubeObject } from '../../kube/object.js'
 import { config, site, withPathPrefix, withTls } from './fixtures.js'
-import { httpRouteName, middlewareName, routeName } from './generated.js'
+import { httpRouteName, middlewareName, routeName, tlsCopyName } from './generated.js'
 import { renderSite } from './render.js'
 import type { StaticSite } from './site.js'
 
@@ -226,10 +226,10 @@ describe('renderSite', () => {
       entryPoint: 'websecure',
     },
     {
-      name: 'tls secret uses the named Secret and no Certificate',
+      name: 'tls secret routes with the copy of the named Secret in the system namespace, and no Certificate',
       tls: { mode: 'secret', secretName: 'mine' },
       domains: ['a.test'],
-      secret: 'mine',
+      secret: tlsCopyName('team-a--blog'),
       certificate: false,
       entryPoint: 'websecure',
     },

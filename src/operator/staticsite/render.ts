@@ -13,7 +13,8 @@
  * - with TLS, a second IngressRoute `http-<tag>.<site key>` on the plain entry points answering
  *   every domain with a 301 to the canonical https URL.
  * The IngressRoute is `route-<tag>.<site key>`, Middlewares `<purpose>-<tag>.<site key>`, the
- * Certificate and its Secret `<site key>` and `<site key>-tls` (generated.ts, site-key.ts).
+ * Certificate and its Secret `<site key>` and `<site key>-tls`, the copy of a site's own TLS
+ * Secret `tls-<tag>.<site key>` (generated.ts, site-key.ts).
  */
 import { nginxPrefix, siteKey } from '../../api/site-key.js'
 import type { KubeObject } from '../../kube/object.js'
@@ -30,16 +31,19 @@ import {
   SITE_LABEL,
   SOURCE_NAME,
   SOURCE_NAMESPACE,
+  tlsCopyName,
   tlsSecretName,
   type GeneratedKind,
 } from './generated.js'
+import { type SecretObject, TLS_SECRET_TYPE } from './tls-secret.js'
 import type { StaticSite } from './site.js'
 
 /** Where the site's TLS comes from, for the CertificateReady condition. */
 export type TlsSource =
   | { readonly kind: 'certificate'; readonly name: string }
   | { readonly kind: 'wildcard'; readonly secretName: string }
-  | { readonly kind: 'secret'; readonly secretName: string }
+  /** The site's own Secret `source`, served from its copy `secretName` in the system namespace. */
+  | { readonly kind: 'secret'; readonly source: string; readonly secretName: string }
   | { readonly kind: 'none' }
 
 export interface RenderedSite {
@@ -73,7 +77,8 @@ function tlsSource(
 ): TlsSource {
   const { tls } = site.spec
   if (tls.mode === 'none') return { kind: 'none' }
-  if (tls.mode === 'secret') return { kind: 'secret', secretName: tls.secretName ?? '' }
+  if (tls.mode === 'secret')
+    return { kind: 'secret', source: tls.secretName ?? '', secretName: tlsCopyName(key) }
   const covered = (domain: string) =>
     domain.endsWith(`.${config.pagesDomain}`) &&
     !domain.slice(0, -config.pagesDomain.length - 1).includes('.')
@@ -82,31 +87,51 @@ function tlsSource(
   return { kind: 'certificate', name: certificateName(key) }
 }
 
+/** Kind, name and the labels and annotations naming the source site of a generated object. */
+function generatedMeta(site: StaticSite, config: OperatorConfig, kind: GeneratedKind, name: string) {
+  return {
+    apiVersion: GENERATED[kind].apiVersion,
+    kind: GENERATED[kind].kind,
+    metadata: {
+      name,
+      namespace: config.systemNamespace,
+      labels: { [SITE_LABEL]: siteKeyOfSite(site), [MANAGED_BY_LABEL]: MANAGED_BY },
+      annotations: {
+        [SOURCE_NAMESPACE]: site.metadata.namespace ?? '',
+        [SOURCE_NAME]: site.metadata.name,
+      },
+    },
+  }
+}
+
+const siteKeyOfSite = (site: StaticSite) => siteKey(site.metadata.namespace ?? '', site.metadata.name)
+
+/**
+ * The copy of a site's own TLS Secret (`tls.mode: secret`, checked by tlsSecretVerdict) in the
+ * system namespace, where Traefik reads the Secrets of the site's IngressRoute: only the
+ * certificate and key, under `tls-<tag>.<site key>`.
+ */
+export function renderTlsCopy(site: StaticSite, config: OperatorConfig, secret: SecretObject): KubeObject {
+  return {
+    ...generatedMeta(site, config, 'Secret', tlsCopyName(siteKeyOfSite(site))),
+    type: TLS_SECRET_TYPE,
+    data: { 'tls.crt': secret.data?.['tls.crt'] ?? '', 'tls.key': secret.data?.['tls.key'] ?? '' },
+  } as KubeObject
+}
+
 export function renderSite(
   site: StaticSite,
   config: OperatorConfig,
   domains: readonly string[],
 ): RenderedSite {
-  const key = siteKey(site.metadata.namespace ?? '', site.metadata.name)
+  const key = siteKeyOfSite(site)
   const [canonical = '', ...others] = domains
   const prefix = prefixOf(site)
   const tls = tlsSource(site, config, domains, key)
   const scheme = tls.kind === 'none' ? 'http' : 'https'
   const url = `${scheme}://${canonical}${prefix}/`
 
-  const meta = (kind: GeneratedKind, name: string) => ({
-    apiVersion: GENERATED[kind].apiVersion,
-    kind: GENERATED[kind].kind,
-    metadata: {
-      name,
-      namespace: config.systemNamespace,
-      labels: { [SITE_LABEL]: key, [MANAGED_BY_LABEL]: MANAGED_BY },
-      annotations: {
-        [SOURCE_NAMESPACE]: site.metadata.namespace ?? '',
-        [SOURCE_NAME]: site.metadata.name,
-      },
-    },
-  })
+  const meta = (kind: GeneratedKind, name: string) => generatedMeta(site, config, kind, name)
   const middlewares: KubeObject[] = []
   const middleware = (purpose: string, spec: Record<string, unknown>) => {
     const name = middlewareName(key, purpose)
