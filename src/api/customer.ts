@@ -5,7 +5,7 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { commonStatus, conditionColumn } from './conditions.js'
 import type { KindDefinition } from './kind.js'
-import { celMatches, celRules, DNS_LABEL, HostnameList, StringEnum } from './schema-kit.js'
+import { celMatches, celRules, DNS_LABEL, HostnameList, ObjectName, StringEnum } from './schema-kit.js'
 
 export const TIERS = ['shared', 'dedicated'] as const
 export const SIZES = ['small', 'medium', 'large', 'xlarge'] as const
@@ -75,6 +75,39 @@ export const CustomerSpec = Type.Object(
       HostnameList('each domain suffix', 50, {
         description:
           'Domain suffixes this customer may claim for its sites (the domain itself and every subdomain).',
+      }),
+    ),
+    domainOverlap: Type.Optional(
+      Type.Object(
+        {
+          allowedWith: Type.Array(
+            Type.String({
+              maxLength: MAX_CUSTOMER_NAME,
+              ...celRules({
+                rule: celMatches('self', DNS_LABEL),
+                message: 'each domainOverlap.allowedWith entry must be a Customer name',
+              }),
+            }),
+            {
+              maxItems: 20,
+              'x-kubernetes-list-type': 'set',
+              description:
+                'Customers whose domains may overlap this one\'s (equal, or one a subdomain of the other). Either side naming the other is enough.',
+            },
+          ),
+        },
+        {
+          description:
+            'A platform operator\'s decision that this customer shares domains with others; without it the admission policy refuses overlapping domains (docs/tenancy.md).',
+        },
+      ),
+    ),
+    clusterIssuers: Type.Optional(
+      Type.Array(ObjectName('each clusterIssuers entry'), {
+        maxItems: 10,
+        'x-kubernetes-list-type': 'set',
+        description:
+          'cert-manager ClusterIssuers this customer\'s sites and webspaces may name in tls.clusterIssuer, besides the platform default and the platform-wide tenant issuers.',
       }),
     ),
     egress: Type.Optional(

@@ -17,9 +17,11 @@ export interface CelRule {
 
 export const celRules = (...rules: CelRule[]) => ({ 'x-kubernetes-validations': rules })
 
-/** A CEL `matches()` call for a JavaScript regex source, quoted for a CEL single-quoted literal. */
-export const celMatches = (subject: string, regex: string) =>
-  `${subject}.matches('${regex.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}')`
+/** A CEL single-quoted string literal of `value`. */
+export const celString = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+
+/** A CEL `matches()` call for a JavaScript regex source. */
+export const celMatches = (subject: string, regex: string) => `${subject}.matches(${celString(regex)})`
 
 /** A string limited to a fixed set of values, rendered as a structural `enum`. */
 export const StringEnum = <const T extends readonly string[]>(values: T, options: SchemaOptions = {}) =>

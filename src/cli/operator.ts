@@ -17,6 +17,7 @@ import {
   integer,
   type ListenAddress,
   listenAddress,
+  objectNames,
   path,
 } from './flags.js'
 
@@ -25,6 +26,7 @@ interface OperatorFlags {
   systemNamespace: string
   pagesDomain?: string
   defaultIssuer: string
+  tenantClusterIssuers?: string[]
   entrypoints: string[]
   httpEntrypoints: string[]
   nginxService: string
@@ -52,6 +54,7 @@ export function operatorConfig(flags: OperatorFlags): OperatorConfig {
     systemNamespace: flags.systemNamespace,
     pagesDomain: flags.pagesDomain,
     defaultIssuer: flags.defaultIssuer,
+    tenantClusterIssuers: flags.tenantClusterIssuers ?? [],
     entryPoints: flags.entrypoints,
     httpEntryPoints: flags.httpEntrypoints,
     nginx: { service: flags.nginxService, port: flags.nginxPort },
@@ -92,6 +95,13 @@ export function registerOperatorCommand(program: Command): void {
         env: true,
         default: 'letsencrypt',
       }),
+    )
+    .addOption(
+      flag(
+        '--tenant-cluster-issuers <list>',
+        "ClusterIssuers every customer's sites may name in tls.clusterIssuer besides the default (a Customer's spec.clusterIssuers adds its own)",
+        { env: true, parse: objectNames },
+      ),
     )
     .addOption(
       flag('--entrypoints <list>', 'Traefik entry points for TLS sites', {

@@ -11,6 +11,11 @@ export interface OperatorConfig {
   readonly pagesDomain: string
   /** ClusterIssuer for `tls.mode: auto` (sites) and `tls` (webspaces) when the object names none. */
   readonly defaultIssuer: string
+  /**
+   * ClusterIssuers every customer's sites and webspaces may name in `tls.clusterIssuer` besides
+   * the default; a Customer's `spec.clusterIssuers` adds its own. Any other issuer is refused.
+   */
+  readonly tenantClusterIssuers: readonly string[]
   /** Traefik entry points of sites and webspaces with TLS. */
   readonly entryPoints: readonly string[]
   /** Traefik entry points of sites with `tls.mode: none`. */

@@ -186,11 +186,11 @@ export class Operator {
   }
 
   /**
-   * The cluster-wide admission policies (domains, tier quota), applied whenever this replica
+   * The cluster-wide admission policies (domains, domain overlap, cluster issuers, tier quota), applied whenever this replica
    * starts leading; retried with backoff until they are in place or leadership ends.
    */
   private async applyAdmissionPolicies(applier: Applier, leading: AbortSignal): Promise<void> {
-    const policies = renderAdmissionPolicies({ pagesDomain: this.options.config.pagesDomain })
+    const policies = renderAdmissionPolicies(this.options.config)
     for (let failures = 0; !leading.aborted; failures++) {
       try {
         for (const policy of policies) await applier.apply(admissionRef(policy), policy, undefined)

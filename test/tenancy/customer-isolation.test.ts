@@ -69,7 +69,12 @@ describe('customer namespaces on a real API server', { skip: env.skip }, () => {
   before(async () => {
     cluster = await env.get()
     admin = new KubeRest(cluster.kubeConfig())
-    for (const policy of renderAdmissionPolicies({ pagesDomain: PAGES_DOMAIN })) await apply(policy)
+    for (const policy of renderAdmissionPolicies({
+      pagesDomain: PAGES_DOMAIN,
+      defaultIssuer: 'letsencrypt',
+      tenantClusterIssuers: [],
+    }))
+      await apply(policy)
     for (const customer of customers) {
       const created = await admin.request<Customer>(
         'POST',

@@ -3,24 +3,28 @@
  * refuse what the operator would otherwise only flag after the fact:
  * - a StaticSite or Webspace in a customer namespace claiming a domain outside the customer's
  *   `spec.domains` (bound once per customer, with the Customer as parameter);
+ * - a Customer whose domains overlap another's without an admin's override (./domain-overlap-policy.ts);
+ * - a StaticSite or Webspace naming a ClusterIssuer its Customer may not use (./issuer-policy.ts);
  * - a Deployment in a customer namespace whose replicas × container limits exceed the namespace
  *   quota (parameter: the namespace's own ResourceQuota), so an oversized app fails with a clear
  *   message at once instead of leaving pods that the quota refuses one by one.
  * Pure: rendered from the operator's configuration and applied at startup.
  */
 import { GROUP, VERSION } from '../../api/kind.js'
+import { celString } from '../../api/schema-kit.js'
 import type { ObjectRef } from '../../kube/apply.js'
 import type { Manifest } from '../../kube/object.js'
+import type { OperatorConfig } from '../config.js'
+import type { IssuerConfig } from './cluster-issuers.js'
+import { renderDomainOverlapPolicy } from './domain-overlap-policy.js'
+import { renderIssuerPolicy } from './issuer-policy.js'
 import { CUSTOMER_LABEL, DOMAIN_POLICY_NAME, MANAGED_BY, QUOTA_NAME, QUOTA_POLICY_NAME } from './names.js'
 
-export interface AdmissionPolicyConfig {
-  /** Each site or webspace may always use its own default domain, `<name>-<namespace>.<pagesDomain>`. */
-  readonly pagesDomain: string
-}
+/** `pagesDomain`: each site or webspace may always use its own default domain, `<name>-<namespace>.<pagesDomain>`. */
+export type AdmissionPolicyConfig = Pick<OperatorConfig, 'pagesDomain'> & IssuerConfig
 
-const celString = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
-
-export function renderAdmissionPolicies({ pagesDomain }: AdmissionPolicyConfig): Manifest[] {
+export function renderAdmissionPolicies(config: AdmissionPolicyConfig): Manifest[] {
+  const { pagesDomain } = config
   const labels = { ...MANAGED_BY }
   const ownDefault = `object.metadata.name + '-' + request.namespace + '.' + ${celString(pagesDomain)}`
   const containerSum = (resource: 'cpu' | 'memory') =>
@@ -97,6 +101,8 @@ export function renderAdmissionPolicies({ pagesDomain }: AdmissionPolicyConfig):
         },
       },
     },
+    ...renderDomainOverlapPolicy(),
+    ...renderIssuerPolicy(config),
   ]
 }
 

@@ -30,3 +30,7 @@ export const TENANT_ROLE_NAME = 'hostplane-tenant'
 export const DOMAIN_POLICY_NAME = 'hostplane.dev-customer-domains'
 export const QUOTA_POLICY_NAME = 'hostplane.dev-tier-quota'
 export const domainPolicyBindingName = (customer: string) => `${DOMAIN_POLICY_NAME}-${customer}`
+/** Refuses a Customer whose domains overlap another's; one binding, every Customer a parameter. */
+export const DOMAIN_OVERLAP_POLICY_NAME = 'hostplane.dev-customer-domain-overlap'
+/** Refuses a site's or webspace's tls.clusterIssuer its Customer may not use. */
+export const ISSUER_POLICY_NAME = 'hostplane.dev-tenant-cluster-issuers'

@@ -65,6 +65,7 @@ export const config = (changes: Partial<OperatorConfig> = {}): OperatorConfig =>
   systemNamespace: 'hostplane-system',
   pagesDomain: 'pages.test',
   defaultIssuer: 'letsencrypt',
+  tenantClusterIssuers: ['letsencrypt-staging'],
   entryPoints: ['websecure'],
   httpEntryPoints: ['web'],
   nginx: { service: 'hostplane-nginx', port: 80 },
