@@ -92,13 +92,13 @@ export const CustomerSpec = Type.Object(
               maxItems: 20,
               'x-kubernetes-list-type': 'set',
               description:
-                'Customers whose domains may overlap this one\'s (equal, or one a subdomain of the other). Either side naming the other is enough.',
+                "Customers whose domains may overlap this one's (equal, or one a subdomain of the other). Either side naming the other is enough.",
             },
           ),
         },
         {
           description:
-            'A platform operator\'s decision that this customer shares domains with others; without it the admission policy refuses overlapping domains (docs/tenancy.md).',
+            "A platform operator's decision that this customer shares domains with others; without it the admission policy refuses overlapping domains (docs/tenancy.md).",
         },
       ),
     ),
@@ -107,7 +107,7 @@ export const CustomerSpec = Type.Object(
         maxItems: 10,
         'x-kubernetes-list-type': 'set',
         description:
-          'cert-manager ClusterIssuers this customer\'s sites and webspaces may name in tls.clusterIssuer, besides the platform default and the platform-wide tenant issuers.',
+          "cert-manager ClusterIssuers this customer's sites and webspaces may name in tls.clusterIssuer, besides the platform default and the platform-wide tenant issuers.",
       }),
     ),
     egress: Type.Optional(

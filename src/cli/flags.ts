@@ -118,7 +118,11 @@ export const list = (text: string) =>
 /** Comma-separated Kubernetes object names, e.g. ClusterIssuers. */
 export const objectNames = (text: string) => {
   const items = list(text)
-  if (items.some((i) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(i) || i.length > 253))
+  if (
+    items.some(
+      (i) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(i) || i.length > 253,
+    )
+  )
     throw new InvalidArgumentError(`${text} is not a comma-separated list of Kubernetes object names`)
   return items
 }

@@ -47,6 +47,8 @@ export function customerOverlaps(
         .map((theirs) => [mine, theirs] as const),
     )
     if (pairs.length === 0) return []
-    return [{ customer: other.metadata.name, pairs, allowed: names(customer, other) || names(other, customer) }]
+    return [
+      { customer: other.metadata.name, pairs, allowed: names(customer, other) || names(other, customer) },
+    ]
   })
 }

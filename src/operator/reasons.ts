@@ -43,6 +43,8 @@ export const OPERATOR_REASONS = {
   TlsSecretInvalid: ['StaticSite'],
   TlsSecretExpired: ['StaticSite'],
   TlsSecretDomainMismatch: ['StaticSite'],
+  /** tls.clusterIssuer is not one the namespace's Customer may use; no Certificate is requested. */
+  IssuerNotAllowed: ['StaticSite', 'Webspace'],
   TlsDisabled: ['StaticSite'],
   NoRoute: ['StaticSite'],
   // Available / Progressing of a Webspace before its Deployment reports
@@ -51,6 +53,12 @@ export const OPERATOR_REASONS = {
   TenantApplied: ['Customer'],
   Deleting: ['Customer'],
   Active: ['Customer'],
+  // DomainsExclusive (Customer)
+  NoOverlap: ['Customer'],
+  /** Overlapping domains that spec.domainOverlap.allowedWith allows (on either customer). */
+  OverlapAllowed: ['Customer'],
+  /** Overlapping domains nobody allowed: stored before the admission policy refused them. */
+  DomainsOverlap: ['Customer'],
   // Ready (when False it carries the reason of the failing condition)
   Ready: ['StaticSite', 'Customer', 'Webspace'],
   NotSynced: ['StaticSite'],

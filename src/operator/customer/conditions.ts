@@ -9,6 +9,8 @@ export const CONDITION = {
   /** The namespace and everything in it are applied as rendered. */
   Provisioned: 'Provisioned',
   Suspended: 'Suspended',
+  /** No domain overlaps another Customer's, or an admin allowed each overlap. */
+  DomainsExclusive: 'DomainsExclusive',
   Ready: 'Ready',
 } as const
 

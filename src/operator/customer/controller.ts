@@ -1,13 +1,16 @@
 /**
  * The Customer controller: an informer on Customers and one per owned kind (all namespaces, by
  * the customer label), and a work queue running the reconciler. A change to an owned object
- * (drift, a namespace finishing its deletion) requeues its customer.
+ * (drift, a namespace finishing its deletion) requeues its customer; a change to a Customer's
+ * domains requeues the customers they overlap (before or after), for their DomainsExclusive.
  */
 import type { Registry } from 'prom-client'
 import type { Customer } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
 import { type Controller, ControllerBuilder } from '../../kube/controller-builder.js'
 import type { EventRecorder } from '../../kube/events.js'
+import type { Informer } from '../../kube/informer.js'
+import { customerOverlaps } from '../../domains/customer-overlap.js'
 import type { KubeRest } from '../../kube/rest.js'
 import type { Logger } from '../../ops/log.js'
 import { CUSTOMER_LABEL } from './names.js'
@@ -30,6 +33,10 @@ export interface CustomerControllerOptions {
   readonly customerSelector?: string
 }
 
+const sameDomains = (a: Customer, b: Customer) =>
+  JSON.stringify([a.spec.domains, a.spec.domainOverlap]) ===
+  JSON.stringify([b.spec.domains, b.spec.domainOverlap])
+
 export function customerController(options: CustomerControllerOptions): Controller {
   const { rest, log, concurrency = 4, resyncMs = 10 * 60_000 } = options
   const builder = new ControllerBuilder({
@@ -41,7 +48,16 @@ export function customerController(options: CustomerControllerOptions): Controll
     concurrency,
     resyncMs,
   })
-  const customers = builder.reconciles<Customer>(CUSTOMERS, { labelSelector: options.customerSelector })
+  const customers: Informer<Customer> = builder.reconciles<Customer>(CUSTOMERS, {
+    labelSelector: options.customerSelector,
+    // Another customer's DomainsExclusive changes with this one's domains, before and after.
+    onChange: ({ object, previous }) => {
+      if (previous && sameDomains(previous, object)) return
+      const all = customers.list()
+      const touched = [object, ...(previous ? [previous] : [])].flatMap((c) => customerOverlaps(c, all))
+      for (const { customer } of touched) builder.enqueue(customer)
+    },
+  })
   const owned = builder.owns(OWNED_KINDS, {
     labelSelector: OWNED_SELECTOR,
     ownerOf: (object) => object.metadata.labels?.[CUSTOMER_LABEL],
@@ -49,6 +65,7 @@ export function customerController(options: CustomerControllerOptions): Controll
   const reconciler = new CustomerReconciler({
     cache: {
       customer: (name) => customers.get(name),
+      customers: () => customers.list(),
       owned: (name) => owned.get(name),
     },
     applier: options.applier,

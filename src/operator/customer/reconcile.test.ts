@@ -31,6 +31,7 @@ function world(spec: Partial<Customer['spec']> = {}) {
     cache: {
       customer: (name) => api.get<Customer>({ ...initial, metadata: { name } }),
       owned: (name) => api.list((o) => o.metadata.labels?.[CUSTOMER_LABEL] === name),
+      customers: () => [api.get<Customer>(initial) as Customer],
     },
     applier: new Applier(api, () => {}),
     events: { record: async (_object, event) => void recorded.push(event.reason) },

@@ -25,6 +25,8 @@ import { customerConditions } from './status.js'
 /** What the reconciler reads: informer caches. */
 export interface CustomerCache {
   customer(name: string): Customer | undefined
+  /** Every cached Customer, for the domain overlap condition. */
+  customers(): readonly Customer[]
   /** Every cached object labelled with this customer. */
   owned(customer: string): readonly KubeObject[]
 }
@@ -98,7 +100,7 @@ export class CustomerReconciler {
   private async writeStatus(customer: Customer): Promise<boolean> {
     const { applier, clock = () => new Date() } = this.options
     const generation = customer.metadata.generation
-    const conditions = customerConditions(customer)
+    const conditions = customerConditions(customer, this.options.cache.customers())
     const namespace = customerNamespace(customer)
     const current = customer.status
     if (

@@ -1,10 +1,53 @@
-/** The conditions a Customer reports, from its spec and lifecycle alone. Pure. */
+/** The conditions a Customer reports, from its spec, its lifecycle and the other Customers' domains. Pure. */
 import type { Customer } from '../../api/resources.js'
+import { customerOverlaps, type DomainOverlap } from '../../domains/customer-overlap.js'
 import type { DesiredCondition } from '../../kube/conditions.js'
 import { CONDITION, REASON } from './conditions.js'
 import { customerNamespace } from './names.js'
 
-export function customerConditions(customer: Customer): DesiredCondition[] {
+const describe = (overlaps: readonly DomainOverlap[]) =>
+  overlaps
+    .map(
+      ({ customer, pairs }) =>
+        `${pairs.map(([ours, theirs]) => (ours === theirs ? ours : `${ours} ~ ${theirs}`)).join(', ')} (customer ${customer})`,
+    )
+    .join('; ')
+
+/**
+ * DomainsExclusive: whether a domain suffix overlaps another Customer's. The admission policy
+ * refuses new overlaps; this reports those stored before it, and those an admin allowed.
+ */
+export function domainsExclusive(customer: Customer, others: readonly Customer[]): DesiredCondition {
+  const type = CONDITION.DomainsExclusive
+  const overlaps = customerOverlaps(customer, others)
+  const refused = overlaps.filter((o) => !o.allowed)
+  if (refused.length > 0)
+    return {
+      type,
+      status: 'False',
+      reason: REASON.DomainsOverlap,
+      message:
+        `domains overlap other customers': ${describe(refused)}; each name goes to the oldest claim of a site or webspace, whichever customer it belongs to. Remove the domains from one customer, or allow the overlap with spec.domainOverlap.allowedWith: [${refused.map((o) => o.customer).join(', ')}]`.slice(
+          0,
+          1024,
+        ),
+    }
+  if (overlaps.length > 0)
+    return {
+      type,
+      status: 'True',
+      reason: REASON.OverlapAllowed,
+      message:
+        `domains overlap, as spec.domainOverlap allows: ${describe(overlaps)}; each name goes to the oldest claim`.slice(
+          0,
+          1024,
+        ),
+    }
+  return { type, status: 'True', reason: REASON.NoOverlap, message: "no domain overlaps another customer's" }
+}
+
+/** `others`: every Customer (the customer itself among them is ignored). */
+export function customerConditions(customer: Customer, others: readonly Customer[]): DesiredCondition[] {
   const namespace = customerNamespace(customer)
   if (customer.metadata.deletionTimestamp) {
     const message = `deleting namespace ${namespace} and everything in it; sites remove their routes first`
@@ -24,12 +67,14 @@ export function customerConditions(customer: Customer): DesiredCondition[] {
     return [
       provisioned,
       { type: CONDITION.Suspended, status: 'True', reason: REASON.CustomerSuspended, message },
+      domainsExclusive(customer, others),
       { type: CONDITION.Ready, status: 'False', reason: REASON.CustomerSuspended, message },
     ]
   }
   return [
     provisioned,
     { type: CONDITION.Suspended, status: 'False', reason: REASON.Active, message: 'not suspended' },
+    domainsExclusive(customer, others),
     { type: CONDITION.Ready, status: 'True', reason: REASON.Ready, message: `serving in ${namespace}` },
   ]
 }
