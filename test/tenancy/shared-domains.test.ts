@@ -60,7 +60,12 @@ describe(
       runtime = await test.createRuntime()
       operator = await test.startOperator({ resyncMs: 1000 })
       for (const name of [first(), second()]) {
-        await test.createCustomer(name, { size: 'large', domains: [`clash-${test.tag}.example`] })
+        await test.createCustomer(name, {
+          size: 'large',
+          domains: [`clash-${test.tag}.example`],
+          // The two customers share a domain on purpose: an admin's decision the admission policy asks for.
+          ...(name === second() ? { domainOverlap: { allowedWith: [first()] } } : {}),
+        })
         await test.waitForCustomer(name, 'Ready', 'True', CUSTOMER_REASON.Ready)
       }
     })

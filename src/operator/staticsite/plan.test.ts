@@ -83,6 +83,30 @@ describe('planSite', () => {
     assert.equal(siteClaim(site(withDomains('x.test')), policy), undefined)
   })
 
+  it('routes a site whose tls.clusterIssuer its customer may not use, without a Certificate, saying which issuers it may use', () => {
+    const plan = planSite({
+      site: site(withDomains('a.test'), withTls({ mode: 'auto', clusterIssuer: 'platform-ca' })),
+      config: config(),
+      rivals: [],
+      now: NOW,
+      customer: customer({ domains: ['a.test'], clusterIssuers: ['acme-ca'] }),
+    })
+    assert.ok(plan.objects.some((o) => o.kind === 'IngressRoute'))
+    assert.ok(!plan.objects.some((o) => o.kind === 'Certificate'))
+    const certificate = plan.conditions.find((c) => c.type === 'CertificateReady')
+    assert.equal(certificate?.reason, REASON.IssuerNotAllowed)
+    assert.match(certificate?.message ?? '', /use one of letsencrypt, letsencrypt-staging, acme-ca,/)
+    assert.equal(plan.conditions.find((c) => c.type === 'Ready')?.reason, REASON.IssuerNotAllowed)
+    const allowed = planSite({
+      site: site(withDomains('a.test'), withTls({ mode: 'auto', clusterIssuer: 'acme-ca' })),
+      config: config(),
+      rivals: [],
+      now: NOW,
+      customer: customer({ domains: ['a.test'], clusterIssuers: ['acme-ca'] }),
+    })
+    assert.ok(allowed.objects.some((o) => o.kind === 'Certificate'))
+  })
+
   it('uses <name>-<namespace>.<pages domain> when the site lists no domains', () => {
     assert.deepEqual(siteClaim(site(), config())?.domains, ['blog-team-a.pages.test'])
     assert.equal(

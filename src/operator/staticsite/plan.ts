@@ -15,6 +15,7 @@ import {
   NO_ISSUANCE,
 } from './certificate-readiness.js'
 import { CONDITION, REASON } from './conditions.js'
+import { issuerNotAllowed } from '../customer/cluster-issuers.js'
 import { type Claim, claimOf, createdAt } from '../../domains/claims.js'
 import { type ClaimantEntry, decideDomains } from '../../domains/decide.js'
 import { type DomainPolicy, domainPolicy } from '../../domains/site-domains.js'
@@ -178,12 +179,23 @@ export function planSite(inputs: PlanInputs): SitePlan {
     }
   const rendered = renderSite(site, config, domains.domains)
   const { tls } = rendered
+  // An issuer the customer may not use (stored before the admission policy): route, no Certificate.
+  const issuerProblem =
+    tls.kind === 'certificate' ? issuerNotAllowed(site.spec.tls.clusterIssuer, customer, config) : undefined
   const { condition: certificateReady, copy } =
     tls.kind === 'secret'
       ? ownSecret(site, config, tls, domains.domains, inputs)
-      : { condition: certificateCondition(tls, inputs), copy: undefined }
+      : {
+          condition: issuerProblem
+            ? condition(CONDITION.CertificateReady, 'False', REASON.IssuerNotAllowed, issuerProblem)
+            : certificateCondition(tls, inputs),
+          copy: undefined,
+        }
+  const allowed = issuerProblem
+    ? rendered.objects.filter((o) => o.kind !== GENERATED.Certificate.kind)
+    : rendered.objects
   // The copy first: applied before the route that names it.
-  const objects = copy ? [copy, ...rendered.objects] : rendered.objects
+  const objects = copy ? [copy, ...allowed] : allowed
   const held = condition(
     CONDITION.DomainClaimed,
     'True',

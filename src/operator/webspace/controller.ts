@@ -21,13 +21,13 @@ import { domainPolicy } from '../../domains/site-domains.js'
 import { RUNTIMES, WEBSPACE_OWNED_KINDS, WEBSPACE_SELECTOR, WEBSPACES, webspaceOf } from './owned.js'
 import { webspaceClaim } from './plan.js'
 import { WebspaceReconciler } from './reconcile.js'
-import type { WebspaceConfig } from './render.js'
+import type { WebspacePlanConfig } from './plan.js'
 
 export interface WebspaceControllerOptions {
   readonly rest: KubeRest
   readonly applier: Applier
   readonly events: Pick<EventRecorder, 'record'>
-  readonly config: WebspaceConfig
+  readonly config: WebspacePlanConfig
   /** Domain claims, shared with the StaticSite controller. */
   readonly claims: ClaimIndex
   readonly log: Logger

@@ -1,11 +1,12 @@
 /** Small builders for unit tests: webspace `shop` in `sh-acme` on the `static` Runtime. */
 import { API_VERSION } from '../../api/kind.js'
 import type { Runtime, Webspace } from '../../api/resources.js'
-import type { WebspaceConfig } from './render.js'
+import type { WebspacePlanConfig } from './plan.js'
 
-export const config: WebspaceConfig = {
+export const config: WebspacePlanConfig = {
   entryPoints: ['websecure'],
   defaultIssuer: 'letsencrypt',
+  tenantClusterIssuers: ['letsencrypt-staging'],
   pagesDomain: 'pages.test',
 }
 

@@ -62,6 +62,11 @@ describe('planWebspace', () => {
       { customer: customer({ tier: 'dedicated', size: 'large' }), webspace: webspace({ size: 'small' }) },
       REASON.SizeNotOffered,
     ],
+    [
+      'a tls.clusterIssuer the customer may not use (stored before the admission policy)',
+      { webspace: webspace({ tls: { mode: 'auto', clusterIssuer: 'platform-ca' } }) },
+      REASON.IssuerNotAllowed,
+    ],
   ]
   for (const [what, overrides, reason] of problems) {
     it(`${what} renders no objects and reports ${reason}`, () => {
@@ -71,6 +76,19 @@ describe('planWebspace', () => {
       assert.equal(plan.conditions.find((c) => c.type === 'Deployed')?.reason, reason)
     })
   }
+
+  it('an issuer the platform or the customer allows is deployed, and tls.mode none names none', () => {
+    for (const clusterIssuer of ['letsencrypt-staging', 'acme-ca'])
+      assert.notEqual(
+        planWebspace(
+          inputs({
+            webspace: webspace({ tls: { mode: 'auto', clusterIssuer } }),
+            customer: customer({ clusterIssuers: ['acme-ca'] }),
+          }),
+        ).objects,
+        undefined,
+      )
+  })
 
   it('a quota refusal of the last apply is reported as QuotaExceeded with the API server’s message', () => {
     const plan = planWebspace(inputs(), 'denied: exceeds the namespace quota')

@@ -9,6 +9,7 @@ import type { Condition } from '../../api/conditions.js'
 import type { Customer, Runtime, Webspace } from '../../api/resources.js'
 import type { DesiredCondition } from '../../kube/conditions.js'
 import type { KubeObject, Manifest } from '../../kube/object.js'
+import { type IssuerConfig, issuerNotAllowed } from '../customer/cluster-issuers.js'
 import { TIER_QUOTAS } from '../customer/tiers.js'
 import { CONDITION, REASON } from './conditions.js'
 import { type Claim, claimOf, createdAt } from '../../domains/claims.js'
@@ -25,6 +26,9 @@ export interface Deployment extends KubeObject {
   }
 }
 
+/** What rendering needs, and which issuers the customer may use. */
+export type WebspacePlanConfig = WebspaceConfig & IssuerConfig
+
 export interface WebspaceInputs {
   readonly webspace: Webspace
   readonly runtime: Runtime | undefined
@@ -32,7 +36,7 @@ export interface WebspaceInputs {
   readonly deployment: Deployment | undefined
   /** Claims of other StaticSites and Webspaces sharing a domain with this one. */
   readonly rivals: readonly Claim[]
-  readonly config: WebspaceConfig
+  readonly config: WebspacePlanConfig
 }
 
 const claimant = (webspace: Webspace): ClaimantEntry => ({
@@ -93,6 +97,11 @@ export const RULES: readonly Rule[] = [
           reason: REASON.SizeNotOffered,
           message: `size ${size} is not offered on the ${customer.spec.tier} tier: use one of ${offered.join(', ')}`,
         }
+  },
+  ({ customer, webspace, config }) => {
+    const { mode, clusterIssuer } = webspace.spec.tls
+    const message = mode === 'none' ? undefined : issuerNotAllowed(clusterIssuer, customer, config)
+    return message ? { reason: REASON.IssuerNotAllowed, message } : undefined
   },
 ]
 

@@ -20,9 +20,14 @@ import { QUOTA_POLICY_NAME } from '../customer/names.js'
 import type { Claim } from '../../domains/claims.js'
 import { domainPolicy } from '../../domains/site-domains.js'
 import { CONDITION, REASON } from './conditions.js'
-import { type Deployment, planWebspace, type WebspacePlan, webspaceClaim } from './plan.js'
+import {
+  type Deployment,
+  planWebspace,
+  type WebspacePlan,
+  type WebspacePlanConfig,
+  webspaceClaim,
+} from './plan.js'
 import { WEBSPACES } from './owned.js'
-import type { WebspaceConfig } from './render.js'
 
 export interface WebspaceCache {
   webspace(key: string): Webspace | undefined
@@ -39,7 +44,7 @@ export interface WebspaceReconcilerOptions {
   readonly cache: WebspaceCache
   readonly applier: Applier
   readonly events: Pick<EventRecorder, 'record'>
-  readonly config: WebspaceConfig
+  readonly config: WebspacePlanConfig
   readonly clock?: () => Date
 }
 
