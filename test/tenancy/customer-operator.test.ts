@@ -4,6 +4,7 @@ import { siteKey } from '../../src/api/site-key.js'
 import type { KubeObject } from '../../src/kube/object.js'
 import { isNotFound, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { FINALIZER, REASON } from '../../src/operator/customer/conditions.js'
+import { CUSTOMERS } from '../../src/operator/customer/owned.js'
 import { REASON as SITE_REASON } from '../../src/operator/staticsite/conditions.js'
 import { DOMAIN_POLICY_NAME, domainPolicyBindingName, QUOTA_NAME } from '../../src/operator/customer/names.js'
 import type { Operator } from '../../src/operator/operator.js'
@@ -156,5 +157,64 @@ describe('the Customer operator on a real API server', { skip: env.skip }, () =>
     const events = await test.eventReasons('Customer', name)
     for (const step of [REASON.Deleting, REASON.DeletingNamespace, REASON.Deleted])
       assert.ok(events.includes(step), `${step} in ${events.join(',')}`)
+  })
+
+  it('reports overlapping domains an admin allowed as OverlapAllowed on both Customers, and DomainsOverlap naming each other once the override is gone (an overlap stored before the policy)', async () => {
+    const [older, newer] = [`over-${test.tag}`, `under-${test.tag}`]
+    await test.createCustomer(older, { domains: [`ov-${test.tag}.example`] })
+    await test.waitForCustomer(older, 'DomainsExclusive', 'True', REASON.NoOverlap)
+    await test.createCustomer(newer, {
+      domains: [`shop.ov-${test.tag}.example`],
+      domainOverlap: { allowedWith: [older] },
+    })
+    await test.waitForCustomer(newer, 'DomainsExclusive', 'True', REASON.OverlapAllowed)
+    await test.waitForCustomer(older, 'DomainsExclusive', 'True', REASON.OverlapAllowed)
+
+    // Dropping the override keeps the domains, so the policy admits it: what a pre-upgrade overlap looks like.
+    await test.admin.request('PATCH', resourcePath({ ...CUSTOMERS, name: newer }), {
+      body: { spec: { domainOverlap: null } },
+      contentType: 'application/merge-patch+json',
+    })
+    const reported = await test.waitForCustomer(newer, 'DomainsExclusive', 'False', REASON.DomainsOverlap)
+    assert.match(
+      reported.status?.conditions?.find((c) => c.type === 'DomainsExclusive')?.message ?? '',
+      new RegExp(
+        `shop\\.ov-${test.tag}\\.example ~ ov-${test.tag}\\.example \\(customer ${older}\\).*allowedWith: \\[${older}\\]`,
+      ),
+    )
+    await test.waitForCustomer(older, 'DomainsExclusive', 'False', REASON.DomainsOverlap)
+  })
+
+  it('a site whose Customer stops listing its tls.clusterIssuer keeps its route, loses its Certificate and reports IssuerNotAllowed', async () => {
+    const name = `issuer-${test.tag}`
+    await test.createCustomer(name, { clusterIssuers: ['own-ca'] })
+    await test.waitForCustomer(name, 'Ready', 'True', REASON.Ready)
+    const namespace = `sh-${name}`
+    const key = siteKey(namespace, 'blog')
+    await test.createSite(namespace, 'blog', {
+      domains: [`blog.${name}.example`],
+      tls: { mode: 'auto', clusterIssuer: 'own-ca' },
+    })
+    await test.waitForCondition(namespace, 'blog', 'Routed', 'True')
+    await test.waitUntil('the Certificate from own-ca', async () =>
+      (await test.generated('Certificate', key)).length === 1 ? true : undefined,
+    )
+
+    await test.updateCustomer(name, { clusterIssuers: [] })
+    const site = await test.waitForCondition(
+      namespace,
+      'blog',
+      'CertificateReady',
+      'False',
+      SITE_REASON.IssuerNotAllowed,
+    )
+    assert.match(
+      site.status?.conditions?.find((c) => c.type === 'CertificateReady')?.message ?? '',
+      new RegExp(`tls\\.clusterIssuer own-ca is not allowed for customer ${name}: use one of test-issuer,`),
+    )
+    assert.equal(site.status?.conditions?.find((c) => c.type === 'Routed')?.status, 'True')
+    await test.waitUntil('the Certificate is gone', async () =>
+      (await test.generated('Certificate', key)).length === 0 ? true : undefined,
+    )
   })
 })
