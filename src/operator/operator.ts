@@ -46,7 +46,7 @@ export interface OperatorOptions {
   readonly siteSelector?: string
   /** See CustomerControllerOptions.customerSelector. */
   readonly customerSelector?: string
-  /** See StaticSiteControllerOptions.tlsRecheckMs. */
+  /** See StaticSiteControllerOptions.tlsRecheckMs (webspaces alike). */
   readonly tlsRecheckMs?: number
   /** Per API request; @default 30000 */
   readonly requestTimeoutMs?: number
@@ -154,6 +154,7 @@ export class Operator {
         concurrency: this.options.concurrency,
         resyncMs: this.options.resyncMs,
         customerSelector: this.options.customerSelector,
+        tlsRecheckMs: this.options.tlsRecheckMs,
       })
       const controllers = [sites, customers, webspaces]
       this.controllers = controllers

@@ -36,13 +36,13 @@ export const OPERATOR_REASONS = {
   CertificateExpired: ['StaticSite'],
   WildcardCertificate: ['StaticSite'],
   /** tls.mode secret: the site's own Secret is a valid certificate for its domains. */
-  TlsSecretValid: ['StaticSite'],
+  TlsSecretValid: ['StaticSite', 'Webspace'],
   /** tls.mode secret: the Secret does not exist in the site's namespace (or may not be read). */
-  TlsSecretMissing: ['StaticSite'],
+  TlsSecretMissing: ['StaticSite', 'Webspace'],
   /** tls.mode secret: wrong type, tls.crt or tls.key unreadable, or a key of another certificate. */
-  TlsSecretInvalid: ['StaticSite'],
-  TlsSecretExpired: ['StaticSite'],
-  TlsSecretDomainMismatch: ['StaticSite'],
+  TlsSecretInvalid: ['StaticSite', 'Webspace'],
+  TlsSecretExpired: ['StaticSite', 'Webspace'],
+  TlsSecretDomainMismatch: ['StaticSite', 'Webspace'],
   /** tls.clusterIssuer is not one the namespace's Customer may use; no Certificate is requested. */
   IssuerNotAllowed: ['StaticSite', 'Webspace'],
   TlsDisabled: ['StaticSite'],

@@ -17,6 +17,7 @@ import { REASON } from '../../src/operator/staticsite/conditions.js'
 import { routeName, tlsCopyName } from '../../src/operator/staticsite/generated.js'
 import { STATICSITES } from '../../src/operator/staticsite/site.js'
 import type { SecretObject } from '../../src/operator/staticsite/tls-secret.js'
+import { WEBSPACES } from '../../src/operator/webspace/owned.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { selfSignedCertificate, type TestCertificate, tlsData } from '../fixtures/tls-certificate.js'
 import { OperatorEnv, SELECTOR_LABEL } from './harness.js'
@@ -83,7 +84,9 @@ describe('tls.mode secret on a real API server', { skip: env.skip }, () => {
     otherTenant = await test.createNamespace(`t-tls-other-${test.tag}`)
     await bindTlsSecretReader(test, namespace)
     tenant = new KubeRest(await cluster.userKubeConfig(`alice-${test.tag}`, [customerGroup(customer)]))
-    const sites = ['www', 'old', 'opaque', 'none', 'system', 'other', 'gone'].map((s) => `${s}.${domain}`)
+    const sites = ['www', 'old', 'opaque', 'none', 'system', 'other', 'gone', 'shop'].map(
+      (s) => `${s}.${domain}`,
+    )
     ;[certificate, renewed, expired, elsewhere] = await Promise.all([
       selfSignedCertificate({ domains: sites }),
       selfSignedCertificate({ domains: [`*.${domain}`] }),
@@ -193,6 +196,38 @@ describe('tls.mode secret on a real API server', { skip: env.skip }, () => {
     )
     assert.ok(error instanceof KubeApiError && error.status === 422, String(error))
     assert.match(error.message, /tls.secretName must be a Kubernetes object name/)
+  })
+
+  it('checks the Secret a Webspace names in its own namespace, which its IngressRoute references there', async () => {
+    const runtime = await test.createRuntime()
+    const createWebspace = (name: string, secretName: string) =>
+      tenant.request('POST', test.webspacePath(namespace), {
+        body: {
+          apiVersion: WEBSPACES.apiVersion,
+          kind: WEBSPACES.kind,
+          metadata: { name },
+          spec: { runtime, domains: [`${name}.${domain}`], tls: { mode: 'secret', secretName } },
+        },
+      })
+    const certificateReadyOf = (name: string, reason: string) =>
+      test.waitForWebspace(
+        namespace,
+        name,
+        `CertificateReady is ${reason}`,
+        (w) => findCondition(w.status?.conditions, 'CertificateReady')?.reason === reason,
+      )
+    await putSecret(namespace, 'shop-cert', tlsData(certificate))
+    await createWebspace('shop', 'shop-cert')
+    const shop = await certificateReadyOf('shop', REASON.TlsSecretValid)
+    assert.match(findCondition(shop.status?.conditions, 'CertificateReady')?.message ?? '', /expires at/)
+    const route = await test.admin.request<IngressRoute>(
+      'GET',
+      resourcePath({ apiVersion: 'traefik.io/v1alpha1', plural: 'ingressroutes', namespace, name: 'shop' }),
+    )
+    assert.deepEqual(route.spec.tls, { secretName: 'shop-cert' })
+    await createWebspace('platform', 'platform-cert')
+    const platform = await certificateReadyOf('platform', REASON.TlsSecretMissing)
+    assert.equal(findCondition(platform.status?.conditions, 'Ready')?.reason, REASON.TlsSecretMissing)
   })
 
   it('deletes the copy with the site', async () => {

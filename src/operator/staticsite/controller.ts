@@ -30,7 +30,7 @@ import { ISSUANCE_KINDS, IssuanceIndex, issuanceFields } from './issuances.js'
 import { siteClaim } from './plan.js'
 import { StaticSiteReconciler } from './reconcile.js'
 import { type StaticSite, STATICSITES } from './site.js'
-import { tlsSecretReader } from './tls-secret-reader.js'
+import { tlsSecretReader, withTlsRecheck } from './tls-secret-reader.js'
 
 export interface StaticSiteControllerOptions {
   readonly rest: KubeRest
@@ -61,15 +61,7 @@ export interface StaticSiteControllerOptions {
 }
 
 export function staticSiteController(options: StaticSiteControllerOptions): Controller {
-  const {
-    rest,
-    config,
-    claims,
-    log,
-    concurrency = 10,
-    resyncMs = 10 * 60_000,
-    tlsRecheckMs = 5 * 60_000,
-  } = options
+  const { rest, config, claims, log, concurrency = 10, resyncMs = 10 * 60_000 } = options
   const builder = new ControllerBuilder({
     name: 'staticsite',
     keyField: 'site',
@@ -141,13 +133,8 @@ export function staticSiteController(options: StaticSiteControllerOptions): Cont
     readTlsSecret: tlsSecretReader(rest),
   })
   return builder.build({
-    reconcile: async (key) => {
-      const step = await reconciler.reconcile(key)
-      const site = sites.get(key)
-      return site?.spec.tls.mode === 'secret' && !site.metadata.deletionTimestamp
-        ? { step, requeueAfterMs: tlsRecheckMs }
-        : step
-    },
+    reconcile: async (key) =>
+      withTlsRecheck(await reconciler.reconcile(key), sites.get(key), options.tlsRecheckMs),
     gate,
   })
 }

@@ -6,6 +6,8 @@
  * cache every Secret of every tenant (git credentials, database passwords) in its memory; the
  * controller rechecks these sites periodically instead (see StaticSiteControllerOptions).
  */
+import type { ReconcileResult } from '../../kube/controller-builder.js'
+import type { KubeObject } from '../../kube/object.js'
 import { isNotFound, KubeApiError, type KubeRest, resourcePath } from '../../kube/rest.js'
 import type { SecretObject, TlsSecretRead } from './tls-secret.js'
 
@@ -26,3 +28,19 @@ export const tlsSecretReader =
       throw error
     }
   }
+
+/** How often a site or webspace with `tls.mode: secret` is reconciled again. */
+export const TLS_RECHECK_MS = 5 * 60_000
+
+/**
+ * The step of a reconcile, with a recheck after `ms` when the object serves its own TLS Secret:
+ * a changed Secret brings no event, and a certificate expires without one.
+ */
+export const withTlsRecheck = (
+  step: string,
+  object: (KubeObject & { spec: { tls: { mode: string } } }) | undefined,
+  ms = TLS_RECHECK_MS,
+): ReconcileResult =>
+  object?.spec.tls.mode === 'secret' && !object.metadata.deletionTimestamp
+    ? { step, requeueAfterMs: ms }
+    : step

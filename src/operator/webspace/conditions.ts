@@ -9,6 +9,8 @@ export const CONDITION = {
   Deployed: 'Deployed',
   /** It holds its domains (claims are shared with StaticSites: one owner per domain). */
   DomainClaimed: 'DomainClaimed',
+  /** With `tls.mode: secret` only: the named Secret of its namespace is a valid certificate. */
+  CertificateReady: 'CertificateReady',
   /** Mirrors the Deployment's Available condition. */
   Available: 'Available',
   /** Mirrors the Deployment's Progressing condition. */

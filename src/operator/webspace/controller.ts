@@ -4,7 +4,8 @@
  * label), the domain-claim index it shares with the StaticSite controller, and a work queue
  * running the reconciler. A changed owned object (drift, a Deployment reporting progress)
  * requeues its webspace; a changed Runtime or Customer requeues the webspaces that use it; a
- * changed claim (of a webspace or a site) requeues the webspaces sharing its domains.
+ * changed claim (of a webspace or a site) requeues the webspaces sharing its domains. A webspace
+ * with `tls.mode: secret` is checked again every `tlsRecheckMs`, as its Secret is not watched.
  */
 import type { Registry } from 'prom-client'
 import type { Runtime, Webspace } from '../../api/resources.js'
@@ -17,6 +18,7 @@ import type { Logger } from '../../ops/log.js'
 import { claimants } from '../claimants.js'
 import { CustomerNamespaces } from '../customer/by-namespace.js'
 import type { ClaimIndex } from '../staticsite/claim-index.js'
+import { tlsSecretReader, withTlsRecheck } from '../staticsite/tls-secret-reader.js'
 import { domainPolicy } from '../../domains/site-domains.js'
 import { RUNTIMES, WEBSPACE_OWNED_KINDS, WEBSPACE_SELECTOR, WEBSPACES, webspaceOf } from './owned.js'
 import { webspaceClaim } from './plan.js'
@@ -38,6 +40,8 @@ export interface WebspaceControllerOptions {
   readonly resyncMs?: number
   /** Only Customers matching this label selector, and so only their webspaces (tests). */
   readonly customerSelector?: string
+  /** How often a webspace with `tls.mode: secret` is checked again (see the StaticSite controller's). @default 5 minutes */
+  readonly tlsRecheckMs?: number
 }
 
 export function webspaceController(options: WebspaceControllerOptions): Controller {
@@ -79,13 +83,14 @@ export function webspaceController(options: WebspaceControllerOptions): Controll
     applier: options.applier,
     events: options.events,
     config,
+    readTlsSecret: tlsSecretReader(rest),
   })
   return builder.build({
     reconcile: async (key) => {
       // With a customer selector, webspaces outside the selected customers belong to another operator.
       const webspace = webspaces.get(key)
       if (customerSelector && webspace && !customers.of(webspace.metadata.namespace ?? '')) return 'none'
-      return reconciler.reconcile(key)
+      return withTlsRecheck(await reconciler.reconcile(key), webspace, options.tlsRecheckMs)
     },
     gate,
   })

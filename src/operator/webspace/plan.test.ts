@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
+import {
+  selfSignedCertificate,
+  type TestCertificate,
+  tlsData,
+} from '../../../test/fixtures/tls-certificate.js'
 import type { Customer } from '../../api/resources.js'
 import { customer } from '../customer/fixtures.js'
 import { REASON } from './conditions.js'
@@ -28,6 +33,7 @@ const inputs = (overrides: Partial<WebspaceInputs> = {}): WebspaceInputs => ({
   deployment: undefined,
   rivals: [],
   config,
+  now: new Date('2026-03-01T12:00:00Z'),
   ...overrides,
 })
 const condition = (plan: ReturnType<typeof planWebspace>, type: string) =>
@@ -88,6 +94,55 @@ describe('planWebspace', () => {
         ).objects,
         undefined,
       )
+  })
+
+  describe('with tls.mode secret', () => {
+    const domains = ['shop.acme.example']
+    let valid: TestCertificate
+    before(async () => {
+      valid = await selfSignedCertificate({
+        domains,
+        notAfter: new Date('2026-06-01T00:00:00Z'),
+        notBefore: new Date('2026-01-01T00:00:00Z'),
+      })
+    })
+    const secretInputs = (tlsSecret: WebspaceInputs['tlsSecret']) =>
+      inputs({
+        webspace: webspace({ domains, tls: { mode: 'secret', secretName: 'shop-cert' } }),
+        deployment: available,
+        tlsSecret,
+      })
+
+    it('its IngressRoute names the Secret of its own namespace, and a valid one makes CertificateReady True with the expiry', () => {
+      const plan = planWebspace(
+        secretInputs({
+          kind: 'found',
+          secret: {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: 'shop-cert' },
+            type: 'kubernetes.io/tls',
+            data: tlsData(valid),
+          },
+        }),
+      )
+      const route = plan.objects?.find((o) => o.kind === 'IngressRoute') as
+        { spec?: { tls?: unknown } } | undefined
+      assert.deepEqual(route?.spec?.tls, { secretName: 'shop-cert' })
+      assert.equal(condition(plan, 'CertificateReady')?.reason, REASON.TlsSecretValid)
+      assert.match(condition(plan, 'CertificateReady')?.message ?? '', /expires at 2026-06-01T00:00:00.000Z/)
+      assert.equal(ready(plan)?.status, 'True')
+    })
+
+    it('a missing Secret makes CertificateReady and Ready False with TlsSecretMissing', () => {
+      const plan = planWebspace(secretInputs({ kind: 'missing' }))
+      assert.equal(condition(plan, 'CertificateReady')?.reason, REASON.TlsSecretMissing)
+      assert.equal(ready(plan)?.reason, REASON.TlsSecretMissing)
+    })
+
+    it('other modes report no CertificateReady', () => {
+      assert.equal(condition(planWebspace(inputs()), 'CertificateReady'), undefined)
+    })
   })
 
   it('a quota refusal of the last apply is reported as QuotaExceeded with the API server’s message', () => {

@@ -15,6 +15,7 @@ import { CONDITION, REASON } from './conditions.js'
 import { type Claim, claimOf, createdAt } from '../../domains/claims.js'
 import { type ClaimantEntry, decideDomains } from '../../domains/decide.js'
 import { type DomainPolicy, domainPolicy, domainsOf } from '../../domains/site-domains.js'
+import { type TlsSecretRead, tlsSecretVerdict } from '../staticsite/tls-secret.js'
 import { renderWebspace, type WebspaceConfig, webspaceSize } from './render.js'
 
 export interface Deployment extends KubeObject {
@@ -37,6 +38,10 @@ export interface WebspaceInputs {
   /** Claims of other StaticSites and Webspaces sharing a domain with this one. */
   readonly rivals: readonly Claim[]
   readonly config: WebspacePlanConfig
+  /** With `tls.mode: secret`: what reading the named Secret of its namespace found. @default missing */
+  readonly tlsSecret?: TlsSecretRead
+  /** For the certificate's expiry. */
+  readonly now: Date
 }
 
 const claimant = (webspace: Webspace): ClaimantEntry => ({
@@ -143,7 +148,7 @@ const mirrored = (deployment: Deployment | undefined, type: string): DesiredCond
 
 /** `refusal`: the message of a Deployment the quota admission policy refused on the last apply. */
 export function planWebspace(inputs: WebspaceInputs, refusal?: string): WebspacePlan {
-  const { webspace, runtime, customer, deployment, rivals, config } = inputs
+  const { webspace, runtime, customer, deployment, rivals, config, now } = inputs
   const problem =
     RULES.reduce<Problem | undefined>((found, rule) => found ?? rule(inputs), undefined) ??
     (refusal ? { reason: REASON.QuotaExceeded, message: refusal } : undefined)
@@ -162,8 +167,31 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: string): Webspace
   const claimed = domainClaimed(webspace, rivals, domainPolicy(config.pagesDomain, customer))
   const routed = claimed.status === 'True'
   const objects = renderWebspace(webspace, runtime, customer, config, { routed })
-  const [domain] = domainsOf(webspace, config.pagesDomain)
-  const scheme = webspace.spec.tls.mode === 'none' ? 'http' : 'https'
+  const domains = domainsOf(webspace, config.pagesDomain)
+  const [domain] = domains
+  const { tls } = webspace.spec
+  const scheme = tls.mode === 'none' ? 'http' : 'https'
+  // Its IngressRoute names the Secret in its own namespace directly: checked, not copied.
+  const verdict =
+    tls.mode === 'secret'
+      ? tlsSecretVerdict({
+          namespace: webspace.metadata.namespace ?? '',
+          name: tls.secretName ?? '',
+          read: inputs.tlsSecret ?? { kind: 'missing' },
+          domains,
+          now,
+        })
+      : undefined
+  const certificate: DesiredCondition[] = verdict
+    ? [
+        {
+          type: CONDITION.CertificateReady,
+          status: verdict.status,
+          reason: verdict.reason,
+          message: verdict.message,
+        },
+      ]
+    : []
   const available = mirrored(deployment, CONDITION.Available)
   const progressing = mirrored(deployment, CONDITION.Progressing)
   const suspended = customer.spec.suspended
@@ -180,7 +208,7 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: string): Webspace
         reason: REASON.ObjectsApplied,
         message: `${objects.length} objects`,
       }
-  const failing = [deployed, claimed, available].find((c) => c.status !== 'True')
+  const failing = [deployed, claimed, ...certificate, available].find((c) => c.status !== 'True')
   const ready: DesiredCondition = failing
     ? { ...failing, type: CONDITION.Ready }
     : {
@@ -193,6 +221,6 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: string): Webspace
     objects,
     url: suspended || !routed ? undefined : `${scheme}://${domain ?? ''}/`,
     counts: countsOf(deployment),
-    conditions: [deployed, claimed, available, progressing, ready],
+    conditions: [deployed, claimed, ...certificate, available, progressing, ready],
   }
 }

@@ -39,6 +39,7 @@ function world() {
     applier: new Applier(api, () => {}),
     events: { record: async (_object, event) => void recorded.push(event.reason) },
     config,
+    readTlsSecret: async () => ({ kind: 'missing' }),
     clock: () => new Date('2026-03-01T12:00:00Z'),
   })
   const live = () => api.get<Webspace>(initial) as Webspace

@@ -1,5 +1,6 @@
 /**
- * One Webspace, made true. Reads only caches; ends in at most one kind of write:
+ * One Webspace, made true. Reads only caches, and with `tls.mode: secret` the Secret it names in
+ * its namespace; ends in at most one kind of write:
  *   gone or being deleted → nothing (its objects carry owner references: the garbage collector
  *     removes them)
  *   a problem (no Customer, no Runtime, a size the tier does not offer) → status only; running
@@ -7,8 +8,8 @@
  *   otherwise → delete objects it no longer needs (HPA/PDB off the dedicated tier, the route
  *     while suspended), apply changed ones, then the status if it changed. A Deployment the quota
  *     admission policy refuses becomes a QuotaExceeded condition instead of a retried error.
- * Changes of Deployed and DomainClaimed are recorded as Events with the condition's reason, and
- * a failed apply as an ApplyFailed Event before it is retried.
+ * Changes of Deployed, DomainClaimed and CertificateReady are recorded as Events with the
+ * condition's reason, and a failed apply as an ApplyFailed Event before it is retried.
  */
 import type { Customer, Runtime, Webspace } from '../../api/resources.js'
 import { type Applier, containsDesired } from '../../kube/apply.js'
@@ -28,6 +29,7 @@ import {
   webspaceClaim,
 } from './plan.js'
 import { WEBSPACES } from './owned.js'
+import type { TlsSecretReader } from '../staticsite/tls-secret-reader.js'
 
 export interface WebspaceCache {
   webspace(key: string): Webspace | undefined
@@ -45,11 +47,17 @@ export interface WebspaceReconcilerOptions {
   readonly applier: Applier
   readonly events: Pick<EventRecorder, 'record'>
   readonly config: WebspacePlanConfig
+  /** Reads the TLS Secret a webspace names in its own namespace (`tls.mode: secret`). */
+  readonly readTlsSecret: TlsSecretReader
   readonly clock?: () => Date
 }
 
 /** Status conditions reported as Events when they change; Ready only repeats them. */
-const EVENT_CONDITIONS: readonly string[] = [CONDITION.Deployed, CONDITION.DomainClaimed]
+const EVENT_CONDITIONS: readonly string[] = [
+  CONDITION.Deployed,
+  CONDITION.DomainClaimed,
+  CONDITION.CertificateReady,
+]
 
 export type WebspaceStep = 'none' | 'applied' | 'status' | 'refused'
 
@@ -61,12 +69,13 @@ export class WebspaceReconciler {
   constructor(private readonly options: WebspaceReconcilerOptions) {}
 
   async reconcile(key: string): Promise<WebspaceStep> {
-    const { cache, config } = this.options
+    const { cache, config, readTlsSecret, clock = () => new Date() } = this.options
     const webspace = cache.webspace(key)
     if (!webspace || webspace.metadata.deletionTimestamp) return 'none'
     const owned = cache.owned(key)
     const customer = cache.customerOf(webspace.metadata.namespace ?? '')
     const claim = webspaceClaim(webspace, domainPolicy(config.pagesDomain, customer))
+    const { tls } = webspace.spec
     const inputs = {
       webspace,
       runtime: cache.runtime(webspace.spec.runtime),
@@ -74,6 +83,10 @@ export class WebspaceReconciler {
       deployment: owned.find((o) => o.kind === 'Deployment') as Deployment | undefined,
       rivals: claim ? cache.rivals(claim) : [],
       config,
+      ...(tls.mode === 'secret' && tls.secretName
+        ? { tlsSecret: await readTlsSecret(webspace.metadata.namespace ?? '', tls.secretName) }
+        : {}),
+      now: clock(),
     }
     const plan = planWebspace(inputs)
     if (!plan.objects) return (await this.writeStatus(webspace, plan)) ? 'status' : 'none'
