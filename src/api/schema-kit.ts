@@ -43,6 +43,13 @@ export const Hostname = (what: string): TString =>
     }),
   })
 
+/**
+ * Most domains one StaticSite or Webspace may list: each is a name on one Certificate (an ACME
+ * order validates every name) and a rule in the generated routes; more belong on more objects,
+ * which the customer's domain limit counts (docs/tenancy.md).
+ */
+export const MAX_SITE_DOMAINS = 20
+
 /** A list of hostnames without duplicates (`set`), bounded so CEL cost and object size stay small. */
 export const HostnameList = (what: string, maxItems: number, options: SchemaOptions = {}) =>
   Type.Array(Hostname(what), { maxItems, 'x-kubernetes-list-type': 'set', ...options })

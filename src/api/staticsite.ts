@@ -9,6 +9,7 @@ import {
   celMatches,
   celRules,
   HostnameList,
+  MAX_SITE_DOMAINS,
   LocalObjectReference,
   ObjectName,
   StringEnum,
@@ -146,7 +147,7 @@ export const StaticSiteSpec = Type.Object(
     }),
     path: UrlPath('path', { default: '/', description: 'Subdirectory of the repository to publish.' }),
     domains: Type.Optional(
-      HostnameList('each domain', 50, {
+      HostnameList('each domain', MAX_SITE_DOMAINS, {
         minItems: 1,
         description:
           'Domains serving the site; the first is canonical and the others redirect to it. Default: <name>-<namespace>.<pages domain>.',

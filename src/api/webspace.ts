@@ -13,6 +13,7 @@ import {
   DNS_LABEL,
   EnvList,
   HostnameList,
+  MAX_SITE_DOMAINS,
   ObjectName,
   StringEnum,
 } from './schema-kit.js'
@@ -24,7 +25,7 @@ export const MAX_WEBSPACE_NAME = 50
 export const WebspaceSpec = Type.Object({
   runtime: ObjectName('runtime'),
   image: Type.Optional(Image('image', { digestRequired: true })),
-  domains: Type.Optional(HostnameList('each domain', 20, { minItems: 1 })),
+  domains: Type.Optional(HostnameList('each domain', MAX_SITE_DOMAINS, { minItems: 1 })),
   replicas: Type.Optional(
     Type.Integer({
       minimum: 0,

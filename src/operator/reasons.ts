@@ -27,6 +27,8 @@ export const OPERATOR_REASONS = {
   DomainClaimed: ['StaticSite', 'Webspace'],
   DomainOwnedByOtherNamespace: ['StaticSite', 'Webspace'],
   PathPrefixTaken: ['StaticSite', 'Webspace'],
+  /** The customer's limit on distinct domains across its sites and webspaces is reached. */
+  DomainQuotaExceeded: ['StaticSite', 'Webspace'],
   // CertificateReady
   CertificateIssued: ['StaticSite'],
   CertificatePending: ['StaticSite'],

@@ -27,7 +27,7 @@ import type { OperatorConfig } from '../../src/operator/config.js'
 import { config } from '../../src/operator/staticsite/fixtures.js'
 import { GENERATED, type GeneratedKind } from '../../src/operator/staticsite/generated.js'
 import { type StaticSite, STATICSITES } from '../../src/operator/staticsite/site.js'
-import { RUNTIMES, WEBSPACES } from '../../src/operator/webspace/owned.js'
+import { RUNTIMES, WEBSPACE_OWNED, WEBSPACES } from '../../src/operator/webspace/owned.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { applyManifest } from '../cluster/manifest.js'
 import { REPO_ROOT } from '../cluster/paths.js'
@@ -241,6 +241,16 @@ export class OperatorEnv {
         s.status?.observedGeneration === s.metadata.generation &&
         findCondition(s.status?.conditions, 'Routed')?.status === 'True',
     ).length
+  }
+
+  /** How many IngressRoutes and Certificates the namespace's webspaces have: 0 when none is routed. */
+  async webspaceRoutes(namespace: string): Promise<number> {
+    let count = 0
+    for (const kind of [WEBSPACE_OWNED.IngressRoute, WEBSPACE_OWNED.Certificate]) {
+      const list = await this.admin.request<KubeList<KubeObject>>('GET', resourcePath({ ...kind, namespace }))
+      count += list.items.length
+    }
+    return count
   }
 
   /** Generated objects of one kind in the system namespace, optionally for one site key. */

@@ -3,12 +3,10 @@ import { after, before, describe, it } from 'node:test'
 import type { Webspace } from '../../src/api/resources.js'
 import { siteKey } from '../../src/api/site-key.js'
 import { findCondition } from '../../src/kube/conditions.js'
-import type { KubeList, KubeObject } from '../../src/kube/object.js'
-import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { KubeApiError, KubeRest } from '../../src/kube/rest.js'
 import { REASON as CUSTOMER_REASON } from '../../src/operator/customer/conditions.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { REASON } from '../../src/operator/staticsite/conditions.js'
-import { WEBSPACE_OWNED } from '../../src/operator/webspace/owned.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { sleep } from '../cluster/process.js'
 import { OperatorEnv } from '../operator/harness.js'
@@ -28,19 +26,6 @@ describe(
     const domain = () => `www.clash-${test.tag}.example`
 
     const claimed = (webspace: Webspace) => findCondition(webspace.status?.conditions, 'DomainClaimed')
-    const webspaceRoutes = async (namespace: string) => {
-      const kinds = [WEBSPACE_OWNED.IngressRoute, WEBSPACE_OWNED.Certificate]
-      let count = 0
-      for (const kind of kinds) {
-        const list = await test.admin.request<KubeList<KubeObject>>(
-          'GET',
-          resourcePath({ ...kind, namespace }),
-        )
-        count += list.items.length
-      }
-      return count
-    }
-
     /** Creates through the domain admission policy, which may read a just-changed Customer a moment late. */
     const createAdmitted = (what: string, create: () => Promise<unknown>) =>
       test.waitUntil(`${what} admitted`, () =>
@@ -95,7 +80,7 @@ describe(
         new RegExp(`namespace ${siteNamespace}, where StaticSite blog`),
       )
       assert.equal(lost.status?.url, undefined)
-      assert.equal(await webspaceRoutes(webspaceNamespace), 0, 'no IngressRoute and no Certificate')
+      assert.equal(await test.webspaceRoutes(webspaceNamespace), 0, 'no IngressRoute and no Certificate')
       assert.deepEqual((await test.eventReasons('Webspace', 'shop', webspaceNamespace)).sort(), [
         REASON.DomainOwnedByOtherNamespace,
         'ObjectsApplied',
@@ -111,7 +96,7 @@ describe(
       )
       assert.equal(won.status?.url, `https://${domain()}/`)
       await test.waitUntil('the webspace’s route and Certificate', async () =>
-        (await webspaceRoutes(webspaceNamespace)) === 2 ? true : undefined,
+        (await test.webspaceRoutes(webspaceNamespace)) === 2 ? true : undefined,
       )
     })
 
@@ -208,7 +193,7 @@ describe(
       )
       assert.equal(app.status?.url, undefined)
       await test.waitUntil('the leaving webspace’s route and Certificate are gone', async () =>
-        (await webspaceRoutes(leaving)) === 0 ? true : undefined,
+        (await test.webspaceRoutes(leaving)) === 0 ? true : undefined,
       )
       assert.ok(
         (await test.eventReasons('StaticSite', 'moving', leaving)).includes(REASON.DomainNotAllowed),

@@ -32,9 +32,32 @@ describe('renderCustomer', () => {
       pods: '50',
       persistentvolumeclaims: '10',
       'requests.storage': '100Gi',
+      'count/staticsites.hostplane.dev': '100',
+      'count/webspaces.hostplane.dev': '50',
+      'count/databases.hostplane.dev': '20',
+      'count/releases.hostplane.dev': '500',
+      services: '60',
+      secrets: '200',
+      configmaps: '100',
+      'count/deployments.apps': '50',
+      'count/ingressroutes.traefik.io': '50',
+      'count/certificates.cert-manager.io': '50',
+      'count/horizontalpodautoscalers.autoscaling': '50',
+      'count/poddisruptionbudgets.policy': '50',
       'services.nodeports': '0',
       'services.loadbalancers': '0',
     })
+  })
+
+  it('counts every kind a shared small tenant can create or have generated: 10 sites, 3 webspaces, one Deployment, IngressRoute and Certificate each', () => {
+    const hard = (
+      find(renderCustomer(customer(), config), 'ResourceQuota').spec as { hard: Record<string, string> }
+    ).hard
+    assert.equal(hard['count/staticsites.hostplane.dev'], '10')
+    assert.equal(hard['count/webspaces.hostplane.dev'], '3')
+    for (const generated of ['deployments.apps', 'ingressroutes.traefik.io', 'certificates.cert-manager.io'])
+      assert.equal(hard[`count/${generated}`], '3', generated)
+    assert.deepEqual([hard.services, hard.secrets, hard.configmaps], ['5', '20', '10'])
   })
 
   it('denies all traffic but from the ingress namespace, DNS, and the egress the customer asked for', () => {

@@ -19,7 +19,7 @@ import {
   TENANT_ROLE_NAME,
   TIER_LABEL,
 } from './names.js'
-import { LARGEST_SIZE, SIZE_RESOURCES, TIER_QUOTAS } from './tiers.js'
+import { LARGEST_SIZE, objectCountQuota, SIZE_RESOURCES, TIER_OBJECT_LIMITS, TIER_QUOTAS } from './tiers.js'
 
 export type TenancyConfig = Pick<OperatorConfig, 'ingressNamespace'>
 
@@ -38,7 +38,8 @@ export function renderCustomer(customer: Customer, config: TenancyConfig): Manif
   const ownerReferences = [controllerReference(customer)]
   const meta = (objectName: string) => ({ name: objectName, namespace, labels, ownerReferences })
   const quota = TIER_QUOTAS[tier][size]
-  if (!quota) throw new Error(`customer ${name}: tier ${tier} has no size ${size}`)
+  const objectLimits = TIER_OBJECT_LIMITS[tier][size]
+  if (!quota || !objectLimits) throw new Error(`customer ${name}: tier ${tier} has no size ${size}`)
   const defaults = SIZE_RESOURCES[size]
   const largest = SIZE_RESOURCES[LARGEST_SIZE[tier]]
 
@@ -55,6 +56,7 @@ export function renderCustomer(customer: Customer, config: TenancyConfig): Manif
       spec: {
         hard: {
           ...quota,
+          ...objectCountQuota(objectLimits),
           // Tenants are reached only through the ingress: no node ports or load balancers of their own.
           'services.nodeports': '0',
           'services.loadbalancers': '0',

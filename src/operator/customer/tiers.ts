@@ -74,6 +74,84 @@ function quota(
   }
 }
 
+/**
+ * How many objects of each kind a customer may hold, by tier and size. The API server counts them
+ * (ResourceQuota `count/<resource>.<group>`, `services`, `secrets`, `configmaps`) and refuses the
+ * one over the limit at admission time; the operator bounds the domains, which no quota can
+ * count. The system namespace's IngressRoutes, Middlewares and
+ * Certificates are generated per StaticSite, so the StaticSite count (and the CRD's bound on a
+ * site's domains) bounds them too.
+ */
+export interface ObjectLimits {
+  readonly staticSites: number
+  /** Also each webspace's Deployment, IngressRoute, Certificate, HPA and PDB in the namespace. */
+  readonly webspaces: number
+  readonly databases: number
+  readonly releases: number
+  /** A webspace's Service, plus room for what the tenant runs beside it. */
+  readonly services: number
+  /** The tenant's own Secrets plus a TLS Secret and cert-manager's next private key per webspace. */
+  readonly secrets: number
+  /** Includes `kube-root-ca.crt`, which Kubernetes puts in every namespace. */
+  readonly configMaps: number
+  /** Distinct domains across the customer's StaticSites and Webspaces (the operator's, see domain-limit.ts). */
+  readonly domains: number
+}
+
+const limits = (
+  staticSites: number,
+  webspaces: number,
+  databases: number,
+  releases: number,
+  services: number,
+  secrets: number,
+  configMaps: number,
+  domains: number,
+): ObjectLimits => ({
+  staticSites,
+  webspaces,
+  databases,
+  releases,
+  services,
+  secrets,
+  configMaps,
+  domains,
+})
+
+/** Object limits per tier and size; docs/tenancy.md has the table. */
+export const TIER_OBJECT_LIMITS: Readonly<Record<Tier, Partial<Record<Size, ObjectLimits>>>> = {
+  shared: {
+    small: limits(10, 3, 2, 30, 5, 20, 10, 20),
+    medium: limits(25, 10, 5, 100, 15, 50, 25, 50),
+    large: limits(50, 20, 10, 200, 30, 100, 50, 100),
+  },
+  dedicated: {
+    large: limits(100, 50, 20, 500, 60, 200, 100, 250),
+    xlarge: limits(200, 100, 40, 1000, 120, 400, 200, 500),
+  },
+}
+
+/** The ResourceQuota `hard` entries that count a customer's objects. */
+export function objectCountQuota(limits: ObjectLimits): Readonly<Record<string, string>> {
+  const { webspaces } = limits
+  const counts: Record<string, number> = {
+    'count/staticsites.hostplane.dev': limits.staticSites,
+    'count/webspaces.hostplane.dev': webspaces,
+    'count/databases.hostplane.dev': limits.databases,
+    'count/releases.hostplane.dev': limits.releases,
+    services: limits.services,
+    secrets: limits.secrets,
+    configmaps: limits.configMaps,
+    // One of each per webspace: what the operator generates in the namespace.
+    'count/deployments.apps': webspaces,
+    'count/ingressroutes.traefik.io': webspaces,
+    'count/certificates.cert-manager.io': webspaces,
+    'count/horizontalpodautoscalers.autoscaling': webspaces,
+    'count/poddisruptionbudgets.policy': webspaces,
+  }
+  return Object.fromEntries(Object.entries(counts).map(([key, value]) => [key, String(value)]))
+}
+
 /** The largest size a tier offers: a container may never ask for more (LimitRange max). */
 export const LARGEST_SIZE: Readonly<Record<Tier, Size>> = { shared: 'large', dedicated: 'xlarge' }
 

@@ -67,6 +67,20 @@ describe('ClaimIndex', () => {
     assert.deepEqual(claims.rivals(rival), [])
   })
 
+  it('requeues the other claimants of a namespace when its domains change, and lists its claims for the domain limit', () => {
+    const { claims, requeued } = index()
+    const site = claim('StaticSite', 'a', 'blog', 'x.test')
+    const webspace = claim('Webspace', 'a', 'shop', 'y.test')
+    claims.set(site, site)
+    claims.set(webspace, webspace)
+    assert.deepEqual(requeued(), ['StaticSite a/blog'])
+    assert.deepEqual(claims.inNamespace('a'), [site, webspace])
+    claims.set(site, undefined)
+    assert.deepEqual(requeued(), ['Webspace a/shop'], 'a freed domain may let a refused claimant fit')
+    assert.deepEqual(claims.inNamespace('a'), [webspace])
+    assert.deepEqual(claims.inNamespace('b'), [])
+  })
+
   it('keeps a site and a webspace of the same namespace and name apart', () => {
     const { claims } = index()
     const site = claim('StaticSite', 'a', 'same', 'x.test')

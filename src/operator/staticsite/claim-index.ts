@@ -16,6 +16,7 @@ export type Requeue = (key: string) => void
 export class ClaimIndex {
   private readonly byKey = new Map<string, Claim>()
   private readonly byDomain = new Map<string, Set<string>>()
+  private readonly byNamespace = new Map<string, Set<string>>()
   private readonly requeues = new Map<ClaimKind, Requeue>()
   private readonly unsynced: Set<ClaimKind>
   private readonly allSynced: Promise<void>
@@ -59,6 +60,13 @@ export class ClaimIndex {
     } else {
       this.byKey.delete(key)
     }
+    // The namespace's domain count changed: its other claimants may now fit the customer's limit, or not.
+    const namespace = this.byNamespace.get(ref.namespace) ?? new Set<string>()
+    if (claim) namespace.add(key)
+    else namespace.delete(key)
+    if (namespace.size > 0) this.byNamespace.set(ref.namespace, namespace)
+    else this.byNamespace.delete(ref.namespace)
+    if (previous?.domains.join() !== claim?.domains.join()) for (const other of namespace) affected.add(other)
     affected.delete(key)
     for (const other of affected) {
       const rival = this.byKey.get(other)
@@ -92,6 +100,11 @@ export class ClaimIndex {
     for (const domain of claim.domains) for (const key of this.byDomain.get(domain) ?? []) keys.add(key)
     keys.delete(self)
     return [...keys].flatMap((key) => this.byKey.get(key) ?? [])
+  }
+
+  /** Claims of every claimant (of either kind) in the namespace, for the customer's domain limit. */
+  inNamespace(namespace: string): Claim[] {
+    return [...(this.byNamespace.get(namespace) ?? [])].flatMap((key) => this.byKey.get(key) ?? [])
   }
 
   /**

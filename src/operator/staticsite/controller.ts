@@ -123,6 +123,7 @@ export function staticSiteController(options: StaticSiteControllerOptions): Cont
       site: (key) => sites.get(key),
       generated: (key) => generated.get(key),
       rivals: (claim) => claims.rivals(claim),
+      neighbours: (namespace) => claims.inNamespace(namespace),
       customerOf: (namespace) => customers.of(namespace),
       issuance: (name) => issuances.of(name),
     },

@@ -65,6 +65,46 @@ describe('planSite while the customer is suspended', () => {
   })
 })
 
+describe('planSite over its customer’s domain limit', () => {
+  const acme = customer({ domains: ['a.test'] })
+  const older = (count: number) => {
+    const domains = Array.from({ length: count }, (_, i) => `d${i}.a.test`)
+    const claim = siteClaim(
+      site(named('older'), withDomains(...domains), createdAt('2025-01-01T00:00:00Z')),
+      config(),
+    )
+    assert.ok(claim)
+    return [claim]
+  }
+  const plan = (neighbours: ReturnType<typeof older>) =>
+    planSite({
+      site: site(withDomains('www.a.test')),
+      config: config(),
+      rivals: [],
+      now: NOW,
+      customer: acme,
+      neighbours,
+    })
+
+  it('gets no route and no Certificate, and says DomainQuotaExceeded with the limit and what to change', () => {
+    const over = plan(older(20))
+    assert.deepEqual(over.objects, [])
+    assert.equal(over.url, undefined)
+    const byType = Object.fromEntries(over.conditions.map((c) => [c.type, c]))
+    assert.equal(byType.Routed?.reason, REASON.DomainQuotaExceeded)
+    assert.equal(byType.DomainClaimed?.reason, REASON.DomainQuotaExceeded)
+    assert.equal(byType.Ready?.reason, REASON.DomainQuotaExceeded)
+    assert.match(
+      byType.DomainClaimed?.message ?? '',
+      /may use 20 domains and older ones use 20; this StaticSite adds 1 \(www\.a\.test\): remove domains/,
+    )
+  })
+
+  it('is routed while the customer stays within its tier’s 20 domains', () => {
+    assert.equal(plan(older(19)).url, 'https://www.a.test/')
+  })
+})
+
 describe('planSite', () => {
   it('names the customer, its domains and the fix when a domain is not allowed; such a domain is no claim', () => {
     const acme = customer({ domains: ['a.test', 'b.test'] })

@@ -19,6 +19,7 @@ import { issuerNotAllowed } from '../customer/cluster-issuers.js'
 import { type Claim, claimOf, createdAt } from '../../domains/claims.js'
 import { type ClaimantEntry, decideDomains } from '../../domains/decide.js'
 import { type DomainPolicy, domainPolicy } from '../../domains/site-domains.js'
+import { customerDomainLimitExceeded } from '../domain-limit.js'
 import { GENERATED } from './generated.js'
 import { prefixOf, renderSite, renderTlsCopy, type TlsSource } from './render.js'
 import { type TlsSecretRead, tlsSecretVerdict } from './tls-secret.js'
@@ -36,6 +37,8 @@ export interface PlanInputs {
   readonly config: OperatorConfig
   /** Claims of other sites and webspaces sharing a domain with this one. */
   readonly rivals: readonly Claim[]
+  /** Claims of the sites and webspaces of its namespace, for its customer's domain limit. @default none */
+  readonly neighbours?: readonly Claim[]
   /**
    * The Customer owning the site's namespace, if any: the site may only use its domains, and
    * while it is suspended the site keeps only its Certificate.
@@ -162,7 +165,22 @@ const withReady = (own: DesiredCondition[], site: StaticSite) => [...own, readyC
 
 export function planSite(inputs: PlanInputs): SitePlan {
   const { site, config, rivals, customer } = inputs
-  const domains = decideDomains(claimant(site), domainPolicy(config.pagesDomain, customer), rivals)
+  const policy = domainPolicy(config.pagesDomain, customer)
+  const domains = decideDomains(claimant(site), policy, rivals)
+  const overLimit =
+    domains.held && customerDomainLimitExceeded(siteClaim(site, policy), inputs.neighbours ?? [], customer)
+  if (overLimit)
+    return {
+      objects: [],
+      conditions: withReady(
+        [
+          condition(CONDITION.Routed, 'False', REASON.DomainQuotaExceeded, overLimit),
+          condition(CONDITION.DomainClaimed, 'False', REASON.DomainQuotaExceeded, overLimit),
+          NO_CERTIFICATE,
+        ],
+        site,
+      ),
+    }
   if (!domains.held)
     return {
       objects: [],

@@ -77,6 +77,7 @@ function world(...sites: StaticSite[]) {
       site: (key) => siteCache.get(key),
       generated: (key) => [...generated.values()].filter((o) => siteKeyOf(o) === key),
       rivals: (claim) => claims.rivals(claim),
+      neighbours: (namespace) => claims.inNamespace(namespace),
       customerOf: (namespace) => customers.get(namespace),
       issuance: () => NO_ISSUANCE,
     },

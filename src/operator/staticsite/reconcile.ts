@@ -32,6 +32,8 @@ export interface SiteCache {
   /** Every cached object labelled with this site key. */
   generated(siteKey: string): readonly KubeObject[]
   rivals(claim: Claim): readonly Claim[]
+  /** Claims of every site and webspace of the namespace (the customer's domain limit). */
+  neighbours(namespace: string): readonly Claim[]
   /** The Customer owning the namespace, if any (a suspended one takes the site offline). */
   customerOf(namespace: string): Customer | undefined
   /** cert-manager's objects of the newest issuance of Certificate `name`. */
@@ -111,6 +113,7 @@ export class StaticSiteReconciler {
       site,
       config,
       rivals: claim ? cache.rivals(claim) : [],
+      neighbours: cache.neighbours(site.metadata.namespace ?? ''),
       certificate,
       issuance: cache.issuance(certificateName(key)),
       customer,

@@ -79,6 +79,7 @@ export function webspaceController(options: WebspaceControllerOptions): Controll
       customerOf: (namespace) => customers.of(namespace),
       owned: (key) => owned.get(key),
       rivals: (claim) => claims.rivals(claim),
+      neighbours: (namespace) => claims.inNamespace(namespace),
     },
     applier: options.applier,
     events: options.events,

@@ -200,6 +200,19 @@ describe('planWebspace', () => {
     assert.ok(plan.objects?.some((o) => o.kind === 'IngressRoute'))
   })
 
+  it('over the customer’s domain limit it keeps Deployment and Service, has no route or Certificate, and says DomainQuotaExceeded', () => {
+    const domains = Array.from({ length: 20 }, (_, i) => `d${i}.acme.example`)
+    const full: Claim = { ...older('StaticSite', 'sh-acme'), domains }
+    const plan = planWebspace(inputs({ neighbours: [full], deployment: available }))
+    assert.deepEqual(
+      plan.objects?.map((o) => o.kind),
+      ['Deployment', 'Service'],
+    )
+    assert.equal(condition(plan, 'DomainClaimed')?.reason, REASON.DomainQuotaExceeded)
+    assert.match(condition(plan, 'DomainClaimed')?.message ?? '', /may use 20 domains and older ones use 20/)
+    assert.equal(ready(plan)?.reason, REASON.DomainQuotaExceeded)
+  })
+
   it('a suspended customer’s webspace keeps Deployment and Service, has no route or URL, and is not Ready', () => {
     const suspended: Customer = customer({ suspended: true })
     const plan = planWebspace(inputs({ customer: suspended, deployment: available }))

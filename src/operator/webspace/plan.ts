@@ -11,6 +11,7 @@ import type { DesiredCondition } from '../../kube/conditions.js'
 import type { KubeObject, Manifest } from '../../kube/object.js'
 import { type IssuerConfig, issuerNotAllowed } from '../customer/cluster-issuers.js'
 import { TIER_QUOTAS } from '../customer/tiers.js'
+import { customerDomainLimitExceeded } from '../domain-limit.js'
 import { CONDITION, REASON } from './conditions.js'
 import { type Claim, claimOf, createdAt } from '../../domains/claims.js'
 import { type ClaimantEntry, decideDomains } from '../../domains/decide.js'
@@ -37,6 +38,8 @@ export interface WebspaceInputs {
   readonly deployment: Deployment | undefined
   /** Claims of other StaticSites and Webspaces sharing a domain with this one. */
   readonly rivals: readonly Claim[]
+  /** Claims of the sites and webspaces of its namespace, for its customer's domain limit. @default none */
+  readonly neighbours?: readonly Claim[]
   readonly config: WebspacePlanConfig
   /** With `tls.mode: secret`: what reading the named Secret of its namespace found. @default missing */
   readonly tlsSecret?: TlsSecretRead
@@ -55,13 +58,18 @@ export const webspaceClaim = (webspace: Webspace, policy: DomainPolicy): Claim |
   claimOf('Webspace', webspace, policy, claimant(webspace))
 
 /**
- * DomainClaimed: held, refused (a reserved name, or one outside the Customer's domains), or
- * denied by an older claim of another object.
+ * DomainClaimed: held, refused (a reserved name, or one outside the Customer's domains), denied
+ * by an older claim of another object, or over the customer's domain limit.
  */
-function domainClaimed(webspace: Webspace, rivals: readonly Claim[], policy: DomainPolicy): DesiredCondition {
+function domainClaimed(
+  { webspace, rivals, neighbours = [], customer }: WebspaceInputs,
+  policy: DomainPolicy,
+): DesiredCondition {
   const type = CONDITION.DomainClaimed
   const domains = decideDomains(claimant(webspace), policy, rivals)
   if (!domains.held) return { type, status: 'False', reason: domains.reason, message: domains.message }
+  const overLimit = customerDomainLimitExceeded(webspaceClaim(webspace, policy), neighbours, customer)
+  if (overLimit) return { type, status: 'False', reason: REASON.DomainQuotaExceeded, message: overLimit }
   return {
     type,
     status: 'True',
@@ -148,7 +156,7 @@ const mirrored = (deployment: Deployment | undefined, type: string): DesiredCond
 
 /** `refusal`: the message of a Deployment the quota admission policy refused on the last apply. */
 export function planWebspace(inputs: WebspaceInputs, refusal?: string): WebspacePlan {
-  const { webspace, runtime, customer, deployment, rivals, config, now } = inputs
+  const { webspace, runtime, customer, deployment, config, now } = inputs
   const problem =
     RULES.reduce<Problem | undefined>((found, rule) => found ?? rule(inputs), undefined) ??
     (refusal ? { reason: REASON.QuotaExceeded, message: refusal } : undefined)
@@ -164,7 +172,7 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: string): Webspace
       ],
     }
   }
-  const claimed = domainClaimed(webspace, rivals, domainPolicy(config.pagesDomain, customer))
+  const claimed = domainClaimed(inputs, domainPolicy(config.pagesDomain, customer))
   const routed = claimed.status === 'True'
   const objects = renderWebspace(webspace, runtime, customer, config, { routed })
   const domains = domainsOf(webspace, config.pagesDomain)

@@ -35,6 +35,7 @@ function world() {
       owned: (key) =>
         api.list((o) => `${o.metadata.namespace}/${o.metadata.labels?.[WEBSPACE_LABEL] ?? ''}` === key),
       rivals: () => [],
+      neighbours: () => [],
     },
     applier: new Applier(api, () => {}),
     events: { record: async (_object, event) => void recorded.push(event.reason) },

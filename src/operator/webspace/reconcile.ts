@@ -40,6 +40,8 @@ export interface WebspaceCache {
   owned(key: string): readonly KubeObject[]
   /** Claims of other StaticSites and Webspaces on the claim's domains. */
   rivals(claim: Claim): readonly Claim[]
+  /** Claims of every site and webspace of the namespace (the customer's domain limit). */
+  neighbours(namespace: string): readonly Claim[]
 }
 
 export interface WebspaceReconcilerOptions {
@@ -82,6 +84,7 @@ export class WebspaceReconciler {
       customer,
       deployment: owned.find((o) => o.kind === 'Deployment') as Deployment | undefined,
       rivals: claim ? cache.rivals(claim) : [],
+      neighbours: cache.neighbours(webspace.metadata.namespace ?? ''),
       config,
       ...(tls.mode === 'secret' && tls.secretName
         ? { tlsSecret: await readTlsSecret(webspace.metadata.namespace ?? '', tls.secretName) }
