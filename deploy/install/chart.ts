@@ -1,11 +1,12 @@
 /**
  * The whole install as one cdk8s chart, synthesized to one YAML stream in apply order: the
- * namespace and the CRDs first, the Runtimes (which need their CRD), RBAC, then the workloads and
- * their policies. The output is deterministic (cdk8s sorts keys; no timestamps), so the committed
+ * namespace and the CRDs first, the Runtimes (which need their CRD), RBAC, the admission policies
+ * (whose domain policy takes Customers as parameters), then the workloads and their policies. The output is deterministic (cdk8s sorts keys; no timestamps), so the committed
  * dist/install.yaml can be compared with a fresh synth.
  */
 import { App, Chart } from 'cdk8s'
 import type { Construct } from 'constructs'
+import { AdmissionPolicies } from './admission.js'
 import { BuiltInRuntimes, HostplaneApi } from './api.js'
 import { SystemNetworkPolicies } from './network-policies.js'
 import { NginxWorkload } from './nginx.js'
@@ -30,8 +31,9 @@ export class InstallChart extends Chart {
     new BuiltInRuntimes(this, 'runtimes')
     const rbac = new Rbac(this, 'rbac')
     new SitesVolume(this, 'sites', { options })
-    new OperatorWorkload(this, 'operator', { options, serviceAccountName: rbac.operatorAccount })
-    new SyncerWorkload(this, 'syncer', { options, serviceAccountName: rbac.syncerAccount })
+    new AdmissionPolicies(this, 'admission', { options, accounts: rbac.accounts })
+    new OperatorWorkload(this, 'operator', { options, accounts: rbac.accounts })
+    new SyncerWorkload(this, 'syncer', { options, serviceAccountName: rbac.accounts.syncer })
     new NginxWorkload(this, 'nginx', { options })
     new SystemNetworkPolicies(this, 'network-policies', { options })
   }

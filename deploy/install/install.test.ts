@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { parseAllDocuments } from 'yaml'
+import { OPERATOR_GUARD_NAME } from '../../src/admission/operator-guard.js'
+import { renderAdmissionPolicies } from '../../src/admission/policies.js'
 import { operatorConfig } from '../../src/cli/operator.js'
 import type { Manifest } from '../../src/kube/object.js'
 import { INSTALL_PATH, synthInstall } from './chart.js'
@@ -10,7 +12,7 @@ import { commandOptions, parseFlags } from './cli-flags.js'
 import { readManifestDir, readManifestFile } from './manifest-files.js'
 import { NGINX_SERVICE } from './nginx.js'
 import { DEFAULT_OPTIONS, optionsFromEnv, REPO_ROOT, SYSTEM_NAMESPACE } from './options.js'
-import { RBAC_FILES } from './rbac.js'
+import { RBAC_FILES, TENANT_RBAC_FILE } from './rbac.js'
 
 interface Container {
   name: string
@@ -86,8 +88,8 @@ describe('the install holds the repository objects as they are', () => {
   it('the built-in Runtimes of deploy/runtimes', () => readManifestDir('deploy/runtimes').forEach(same))
   // The least-privilege tests bind these same files to the operator's and syncer's own
   // ServiceAccounts, so the install grants what those tests exercised and nothing more.
-  it('the RBAC of deploy/rbac/operator.yaml and deploy/rbac/syncer.yaml, and no other rights', () => {
-    const rbac = Object.values(RBAC_FILES).flatMap(readManifestFile)
+  it('the RBAC of deploy/rbac/operator.yaml, deploy/rbac/syncer.yaml and deploy/rbac/tenant.yaml, and no other rights', () => {
+    const rbac = [...Object.values(RBAC_FILES), TENANT_RBAC_FILE].flatMap(readManifestFile)
     rbac.forEach(same)
     const isRbac = (o: Manifest) => o.apiVersion.startsWith('rbac.authorization.k8s.io/')
     assert.equal(objects.filter(isRbac).length, rbac.filter(isRbac).length)
@@ -104,13 +106,45 @@ describe('the install holds the repository objects as they are', () => {
   })
 })
 
+describe('admission policies', () => {
+  const policies = objects.filter((o) => o.apiVersion.startsWith('admissionregistration.k8s.io/'))
+
+  it('are every policy of src/admission with its binding, for the install’s pages domain and operator', () => {
+    const expected = renderAdmissionPolicies({
+      pagesDomain: DEFAULT_OPTIONS.pagesDomain,
+      defaultIssuer: DEFAULT_OPTIONS.defaultIssuer,
+      tenantClusterIssuers: [],
+      systemNamespace: SYSTEM_NAMESPACE,
+      serviceAccounts: { operator: 'hostplane-operator', syncer: 'hostplane-syncer' },
+    })
+    assert.deepEqual(policies.map(withoutPartOf), expected.map(withoutPartOf))
+    assert.ok(
+      JSON.stringify(find('ValidatingAdmissionPolicy', OPERATOR_GUARD_NAME)).includes(
+        `system:serviceaccount:${SYSTEM_NAMESPACE}:hostplane-operator`,
+      ),
+    )
+  })
+
+  it('the operator holds no rights on them', () => {
+    const operatorRules = readManifestFile(RBAC_FILES.operator).flatMap(
+      (o) => (o as Manifest & { rules?: { apiGroups: string[] }[] }).rules ?? [],
+    )
+    assert.ok(!operatorRules.some((r) => r.apiGroups.includes('admissionregistration.k8s.io')))
+  })
+})
+
 describe('container args are real flags of the real commands', () => {
-  it('the operator args with the settings ConfigMap give a valid operator configuration', async () => {
+  it('the operator args alone give a valid operator configuration, with the pages domain and ServiceAccounts of the install', async () => {
     const [command, ...args] = container('hostplane-operator').args ?? []
     assert.equal(command, 'operator')
-    const flags = await parseFlags('operator', args, { HOSTPLANE_PAGES_DOMAIN: 'pages.example.com' })
+    const flags = await parseFlags('operator', args)
     const config = operatorConfig(flags as unknown as Parameters<typeof operatorConfig>[0])
     assert.equal(config.systemNamespace, SYSTEM_NAMESPACE)
+    assert.equal(config.pagesDomain, DEFAULT_OPTIONS.pagesDomain)
+    const accounts = Object.values(RBAC_FILES).map(
+      (path) => readManifestFile(path).find((o) => o.kind === 'ServiceAccount')?.metadata.name,
+    )
+    assert.deepEqual([config.serviceAccounts.operator, config.serviceAccounts.syncer], accounts)
     assert.equal(config.nginx.service, NGINX_SERVICE)
     const service = find<Manifest & { spec: { ports: { port: number }[] } }>('Service', NGINX_SERVICE)
     assert.equal(config.nginx.port, service.spec.ports[0]?.port)
@@ -198,19 +232,35 @@ describe('workloads', () => {
 })
 
 describe('synth-time options', () => {
-  it('HOSTPLANE_IMAGE, HOSTPLANE_INGRESS_NAMESPACE and HOSTPLANE_STORAGE_CLASS reach the objects that use them', () => {
+  it('HOSTPLANE_IMAGE, HOSTPLANE_INGRESS_NAMESPACE, HOSTPLANE_STORAGE_CLASS and HOSTPLANE_PAGES_DOMAIN reach the objects that use them', () => {
     const custom = parse(
       synthInstall(
         optionsFromEnv({
           HOSTPLANE_IMAGE: 'registry.example.com/hostplane:1.2.3',
           HOSTPLANE_INGRESS_NAMESPACE: 'kube-system',
           HOSTPLANE_STORAGE_CLASS: 'longhorn',
+          HOSTPLANE_PAGES_DOMAIN: 'sites.example.net',
+          HOSTPLANE_TENANT_CLUSTER_ISSUERS: 'letsencrypt-staging,internal-ca',
         }),
       ),
     )
     assert.equal(container('hostplane-operator', custom).image, 'registry.example.com/hostplane:1.2.3')
     assert.equal(container('hostplane-syncer', custom).image, 'registry.example.com/hostplane:1.2.3')
     assert.ok(container('hostplane-operator', custom).args?.includes('--ingress-namespace=kube-system'))
+    assert.ok(container('hostplane-operator', custom).args?.includes('--pages-domain=sites.example.net'))
+    assert.ok(
+      container('hostplane-operator', custom).args?.includes(
+        '--tenant-cluster-issuers=letsencrypt-staging,internal-ca',
+      ),
+    )
+    assert.match(
+      JSON.stringify(find('ValidatingAdmissionPolicy', 'hostplane.dev-tenant-cluster-issuers', custom)),
+      /'letsencrypt-staging', 'internal-ca'/,
+    )
+    assert.match(
+      JSON.stringify(find('ValidatingAdmissionPolicy', 'hostplane.dev-customer-domains', custom)),
+      /sites\.example\.net/,
+    )
     const policy = JSON.stringify(find('NetworkPolicy', 'hostplane-nginx', custom))
     assert.match(policy, /"kubernetes.io\/metadata.name":"kube-system"/)
     assert.match(

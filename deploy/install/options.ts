@@ -21,7 +21,20 @@ export interface InstallOptions {
   readonly storageClass?: string
   /** Size of the sites volume. @default 10Gi */
   readonly sitesStorage: string
+  /**
+   * Default domains are `<name>-<namespace>.<pagesDomain>`: passed to the operator as
+   * `--pages-domain` and fixed in the domain admission policy. @default pages.example.com
+   */
+  readonly pagesDomain: string
+  /** ClusterIssuer of sites that name none: `--default-issuer`, and allowed to every customer by the issuer policy. @default the operator's `--default-issuer` default */
+  readonly defaultIssuer: string
+  /** Comma-separated ClusterIssuers every customer may name besides the default: `--tenant-cluster-issuers` and the issuer policy. @default none */
+  readonly tenantClusterIssuers?: string
 }
+
+/** The tenant issuers of the options as a list. */
+export const tenantClusterIssuers = (options: InstallOptions): string[] =>
+  options.tenantClusterIssuers?.split(',') ?? []
 
 /** Where generated objects, nginx and the components live: the operator's and syncer's own default. */
 export const SYSTEM_NAMESPACE = flagDefault('operator', '--system-namespace')
@@ -37,6 +50,8 @@ export const DEFAULT_OPTIONS: InstallOptions = {
   ingressNamespace: flagDefault('operator', '--ingress-namespace'),
   monitoringNamespace: 'monitoring',
   sitesStorage: '10Gi',
+  pagesDomain: 'pages.example.com',
+  defaultIssuer: flagDefault('operator', '--default-issuer'),
 }
 
 /** The synth-time variables and the option each sets. */
@@ -47,18 +62,31 @@ export const OPTION_VARIABLES = {
   HOSTPLANE_MONITORING_NAMESPACE: 'monitoringNamespace',
   HOSTPLANE_STORAGE_CLASS: 'storageClass',
   HOSTPLANE_SITES_STORAGE: 'sitesStorage',
+  HOSTPLANE_PAGES_DOMAIN: 'pagesDomain',
+  HOSTPLANE_DEFAULT_ISSUER: 'defaultIssuer',
+  HOSTPLANE_TENANT_CLUSTER_ISSUERS: 'tenantClusterIssuers',
 } as const satisfies Record<string, keyof InstallOptions>
 
 const IMAGE =
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:\w[\w.-]{0,127}|@sha256:[0-9a-f]{64})$/
 const NAMESPACE = new RegExp(DNS_LABEL)
+const OBJECT_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/
 const VALID: Record<keyof InstallOptions, readonly [RegExp, string]> = {
   image: [IMAGE, 'an image reference such as registry/repository:tag or @sha256:<digest>'],
   nginxImage: [IMAGE, 'an image reference such as registry/repository:tag or @sha256:<digest>'],
   ingressNamespace: [NAMESPACE, 'a namespace name'],
   monitoringNamespace: [NAMESPACE, 'a namespace name'],
-  storageClass: [/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'a StorageClass name'],
+  storageClass: [OBJECT_NAME, 'a StorageClass name'],
   sitesStorage: [/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/, 'a size such as 10Gi'],
+  pagesDomain: [
+    /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/,
+    'a domain name such as pages.example.com',
+  ],
+  defaultIssuer: [OBJECT_NAME, 'a ClusterIssuer name'],
+  tenantClusterIssuers: [
+    new RegExp(`^${OBJECT_NAME.source.slice(1, -1)}(,${OBJECT_NAME.source.slice(1, -1)})*$`),
+    'comma-separated ClusterIssuer names',
+  ],
 }
 
 /** The defaults overridden by whichever HOSTPLANE_* variables are set; a bad value throws naming its variable. */

@@ -1,8 +1,10 @@
 /**
  * The operator's and the syncer's ServiceAccounts and RBAC, read from deploy/rbac/operator.yaml
- * and deploy/rbac/syncer.yaml. Those files are what the least-privilege tests bind to the
- * components' own ServiceAccounts (test/operator/harness.ts, test/syncer/syncer-cluster.test.ts),
- * so the install grants exactly the rights those tests exercised, by construction.
+ * and deploy/rbac/syncer.yaml, and the fixed tenant ClusterRoles of deploy/rbac/tenant.yaml that
+ * the operator binds in customer namespaces. Those files are what the least-privilege tests bind
+ * and apply (test/operator/harness.ts, test/cluster/tenancy.ts,
+ * test/syncer/syncer-cluster.test.ts), so the install grants exactly the rights those tests
+ * exercised, by construction.
  */
 import { Construct } from 'constructs'
 import { emit, readManifestFile } from './manifest-files.js'
@@ -13,16 +15,29 @@ export const RBAC_FILES = {
   syncer: 'deploy/rbac/syncer.yaml',
 } as const
 
+/** ClusterRoles only, no ServiceAccount: what tenants, and the components in tenant namespaces, may do. */
+export const TENANT_RBAC_FILE = 'deploy/rbac/tenant.yaml'
+
+/** The ServiceAccounts (in the system namespace) the operator and the syncer run as. */
+export interface ServiceAccounts {
+  readonly operator: string
+  readonly syncer: string
+}
+
 export class Rbac extends Construct {
-  /** The ServiceAccount the operator runs as. */
-  readonly operatorAccount: string
-  /** The ServiceAccount the syncer runs as. */
-  readonly syncerAccount: string
+  readonly accounts: ServiceAccounts
 
   constructor(scope: Construct, id: string) {
     super(scope, id)
-    this.operatorAccount = this.include(RBAC_FILES.operator)
-    this.syncerAccount = this.include(RBAC_FILES.syncer)
+    this.accounts = {
+      operator: this.include(RBAC_FILES.operator),
+      syncer: this.include(RBAC_FILES.syncer),
+    }
+    for (const object of readManifestFile(TENANT_RBAC_FILE)) {
+      if (object.kind !== 'ClusterRole')
+        throw new Error(`${TENANT_RBAC_FILE} holds only ClusterRoles, not ${object.kind}`)
+      emit(this, object)
+    }
   }
 
   /** Emits a file's objects and returns the name of its one ServiceAccount. */

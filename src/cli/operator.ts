@@ -40,6 +40,8 @@ interface OperatorFlags {
   resyncSeconds: number
   siteSelector?: string
   ingressNamespace: string
+  serviceAccount: string
+  syncerServiceAccount: string
 }
 
 const SHUTDOWN_TIMEOUT_MS = 30_000
@@ -63,6 +65,7 @@ export function operatorConfig(flags: OperatorFlags): OperatorConfig {
         ? { mode: 'wildcard', secretName: flags.wildcardSecret ?? '' }
         : { mode: 'individual' },
     ingressNamespace: flags.ingressNamespace,
+    serviceAccounts: { operator: flags.serviceAccount, syncer: flags.syncerServiceAccount },
   }
 }
 
@@ -178,6 +181,20 @@ export function registerOperatorCommand(program: Command): void {
         '--ingress-namespace <ns>',
         'namespace of the ingress controller: the only traffic source tenant pods admit',
         { env: true, parse: dnsLabel, default: 'traefik' },
+      ),
+    )
+    .addOption(
+      flag(
+        '--service-account <name>',
+        "the operator's own ServiceAccount in the system namespace (bound to read TLS Secrets in customer namespaces)",
+        { env: true, parse: dnsLabel, default: 'hostplane-operator' },
+      ),
+    )
+    .addOption(
+      flag(
+        '--syncer-service-account <name>',
+        "the syncer's ServiceAccount in the system namespace (bound to read site secrets in customer namespaces)",
+        { env: true, parse: dnsLabel, default: 'hostplane-syncer' },
       ),
     )
     .action((flags: OperatorFlags, command: Command) =>

@@ -4,7 +4,7 @@
  * `ba.example`). Overlapping customers could both claim the same names, and the oldest claim
  * would win (the domain claim rule), so an overlap needs a platform operator's decision: either
  * customer naming the other in `spec.domainOverlap.allowedWith`. The admission policy
- * (src/operator/customer/admission-policies.ts) refuses new overlaps with the same rule; this one
+ * (src/admission/domain-overlap-policy.ts) refuses new overlaps with the same rule; this one
  * reports those stored before it. Pure.
  */
 

@@ -25,4 +25,10 @@ export interface OperatorConfig {
   readonly tls: { readonly mode: 'individual' } | { readonly mode: 'wildcard'; readonly secretName: string }
   /** Namespace of the ingress controller, the only source of traffic into tenant pods. */
   readonly ingressNamespace: string
+  /**
+   * The ServiceAccounts (in the system namespace) of the operator itself and of the syncer, which
+   * each customer namespace's RoleBindings name: the operator reads TLS Secrets there, the syncer
+   * git credentials and webhook secrets.
+   */
+  readonly serviceAccounts: { readonly operator: string; readonly syncer: string }
 }

@@ -17,7 +17,6 @@ import { LeaderElector } from '../kube/leader-election.js'
 import { KubeRest } from '../kube/rest.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
-import { admissionRef, renderAdmissionPolicies } from './customer/admission-policies.js'
 import { customerController } from './customer/controller.js'
 import { ClaimIndex } from './staticsite/claim-index.js'
 import type { OperatorConfig } from './config.js'
@@ -116,7 +115,6 @@ export class Operator {
       log.info({ listen }, 'serving /healthz, /readyz and /metrics')
     }
     const lead = async (leading: AbortSignal) => {
-      await this.applyAdmissionPolicies(applier, leading)
       // One owner per domain across StaticSites and Webspaces: both controllers share the claims.
       const claims = new ClaimIndex()
       const sites = staticSiteController({
@@ -183,24 +181,6 @@ export class Operator {
       this.running = this.elector.run(this.stopping.signal, lead)
     } else {
       this.running = lead(this.stopping.signal)
-    }
-  }
-
-  /**
-   * The cluster-wide admission policies (domains, domain overlap, cluster issuers, tier quota), applied whenever this replica
-   * starts leading; retried with backoff until they are in place or leadership ends.
-   */
-  private async applyAdmissionPolicies(applier: Applier, leading: AbortSignal): Promise<void> {
-    const policies = renderAdmissionPolicies(this.options.config)
-    for (let failures = 0; !leading.aborted; failures++) {
-      try {
-        for (const policy of policies) await applier.apply(admissionRef(policy), policy, undefined)
-        return
-      } catch (error) {
-        const retryInMs = Math.min(30_000, 500 * 2 ** failures)
-        this.options.log.warn({ err: error, retryInMs }, 'applying the admission policies failed; retrying')
-        await new Promise((resolve) => setTimeout(resolve, retryInMs))
-      }
     }
   }
 

@@ -94,6 +94,7 @@ export class PagesStack {
           ...['--pages-domain', PAGES_DOMAIN, '--default-issuer', 'test-issuer'],
           ...['--nginx-service', NGINX_SERVICE, '--nginx-port', String(NGINX_SERVICE_PORT)],
           ...['--listen', '127.0.0.1:0', '--no-leader-elect', '--site-selector', test.selector],
+          ...['--service-account', test.operatorAccount],
         ],
         join(work, 'operator.log'),
       )

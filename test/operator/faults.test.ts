@@ -15,7 +15,14 @@ function operatorProcess(test: OperatorEnv): ChildProcess {
   const args = ['--import', 'tsx', 'src/cli/main.ts', 'operator', '--kubeconfig', test.kubeconfigPath]
   args.push('--system-namespace', test.systemNamespace, '--pages-domain', 'pages.test')
   args.push('--default-issuer', 'test-issuer', '--listen', '127.0.0.1:0', '--no-leader-elect')
-  args.push('--site-selector', test.selector, '--concurrency', '10')
+  args.push(
+    '--site-selector',
+    test.selector,
+    '--concurrency',
+    '10',
+    '--service-account',
+    test.operatorAccount,
+  )
   return spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
 }
 

@@ -1,7 +1,8 @@
 /**
  * What the operator tests and the benchmark share: a system namespace with the operator's RBAC
- * (deploy/rbac/operator.yaml, renamed per run) bound to its own ServiceAccount, tenant
- * namespaces, StaticSite helpers, and waits on conditions. The operator always runs with the
+ * (deploy/rbac/operator.yaml, renamed per run) bound to its own ServiceAccount, the install's
+ * tenancy objects (fixed ClusterRoles, admission policies with an operator guard for this run's
+ * ServiceAccount), tenant namespaces, StaticSite helpers, and waits on conditions. The operator always runs with the
  * ServiceAccount's token, so a verb missing from the manifest fails the test that needs it.
  */
 import { randomBytes } from 'node:crypto'
@@ -30,6 +31,7 @@ import { type StaticSite, STATICSITES } from '../../src/operator/staticsite/site
 import { RUNTIMES, WEBSPACE_OWNED, WEBSPACES } from '../../src/operator/webspace/owned.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { applyManifest } from '../cluster/manifest.js'
+import { applyTenancyObjects, type TenancyObjects } from '../cluster/tenancy.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
 
@@ -52,6 +54,7 @@ export class OperatorEnv {
   private readonly customers = new Set<string>()
   private readonly runtimes = new Set<string>()
   private operatorKubeConfig: { kubeConfig: KubeConfig; path: string } | undefined
+  private tenancy: TenancyObjects | undefined
 
   constructor(
     readonly cluster: TestCluster,
@@ -63,7 +66,16 @@ export class OperatorEnv {
   }
 
   get config(): OperatorConfig {
-    return config({ systemNamespace: this.systemNamespace, defaultIssuer: 'test-issuer' })
+    return config({
+      systemNamespace: this.systemNamespace,
+      defaultIssuer: 'test-issuer',
+      serviceAccounts: { operator: this.operatorAccount, syncer: 'hostplane-syncer' },
+    })
+  }
+
+  /** The operator's ServiceAccount (in the system namespace). */
+  get operatorAccount(): string {
+    return `hostplane-operator-${this.tag}`
   }
 
   get kubeconfigPath(): string {
@@ -71,17 +83,27 @@ export class OperatorEnv {
     return this.operatorKubeConfig.path
   }
 
-  /** Creates the system namespace, applies the operator RBAC bound to a ServiceAccount there. */
+  /**
+   * Creates the system namespace, applies the operator RBAC bound to a ServiceAccount there and
+   * the install's tenancy objects for that ServiceAccount.
+   */
   async setUp(): Promise<void> {
     await this.createNamespace(this.systemNamespace)
     await applyManifest(this.admin, RBAC_FILE, {
       'namespace: hostplane-system': `namespace: ${this.systemNamespace}`,
-      'name: hostplane-operator': `name: hostplane-operator-${this.tag}`,
+      'name: hostplane-operator': `name: ${this.operatorAccount}`,
     })
+    this.tenancy = await applyTenancyObjects(this.admin, this.config, this.tag)
     this.operatorKubeConfig = await this.cluster.serviceAccountKubeConfig(
       this.systemNamespace,
-      `hostplane-operator-${this.tag}`,
+      this.operatorAccount,
     )
+  }
+
+  /** The operator's own client, authenticated as its ServiceAccount. */
+  get operatorKube(): KubeConfig {
+    if (!this.operatorKubeConfig) throw new Error('call setUp() first')
+    return this.operatorKubeConfig.kubeConfig
   }
 
   /** An operator in this process, authenticated as its ServiceAccount. */
@@ -338,8 +360,9 @@ export class OperatorEnv {
       await this.admin.request('DELETE', resourcePath({ ...RUNTIMES, name })).catch(() => {})
     for (const plural of ['clusterroles', 'clusterrolebindings'])
       await this.admin
-        .request('DELETE', `/apis/rbac.authorization.k8s.io/v1/${plural}/hostplane-operator-${this.tag}`)
+        .request('DELETE', `/apis/rbac.authorization.k8s.io/v1/${plural}/${this.operatorAccount}`)
         .catch(() => {})
+    await this.tenancy?.remove()
   }
 }
 

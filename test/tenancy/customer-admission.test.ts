@@ -12,11 +12,11 @@ import type { Customer } from '../../src/api/resources.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { Manifest } from '../../src/kube/object.js'
 import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
-import { renderAdmissionPolicies } from '../../src/operator/customer/admission-policies.js'
 import { customerGroup, customerNamespace } from '../../src/operator/customer/names.js'
 import { renderCustomer } from '../../src/operator/customer/render.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
+import { applyTenancyObjects, TEST_TENANCY, type TenancyObjects } from '../cluster/tenancy.js'
 import { waitFor } from '../cluster/process.js'
 
 const env = await clusterForTests()
@@ -36,6 +36,7 @@ const outcome = (request: Promise<unknown>): Promise<string> =>
 describe('Customer admission policies on a real API server', { skip: env.skip }, () => {
   let cluster: TestCluster
   let admin: KubeRest
+  let tenancy: TenancyObjects
   const id = randomBytes(3).toString('hex')
   const created: string[] = []
   const name = (base: string) => `${base}-${id}`
@@ -81,8 +82,11 @@ describe('Customer admission policies on a real API server', { skip: env.skip },
   before(async () => {
     cluster = await env.get()
     admin = new KubeRest(cluster.kubeConfig())
-    for (const policy of renderAdmissionPolicies({ pagesDomain: 'pages.test', ...ISSUERS }))
-      await admin.apply(manifestPath(policy), policy, { fieldManager: 'hostplane' })
+    tenancy = await applyTenancyObjects(
+      admin,
+      { ...TEST_TENANCY, ...ISSUERS },
+      randomBytes(3).toString('hex'),
+    )
     // The policies are enforced once the API server's admission caches see them.
     await new Promise((resolve) => setTimeout(resolve, 1500))
   })
@@ -92,6 +96,7 @@ describe('Customer admission policies on a real API server', { skip: env.skip },
       await admin
         ?.request('DELETE', resourcePath({ apiVersion: API_VERSION, plural: 'customers', name: customer }))
         .catch(() => {})
+    await tenancy?.remove()
     admin?.close()
     await env.release()
   })
@@ -167,7 +172,7 @@ describe('Customer admission policies on a real API server', { skip: env.skip },
     const provision = async (base: string, spec: Partial<CustomerSpec>): Promise<Customer> => {
       assert.equal(await createCustomer(base, spec), 'admitted')
       const customer = await admin.request<Customer>('GET', `${CUSTOMERS}/${name(base)}`)
-      for (const object of renderCustomer(customer, { ingressNamespace: 'traefik' }))
+      for (const object of renderCustomer(customer, TEST_TENANCY))
         await admin.apply(manifestPath(object), object, { fieldManager: 'hostplane' })
       await admin.request('PATCH', `${CUSTOMERS}/${name(base)}/status`, {
         body: { status: { namespace: customerNamespace(customer) } },

@@ -8,14 +8,15 @@ import type { Customer, Runtime, Webspace } from '../../src/api/resources.js'
 import { type Manifest, objectKey } from '../../src/kube/object.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
-import { renderAdmissionPolicies } from '../../src/operator/customer/admission-policies.js'
 import { customerGroup, customerNamespace } from '../../src/operator/customer/names.js'
 import { renderCustomer } from '../../src/operator/customer/render.js'
 import { renderWebspace } from '../../src/operator/webspace/render.js'
 import { parse } from 'yaml'
 import { REPO_ROOT } from '../cluster/paths.js'
+import { waitFor } from '../cluster/process.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
+import { applyTenancyObjects, TEST_TENANCY, type TenancyObjects } from '../cluster/tenancy.js'
 
 const env = await clusterForTests()
 const PAGES_DOMAIN = 'pages.test'
@@ -33,6 +34,7 @@ const refusal = (request: Promise<unknown>) =>
 describe('customer namespaces on a real API server', { skip: env.skip }, () => {
   let cluster: TestCluster
   let admin: KubeRest
+  let tenancy: TenancyObjects
   const id = randomBytes(3).toString('hex')
   const customers: Customer[] = [
     {
@@ -69,12 +71,7 @@ describe('customer namespaces on a real API server', { skip: env.skip }, () => {
   before(async () => {
     cluster = await env.get()
     admin = new KubeRest(cluster.kubeConfig())
-    for (const policy of renderAdmissionPolicies({
-      pagesDomain: PAGES_DOMAIN,
-      defaultIssuer: 'letsencrypt',
-      tenantClusterIssuers: [],
-    }))
-      await apply(policy)
+    tenancy = await applyTenancyObjects(admin, TEST_TENANCY, id)
     for (const customer of customers) {
       const created = await admin.request<Customer>(
         'POST',
@@ -82,7 +79,7 @@ describe('customer namespaces on a real API server', { skip: env.skip }, () => {
         { body: customer },
       )
       customer.metadata.uid = created.metadata.uid
-      for (const object of renderCustomer(customer, { ingressNamespace: 'traefik' })) await apply(object)
+      for (const object of renderCustomer(customer, TEST_TENANCY)) await apply(object)
     }
     // The policies are enforced once the API server's admission caches see them.
     await new Promise((resolve) => setTimeout(resolve, 1500))
@@ -97,6 +94,7 @@ describe('customer namespaces on a real API server', { skip: env.skip }, () => {
         )
         .catch(() => {})
     }
+    await tenancy?.remove()
     admin?.close()
     await env.release()
   })
@@ -307,26 +305,65 @@ describe('customer namespaces on a real API server', { skip: env.skip }, () => {
       )
     })
 
-    it('can read its own Secrets but not change them or its quota', async () => {
-      await admin.request('POST', `/api/v1/namespaces/${customerNamespace(acme)}/secrets`, {
-        body: { metadata: { name: 'git' }, stringData: { token: 't' } },
-      })
-      await tenant.request('GET', `/api/v1/namespaces/${customerNamespace(acme)}/secrets/git`)
-      assert.equal(
-        (await refusal(tenant.request('DELETE', `/api/v1/namespaces/${customerNamespace(acme)}/secrets/git`)))
-          .status,
-        403,
+    it('manages its own Secrets and ConfigMaps, but cannot change its quota or limits', async () => {
+      const namespace = customerNamespace(acme)
+      for (const plural of ['secrets', 'configmaps']) {
+        await tenant.request('POST', `/api/v1/namespaces/${namespace}/${plural}`, {
+          body: {
+            metadata: { name: 'git' },
+            ...(plural === 'secrets' ? { stringData: { token: 't' } } : {}),
+          },
+        })
+        await tenant.request('GET', `/api/v1/namespaces/${namespace}/${plural}/git`)
+        await tenant.request('DELETE', `/api/v1/namespaces/${namespace}/${plural}/git`)
+      }
+      for (const path of ['resourcequotas/hostplane-quota', 'limitranges/hostplane-limits'])
+        assert.equal(
+          (await refusal(tenant.request('DELETE', `/api/v1/namespaces/${namespace}/${path}`))).status,
+          403,
+          path,
+        )
+    })
+
+    it('reads its own Customer, quota, limits and the Runtimes (as `kubectl get runtimes` does), but not another Customer', async () => {
+      const namespace = customerNamespace(acme)
+      const customerPath = (name?: string) =>
+        resourcePath({ apiVersion: API_VERSION, plural: 'customers', name })
+      const own = await tenant.request<Customer>('GET', customerPath(acme.metadata.name))
+      assert.deepEqual(own.spec.domains, acme.spec.domains)
+      const quota = await tenant.request<Manifest & { spec: { hard: Record<string, string> } }>(
+        'GET',
+        `/api/v1/namespaces/${namespace}/resourcequotas/hostplane-quota`,
       )
+      assert.equal(quota.spec.hard.pods, '10')
+      const limits = await tenant.request<{ items: Manifest[] }>(
+        'GET',
+        `/api/v1/namespaces/${namespace}/limitranges`,
+      )
+      assert.deepEqual(
+        limits.items.map((l) => l.metadata.name),
+        ['hostplane-limits'],
+      )
+      // A fresh cluster's Runtime storage may still be initializing (429): wait for an answer.
+      const runtimes = await waitFor(
+        () =>
+          tenant
+            .request<{ items: Runtime[] }>(
+              'GET',
+              resourcePath({ apiVersion: API_VERSION, plural: 'runtimes' }),
+            )
+            .catch((error: unknown) => {
+              if (error instanceof KubeApiError && error.status === 429) return undefined
+              throw error
+            }),
+        { timeoutMs: 10_000, describe: () => 'the Runtimes within 10 s' },
+      )
+      assert.ok(Array.isArray(runtimes.items))
+      assert.equal((await refusal(tenant.request('GET', customerPath(globex.metadata.name)))).status, 403)
       assert.equal(
-        (
-          await refusal(
-            tenant.request(
-              'DELETE',
-              `/api/v1/namespaces/${customerNamespace(acme)}/resourcequotas/hostplane-quota`,
-            ),
-          )
-        ).status,
+        (await refusal(tenant.request('GET', customerPath()))).status,
         403,
+        'no list of all Customers',
       )
     })
   })

@@ -6,13 +6,14 @@ import { isNotFound, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { FINALIZER, REASON } from '../../src/operator/customer/conditions.js'
 import { CUSTOMERS } from '../../src/operator/customer/owned.js'
 import { REASON as SITE_REASON } from '../../src/operator/staticsite/conditions.js'
-import { DOMAIN_POLICY_NAME, domainPolicyBindingName, QUOTA_NAME } from '../../src/operator/customer/names.js'
+import { customerAccessName, QUOTA_NAME } from '../../src/operator/customer/names.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { sleep } from '../cluster/process.js'
 import { apiWrites, OperatorEnv } from '../operator/harness.js'
 
 const env = await clusterForTests()
+const RBAC = { apiVersion: 'rbac.authorization.k8s.io/v1' }
 
 interface Quota extends KubeObject {
   spec: { hard: Record<string, string> }
@@ -44,7 +45,7 @@ describe('the Customer operator on a real API server', { skip: env.skip }, () =>
     await env.release()
   })
 
-  it('gives a new Customer its namespace, quota and policy binding with its own token, reports Ready, and writes nothing when idle', async () => {
+  it('gives a new Customer its namespace, quota and tenant bindings with its own token, reports Ready, and writes nothing when idle', async () => {
     const name = `acme-${test.tag}`
     await test.createCustomer(name)
     const customer = await test.waitForCustomer(name, 'Ready', 'True', REASON.Ready)
@@ -53,12 +54,18 @@ describe('the Customer operator on a real API server', { skip: env.skip }, () =>
     const namespace = await get<KubeObject>(namespacePath(`sh-${name}`))
     assert.equal(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted')
     assert.equal((await get<Quota>(quotaPath(`sh-${name}`)))?.spec.hard.pods, '10')
-    const policies = resourcePath({
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      plural: 'validatingadmissionpolicies',
-      name: DOMAIN_POLICY_NAME,
-    })
-    assert.ok(await get(policies), 'the admission policies are applied at startup')
+    const bindings = await test.admin.request<{ items: (KubeObject & { roleRef: { name: string } })[] }>(
+      'GET',
+      resourcePath({ ...RBAC, plural: 'rolebindings', namespace: `sh-${name}` }),
+    )
+    assert.deepEqual(bindings.items.map((b) => b.roleRef.name).sort(), [
+      'hostplane-operator-tls-secrets',
+      'hostplane-syncer-secrets',
+      'hostplane-tenant',
+    ])
+    assert.ok(
+      await get(resourcePath({ ...RBAC, plural: 'clusterrolebindings', name: customerAccessName(name) })),
+    )
 
     assert.deepEqual(await test.eventReasons('Customer', name), [REASON.NamespaceCreated])
 
@@ -125,7 +132,7 @@ describe('the Customer operator on a real API server', { skip: env.skip }, () =>
     assert.equal(namespace?.metadata.labels?.['hostplane.dev/tier'], 'dedicated')
   })
 
-  it('deleting a Customer reports Deleting, removes its namespace, its sites’ routes in the system namespace and its binding, then itself', async () => {
+  it('deleting a Customer reports Deleting, removes its namespace, its sites’ routes in the system namespace and its ClusterRole and binding, then itself', async () => {
     const name = `gone-${test.tag}`
     await test.createCustomer(name)
     await test.waitForCustomer(name, 'Ready', 'True', REASON.Ready)
@@ -148,12 +155,12 @@ describe('the Customer operator on a real API server', { skip: env.skip }, () =>
     assert.equal(await get(namespacePath(namespace)), undefined, 'the namespace is gone first')
     assert.deepEqual(await test.generated('IngressRoute', siteKey(namespace, 'blog')), [])
     assert.deepEqual(await test.generated('Middleware', siteKey(namespace, 'blog')), [])
-    const binding = resourcePath({
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      plural: 'validatingadmissionpolicybindings',
-      name: domainPolicyBindingName(name),
-    })
-    assert.equal(await get(binding), undefined)
+    for (const plural of ['clusterroles', 'clusterrolebindings'])
+      assert.equal(
+        await get(resourcePath({ ...RBAC, plural, name: customerAccessName(name) })),
+        undefined,
+        plural,
+      )
     const events = await test.eventReasons('Customer', name)
     for (const step of [REASON.Deleting, REASON.DeletingNamespace, REASON.Deleted])
       assert.ok(events.includes(step), `${step} in ${events.join(',')}`)

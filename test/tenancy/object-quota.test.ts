@@ -17,6 +17,7 @@ import { renderCustomer } from '../../src/operator/customer/render.js'
 import { TIER_OBJECT_LIMITS } from '../../src/operator/customer/tiers.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
+import { applyTenancyObjects, TEST_TENANCY, type TenancyObjects } from '../cluster/tenancy.js'
 import { waitFor } from '../cluster/process.js'
 
 const env = await clusterForTests()
@@ -146,6 +147,7 @@ const COUNTED: readonly Counted[] = [
 describe('object counts of a shared small tenant on a real API server', { skip: env.skip }, () => {
   let cluster: TestCluster
   let admin: KubeRest
+  let tenancy: TenancyObjects
   let tenant: KubeRest
   const id = randomBytes(3).toString('hex')
   const customer: Customer = {
@@ -173,7 +175,8 @@ describe('object counts of a shared small tenant on a real API server', { skip: 
       { body: customer },
     )
     customer.metadata.uid = created.metadata.uid
-    for (const object of renderCustomer(customer, { ingressNamespace: 'traefik' }))
+    tenancy = await applyTenancyObjects(admin, TEST_TENANCY, id)
+    for (const object of renderCustomer(customer, TEST_TENANCY))
       await admin.apply(manifestPath(object), object as Manifest, { fieldManager: 'hostplane' })
     tenant = new KubeRest(
       await cluster.userKubeConfig(`quota-${id}`, [customerGroup(customer.metadata.name)]),
@@ -203,6 +206,7 @@ describe('object counts of a shared small tenant on a real API server', { skip: 
       )
       .catch(() => {})
     tenant?.close()
+    await tenancy?.remove()
     admin?.close()
     await env.release()
   })

@@ -2,7 +2,7 @@
  * Which cert-manager ClusterIssuers a customer's StaticSites and Webspaces may name in
  * `tls.clusterIssuer`: the platform default, the platform-wide tenant issuers
  * (`--tenant-cluster-issuers`) and the Customer's own `spec.clusterIssuers`. Other issuers are
- * the platform's own. The admission policy (./issuer-policy.ts) refuses the rest when an object
+ * the platform's own. The admission policy (src/admission/issuer-policy.ts) refuses the rest when an object
  * is written; this rule reports objects stored before (`IssuerNotAllowed`). Outside customer
  * namespaces (the platform's own sites) every issuer is allowed. Pure.
  */

@@ -26,11 +26,25 @@ export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'hostplane' } as con
 export const QUOTA_NAME = 'hostplane-quota'
 export const LIMIT_RANGE_NAME = 'hostplane-limits'
 export const NETWORK_POLICY_NAME = 'hostplane-isolation'
-export const TENANT_ROLE_NAME = 'hostplane-tenant'
-export const DOMAIN_POLICY_NAME = 'hostplane.dev-customer-domains'
-export const QUOTA_POLICY_NAME = 'hostplane.dev-tier-quota'
-export const domainPolicyBindingName = (customer: string) => `${DOMAIN_POLICY_NAME}-${customer}`
-/** Refuses a Customer whose domains overlap another's; one binding, every Customer a parameter. */
-export const DOMAIN_OVERLAP_POLICY_NAME = 'hostplane.dev-customer-domain-overlap'
-/** Refuses a site's or webspace's tls.clusterIssuer its Customer may not use. */
-export const ISSUER_POLICY_NAME = 'hostplane.dev-tenant-cluster-issuers'
+
+/**
+ * The fixed ClusterRoles of deploy/rbac/tenant.yaml and deploy/rbac/syncer.yaml that the operator
+ * binds in each customer namespace (the only ones it may `bind`), each under a RoleBinding of
+ * the same name.
+ */
+export const BOUND_ROLES = {
+  /** What the customer's group may do in its namespace. */
+  tenant: 'hostplane-tenant',
+  /** The operator reads TLS Secrets a site names there. */
+  operatorTlsSecrets: 'hostplane-operator-tls-secrets',
+  /** The syncer reads git credentials and webhook secrets of sites there. */
+  syncerSecrets: 'hostplane-syncer-secrets',
+} as const
+
+/**
+ * The per-customer ClusterRole and ClusterRoleBinding `hostplane-customer-<name>`: the group
+ * reads its own (cluster-scoped) Customer and the Runtimes. The operator guard admits only this
+ * name pattern with exactly this content.
+ */
+export const CUSTOMER_ACCESS_PREFIX = 'hostplane-customer-'
+export const customerAccessName = (customer: string) => `${CUSTOMER_ACCESS_PREFIX}${customer}`

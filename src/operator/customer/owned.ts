@@ -15,12 +15,11 @@ export const OWNED = {
   ResourceQuota: { apiVersion: 'v1', plural: 'resourcequotas' },
   LimitRange: { apiVersion: 'v1', plural: 'limitranges' },
   NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', plural: 'networkpolicies' },
-  Role: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'roles' },
   RoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings' },
-  ValidatingAdmissionPolicyBinding: {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    plural: 'validatingadmissionpolicybindings',
-  },
+  ClusterRole: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'clusterroles' },
+  ClusterRoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'clusterrolebindings' },
+  /** Watched only to remove the legacy tenant Role (legacy.ts); renderCustomer renders none. */
+  Role: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'roles' },
 } as const
 
 export const OWNED_KINDS = Object.values(OWNED)

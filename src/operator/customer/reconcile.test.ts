@@ -11,15 +11,24 @@ import { CustomerReconciler } from './reconcile.js'
 
 const CUSTOMER = '/apis/hostplane.dev/v1alpha1/customers/acme'
 const NS = '/api/v1/namespaces/sh-acme'
+const RBAC = '/apis/rbac.authorization.k8s.io/v1'
 const TENANT_OBJECTS = [
   `APPLY ${NS}`,
+  `APPLY ${RBAC}/clusterroles/hostplane-customer-acme`,
   `APPLY ${NS}/resourcequotas/hostplane-quota`,
   `APPLY ${NS}/limitranges/hostplane-limits`,
   `APPLY /apis/networking.k8s.io/v1/namespaces/sh-acme/networkpolicies/hostplane-isolation`,
-  `APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/sh-acme/roles/hostplane-tenant`,
-  `APPLY /apis/rbac.authorization.k8s.io/v1/namespaces/sh-acme/rolebindings/hostplane-tenant`,
-  `APPLY /apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/hostplane.dev-customer-domains-acme`,
+  `APPLY ${RBAC}/namespaces/sh-acme/rolebindings/hostplane-tenant`,
+  `APPLY ${RBAC}/namespaces/sh-acme/rolebindings/hostplane-operator-tls-secrets`,
+  `APPLY ${RBAC}/namespaces/sh-acme/rolebindings/hostplane-syncer-secrets`,
+  `APPLY ${RBAC}/clusterrolebindings/hostplane-customer-acme`,
 ]
+
+const CONFIG = {
+  ingressNamespace: 'traefik',
+  systemNamespace: 'hostplane-system',
+  serviceAccounts: { operator: 'hostplane-operator', syncer: 'hostplane-syncer' },
+}
 
 /** One Customer on a recording API; `events()` drains the Event reasons recorded. */
 function world(spec: Partial<Customer['spec']> = {}) {
@@ -35,7 +44,7 @@ function world(spec: Partial<Customer['spec']> = {}) {
     },
     applier: new Applier(api, () => {}),
     events: { record: async (_object, event) => void recorded.push(event.reason) },
-    config: { ingressNamespace: 'traefik' },
+    config: CONFIG,
     clock: () => new Date('2026-03-01T12:00:00Z'),
   })
   const live = () => api.get<Customer>(initial) as Customer
@@ -113,6 +122,31 @@ describe('CustomerReconciler', () => {
     w.edit({ suspended: false })
     await w.reconciler.reconcile('acme')
     assert.deepEqual(w.events(), ['Active'])
+  })
+
+  it('deletes the tenant Role and its RoleBinding that operators before issue 19 created, then applies the bindings to the install’s ClusterRoles', async () => {
+    const w = world()
+    const legacy = { namespace: 'sh-acme', labels: { [CUSTOMER_LABEL]: 'acme' } }
+    const role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'hostplane-tenant', ...legacy },
+    }
+    w.api.put(role)
+    w.api.put({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'hostplane-tenant', ...legacy },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'hostplane-tenant' },
+    } as KubeObject)
+    assert.equal(await w.reconciler.reconcile('acme'), 'legacy-removed')
+    assert.deepEqual(w.api.writes().sort(), [
+      `DELETE ${RBAC}/namespaces/sh-acme/rolebindings/hostplane-tenant`,
+      `DELETE ${RBAC}/namespaces/sh-acme/roles/hostplane-tenant`,
+    ])
+    assert.equal(await w.reconciler.reconcile('acme'), 'applied')
+    assert.deepEqual(w.api.writes(), [...TENANT_OBJECTS, `APPLY ${CUSTOMER}/status`])
+    assert.equal(await w.reconciler.reconcile('acme'), 'none')
   })
 
   it('on delete reports Deleting, deletes what it owns, waits for the namespace to go, then drops the finalizer, with an Event per step', async () => {

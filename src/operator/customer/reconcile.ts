@@ -6,6 +6,7 @@
  *     once the namespace is gone (its StaticSites' finalizers removed their routes in the system
  *     namespace first), drop the finalizer
  *   no finalizer yet → add it
+ *   legacy tenant Role or its binding present (operators before issue 19) → delete them
  *   otherwise → apply changed objects, then the status (namespace, conditions) if it changed.
  * Each step is recorded as an Event on the Customer: namespace created, suspended or resumed
  * (the Suspended condition's reason), Deleting, namespace being deleted, deleted.
@@ -18,6 +19,7 @@ import type { KubeObject } from '../../kube/object.js'
 import { CONDITION, FINALIZER, REASON } from './conditions.js'
 import { CUSTOMERS, customerRef } from './owned.js'
 import { objectRef } from '../../kube/manifest-path.js'
+import { legacyTenantRbac } from './legacy.js'
 import { customerNamespace } from './names.js'
 import { renderCustomer, type TenancyConfig } from './render.js'
 import { customerConditions } from './status.js'
@@ -42,7 +44,8 @@ export interface CustomerReconcilerOptions {
 /** Conditions whose changes are Events; all deliberate (suspend, resume, delete), so Normal. */
 const EVENT_CONDITIONS: readonly string[] = [CONDITION.Provisioned, CONDITION.Suspended]
 
-export type CustomerStep = 'none' | 'status' | 'cleanup' | 'finalizer-removed' | 'finalizer-added' | 'applied'
+export type CustomerStep =
+  'none' | 'status' | 'cleanup' | 'finalizer-removed' | 'finalizer-added' | 'legacy-removed' | 'applied'
 
 export class CustomerReconciler {
   constructor(private readonly options: CustomerReconcilerOptions) {}
@@ -61,7 +64,7 @@ export class CustomerReconciler {
         await this.event(
           customer,
           REASON.DeletingNamespace,
-          `deleting namespace ${customerNamespace(customer)} and everything in it, and the domain policy binding`,
+          `deleting namespace ${customerNamespace(customer)} and everything in it, and the customer's ClusterRole and ClusterRoleBinding`,
         )
         return 'cleanup'
       }
@@ -77,11 +80,20 @@ export class CustomerReconciler {
       await this.setFinalizers(customer, [...(customer.metadata.finalizers ?? []), FINALIZER])
       return 'finalizer-added'
     }
+    const legacy = legacyTenantRbac(owned)
+    if (legacy.length > 0) {
+      await Promise.all(legacy.map((o) => this.options.applier.delete(objectRef(o))))
+      return 'legacy-removed'
+    }
     const hadNamespace = owned.some((o) => o.kind === 'Namespace')
     // The deletion path above removes what a Customer owns; while it lives the set never shrinks.
-    const wrote = await this.options.applier.converge(renderCustomer(customer, this.options.config), owned, {
-      prune: false,
-    })
+    // What others refer to goes first: the API server refuses objects in a missing namespace and a
+    // binding to a ClusterRole it cannot resolve (the operator may not bind it by name).
+    const rendered = renderCustomer(customer, this.options.config)
+    const referred = (o: KubeObject) => o.kind === 'Namespace' || o.kind === 'ClusterRole'
+    let wrote = false
+    for (const wave of [rendered.filter(referred), rendered.filter((o) => !referred(o))])
+      if (await this.options.applier.converge(wave, owned, { prune: false })) wrote = true
     if (wrote && !hadNamespace)
       await this.event(
         customer,

@@ -3,7 +3,11 @@ import { describe, it } from 'node:test'
 import { customer } from './fixtures.js'
 import { renderCustomer } from './render.js'
 
-const config = { ingressNamespace: 'traefik' }
+const config = {
+  ingressNamespace: 'traefik',
+  systemNamespace: 'hostplane-system',
+  serviceAccounts: { operator: 'hostplane-operator', syncer: 'hostplane-syncer' },
+}
 const find = (objects: ReturnType<typeof renderCustomer>, kind: string) => {
   const object = objects.find((o) => o.kind === kind)
   assert.ok(object, `no ${kind}`)
@@ -76,23 +80,60 @@ describe('renderCustomer', () => {
     })
   })
 
-  it('lets the customer group manage only its sites and webspaces and read its secrets', () => {
+  it('binds the install’s fixed ClusterRoles in the namespace and writes no rule of its own there', () => {
     const objects = renderCustomer(customer(), config)
-    const rules = find(objects, 'Role').rules as {
-      apiGroups: string[]
-      resources: string[]
-      verbs: string[]
+    assert.ok(!objects.some((o) => o.kind === 'Role'), 'no Role with content')
+    const bindings = objects.filter((o) => o.kind === 'RoleBinding') as unknown as {
+      metadata: { namespace: string }
+      roleRef: { kind: string; name: string }
+      subjects: Record<string, string>[]
     }[]
-    const writable = rules.filter((r) => r.verbs.includes('create')).flatMap((r) => r.resources)
-    assert.deepEqual(writable, ['staticsites', 'webspaces'])
-    assert.ok(
-      !rules.some((r) => r.apiGroups.some((g) => g.includes('traefik') || g.includes('cert-manager'))),
+    assert.deepEqual(
+      bindings.map((b) => [b.metadata.namespace, b.roleRef.kind, b.roleRef.name, b.subjects]),
+      [
+        [
+          'sh-acme',
+          'ClusterRole',
+          'hostplane-tenant',
+          [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'hostplane:customer:acme' }],
+        ],
+        [
+          'sh-acme',
+          'ClusterRole',
+          'hostplane-operator-tls-secrets',
+          [{ kind: 'ServiceAccount', name: 'hostplane-operator', namespace: 'hostplane-system' }],
+        ],
+        [
+          'sh-acme',
+          'ClusterRole',
+          'hostplane-syncer-secrets',
+          [{ kind: 'ServiceAccount', name: 'hostplane-syncer', namespace: 'hostplane-system' }],
+        ],
+      ],
     )
-    assert.deepEqual((find(objects, 'RoleBinding').subjects as unknown[])[0], {
+  })
+
+  it('lets the customer group read its own Customer (by name) and the Runtimes, cluster-wide', () => {
+    const objects = renderCustomer(customer(), config)
+    assert.deepEqual(find(objects, 'ClusterRole').rules, [
+      {
+        apiGroups: ['hostplane.dev'],
+        resources: ['customers'],
+        resourceNames: ['acme'],
+        verbs: ['get', 'list', 'watch'],
+      },
+      { apiGroups: ['hostplane.dev'], resources: ['runtimes'], verbs: ['get', 'list', 'watch'] },
+    ])
+    const binding = find(objects, 'ClusterRoleBinding')
+    assert.equal(binding.metadata.name, 'hostplane-customer-acme')
+    assert.deepEqual(binding.roleRef, {
       apiGroup: 'rbac.authorization.k8s.io',
-      kind: 'Group',
-      name: 'hostplane:customer:acme',
+      kind: 'ClusterRole',
+      name: 'hostplane-customer-acme',
     })
+    assert.deepEqual(binding.subjects, [
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'hostplane:customer:acme' },
+    ])
   })
 
   it('owns everything it renders, so deleting the Customer lets the garbage collector remove it', () => {

@@ -1,27 +1,25 @@
 /**
  * Customer → the objects that make its namespace a locked-down tenant: the namespace with Pod
  * Security `restricted` enforced, quota and limits of its tier and size, default-deny networking,
- * RBAC for its group, and the binding of the domain admission policy to its namespace. Pure.
+ * and the bindings of who may do what (access.ts). The admission policies that hold for every
+ * customer namespace are the install's (src/admission). Pure.
  */
 import type { Customer } from '../../api/resources.js'
 import { controllerReference, type Manifest } from '../../kube/object.js'
 import type { OperatorConfig } from '../config.js'
+import { type AccessConfig, renderCustomerAccess } from './access.js'
 import {
   CUSTOMER_LABEL,
-  customerGroup,
   customerNamespace,
-  DOMAIN_POLICY_NAME,
-  domainPolicyBindingName,
   LIMIT_RANGE_NAME,
   MANAGED_BY,
   NETWORK_POLICY_NAME,
   QUOTA_NAME,
-  TENANT_ROLE_NAME,
   TIER_LABEL,
 } from './names.js'
 import { LARGEST_SIZE, objectCountQuota, SIZE_RESOURCES, TIER_OBJECT_LIMITS, TIER_QUOTAS } from './tiers.js'
 
-export type TenancyConfig = Pick<OperatorConfig, 'ingressNamespace'>
+export type TenancyConfig = Pick<OperatorConfig, 'ingressNamespace'> & AccessConfig
 
 const POD_SECURITY = {
   'pod-security.kubernetes.io/enforce': 'restricted',
@@ -111,42 +109,6 @@ export function renderCustomer(customer: Customer, config: TenancyConfig): Manif
         ],
       },
     },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: meta(TENANT_ROLE_NAME),
-      rules: [
-        {
-          apiGroups: ['hostplane.dev'],
-          resources: ['staticsites', 'webspaces'],
-          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-        },
-        {
-          apiGroups: ['hostplane.dev'],
-          resources: ['staticsites/status', 'webspaces/status'],
-          verbs: ['get'],
-        },
-        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
-      ],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: meta(TENANT_ROLE_NAME),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: TENANT_ROLE_NAME },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: customerGroup(name) }],
-    },
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name: domainPolicyBindingName(name), labels, ownerReferences },
-      spec: {
-        policyName: DOMAIN_POLICY_NAME,
-        validationActions: ['Deny'],
-        paramRef: { name, parameterNotFoundAction: 'Deny' },
-        matchResources: { namespaceSelector: { matchLabels: { [CUSTOMER_LABEL]: name } } },
-      },
-    },
+    ...renderCustomerAccess(customer, config, { namespace, labels, ownerReferences }),
   ]
 }

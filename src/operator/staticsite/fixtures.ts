@@ -71,5 +71,6 @@ export const config = (changes: Partial<OperatorConfig> = {}): OperatorConfig =>
   nginx: { service: 'hostplane-nginx', port: 80 },
   tls: { mode: 'individual' },
   ingressNamespace: 'traefik',
+  serviceAccounts: { operator: 'hostplane-operator', syncer: 'hostplane-syncer' },
   ...changes,
 })

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { Customer } from '../../api/resources.js'
-import type { Manifest } from '../../kube/object.js'
+import type { Customer } from '../api/resources.js'
+import type { Manifest } from '../kube/object.js'
 import { renderDomainOverlapPolicy } from './domain-overlap-policy.js'
 import { type AdmissionInput, evaluatePolicy } from './evaluate-policy.js'
-import { customer } from './fixtures.js'
+import { customer } from '../operator/customer/fixtures.js'
 
 const [policy, binding] = renderDomainOverlapPolicy() as [Manifest, Manifest]
 const withOverride = (c: Customer, allowedWith: string[]): Customer => ({

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { Customer } from '../../api/resources.js'
-import type { Manifest } from '../../kube/object.js'
-import { issuerNotAllowed } from './cluster-issuers.js'
+import type { Customer } from '../api/resources.js'
+import type { Manifest } from '../kube/object.js'
+import { issuerNotAllowed } from '../operator/customer/cluster-issuers.js'
 import { type AdmissionInput, evaluatePolicy } from './evaluate-policy.js'
-import { customer } from './fixtures.js'
+import { customer } from '../operator/customer/fixtures.js'
 import { renderIssuerPolicy } from './issuer-policy.js'
 
 const config = { defaultIssuer: 'letsencrypt', tenantClusterIssuers: ['letsencrypt-staging'] }

@@ -5,7 +5,7 @@
  * policies' rules (the real API server proves the wiring: bindings, parameters, caches).
  */
 import { parse as parseCel } from '@marcbachmann/cel-js'
-import type { Manifest } from '../../kube/object.js'
+import type { Manifest } from '../kube/object.js'
 
 export interface AdmissionInput {
   readonly object: unknown

@@ -12,9 +12,10 @@
  * The parameters come from the API server's cache, so two overlapping Customers created within
  * the same moment may both pass; the operator's condition reports that case too.
  */
-import { GROUP, VERSION } from '../../api/kind.js'
-import type { Manifest } from '../../kube/object.js'
-import { DOMAIN_OVERLAP_POLICY_NAME, MANAGED_BY } from './names.js'
+import type { Manifest } from '../kube/object.js'
+import { renderCustomerParamPolicy } from './customer-param-policy.js'
+
+export const DOMAIN_OVERLAP_POLICY_NAME = 'hostplane.dev-customer-domain-overlap'
 
 const namesOther = (who: 'object' | 'params', other: 'object' | 'params') =>
   `(has(${who}.spec.domainOverlap) && ${other}.metadata.name in ${who}.spec.domainOverlap.allowedWith)`
@@ -43,40 +44,12 @@ const VALIDATION = {
   reason: 'Forbidden',
 } as const
 
-export function renderDomainOverlapPolicy(): Manifest[] {
-  const labels = { ...MANAGED_BY }
-  return [
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name: DOMAIN_OVERLAP_POLICY_NAME, labels },
-      spec: {
-        failurePolicy: 'Fail',
-        paramKind: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Customer' },
-        matchConstraints: {
-          resourceRules: [
-            {
-              apiGroups: [GROUP],
-              apiVersions: [VERSION],
-              operations: ['CREATE', 'UPDATE'],
-              resources: ['customers'],
-            },
-          ],
-        },
-        variables: VARIABLES,
-        validations: [VALIDATION],
-      },
-    },
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name: DOMAIN_OVERLAP_POLICY_NAME, labels },
-      spec: {
-        policyName: DOMAIN_OVERLAP_POLICY_NAME,
-        validationActions: ['Deny'],
-        // Every Customer is a parameter; with none there is nothing to overlap.
-        paramRef: { selector: {}, parameterNotFoundAction: 'Allow' },
-      },
-    },
-  ]
-}
+export const renderDomainOverlapPolicy = (): Manifest[] =>
+  renderCustomerParamPolicy({
+    name: DOMAIN_OVERLAP_POLICY_NAME,
+    resources: ['customers'],
+    rules: { variables: VARIABLES, validations: [VALIDATION] },
+    // With no Customer there is nothing to overlap.
+    withoutCustomers: 'Allow',
+    inCustomerNamespaces: false,
+  })

@@ -1,0 +1,25 @@
+/**
+ * The ValidatingAdmissionPolicies of hostplane and their bindings (src/admission/policies.ts):
+ * customer domains, tier quota and the operator guard. They are part of the install, not applied
+ * by the operator, which holds no rights on admission policies; the guard names the operator's
+ * ServiceAccount, and the pages domain and the issuers are fixed here, so all come from the install.
+ */
+import { Construct } from 'constructs'
+import { renderAdmissionPolicies } from '../../src/admission/policies.js'
+import { emit } from './manifest-files.js'
+import { type InstallOptions, SYSTEM_NAMESPACE, tenantClusterIssuers } from './options.js'
+import type { ServiceAccounts } from './rbac.js'
+
+export class AdmissionPolicies extends Construct {
+  constructor(scope: Construct, id: string, props: { options: InstallOptions; accounts: ServiceAccounts }) {
+    super(scope, id)
+    const policies = renderAdmissionPolicies({
+      pagesDomain: props.options.pagesDomain,
+      defaultIssuer: props.options.defaultIssuer,
+      tenantClusterIssuers: tenantClusterIssuers(props.options),
+      systemNamespace: SYSTEM_NAMESPACE,
+      serviceAccounts: props.accounts,
+    })
+    for (const policy of policies) emit(this, policy)
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The admission policy that refuses a StaticSite or Webspace in a customer namespace whose
+ * `tls.clusterIssuer` is not one its Customer may use (src/operator/customer/cluster-issuers.ts has the rule): the
+ * platform default, the platform-wide tenant issuers, and the Customer's own
+ * `spec.clusterIssuers`. Issuers meant for the platform only (internal CAs, another ACME
+ * account) stay out of tenants' reach. The binding selects every Customer as a parameter and each
+ * evaluation judges only the namespace that Customer owns (`status.namespace`), so one binding
+ * serves all customers. It applies only when the issuer is set and new or changed: an object
+ * stored before keeps being updatable (the operator's finalizer, a tenant fixing other fields),
+ * and the operator reports it as `IssuerNotAllowed`.
+ */
+import { celString } from '../api/schema-kit.js'
+import type { Manifest } from '../kube/object.js'
+import { type IssuerConfig, platformIssuers } from '../operator/customer/cluster-issuers.js'
+import { renderCustomerParamPolicy } from './customer-param-policy.js'
+
+export const ISSUER_POLICY_NAME = 'hostplane.dev-tenant-cluster-issuers'
+
+const issuerOf = (object: 'object' | 'oldObject') => `${object}.spec.tls.clusterIssuer`
+const ISSUER = issuerOf('object')
+
+export function renderIssuerPolicy(config: IssuerConfig): Manifest[] {
+  const platform = `[${platformIssuers(config).map(celString).join(', ')}]`
+  return renderCustomerParamPolicy({
+    name: ISSUER_POLICY_NAME,
+    resources: ['staticsites', 'webspaces'],
+    rules: {
+      matchConditions: [
+        { name: 'names-an-issuer', expression: `has(object.spec.tls) && has(${ISSUER})` },
+        {
+          name: 'issuer-new-or-changed',
+          expression: `oldObject == null || !has(oldObject.spec.tls) || !has(${issuerOf('oldObject')}) || ${issuerOf('oldObject')} != ${ISSUER}`,
+        },
+      ],
+      variables: [
+        {
+          name: 'owner',
+          expression:
+            'has(params.status) && has(params.status.namespace) && params.status.namespace == request.namespace',
+        },
+        {
+          name: 'allowed',
+          expression: `${platform} + (has(params.spec.clusterIssuers) ? params.spec.clusterIssuers.filter(i, !(i in ${platform})) : [])`,
+        },
+      ],
+      validations: [
+        {
+          expression: `!variables.owner || ${ISSUER} in variables.allowed`,
+          messageExpression: `'spec.tls.clusterIssuer: ' + ${ISSUER} + ' is not allowed for customer ' + params.metadata.name + ': use one of ' + variables.allowed.join(', ') + ', or leave it out for the platform default ' + ${celString(config.defaultIssuer)} + ' (ask the platform operator to add an issuer to the Customer\\'s spec.clusterIssuers)'`,
+          reason: 'Forbidden',
+        },
+      ],
+    },
+    withoutCustomers: 'Allow',
+    inCustomerNamespaces: true,
+  })
+}

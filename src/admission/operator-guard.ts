@@ -1,0 +1,143 @@
+/**
+ * The operator guard: what the operator's own ServiceAccount may write, where RBAC cannot say it.
+ * RBAC grants the operator its verbs cluster-wide (it cannot name "only tenant namespaces" or a
+ * name pattern); this policy, matched by the operator's username, narrows them to:
+ * - namespaced objects only in customer namespaces (`sh-`/`ded-` names with the
+ *   `hostplane.dev/customer` label), and in the system namespace only site routes, middlewares,
+ *   Certificates and TLS Secret copies;
+ * - Namespaces only customer namespaces, before and after the change;
+ * - RoleBindings only to the install's fixed ClusterRoles, each to its one expected subject (the
+ *   namespace's customer group, the operator, the syncer); Roles only the deletion of the legacy
+ *   tenant Role;
+ * - ClusterRoles and ClusterRoleBindings only `hostplane-customer-<name>`, with exactly the reads
+ *   of its own Customer and the Runtimes, bound to that customer's group;
+ * - Secrets only `tls-*` in the system namespace (copies of tenants' TLS Secrets for Traefik).
+ * Installed with the install (src/admission/policies.ts), never applied by the operator, which
+ * holds no admissionregistration rights.
+ */
+import type { Manifest } from '../kube/object.js'
+import type { OperatorConfig } from '../operator/config.js'
+import {
+  BOUND_ROLES,
+  CUSTOMER_ACCESS_PREFIX,
+  CUSTOMER_LABEL,
+  customerGroup,
+  MANAGED_BY,
+  NAMESPACE_PREFIX,
+} from '../operator/customer/names.js'
+import { celString } from '../api/schema-kit.js'
+import { celLabel } from './cel-label.js'
+
+export const OPERATOR_GUARD_NAME = 'hostplane.dev-operator-guard'
+
+/** The operator's copies of tenants' TLS Secrets in the system namespace are named with this prefix. */
+export const TLS_COPY_PREFIX = 'tls-'
+
+export type OperatorGuardOptions = Pick<OperatorConfig, 'systemNamespace' | 'serviceAccounts'>
+
+/** The resources the operator writes (deploy/rbac/operator.yaml), by API group. */
+const GUARDED: Readonly<Record<string, readonly string[]>> = {
+  '': ['namespaces', 'resourcequotas', 'limitranges', 'services', 'persistentvolumeclaims', 'secrets'],
+  'networking.k8s.io': ['networkpolicies'],
+  'rbac.authorization.k8s.io': ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'],
+  apps: ['deployments'],
+  autoscaling: ['horizontalpodautoscalers'],
+  policy: ['poddisruptionbudgets'],
+  'traefik.io': ['ingressroutes', 'middlewares'],
+  'cert-manager.io': ['certificates'],
+}
+
+/** Kinds the operator writes in the system namespace (site routes and their TLS). */
+const SYSTEM_NAMESPACE_RESOURCES = ['ingressroutes', 'middlewares', 'certificates', 'secrets']
+
+export function renderOperatorGuard({ systemNamespace, serviceAccounts }: OperatorGuardOptions): Manifest[] {
+  const labels = { ...MANAGED_BY }
+  const username = `system:serviceaccount:${systemNamespace}:${serviceAccounts.operator}`
+  const prefixes = Object.values(NAMESPACE_PREFIX).map((p) => `${p}-`)
+  const customerNamespaceName = (name: string) =>
+    `(${prefixes.map((p) => `${name}.startsWith(${celString(p)})`).join(' || ')})`
+  const isCustomerNamespace = (object: string) =>
+    `(${celLabel(object, CUSTOMER_LABEL)} != '' && ${customerNamespaceName(`${object}.metadata.name`)})`
+  const resource = (name: string) => `(request.resource.resource == ${celString(name)})`
+  const serviceAccount = (subject: string, name: string) =>
+    `${subject}.kind == 'ServiceAccount' && has(${subject}.namespace) && ${subject}.namespace == ${celString(systemNamespace)} && ${subject}.name == ${celString(name)}`
+  const customerOfAccess = `variables.requestName.substring(${CUSTOMER_ACCESS_PREFIX.length})`
+  const rule = (expression: string, message: string) => ({ expression, message, reason: 'Forbidden' })
+  return [
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: OPERATOR_GUARD_NAME, labels },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: Object.entries(GUARDED).map(([group, resources]) => ({
+            apiGroups: [group],
+            apiVersions: ['*'],
+            operations: ['CREATE', 'UPDATE', 'DELETE'],
+            resources,
+          })),
+        },
+        matchConditions: [
+          { name: 'operator', expression: `request.userInfo.username == ${celString(username)}` },
+        ],
+        variables: [
+          // Absent, not empty, on cluster-scoped requests and on creates by generateName.
+          { name: 'requestNamespace', expression: "has(request.namespace) ? request.namespace : ''" },
+          { name: 'requestName', expression: "has(request.name) ? request.name : ''" },
+          {
+            name: 'inCustomerNamespace',
+            expression: `namespaceObject != null && ${isCustomerNamespace('namespaceObject')}`,
+          },
+          {
+            name: 'customer',
+            expression: `namespaceObject != null ? ${celLabel('namespaceObject', CUSTOMER_LABEL)} : ''`,
+          },
+          {
+            name: 'inSystemNamespace',
+            expression: `variables.requestNamespace == ${celString(systemNamespace)}`,
+          },
+        ],
+        validations: [
+          rule(
+            `${resource('namespaces')} || variables.requestNamespace == '' || variables.inCustomerNamespace || (variables.inSystemNamespace && request.resource.resource in [${SYSTEM_NAMESPACE_RESOURCES.map(celString).join(', ')}])`,
+            `the operator writes namespaced objects only in customer namespaces (${prefixes.join(', ')} with the ${CUSTOMER_LABEL} label), and only routes, middlewares, Certificates and TLS Secret copies in ${systemNamespace}`,
+          ),
+          rule(
+            `!${resource('namespaces')} || ((request.operation == 'DELETE' || ${isCustomerNamespace('object')}) && (request.operation == 'CREATE' || ${isCustomerNamespace('oldObject')}))`,
+            `the operator creates, changes and deletes only customer namespaces (${prefixes.join(', ')} with the ${CUSTOMER_LABEL} label)`,
+          ),
+          rule(
+            `!${resource('secrets')} || (variables.inSystemNamespace && variables.requestName.startsWith(${celString(TLS_COPY_PREFIX)}))`,
+            `the operator writes only TLS Secret copies (${TLS_COPY_PREFIX}*) in ${systemNamespace}`,
+          ),
+          rule(
+            `!${resource('roles')} || (request.operation == 'DELETE' && variables.requestName == ${celString(BOUND_ROLES.tenant)})`,
+            `the operator writes no Role; it only deletes the legacy Role ${BOUND_ROLES.tenant}`,
+          ),
+          rule(
+            `!${resource('rolebindings')} || request.operation == 'DELETE' || (object.roleRef.kind == 'ClusterRole' && has(object.subjects) && size(object.subjects) == 1 && (` +
+              `(object.roleRef.name == ${celString(BOUND_ROLES.tenant)} && object.subjects[0].kind == 'Group' && object.subjects[0].name == ${celString(customerGroup(''))} + variables.customer)` +
+              ` || (object.roleRef.name == ${celString(BOUND_ROLES.operatorTlsSecrets)} && ${serviceAccount('object.subjects[0]', serviceAccounts.operator)})` +
+              ` || (object.roleRef.name == ${celString(BOUND_ROLES.syncerSecrets)} && ${serviceAccount('object.subjects[0]', serviceAccounts.syncer)})))`,
+            `the operator binds only the ClusterRoles ${Object.values(BOUND_ROLES).join(', ')}, each to its one subject: the namespace's customer group, the operator, the syncer`,
+          ),
+          rule(
+            `!${resource('clusterroles')} || (variables.requestName.startsWith(${celString(CUSTOMER_ACCESS_PREFIX)}) && (request.operation == 'DELETE' || (!has(object.aggregationRule) && has(object.rules) && object.rules.all(r, !has(r.nonResourceURLs) && r.apiGroups == ['hostplane.dev'] && r.verbs.all(v, v in ['get', 'list', 'watch']) && ((r.resources == ['customers'] && has(r.resourceNames) && r.resourceNames == [${customerOfAccess}]) || (r.resources == ['runtimes'] && !has(r.resourceNames)))))))`,
+            `the operator writes only the ClusterRoles ${CUSTOMER_ACCESS_PREFIX}<customer>, which read that Customer and the Runtimes`,
+          ),
+          rule(
+            `!${resource('clusterrolebindings')} || (variables.requestName.startsWith(${celString(CUSTOMER_ACCESS_PREFIX)}) && (request.operation == 'DELETE' || (object.roleRef.kind == 'ClusterRole' && object.roleRef.name == variables.requestName && has(object.subjects) && object.subjects.all(s, s.kind == 'Group' && s.name == ${celString(customerGroup(''))} + ${customerOfAccess}))))`,
+            `the operator writes only the ClusterRoleBindings ${CUSTOMER_ACCESS_PREFIX}<customer>, binding the ClusterRole of that name to that customer's group`,
+          ),
+        ],
+      },
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: OPERATOR_GUARD_NAME, labels },
+      spec: { policyName: OPERATOR_GUARD_NAME, validationActions: ['Deny'] },
+    },
+  ]
+}

@@ -1,0 +1,78 @@
+/**
+ * The install's tenancy objects on a test cluster, as dist/install.yaml holds them: the fixed
+ * ClusterRoles the operator binds in customer namespaces (deploy/rbac/tenant.yaml and the
+ * syncer's `hostplane-syncer-secrets`) and every admission policy of src/admission. Runs share a
+ * cluster, so the shared objects are applied by each run (same content, idempotent) and left in
+ * place, while the operator guard, which names one operator's ServiceAccount, gets a name of the
+ * run and is removed with it.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseAllDocuments } from 'yaml'
+import { OPERATOR_GUARD_NAME } from '../../src/admission/operator-guard.js'
+import { type AdmissionOptions, renderAdmissionPolicies } from '../../src/admission/policies.js'
+import { manifestPath } from '../../src/kube/manifest-path.js'
+import type { Manifest } from '../../src/kube/object.js'
+import type { KubeRest } from '../../src/kube/rest.js'
+import { BOUND_ROLES } from '../../src/operator/customer/names.js'
+import type { TenancyConfig } from '../../src/operator/customer/render.js'
+import { REPO_ROOT } from './paths.js'
+
+const clusterRoles = async (file: string, only?: readonly string[]): Promise<Manifest[]> =>
+  parseAllDocuments(await readFile(join(REPO_ROOT, file), 'utf8'))
+    .map((document) => document.toJS() as Manifest)
+    .filter((o) => o.kind === 'ClusterRole' && (!only || only.includes(o.metadata.name)))
+
+/** The policies with the operator guard (policy and binding) renamed for one run. */
+const forRun = (policies: readonly Manifest[], run: string): Manifest[] =>
+  policies.map((object) => {
+    if (object.metadata.name !== OPERATOR_GUARD_NAME) return object
+    const name = `${OPERATOR_GUARD_NAME}-${run}`
+    const spec =
+      object.kind === 'ValidatingAdmissionPolicyBinding'
+        ? { ...(object.spec as object), policyName: name }
+        : object.spec
+    return { ...object, metadata: { ...object.metadata, name }, spec }
+  })
+
+/**
+ * The configuration of an install's defaults for tests that render a Customer as the operator
+ * would, without running one (renderCustomer's and the policies' options).
+ */
+export const TEST_TENANCY = {
+  ingressNamespace: 'traefik',
+  pagesDomain: 'pages.test',
+  defaultIssuer: 'letsencrypt',
+  tenantClusterIssuers: [],
+  systemNamespace: 'hostplane-system',
+  serviceAccounts: { operator: 'hostplane-operator', syncer: 'hostplane-syncer' },
+} as const satisfies AdmissionOptions & TenancyConfig
+
+export interface TenancyObjects {
+  /** The run's operator guard: its policy and binding. */
+  readonly guard: readonly Manifest[]
+  /** Deletes the run's operator guard. */
+  remove(): Promise<void>
+}
+
+/** Applies the tenancy objects for an operator running as `options.serviceAccounts.operator`. */
+export async function applyTenancyObjects(
+  admin: KubeRest,
+  options: AdmissionOptions,
+  run: string,
+): Promise<TenancyObjects> {
+  const objects = [
+    ...(await clusterRoles('deploy/rbac/tenant.yaml')),
+    ...(await clusterRoles('deploy/rbac/syncer.yaml', [BOUND_ROLES.syncerSecrets])),
+    ...forRun(renderAdmissionPolicies(options), run),
+  ]
+  for (const object of objects)
+    await admin.apply(manifestPath(object), object, { fieldManager: 'hostplane-test' })
+  const guard = objects.filter((o) => o.metadata.name.startsWith(`${OPERATOR_GUARD_NAME}-`))
+  return {
+    guard,
+    async remove() {
+      for (const object of guard) await admin.request('DELETE', manifestPath(object)).catch(() => {})
+    },
+  }
+}
