@@ -7,17 +7,18 @@
 import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { siteKey } from '../../src/api/site-key.js'
 import type { KubeObject } from '../../src/kube/object.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { applyManifest } from '../cluster/manifest.js'
-import { runOrThrow, waitFor } from '../cluster/process.js'
+import { waitFor } from '../cluster/process.js'
 import { freePort, nginxUnavailable } from '../serving/nginx-for-tests.js'
 import { sendGithubPush } from '../git/github-push.js'
 import { GitFixture } from '../syncer/git-fixture.js'
+import { selfSignedCertificate, tlsData } from '../fixtures/tls-certificate.js'
 import { podAddressUnavailable } from '../traefik/pod-address.js'
 import { traefikUnavailable } from '../traefik/traefik.js'
 import { type CliProcess, startCli } from './cli-process.js'
@@ -49,15 +50,9 @@ describe('git push to page through real Traefik, operator, syncer and nginx', { 
     )
 
   /** A self-signed certificate for the site's domains, standing in for the one cert-manager issues. */
-  async function selfSigned(dir: string, domains: readonly string[]) {
-    const [cert, keyFile] = [join(dir, 'tls.crt'), join(dir, 'tls.key')]
-    await runOrThrow('openssl', [
-      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
-      ...['-keyout', keyFile, '-out', cert, '-days', '2', '-subj', `/CN=${domains[0]}`],
-      ...['-addext', `subjectAltName=${domains.map((d) => `DNS:${d}`).join(',')}`],
-    ])
-    const pem = await readFile(cert, 'utf8')
-    return { pem, key: await readFile(keyFile, 'utf8'), fingerprint: new X509Certificate(pem).fingerprint256 }
+  async function selfSigned(domains: readonly string[]) {
+    const { crt, key } = await selfSignedCertificate({ domains })
+    return { pem: crt, key, fingerprint: new X509Certificate(crt).fingerprint256 }
   }
 
   before(async () => {
@@ -93,7 +88,7 @@ describe('git push to page through real Traefik, operator, syncer and nginx', { 
     ).catch(async (error: unknown) => {
       throw new Error(`${(error as Error).message}\n${await syncer.log()}`)
     })
-    certificate = await selfSigned(work, [DOMAIN, ALIAS])
+    certificate = await selfSigned([DOMAIN, ALIAS])
   })
 
   after(async () => {
@@ -176,6 +171,26 @@ describe('git push to page through real Traefik, operator, syncer and nginx', { 
       assert.equal(answer.status, 301, `${host}: ${answer.status} ${answer.body}`)
       assert.equal(answer.headers.location, `https://${DOMAIN}/about?x=1`)
     }
+  })
+
+  it('with tls.mode secret, Traefik presents the certificate of the Secret in the site namespace, from its copy', async () => {
+    const own = await selfSigned([DOMAIN, ALIAS])
+    await stack.test.grantTlsSecretReads(tenant)
+    await stack.admin.request('POST', `/api/v1/namespaces/${tenant}/secrets`, {
+      body: {
+        metadata: { name: 'home-cert' },
+        type: 'kubernetes.io/tls',
+        data: tlsData({ crt: own.pem, key: own.key }),
+      },
+    })
+    await stack.test.updateSite(tenant, 'home', { tls: { mode: 'secret', secretName: 'home-cert' } })
+    const page = await stack.requestUntil(
+      { path: '/', headers: { Host: DOMAIN }, tls: { servername: DOMAIN, ca: own.pem } },
+      (r) => r.certificateFingerprint === own.fingerprint,
+      30_000,
+    )
+    assert.equal(page.status, 200)
+    assert.match(page.body, /home v2/)
   })
 
   it('a deleted site is a 404 for its domain and its published files are gone', async () => {

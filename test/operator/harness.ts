@@ -119,6 +119,31 @@ export class OperatorEnv {
     })
   }
 
+  /**
+   * Lets the operator read Secrets of `namespace` (its sites' and webspaces' own TLS Secrets), as
+   * the platform admin does outside customer namespaces.
+   */
+  async grantTlsSecretReads(namespace: string): Promise<void> {
+    const name = 'hostplane-operator-tls-secrets'
+    const rbac = (plural: string) =>
+      resourcePath({ apiVersion: 'rbac.authorization.k8s.io/v1', plural, namespace })
+    await this.admin.request('POST', rbac('roles'), {
+      body: {
+        metadata: { name },
+        rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }],
+      },
+    })
+    await this.admin.request('POST', rbac('rolebindings'), {
+      body: {
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [
+          { kind: 'ServiceAccount', name: `hostplane-operator-${this.tag}`, namespace: this.systemNamespace },
+        ],
+      },
+    })
+  }
+
   async createNamespace(name: string): Promise<string> {
     await this.admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name } } })
     if (name !== this.systemNamespace) this.tenants.add(name)

@@ -82,7 +82,7 @@ describe('tls.mode secret on a real API server', { skip: env.skip }, () => {
     namespace =
       (await test.waitForCustomer(customer, 'Ready', 'True', CUSTOMER_REASON.Ready)).status?.namespace ?? ''
     otherTenant = await test.createNamespace(`t-tls-other-${test.tag}`)
-    await bindTlsSecretReader(test, namespace)
+    await test.grantTlsSecretReads(namespace)
     tenant = new KubeRest(await cluster.userKubeConfig(`alice-${test.tag}`, [customerGroup(customer)]))
     const sites = ['www', 'old', 'opaque', 'none', 'system', 'other', 'gone', 'shop'].map(
       (s) => `${s}.${domain}`,
@@ -240,28 +240,3 @@ describe('tls.mode secret on a real API server', { skip: env.skip }, () => {
     assert.ok(await copyOf('www'), "another site's copy stays")
   })
 })
-
-/**
- * Until the Customer operator binds the ClusterRole hostplane-operator-tls-secrets in customer
- * namespaces, the test grants the operator's ServiceAccount the same reads there.
- */
-async function bindTlsSecretReader(test: OperatorEnv, namespace: string): Promise<void> {
-  const name = 'hostplane-operator-tls-secrets'
-  const rbac = (plural: string) =>
-    resourcePath({ apiVersion: 'rbac.authorization.k8s.io/v1', plural, namespace })
-  await test.admin.request('POST', rbac('roles'), {
-    body: {
-      metadata: { name },
-      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }],
-    },
-  })
-  await test.admin.request('POST', rbac('rolebindings'), {
-    body: {
-      metadata: { name },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [
-        { kind: 'ServiceAccount', name: `hostplane-operator-${test.tag}`, namespace: test.systemNamespace },
-      ],
-    },
-  })
-}
