@@ -21,7 +21,7 @@ import type { KubeList, KubeObject } from '../../src/kube/object.js'
 import type { KubeRest } from '../../src/kube/rest.js'
 import { isNotFound, KubeApiError, resourcePath } from '../../src/kube/rest.js'
 import { silentLogger } from '../../src/ops/log.js'
-import { customerNamespace } from '../../src/operator/customer/names.js'
+import { BOUND_ROLES, customerNamespace } from '../../src/operator/customer/names.js'
 import { CUSTOMERS } from '../../src/operator/customer/owned.js'
 import { Operator, type OperatorOptions } from '../../src/operator/operator.js'
 import type { OperatorConfig } from '../../src/operator/config.js'
@@ -120,28 +120,23 @@ export class OperatorEnv {
   }
 
   /**
-   * Lets the operator read Secrets of `namespace` (its sites' and webspaces' own TLS Secrets), as
-   * the platform admin does outside customer namespaces.
+   * Binds the install's ClusterRole hostplane-operator-tls-secrets to the operator in a namespace
+   * outside customers, as a platform admin does for its own sites (customer namespaces get it
+   * from the Customer operator).
    */
   async grantTlsSecretReads(namespace: string): Promise<void> {
-    const name = 'hostplane-operator-tls-secrets'
-    const rbac = (plural: string) =>
-      resourcePath({ apiVersion: 'rbac.authorization.k8s.io/v1', plural, namespace })
-    await this.admin.request('POST', rbac('roles'), {
-      body: {
-        metadata: { name },
-        rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }],
+    const name = BOUND_ROLES.operatorTlsSecrets
+    await this.admin.request(
+      'POST',
+      resourcePath({ apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespace }),
+      {
+        body: {
+          metadata: { name },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+          subjects: [{ kind: 'ServiceAccount', name: this.operatorAccount, namespace: this.systemNamespace }],
+        },
       },
-    })
-    await this.admin.request('POST', rbac('rolebindings'), {
-      body: {
-        metadata: { name },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects: [
-          { kind: 'ServiceAccount', name: `hostplane-operator-${this.tag}`, namespace: this.systemNamespace },
-        ],
-      },
-    })
+    )
   }
 
   async createNamespace(name: string): Promise<string> {

@@ -2,6 +2,8 @@
  * `tls.mode: secret` on a real API server: a site names a Secret of its own namespace, the
  * operator (with its own ServiceAccount token) checks it and copies a valid one into the system
  * namespace for Traefik; a Secret of the system namespace or of another tenant cannot be named.
+ * The operator reads the customer namespace's Secrets only through the binding the Customer
+ * operator makes there (hostplane-operator-tls-secrets), under the install's operator guard.
  * Certificates are made with openssl at test time.
  */
 import assert from 'node:assert/strict'
@@ -82,7 +84,6 @@ describe('tls.mode secret on a real API server', { skip: env.skip }, () => {
     namespace =
       (await test.waitForCustomer(customer, 'Ready', 'True', CUSTOMER_REASON.Ready)).status?.namespace ?? ''
     otherTenant = await test.createNamespace(`t-tls-other-${test.tag}`)
-    await test.grantTlsSecretReads(namespace)
     tenant = new KubeRest(await cluster.userKubeConfig(`alice-${test.tag}`, [customerGroup(customer)]))
     const sites = ['www', 'old', 'opaque', 'none', 'system', 'other', 'gone', 'shop'].map(
       (s) => `${s}.${domain}`,
