@@ -36,14 +36,16 @@ const forRun = (policies: readonly Manifest[], run: string): Manifest[] =>
   })
 
 /**
- * The configuration of an install's defaults for tests that render a Customer as the operator
- * would, without running one (renderCustomer's and the policies' options).
+ * The configuration tests render a Customer and the policies with when they run no operator.
+ * Runs sharing a cluster apply the shared policies with their options, so the pages domain and
+ * the issuers are the same as the operator tests' (test/operator/harness.ts): one policy content
+ * for every run.
  */
 export const TEST_TENANCY = {
   ingressNamespace: 'traefik',
   pagesDomain: 'pages.test',
-  defaultIssuer: 'letsencrypt',
-  tenantClusterIssuers: [],
+  defaultIssuer: 'test-issuer',
+  tenantClusterIssuers: ['letsencrypt-staging'],
   systemNamespace: 'hostplane-system',
   serviceAccounts: { operator: 'hostplane-operator', syncer: 'hostplane-syncer' },
 } as const satisfies AdmissionOptions & TenancyConfig

@@ -48,7 +48,14 @@ function forThisRun(objects: readonly Manifest[], tag: string): Manifest[] {
     else if (object.metadata.namespace === SYSTEM) object.metadata.namespace = namespace
     else object.metadata.name = renamed(object.metadata.name)
     if (object.roleRef?.kind === 'ClusterRole') object.roleRef.name = renamed(object.roleRef.name)
-    if (object.spec?.policyName) object.spec.policyName = renamed(object.spec.policyName)
+    // Other test files share the cluster: the install's admission policies judge only this run's
+    // namespace, not their customers under another pages domain or issuer list.
+    if (object.kind === 'ValidatingAdmissionPolicyBinding' && object.spec?.policyName) {
+      object.spec.policyName = renamed(object.spec.policyName)
+      Object.assign(object.spec, {
+        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } },
+      })
+    }
     for (const subject of object.subjects ?? [])
       if (subject.namespace === SYSTEM) subject.namespace = namespace
     return object

@@ -20,7 +20,6 @@ import { applyTenancyObjects, TEST_TENANCY, type TenancyObjects } from '../clust
 import { waitFor } from '../cluster/process.js'
 
 const env = await clusterForTests()
-const ISSUERS = { defaultIssuer: 'letsencrypt', tenantClusterIssuers: ['letsencrypt-staging'] }
 const CUSTOMERS = resourcePath({ apiVersion: API_VERSION, plural: 'customers' })
 
 /** The API server's answer to a write: `admitted`, or the message of its refusal. */
@@ -82,11 +81,7 @@ describe('Customer admission policies on a real API server', { skip: env.skip },
   before(async () => {
     cluster = await env.get()
     admin = new KubeRest(cluster.kubeConfig())
-    tenancy = await applyTenancyObjects(
-      admin,
-      { ...TEST_TENANCY, ...ISSUERS },
-      randomBytes(3).toString('hex'),
-    )
+    tenancy = await applyTenancyObjects(admin, TEST_TENANCY, randomBytes(3).toString('hex'))
     // The policies are enforced once the API server's admission caches see them.
     await new Promise((resolve) => setTimeout(resolve, 1500))
   })
@@ -226,7 +221,7 @@ describe('Customer admission policies on a real API server', { skip: env.skip },
         assert.match(
           message,
           new RegExp(
-            `spec\\.tls\\.clusterIssuer: platform-ca is not allowed for customer acme-${id}: use one of letsencrypt, letsencrypt-staging, acme-ca, or leave it out for the platform default letsencrypt`,
+            `spec\\.tls\\.clusterIssuer: platform-ca is not allowed for customer acme-${id}: use one of test-issuer, letsencrypt-staging, acme-ca, or leave it out for the platform default test-issuer`,
           ),
         )
       }
@@ -241,7 +236,7 @@ describe('Customer admission policies on a real API server', { skip: env.skip },
         await create(tenant, object('staticsites', acme, 'staging', 'letsencrypt-staging')),
         'admitted',
       )
-      assert.equal(await create(tenant, object('webspaces', acme, 'default', 'letsencrypt')), 'admitted')
+      assert.equal(await create(tenant, object('webspaces', acme, 'default', 'test-issuer')), 'admitted')
       assert.equal(await create(tenant, object('staticsites', acme, 'own-ca', 'acme-ca')), 'admitted')
       assert.equal(await create(tenant, object('webspaces', acme, 'own-ca', 'acme-ca')), 'admitted')
     })
@@ -254,7 +249,7 @@ describe('Customer admission policies on a real API server', { skip: env.skip },
       assert.match(
         message,
         new RegExp(
-          `acme-ca is not allowed for customer globex-${id}: use one of letsencrypt, letsencrypt-staging,`,
+          `acme-ca is not allowed for customer globex-${id}: use one of test-issuer, letsencrypt-staging,`,
         ),
       )
     })
