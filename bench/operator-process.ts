@@ -5,9 +5,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
+import { KubeRest } from '../src/kube/rest.js'
+import { TestCluster } from '../test/cluster/cluster.js'
 import { REPO_ROOT } from '../test/cluster/paths.js'
-import { sleep, waitFor } from '../test/cluster/process.js'
-import type { OperatorEnv } from '../test/operator/harness.js'
+import { runOrThrow, sleep, waitFor } from '../test/cluster/process.js'
+import { OperatorEnv } from '../test/operator/harness.js'
 
 export interface OperatorProcessOptions {
   readonly test: OperatorEnv
@@ -76,5 +78,39 @@ export class OperatorProcess {
     const exited = new Promise((resolve) => this.child.once('exit', resolve))
     this.child.kill('SIGTERM')
     await Promise.race([exited, sleep(35_000)])
+  }
+}
+
+/** What an operator benchmark works with: the cluster's admin client, the test env, a Runtime, the operator. */
+export interface OperatorBench {
+  readonly admin: KubeRest
+  readonly test: OperatorEnv
+  readonly runtime: string
+  readonly operator: OperatorProcess
+}
+
+/**
+ * Builds the operator, starts a test cluster, the operator's RBAC, a Runtime and the operator
+ * process; runs `work`; stops everything, also when `work` fails.
+ */
+export async function withOperatorBench<T>(
+  options: { readonly log: (line: string) => void } & Omit<OperatorProcessOptions, 'test'>,
+  work: (bench: OperatorBench) => Promise<T>,
+): Promise<T> {
+  const { log, ...processOptions } = options
+  await runOrThrow('npm', ['run', 'build'], { cwd: REPO_ROOT })
+  const cluster = await TestCluster.start({ log })
+  const admin = new KubeRest(cluster.kubeConfig())
+  const test = new OperatorEnv(cluster, admin, 'bench')
+  let operator: OperatorProcess | undefined
+  try {
+    await test.setUp()
+    const runtime = await test.createRuntime()
+    operator = await OperatorProcess.start({ test, ...processOptions })
+    return await work({ admin, test, runtime, operator })
+  } finally {
+    await operator?.stop()
+    admin.close()
+    await cluster.stop()
   }
 }

@@ -16,16 +16,13 @@ import { parseArgs } from 'node:util'
 import type { Customer, Webspace } from '../src/api/resources.js'
 import { findCondition } from '../src/kube/conditions.js'
 import type { KubeList, KubeObject } from '../src/kube/object.js'
-import { KubeRest, resourcePath } from '../src/kube/rest.js'
+import { type KubeRest, resourcePath } from '../src/kube/rest.js'
 import { CUSTOMERS } from '../src/operator/customer/owned.js'
 import { REASON } from '../src/operator/webspace/conditions.js'
 import { WEBSPACE_OWNED, WEBSPACES } from '../src/operator/webspace/owned.js'
 import { WEBSPACE_LABEL } from '../src/operator/webspace/render.js'
-import { TestCluster } from '../test/cluster/cluster.js'
-import { REPO_ROOT } from '../test/cluster/paths.js'
-import { runOrThrow, sleep, waitFor } from '../test/cluster/process.js'
-import { OperatorEnv } from '../test/operator/harness.js'
-import { OperatorProcess } from './operator-process.js'
+import { sleep, waitFor } from '../test/cluster/process.js'
+import { withOperatorBench } from './operator-process.js'
 
 const { values } = parseArgs({
   options: {
@@ -93,91 +90,77 @@ async function generatedPerKind(admin: KubeRest): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  await runOrThrow('npm', ['run', 'build'], { cwd: REPO_ROOT })
-  const cluster = await TestCluster.start({ log })
-  const admin = new KubeRest(cluster.kubeConfig())
-  const test = new OperatorEnv(cluster, admin, 'bench')
-  let operator: OperatorProcess | undefined
-  try {
-    await test.setUp()
-    const runtime = await test.createRuntime()
-    operator = await OperatorProcess.start({
-      test,
-      metricsPort: Number(values['metrics-port']),
-      resyncSeconds: RESYNC_S,
-    })
-
-    log(`creating ${CUSTOMER_COUNT} customers × ${PER_CUSTOMER} webspaces`)
-    const started = Date.now()
-    await inParallel(CUSTOMER_COUNT, 50, async (c) => {
-      const name = `c${c}-${test.tag}`
-      await test.createCustomer(name, { size: 'medium' })
-      // A webspace can be created once the operator has made the customer's namespace.
-      const namespace = await waitFor(
+  await withOperatorBench(
+    { log, metricsPort: Number(values['metrics-port']), resyncSeconds: RESYNC_S },
+    async ({ admin, test, runtime, operator }) => {
+      log(`creating ${CUSTOMER_COUNT} customers × ${PER_CUSTOMER} webspaces`)
+      const started = Date.now()
+      await inParallel(CUSTOMER_COUNT, 50, async (c) => {
+        const name = `c${c}-${test.tag}`
+        await test.createCustomer(name, { size: 'medium' })
+        // A webspace can be created once the operator has made the customer's namespace.
+        const namespace = await waitFor(
+          async () => {
+            const customer = await admin.request<Customer>('GET', resourcePath({ ...CUSTOMERS, name }))
+            const ns = customer.status?.namespace
+            return ns && (await admin.request('GET', `/api/v1/namespaces/${ns}`).catch(() => undefined))
+              ? ns
+              : undefined
+          },
+          { timeoutMs: 10 * 60_000, intervalMs: 250, describe: () => `no namespace for ${name}` },
+        )
+        for (let w = 0; w < PER_CUSTOMER; w++)
+          await test.createWebspace(namespace, `app-${w}`, { runtime, size: 'small', replicas: 1 })
+      })
+      const created = (Date.now() - started) / 1000
+      log(`all created after ${created.toFixed(1)} s; waiting for convergence`)
+      let deployedAt: number | undefined
+      await waitFor(
         async () => {
-          const customer = await admin.request<Customer>('GET', resourcePath({ ...CUSTOMERS, name }))
-          const ns = customer.status?.namespace
-          return ns && (await admin.request('GET', `/api/v1/namespaces/${ns}`).catch(() => undefined))
-            ? ns
-            : undefined
+          const [progress, objects] = [await webspaceProgress(admin), await generatedPerKind(admin)]
+          if (deployedAt === undefined && progress.deployed === WEBSPACE_COUNT && objects === WEBSPACE_COUNT)
+            deployedAt = Date.now()
+          return deployedAt !== undefined && progress.mirrored === WEBSPACE_COUNT ? true : undefined
         },
-        { timeoutMs: 10 * 60_000, intervalMs: 250, describe: () => `no namespace for ${name}` },
+        { timeoutMs: 60 * 60_000, intervalMs: 2000, describe: () => 'the webspaces did not converge' },
       )
-      for (let w = 0; w < PER_CUSTOMER; w++)
-        await test.createWebspace(namespace, `app-${w}`, { runtime, size: 'small', replicas: 1 })
-    })
-    const created = (Date.now() - started) / 1000
-    log(`all created after ${created.toFixed(1)} s; waiting for convergence`)
-    let deployedAt: number | undefined
-    await waitFor(
-      async () => {
-        const [progress, objects] = [await webspaceProgress(admin), await generatedPerKind(admin)]
-        if (deployedAt === undefined && progress.deployed === WEBSPACE_COUNT && objects === WEBSPACE_COUNT)
-          deployedAt = Date.now()
-        return deployedAt !== undefined && progress.mirrored === WEBSPACE_COUNT ? true : undefined
-      },
-      { timeoutMs: 60 * 60_000, intervalMs: 2000, describe: () => 'the webspaces did not converge' },
-    )
-    const converged = (Date.now() - started) / 1000
-    // Late Deployment status changes (Progressing) still arrive: wait until writes stop for 5 s.
-    let settled = await operator.writes()
-    for (;;) {
-      await sleep(5000)
-      const now = await operator.writes()
-      if (now === settled) break
-      settled = now
-    }
-    const byVerb = await operator.writesBy()
-    log(`idle for three resync periods (${3 * RESYNC_S} s)`)
-    await sleep((3 * RESYNC_S + 2) * 1000)
-    const after = await operator.writesBy()
-    const idle = Object.fromEntries(
-      Object.entries(after)
-        .map(([key, n]) => [key, n - (byVerb[key] ?? 0)] as const)
-        .filter(([, n]) => n > 0),
-    )
-    const generated = CUSTOMER_COUNT * PER_CUSTOMER_OBJECTS + WEBSPACE_COUNT * ROUTED_KINDS.length
-    const result = {
-      customers: CUSTOMER_COUNT,
-      webspaces: WEBSPACE_COUNT,
-      generatedObjects: generated,
-      createSeconds: Number(created.toFixed(1)),
-      deployedSeconds: Number((((deployedAt ?? 0) - started) / 1000).toFixed(1)),
-      convergedSeconds: Number(converged.toFixed(1)),
-      writes: settled,
-      writesPerGeneratedObject: Number((settled / generated).toFixed(2)),
-      writesByVerb: byVerb,
-      idleWrites: Object.values(idle).reduce((sum, n) => sum + n, 0),
-      idleWritesByVerb: idle,
-      peakRssMiB: await operator.rssMiB('VmHWM'),
-      idleRssMiB: await operator.rssMiB('VmRSS'),
-    }
-    console.log(JSON.stringify(result, null, 1))
-  } finally {
-    await operator?.stop()
-    admin.close()
-    await cluster.stop()
-  }
+      const converged = (Date.now() - started) / 1000
+      // Late Deployment status changes (Progressing) still arrive: wait until writes stop for 5 s.
+      let settled = await operator.writes()
+      for (;;) {
+        await sleep(5000)
+        const now = await operator.writes()
+        if (now === settled) break
+        settled = now
+      }
+      const byVerb = await operator.writesBy()
+      log(`idle for three resync periods (${3 * RESYNC_S} s)`)
+      await sleep((3 * RESYNC_S + 2) * 1000)
+      const after = await operator.writesBy()
+      const idle = Object.fromEntries(
+        Object.entries(after)
+          .map(([key, n]) => [key, n - (byVerb[key] ?? 0)] as const)
+          .filter(([, n]) => n > 0),
+      )
+      const generated = CUSTOMER_COUNT * PER_CUSTOMER_OBJECTS + WEBSPACE_COUNT * ROUTED_KINDS.length
+      const result = {
+        customers: CUSTOMER_COUNT,
+        webspaces: WEBSPACE_COUNT,
+        generatedObjects: generated,
+        createSeconds: Number(created.toFixed(1)),
+        deployedSeconds: Number((((deployedAt ?? 0) - started) / 1000).toFixed(1)),
+        convergedSeconds: Number(converged.toFixed(1)),
+        writes: settled,
+        writesPerGeneratedObject: Number((settled / generated).toFixed(2)),
+        writesByVerb: byVerb,
+        idleWrites: Object.values(idle).reduce((sum, n) => sum + n, 0),
+        idleWritesByVerb: idle,
+        peakRssMiB: await operator.rssMiB('VmHWM'),
+        idleRssMiB: await operator.rssMiB('VmRSS'),
+      }
+      console.log(JSON.stringify(result, null, 1))
+    },
+  )
 }
 
 await main()

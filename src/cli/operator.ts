@@ -42,6 +42,8 @@ interface OperatorFlags {
   ingressNamespace: string
   serviceAccount: string
   syncerServiceAccount: string
+  refusalRetrySeconds: number
+  refusalRetryMaxSeconds: number
 }
 
 const SHUTDOWN_TIMEOUT_MS = 30_000
@@ -197,6 +199,20 @@ export function registerOperatorCommand(program: Command): void {
         { env: true, parse: dnsLabel, default: 'hostplane-syncer' },
       ),
     )
+    .addOption(
+      flag(
+        '--refusal-retry-seconds <n>',
+        'first wait before a write the API server refused (quota, policy) is tried again; doubles per refusal',
+        { env: true, parse: integer(1, 3600), default: '5' },
+      ),
+    )
+    .addOption(
+      flag('--refusal-retry-max-seconds <n>', 'longest wait before a refused write is tried again', {
+        env: true,
+        parse: integer(1, 86_400),
+        default: '300',
+      }),
+    )
     .action((flags: OperatorFlags, command: Command) =>
       startOrExit('operator', async () => {
         const config = operatorConfig(flags)
@@ -213,6 +229,10 @@ export function registerOperatorCommand(program: Command): void {
           concurrency: flags.concurrency,
           resyncMs: flags.resyncSeconds * 1000,
           siteSelector: flags.siteSelector,
+          refusalBackoff: {
+            baseMs: flags.refusalRetrySeconds * 1000,
+            maxMs: Math.max(flags.refusalRetrySeconds, flags.refusalRetryMaxSeconds) * 1000,
+          },
         })
         const shutdown = (signal: string) => {
           log.info({ signal }, 'shutting down')

@@ -8,6 +8,7 @@
 import { fieldManagerOf } from './field-managers.js'
 import { objectIdentity, objectRef } from './manifest-path.js'
 import type { KubeObject } from './object.js'
+import { refusedWrite } from './refusal.js'
 import { isNotFound, type KubeRest, resourcePath } from './rest.js'
 
 /** The call writes need; tests pass a recorder to assert the exact requests. */
@@ -79,11 +80,16 @@ export class Applier {
     return stale.length > 0 || applied.some((result) => result.status === 'fulfilled' && result.value)
   }
 
-  /** Applies `desired` unless `live` (the cached object) already contains it; true when written. */
+  /**
+   * Applies `desired` unless `live` (the cached object) already contains it; true when written.
+   * A refusal a retry does not fix (a full quota, a denying policy) rejects as WriteRefused.
+   */
   async apply(ref: ObjectRef, desired: KubeObject, live: KubeObject | undefined): Promise<boolean> {
     if (live && containsDesired(live, desired)) return false
     this.countWrite({ verb: 'apply', resource: ref.plural })
-    await this.serverSideApply(resourcePath(ref), desired)
+    await this.serverSideApply(resourcePath(ref), desired).catch((error: unknown) => {
+      throw refusedWrite(error, desired)
+    })
     return true
   }
 

@@ -93,6 +93,9 @@ export class ControllerBuilder {
   /** Queues a key for reconciling. */
   readonly enqueue = (key: string): void => this.queue.add(key)
 
+  /** Queues a key after `ms` (a refused write's slow retry); an earlier pending add wins. */
+  readonly enqueueAfter = (key: string, ms: number): void => this.queue.addAfter(key, ms)
+
   /**
    * The kind the controller reconciles: every change and every resync queues its key,
    * after `onChange` (which sees the event first, e.g. to update a claim index).

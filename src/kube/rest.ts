@@ -15,6 +15,8 @@ export class KubeApiError extends Error {
     readonly reason: string,
     message: string,
     readonly details?: unknown,
+    /** The Status object's own message, without the request line `message` starts with. */
+    readonly statusMessage: string = message,
   ) {
     super(message)
   }
@@ -67,11 +69,13 @@ function apiError(method: string, url: URL, status: number, text: string): KubeA
   } catch {
     // Not a Status object (e.g. a proxy's HTML page): the raw text goes into the message.
   }
+  const said = body.message ?? text.slice(0, 500)
   return new KubeApiError(
     status,
     body.reason ?? 'Unknown',
-    `${method} ${url.pathname}: ${status} ${body.message ?? text.slice(0, 500)}`,
+    `${method} ${url.pathname}: ${status} ${said}`,
     body.details,
+    said,
   )
 }
 

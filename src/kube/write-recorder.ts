@@ -3,7 +3,8 @@
  * `VERB path` lines a test compares whole, and keeps the objects it was given or that were
  * applied, by REST path, the way informer caches would hold them after the watch events. Only
  * what reconcilers send is modelled: server-side apply (object or status), merge patches of
- * finalizers, deletes, and creates (Events are recorded, not stored).
+ * finalizers, deletes, and creates (Events are recorded, not stored). A path can be made to
+ * refuse writes, as a full quota or a denying policy would.
  */
 import type { KubeWriter } from './apply.js'
 import { manifestPath } from './manifest-path.js'
@@ -15,6 +16,7 @@ const STATUS = '/status'
 export class WriteRecorder implements KubeWriter {
   private readonly objects = new Map<string, KubeObject>()
   private readonly lines: string[] = []
+  private readonly refusals = new Map<string, Error>()
 
   constructor(...objects: KubeObject[]) {
     for (const object of objects) this.put(object)
@@ -35,6 +37,12 @@ export class WriteRecorder implements KubeWriter {
     return [...this.objects.values()].filter(matches)
   }
 
+  /** Writes to `path` fail with `error` (recorded as sent) until `refuse(path, undefined)`. */
+  refuse(path: string, error: Error | undefined): void {
+    if (error) this.refusals.set(path, error)
+    else this.refusals.delete(path)
+  }
+
   /** The writes since the last call, as `APPLY|PATCH|DELETE|CREATE path`. */
   writes(): string[] {
     return this.lines.splice(0)
@@ -46,6 +54,13 @@ export class WriteRecorder implements KubeWriter {
     params: { body?: unknown; contentType?: string } = {},
   ): Promise<T> {
     const body = structuredClone(params.body) as KubeObject & { status?: unknown }
+    const refused = this.refusals.get(path)
+    if (refused) {
+      this.lines.push(
+        `${method === 'POST' ? 'CREATE' : params.contentType === APPLY ? 'APPLY' : method} ${path}`,
+      )
+      throw refused
+    }
     if (params.contentType === APPLY) {
       this.lines.push(`APPLY ${path}`)
       if (path.endsWith(STATUS)) {

@@ -12,6 +12,7 @@ import { apiWritesCounter } from '../kube/api-writes.js'
 import { Applier } from '../kube/apply.js'
 import type { Controller } from '../kube/controller-builder.js'
 import { EventRecorder } from '../kube/events.js'
+import type { RefusalBackoffTimes } from '../kube/refusal-backoff.js'
 import type { KubeCredentials } from '../kube/kubeconfig.js'
 import { LeaderElector } from '../kube/leader-election.js'
 import { KubeRest } from '../kube/rest.js'
@@ -49,6 +50,8 @@ export interface OperatorOptions {
   readonly tlsRecheckMs?: number
   /** Per API request; @default 30000 */
   readonly requestTimeoutMs?: number
+  /** How long a write the API server refused (a full quota, a denying policy) waits for its retry. */
+  readonly refusalBackoff?: RefusalBackoffTimes
 }
 
 export class Operator {
@@ -130,6 +133,7 @@ export class Operator {
         siteSelector: this.options.siteSelector,
         customerSelector: this.options.customerSelector,
         tlsRecheckMs: this.options.tlsRecheckMs,
+        refusalBackoff: this.options.refusalBackoff,
       })
       const customers = customerController({
         rest: this.rest,
@@ -140,6 +144,7 @@ export class Operator {
         registry: this.registry,
         resyncMs: this.options.resyncMs,
         customerSelector: this.options.customerSelector,
+        refusalBackoff: this.options.refusalBackoff,
       })
       const webspaces = webspaceController({
         rest: this.rest,
@@ -153,6 +158,7 @@ export class Operator {
         resyncMs: this.options.resyncMs,
         customerSelector: this.options.customerSelector,
         tlsRecheckMs: this.options.tlsRecheckMs,
+        refusalBackoff: this.options.refusalBackoff,
       })
       const controllers = [sites, customers, webspaces]
       this.controllers = controllers

@@ -14,7 +14,14 @@ export const OPERATOR_REASONS = {
   NoCustomer: ['Webspace'],
   RuntimeNotFound: ['Webspace'],
   SizeNotOffered: ['Webspace'],
-  QuotaExceeded: ['Webspace'],
+  /** The API server refused a write (src/kube/refusal.ts): a full quota (or the tier quota policy), */
+  QuotaExceeded: ['StaticSite', 'Customer', 'Webspace'],
+  /** a denying admission policy or webhook, */
+  AdmissionDenied: ['StaticSite', 'Customer', 'Webspace'],
+  /** an object the API server finds invalid, */
+  ObjectInvalid: ['StaticSite', 'Customer', 'Webspace'],
+  /** or RBAC that does not let the operator write it. Retried with backoff, not hot. */
+  WriteForbidden: ['StaticSite', 'Customer', 'Webspace'],
   DomainNotClaimed: ['StaticSite'],
   /** The namespace's Customer is suspended: the same reason on the Customer, its sites and webspaces. */
   CustomerSuspended: ['StaticSite', 'Customer', 'Webspace'],
@@ -66,7 +73,7 @@ export const OPERATOR_REASONS = {
   NotSynced: ['StaticSite'],
   WaitingForSync: ['StaticSite'],
   // Events only
-  /** A Webspace apply failed for a reason a retry may fix (retried with backoff). */
+  /** A Webspace apply failed for a reason a retry may fix (retried with backoff; one Event until it succeeds). */
   ApplyFailed: ['Webspace'],
   NamespaceCreated: ['Customer'],
   DeletingNamespace: ['Customer'],

@@ -10,8 +10,16 @@ import { REASON } from '../../src/operator/webspace/conditions.js'
 import { WEBSPACE_OWNED, type WebspaceOwnedKind } from '../../src/operator/webspace/owned.js'
 import { REASON as CUSTOMER_REASON } from '../../src/operator/customer/conditions.js'
 import { clusterForTests } from '../cluster/for-tests.js'
-import { apiWrites, OperatorEnv } from '../operator/harness.js'
+import { OperatorEnv } from '../operator/harness.js'
 import { sleep } from '../cluster/process.js'
+import { API_WRITES_METRIC } from '../../src/kube/api-writes.js'
+import { TIER_QUOTAS } from '../../src/operator/customer/tiers.js'
+
+/** The operator's writes so far, by `verb resource`: a failed comparison shows which grew. */
+async function writesBy(operator: Operator): Promise<Record<string, number>> {
+  const values = (await operator.registry.getSingleMetric(API_WRITES_METRIC)?.get())?.values ?? []
+  return Object.fromEntries(values.map((v) => [`${v.labels.verb} ${v.labels.resource}`, v.value]))
+}
 
 const env = await clusterForTests()
 
@@ -45,7 +53,8 @@ describe('the Webspace operator on a real API server', { skip: env.skip }, () =>
     test = new OperatorEnv(cluster, new KubeRest(cluster.kubeConfig()), 'ws')
     await test.setUp()
     runtime = await test.createRuntime()
-    operator = await test.startOperator({ resyncMs: 1000 })
+    // Short waits for refused writes, so that a test sees several retries.
+    operator = await test.startOperator({ resyncMs: 1000, refusalBackoff: { baseMs: 500, maxMs: 1000 } })
     await test.createCustomer(customer(), { size: 'large' })
     await test.waitForCustomer(customer(), 'Ready', 'True', CUSTOMER_REASON.Ready)
   })
@@ -77,9 +86,9 @@ describe('the Webspace operator on a real API server', { skip: env.skip }, () =>
       'kubectl describe shows the objects applied and the domain held',
     )
 
-    const before = await apiWrites(operator)
+    const before = await writesBy(operator)
     await sleep(2500)
-    assert.equal(await apiWrites(operator), before, 'idle resyncs write nothing')
+    assert.deepEqual(await writesBy(operator), before, 'idle resyncs write nothing')
   })
 
   it('reports a missing Runtime and a size the tier does not offer, writing no objects', async () => {
@@ -101,6 +110,60 @@ describe('the Webspace operator on a real API server', { skip: env.skip }, () =>
     const big = await waitFor('big', 'QuotaExceeded', (w) => reason(w, 'Ready') === REASON.QuotaExceeded)
     assert.match(findCondition(big.status?.conditions, 'Ready')?.message ?? '', /quota/)
     assert.deepEqual(await test.eventReasons('Webspace', 'big', namespace()), [REASON.QuotaExceeded])
+  })
+
+  it('a claim the namespace quota refuses: one QuotaExceeded status and Event over many retries; a larger tier deploys it', async () => {
+    const small = `wsq-${test.tag}`
+    await test.createCustomer(small, { size: 'small' })
+    const smallNamespace = (await test.waitForCustomer(small, 'Ready', 'True', CUSTOMER_REASON.Ready)).status
+      ?.namespace as string
+    // Storage a medium customer may have and a small one may not.
+    const storage = TIER_QUOTAS.shared.medium?.['requests.storage'] ?? ''
+    await test.createWebspace(smallNamespace, 'vault', {
+      runtime,
+      storage: { size: storage, mountPath: '/data' },
+    })
+    // The Deployment is applied (only the claim is refused) and reports its one replica, once.
+    const refused = await test.waitForWebspace(
+      smallNamespace,
+      'vault',
+      'QuotaExceeded with the replica count',
+      (w) => reason(w, 'Deployed') === REASON.QuotaExceeded && w.status?.replicas === 1,
+    )
+    assert.equal(
+      findCondition(refused.status?.conditions, 'Ready')?.message,
+      `PersistentVolumeClaim vault: exceeded quota requests.storage: requested ${storage}, used 0, limited ${TIER_QUOTAS.shared.small?.['requests.storage'] ?? ''} — lower spec.storage.size or ask for a larger tier`,
+    )
+
+    const claimWrites = async () => (await writesBy(operator))['apply persistentvolumeclaims'] ?? 0
+    const attempts = await claimWrites()
+    await sleep(5000)
+    assert.ok((await claimWrites()) >= attempts + 3, 'the refused claim is retried (every 0.5-1 s here)')
+    const after = await test.admin.request<Webspace>('GET', test.webspacePath(smallNamespace, 'vault'))
+    assert.equal(
+      after.metadata.resourceVersion,
+      refused.metadata.resourceVersion,
+      'no status write per retry',
+    )
+    assert.deepEqual(
+      await test.eventReasons('Webspace', 'vault', smallNamespace),
+      [REASON.QuotaExceeded],
+      'one Event for the one transition',
+    )
+
+    await test.updateCustomer(small, { size: 'medium' })
+    await test.waitForWebspace(
+      smallNamespace,
+      'vault',
+      'deployed with the larger quota',
+      (w) => reason(w, 'Deployed') === REASON.ObjectsApplied,
+    )
+    // The Events follow the status write.
+    const events = await test.waitUntil('the Events of the deploy', async () => {
+      const reasons = await test.eventReasons('Webspace', 'vault', smallNamespace)
+      return reasons.length >= 3 ? reasons : undefined
+    })
+    assert.deepEqual(events, [REASON.QuotaExceeded, REASON.ObjectsApplied, REASON.DomainClaimed])
   })
 
   it('suspending the customer takes the webspace offline; moving it to dedicated adds HPA and PDB', async () => {

@@ -16,6 +16,7 @@ import type { Logger } from '../../ops/log.js'
 import { CUSTOMER_LABEL } from './names.js'
 import { CUSTOMERS, OWNED_KINDS, OWNED_SELECTOR } from './owned.js'
 import { CustomerReconciler } from './reconcile.js'
+import { RefusalBackoff, type RefusalBackoffTimes } from '../../kube/refusal-backoff.js'
 import type { TenancyConfig } from './render.js'
 
 export interface CustomerControllerOptions {
@@ -31,6 +32,8 @@ export interface CustomerControllerOptions {
   readonly resyncMs?: number
   /** Only Customers matching this label selector (tests). */
   readonly customerSelector?: string
+  /** How long a refused write waits for its retry. */
+  readonly refusalBackoff?: RefusalBackoffTimes
 }
 
 const sameDomains = (a: Customer, b: Customer) =>
@@ -71,6 +74,7 @@ export function customerController(options: CustomerControllerOptions): Controll
     applier: options.applier,
     events: options.events,
     config: options.config,
+    backoff: new RefusalBackoff({ ...options.refusalBackoff, retry: builder.enqueueAfter }),
   })
   return builder.build({ reconcile: (name) => reconciler.reconcile(name) })
 }

@@ -3,6 +3,9 @@ import { describe, it } from 'node:test'
 import type { Customer } from '../../api/resources.js'
 import { Applier } from '../../kube/apply.js'
 import type { KubeObject } from '../../kube/object.js'
+import { findCondition } from '../../kube/conditions.js'
+import { RefusalBackoff } from '../../kube/refusal-backoff.js'
+import { KubeApiError } from '../../kube/rest.js'
 import { WriteRecorder } from '../../kube/write-recorder.js'
 import { FINALIZER } from './conditions.js'
 import { customer } from './fixtures.js'
@@ -36,6 +39,7 @@ function world(spec: Partial<Customer['spec']> = {}) {
   initial.metadata = { ...initial.metadata, generation: 1, resourceVersion: '7', finalizers: [FINALIZER] }
   const api = new WriteRecorder(initial)
   const recorded: string[] = []
+  const retries: number[] = []
   const reconciler = new CustomerReconciler({
     cache: {
       customer: (name) => api.get<Customer>({ ...initial, metadata: { name } }),
@@ -45,6 +49,7 @@ function world(spec: Partial<Customer['spec']> = {}) {
     applier: new Applier(api, () => {}),
     events: { record: async (_object, event) => void recorded.push(event.reason) },
     config: CONFIG,
+    backoff: new RefusalBackoff({ now: () => 0, retry: (_key, afterMs) => retries.push(afterMs) }),
     clock: () => new Date('2026-03-01T12:00:00Z'),
   })
   const live = () => api.get<Customer>(initial) as Customer
@@ -54,7 +59,7 @@ function world(spec: Partial<Customer['spec']> = {}) {
     current.spec = { ...current.spec, ...change }
     current.metadata.generation = (current.metadata.generation ?? 1) + 1
   }
-  return { api, reconciler, live, edit, events: () => recorded.splice(0) }
+  return { api, reconciler, live, edit, retries, events: () => recorded.splice(0) }
 }
 
 describe('CustomerReconciler', () => {
@@ -167,5 +172,36 @@ describe('CustomerReconciler', () => {
     assert.equal(await w.reconciler.reconcile('acme'), 'finalizer-removed')
     assert.deepEqual(w.api.writes(), [`PATCH ${CUSTOMER}`])
     assert.deepEqual(w.events(), ['Deleted'])
+  })
+
+  it('a tenant object an admission policy denies: Provisioned and Ready say so, one Event, and the retry waits', async () => {
+    const w = world()
+    w.api.refuse(
+      `${RBAC}/namespaces/sh-acme/rolebindings/hostplane-tenant`,
+      new KubeApiError(
+        422,
+        'Invalid',
+        'PATCH …',
+        {},
+        `rolebindings.rbac.authorization.k8s.io "hostplane-tenant" is forbidden: ValidatingAdmissionPolicy 'platform.example' with binding 'platform.example' denied request: no bindings here`,
+      ),
+    )
+    assert.equal(await w.reconciler.reconcile('acme'), 'applied')
+    assert.deepEqual(w.events(), ['NamespaceCreated', 'AdmissionDenied'])
+    const provisioned = findCondition(w.live().status?.conditions, 'Provisioned')
+    assert.deepEqual(
+      [provisioned?.status, provisioned?.reason, provisioned?.message],
+      [
+        'False',
+        'AdmissionDenied',
+        'RoleBinding hostplane-tenant: denied by platform.example: no bindings here — change the customer as the message says',
+      ],
+    )
+    assert.equal(findCondition(w.live().status?.conditions, 'Ready')?.reason, 'AdmissionDenied')
+    assert.equal(w.retries.length, 1)
+    w.api.writes()
+    assert.equal(await w.reconciler.reconcile('acme'), 'refused')
+    assert.deepEqual(w.api.writes(), [], 'held until the retry is due: nothing sent')
+    assert.deepEqual(w.events(), [])
   })
 })

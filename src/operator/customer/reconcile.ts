@@ -7,15 +7,20 @@
  *     namespace first), drop the finalizer
  *   no finalizer yet → add it
  *   legacy tenant Role or its binding present (operators before issue 19) → delete them
- *   otherwise → apply changed objects, then the status (namespace, conditions) if it changed.
+ *   otherwise → apply changed objects, then the status (namespace, conditions) if it changed. A
+ *     write the API server refuses (a denying policy, a quota, missing RBAC) makes Provisioned
+ *     False with the refusal's reason, retried with backoff (status only until it is due).
  * Each step is recorded as an Event on the Customer: namespace created, suspended or resumed
- * (the Suspended condition's reason), Deleting, namespace being deleted, deleted.
+ * (the Suspended condition's reason), refused, Deleting, namespace being deleted, deleted; one
+ * Event per step, however often a pass repeats it.
  */
 import type { Customer } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
 import { conditionsUpToDate, storedConditions } from '../../kube/conditions.js'
 import { type EventRecorder, recordConditionChanges } from '../../kube/events.js'
 import type { KubeObject } from '../../kube/object.js'
+import { type Refusal, refusalOf } from '../../kube/refusal.js'
+import type { RefusalBackoff } from '../../kube/refusal-backoff.js'
 import { CONDITION, FINALIZER, REASON } from './conditions.js'
 import { CUSTOMERS, customerRef } from './owned.js'
 import { objectRef } from '../../kube/manifest-path.js'
@@ -38,14 +43,23 @@ export interface CustomerReconcilerOptions {
   readonly applier: Applier
   readonly events: Pick<EventRecorder, 'record'>
   readonly config: TenancyConfig
+  /** Refused writes wait here for their retry. */
+  readonly backoff: Pick<RefusalBackoff, 'holding' | 'refused' | 'clear'>
   readonly clock?: () => Date
 }
 
-/** Conditions whose changes are Events; all deliberate (suspend, resume, delete), so Normal. */
+/** Conditions whose changes are Events; Normal but for a refusal (suspend, resume, delete are deliberate). */
 const EVENT_CONDITIONS: readonly string[] = [CONDITION.Provisioned, CONDITION.Suspended]
 
 export type CustomerStep =
-  'none' | 'status' | 'cleanup' | 'finalizer-removed' | 'finalizer-added' | 'legacy-removed' | 'applied'
+  | 'none'
+  | 'status'
+  | 'cleanup'
+  | 'finalizer-removed'
+  | 'finalizer-added'
+  | 'legacy-removed'
+  | 'applied'
+  | 'refused'
 
 export class CustomerReconciler {
   constructor(private readonly options: CustomerReconcilerOptions) {}
@@ -53,7 +67,10 @@ export class CustomerReconciler {
   async reconcile(name: string): Promise<CustomerStep> {
     const { cache } = this.options
     const customer = cache.customer(name)
-    if (!customer) return 'none'
+    if (!customer) {
+      this.options.backoff.clear(name)
+      return 'none'
+    }
     const owned = cache.owned(name)
     if (customer.metadata.deletionTimestamp) {
       if (!customer.metadata.finalizers?.includes(FINALIZER)) return 'none'
@@ -91,28 +108,46 @@ export class CustomerReconciler {
     // binding to a ClusterRole it cannot resolve (the operator may not bind it by name).
     const rendered = renderCustomer(customer, this.options.config)
     const referred = (o: KubeObject) => o.kind === 'Namespace' || o.kind === 'ClusterRole'
+    const { backoff } = this.options
+    const fingerprint = () => String(customer.metadata.generation)
+    let refusal = backoff.holding(name, fingerprint)
     let wrote = false
-    for (const wave of [rendered.filter(referred), rendered.filter((o) => !referred(o))])
-      if (await this.options.applier.converge(wave, owned, { prune: false })) wrote = true
+    if (!refusal)
+      try {
+        for (const wave of [rendered.filter(referred), rendered.filter((o) => !referred(o))])
+          if (await this.options.applier.converge(wave, owned, { prune: false })) wrote = true
+        backoff.clear(name)
+      } catch (error) {
+        refusal = refusalOf(error)
+        if (!refusal) throw error
+        backoff.refused(name, fingerprint(), refusal)
+      }
     if (wrote && !hadNamespace)
       await this.event(
         customer,
         REASON.NamespaceCreated,
         `created namespace ${customerNamespace(customer)} with quota, limits, network isolation and tenant RBAC`,
       )
-    if (await this.writeStatus(customer)) return 'applied'
-    return wrote ? 'applied' : 'none'
+    if (await this.writeStatus(customer, refusal)) return 'applied'
+    return wrote ? 'applied' : refusal ? 'refused' : 'none'
   }
 
+  /** A lifecycle step, in Provisioned's series: a pass that repeats the step records nothing. */
   private event(customer: Customer, reason: string, note: string): Promise<void> {
-    return this.options.events.record(customer, { type: 'Normal', reason, note, action: 'Reconcile' })
+    return this.options.events.record(customer, {
+      type: 'Normal',
+      reason,
+      note,
+      action: 'Reconcile',
+      series: CONDITION.Provisioned,
+    })
   }
 
   /** Applies namespace, conditions and observedGeneration unless already stored; true when written. */
-  private async writeStatus(customer: Customer): Promise<boolean> {
+  private async writeStatus(customer: Customer, refusal?: Refusal): Promise<boolean> {
     const { applier, clock = () => new Date() } = this.options
     const generation = customer.metadata.generation
-    const conditions = customerConditions(customer, this.options.cache.customers())
+    const conditions = customerConditions(customer, this.options.cache.customers(), refusal)
     const namespace = customerNamespace(customer)
     const current = customer.status
     if (
@@ -131,15 +166,16 @@ export class CustomerReconciler {
         conditions: storedConditions(conditions, current?.conditions, generation, clock()),
       },
     })
-    // The first status follows NamespaceCreated; only later changes are news.
-    if (current?.conditions)
+    // The first status follows NamespaceCreated; only later changes, or a refusal, are news.
+    if (current?.conditions || refusal)
       await recordConditionChanges(
         this.options.events,
         customer,
-        current.conditions,
+        current?.conditions,
         conditions,
-        EVENT_CONDITIONS,
-        () => 'Normal',
+        current?.conditions ? EVENT_CONDITIONS : [CONDITION.Provisioned],
+        // Refused: the one change here that is not deliberate.
+        (condition) => (refusal && condition.type === CONDITION.Provisioned ? 'Warning' : 'Normal'),
       )
     return true
   }

@@ -1,7 +1,12 @@
-/** The conditions a Customer reports, from its spec, its lifecycle and the other Customers' domains. Pure. */
+/**
+ * The conditions a Customer reports, from its spec, its lifecycle, the other Customers' domains,
+ * and the API server's refusal of the last apply of its objects (`refusal`). Pure.
+ */
 import type { Customer } from '../../api/resources.js'
 import { customerOverlaps, type DomainOverlap } from '../../domains/customer-overlap.js'
 import type { DesiredCondition } from '../../kube/conditions.js'
+import type { Refusal } from '../../kube/refusal.js'
+import { refusalCondition } from '../refusals.js'
 import { CONDITION, REASON } from './conditions.js'
 import { customerNamespace } from './names.js'
 
@@ -46,8 +51,19 @@ export function domainsExclusive(customer: Customer, others: readonly Customer[]
   return { type, status: 'True', reason: REASON.NoOverlap, message: "no domain overlaps another customer's" }
 }
 
+/** A refused write of a tenant's objects: nothing the customer's own spec changes, in most cases. */
+export const customerRefusal = (refusal: Refusal) =>
+  refusalCondition(refusal, {
+    what: 'the customer',
+    quota: 'a quota in the cluster bounds these objects: ask the platform operator to raise it',
+  })
+
 /** `others`: every Customer (the customer itself among them is ignored). */
-export function customerConditions(customer: Customer, others: readonly Customer[]): DesiredCondition[] {
+export function customerConditions(
+  customer: Customer,
+  others: readonly Customer[],
+  refusal?: Refusal,
+): DesiredCondition[] {
   const namespace = customerNamespace(customer)
   if (customer.metadata.deletionTimestamp) {
     const message = `deleting namespace ${namespace} and everything in it; sites remove their routes first`
@@ -56,25 +72,27 @@ export function customerConditions(customer: Customer, others: readonly Customer
       { type: CONDITION.Ready, status: 'False', reason: REASON.Deleting, message },
     ]
   }
-  const provisioned: DesiredCondition = {
-    type: CONDITION.Provisioned,
-    status: 'True',
-    reason: REASON.TenantApplied,
-    message: `namespace ${namespace} with quota, limits, network isolation and tenant RBAC`,
-  }
-  if (customer.spec.suspended) {
-    const message = `suspended: static sites and webspaces have no route (their Certificates are kept) and webspaces run 0 replicas; set spec.suspended to false to resume`
-    return [
-      provisioned,
-      { type: CONDITION.Suspended, status: 'True', reason: REASON.CustomerSuspended, message },
-      domainsExclusive(customer, others),
-      { type: CONDITION.Ready, status: 'False', reason: REASON.CustomerSuspended, message },
-    ]
-  }
-  return [
-    provisioned,
-    { type: CONDITION.Suspended, status: 'False', reason: REASON.Active, message: 'not suspended' },
-    domainsExclusive(customer, others),
-    { type: CONDITION.Ready, status: 'True', reason: REASON.Ready, message: `serving in ${namespace}` },
-  ]
+  const provisioned: DesiredCondition = refusal
+    ? { type: CONDITION.Provisioned, status: 'False', ...customerRefusal(refusal) }
+    : {
+        type: CONDITION.Provisioned,
+        status: 'True',
+        reason: REASON.TenantApplied,
+        message: `namespace ${namespace} with quota, limits, network isolation and tenant RBAC`,
+      }
+  const suspended: DesiredCondition = customer.spec.suspended
+    ? {
+        type: CONDITION.Suspended,
+        status: 'True',
+        reason: REASON.CustomerSuspended,
+        message: `suspended: static sites and webspaces have no route (their Certificates are kept) and webspaces run 0 replicas; set spec.suspended to false to resume`,
+      }
+    : { type: CONDITION.Suspended, status: 'False', reason: REASON.Active, message: 'not suspended' }
+  const ready: DesiredCondition =
+    provisioned.status === 'False'
+      ? { ...provisioned, type: CONDITION.Ready }
+      : suspended.status === 'True'
+        ? { ...suspended, type: CONDITION.Ready, status: 'False' }
+        : { type: CONDITION.Ready, status: 'True', reason: REASON.Ready, message: `serving in ${namespace}` }
+  return [provisioned, suspended, domainsExclusive(customer, others), ready]
 }

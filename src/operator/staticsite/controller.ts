@@ -15,6 +15,7 @@
 import type { Registry } from 'prom-client'
 import type { Applier } from '../../kube/apply.js'
 import { type Controller, ControllerBuilder } from '../../kube/controller-builder.js'
+import { RefusalBackoff, type RefusalBackoffTimes } from '../../kube/refusal-backoff.js'
 import type { EventRecorder } from '../../kube/events.js'
 import { type KubeObject, objectKey } from '../../kube/object.js'
 import type { KubeRest } from '../../kube/rest.js'
@@ -58,6 +59,8 @@ export interface StaticSiteControllerOptions {
    * without any event. @default 5 minutes
    */
   readonly tlsRecheckMs?: number
+  /** How long a refused write waits for its retry. */
+  readonly refusalBackoff?: RefusalBackoffTimes
 }
 
 export function staticSiteController(options: StaticSiteControllerOptions): Controller {
@@ -132,6 +135,7 @@ export function staticSiteController(options: StaticSiteControllerOptions): Cont
     config,
     log,
     readTlsSecret: tlsSecretReader(rest),
+    backoff: new RefusalBackoff({ ...options.refusalBackoff, retry: builder.enqueueAfter }),
   })
   return builder.build({
     reconcile: async (key) =>

@@ -7,6 +7,8 @@
 import type { Customer } from '../../api/resources.js'
 import { type DesiredCondition, findCondition } from '../../kube/conditions.js'
 import type { KubeObject } from '../../kube/object.js'
+import type { Refusal } from '../../kube/refusal.js'
+import { refusalCondition } from '../refusals.js'
 import type { OperatorConfig } from '../config.js'
 import {
   type CertificateObject,
@@ -30,6 +32,8 @@ export interface SitePlan {
   /** Routed, DomainClaimed, CertificateReady, then Ready. */
   readonly conditions: readonly DesiredCondition[]
   readonly url?: string
+  /** The plan reports `inputs.refusal`: apply nothing until its retry is due. */
+  readonly refused?: boolean
 }
 
 export interface PlanInputs {
@@ -54,7 +58,17 @@ export interface PlanInputs {
   readonly tlsCopy?: KubeObject
   /** For the certificates' expiry. */
   readonly now: Date
+  /** The API server refused the last apply of the site's objects (or its retry is not due yet). */
+  readonly refusal?: Refusal
 }
+
+/** A refused write of a site's objects, all in the system namespace: a quota there is the platform's. */
+export const siteRefusal = (refusal: Refusal) =>
+  refusalCondition(refusal, {
+    what: 'the site',
+    quota:
+      'the platform bounds the objects sites generate: remove sites you no longer need or ask the platform operator',
+  })
 
 /** The site as a claimant: claimed when it was created, for its pathPrefix. */
 const claimant = (site: StaticSite): ClaimantEntry => ({
@@ -244,6 +258,17 @@ export function planSite(inputs: PlanInputs): SitePlan {
         site,
       ),
     }
+  if (inputs.refusal) {
+    const { reason, message } = siteRefusal(inputs.refusal)
+    return {
+      objects,
+      refused: true,
+      conditions: withReady(
+        [condition(CONDITION.Routed, 'False', reason, message), held, certificateReady],
+        site,
+      ),
+    }
+  }
   return {
     objects,
     url: rendered.url,

@@ -3,6 +3,8 @@ import { before, describe, it } from 'node:test'
 import type { Customer } from '../../api/resources.js'
 import { Applier, type KubeWriter } from '../../kube/apply.js'
 import type { KubeObject } from '../../kube/object.js'
+import { RefusalBackoff } from '../../kube/refusal-backoff.js'
+import { KubeApiError } from '../../kube/rest.js'
 import { silentLogger } from '../../ops/log.js'
 import { customer } from '../customer/fixtures.js'
 import { ClaimIndex } from './claim-index.js'
@@ -52,8 +54,15 @@ function world(...sites: StaticSite[]) {
       if (cached) cached.status = o.status
     } else generated.set(`${o.kind}/${o.metadata.name}`, structuredClone(o))
   }
+  /** Paths whose writes the API server refuses, as a denying policy would. */
+  const refused = new Map<string, Error>()
   const writer: KubeWriter = {
     async request<T>(method: string, path: string, params: { body?: unknown; contentType?: string } = {}) {
+      const refusal = refused.get(path)
+      if (refusal) {
+        writes.push({ method: 'REFUSED', path, body: params.body })
+        throw refusal
+      }
       if (params.contentType === 'application/apply-patch+yaml') {
         applied(path, params.body)
         return undefined as T
@@ -89,10 +98,11 @@ function world(...sites: StaticSite[]) {
       const secret = secrets.get(`${namespace}/${name}`)
       return secret ? { kind: 'found', secret: structuredClone(secret) } : { kind: 'missing' }
     },
+    backoff: new RefusalBackoff({ now: () => 0, retry: () => {} }),
     clock: () => new Date('2026-03-01T12:00:00Z'),
   })
   const summary = () => writes.splice(0).map((w) => `${w.method} ${w.path}`)
-  return { reconciler, writes, summary, generated, siteCache, customers, secrets }
+  return { reconciler, writes, summary, generated, siteCache, customers, secrets, refused }
 }
 
 const SYSTEM = '/apis/traefik.io/v1alpha1/namespaces/hostplane-system'
@@ -422,6 +432,40 @@ describe('StaticSiteReconciler', () => {
       'EVENT NoRoute',
     ])
     await w.reconciler.reconcile('team-a/blog')
+    assert.deepEqual(w.summary(), [])
+  })
+
+  it('a generated object an admission policy denies: Routed and Ready say what to change, once; nothing is sent until the retry', async () => {
+    const w = world(site(withDomains('a.test'), withFinalizer))
+    const route = `${SYSTEM}/ingressroutes/${routeName('team-a--blog')}`
+    w.refused.set(
+      route,
+      new KubeApiError(
+        422,
+        'Invalid',
+        'PATCH …',
+        {},
+        `ingressroutes.traefik.io "${routeName('team-a--blog')}" is forbidden: ValidatingAdmissionPolicy 'routes.example' with binding 'routes.example' denied request: too many routes`,
+      ),
+    )
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'applied')
+    const written = w.summary()
+    assert.ok(written.includes(`REFUSED ${route}`))
+    assert.deepEqual(written.slice(-4), [
+      'APPLY /apis/hostplane.dev/v1alpha1/namespaces/team-a/staticsites/blog/status',
+      'EVENT AdmissionDenied',
+      'EVENT DomainClaimed',
+      'EVENT CertificatePending',
+    ])
+    const routed = w.siteCache.get('team-a/blog')?.status?.conditions?.find((c) => c.type === 'Routed')
+    assert.deepEqual(
+      [routed?.status, routed?.message],
+      [
+        'False',
+        `IngressRoute ${routeName('team-a--blog')}: denied by routes.example: too many routes — change the site as the message says`,
+      ],
+    )
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'refused')
     assert.deepEqual(w.summary(), [])
   })
 })

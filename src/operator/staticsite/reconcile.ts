@@ -5,7 +5,10 @@
  *   source gone → delete what was generated for it (orphans, deletes while the operator was down)
  *   being deleted → delete generated objects, then drop the finalizer
  *   no finalizer yet → add it
- *   otherwise → delete stale objects, apply changed ones, then the status if it changed.
+ *   otherwise → delete stale objects, apply changed ones, then the status if it changed. A write
+ *     the API server refuses (a quota, a denying policy, an invalid object, missing RBAC) makes
+ *     Routed False with the refusal's reason and is retried with backoff; until the retry is due
+ *     (and while the site and its customer are unchanged) only the status is written.
  * Nothing is sent when the caches already hold the desired state.
  */
 import type { Customer } from '../../api/resources.js'
@@ -15,6 +18,8 @@ import { type Applier, containsDesired } from '../../kube/apply.js'
 import { conditionsUpToDate, storedConditions } from '../../kube/conditions.js'
 import { type EventRecorder, recordConditionChanges } from '../../kube/events.js'
 import type { KubeObject } from '../../kube/object.js'
+import { refusalOf } from '../../kube/refusal.js'
+import type { RefusalBackoff } from '../../kube/refusal-backoff.js'
 import { siteKey } from '../../api/site-key.js'
 import type { OperatorConfig } from '../config.js'
 import type { Issuance } from './certificate-readiness.js'
@@ -48,11 +53,14 @@ export interface StaticSiteReconcilerOptions {
   readonly log: Logger
   /** Reads the TLS Secret a site names in its own namespace (`tls.mode: secret`). */
   readonly readTlsSecret: TlsSecretReader
+  /** Refused writes wait here for their retry. */
+  readonly backoff: Pick<RefusalBackoff, 'holding' | 'refused' | 'clear'>
   readonly clock?: () => Date
 }
 
 /** Which write a pass made, for logs and tests. */
-export type ReconcileStep = 'none' | 'cleanup' | 'finalizer-removed' | 'finalizer-added' | 'applied'
+export type ReconcileStep =
+  'none' | 'cleanup' | 'finalizer-removed' | 'finalizer-added' | 'applied' | 'refused'
 
 /** Status conditions reported as Events when they change; Ready only repeats them. */
 const EVENT_CONDITIONS: readonly string[] = [
@@ -70,7 +78,10 @@ export class StaticSiteReconciler {
     const [namespace = '', name = ''] = key.split('/')
     const generated = cache.generated(siteKey(namespace, name))
     const site = cache.site(key)
-    if (!site) return this.deleteAll(generated)
+    if (!site) {
+      this.options.backoff.clear(key)
+      return this.deleteAll(generated)
+    }
     if (site.metadata.deletionTimestamp) {
       if (generated.length > 0) return this.deleteAll(generated)
       if (!site.metadata.finalizers?.includes(FINALIZER)) return 'none'
@@ -100,16 +111,19 @@ export class StaticSiteReconciler {
   }
 
   private async converge(site: StaticSite, generated: readonly KubeObject[]): Promise<ReconcileStep> {
-    const { cache, applier, config, readTlsSecret, clock = () => new Date() } = this.options
+    const { cache, applier, config, readTlsSecret, backoff, clock = () => new Date() } = this.options
     const namespace = site.metadata.namespace ?? ''
     const key = siteKey(namespace, site.metadata.name)
+    const queueKey = `${namespace}/${site.metadata.name}`
     const customer = cache.customerOf(namespace)
     const { tls } = site.spec
+    // A new spec or a changed customer (domains, suspension) may be admitted: retry at once.
+    const fingerprint = () => `${site.metadata.generation}/${customer?.metadata.generation}`
     const claim = siteClaim(site, domainPolicy(config.pagesDomain, customer))
     const certificate = generated.find(
       (o) => o.kind === GENERATED.Certificate.kind && o.metadata.name === certificateName(key),
     )
-    const plan = planSite({
+    const inputs = {
       site,
       config,
       rivals: claim ? cache.rivals(claim) : [],
@@ -126,9 +140,19 @@ export class StaticSiteReconciler {
           }
         : {}),
       now: clock(),
-    })
-
-    const wrote = await applier.converge(plan.objects, generated)
+    }
+    let plan = planSite({ ...inputs, refusal: backoff.holding(queueKey, fingerprint) })
+    let wrote = false
+    if (!plan.refused)
+      try {
+        wrote = await applier.converge(plan.objects, generated)
+        backoff.clear(queueKey)
+      } catch (error) {
+        const refusal = refusalOf(error)
+        if (!refusal) throw error
+        backoff.refused(queueKey, fingerprint(), refusal)
+        plan = planSite({ ...inputs, refusal })
+      }
 
     const generation = site.metadata.generation
     const resources = plan.objects.slice(0, MAX_RESOURCES).map((o) => ({
@@ -143,7 +167,7 @@ export class StaticSiteReconciler {
       current?.observedGeneration === generation &&
       current?.url === plan.url &&
       containsDesired(current?.resources ?? [], resources)
-    if (statusUpToDate) return wrote ? 'applied' : 'none'
+    if (statusUpToDate) return wrote ? 'applied' : plan.refused ? 'refused' : 'none'
 
     const conditions = storedConditions(plan.conditions, current?.conditions, generation, clock())
     await applier.applyStatus(siteRef(site), {

@@ -6,13 +6,17 @@
  * requeues its webspace; a changed Runtime or Customer requeues the webspaces that use it; a
  * changed claim (of a webspace or a site) requeues the webspaces sharing its domains. A webspace
  * with `tls.mode: secret` is checked again every `tlsRecheckMs`, as its Secret is not watched.
+ * A changed ResourceQuota requeues the refused webspaces of its namespace: a raised quota (or
+ * freed usage) retries a refused write at once instead of at the end of its backoff.
  */
 import type { Registry } from 'prom-client'
 import type { Runtime, Webspace } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
 import { type Controller, ControllerBuilder } from '../../kube/controller-builder.js'
 import type { EventRecorder } from '../../kube/events.js'
+import type { KubeObject } from '../../kube/object.js'
 import { objectKey } from '../../kube/object.js'
+import { RefusalBackoff, type RefusalBackoffTimes } from '../../kube/refusal-backoff.js'
 import type { KubeRest } from '../../kube/rest.js'
 import type { Logger } from '../../ops/log.js'
 import { claimants } from '../claimants.js'
@@ -42,7 +46,11 @@ export interface WebspaceControllerOptions {
   readonly customerSelector?: string
   /** How often a webspace with `tls.mode: secret` is checked again (see the StaticSite controller's). @default 5 minutes */
   readonly tlsRecheckMs?: number
+  /** How long a refused write waits for its retry. */
+  readonly refusalBackoff?: RefusalBackoffTimes
 }
+
+const RESOURCE_QUOTAS = { apiVersion: 'v1', plural: 'resourcequotas' }
 
 export function webspaceController(options: WebspaceControllerOptions): Controller {
   const { rest, config, claims, log, concurrency = 10, resyncMs = 10 * 60_000, customerSelector } = options
@@ -71,6 +79,11 @@ export function webspaceController(options: WebspaceControllerOptions): Controll
   const runtimes = builder.watches<Runtime>(RUNTIMES, {}, (event) =>
     requeue((w) => w.spec.runtime === event.object.metadata.name),
   )
+  const backoff = new RefusalBackoff({ ...options.refusalBackoff, retry: builder.enqueueAfter })
+  // Only refused webspaces wait for a quota: the others would only be reconciled for nothing.
+  const quotas = builder.watches<KubeObject>(RESOURCE_QUOTAS, {}, (event) =>
+    requeue((w) => w.metadata.namespace === event.object.metadata.namespace && backoff.has(objectKey(w))),
+  )
   const owned = builder.owns(WEBSPACE_OWNED_KINDS, { labelSelector: WEBSPACE_SELECTOR, ownerOf: webspaceOf })
   const reconciler = new WebspaceReconciler({
     cache: {
@@ -80,11 +93,17 @@ export function webspaceController(options: WebspaceControllerOptions): Controll
       owned: (key) => owned.get(key),
       rivals: (claim) => claims.rivals(claim),
       neighbours: (namespace) => claims.inNamespace(namespace),
+      quotaVersions: (namespace) =>
+        quotas
+          .list()
+          .filter((q) => q.metadata.namespace === namespace)
+          .map((q) => q.metadata.resourceVersion ?? ''),
     },
     applier: options.applier,
     events: options.events,
     config,
     readTlsSecret: tlsSecretReader(rest),
+    backoff,
   })
   return builder.build({
     reconcile: async (key) => {

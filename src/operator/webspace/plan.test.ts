@@ -10,6 +10,7 @@ import { customer } from '../customer/fixtures.js'
 import { REASON } from './conditions.js'
 import { config, runtime, webspace } from './fixtures.js'
 import type { Claim } from '../../domains/claims.js'
+import type { Refusal } from '../../kube/refusal.js'
 import { type Deployment, planWebspace, type WebspaceInputs } from './plan.js'
 
 const available: Deployment = {
@@ -145,11 +146,78 @@ describe('planWebspace', () => {
     })
   })
 
-  it('a quota refusal of the last apply is reported as QuotaExceeded with the API server’s message', () => {
-    const plan = planWebspace(inputs(), 'denied: exceeds the namespace quota')
-    assert.equal(ready(plan)?.reason, REASON.QuotaExceeded)
-    assert.equal(ready(plan)?.message, 'denied: exceeds the namespace quota')
-  })
+  const refusals: [string, Refusal, string, string][] = [
+    [
+      'the tier quota policy refusing the Deployment is QuotaExceeded, to be fixed by replicas or size',
+      {
+        reason: 'AdmissionDenied',
+        object: 'Deployment shop',
+        detail: 'denied by hostplane.dev-tier-quota: replicas × limits exceed the quota',
+        resources: [],
+        admission: 'hostplane.dev-tier-quota',
+      },
+      REASON.QuotaExceeded,
+      'Deployment shop: denied by hostplane.dev-tier-quota: replicas × limits exceed the quota — lower spec.replicas or spec.size, or ask for a larger tier',
+    ],
+    [
+      'a ResourceQuota refusing the claim is QuotaExceeded, to be fixed by the storage size',
+      {
+        reason: 'QuotaExceeded',
+        object: 'PersistentVolumeClaim shop-data',
+        detail: 'exceeded quota requests.storage: requested 10Gi, used 0, limited 5Gi',
+        resources: ['requests.storage'],
+      },
+      REASON.QuotaExceeded,
+      'PersistentVolumeClaim shop-data: exceeded quota requests.storage: requested 10Gi, used 0, limited 5Gi — lower spec.storage.size or ask for a larger tier',
+    ],
+    [
+      'a quota on the number of objects is QuotaExceeded, to be fixed by fewer webspaces',
+      {
+        reason: 'QuotaExceeded',
+        object: 'Service shop',
+        detail: 'exceeded quota services: requested 1, used 10, limited 10',
+        resources: ['services'],
+      },
+      REASON.QuotaExceeded,
+      'Service shop: exceeded quota services: requested 1, used 10, limited 10 — delete webspaces you no longer need or ask for a larger tier',
+    ],
+    [
+      'another policy is AdmissionDenied',
+      {
+        reason: 'AdmissionDenied',
+        object: 'Deployment shop',
+        detail: 'denied by images.example: unsigned image',
+        resources: [],
+        admission: 'images.example',
+      },
+      REASON.AdmissionDenied,
+      'Deployment shop: denied by images.example: unsigned image — change the webspace as the message says',
+    ],
+    [
+      "missing RBAC is WriteForbidden, the platform operator's to fix",
+      {
+        reason: 'WriteForbidden',
+        object: 'Service shop',
+        detail: 'forbidden: User "op" cannot patch resource "services"',
+        resources: [],
+      },
+      REASON.WriteForbidden,
+      'Service shop: forbidden: User "op" cannot patch resource "services" — the operator\'s RBAC does not allow this write: ask the platform operator',
+    ],
+  ]
+  for (const [what, refusal, reason, message] of refusals) {
+    it(`a refused apply: ${what}, and nothing is applied until the retry`, () => {
+      const plan = planWebspace(inputs(), refusal)
+      assert.equal(plan.objects, undefined)
+      assert.deepEqual(
+        [condition(plan, 'Deployed'), ready(plan)].map((c) => [c?.status, c?.reason, c?.message]),
+        [
+          ['False', reason, message],
+          ['False', reason, message],
+        ],
+      )
+    })
+  }
 
   const losers: [string, Claim, string][] = [
     ['a StaticSite of another namespace', older('StaticSite', 'team-b'), REASON.DomainOwnedByOtherNamespace],

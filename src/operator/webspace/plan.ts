@@ -1,7 +1,7 @@
 /**
  * What a Webspace should be, decided from plain inputs: its Runtime and Customer (either may be
- * missing), the rival claims on its domains, the live Deployment, and a quota refusal from the
- * last apply. Rules run in order and the first problem wins; a problem is a user error (a
+ * missing), the rival claims on its domains, the live Deployment, and the API server's refusal
+ * of the last apply (a full quota, a denying policy). Rules run in order and the first problem wins; a problem is a user error (a
  * condition saying what to change, no objects, no retry until an input changes). A domain it may
  * not serve is not such a problem: the webspace runs, without route or Certificate. Pure.
  */
@@ -10,6 +10,9 @@ import type { Customer, Runtime, Webspace } from '../../api/resources.js'
 import type { DesiredCondition } from '../../kube/conditions.js'
 import type { KubeObject, Manifest } from '../../kube/object.js'
 import { type IssuerConfig, issuerNotAllowed } from '../customer/cluster-issuers.js'
+import type { Refusal } from '../../kube/refusal.js'
+import { refusalCondition } from '../refusals.js'
+import { QUOTA_POLICY_NAME } from '../../admission/tier-quota.js'
 import { TIER_QUOTAS } from '../customer/tiers.js'
 import { customerDomainLimitExceeded } from '../domain-limit.js'
 import { CONDITION, REASON } from './conditions.js'
@@ -118,6 +121,28 @@ export const RULES: readonly Rule[] = [
   },
 ]
 
+/**
+ * A refused write as the webspace's problem. The tier quota policy's denial is a quota too: it
+ * bounds replicas × size before the ResourceQuota would.
+ */
+export function refusalProblem(refusal: Refusal): Problem {
+  const storage = refusal.resources.some((r) => /storage|persistentvolumeclaims/.test(r))
+  const running =
+    refusal.admission === QUOTA_POLICY_NAME || refusal.resources.some((r) => /pods|cpu|memory/.test(r))
+  return refusalCondition(
+    refusal,
+    {
+      what: 'the webspace',
+      quota: storage
+        ? 'lower spec.storage.size or ask for a larger tier'
+        : running
+          ? 'lower spec.replicas or spec.size, or ask for a larger tier'
+          : 'delete webspaces you no longer need or ask for a larger tier',
+    },
+    refusal.reason === 'QuotaExceeded' || refusal.admission === QUOTA_POLICY_NAME,
+  )
+}
+
 export interface WebspacePlan {
   /** Undefined when a problem stops the webspace from being deployed: leave its objects alone. */
   readonly objects: Manifest[] | undefined
@@ -154,12 +179,12 @@ const mirrored = (deployment: Deployment | undefined, type: string): DesiredCond
       }
 }
 
-/** `refusal`: the message of a Deployment the quota admission policy refused on the last apply. */
-export function planWebspace(inputs: WebspaceInputs, refusal?: string): WebspacePlan {
+/** `refusal`: the API server refused the last apply (or its retry is not due yet). */
+export function planWebspace(inputs: WebspaceInputs, refusal?: Refusal): WebspacePlan {
   const { webspace, runtime, customer, deployment, config, now } = inputs
   const problem =
     RULES.reduce<Problem | undefined>((found, rule) => found ?? rule(inputs), undefined) ??
-    (refusal ? { reason: REASON.QuotaExceeded, message: refusal } : undefined)
+    (refusal ? refusalProblem(refusal) : undefined)
   if (problem || !runtime || !customer) {
     const { reason, message } = problem ?? { reason: REASON.NoCustomer, message: '' }
     return {

@@ -2,8 +2,13 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Customer, Webspace } from '../../api/resources.js'
 import { Applier } from '../../kube/apply.js'
+import { findCondition } from '../../kube/conditions.js'
+import { EventRecorder } from '../../kube/events.js'
 import { splitKey } from '../../kube/object.js'
+import { RefusalBackoff } from '../../kube/refusal-backoff.js'
+import { KubeApiError } from '../../kube/rest.js'
 import { WriteRecorder } from '../../kube/write-recorder.js'
+import { silentLogger } from '../../ops/log.js'
 import { customer } from '../customer/fixtures.js'
 import { config, runtime, webspace } from './fixtures.js'
 import { WebspaceReconciler } from './reconcile.js'
@@ -20,13 +25,26 @@ const CREATED = [
   `APPLY ${WEBSPACE}/status`,
 ]
 
-/** One Webspace of customer acme (shared/large) on a recording API; `events()` drains Event reasons. */
-function world() {
-  const initial = webspace()
+const QUOTA_FULL = new KubeApiError(
+  403,
+  'Forbidden',
+  'PATCH …: 403 …',
+  { name: 'shop', kind: 'persistentvolumeclaims' },
+  'persistentvolumeclaims "shop" is forbidden: exceeded quota: hostplane, requested: requests.storage=10Gi, used: requests.storage=0, limited: requests.storage=5Gi',
+)
+
+/**
+ * One Webspace of customer acme (shared/large) on a recording API; `events()` drains the reasons
+ * of the Events the operator's recorder sent, `retries` the delays of refused writes' retries.
+ */
+function world(initial = webspace()) {
   const api = new WriteRecorder(initial)
   let owner: Customer = customer({ size: 'large' })
   owner.status = { namespace: 'sh-acme' }
   const recorded: string[] = []
+  let now = 0
+  let quotaVersions = ['1']
+  const retries: number[] = []
   const reconciler = new WebspaceReconciler({
     cache: {
       webspace: (key) => api.get<Webspace>({ ...initial, metadata: splitKey(key) }),
@@ -36,11 +54,22 @@ function world() {
         api.list((o) => `${o.metadata.namespace}/${o.metadata.labels?.[WEBSPACE_LABEL] ?? ''}` === key),
       rivals: () => [],
       neighbours: () => [],
+      quotaVersions: () => quotaVersions,
     },
     applier: new Applier(api, () => {}),
-    events: { record: async (_object, event) => void recorded.push(event.reason) },
+    events: new EventRecorder({
+      applier: { create: async (_ref, event) => void recorded.push((event as { reason: string }).reason) },
+      controller: 'hostplane.dev/operator',
+      instance: 'test',
+      log: silentLogger(),
+    }),
     config,
     readTlsSecret: async () => ({ kind: 'missing' }),
+    backoff: new RefusalBackoff({
+      random: () => 0.5,
+      now: () => now,
+      retry: (_key, afterMs) => retries.push(afterMs),
+    }),
     clock: () => new Date('2026-03-01T12:00:00Z'),
   })
   const live = () => api.get<Webspace>(initial) as Webspace
@@ -49,6 +78,10 @@ function world() {
     reconciler,
     live,
     events: () => recorded.splice(0),
+    retries,
+    advance: (ms: number) => (now += ms),
+    /** The namespace's ResourceQuota changed (a new resourceVersion). */
+    raiseQuota: () => (quotaVersions = ['2']),
     /** Changes the spec as a user's edit would: a new generation. */
     edit(change: Partial<Webspace['spec']>) {
       const current = live()
@@ -150,5 +183,58 @@ describe('WebspaceReconciler', () => {
     assert.deepEqual(w.events(), ['RuntimeNotFound'])
     assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'none')
     assert.deepEqual(w.api.writes(), [])
+  })
+
+  it('a PersistentVolumeClaim the quota refuses: one QuotaExceeded status and Event saying what to change, then nothing until the retry', async () => {
+    const w = world(webspace({ storage: { size: '10Gi', mountPath: '/data' } }))
+    const claim = `${CORE}/persistentvolumeclaims/shop`
+    w.api.refuse(claim, QUOTA_FULL)
+    assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'refused')
+    assert.deepEqual(w.api.writes(), [...CREATED.slice(0, 4), `APPLY ${claim}`, `APPLY ${WEBSPACE}/status`])
+    assert.deepEqual(w.events(), ['QuotaExceeded'])
+    const deployed = findCondition(w.live().status?.conditions, 'Deployed')
+    assert.equal(deployed?.reason, 'QuotaExceeded')
+    assert.equal(
+      deployed?.message,
+      'PersistentVolumeClaim shop: exceeded quota requests.storage: requested 10Gi, used 0, limited 5Gi — lower spec.storage.size or ask for a larger tier',
+    )
+    assert.deepEqual(w.retries, [5000])
+
+    w.advance(4000)
+    assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'none', 'a resync before the retry is due')
+    assert.deepEqual(w.api.writes(), [])
+
+    w.advance(1000)
+    assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'refused')
+    assert.deepEqual(
+      w.api.writes(),
+      [`APPLY ${claim}`],
+      'the retry sends the refused write alone, and no status',
+    )
+    assert.deepEqual(w.events(), [])
+    assert.deepEqual(w.retries, [5000, 1000, 10_000], 'the held pass kept the retry scheduled')
+  })
+
+  it('a raised quota retries at once; the admitted claim turns Deployed back to ObjectsApplied', async () => {
+    const w = world(webspace({ storage: { size: '10Gi', mountPath: '/data' } }))
+    const claim = `${CORE}/persistentvolumeclaims/shop`
+    w.api.refuse(claim, QUOTA_FULL)
+    await w.reconciler.reconcile('sh-acme/shop')
+    w.api.writes()
+    w.events()
+    w.api.refuse(claim, undefined)
+    w.raiseQuota()
+    assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'applied')
+    assert.deepEqual(w.api.writes(), [`APPLY ${claim}`, `APPLY ${WEBSPACE}/status`])
+    assert.deepEqual(w.events(), ['ObjectsApplied', 'DomainClaimed'])
+    assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'none')
+  })
+
+  it('a failure a retry may fix is thrown for the fast retry, with one ApplyFailed Event however often it repeats', async () => {
+    const w = world()
+    w.api.refuse(`${APPS}/deployments/shop`, new KubeApiError(500, 'InternalError', 'etcd timed out'))
+    for (let i = 0; i < 3; i++) await assert.rejects(w.reconciler.reconcile('sh-acme/shop'), /etcd timed out/)
+    assert.deepEqual(w.events(), ['ApplyFailed'])
+    assert.deepEqual(w.retries, [], 'not held back: the work queue retries it')
   })
 })

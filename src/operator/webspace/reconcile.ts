@@ -5,19 +5,21 @@
  *     removes them)
  *   a problem (no Customer, no Runtime, a size the tier does not offer) → status only; running
  *     objects are left alone until the input is fixed
+ *   a refused write whose retry is not due (same spec, same customer, same quotas) → status only
  *   otherwise → delete objects it no longer needs (HPA/PDB off the dedicated tier, the route
- *     while suspended), apply changed ones, then the status if it changed. A Deployment the quota
- *     admission policy refuses becomes a QuotaExceeded condition instead of a retried error.
- * Changes of Deployed, DomainClaimed and CertificateReady are recorded as Events with the
- * condition's reason, and a failed apply as an ApplyFailed Event before it is retried.
+ *     while suspended), apply changed ones, then the status if it changed. A write the API
+ *     server refuses (a full ResourceQuota, the tier quota policy, another admission policy, an
+ *     invalid object, missing RBAC) becomes the Deployed condition's reason, retried with backoff.
+ * Changes of Deployed, DomainClaimed and CertificateReady are recorded as Events with the condition's reason, and
+ * a failed apply as one ApplyFailed Event until Deployed changes.
  */
 import type { Customer, Runtime, Webspace } from '../../api/resources.js'
 import { type Applier, containsDesired } from '../../kube/apply.js'
 import { conditionsUpToDate, storedConditions } from '../../kube/conditions.js'
 import { type EventRecorder, recordConditionChanges } from '../../kube/events.js'
 import type { KubeObject } from '../../kube/object.js'
-import { KubeApiError } from '../../kube/rest.js'
-import { QUOTA_POLICY_NAME } from '../../admission/tier-quota.js'
+import { refusalOf } from '../../kube/refusal.js'
+import type { RefusalBackoff } from '../../kube/refusal-backoff.js'
 import type { Claim } from '../../domains/claims.js'
 import { domainPolicy } from '../../domains/site-domains.js'
 import { CONDITION, REASON } from './conditions.js'
@@ -42,6 +44,8 @@ export interface WebspaceCache {
   rivals(claim: Claim): readonly Claim[]
   /** Claims of every site and webspace of the namespace (the customer's domain limit). */
   neighbours(namespace: string): readonly Claim[]
+  /** The resourceVersions of the namespace's ResourceQuotas: a change may admit a refused write. */
+  quotaVersions(namespace: string): readonly string[]
 }
 
 export interface WebspaceReconcilerOptions {
@@ -51,6 +55,8 @@ export interface WebspaceReconcilerOptions {
   readonly config: WebspacePlanConfig
   /** Reads the TLS Secret a webspace names in its own namespace (`tls.mode: secret`). */
   readonly readTlsSecret: TlsSecretReader
+  /** Refused writes wait here for their retry. */
+  readonly backoff: Pick<RefusalBackoff, 'holding' | 'refused' | 'clear'>
   readonly clock?: () => Date
 }
 
@@ -63,19 +69,23 @@ const EVENT_CONDITIONS: readonly string[] = [
 
 export type WebspaceStep = 'none' | 'applied' | 'status' | 'refused'
 
-/** The message of a Deployment refused by the tier quota admission policy, else undefined. */
-export const quotaRefusal = (error: unknown): string | undefined =>
-  error instanceof KubeApiError && error.message.includes(QUOTA_POLICY_NAME) ? error.message : undefined
+/** The inputs a refusal depends on: a new spec, tier or quota may be admitted. */
+const refusalInputs = (webspace: Webspace, customer: Customer | undefined, quotas: readonly string[]) =>
+  [webspace.metadata.generation, customer?.metadata.generation, ...quotas].join('/')
 
 export class WebspaceReconciler {
   constructor(private readonly options: WebspaceReconcilerOptions) {}
 
   async reconcile(key: string): Promise<WebspaceStep> {
-    const { cache, config, readTlsSecret, clock = () => new Date() } = this.options
+    const { cache, config, readTlsSecret, backoff, clock = () => new Date() } = this.options
     const webspace = cache.webspace(key)
-    if (!webspace || webspace.metadata.deletionTimestamp) return 'none'
+    if (!webspace || webspace.metadata.deletionTimestamp) {
+      backoff.clear(key)
+      return 'none'
+    }
     const owned = cache.owned(key)
-    const customer = cache.customerOf(webspace.metadata.namespace ?? '')
+    const namespace = webspace.metadata.namespace ?? ''
+    const customer = cache.customerOf(namespace)
     const claim = webspaceClaim(webspace, domainPolicy(config.pagesDomain, customer))
     const { tls } = webspace.spec
     const inputs = {
@@ -91,25 +101,31 @@ export class WebspaceReconciler {
         : {}),
       now: clock(),
     }
-    const plan = planWebspace(inputs)
+    const fingerprint = () => refusalInputs(webspace, customer, cache.quotaVersions(namespace))
+    const held = backoff.holding(key, fingerprint)
+    const plan = planWebspace(inputs, held)
     if (!plan.objects) return (await this.writeStatus(webspace, plan)) ? 'status' : 'none'
     let wrote: boolean
     try {
       wrote = await this.options.applier.converge(plan.objects, owned)
     } catch (error) {
-      const refusal = quotaRefusal(error)
+      const refusal = refusalOf(error)
       if (!refusal) {
         await this.options.events.record(webspace, {
           type: 'Warning',
           reason: REASON.ApplyFailed,
           note: `applying the webspace's objects failed (retried with backoff): ${String(error)}`,
           action: 'Apply',
+          // In Deployed's series: one Event while the failure lasts, again after Deployed changed.
+          series: CONDITION.Deployed,
         })
         throw error
       }
+      backoff.refused(key, fingerprint(), refusal)
       await this.writeStatus(webspace, planWebspace(inputs, refusal))
       return 'refused'
     }
+    backoff.clear(key)
     if (await this.writeStatus(webspace, plan)) return 'applied'
     return wrote ? 'applied' : 'none'
   }
