@@ -13,6 +13,8 @@ export interface AdmissionInput {
   readonly oldObject?: unknown
   readonly params: unknown
   readonly request: { readonly operation: 'CREATE' | 'UPDATE'; readonly namespace?: string }
+  /** The namespace of a namespaced object. @default null */
+  readonly namespaceObject?: unknown
 }
 
 export type Verdict = { readonly allowed: true } | { readonly allowed: false; readonly message: string }
@@ -29,7 +31,7 @@ const evaluate = (expression: string, context: Record<string, unknown>): unknown
 export function evaluatePolicy(policy: Manifest, input: AdmissionInput): Verdict {
   const spec = policy.spec as PolicySpec
   const variables: Record<string, unknown> = {}
-  const context = { oldObject: null, ...input, variables }
+  const context = { oldObject: null, namespaceObject: null, ...input, variables }
   if (spec.matchConditions?.some((condition) => evaluate(condition.expression, context) !== true))
     return { allowed: true }
   for (const variable of spec.variables ?? [])

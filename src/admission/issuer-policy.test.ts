@@ -9,15 +9,17 @@ import { renderIssuerPolicy } from './issuer-policy.js'
 
 const config = { defaultIssuer: 'letsencrypt', tenantClusterIssuers: ['letsencrypt-staging'] }
 const [policy] = renderIssuerPolicy(config) as [Manifest]
-const acme: Customer = { ...customer({ clusterIssuers: ['acme-ca'] }), status: { namespace: 'sh-acme' } }
+const acme: Customer = customer({ clusterIssuers: ['acme-ca'] })
 const site = (clusterIssuer?: string) => ({
   metadata: { name: 'blog', namespace: 'sh-acme' },
   spec: { tls: { mode: 'auto', ...(clusterIssuer ? { clusterIssuer } : {}) } },
 })
-const create = (clusterIssuer?: string, params: Customer = acme, namespace = 'sh-acme'): AdmissionInput => ({
+/** A write in the namespace of customer `owner` (its label), judged against the Customer `params`. */
+const create = (clusterIssuer?: string, params: Customer = acme, owner = 'acme'): AdmissionInput => ({
   object: site(clusterIssuer),
   params,
-  request: { operation: 'CREATE', namespace },
+  request: { operation: 'CREATE', namespace: `sh-${owner}` },
+  namespaceObject: { metadata: { name: `sh-${owner}`, labels: { 'hostplane.dev/customer': owner } } },
 })
 
 describe('cluster issuer admission policy and rule', () => {
@@ -28,7 +30,7 @@ describe('cluster issuer admission policy and rule', () => {
     ['an issuer the Customer lists in spec.clusterIssuers', create('acme-ca')],
     [
       'any issuer when judged against a Customer owning another namespace',
-      create('platform-ca', { ...acme, status: { namespace: 'sh-globex' } }),
+      create('platform-ca', acme, 'globex'),
     ],
     [
       'an update keeping an issuer stored before the policy (finalizers, other fields)',
@@ -42,7 +44,7 @@ describe('cluster issuer admission policy and rule', () => {
   for (const [what, input] of allowed)
     it(`allows ${what}`, () => {
       assert.deepEqual(evaluatePolicy(policy, input), { allowed: true })
-      if (input.params === acme && input.oldObject === undefined)
+      if (input.params === acme && input.oldObject === undefined && input.request.namespace === 'sh-acme')
         assert.equal(
           issuerNotAllowed((input.object as ReturnType<typeof site>).spec.tls.clusterIssuer, acme, config),
           undefined,
@@ -62,8 +64,8 @@ describe('cluster issuer admission policy and rule', () => {
   })
 
   it('refuses another customer’s extra issuer', () => {
-    const globex: Customer = { ...customer({}, 'globex'), status: { namespace: 'sh-acme' } }
-    assert.equal(evaluatePolicy(policy, create('acme-ca', globex)).allowed, false)
+    const globex = customer({}, 'globex')
+    assert.equal(evaluatePolicy(policy, create('acme-ca', globex, 'globex')).allowed, false)
     assert.notEqual(issuerNotAllowed('acme-ca', globex, config), undefined)
   })
 

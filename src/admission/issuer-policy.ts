@@ -4,7 +4,7 @@
  * platform default, the platform-wide tenant issuers, and the Customer's own
  * `spec.clusterIssuers`. Issuers meant for the platform only (internal CAs, another ACME
  * account) stay out of tenants' reach. The binding selects every Customer as a parameter and each
- * evaluation judges only the namespace that Customer owns (`status.namespace`), so one binding
+ * evaluation judges only the namespace that Customer owns (its `hostplane.dev/customer` label), so one binding
  * serves all customers. It applies only when the issuer is set and new or changed: an object
  * stored before keeps being updatable (the operator's finalizer, a tenant fixing other fields),
  * and the operator reports it as `IssuerNotAllowed`.
@@ -12,6 +12,8 @@
 import { celString } from '../api/schema-kit.js'
 import type { Manifest } from '../kube/object.js'
 import { type IssuerConfig, platformIssuers } from '../operator/customer/cluster-issuers.js'
+import { CUSTOMER_LABEL } from '../operator/customer/names.js'
+import { celLabel } from './cel-label.js'
 import { renderCustomerParamPolicy } from './customer-param-policy.js'
 
 export const ISSUER_POLICY_NAME = 'hostplane.dev-tenant-cluster-issuers'
@@ -35,8 +37,7 @@ export function renderIssuerPolicy(config: IssuerConfig): Manifest[] {
       variables: [
         {
           name: 'owner',
-          expression:
-            'has(params.status) && has(params.status.namespace) && params.status.namespace == request.namespace',
+          expression: `${celLabel('namespaceObject', CUSTOMER_LABEL)} == params.metadata.name`,
         },
         {
           name: 'allowed',
