@@ -135,13 +135,31 @@ export const CustomerSpec = Type.Object(
   ),
 )
 
+/** One new certificate order of the customer's sites and webspaces, for its hourly limit. */
+export const CertificateOrder = Type.Object({
+  /** `<kind>/<namespace>/<name>/<hash of the domains>`: the same order is counted once. */
+  object: Type.String({ maxLength: 400 }),
+  at: Type.String({ format: 'date-time' }),
+})
+
+/** Most orders recorded: the largest hourly limit of any tier (tiers.ts). */
+export const MAX_CERTIFICATE_ORDERS = 50
+
 export const CustomerStatus = Type.Object({
   ...commonStatus,
   namespace: Type.Optional(Type.String({ maxLength: 63 })),
+  certificateOrders: Type.Optional(
+    Type.Array(CertificateOrder, {
+      maxItems: MAX_CERTIFICATE_ORDERS,
+      description:
+        'New certificate orders of the last hour, oldest first: the operator counts them against the tier limit, and a restart does not reset it.',
+    }),
+  ),
 })
 
 export type CustomerSpec = Static<typeof CustomerSpec>
 export type CustomerStatus = Static<typeof CustomerStatus>
+export type CertificateOrder = Static<typeof CertificateOrder>
 
 export const CustomerKind: KindDefinition = {
   kind: 'Customer',

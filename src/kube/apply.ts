@@ -20,6 +20,8 @@ export interface ObjectRef {
   readonly plural: string
   readonly namespace?: string
   readonly name: string
+  /** e.g. `status`, for a merge patch of the status alone. */
+  readonly subresource?: string
 }
 
 /** Counts writes by verb and resource (prom-client Counter.inc fits). */

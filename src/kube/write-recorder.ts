@@ -72,8 +72,13 @@ export class WriteRecorder implements KubeWriter {
       this.objects.delete(path)
     } else if (method === 'PATCH') {
       this.lines.push(`PATCH ${path}`)
-      const target = this.objects.get(path)
-      if (target) target.metadata.finalizers = body.metadata.finalizers
+      if (path.endsWith(STATUS)) {
+        const parent = this.objects.get(path.slice(0, -STATUS.length)) as { status?: object } | undefined
+        if (parent) parent.status = { ...parent.status, ...(body.status as object) }
+      } else {
+        const target = this.objects.get(path)
+        if (target) target.metadata.finalizers = body.metadata.finalizers
+      }
     } else {
       this.lines.push(`${method === 'POST' ? 'CREATE' : method} ${path}`)
     }

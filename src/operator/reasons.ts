@@ -39,6 +39,8 @@ export const OPERATOR_REASONS = {
   // CertificateReady
   CertificateIssued: ['StaticSite'],
   CertificatePending: ['StaticSite'],
+  /** The customer's new certificates per hour are used up: the Certificate waits (retried by itself). */
+  CertificateRateLimited: ['StaticSite', 'Webspace'],
   /** cert-manager gave up on an attempt (a Challenge, Order or CertificateRequest failed). */
   CertificateFailed: ['StaticSite'],
   /** The Certificate's notAfter has passed. */

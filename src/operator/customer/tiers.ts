@@ -77,8 +77,8 @@ function quota(
 /**
  * How many objects of each kind a customer may hold, by tier and size. The API server counts them
  * (ResourceQuota `count/<resource>.<group>`, `services`, `secrets`, `configmaps`) and refuses the
- * one over the limit at admission time; the operator bounds the domains, which no quota can
- * count. The system namespace's IngressRoutes, Middlewares and
+ * one over the limit at admission time; the operator bounds the domains and the new certificates
+ * per hour, which no quota can count. The system namespace's IngressRoutes, Middlewares and
  * Certificates are generated per StaticSite, so the StaticSite count (and the CRD's bound on a
  * site's domains) bounds them too.
  */
@@ -96,6 +96,8 @@ export interface ObjectLimits {
   readonly configMaps: number
   /** Distinct domains across the customer's StaticSites and Webspaces (the operator's, see domain-limit.ts). */
   readonly domains: number
+  /** New certificate orders per hour across its sites and webspaces (the operator's, see certificate-rate.ts). */
+  readonly certificatesPerHour: number
 }
 
 const limits = (
@@ -107,6 +109,7 @@ const limits = (
   secrets: number,
   configMaps: number,
   domains: number,
+  certificatesPerHour: number,
 ): ObjectLimits => ({
   staticSites,
   webspaces,
@@ -116,18 +119,19 @@ const limits = (
   secrets,
   configMaps,
   domains,
+  certificatesPerHour,
 })
 
 /** Object limits per tier and size; docs/tenancy.md has the table. */
 export const TIER_OBJECT_LIMITS: Readonly<Record<Tier, Partial<Record<Size, ObjectLimits>>>> = {
   shared: {
-    small: limits(10, 3, 2, 30, 5, 20, 10, 20),
-    medium: limits(25, 10, 5, 100, 15, 50, 25, 50),
-    large: limits(50, 20, 10, 200, 30, 100, 50, 100),
+    small: limits(10, 3, 2, 30, 5, 20, 10, 20, 5),
+    medium: limits(25, 10, 5, 100, 15, 50, 25, 50, 10),
+    large: limits(50, 20, 10, 200, 30, 100, 50, 100, 20),
   },
   dedicated: {
-    large: limits(100, 50, 20, 500, 60, 200, 100, 250),
-    xlarge: limits(200, 100, 40, 1000, 120, 400, 200, 500),
+    large: limits(100, 50, 20, 500, 60, 200, 100, 250, 30),
+    xlarge: limits(200, 100, 40, 1000, 120, 400, 200, 500, 50),
   },
 }
 

@@ -21,6 +21,8 @@ import { issuerNotAllowed } from '../customer/cluster-issuers.js'
 import { type Claim, claimOf, createdAt } from '../../domains/claims.js'
 import { type ClaimantEntry, decideDomains } from '../../domains/decide.js'
 import { type DomainPolicy, domainPolicy } from '../../domains/site-domains.js'
+import type { CertificateOrder } from '../../api/customer.js'
+import { orderOf, withoutNewOrder } from '../certificate-rate.js'
 import { customerDomainLimitExceeded } from '../domain-limit.js'
 import { GENERATED } from './generated.js'
 import { prefixOf, renderSite, renderTlsCopy, type TlsSource } from './render.js'
@@ -34,6 +36,10 @@ export interface SitePlan {
   readonly url?: string
   /** The plan reports `inputs.refusal`: apply nothing until its retry is due. */
   readonly refused?: boolean
+  /** A new certificate order: record these in the Customer's status before writing anything. */
+  readonly recordOrders?: readonly CertificateOrder[]
+  /** The new certificate waits for the customer's hourly limit: reconcile again then. */
+  readonly retryAt?: Date
 }
 
 export interface PlanInputs {
@@ -214,7 +220,7 @@ export function planSite(inputs: PlanInputs): SitePlan {
   // An issuer the customer may not use (stored before the admission policy): route, no Certificate.
   const issuerProblem =
     tls.kind === 'certificate' ? issuerNotAllowed(site.spec.tls.clusterIssuer, customer, config) : undefined
-  const { condition: certificateReady, copy } =
+  const { condition: tlsReady, copy } =
     tls.kind === 'secret'
       ? ownSecret(site, config, tls, domains.domains, inputs)
       : {
@@ -226,8 +232,22 @@ export function planSite(inputs: PlanInputs): SitePlan {
   const allowed = issuerProblem
     ? rendered.objects.filter((o) => o.kind !== GENERATED.Certificate.kind)
     : rendered.objects
+  const order = orderOf(
+    { kind: 'StaticSite', metadata: site.metadata },
+    allowed,
+    inputs.certificate,
+    customer,
+    inputs.now,
+  )
+  const limited = order?.kind === 'limited' ? order : undefined
+  const ordered = limited ? withoutNewOrder(allowed, inputs.certificate) : allowed
+  const certificateReady = limited
+    ? condition(CONDITION.CertificateReady, 'False', REASON.CertificateRateLimited, limited.message)
+    : tlsReady
+  const orders =
+    order?.kind === 'record' ? { recordOrders: order.orders } : limited ? { retryAt: limited.retryAt } : {}
   // The copy first: applied before the route that names it.
-  const objects = copy ? [copy, ...allowed] : allowed
+  const objects = copy ? [copy, ...ordered] : ordered
   const held = condition(
     CONDITION.DomainClaimed,
     'True',
@@ -241,6 +261,7 @@ export function planSite(inputs: PlanInputs): SitePlan {
   // without a new issuance.
   if (customer?.spec.suspended)
     return {
+      ...orders,
       objects: objects.filter(
         (o) => o.kind === GENERATED.Certificate.kind || o.kind === GENERATED.Secret.kind,
       ),
@@ -270,6 +291,7 @@ export function planSite(inputs: PlanInputs): SitePlan {
     }
   }
   return {
+    ...orders,
     objects,
     url: rendered.url,
     conditions: withReady(

@@ -73,7 +73,13 @@ function world(...sites: StaticSite[]) {
       if (method === 'DELETE')
         for (const [key, o] of generated)
           if (`${o.kind.toLowerCase()}s` === plural && o.metadata.name === nameOf(path)) generated.delete(key)
-      if (method === 'PATCH') {
+      if (method === 'PATCH' && path.includes('/customers/')) {
+        // A certificate order recorded in the Customer's status, as its watch event would bring it.
+        const status = (params.body as { status: Customer['status'] }).status
+        for (const [namespace, c] of customers)
+          if (path.includes(`/customers/${c.metadata.name}/`))
+            customers.set(namespace, { ...c, status: { ...c.status, ...status } })
+      } else if (method === 'PATCH') {
         const finalizers = (params.body as { metadata: { finalizers: string[] } }).metadata.finalizers
         for (const s of siteCache.values())
           if (s.metadata.name === nameOf(path)) s.metadata.finalizers = finalizers
@@ -244,9 +250,13 @@ describe('StaticSiteReconciler', () => {
   it('removes the route and the Certificate when the customer no longer lists the domain, and restores them when it does again', async () => {
     const w = world(site(withDomains('www.a.test'), withFinalizer))
     w.customers.set('team-a', customer({ domains: ['a.test'] }))
+    assert.equal(await w.reconciler.reconcile('team-a/blog'), 'order-recorded')
     await w.reconciler.reconcile('team-a/blog')
     w.summary()
-    w.customers.set('team-a', customer({ domains: ['b.test'] }))
+    w.customers.set('team-a', {
+      ...customer({ domains: ['b.test'] }),
+      status: w.customers.get('team-a')?.status,
+    })
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(w.summary(), [
       'DELETE /apis/cert-manager.io/v1/namespaces/hostplane-system/certificates/team-a--blog',
@@ -260,7 +270,10 @@ describe('StaticSiteReconciler', () => {
       'EVENT NoRoute',
     ])
     assert.equal(await w.reconciler.reconcile('team-a/blog'), 'none')
-    w.customers.set('team-a', customer({ domains: ['a.test', 'b.test'] }))
+    w.customers.set('team-a', {
+      ...customer({ domains: ['a.test', 'b.test'] }),
+      status: w.customers.get('team-a')?.status,
+    })
     await w.reconciler.reconcile('team-a/blog')
     assert.deepEqual(
       w.summary().filter((write) => !write.startsWith('APPLY')),

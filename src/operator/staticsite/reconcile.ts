@@ -27,6 +27,7 @@ import { CONDITION, FINALIZER } from './conditions.js'
 import { domainPolicy } from '../../domains/site-domains.js'
 import { certificateName, GENERATED, tlsCopyName } from './generated.js'
 import { objectRef } from '../../kube/manifest-path.js'
+import { recordOrders } from '../record-orders.js'
 import { planSite, siteClaim } from './plan.js'
 import { siteRef, type StaticSite, STATICSITES } from './site.js'
 import type { TlsSecretReader } from './tls-secret-reader.js'
@@ -60,7 +61,11 @@ export interface StaticSiteReconcilerOptions {
 
 /** Which write a pass made, for logs and tests. */
 export type ReconcileStep =
-  'none' | 'cleanup' | 'finalizer-removed' | 'finalizer-added' | 'applied' | 'refused'
+  'none' | 'cleanup' | 'finalizer-removed' | 'finalizer-added' | 'order-recorded' | 'applied' | 'refused'
+
+/** A step, and when a waiting certificate order makes the site due again. */
+export type SiteReconcileResult =
+  ReconcileStep | { readonly step: ReconcileStep; readonly requeueAfterMs: number }
 
 /** Status conditions reported as Events when they change; Ready only repeats them. */
 const EVENT_CONDITIONS: readonly string[] = [
@@ -73,7 +78,7 @@ const MAX_RESOURCES = 64
 export class StaticSiteReconciler {
   constructor(private readonly options: StaticSiteReconcilerOptions) {}
 
-  async reconcile(key: string): Promise<ReconcileStep> {
+  async reconcile(key: string): Promise<SiteReconcileResult> {
     const { cache } = this.options
     const [namespace = '', name = ''] = key.split('/')
     const generated = cache.generated(siteKey(namespace, name))
@@ -110,7 +115,7 @@ export class StaticSiteReconciler {
     })
   }
 
-  private async converge(site: StaticSite, generated: readonly KubeObject[]): Promise<ReconcileStep> {
+  private async converge(site: StaticSite, generated: readonly KubeObject[]): Promise<SiteReconcileResult> {
     const { cache, applier, config, readTlsSecret, backoff, clock = () => new Date() } = this.options
     const namespace = site.metadata.namespace ?? ''
     const key = siteKey(namespace, site.metadata.name)
@@ -142,6 +147,14 @@ export class StaticSiteReconciler {
       now: clock(),
     }
     let plan = planSite({ ...inputs, refusal: backoff.holding(queueKey, fingerprint) })
+    // Counted durably before the order is placed, so neither a crash nor a restart forgets it.
+    if (plan.recordOrders && customer && !plan.refused) {
+      await recordOrders(applier, customer, plan.recordOrders)
+      return 'order-recorded'
+    }
+    const { retryAt } = plan
+    const due = (step: ReconcileStep): SiteReconcileResult =>
+      retryAt ? { step, requeueAfterMs: Math.max(0, retryAt.getTime() - clock().getTime()) } : step
     let wrote = false
     if (!plan.refused)
       try {
@@ -167,7 +180,7 @@ export class StaticSiteReconciler {
       current?.observedGeneration === generation &&
       current?.url === plan.url &&
       containsDesired(current?.resources ?? [], resources)
-    if (statusUpToDate) return wrote ? 'applied' : plan.refused ? 'refused' : 'none'
+    if (statusUpToDate) return due(wrote ? 'applied' : plan.refused ? 'refused' : 'none')
 
     const conditions = storedConditions(plan.conditions, current?.conditions, generation, clock())
     await applier.applyStatus(siteRef(site), {
@@ -188,6 +201,6 @@ export class StaticSiteReconciler {
       plan.conditions,
       EVENT_CONDITIONS,
     )
-    return 'applied'
+    return due('applied')
   }
 }

@@ -37,10 +37,11 @@ export const TLS_RECHECK_MS = 5 * 60_000
  * a changed Secret brings no event, and a certificate expires without one.
  */
 export const withTlsRecheck = (
-  step: string,
+  result: ReconcileResult,
   object: (KubeObject & { spec: { tls: { mode: string } } }) | undefined,
   ms = TLS_RECHECK_MS,
-): ReconcileResult =>
-  object?.spec.tls.mode === 'secret' && !object.metadata.deletionTimestamp
-    ? { step, requeueAfterMs: ms }
-    : step
+): ReconcileResult => {
+  if (object?.spec.tls.mode !== 'secret' || object.metadata.deletionTimestamp) return result
+  if (typeof result === 'string') return { step: result, requeueAfterMs: ms }
+  return { step: result.step, requeueAfterMs: Math.min(ms, result.requeueAfterMs) }
+}

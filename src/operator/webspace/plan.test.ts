@@ -281,6 +281,23 @@ describe('planWebspace', () => {
     assert.equal(ready(plan)?.reason, REASON.DomainQuotaExceeded)
   })
 
+  it('past the customer’s new certificates per hour it is routed without a Certificate and says when it retries', () => {
+    const now = new Date('2026-06-01T12:00:00Z')
+    const orders = Array.from({ length: 5 }, (_, i) => ({ object: `o${i}`, at: '2026-06-01T11:30:00Z' }))
+    const plan = planWebspace(
+      inputs({ customer: { ...customer(), status: { certificateOrders: orders } }, now }),
+    )
+    assert.ok(!plan.objects?.some((o) => o.kind === 'Certificate'))
+    assert.ok(plan.objects?.some((o) => o.kind === 'IngressRoute'))
+    assert.equal(condition(plan, 'CertificateReady')?.reason, REASON.CertificateRateLimited)
+    assert.equal(plan.retryAt?.toISOString(), '2026-06-01T12:30:00.000Z')
+    assert.equal(
+      planWebspace(inputs({ now })).recordOrders?.length,
+      1,
+      'under the limit the order is recorded first',
+    )
+  })
+
   it('a suspended customer’s webspace keeps Deployment and Service, has no route or URL, and is not Ready', () => {
     const suspended: Customer = customer({ suspended: true })
     const plan = planWebspace(inputs({ customer: suspended, deployment: available }))

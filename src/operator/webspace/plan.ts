@@ -14,6 +14,8 @@ import type { Refusal } from '../../kube/refusal.js'
 import { refusalCondition } from '../refusals.js'
 import { QUOTA_POLICY_NAME } from '../../admission/tier-quota.js'
 import { TIER_QUOTAS } from '../customer/tiers.js'
+import type { CertificateOrder } from '../../api/customer.js'
+import { orderOf, withoutNewOrder } from '../certificate-rate.js'
 import { customerDomainLimitExceeded } from '../domain-limit.js'
 import { CONDITION, REASON } from './conditions.js'
 import { type Claim, claimOf, createdAt } from '../../domains/claims.js'
@@ -43,6 +45,8 @@ export interface WebspaceInputs {
   readonly rivals: readonly Claim[]
   /** Claims of the sites and webspaces of its namespace, for its customer's domain limit. @default none */
   readonly neighbours?: readonly Claim[]
+  /** Its live Certificate, if any: a new one or new domains are an order (certificate-rate.ts). */
+  readonly certificate?: KubeObject
   readonly config: WebspacePlanConfig
   /** With `tls.mode: secret`: what reading the named Secret of its namespace found. @default missing */
   readonly tlsSecret?: TlsSecretRead
@@ -148,6 +152,10 @@ export interface WebspacePlan {
   readonly objects: Manifest[] | undefined
   readonly conditions: DesiredCondition[]
   readonly url: string | undefined
+  /** A new certificate order: record these in the Customer's status before writing anything. */
+  readonly recordOrders?: readonly CertificateOrder[]
+  /** The new certificate waits for the customer's hourly limit: reconcile again then. */
+  readonly retryAt?: Date
   /** Replica counts from the Deployment's status (0 before it reports). */
   readonly counts: {
     readonly replicas: number
@@ -199,7 +207,18 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: Refusal): Webspac
   }
   const claimed = domainClaimed(inputs, domainPolicy(config.pagesDomain, customer))
   const routed = claimed.status === 'True'
-  const objects = renderWebspace(webspace, runtime, customer, config, { routed })
+  const rendered = renderWebspace(webspace, runtime, customer, config, { routed })
+  const order = orderOf(
+    { kind: 'Webspace', metadata: webspace.metadata },
+    rendered,
+    inputs.certificate,
+    customer,
+    now,
+  )
+  const limited = order?.kind === 'limited' ? order : undefined
+  const objects = limited ? withoutNewOrder(rendered, inputs.certificate) : rendered
+  const orders =
+    order?.kind === 'record' ? { recordOrders: order.orders } : limited ? { retryAt: limited.retryAt } : {}
   const domains = domainsOf(webspace, config.pagesDomain)
   const [domain] = domains
   const { tls } = webspace.spec
@@ -215,16 +234,25 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: Refusal): Webspac
           now,
         })
       : undefined
-  const certificate: DesiredCondition[] = verdict
+  const certificate: DesiredCondition[] = limited
     ? [
         {
           type: CONDITION.CertificateReady,
-          status: verdict.status,
-          reason: verdict.reason,
-          message: verdict.message,
+          status: 'False',
+          reason: REASON.CertificateRateLimited,
+          message: limited.message,
         },
       ]
-    : []
+    : verdict
+      ? [
+          {
+            type: CONDITION.CertificateReady,
+            status: verdict.status,
+            reason: verdict.reason,
+            message: verdict.message,
+          },
+        ]
+      : []
   const available = mirrored(deployment, CONDITION.Available)
   const progressing = mirrored(deployment, CONDITION.Progressing)
   const suspended = customer.spec.suspended
@@ -251,6 +279,7 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: Refusal): Webspac
         message: `serving ${scheme}://${domain ?? ''}/`,
       }
   return {
+    ...orders,
     objects,
     url: suspended || !routed ? undefined : `${scheme}://${domain ?? ''}/`,
     counts: countsOf(deployment),

@@ -17,6 +17,7 @@ import { WEBSPACE_LABEL } from './render.js'
 const APPS = '/apis/apps/v1/namespaces/sh-acme'
 const CORE = '/api/v1/namespaces/sh-acme'
 const WEBSPACE = '/apis/hostplane.dev/v1alpha1/namespaces/sh-acme/webspaces/shop'
+const ORDER = 'PATCH /apis/hostplane.dev/v1alpha1/customers/acme/status'
 const CREATED = [
   `APPLY ${APPS}/deployments/shop`,
   `APPLY ${CORE}/services/shop`,
@@ -38,9 +39,9 @@ const QUOTA_FULL = new KubeApiError(
  * of the Events the operator's recorder sent, `retries` the delays of refused writes' retries.
  */
 function world(initial = webspace()) {
-  const api = new WriteRecorder(initial)
-  let owner: Customer = customer({ size: 'large' })
-  owner.status = { namespace: 'sh-acme' }
+  const acme: Customer = { ...customer({ size: 'large' }), status: { namespace: 'sh-acme' } }
+  const api = new WriteRecorder(initial, acme)
+  const owner = () => api.get<Customer>(acme) as Customer
   const recorded: string[] = []
   let now = 0
   let quotaVersions = ['1']
@@ -49,7 +50,7 @@ function world(initial = webspace()) {
     cache: {
       webspace: (key) => api.get<Webspace>({ ...initial, metadata: splitKey(key) }),
       runtime: (name) => (name === runtime.metadata.name ? runtime : undefined),
-      customerOf: (namespace) => (namespace === owner.status?.namespace ? owner : undefined),
+      customerOf: (namespace) => (namespace === owner().status?.namespace ? owner() : undefined),
       owned: (key) =>
         api.list((o) => `${o.metadata.namespace}/${o.metadata.labels?.[WEBSPACE_LABEL] ?? ''}` === key),
       rivals: () => [],
@@ -88,8 +89,14 @@ function world(initial = webspace()) {
       current.spec = { ...current.spec, ...change }
       current.metadata.generation = (current.metadata.generation ?? 1) + 1
     },
+    /** The first pass: the webspace's certificate order is recorded in the Customer status. */
+    async orderRecorded() {
+      assert.equal(await reconciler.reconcile('sh-acme/shop'), 'order-recorded')
+      api.writes()
+    },
     setCustomer(change: Partial<Customer['spec']>) {
-      owner = { ...owner, spec: { ...owner.spec, ...change } }
+      const current = owner()
+      current.spec = { ...current.spec, ...change }
     },
   }
 }
@@ -98,14 +105,17 @@ function world(initial = webspace()) {
 async function converged() {
   const w = world()
   await w.reconciler.reconcile('sh-acme/shop')
+  await w.reconciler.reconcile('sh-acme/shop')
   w.api.writes()
   w.events()
   return w
 }
 
 describe('WebspaceReconciler', () => {
-  it('creates Deployment, Service, IngressRoute and Certificate, then the status, with Events; a second pass writes nothing', async () => {
+  it('records the certificate order in the Customer status, then creates Deployment, Service, IngressRoute and Certificate, then the status, with Events; a third pass writes nothing', async () => {
     const w = world()
+    assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'order-recorded')
+    assert.deepEqual(w.api.writes(), [ORDER])
     assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'applied')
     assert.deepEqual(w.api.writes(), CREATED)
     assert.deepEqual(w.events(), ['ObjectsApplied', 'DomainClaimed'])
@@ -127,8 +137,14 @@ describe('WebspaceReconciler', () => {
   it('a domain change patches only the IngressRoute and the Certificate, then the status', async () => {
     const w = await converged()
     w.edit({ domains: ['shop.acme.example'] })
+    assert.equal(
+      await w.reconciler.reconcile('sh-acme/shop'),
+      'order-recorded',
+      'new domains are a new order',
+    )
     await w.reconciler.reconcile('sh-acme/shop')
     assert.deepEqual(w.api.writes(), [
+      ORDER,
       'APPLY /apis/traefik.io/v1alpha1/namespaces/sh-acme/ingressroutes/shop',
       'APPLY /apis/cert-manager.io/v1/namespaces/sh-acme/certificates/shop-tls',
       `APPLY ${WEBSPACE}/status`,
@@ -188,6 +204,7 @@ describe('WebspaceReconciler', () => {
   it('a PersistentVolumeClaim the quota refuses: one QuotaExceeded status and Event saying what to change, then nothing until the retry', async () => {
     const w = world(webspace({ storage: { size: '10Gi', mountPath: '/data' } }))
     const claim = `${CORE}/persistentvolumeclaims/shop`
+    await w.orderRecorded()
     w.api.refuse(claim, QUOTA_FULL)
     assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'refused')
     assert.deepEqual(w.api.writes(), [...CREATED.slice(0, 4), `APPLY ${claim}`, `APPLY ${WEBSPACE}/status`])
@@ -218,6 +235,7 @@ describe('WebspaceReconciler', () => {
   it('a raised quota retries at once; the admitted claim turns Deployed back to ObjectsApplied', async () => {
     const w = world(webspace({ storage: { size: '10Gi', mountPath: '/data' } }))
     const claim = `${CORE}/persistentvolumeclaims/shop`
+    await w.orderRecorded()
     w.api.refuse(claim, QUOTA_FULL)
     await w.reconciler.reconcile('sh-acme/shop')
     w.api.writes()
@@ -232,6 +250,7 @@ describe('WebspaceReconciler', () => {
 
   it('a failure a retry may fix is thrown for the fast retry, with one ApplyFailed Event however often it repeats', async () => {
     const w = world()
+    await w.orderRecorded()
     w.api.refuse(`${APPS}/deployments/shop`, new KubeApiError(500, 'InternalError', 'etcd timed out'))
     for (let i = 0; i < 3; i++) await assert.rejects(w.reconciler.reconcile('sh-acme/shop'), /etcd timed out/)
     assert.deepEqual(w.events(), ['ApplyFailed'])

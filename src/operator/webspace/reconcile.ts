@@ -31,6 +31,7 @@ import {
   webspaceClaim,
 } from './plan.js'
 import { WEBSPACES } from './owned.js'
+import { recordOrders } from '../record-orders.js'
 import type { TlsSecretReader } from '../staticsite/tls-secret-reader.js'
 
 export interface WebspaceCache {
@@ -67,7 +68,11 @@ const EVENT_CONDITIONS: readonly string[] = [
   CONDITION.CertificateReady,
 ]
 
-export type WebspaceStep = 'none' | 'applied' | 'status' | 'refused'
+export type WebspaceStep = 'none' | 'applied' | 'status' | 'refused' | 'order-recorded'
+
+/** A step, and when a waiting certificate order makes the webspace due again. */
+export type WebspaceReconcileResult =
+  WebspaceStep | { readonly step: WebspaceStep; readonly requeueAfterMs: number }
 
 /** The inputs a refusal depends on: a new spec, tier or quota may be admitted. */
 const refusalInputs = (webspace: Webspace, customer: Customer | undefined, quotas: readonly string[]) =>
@@ -76,7 +81,7 @@ const refusalInputs = (webspace: Webspace, customer: Customer | undefined, quota
 export class WebspaceReconciler {
   constructor(private readonly options: WebspaceReconcilerOptions) {}
 
-  async reconcile(key: string): Promise<WebspaceStep> {
+  async reconcile(key: string): Promise<WebspaceReconcileResult> {
     const { cache, config, readTlsSecret, backoff, clock = () => new Date() } = this.options
     const webspace = cache.webspace(key)
     if (!webspace || webspace.metadata.deletionTimestamp) {
@@ -93,6 +98,7 @@ export class WebspaceReconciler {
       runtime: cache.runtime(webspace.spec.runtime),
       customer,
       deployment: owned.find((o) => o.kind === 'Deployment') as Deployment | undefined,
+      certificate: owned.find((o) => o.kind === 'Certificate'),
       rivals: claim ? cache.rivals(claim) : [],
       neighbours: cache.neighbours(webspace.metadata.namespace ?? ''),
       config,
@@ -105,6 +111,14 @@ export class WebspaceReconciler {
     const held = backoff.holding(key, fingerprint)
     const plan = planWebspace(inputs, held)
     if (!plan.objects) return (await this.writeStatus(webspace, plan)) ? 'status' : 'none'
+    // Counted durably before the order is placed, so neither a crash nor a restart forgets it.
+    if (plan.recordOrders && customer) {
+      await recordOrders(this.options.applier, customer, plan.recordOrders)
+      return 'order-recorded'
+    }
+    const { retryAt } = plan
+    const due = (step: WebspaceStep): WebspaceReconcileResult =>
+      retryAt ? { step, requeueAfterMs: Math.max(0, retryAt.getTime() - clock().getTime()) } : step
     let wrote: boolean
     try {
       wrote = await this.options.applier.converge(plan.objects, owned)
@@ -126,8 +140,8 @@ export class WebspaceReconciler {
       return 'refused'
     }
     backoff.clear(key)
-    if (await this.writeStatus(webspace, plan)) return 'applied'
-    return wrote ? 'applied' : 'none'
+    if (await this.writeStatus(webspace, plan)) return due('applied')
+    return due(wrote ? 'applied' : 'none')
   }
 
   private async writeStatus(webspace: Webspace, plan: WebspacePlan): Promise<boolean> {

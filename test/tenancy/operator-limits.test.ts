@@ -1,7 +1,10 @@
 /**
- * A customer's limit on distinct domains across its StaticSites and Webspaces, with the operator
- * running on its own ServiceAccount against a real API server: the object over the limit gets
- * DomainQuotaExceeded, no route and no Certificate; freeing domains lets it in without a restart.
+ * A customer's limits the operator enforces, with the operator running on its own ServiceAccount
+ * against a real API server. Distinct domains across its StaticSites and Webspaces: the object
+ * over the limit gets DomainQuotaExceeded, no route and no Certificate; freeing domains lets it in
+ * without a restart. New certificates per hour: the site over the limit waits with
+ * CertificateRateLimited and no Certificate, the orders are in the Customer's status, and a
+ * restarted operator still counts them.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -18,7 +21,7 @@ import { OperatorEnv } from '../operator/harness.js'
 
 const env = await clusterForTests()
 
-describe("a customer's domain limit, on a real API server", { skip: env.skip }, () => {
+describe("a customer's domain limit and certificate rate, on a real API server", { skip: env.skip }, () => {
   let test: OperatorEnv
   let operator: Operator
   let runtime: string
@@ -27,15 +30,20 @@ describe("a customer's domain limit, on a real API server", { skip: env.skip }, 
   const domains = (count: number, from = 0) =>
     Array.from({ length: count }, (_, i) => `d${from + i}.${customer()}.example`)
   const limit = TIER_OBJECT_LIMITS.shared.small?.domains ?? 0
+  const rateCustomer = () => `rate-${test.tag}`
+  const rateNamespace = () => `sh-${rateCustomer()}`
+  const rateLimit = TIER_OBJECT_LIMITS.shared.small?.certificatesPerHour ?? 0
 
   before(async () => {
     const cluster = await env.get()
-    test = new OperatorEnv(cluster, new KubeRest(cluster.kubeConfig()), 'domain-limit')
+    test = new OperatorEnv(cluster, new KubeRest(cluster.kubeConfig()), 'limits')
     await test.setUp()
     runtime = await test.createRuntime()
     operator = await test.startOperator()
-    await test.createCustomer(customer())
-    await test.waitForCustomer(customer(), 'Ready', 'True', CUSTOMER_REASON.Ready)
+    for (const name of [customer(), rateCustomer()]) {
+      await test.createCustomer(name)
+      await test.waitForCustomer(name, 'Ready', 'True', CUSTOMER_REASON.Ready)
+    }
   })
 
   after(async () => {
@@ -93,6 +101,51 @@ describe("a customer's domain limit, on a real API server", { skip: env.skip }, 
       await test.webspaceRoutes(namespace()),
       2,
       'the webspace got its IngressRoute and Certificate',
+    )
+  })
+
+  it('lets the shared small tier order 5 certificates an hour; the sixth site waits, routed, with the retry time, across an operator restart', async () => {
+    assert.equal(rateLimit, 5)
+    for (let i = 0; i < rateLimit; i++) {
+      await test.createSite(rateNamespace(), `s${i}`, { domains: [`s${i}.${rateCustomer()}.example`] })
+      await test.waitUntil(`the Certificate of s${i}`, async () =>
+        (await test.generated('Certificate', siteKey(rateNamespace(), `s${i}`))).length === 1
+          ? true
+          : undefined,
+      )
+    }
+    const orders = (await test.getCustomer(rateCustomer()))?.status?.certificateOrders ?? []
+    assert.equal(orders.length, rateLimit, 'each order is recorded in the Customer status')
+
+    await test.createSite(rateNamespace(), 'late', { domains: [`late.${rateCustomer()}.example`] })
+    const late = await test.waitForCondition(
+      rateNamespace(),
+      'late',
+      'CertificateReady',
+      'False',
+      REASON.CertificateRateLimited,
+    )
+    assert.match(
+      findCondition(late.status?.conditions, 'CertificateReady')?.message ?? '',
+      /ordered 5 new certificates in the last hour.*until \d{4}-\d\d-\d\dT.*, when it retries by itself/,
+    )
+    assert.equal(findCondition(late.status?.conditions, 'Routed')?.status, 'True', 'the route stays')
+    assert.deepEqual(await test.generated('Certificate', siteKey(rateNamespace(), 'late')), [])
+
+    await operator.stop()
+    operator = await test.startOperator()
+    await test.updateSite(rateNamespace(), 'late', { domains: [`later.${rateCustomer()}.example`] })
+    await test.waitForCondition(
+      rateNamespace(),
+      'late',
+      'CertificateReady',
+      'False',
+      REASON.CertificateRateLimited,
+    )
+    assert.deepEqual(
+      await test.generated('Certificate', siteKey(rateNamespace(), 'late')),
+      [],
+      'a restart does not reset the count',
     )
   })
 })
