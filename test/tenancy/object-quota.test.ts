@@ -66,14 +66,14 @@ const COUNTED: readonly Counted[] = [
     key: 'secrets',
     apiPath: '/api/v1',
     plural: 'secrets',
-    byTenant: false,
+    byTenant: true,
     body: (name) => ({ metadata: { name }, stringData: { token: 't' } }),
   },
   {
     key: 'configmaps',
     apiPath: '/api/v1',
     plural: 'configmaps',
-    byTenant: false,
+    byTenant: true,
     body: (name) => ({ metadata: { name }, data: { key: 'value' } }),
   },
   {
