@@ -16,6 +16,7 @@ import type { RefusalBackoffTimes } from '../kube/refusal-backoff.js'
 import type { KubeCredentials } from '../kube/kubeconfig.js'
 import { LeaderElector } from '../kube/leader-election.js'
 import { KubeRest } from '../kube/rest.js'
+import { answerHalfClosedClients } from '../ops/half-closed-clients.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
 import { customerController } from './customer/controller.js'
@@ -113,6 +114,7 @@ export class Operator {
     })
     if (listen) {
       this.server = Fastify({ logger: false })
+      answerHalfClosedClients(this.server.server)
       await this.server.register(opsRoutes, { registry: this.registry, ready: () => this.ready })
       await this.server.listen(listen)
       log.info({ listen }, 'serving /healthz, /readyz and /metrics')

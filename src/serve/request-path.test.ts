@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { MAX_PATH_LENGTH, parseRequestTarget } from './request-path.js'
+import { MAX_PATH_LENGTH, parseRequestTarget, splitRequestTarget } from './request-path.js'
 
 describe('parseRequestTarget', () => {
   const accepted: [string, string, string[], boolean, string][] = [
@@ -36,10 +36,33 @@ describe('parseRequestTarget', () => {
     ['another control character', '/a%0d%0aSet-Cookie:x', 400],
     ['a malformed percent-escape', '/a%zz', 400],
     ['a truncated UTF-8 sequence', '/a%e2%82', 400],
-    ['an absolute-form or asterisk target', '*', 400],
+    ['an asterisk target', '*', 400],
     ['a path longer than the limit', `/${'a'.repeat(MAX_PATH_LENGTH)}`, 414],
   ]
   for (const [name, target, status] of refused)
     it(`refuses ${name} with ${status}`, () =>
       assert.deepEqual(parseRequestTarget(target), { ok: false, status }))
+})
+
+describe('splitRequestTarget', () => {
+  const split: [string, string, string | undefined, string][] = [
+    ['the usual origin form passes unchanged', '/a?b', undefined, '/a?b'],
+    ['an absolute-form target gives its authority and path', 'http://a.test/x/y?z=1', 'a.test', '/x/y?z=1'],
+    ['the port stays with the authority', 'http://a.test:8080/', 'a.test:8080', '/'],
+    ['an https URL and an upper-case scheme are absolute forms too', 'HTTPS://a.test/x', 'a.test', '/x'],
+    ['an authority without a path is the root', 'http://a.test', 'a.test', '/'],
+    ['a query right after the authority is the root’s', 'http://a.test?q=1', 'a.test', '/?q=1'],
+  ]
+  for (const [name, target, authority, origin] of split)
+    it(name, () => assert.deepEqual(splitRequestTarget(target), { authority, target: origin }))
+
+  const refused: [string, string][] = [
+    ['an asterisk', '*'],
+    ['an authority-form target (CONNECT)', 'a.test:443'],
+    ['an empty authority', 'http:///etc/passwd'],
+    ['user information in the authority', 'http://user:pw@a.test/'],
+    ['another scheme', 'ftp://a.test/'],
+  ]
+  for (const [name, target] of refused)
+    it(`refuses ${name}`, () => assert.equal(splitRequestTarget(target), undefined))
 })

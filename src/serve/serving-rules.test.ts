@@ -97,6 +97,27 @@ describe('the serving rules', () => {
       'alias.test:8443',
     ],
     ['an unknown host is a plain 404', '/', site404, plain(404), {}, 'nobody.test'],
+    [
+      'an absolute-form target is routed by its authority, not the Host header',
+      'http://site.test/about',
+      site404,
+      file('/about.html'),
+      {},
+      'nobody.test',
+    ],
+    [
+      'an absolute-form target naming another host is not the Host header’s site',
+      'http://nobody.test/about',
+      site404,
+      plain(404),
+    ],
+    [
+      'an absolute-form target on a non-canonical domain redirects with its path and query only',
+      'http://alias.test:8443/a?b=1',
+      site404,
+      redirect(301, 'https://site.test:8443/a?b=1'),
+    ],
+    ['an absolute-form target with user information is a 400', 'http://u@site.test/', site404, plain(400)],
     ['a path traversal is a 400', '/..%2fetc/passwd', site404, plain(400)],
     [
       'an exact redirect rule wins over an existing file',

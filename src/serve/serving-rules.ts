@@ -6,7 +6,8 @@
  *
  * Order, first match wins:
  *  1. method other than GET/HEAD → 405
- *  2. no Host → 400; unsafe or malformed path → 400 (414 when too long), before any file access
+ *  2. no Host → 400; unsafe or malformed path → 400 (414 when too long), before any file access;
+ *     an absolute-form target (`GET http://host/path`) is routed by its host, not the Host header
  *  3. no site for host + path → plain 404
  *  4. non-canonical domain → 301 to the canonical domain, same path and query
  *  5. the bare pathPrefix without its slash → 301 to it with the slash
@@ -16,7 +17,7 @@
  *  9. not found → with fallback `index`, `/index.html` (200) for extension-less paths; else the
  *     site's 404 page with status 404; else a plain 404
  */
-import { isHiddenSegment, parseRequestTarget, type RequestPath } from './request-path.js'
+import { isHiddenSegment, parseRequestTarget, type RequestPath, splitRequestTarget } from './request-path.js'
 import type { ServedSite } from './served-site.js'
 import { normaliseHost } from './served-site.js'
 import type { SiteRoutes } from './site-routes.js'
@@ -24,7 +25,7 @@ import type { SiteRoutes } from './site-routes.js'
 export interface ServingRequest {
   readonly method: string
   readonly host: string | undefined
-  /** The raw request target: path and query, still percent-encoded. */
+  /** The raw request target: path and query (or absolute-form URL), still percent-encoded. */
   readonly target: string
   readonly scheme: 'http' | 'https'
 }
@@ -53,17 +54,17 @@ const INDEX = 'index.html'
 /** Rules 1–6: everything decided without looking at the files. */
 export function routeRequest(request: ServingRequest, routes: SiteRoutes): RouteDecision {
   if (request.method !== 'GET' && request.method !== 'HEAD') return { kind: 'status', status: 405 }
-  if (!request.host) return { kind: 'status', status: 400 }
-  const parsed = parseRequestTarget(request.target)
+  const target = splitRequestTarget(request.target)
+  const host = target?.authority ?? request.host
+  if (!target || !host) return { kind: 'status', status: 400 }
+  const parsed = parseRequestTarget(target.target)
   if (!parsed.ok) return { kind: 'status', status: parsed.status }
   const { segments, trailingSlash, search } = parsed.path
-  const route = routes.match(normaliseHost(request.host), segments)
+  const route = routes.match(normaliseHost(host), segments)
   if (!route) return { kind: 'status', status: 404 }
   const { site, prefixSegments } = route
-  if (!route.canonical) {
-    const port = portOf(request.host)
-    return redirect(301, `${request.scheme}://${site.domains[0]}${port}${request.target}`)
-  }
+  if (!route.canonical)
+    return redirect(301, `${request.scheme}://${site.domains[0]}${portOf(host)}${target.target}`)
   const rest = segments.slice(prefixSegments.length)
   if (rest.length === 0 && prefixSegments.length > 0 && !trailingSlash)
     return redirect(301, `./${encodeURIComponent(prefixSegments.at(-1) ?? '')}/${search}`)

@@ -3,18 +3,23 @@
  * cluster, in one `node:http` server. Routing and file rules come from `serving-rules.ts`; files
  * from `published-trees.ts`. Small files are answered from memory, larger ones streamed.
  *
- * Bounded by construction: header size (node answers 431 past `maxHeaderBytes`), time to receive
- * headers and the whole request, idle keep-alive time, path length (414). No access log on the
- * data path; `onResponse` gets one call per response for metrics.
+ * Bounded by construction: header size (431 past `maxHeaderBytes`; 414 when the request line is
+ * what is too long), time to receive headers and the whole request, idle keep-alive time, path
+ * length (414). Requests Node's parser refuses are answered here too (`client-error.ts`). A client
+ * that half-closes after its request still gets the response. No access log on the data path;
+ * `onResponse` gets one call per response for metrics, refused requests included.
  */
 import { constants } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { TlsOptions } from 'node:tls'
 import type { Logger } from 'pino'
+import { answerHalfClosedClients } from '../ops/half-closed-clients.js'
 import { REVALIDATE_CACHE_CONTROL } from './cache-policy.js'
+import { type ClientError, clientErrorStatus } from './client-error.js'
 import { type FilePlan, planFileResponse, type ServedFile } from './file-response.js'
 import { DEFAULT_TREE_CACHE_LIMITS, PublishedTrees, type TreeCacheLimits } from './published-trees.js'
 import { SECURITY_HEADERS } from './security-headers.js'
@@ -30,7 +35,7 @@ import {
 import { SiteRoutes } from './site-routes.js'
 
 export interface ServerLimits {
-  /** Largest request head; larger gets 431. @default 16384 */
+  /** Largest request head; larger gets 431 (414 when the request line is too long). @default 16384 */
   readonly maxHeaderBytes: number
   /** Time to receive the request headers. @default 10000 */
   readonly headersTimeoutMs: number
@@ -73,7 +78,10 @@ const STATUS_BODIES: Readonly<Record<number, string>> = {
   400: 'Bad Request\n',
   404: 'Not Found\n',
   405: 'Method Not Allowed\n',
+  408: 'Request Timeout\n',
+  413: 'Content Too Large\n',
   414: 'URI Too Long\n',
+  431: 'Request Header Fields Too Large\n',
   500: 'Internal Server Error\n',
 }
 
@@ -103,7 +111,15 @@ export class StaticServer {
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...limits }
     this.trees = new PublishedTrees(root, clock, { ...DEFAULT_TREE_CACHE_LIMITS, ...cache })
     this.routes = SiteRoutes.build(sites)
-    this.servers = [createServer(this.serverOptions(), (request, response) => this.handle(request, response))]
+    this.servers = [
+      this.prepare(createServer(this.serverOptions(), (request, response) => this.handle(request, response))),
+    ]
+  }
+
+  /** What every listener of this server does beyond routing requests. */
+  private prepare<S extends Server>(server: S): S {
+    server.on('clientError', (error: ClientError, socket: Duplex) => this.refuse(error, socket))
+    return answerHalfClosedClients(server)
   }
 
   private serverOptions() {
@@ -142,14 +158,16 @@ export class StaticServer {
    * (an SNI callback). The TLS handshake has the time limit of request headers.
    */
   async listenTls(port: number, host: string, tls: Pick<TlsOptions, 'SNICallback'>): Promise<AddressInfo> {
-    const server = createTlsServer(
-      {
-        ...this.serverOptions(),
-        ...tls,
-        handshakeTimeout: this.limits.headersTimeoutMs,
-        minVersion: 'TLSv1.2',
-      },
-      (request, response) => this.handle(request, response),
+    const server = this.prepare(
+      createTlsServer(
+        {
+          ...this.serverOptions(),
+          ...tls,
+          handshakeTimeout: this.limits.headersTimeoutMs,
+          minVersion: 'TLSv1.2',
+        },
+        (request, response) => this.handle(request, response),
+      ),
     )
     this.servers.push(server)
     return listenOn(server, port, host)
@@ -350,6 +368,29 @@ export class StaticServer {
     if (status === 405) headers.push('Allow', 'GET, HEAD')
     response.writeHead(status, withRules(headers, ruleHeaders))
     response.end(request.method === 'HEAD' ? undefined : body)
+  }
+
+  /**
+   * Answers a request Node's parser refused (too long, malformed, too slow), with the same headers
+   * as any plain answer, and counts it. Nothing is written while a response of the connection is
+   * being sent: that would corrupt it.
+   */
+  private refuse(error: ClientError, socket: Duplex): void {
+    const status = clientErrorStatus(error)
+    // Node keeps the response being written on its socket, and checks the same before its own answer.
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+    if (status === undefined || !socket.writable || inFlight?.headersSent) return void socket.destroy()
+    const body = STATUS_BODIES[status] ?? '\n'
+    const head = [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+      ...SECURITY_HEADERS.map(([name, value]) => `${name}: ${value}`),
+      'Content-Type: text/plain; charset=utf-8',
+      `Cache-Control: ${REVALIDATE_CACHE_CONTROL}`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+    ]
+    socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy())
+    this.onResponse?.({ site: undefined, status })
   }
 
   private fail(response: ServerResponse, site: ServedSite, error: unknown): void {

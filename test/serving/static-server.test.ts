@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
 import { servedSite } from '../../src/serve/served-site.js'
-import { StaticServer } from '../../src/serve/static-server.js'
+import { type ResponseEvent, StaticServer } from '../../src/serve/static-server.js'
 import { checkRow, publishTable } from './check-row.js'
 import { sendRequest } from './http-request.js'
 import { publishTree } from './published-tree.js'
@@ -132,6 +132,65 @@ describe('the built-in server', () => {
     } finally {
       await lost.close(100)
     }
+  })
+})
+
+describe('the built-in server reports every answer for the metrics', () => {
+  const site = servedSite('ns--site', { domains: ['site.test'] })
+  let root: string
+  let server: StaticServer
+  let port: number
+  const answers: ResponseEvent[] = []
+
+  /** Sends raw bytes, and returns the status line of the answer. */
+  async function rawStatusLine(request: string): Promise<string> {
+    const socket = connect(port, '127.0.0.1')
+    socket.write(request)
+    let answer = ''
+    for await (const chunk of socket) answer += String(chunk)
+    return answer.split('\r\n')[0] ?? ''
+  }
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'hostplane-serve-'))
+    await publishTree(root, site.key, 'c1', { 'index.html': 'home' })
+    server = new StaticServer({
+      sites: [site],
+      root,
+      log: silent,
+      onResponse: (event) => answers.push(event),
+    })
+    port = (await server.listen(0)).port
+  })
+  after(async () => {
+    await server.close(100)
+    await rm(root, { recursive: true, force: true })
+  })
+
+  const refused: [string, string, string][] = [
+    [
+      'a request line past the head limit',
+      `GET /${'a'.repeat(20 * 1024)} HTTP/1.1\r\nHost: site.test\r\n\r\n`,
+      'HTTP/1.1 414 URI Too Long',
+    ],
+    [
+      'request headers past the head limit',
+      `GET / HTTP/1.1\r\nHost: site.test\r\nCookie: ${'c'.repeat(20 * 1024)}\r\n\r\n`,
+      'HTTP/1.1 431 Request Header Fields Too Large',
+    ],
+    ['a malformed header', 'GET / HTTP/1.1\r\nHost site.test\r\n\r\n', 'HTTP/1.1 400 Bad Request'],
+  ]
+  for (const [name, request, statusLine] of refused)
+    it(`answers and counts ${name}, which node's parser refuses`, async () => {
+      answers.length = 0
+      assert.equal(await rawStatusLine(request), statusLine)
+      assert.deepEqual(answers, [{ site: undefined, status: Number(statusLine.split(' ')[1]) }])
+    })
+
+  it('counts a served request with its site', async () => {
+    answers.length = 0
+    await sendRequest({ port, method: 'GET', path: '/', headers: { Host: 'site.test' } })
+    assert.deepEqual(answers, [{ site: site.key, status: 200 }])
   })
 })
 

@@ -6,7 +6,7 @@
  * SPA fallback, pathPrefix stripped, Host kept); `traefik` rows (canonical domain, pathPrefix,
  * redirects and headers rules, a custom notFound page) run, with the nginx rows, through real
  * Traefik in front of nginx (test/e2e/table.test.ts); `standalone` rows would have no cluster
- * counterpart (none at the moment).
+ * counterpart (none at the moment). Every response of every row must carry each header once.
  */
 import { gzipSync } from 'node:zlib'
 import { versionValidators } from '../../src/serve/file-response.js'
@@ -34,6 +34,13 @@ export interface Row {
   readonly host?: string
   /** Public path and query, sent byte for byte. */
   readonly path: string
+  /**
+   * Send the absolute form `http://<absoluteForm><path>` as the request target (which HTTP/1.1
+   * servers must accept); the Host header is sent as well.
+   */
+  readonly absoluteForm?: string
+  /** The client shuts down its sending side once the request is sent, and then reads the response. */
+  readonly halfClose?: boolean
   readonly headers?: Readonly<Record<string, string>>
   readonly expect: Expected
   /**
@@ -75,6 +82,10 @@ export const TREES: Readonly<Record<keyof typeof SITES, Readonly<Record<string, 
     // after Traefik decompresses it for a client that sent no Accept-Encoding.
     'page.html.gz': gzipSync('GZIP-ENCODED-PAGE', { level: 0 }),
     'style.css': 'body { color: black }',
+    // Long enough for nginx's on-the-fly gzip (gzip_min_length), which must leave a .br alone.
+    'theme.css': `body { color: navy }${' '.repeat(300)}`,
+    'theme.css.br': `BROTLI-ENCODED-THEME${'-'.repeat(300)}`,
+    'half-closed.html': '<h1>for a half-closed client</h1>',
     'app.3f2a1b9c.js': 'console.log("fingerprinted")',
     'range.txt': '0123456789',
     '.git/config': '[core] secret-git-config',
@@ -279,6 +290,38 @@ export const ROWS: readonly Row[] = [
     expect: { status: [400, 431] },
   },
   {
+    name: 'a request line longer than the path limit is 414',
+    layer: 'nginx',
+    site: 'blog',
+    path: `/${'a'.repeat(12 * 1024)}`,
+    expect: { status: 414 },
+  },
+  {
+    name: 'a request line longer than the whole 16 KiB head limit is 414 too, not 431',
+    layer: 'nginx',
+    site: 'blog',
+    path: `/${'a'.repeat(20 * 1024)}`,
+    expect: { status: 414 },
+  },
+  // Request forms and connections every HTTP/1.1 server must handle.
+  {
+    name: 'an absolute-form request target is served, the site named by its authority, not by Host',
+    layer: 'nginx',
+    site: 'blog',
+    absoluteForm: 'a.test',
+    host: 'nobody.test',
+    path: '/about',
+    expect: { status: 200, bodyIncludes: 'blog about' },
+  },
+  {
+    name: 'a client that half-closes its connection after the request still gets the response',
+    layer: 'nginx',
+    site: 'blog',
+    halfClose: true,
+    path: '/half-closed.html',
+    expect: { status: 200, bodyIncludes: 'for a half-closed client' },
+  },
+  {
     name: 'POST is not allowed',
     layer: 'nginx',
     site: 'blog',
@@ -305,6 +348,22 @@ export const ROWS: readonly Row[] = [
       status: 200,
       bodyIncludes: 'BROTLI-ENCODED-PAGE',
       headers: { 'content-encoding': 'br', 'content-type': HTML, vary: 'Accept-Encoding' },
+    },
+  },
+  {
+    name: 'a .br file of a type nginx gzips on the fly is sent as it is, with one Content-Encoding and one Vary',
+    layer: 'nginx',
+    site: 'blog',
+    path: '/theme.css',
+    headers: { 'Accept-Encoding': 'gzip, br' },
+    expect: {
+      status: 200,
+      bodyIncludes: 'BROTLI-ENCODED-THEME',
+      headers: {
+        'content-encoding': 'br',
+        'content-type': 'text/css; charset=utf-8',
+        vary: 'Accept-Encoding',
+      },
     },
   },
   {
@@ -410,12 +469,15 @@ export const ROWS: readonly Row[] = [
     expect: { status: 206, bodyIncludes: '789', headers: { 'content-range': 'bytes 7-9/10' } },
   },
   {
-    name: 'a range past the end is 416',
+    name: 'a range past the end is 416 with an empty body, each header sent once',
     layer: 'nginx',
     site: 'blog',
     path: '/range.txt',
     headers: { Range: 'bytes=20-' },
-    expect: { status: 416, headers: { 'content-range': 'bytes */10' } },
+    expect: {
+      status: 416,
+      headers: { 'content-range': 'bytes */10', 'content-length': '0', 'x-content-type-options': 'nosniff' },
+    },
   },
   {
     name: 'HEAD answers the headers of GET without a body',

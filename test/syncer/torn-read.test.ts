@@ -113,7 +113,12 @@ async function readDuringPublishes(
           method: 'GET',
           path: request.path(file),
           headers: { Host: request.host },
-        }).catch((error: Error): RawResponse => ({ status: 0, headers: {}, body: `error ${error.message}` }))
+        }).catch((error: Error): RawResponse => ({
+          status: 0,
+          headers: {},
+          repeatedHeaders: [],
+          body: `error ${error.message}`,
+        }))
         responses++
         const revision = revisionOf(response.body)
         seen.add(revision)
