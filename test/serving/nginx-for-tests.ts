@@ -47,6 +47,8 @@ export async function startNginx(options: {
   readonly accessLog?: boolean
   /** Address to listen on; a pod address when Traefik must reach it through an EndpointSlice. */
   readonly host?: string
+  /** The configuration renderer; another checkout's, for a benchmark of two versions. */
+  readonly render?: typeof renderNginxConfig
 }): Promise<RunningNginx> {
   const host = options.host ?? '127.0.0.1'
   const port = await freePort()
@@ -56,9 +58,10 @@ export async function startNginx(options: {
   const runDir = join(options.workDir, 'run')
   await mkdir(runDir, { recursive: true })
   const conf = join(options.workDir, 'nginx.conf')
+  const render = options.render ?? renderNginxConfig
   await writeFile(
     conf,
-    renderNginxConfig({
+    render({
       listen: `${host}:${port}`,
       root: options.root,
       runDir,
