@@ -15,19 +15,16 @@
  * build, as in bench/serve-vs-nginx.ts; nginx gets each checkout's rendered configuration and
  * serves that checkout's published trees.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { siteKey } from '../src/api/site-key.js'
 import type { renderNginxConfig } from '../src/serve/nginx-config.js'
-import { initLocalRepo } from '../src/standalone/local-repo-init.js'
 import { REPO_ROOT } from '../test/cluster/paths.js'
-import { run, runOrThrow, waitFor } from '../test/cluster/process.js'
-import { sendRequest } from '../test/serving/http-request.js'
+import { run, runOrThrow } from '../test/cluster/process.js'
 import { nginxUnavailable, startNginx } from '../test/serving/nginx-for-tests.js'
-import { startServe } from '../test/standalone/serve-process.js'
+import { BENCH_HOST, BENCH_KEY, serveBenchSite } from './bench-site.js'
 
 const { values } = parseArgs({
   options: {
@@ -38,23 +35,11 @@ const { values } = parseArgs({
 })
 const CLIENTS = Number(values.clients)
 const ROUNDS = Number(values.rounds)
-const HOST = 'bench.test'
-const KEY = siteKey('bench', 'site')
 /** A page kept in memory by `hostplane serve`, and a file streamed from disk (over its 256 KiB cache limit). */
 const FILES = [
   ['1 KiB page', 'page-1k.html', 1024],
   ['1 MiB file', 'file-1m.bin', 1024 * 1024],
 ] as const
-
-const SITE_YAML = `apiVersion: hostplane.dev/v1alpha1
-kind: StaticSite
-metadata:
-  name: site
-  namespace: bench
-spec:
-  repo: https://repos.localhost/site
-  domains: [${HOST}]
-`
 
 interface Version {
   readonly label: string
@@ -74,7 +59,7 @@ function halfClosingClient(port: number, path: string, bodyBytes: number): Promi
     })
     socket.on('error', () => undefined)
     socket.on('close', () => resolveAnswer(head.startsWith('HTTP/1.1 200') && received > bodyBytes))
-    socket.end(`GET ${path} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`)
+    socket.end(`GET ${path} HTTP/1.1\r\nHost: ${BENCH_HOST}\r\n\r\n`)
   })
 }
 
@@ -92,48 +77,23 @@ async function build(root: string): Promise<void> {
 
 /** The two servers of one version, on one published site. */
 async function measure(version: Version, work: string): Promise<string[]> {
-  const content = join(work, 'content')
-  const sitesDir = join(work, 'sites')
-  const dataDir = join(work, 'data')
-  await mkdir(content, { recursive: true })
-  await mkdir(sitesDir, { recursive: true })
-  for (const [, name, bytes] of FILES) await writeFile(join(content, name), 'x'.repeat(bytes))
-  await initLocalRepo(content, join(work, 'repos', 'site'))
-  await writeFile(join(sitesDir, 'site.yaml'), SITE_YAML)
-  const serve = await startServe(
-    sitesDir,
-    dataDir,
-    ['--local-repos', join(work, 'repos')],
-    [join(version.root, 'build', 'src', 'cli', 'main.js')],
-  )
+  const files = Object.fromEntries(FILES.map(([, name, bytes]) => [name, 'x'.repeat(bytes)]))
+  const { serve, sitesRoot } = await serveBenchSite(work, files, { checkout: version.root })
   const rows: string[] = []
   try {
-    await waitFor(
-      async () => {
-        const response = await sendRequest({
-          port: serve.port,
-          method: 'GET',
-          path: `/${FILES[0][1]}`,
-          headers: { Host: HOST },
-        })
-        return response.status === 200 ? true : undefined
-      },
-      { timeoutMs: 60_000, intervalMs: 100, describe: () => `not published:\n${serve.output.all}` },
-    )
-    await chmod(dataDir, 0o755)
     const { renderNginxConfig: render } = (await import(
       join(version.root, 'src', 'serve', 'nginx-config.ts')
     )) as {
       renderNginxConfig: typeof renderNginxConfig
     }
-    const nginx = await startNginx({ root: join(dataDir, 'sites'), workDir: join(work, 'nginx'), render })
+    const nginx = await startNginx({ root: sitesRoot, workDir: join(work, 'nginx'), render })
     try {
       for (const [label, name, bytes] of FILES) {
         const serveCounts: number[] = []
         const nginxCounts: number[] = []
         for (let i = 0; i < ROUNDS; i++) {
           serveCounts.push(await answered(serve.port, `/${name}`, bytes))
-          nginxCounts.push(await answered(nginx.port, `/${KEY}/${name}`, bytes))
+          nginxCounts.push(await answered(nginx.port, `/${BENCH_KEY}/${name}`, bytes))
         }
         rows.push(`| ${version.label} | ${label} | ${serveCounts.join(', ')} | ${nginxCounts.join(', ')} |`)
       }

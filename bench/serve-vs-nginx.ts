@@ -13,17 +13,14 @@
  * comparison is per core; wrk runs one thread. `--cpu-prof <dir>` runs the serve process under
  * `node --cpu-prof` and leaves its profile in <dir> when the process exits.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { siteKey } from '../src/api/site-key.js'
-import { initLocalRepo } from '../src/standalone/local-repo-init.js'
 import { REPO_ROOT } from '../test/cluster/paths.js'
-import { runOrThrow, waitFor } from '../test/cluster/process.js'
-import { sendRequest } from '../test/serving/http-request.js'
+import { runOrThrow } from '../test/cluster/process.js'
 import { nginxUnavailable, startNginx } from '../test/serving/nginx-for-tests.js'
-import { startServe } from '../test/standalone/serve-process.js'
+import { BENCH_HOST, BENCH_KEY, serveBenchSite } from './bench-site.js'
 import { cpuSeconds, median, requireWrk, rssMiB, wrk, type WrkResult } from './load.js'
 
 const { values } = parseArgs({
@@ -37,24 +34,12 @@ const { values } = parseArgs({
 const ROUNDS = Number(values.rounds)
 const DURATION = Number(values.duration)
 const CONNECTIONS = Number(values.connections)
-const HOST = 'bench.test'
-const KEY = siteKey('bench', 'site')
 const SIZES = [
   ['1 KiB', 'page-1k.html', 1024],
   ['100 KiB', 'page-100k.html', 100 * 1024],
 ] as const
 
-const SITE_YAML = `apiVersion: hostplane.dev/v1alpha1
-kind: StaticSite
-metadata:
-  name: site
-  namespace: bench
-spec:
-  repo: https://repos.localhost/site
-  domains: [${HOST}]
-`
-
-const load = { connections: CONNECTIONS, seconds: DURATION, host: HOST }
+const load = { connections: CONNECTIONS, seconds: DURATION, host: BENCH_HOST }
 const warmUp = { ...load, seconds: 2 }
 
 const loadAverage = () =>
@@ -100,44 +85,16 @@ async function main() {
   const work = await mkdtemp(join(tmpdir(), 'hostplane-bench-'))
   // nginx started as root runs its worker as `nobody`, who must reach the published files.
   await chmod(work, 0o755)
-  const content = join(work, 'content')
-  const sitesDir = join(work, 'sites')
-  const dataDir = join(work, 'data')
-  await mkdir(content)
-  await mkdir(sitesDir)
-  for (const [, name, bytes] of SIZES)
-    await writeFile(join(content, name), `<!doctype html>${'x'.repeat(bytes - 15)}`)
-  await initLocalRepo(content, join(work, 'repos', 'site'))
-  await writeFile(join(sitesDir, 'site.yaml'), SITE_YAML)
   const profileDir = values['cpu-prof'] && resolve(values['cpu-prof'])
-  const node = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []
+  const nodeOptions = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []
 
   const out = (line = '') => console.log(line)
-  const serve = await startServe(
-    sitesDir,
-    dataDir,
-    ['--local-repos', join(work, 'repos')],
-    [...node, join(REPO_ROOT, 'build', 'src', 'cli', 'main.js')],
+  const files = Object.fromEntries(
+    SIZES.map(([, name, bytes]) => [name, `<!doctype html>${'x'.repeat(bytes - 15)}`]),
   )
+  const { serve, sitesRoot } = await serveBenchSite(work, files, { nodeOptions })
   try {
-    await waitFor(
-      async () => {
-        const response = await sendRequest({
-          port: serve.port,
-          method: 'GET',
-          path: `/${SIZES[0][1]}`,
-          headers: { Host: HOST },
-        })
-        return response.status === 200 ? true : undefined
-      },
-      {
-        timeoutMs: 60_000,
-        intervalMs: 100,
-        describe: () => `the site was not published:\n${serve.output.all}`,
-      },
-    )
-    await chmod(dataDir, 0o755)
-    const nginx = await startNginx({ root: join(dataDir, 'sites'), workDir: join(work, 'nginx') })
+    const nginx = await startNginx({ root: sitesRoot, workDir: join(work, 'nginx') })
     try {
       const nginxPid = Number((await readFile(join(work, 'nginx', 'run', 'nginx.pid'), 'utf8')).trim())
       out(`date: ${new Date().toISOString()}`)
@@ -155,7 +112,7 @@ async function main() {
       out('|---|---|---|---|---|---|---|---|')
       for (const [label, name] of SIZES) {
         const oursUrl = `http://127.0.0.1:${serve.port}/${name}`
-        const theirsUrl = `http://127.0.0.1:${nginx.port}/${KEY}/${name}`
+        const theirsUrl = `http://127.0.0.1:${nginx.port}/${BENCH_KEY}/${name}`
         await wrk(oursUrl, warmUp)
         await wrk(theirsUrl, warmUp)
         const oursRounds: Round[] = []
