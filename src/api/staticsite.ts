@@ -25,6 +25,14 @@ export const COMMIT = '^([0-9a-f]{40}|[0-9a-f]{64})$'
 /** Go duration as used by Kubernetes, e.g. 30s, 5m, 1h30m. */
 export const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$'
 
+/** The annotation whose every new value asks the syncer for a sync now (Flux's `requestedAt`). */
+export const REQUESTED_SYNC_ANNOTATION = 'hostplane.dev/requested-sync'
+/** Longest annotation value recorded in `status.lastHandledSyncRequest`; longer ones are cut. */
+export const MAX_SYNC_REQUEST_LENGTH = 1024
+
+/** Key of the webhook Secret read when `spec.webhook.secretRef.key` is not set. */
+export const DEFAULT_WEBHOOK_SECRET_KEY = 'secret'
+
 /** What a request for a missing page gets (`spec.fallback`). */
 export const FALLBACK_MODES = ['notFound', 'index'] as const
 export type FallbackMode = (typeof FALLBACK_MODES)[number]
@@ -165,6 +173,33 @@ export const StaticSiteSpec = Type.Object(
         'Secret in the same namespace with Git credentials: username and password (or token), or ssh-privatekey and known_hosts.',
       ),
     ),
+    webhook: Type.Optional(
+      Type.Object(
+        {
+          secretRef: Type.Object(
+            {
+              name: ObjectName('webhook.secretRef.name'),
+              key: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  maxLength: 253,
+                  description: `Key of the Secret holding the webhook secret; default ${DEFAULT_WEBHOOK_SECRET_KEY}.`,
+                  ...celRules({
+                    rule: celMatches('self', '^[-._a-zA-Z0-9]+$'),
+                    message: "webhook.secretRef.key must be a Secret key (letters, digits, '-', '_' and '.')",
+                  }),
+                }),
+              ),
+            },
+            { description: 'Secret in the same namespace holding this site’s webhook secret.' },
+          ),
+        },
+        {
+          description:
+            'This site’s own webhook: POST /hooks/sites/<namespace>/<name> on the syncer, signed or authenticated with the secret (GitHub, Gitea, Forgejo, GitLab or a bearer token), syncs this site only.',
+        },
+      ),
+    ),
     syncInterval: Type.String({
       default: '5m',
       maxLength: 32,
@@ -229,6 +264,15 @@ export const StaticSiteStatus = Type.Object({
   lastSync: Type.Optional(Type.String({ format: 'date-time' })),
   lastCommit: Type.Optional(Type.String({ maxLength: 64 })),
   revisions: Type.Optional(Type.Array(RevisionSchema, { maxItems: 10 })),
+  webhookURL: Type.Optional(
+    Type.String({ maxLength: 2048, description: 'This site’s webhook URL, when spec.webhook is set.' }),
+  ),
+  lastHandledSyncRequest: Type.Optional(
+    Type.String({
+      maxLength: MAX_SYNC_REQUEST_LENGTH,
+      description: `The value of the ${REQUESTED_SYNC_ANNOTATION} annotation the syncer last handled.`,
+    }),
+  ),
   resources: Type.Optional(Type.Array(ResourceRefSchema, { maxItems: 64 })),
 })
 

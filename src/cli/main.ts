@@ -9,6 +9,7 @@ import { Command } from 'commander'
 import { hostplaneProgram, run } from './command.js'
 import { registerOperatorCommand } from './operator.js'
 import { registerServeCommand } from './serve.js'
+import { registerSyncCommand } from './sync.js'
 import { registerSyncerCommand } from './syncer.js'
 import { registerValidateCommand } from './validate.js'
 
@@ -20,5 +21,6 @@ registerValidateCommand(program)
 registerOperatorCommand(program)
 registerServeCommand(program)
 registerSyncerCommand(program)
+registerSyncCommand(program)
 
 await run(program)

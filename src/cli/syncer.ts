@@ -18,6 +18,7 @@ import {
   parseSize,
   path,
   positive,
+  httpsUrl,
   secret,
   webhookSecrets,
 } from './flags.js'
@@ -33,6 +34,7 @@ interface SyncerFlags {
   listen: ListenAddress
   secretsDir?: string
   namespace?: string
+  publicUrl?: string
   workers: number
   gitConcurrency: number
   gitPerHost: number
@@ -107,6 +109,13 @@ export function registerSyncerCommand(program: Command): void {
       ),
     )
     .addOption(flag('--namespace <namespace>', 'sync only the StaticSites of this namespace', { env: true }))
+    .addOption(
+      flag(
+        '--public-url <url>',
+        'the URL at which forges reach this syncer (https://sync.example.com), shown as status.webhookURL of sites with their own webhook',
+        { env: true, parse: httpsUrl },
+      ),
+    )
     .addOption(flag('--workers <n>', 'sites synced at once', { env: true, parse: positive, default: '16' }))
     .addOption(
       flag('--git-concurrency <n>', 'git network operations at once', {
@@ -175,6 +184,7 @@ export function registerSyncerCommand(program: Command): void {
           webhookSecrets: await webhookSecrets(flags.secretsDir),
           syncToken: await secret(flags.secretsDir, 'sync-token', 'HOSTPLANE_SYNC_TOKEN'),
           namespace: flags.namespace,
+          publicUrl: flags.publicUrl,
           workers: flags.workers,
           concurrency: { global: flags.gitConcurrency, perHost: flags.gitPerHost },
           keep: flags.keepRevisions,

@@ -122,6 +122,24 @@ describe('LightKubeConfig: static credentials', () => {
       new RegExp(`kubeconfig ${path}: no current-context`),
     )
   })
+
+  it('reads the current context’s namespace, and none when the context sets none', async () => {
+    const path = join(dir, `config-${++counter}`)
+    await writeFile(
+      path,
+      stringify({
+        'current-context': 'c',
+        contexts: [
+          { name: 'c', context: { cluster: 'k', user: 'u', namespace: 'sh-acme' } },
+          { name: 'd', context: { cluster: 'k', user: 'u' } },
+        ],
+        clusters: [{ name: 'k', cluster: { server: 'https://10.0.0.1:6443' } }],
+        users: [{ name: 'u', user: { token: 't' } }],
+      }),
+    )
+    assert.equal(LightKubeConfig.fromFiles([path]).namespace, 'sh-acme')
+    assert.equal(LightKubeConfig.fromFiles([await kubeconfig({ token: 't' })]).namespace, undefined)
+  })
 })
 
 describe('LightKubeConfig: several files merged by kubectl rules', () => {

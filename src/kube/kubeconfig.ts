@@ -48,6 +48,7 @@ interface UserEntry {
 interface ContextEntry {
   cluster?: string
   user?: string
+  namespace?: string
 }
 interface KubeconfigFile {
   'current-context'?: string
@@ -165,6 +166,8 @@ export class LightKubeConfig implements KubeCredentials {
   private token: { value: string; readAt: number } | undefined
 
   private constructor(
+    /** The current context's namespace (in a pod: the ServiceAccount's); undefined when none is set. */
+    readonly namespace: string | undefined,
     private readonly server: string,
     private readonly tls: Pick<RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>,
     private readonly auth: {
@@ -179,7 +182,9 @@ export class LightKubeConfig implements KubeCredentials {
     const port = env.KUBERNETES_SERVICE_PORT ?? '443'
     if (!host) throw new Error('not in a cluster: KUBERNETES_SERVICE_HOST is unset')
     const ca = join(dir, 'ca.crt')
+    const namespaceFile = join(dir, 'namespace')
     return new LightKubeConfig(
+      existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() || undefined : undefined,
       `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
       { ca: readCredentialFile(ca, 'the in-cluster CA') },
       { tokenFile: join(dir, 'token') },
@@ -233,6 +238,7 @@ export class LightKubeConfig implements KubeCredentials {
         )
       : undefined
     return new LightKubeConfig(
+      context.namespace || undefined,
       cluster.server,
       {
         ca,

@@ -10,12 +10,16 @@ const SITES = [
   { key: 'other/site', repo: 'https://git.example/other/site.git', ref: 'main' },
 ]
 
+/** Own webhook secrets of some sites, by key. */
+const SITE_SECRETS: Record<string, string> = { 'team/blog': 'blog-secret', 'other/site': 'other-secret' }
+
 /** A site list that records what was triggered. */
 function target(): SyncTarget & { triggered: string[] } {
   const triggered: string[] = []
   return {
     triggered,
     sites: () => SITES,
+    webhookSecret: (key) => Promise.resolve(SITE_SECRETS[key]),
     trigger: (key) => {
       if (!SITES.some((s) => s.key === key)) return false
       triggered.push(key)
@@ -131,5 +135,67 @@ describe('the syncer HTTP API', () => {
     assert.equal((await sync('/sync/team/nope', 'Bearer sync-token')).statusCode, 404)
     assert.equal((await sync('/sync/team/blog', 'Bearer sync-token')).statusCode, 202)
     assert.deepEqual(t.triggered, ['team/blog'])
+  })
+
+  describe('a site’s own hook', () => {
+    const hook = (app: Awaited<ReturnType<typeof api>>, url: string, headers: Record<string, string>) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', ...headers },
+        payload: push,
+      })
+    const github = (secret: string) => ({
+      'x-github-event': 'push',
+      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(push).digest('hex')}`,
+    })
+
+    it('syncs the site when the delivery is signed with its own secret, in any forge’s scheme or as a bearer token', async () => {
+      const t = target()
+      const app = await api(t)
+      const signedHeaders: Record<string, string>[] = [
+        github('blog-secret'),
+        { 'x-gitea-signature': createHmac('sha256', 'blog-secret').update(push).digest('hex') },
+        { 'x-gitlab-token': 'blog-secret' },
+        { authorization: 'Bearer blog-secret' },
+      ]
+      for (const headers of signedHeaders) {
+        const answer = await hook(app, '/hooks/sites/team/blog', headers)
+        assert.equal(answer.statusCode, 202)
+        assert.deepEqual(answer.json(), { queued: 'team/blog' })
+      }
+      assert.deepEqual(t.triggered, ['team/blog', 'team/blog', 'team/blog', 'team/blog'])
+    })
+
+    it('refuses another site’s secret, a platform secret, a missing signature, an unknown site and a site without a webhook alike', async () => {
+      const t = target()
+      const app = await api(t)
+      const refusals: [string, Record<string, string>][] = [
+        ['/hooks/sites/team/blog', github('other-secret')],
+        ['/hooks/sites/team/blog', { 'x-gitlab-token': 'gitlab-token' }],
+        ['/hooks/sites/team/blog', { authorization: 'Bearer sync-token' }],
+        ['/hooks/sites/team/blog', {}],
+        ['/hooks/sites/team/nope', github('blog-secret')],
+        ['/hooks/sites/team/docs', github('blog-secret')],
+      ]
+      const answers = await Promise.all(refusals.map(([url, headers]) => hook(app, url, headers)))
+      assert.deepEqual(
+        answers.map((a) => a.statusCode),
+        refusals.map(() => 401),
+      )
+      assert.equal(new Set(answers.map((a) => a.body)).size, 1, 'every refusal reads the same')
+      assert.deepEqual(t.triggered, [])
+    })
+
+    it('refuses bodies over 1 MiB with 413', async () => {
+      const app = await api(target())
+      const answer = await app.inject({
+        method: 'POST',
+        url: '/hooks/sites/team/blog',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer blog-secret' },
+        payload: 'x'.repeat(MAX_WEBHOOK_BYTES + 1),
+      })
+      assert.equal(answer.statusCode, 413)
+    })
   })
 })

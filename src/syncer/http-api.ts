@@ -2,14 +2,25 @@
  * The syncer's HTTP API, as a fastify plugin:
  *
  *   POST /webhooks/{github|gitea|forgejo|gitlab}  push webhooks; 202 at once, syncs in the background
+ *   POST /hooks/sites/{namespace}/{name}           a site's own webhook, verified with the site's
+ *                                                  own secret (spec.webhook); syncs that site only
  *   POST /sync/{namespace}/{name}                  sync one site now; `Authorization: Bearer <token>`
  *
  * A webhook body is read as raw bytes (at most 1 MiB), its signature checked first, and only then
- * parsed; an unauthenticated call changes nothing and learns nothing about the sites.
+ * parsed; an unauthenticated call changes nothing and learns nothing about the sites. A site's own
+ * hook answers every refusal alike (no such site, no webhook configured, its Secret unreadable, a
+ * wrong signature), so a caller cannot tell which sites exist in namespaces not its own.
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync } from 'fastify'
-import { FORGES, type Forge, parsePush, type SiteRef, sitesForPush, verifySignature } from './webhook.js'
+import {
+  deliveryScheme,
+  FORGES,
+  type Forge,
+  parsePush,
+  type SiteRef,
+  sitesForPush,
+  verifySignature,
+} from './webhook.js'
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024
 
@@ -18,6 +29,11 @@ export interface SyncTarget {
   sites(): Iterable<SiteRef>
   /** Queues a sync of the site keyed `namespace/name`; false when there is no such site. */
   trigger(key: string): boolean
+  /**
+   * The webhook secret of the site keyed `namespace/name`; undefined when it has none or it is
+   * unreadable. Only the cluster syncer has sites' own hooks (their secrets are Kubernetes Secrets).
+   */
+  webhookSecret?(key: string): Promise<string | undefined>
 }
 
 export interface HttpApiOptions {
@@ -28,8 +44,8 @@ export interface HttpApiOptions {
   readonly syncToken?: string
 }
 
-const sameToken = (given: string, expected: string) =>
-  timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest())
+const NO_BODY = Buffer.alloc(0)
+const rawBody = (body: unknown) => (Buffer.isBuffer(body) ? body : NO_BODY)
 
 export const syncerHttpApi: FastifyPluginAsync<HttpApiOptions> = async (
   app,
@@ -49,7 +65,7 @@ export const syncerHttpApi: FastifyPluginAsync<HttpApiOptions> = async (
       const secret = FORGES.includes(forge) ? webhookSecrets[forge] : undefined
       if (!secret)
         return reply.code(404).send({ error: `no webhook secret is configured for ${request.params.forge}` })
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+      const body = rawBody(request.body)
       if (!verifySignature(forge, request.headers, body, secret))
         return reply.code(401).send({ error: 'missing or invalid webhook signature' })
       let payload: unknown
@@ -70,12 +86,33 @@ export const syncerHttpApi: FastifyPluginAsync<HttpApiOptions> = async (
   )
 
   app.post<{ Params: { namespace: string; name: string } }>(
+    '/hooks/sites/:namespace/:name',
+    { bodyLimit: MAX_WEBHOOK_BYTES },
+    async (request, reply) => {
+      const { namespace, name } = request.params
+      const key = `${namespace}/${name}`
+      const scheme = deliveryScheme(request.headers)
+      const secret = scheme ? await target.webhookSecret?.(key) : undefined
+      if (
+        !scheme ||
+        secret === undefined ||
+        !verifySignature(scheme, request.headers, rawBody(request.body), secret)
+      )
+        return reply.code(401).send({
+          error: 'missing or invalid webhook signature, or no site with a webhook at this URL',
+        })
+      target.trigger(key)
+      request.log.info({ site: key, scheme }, 'site webhook')
+      return reply.code(202).send({ queued: key })
+    },
+  )
+
+  app.post<{ Params: { namespace: string; name: string } }>(
     '/sync/:namespace/:name',
     async (request, reply) => {
       if (!syncToken)
         return reply.code(404).send({ error: 'manual sync is not enabled (no sync token configured)' })
-      const auth = request.headers.authorization ?? ''
-      if (!auth.startsWith('Bearer ') || !sameToken(auth.slice('Bearer '.length), syncToken))
+      if (!verifySignature('generic', request.headers, NO_BODY, syncToken))
         return reply.code(401).send({ error: 'missing or invalid bearer token' })
       const { namespace, name } = request.params
       if (!target.trigger(`${namespace}/${name}`))

@@ -47,6 +47,12 @@ export const SYNC_ERRORS = {
     retry: 'user',
     summary: 'local repository missing',
   },
+  /** Not a failure of the site: its Customer is suspended, so nothing is fetched or published. */
+  HP_ERR_SYNC_CUSTOMER_SUSPENDED: {
+    reason: 'CustomerSuspended',
+    retry: 'user',
+    summary: 'customer suspended',
+  },
   HP_ERR_SYNC_TIMEOUT: { reason: 'GitTimeout', retry: 'transient', summary: 'git timed out' },
   HP_ERR_SYNC_GIT_FAILED: { reason: 'GitFailed', retry: 'transient', summary: 'git failed' },
 } as const satisfies Record<string, { reason: string; retry: RetryKind; summary: string }>

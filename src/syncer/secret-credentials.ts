@@ -1,7 +1,8 @@
 /**
- * Reads a site's git credentials from the Secret named by `spec.secretRef`, in the site's own
- * namespace only. The syncer may read Secrets only where the platform operator granted it (see
- * docs/syncer.md); a refusal becomes a message saying so, never a crash or a retry storm.
+ * Reads a site's Secrets — git credentials (`spec.secretRef`) and its webhook secret
+ * (`spec.webhook.secretRef`) — in the site's own namespace only. The syncer may read Secrets only
+ * where the platform operator granted it (see docs/syncer.md); a refusal becomes a message saying
+ * so, never a crash or a retry storm.
  */
 import type { KubeRest } from '../kube/rest.js'
 import { KubeApiError } from '../kube/rest.js'
@@ -13,6 +14,15 @@ export async function readSecretCredentials(
   namespace: string,
   name: string,
 ): Promise<GitCredentials> {
+  return credentialsFromSecret(name, await readSecretData(rest, namespace, name))
+}
+
+/** The decoded data of a Secret in a site's namespace; a missing or forbidden one is a SyncError. */
+export async function readSecretData(
+  rest: KubeRest,
+  namespace: string,
+  name: string,
+): Promise<Record<string, string>> {
   let secret: { data?: Record<string, string> }
   try {
     secret = await rest.request(
@@ -32,11 +42,10 @@ export async function readSecretCredentials(
       )
     throw error
   }
-  const data = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries(secret.data ?? {}).map(([key, value]) => [
       key,
       Buffer.from(value, 'base64').toString('utf8'),
     ]),
   )
-  return credentialsFromSecret(name, data)
 }

@@ -1,15 +1,22 @@
 /**
  * Keeps the sites root equal to the set of StaticSites in the cluster. An informer feeds a work
- * queue keyed `namespace/name`; a site is synced at once when it appears or its spec changes
- * (a new generation), then re-checked on its own schedule (`syncInterval` with jitter, backoff on
- * failure); webhooks and `POST /sync` add keys directly. A deleted site's trees are removed.
+ * queue keyed `namespace/name`; a site is synced at once when it appears, its spec changes (a new
+ * generation) or its `hostplane.dev/requested-sync` annotation takes a new value, then re-checked
+ * on its own schedule (`syncInterval` with jitter, backoff on failure); webhooks and `POST /sync`
+ * add keys directly. A deleted site's trees are removed.
+ *
+ * Sites of a suspended Customer are neither fetched nor published (their published tree stays,
+ * unrouted by the operator); `Synced` says `CustomerSuspended`. A Customer informer requeues the
+ * sites of its namespace when it changes, so a resumed customer's sites sync at once, with their
+ * failure backoff forgotten.
  *
  * A reconcile reads top-down and ends in at most one status write (server-side apply of the
  * syncer's own fields), plus an Event when that status changes.
  */
 import { GROUP, VERSION } from '../api/kind.js'
-import type { StaticSite } from '../api/resources.js'
+import type { Customer, StaticSite } from '../api/resources.js'
 import { siteKey } from '../api/site-key.js'
+import { DEFAULT_WEBHOOK_SECRET_KEY, REQUESTED_SYNC_ANNOTATION } from '../api/staticsite.js'
 import type { Applier } from '../kube/apply.js'
 import type { EventRecorder } from '../kube/events.js'
 import { Informer } from '../kube/informer.js'
@@ -19,15 +26,30 @@ import { type HandleResult, WorkQueue } from '../kube/work-queue.js'
 import type { Logger } from '../ops/log.js'
 import type { Registry } from 'prom-client'
 import { HostBusy } from './host-slots.js'
-import { readSecretCredentials } from './secret-credentials.js'
+import { readSecretCredentials, readSecretData } from './secret-credentials.js'
 import { SYNCED_REASONS } from './reasons.js'
 import type { SiteSyncer } from './site-syncer.js'
-import { asSyncError } from './sync-error.js'
+import { asSyncError, SyncError } from './sync-error.js'
 import { type LastOutcome, nextCheckDelay, parseDuration } from './sync-schedule.js'
-import { desiredSyncStatus, droppedSummary, type SyncOutcome } from './sync-status.js'
+import { currentSyncStatus, desiredSyncStatus, droppedSummary, type SyncOutcome } from './sync-status.js'
 import type { SiteRef } from './webhook.js'
+import { WebhookSecrets } from './webhook-secrets.js'
 
 const API_VERSION = `${GROUP}/${VERSION}`
+
+/** What the controller needs of the Customers (CustomerNamespaces of src/operator/customer provides it). */
+export interface CustomerLookup {
+  of(namespace: string): Customer | undefined
+  onChange(listener: (namespace: string) => void): void
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+/** A site's own webhook URL under the syncer's public base URL. */
+export const siteWebhookUrl = (publicUrl: string, namespace: string, name: string) =>
+  `${publicUrl.replace(/\/+$/, '')}/hooks/sites/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`
+
+const requestedSync = (site: StaticSite) => site.metadata.annotations?.[REQUESTED_SYNC_ANNOTATION]
 
 export interface StaticSiteControllerOptions {
   readonly rest: KubeRest
@@ -35,8 +57,12 @@ export interface StaticSiteControllerOptions {
   readonly applier: Applier
   readonly syncer: SiteSyncer
   readonly events: EventRecorder
+  /** The Customer owning a namespace, and a listener for Customer changes (by namespace). */
+  readonly customers: CustomerLookup
   readonly log: Logger
   readonly registry?: Registry
+  /** The syncer's public base URL (`--public-url`), for `status.webhookURL`; none: no URL shown. */
+  readonly publicUrl?: string
   /** Sites synced at once (git network use is limited separately per host). Default 16. */
   readonly concurrency?: number
   /** Watch one namespace only; default all. */
@@ -49,6 +75,7 @@ export class StaticSiteController {
   private readonly informer: Informer<StaticSite>
   private readonly queue: WorkQueue
   private readonly failures = new Map<string, number>()
+  private readonly webhookSecrets: WebhookSecrets
   /** Keys of the first list not yet handled once; ready when empty. */
   private firstPass: Set<string> | undefined
   private unsubscribe: (() => void) | undefined
@@ -68,6 +95,10 @@ export class StaticSiteController {
       log: options.log,
       registry: options.registry,
     })
+    this.webhookSecrets = new WebhookSecrets({
+      read: (namespace, name) => readSecretData(options.rest, namespace, name),
+      log: options.log,
+    })
   }
 
   async start(): Promise<void> {
@@ -76,11 +107,20 @@ export class StaticSiteController {
       if (
         type === 'added' ||
         type === 'deleted' ||
-        object.metadata.generation !== previous?.metadata.generation
+        object.metadata.generation !== previous?.metadata.generation ||
+        (previous !== undefined && requestedSync(object) !== requestedSync(previous))
       )
         this.queue.add(objectKey(object))
     })
-    await this.informer.start()
+    // A suspended or resumed customer: its sites now, without the backoff of earlier failures.
+    this.options.customers.onChange((namespace) => {
+      for (const site of this.informer.list())
+        if (site.metadata.namespace === namespace) {
+          this.failures.delete(objectKey(site))
+          this.queue.add(objectKey(site))
+        }
+    })
+    await Promise.all([this.informer.start(), this.options.customers.start()])
     this.firstPass = new Set(this.informer.list().map(objectKey))
     this.queue.start()
   }
@@ -97,6 +137,18 @@ export class StaticSiteController {
     return true
   }
 
+  /** The site's own webhook secret (spec.webhook), read from its namespace; undefined when none. */
+  async webhookSecret(key: string): Promise<string | undefined> {
+    const site = this.informer.get(key)
+    const ref = site?.spec.webhook?.secretRef
+    if (!site || !ref) return undefined
+    return this.webhookSecrets.get({
+      namespace: site.metadata.namespace ?? '',
+      name: ref.name,
+      key: ref.key ?? DEFAULT_WEBHOOK_SECRET_KEY,
+    })
+  }
+
   /** Every site, for webhook matching. */
   sites(): SiteRef[] {
     return this.informer
@@ -107,7 +159,7 @@ export class StaticSiteController {
   async stop(): Promise<void> {
     this.unsubscribe?.()
     await this.queue.shutdown()
-    await this.informer.stop()
+    await Promise.all([this.informer.stop(), this.options.customers.stop()])
   }
 
   private async handle(key: string): Promise<HandleResult> {
@@ -130,6 +182,17 @@ export class StaticSiteController {
     if (!site) {
       this.failures.delete(key)
       await syncer.remove(siteKey(namespace, name))
+      return
+    }
+    const customer = this.options.customers.of(namespace)
+    if (customer?.spec.suspended) {
+      // Nothing to poll while suspended: the Customer's resume requeues the site.
+      this.failures.delete(key)
+      const error = new SyncError(
+        'HP_ERR_SYNC_CUSTOMER_SUSPENDED',
+        `customer suspended: ${customer.metadata.name} is suspended, so new commits are not fetched or published; the site syncs again as soon as the Customer's spec.suspended is false`,
+      )
+      await this.report(site, { ok: false, error }, now())
       return
     }
     let outcome: SyncOutcome
@@ -161,9 +224,13 @@ export class StaticSiteController {
 
   /** Applies the syncer's status fields when they changed, with an Event saying what happened. */
   private async report(site: StaticSite, outcome: SyncOutcome, now: Date): Promise<void> {
-    const status = desiredSyncStatus(site, outcome, now)
+    const { publicUrl } = this.options
+    const { name, namespace = '' } = site.metadata
+    const status = desiredSyncStatus(site, outcome, now, {
+      webhookURL: publicUrl && site.spec.webhook ? siteWebhookUrl(publicUrl, namespace, name) : undefined,
+      handledSyncRequest: requestedSync(site),
+    })
     if (!status) return
-    const { name, namespace } = site.metadata
     try {
       await this.options.applier.applyStatus(
         { apiVersion: API_VERSION, plural: 'staticsites', namespace, name },
@@ -175,7 +242,11 @@ export class StaticSiteController {
       throw error
     }
     const condition = status.conditions[0]
-    if (!condition) return
+    // A status change that says nothing new about the sync (a handled sync request, a webhook URL)
+    // is no Event.
+    const previous = currentSyncStatus(site).conditions[0]
+    if (!condition || (previous?.reason === condition.reason && previous.message === condition.message))
+      return
     const { events } = this.options
     await events.record(site, {
       type: outcome.ok ? 'Normal' : 'Warning',

@@ -123,4 +123,38 @@ describe('desiredSyncStatus', () => {
     assert.equal(status?.conditions[0]?.observedGeneration, 2)
     assert.equal(status?.lastSync, '2026-11-22T03:00:00Z')
   })
+
+  it('records a handled sync request even when the sync changed nothing, and keeps it afterwards', () => {
+    const published = applied(site(), result('published', A), T0)
+    const handled = desiredSyncStatus(published, result('unchanged', A), T1, { handledSyncRequest: 'r1' })
+    assert.equal(handled?.lastHandledSyncRequest, 'r1')
+    assert.equal(handled?.lastSync, '2026-11-22T03:00:00Z', 'nothing was published')
+    const after = { ...published, status: { ...published.status, ...handled } }
+    assert.equal(desiredSyncStatus(after, result('unchanged', A), T1), undefined)
+    assert.equal(
+      desiredSyncStatus(after, result('unchanged', A), T1, { handledSyncRequest: 'r1' }),
+      undefined,
+    )
+  })
+
+  it('shows the webhook URL while the site has one, and drops it when it no longer does', () => {
+    const url = 'https://sync.example/hooks/sites/team/blog'
+    const published = applied(site(), result('published', A), T0)
+    const withUrl = desiredSyncStatus(published, result('unchanged', A), T1, { webhookURL: url })
+    assert.equal(withUrl?.webhookURL, url)
+    const after = { ...published, status: { ...published.status, ...withUrl } }
+    assert.equal(desiredSyncStatus(after, result('unchanged', A), T1)?.webhookURL, undefined)
+  })
+
+  it('says CustomerSuspended while the customer is suspended, keeping what is served', () => {
+    const published = applied(site(), result('published', A), T0)
+    const status = desiredSyncStatus(
+      published,
+      { ok: false, error: new SyncError('HP_ERR_SYNC_CUSTOMER_SUSPENDED', 'customer suspended: acme') },
+      T1,
+    )
+    assert.equal(status?.conditions[0]?.status, 'False')
+    assert.equal(status?.conditions[0]?.reason, 'CustomerSuspended')
+    assert.equal(status?.lastCommit, A)
+  })
 })

@@ -1,11 +1,12 @@
 /**
  * The part of a StaticSite's status the syncer owns (condition `Synced`, `lastSync`, `lastCommit`,
- * `revisions`), computed from the site and the outcome of a sync. Pure. `undefined` means the
+ * `revisions`, `webhookURL`, `lastHandledSyncRequest`), computed from the site and the outcome of a sync. Pure. `undefined` means the
  * status already says this, so nothing is written: an unchanged poll sends no request.
  */
 import { isDeepStrictEqual } from 'node:util'
 import type { Condition } from '../api/conditions.js'
 import type { StaticSite } from '../api/resources.js'
+import { MAX_SYNC_REQUEST_LENGTH } from '../api/staticsite.js'
 import { SYNCED, SYNCED_REASONS } from './reasons.js'
 import type { SyncResult } from './site-syncer.js'
 import type { SyncError } from './sync-error.js'
@@ -18,6 +19,16 @@ export interface SyncStatus {
   lastSync?: string
   lastCommit?: string
   revisions?: { commit: string; publishedAt: string }[]
+  webhookURL?: string
+  lastHandledSyncRequest?: string
+}
+
+/** What the syncer reports besides the sync itself. */
+export interface SyncReportExtras {
+  /** The site's own webhook URL, when it has a webhook and the syncer knows its public URL. */
+  readonly webhookURL?: string
+  /** The `hostplane.dev/requested-sync` value this sync handled, if any. */
+  readonly handledSyncRequest?: string
 }
 
 const MAX_DROPPED_LISTED = 5
@@ -71,10 +82,17 @@ export function currentSyncStatus(site: StaticSite): SyncStatus {
     lastSync: status.lastSync,
     lastCommit: status.lastCommit,
     revisions: status.revisions,
+    webhookURL: status.webhookURL,
+    lastHandledSyncRequest: status.lastHandledSyncRequest,
   }
 }
 
-export function desiredSyncStatus(site: StaticSite, outcome: SyncOutcome, now: Date): SyncStatus | undefined {
+export function desiredSyncStatus(
+  site: StaticSite,
+  outcome: SyncOutcome,
+  now: Date,
+  extras: SyncReportExtras = {},
+): SyncStatus | undefined {
   const current = currentSyncStatus(site)
   const previous = current.conditions[0]
   const condition = syncedCondition(outcome, site.metadata.generation)
@@ -97,6 +115,9 @@ export function desiredSyncStatus(site: StaticSite, outcome: SyncOutcome, now: D
     lastSync: current.lastSync,
     lastCommit: current.lastCommit,
     revisions: current.revisions,
+    webhookURL: extras.webhookURL,
+    lastHandledSyncRequest:
+      extras.handledSyncRequest?.slice(0, MAX_SYNC_REQUEST_LENGTH) ?? current.lastHandledSyncRequest,
   }
   if (outcome.ok && !confirmsCurrent) {
     const { result } = outcome

@@ -14,6 +14,7 @@ import { EventRecorder } from '../kube/events.js'
 import { KubeRest } from '../kube/rest.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
+import { CustomerNamespaces } from '../operator/customer/by-namespace.js'
 import { createSiteSyncer, type SiteSyncerConfig } from './create-site-syncer.js'
 import { syncerHttpApi, type HttpApiOptions } from './http-api.js'
 import { StaticSiteController } from './staticsite-controller.js'
@@ -28,6 +29,8 @@ export interface SyncerServiceConfig extends Omit<SiteSyncerConfig, 'metrics' | 
   readonly syncToken?: string
   /** Sites synced at once. Default 16. */
   readonly workers?: number
+  /** The syncer's public base URL, for sites' `status.webhookURL`. */
+  readonly publicUrl?: string
   readonly namespace?: string
 }
 
@@ -57,8 +60,10 @@ export async function startSyncerService(config: SyncerServiceConfig): Promise<S
       instance: hostname(),
       log,
     }),
+    customers: new CustomerNamespaces({ rest, log }),
     log,
     registry,
+    publicUrl: config.publicUrl,
     concurrency: config.workers,
     namespace: config.namespace,
   })

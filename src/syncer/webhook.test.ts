@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { type Forge, parsePush, sitesForPush, verifySignature } from './webhook.js'
+import { deliveryScheme, parsePush, type SignatureScheme, sitesForPush, verifySignature } from './webhook.js'
 
 const body = Buffer.from('{"ref":"refs/heads/main"}')
 const hmac = (secret: string) => createHmac('sha256', secret).update(body).digest('hex')
 
 describe('verifySignature', () => {
-  const cases: [string, Forge, Record<string, string>, boolean][] = [
+  const cases: [string, SignatureScheme, Record<string, string>, boolean][] = [
     [
       'accepts a GitHub delivery signed with the secret',
       'github',
@@ -31,9 +31,30 @@ describe('verifySignature', () => {
     ['refuses a Gitea delivery without a signature', 'gitea', {}, false],
     ['accepts a GitLab delivery carrying the token', 'gitlab', { 'x-gitlab-token': 's3' }, true],
     ['refuses a GitLab delivery with a prefix of the token', 'gitlab', { 'x-gitlab-token': 's' }, false],
+    [
+      'accepts a generic delivery with the secret as bearer token',
+      'generic',
+      { authorization: 'Bearer s3' },
+      true,
+    ],
+    ['refuses a generic delivery with the secret but no Bearer', 'generic', { authorization: 's3' }, false],
+    ['refuses a generic delivery with another token', 'generic', { authorization: 'Bearer s' }, false],
   ]
   for (const [name, forge, headers, expected] of cases)
     it(name, () => assert.equal(verifySignature(forge, headers, body, 's3'), expected))
+})
+
+describe('deliveryScheme', () => {
+  const cases: [string, Record<string, string>, SignatureScheme | undefined][] = [
+    ['GitHub by its SHA-256 signature', { 'x-hub-signature-256': 'sha256=00' }, 'github'],
+    ['Gitea by its signature', { 'x-gitea-signature': '00' }, 'gitea'],
+    ['Forgejo by its signature, checked as Gitea', { 'x-forgejo-signature': '00' }, 'gitea'],
+    ['GitLab by its token', { 'x-gitlab-token': 't' }, 'gitlab'],
+    ['anything else by its Authorization header', { authorization: 'Bearer t' }, 'generic'],
+    ['nothing without a proof', { 'x-github-event': 'push' }, undefined],
+  ]
+  for (const [name, headers, expected] of cases)
+    it(`tells ${name}`, () => assert.equal(deliveryScheme(headers), expected))
 })
 
 describe('parsePush', () => {

@@ -7,6 +7,8 @@ import { normalizedRepo } from './repo-url.js'
 
 export const FORGES = ['github', 'gitea', 'forgejo', 'gitlab'] as const
 export type Forge = (typeof FORGES)[number]
+/** How a delivery proves it knows the secret: a forge's scheme, or `Authorization: Bearer <secret>`. */
+export type SignatureScheme = Forge | 'generic'
 
 export type Headers = Readonly<Record<string, string | string[] | undefined>>
 
@@ -23,10 +25,16 @@ const hmacHex = (secret: string, body: Buffer) => createHmac('sha256', secret).u
 
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC>`; Gitea and Forgejo: `X-Gitea-Signature` or
- * `X-Forgejo-Signature: <hex HMAC>`; GitLab: `X-Gitlab-Token: <the secret>`.
+ * `X-Forgejo-Signature: <hex HMAC>`; GitLab: `X-Gitlab-Token: <the secret>`; generic:
+ * `Authorization: Bearer <the secret>`.
  */
-export function verifySignature(forge: Forge, headers: Headers, body: Buffer, secret: string): boolean {
-  switch (forge) {
+export function verifySignature(
+  scheme: SignatureScheme,
+  headers: Headers,
+  body: Buffer,
+  secret: string,
+): boolean {
+  switch (scheme) {
     case 'github': {
       const signature = header(headers, 'x-hub-signature-256')
       return signature !== undefined && sameSecret(signature, `sha256=${hmacHex(secret, body)}`)
@@ -40,7 +48,23 @@ export function verifySignature(forge: Forge, headers: Headers, body: Buffer, se
       const token = header(headers, 'x-gitlab-token')
       return token !== undefined && sameSecret(token, secret)
     }
+    case 'generic': {
+      const authorization = header(headers, 'authorization')
+      return authorization?.startsWith('Bearer ') === true && sameSecret(authorization.slice(7), secret)
+    }
   }
+}
+
+/**
+ * The scheme a delivery to a site's own hook uses, by the header that carries its proof (the
+ * route is the same for every forge). undefined when it carries none.
+ */
+export function deliveryScheme(headers: Headers): SignatureScheme | undefined {
+  if (header(headers, 'x-hub-signature-256') !== undefined) return 'github'
+  if (header(headers, 'x-forgejo-signature') ?? header(headers, 'x-gitea-signature')) return 'gitea'
+  if (header(headers, 'x-gitlab-token') !== undefined) return 'gitlab'
+  if (header(headers, 'authorization') !== undefined) return 'generic'
+  return undefined
 }
 
 export interface PushEvent {
