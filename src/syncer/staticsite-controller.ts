@@ -67,6 +67,8 @@ export interface StaticSiteControllerOptions {
   readonly concurrency?: number
   /** Watch one namespace only; default all. */
   readonly namespace?: string
+  /** Only StaticSites matching this label selector (tests sharing a cluster); default all. */
+  readonly siteSelector?: string
   readonly now?: () => Date
   readonly random?: () => number
 }
@@ -86,6 +88,7 @@ export class StaticSiteController {
       apiVersion: API_VERSION,
       plural: 'staticsites',
       namespace: options.namespace,
+      labelSelector: options.siteSelector,
       log: options.log,
     })
     this.queue = new WorkQueue({

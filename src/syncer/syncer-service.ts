@@ -32,6 +32,8 @@ export interface SyncerServiceConfig extends Omit<SiteSyncerConfig, 'metrics' | 
   /** The syncer's public base URL, for sites' `status.webhookURL`. */
   readonly publicUrl?: string
   readonly namespace?: string
+  /** Only StaticSites matching this label selector (tests sharing a cluster). */
+  readonly siteSelector?: string
 }
 
 export interface SyncerService {
@@ -66,6 +68,7 @@ export async function startSyncerService(config: SyncerServiceConfig): Promise<S
     publicUrl: config.publicUrl,
     concurrency: config.workers,
     namespace: config.namespace,
+    siteSelector: config.siteSelector,
   })
 
   const app = controlServer(log)

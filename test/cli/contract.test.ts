@@ -5,51 +5,13 @@
  * needs one; the relative rows run from another working directory to prove where paths resolve.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { stringify } from 'yaml'
 import { REPO_ROOT } from '../cluster/paths.js'
-
-const TSX = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
-const MAIN = join(REPO_ROOT, 'src', 'cli', 'main.ts')
-
-interface Outcome {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** Runs `hostplane <args>` in `cwd`; a process still running after `timeoutMs` is a failure. */
-function hostplane(
-  args: readonly string[],
-  cwd: string,
-  env: Record<string, string> = {},
-  timeoutMs = 180_000,
-): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LOG_FORMAT: 'json', ...env },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`hostplane ${args.join(' ')} still ran after ${timeoutMs} ms:\n${stdout}${stderr}`))
-    }, timeoutMs)
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+import { runHostplane as hostplane } from '../e2e/cli-process.js'
 
 let cwd: string
 before(async () => {

@@ -1,8 +1,51 @@
-/** `hostplane <command>` as its own process, from the sources, logging to a file. */
+/**
+ * `hostplane <command>` as its own process, from the sources: a long-running one logging to a
+ * file (startCli), or one run to its end with its output (runHostplane).
+ */
 import { spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { REPO_ROOT } from '../cluster/paths.js'
+
+/** Absolute, so a command can run from any working directory. */
+const TSX = pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
+const MAIN = join(REPO_ROOT, 'src', 'cli', 'main.ts')
+
+export interface Outcome {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs `hostplane <args>` in `cwd`; a process still running after `timeoutMs` is a failure. */
+export function runHostplane(
+  args: readonly string[],
+  cwd: string = REPO_ROOT,
+  env: Record<string, string> = {},
+  timeoutMs = 180_000,
+): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_FORMAT: 'json', ...env },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`hostplane ${args.join(' ')} still ran after ${timeoutMs} ms:\n${stdout}${stderr}`))
+    }, timeoutMs)
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
 
 export interface CliProcess {
   readonly pid: number

@@ -6,22 +6,26 @@
 import assert from 'node:assert/strict'
 import { createHmac, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { parseAllDocuments } from 'yaml'
 import type { StaticSite } from '../../src/api/resources.js'
 import { siteKey } from '../../src/api/site-key.js'
 import { API_WRITES_METRIC } from '../../src/kube/api-writes.js'
 import { fieldManagerOf } from '../../src/kube/field-managers.js'
-import { KubeRest, resourcePath } from '../../src/kube/rest.js'
-import { silentLogger } from '../../src/ops/log.js'
-import { startSyncerService, type SyncerService } from '../../src/syncer/syncer-service.js'
+import { KubeRest } from '../../src/kube/rest.js'
+import type { SyncerService } from '../../src/syncer/syncer-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
-import { REPO_ROOT } from '../cluster/paths.js'
 import { GitSshServer, sshdUnavailable } from '../git/ssh-server.js'
 import { GitFixture, served } from './git-fixture.js'
+import { sitePath, syncedOf, waitForSite } from './sites.js'
+import {
+  applySyncerRbac,
+  grantSyncerSecrets,
+  removeSyncerRbac,
+  startClusterSyncer,
+  TEST_SYNCER_LABEL,
+} from './cluster-syncer.js'
 
 const env = await clusterForTests()
 const noSshd = await sshdUnavailable()
@@ -44,27 +48,20 @@ describe('the syncer with its own ServiceAccount on a real API server', { skip: 
   const granted = `t-sync-a-${id}`
   const denied = `t-sync-b-${id}`
 
-  const sitePath = (namespace: string, name?: string) =>
-    resourcePath({ apiVersion: API_VERSION, plural: 'staticsites', namespace, name })
   const getSite = (namespace: string, name: string) =>
     admin.request<StaticSite>('GET', sitePath(namespace, name))
   const createSite = (namespace: string, name: string, spec: Record<string, unknown>) =>
     admin.request<StaticSite>('POST', sitePath(namespace), {
-      body: { apiVersion: API_VERSION, kind: 'StaticSite', metadata: { name, namespace }, spec },
+      body: {
+        apiVersion: API_VERSION,
+        kind: 'StaticSite',
+        metadata: { name, namespace, labels: { [TEST_SYNCER_LABEL]: system } },
+        spec,
+      },
     })
-  const synced = (site: StaticSite) => site.status?.conditions?.find((c) => c.type === 'Synced')
-
-  /** Polls the site until `check` holds; fails with the last status seen. */
-  async function waitFor(namespace: string, name: string, check: (site: StaticSite) => boolean, ms = 20_000) {
-    const deadline = Date.now() + ms
-    let site = await getSite(namespace, name)
-    while (!check(site)) {
-      if (Date.now() > deadline) assert.fail(`${namespace}/${name}: ${JSON.stringify(site.status)}`)
-      await sleep(100)
-      site = await getSite(namespace, name)
-    }
-    return site
-  }
+  const synced = syncedOf
+  const waitFor = (namespace: string, name: string, check: (site: StaticSite) => boolean, ms?: number) =>
+    waitForSite(admin, namespace, name, check, ms)
 
   const signed = (body: string) => `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`
   const githubPush = (repo: string) =>
@@ -92,48 +89,15 @@ describe('the syncer with its own ServiceAccount on a real API server', { skip: 
     admin = new KubeRest(cluster.kubeConfig())
     for (const name of [system, granted, denied])
       await admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name } } })
-    const manifest = await readFile(join(REPO_ROOT, 'deploy', 'rbac', 'syncer.yaml'), 'utf8')
-    for (const doc of parseAllDocuments(manifest)) {
-      const object = JSON.parse(JSON.stringify(doc.toJS()).replaceAll('hostplane-system', system)) as {
-        apiVersion: string
-        kind: string
-        metadata: { name: string; namespace?: string }
-      }
-      const plural = `${object.kind.toLowerCase()}s`
-      await admin.apply(
-        resourcePath({
-          apiVersion: object.apiVersion,
-          plural,
-          namespace: object.metadata.namespace,
-          name: object.metadata.name,
-        }),
-        object,
-        { fieldManager: 'hostplane-test' },
-      )
-    }
-    await admin.request('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${granted}/rolebindings`, {
-      body: {
-        metadata: { name: 'hostplane-syncer-secrets' },
-        roleRef: {
-          apiGroup: 'rbac.authorization.k8s.io',
-          kind: 'ClusterRole',
-          name: 'hostplane-syncer-secrets',
-        },
-        subjects: [{ kind: 'ServiceAccount', name: 'hostplane-syncer', namespace: system }],
-      },
-    })
+    await applySyncerRbac(admin, system)
+    await grantSyncerSecrets(admin, granted, system)
     fx = await GitFixture.start()
-    const { kubeConfig } = await cluster.serviceAccountKubeConfig(system, 'hostplane-syncer')
-    const config = fx.config('cluster')
-    root = config.sitesRoot
-    service = await startSyncerService({
-      ...config,
-      kubeConfig,
-      log: silentLogger(),
-      listen: { host: '127.0.0.1', port: 0 },
+    const started = await startClusterSyncer(cluster, system, fx, {
       webhookSecrets: { github: WEBHOOK_SECRET },
       syncToken: SYNC_TOKEN,
     })
+    service = started.service
+    root = started.root
   })
 
   after(async () => {
@@ -141,9 +105,7 @@ describe('the syncer with its own ServiceAccount on a real API server', { skip: 
     await fx?.stop()
     for (const name of [system, granted, denied])
       await admin?.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => {})
-    await admin
-      ?.request('DELETE', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/hostplane-syncer')
-      .catch(() => {})
+    if (admin) await removeSyncerRbac(admin, system)
     admin?.close()
     await env.release()
   })
