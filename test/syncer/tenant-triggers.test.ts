@@ -22,22 +22,16 @@ import { siteKey } from '../../src/api/site-key.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { Manifest } from '../../src/kube/object.js'
 import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
-import { renderAdmissionPolicies } from '../../src/operator/customer/admission-policies.js'
 import { customerGroup, customerNamespace } from '../../src/operator/customer/names.js'
 import { renderCustomer } from '../../src/operator/customer/render.js'
 import type { SyncerService } from '../../src/syncer/syncer-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
+import { applyTenancyObjects, TEST_TENANCY, type TenancyObjects } from '../cluster/tenancy.js'
 import { runHostplane } from '../e2e/cli-process.js'
 import { GitFixture, served } from './git-fixture.js'
 import { sitePath, syncedOf as synced, waitForSite } from './sites.js'
-import {
-  applySyncerRbac,
-  grantSyncerSecrets,
-  removeSyncerRbac,
-  startClusterSyncer,
-  TEST_SYNCER_LABEL,
-} from './cluster-syncer.js'
+import { applySyncerRbac, removeSyncerRbac, startClusterSyncer, TEST_SYNCER_LABEL } from './cluster-syncer.js'
 
 const env = await clusterForTests()
 const PUBLIC_URL = 'https://sync.pages.test'
@@ -71,6 +65,7 @@ describe(
     let service: SyncerService
     let root: string
     let dir: string
+    let tenancy: TenancyObjects
     const id = randomBytes(3).toString('hex')
     const system = `t-trig-sys-${id}`
     const alpha = customer(`alpha-${id}`)
@@ -126,12 +121,13 @@ describe(
       dir = await mkdtemp(join(tmpdir(), 'hostplane-triggers-'))
       await admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name: system } } })
       await applySyncerRbac(admin, system)
-      for (const policy of renderAdmissionPolicies({ pagesDomain: 'pages.test' })) await apply(policy)
+      tenancy = await applyTenancyObjects(admin, TEST_TENANCY, id)
       // Plays the operator: the customers' namespaces, tenant RBAC and status.namespace.
       for (const c of [alpha, beta]) {
         const created = await admin.request<Customer>('POST', customerPath(), { body: c })
         c.metadata.uid = created.metadata.uid
-        for (const object of renderCustomer(c, { ingressNamespace: 'traefik' })) await apply(object)
+        for (const object of renderCustomer(c, { ...TEST_TENANCY, systemNamespace: system }))
+          await apply(object)
         await admin.apply(
           `${customerPath(c.metadata.name)}/status`,
           {
@@ -142,7 +138,6 @@ describe(
           },
           { fieldManager: 'hostplane' },
         )
-        await grantSyncerSecrets(admin, customerNamespace(c), system)
       }
       await new Promise((resolve) => setTimeout(resolve, 1500))
 
@@ -163,8 +158,7 @@ describe(
       service = started.service
       root = started.root
 
-      // Each tenant's webhook Secret (tenants may read Secrets, not create them: the platform does)
-      // and a site using it, created with the tenant's own credentials.
+      // Each tenant's webhook Secret and a site using it, created with the tenant's own credentials.
       const tenantB = new KubeRest(
         await cluster.userKubeConfig(`bob-${id}`, [customerGroup(beta.metadata.name)]),
       )
@@ -173,7 +167,7 @@ describe(
         [tenantB, nsB, SECRET_B, 'b.git'],
       ] as const) {
         await fx.repos.create(repo, { 'index.html': `${repo} first` })
-        await admin.request('POST', `/api/v1/namespaces/${namespace}/secrets`, {
+        await tenant.request('POST', `/api/v1/namespaces/${namespace}/secrets`, {
           body: { metadata: { name: 'hook' }, stringData: { secret } },
         })
         await tenant.request('POST', sitePath(namespace), {
@@ -199,6 +193,7 @@ describe(
       for (const name of [system, nsA, nsB])
         await admin?.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => {})
       if (admin) await removeSyncerRbac(admin, system)
+      await tenancy?.remove()
       admin?.close()
       if (dir) await rm(dir, { recursive: true, force: true })
       await env.release()
