@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { siteKey } from '../../src/api/site-key.js'
-import type { KubeObject } from '../../src/kube/object.js'
+import { findCondition } from '../../src/kube/conditions.js'
+import type { KubeList, KubeObject } from '../../src/kube/object.js'
 import { isNotFound, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { FINALIZER, REASON } from '../../src/operator/customer/conditions.js'
 import { CUSTOMERS } from '../../src/operator/customer/owned.js'
 import { REASON as SITE_REASON } from '../../src/operator/staticsite/conditions.js'
+import { REASON as WEBSPACE_REASON } from '../../src/operator/webspace/conditions.js'
 import { customerAccessName, QUOTA_NAME } from '../../src/operator/customer/names.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { clusterForTests } from '../cluster/for-tests.js'
@@ -223,5 +225,53 @@ describe('the Customer operator on a real API server', { skip: env.skip }, () =>
     await test.waitUntil('the Certificate is gone', async () =>
       (await test.generated('Certificate', key)).length === 0 ? true : undefined,
     )
+  })
+
+  it('a webspace whose Customer stops listing its tls.clusterIssuer keeps running and routed, loses its Certificate and reports IssuerNotAllowed', async () => {
+    const name = `wsissuer-${test.tag}`
+    await test.createCustomer(name, { clusterIssuers: ['own-ca'] })
+    await test.waitForCustomer(name, 'Ready', 'True', REASON.Ready)
+    const namespace = `sh-${name}`
+    const runtime = await test.createRuntime()
+    await test.createWebspace(namespace, 'shop', {
+      runtime,
+      domains: [`shop.${name}.example`],
+      tls: { mode: 'auto', clusterIssuer: 'own-ca' },
+    })
+    const owned = async (plural: string) =>
+      (
+        await test.admin.request<KubeList<KubeObject>>(
+          'GET',
+          resourcePath({
+            apiVersion: plural === 'certificates' ? 'cert-manager.io/v1' : 'traefik.io/v1alpha1',
+            plural,
+            namespace,
+          }),
+        )
+      ).items.length
+    await test.waitUntil('the Certificate from own-ca', async () =>
+      (await owned('certificates')) === 1 ? true : undefined,
+    )
+
+    await test.updateCustomer(name, { clusterIssuers: [] })
+    const webspace = await test.waitForWebspace(
+      namespace,
+      'shop',
+      'IssuerNotAllowed',
+      (w) =>
+        findCondition(w.status?.conditions, 'CertificateReady')?.reason === WEBSPACE_REASON.IssuerNotAllowed,
+    )
+    assert.match(
+      findCondition(webspace.status?.conditions, 'CertificateReady')?.message ?? '',
+      new RegExp(`tls\\.clusterIssuer own-ca is not allowed for customer ${name}: use one of test-issuer,`),
+    )
+    assert.equal(
+      findCondition(webspace.status?.conditions, 'Deployed')?.reason,
+      WEBSPACE_REASON.ObjectsApplied,
+    )
+    await test.waitUntil('the Certificate is gone', async () =>
+      (await owned('certificates')) === 0 ? true : undefined,
+    )
+    assert.equal(await owned('ingressroutes'), 1, 'still routed')
   })
 })

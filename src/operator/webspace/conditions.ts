@@ -9,7 +9,7 @@ export const CONDITION = {
   Deployed: 'Deployed',
   /** It holds its domains (claims are shared with StaticSites: one owner per domain). */
   DomainClaimed: 'DomainClaimed',
-  /** With `tls.mode: secret` only: the named Secret of its namespace is a valid certificate. */
+  /** Why it has no Certificate (the issuer, the customer's order rate) or, with `tls.mode: secret`, whether the named Secret of its namespace is a valid certificate. */
   CertificateReady: 'CertificateReady',
   /** Mirrors the Deployment's Available condition. */
   Available: 'Available',

@@ -69,11 +69,6 @@ describe('planWebspace', () => {
       { customer: customer({ tier: 'dedicated', size: 'large' }), webspace: webspace({ size: 'small' }) },
       REASON.SizeNotOffered,
     ],
-    [
-      'a tls.clusterIssuer the customer may not use (stored before the admission policy)',
-      { webspace: webspace({ tls: { mode: 'auto', clusterIssuer: 'platform-ca' } }) },
-      REASON.IssuerNotAllowed,
-    ],
   ]
   for (const [what, overrides, reason] of problems) {
     it(`${what} renders no objects and reports ${reason}`, () => {
@@ -83,6 +78,22 @@ describe('planWebspace', () => {
       assert.equal(plan.conditions.find((c) => c.type === 'Deployed')?.reason, reason)
     })
   }
+
+  it('a tls.clusterIssuer the customer may not use (stored before the admission policy) runs routed without a Certificate', () => {
+    const plan = planWebspace(
+      inputs({ webspace: webspace({ tls: { mode: 'auto', clusterIssuer: 'platform-ca' } }) }),
+    )
+    assert.deepEqual(
+      plan.objects?.map((o) => o.kind).filter((kind) => kind === 'Certificate' || kind === 'IngressRoute'),
+      ['IngressRoute'],
+    )
+    const certificate = plan.conditions.find((c) => c.type === 'CertificateReady')
+    assert.equal(certificate?.reason, REASON.IssuerNotAllowed)
+    assert.match(certificate?.message ?? '', /platform-ca is not allowed/)
+    assert.equal(plan.conditions.find((c) => c.type === 'Deployed')?.status, 'True')
+    assert.equal(ready(plan)?.reason, REASON.IssuerNotAllowed)
+    assert.equal(plan.recordOrders, undefined, 'no order is counted for a Certificate it will not get')
+  })
 
   it('an issuer the platform or the customer allows is deployed, and tls.mode none names none', () => {
     for (const clusterIssuer of ['letsencrypt-staging', 'acme-ca'])

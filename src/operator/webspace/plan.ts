@@ -118,11 +118,6 @@ export const RULES: readonly Rule[] = [
           message: `size ${size} is not offered on the ${customer.spec.tier} tier: use one of ${offered.join(', ')}`,
         }
   },
-  ({ customer, webspace, config }) => {
-    const { mode, clusterIssuer } = webspace.spec.tls
-    const message = mode === 'none' ? undefined : issuerNotAllowed(clusterIssuer, customer, config)
-    return message ? { reason: REASON.IssuerNotAllowed, message } : undefined
-  },
 ]
 
 /**
@@ -208,15 +203,21 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: Refusal): Webspac
   const claimed = domainClaimed(inputs, domainPolicy(config.pagesDomain, customer))
   const routed = claimed.status === 'True'
   const rendered = renderWebspace(webspace, runtime, customer, config, { routed })
+  // An issuer the customer may not use (stored before the admission policy): it runs and stays
+  // routed, without a Certificate, as a StaticSite does.
+  const issuerProblem = rendered.some((o) => o.kind === 'Certificate')
+    ? issuerNotAllowed(webspace.spec.tls.clusterIssuer, customer, config)
+    : undefined
+  const allowed = issuerProblem ? rendered.filter((o) => o.kind !== 'Certificate') : rendered
   const order = orderOf(
     { kind: 'Webspace', metadata: webspace.metadata },
-    rendered,
+    allowed,
     inputs.certificate,
     customer,
     now,
   )
   const limited = order?.kind === 'limited' ? order : undefined
-  const objects = limited ? withoutNewOrder(rendered, inputs.certificate) : rendered
+  const objects = limited ? withoutNewOrder(allowed, inputs.certificate) : allowed
   const orders =
     order?.kind === 'record' ? { recordOrders: order.orders } : limited ? { retryAt: limited.retryAt } : {}
   const domains = domainsOf(webspace, config.pagesDomain)
@@ -243,16 +244,25 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: Refusal): Webspac
           message: limited.message,
         },
       ]
-    : verdict
+    : issuerProblem
       ? [
           {
             type: CONDITION.CertificateReady,
-            status: verdict.status,
-            reason: verdict.reason,
-            message: verdict.message,
+            status: 'False',
+            reason: REASON.IssuerNotAllowed,
+            message: issuerProblem,
           },
         ]
-      : []
+      : verdict
+        ? [
+            {
+              type: CONDITION.CertificateReady,
+              status: verdict.status,
+              reason: verdict.reason,
+              message: verdict.message,
+            },
+          ]
+        : []
   const available = mirrored(deployment, CONDITION.Available)
   const progressing = mirrored(deployment, CONDITION.Progressing)
   const suspended = customer.spec.suspended
