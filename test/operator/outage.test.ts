@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { KubeRest } from '../../src/kube/rest.js'
 import { recordingLogger } from '../../src/ops/log.js'
 import type { Operator } from '../../src/operator/operator.js'
+import { STATICSITES } from '../../src/operator/staticsite/site.js'
 import { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { sleep, waitFor } from '../cluster/process.js'
@@ -13,6 +14,37 @@ const env = await clusterForTests()
 
 /** The watches' liveness bound (Informer's `livenessMs` default). */
 const LIVENESS_MS = 60_000
+
+/**
+ * After the API server starts, the admission policies whose parameters are Customers refuse every
+ * StaticSite write until its discovery has the CRD again ("failed to find resource referenced by
+ * paramKind", kubernetes/kubernetes#124237; docs/tenancy.md says so). Waits that window out with
+ * a dry-run create, as a client's retry would, and returns how long it lasted.
+ */
+async function untilCustomerPoliciesResolve(test: OperatorEnv, namespace: string): Promise<number> {
+  const started = Date.now()
+  await waitFor(
+    async () => {
+      try {
+        await test.admin.request('POST', test.sitePath(namespace), {
+          query: { dryRun: 'All' },
+          body: {
+            apiVersion: STATICSITES.apiVersion,
+            kind: STATICSITES.kind,
+            metadata: { name: 'probe', namespace },
+            spec: { repo: 'https://git.example.com/probe.git' },
+          },
+        })
+        return true
+      } catch (error) {
+        if (/referenced by paramKind|not yet synced/.test(String(error))) return undefined
+        throw error
+      }
+    },
+    { timeoutMs: 120_000, intervalMs: 500, describe: () => 'the Customer admission policies to resolve' },
+  )
+  return Date.now() - started
+}
 
 describe('the StaticSite operator across an API server outage', { skip: env.skip }, () => {
   let cluster: TestCluster
@@ -47,6 +79,8 @@ describe('the StaticSite operator across an API server outage', { skip: env.skip
     await cluster.stopApiServer()
     await sleep(10_000)
     await cluster.startApiServer()
+    const unresolvedMs = await untilCustomerPoliciesResolve(test, namespace)
+    console.error(`the Customer admission policies resolved ${unresolvedMs} ms after the API server started`)
 
     await test.updateSite(namespace, 'before', { domains: ['after.test'] })
     for (let i = 0; i < 20; i++)
