@@ -9,7 +9,6 @@
  * pushes; one idle poll cycle over N unchanged sites (fetches and CPU seconds); the syncer's
  * peak RSS. Prints a Markdown table for bench/RESULTS.md.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
@@ -17,10 +16,11 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { KubeRest, resourcePath } from '../src/kube/rest.js'
 import { TestCluster } from '../test/cluster/cluster.js'
-import { REPO_ROOT } from '../test/cluster/paths.js'
 import { siteKey } from '../src/api/site-key.js'
 import { sendGithubPush } from '../test/git/github-push.js'
 import { GitFixture } from '../test/syncer/git-fixture.js'
+import { BUILT_CLI } from '../test/e2e/cli-process.js'
+import { startSyncerProcess, SYNC_TOKEN } from '../test/mirror/mirror-processes.js'
 
 const { values } = parseArgs({
   options: { sites: { type: 'string', default: '200' }, pushes: { type: 'string', default: '50' } },
@@ -29,9 +29,6 @@ const SITES = Number(values.sites)
 const PUSHES = Number(values.pushes)
 const NAMESPACE = 'bench'
 const SECRET = 'bench-webhook-secret'
-const TOKEN = 'bench-sync-token'
-const PORT = 18_000 + Math.floor(Math.random() * 1000)
-const API = `http://127.0.0.1:${PORT}`
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const percentile = (sorted: number[], p: number) =>
@@ -68,7 +65,7 @@ async function main() {
   const fx = await GitFixture.start()
   const cluster = await TestCluster.start({ log: () => {} })
   const admin = new KubeRest(cluster.kubeConfig())
-  let syncer: ChildProcess | undefined
+  let syncer: Awaited<ReturnType<typeof startSyncerProcess>> | undefined
   try {
     process.stderr.write(`creating ${SITES} repositories…\n`)
     for (let i = 0; i < SITES; i++)
@@ -79,44 +76,16 @@ async function main() {
       })
     await admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NAMESPACE } } })
 
-    const config = fx.config('bench')
-    syncer = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'build', 'src', 'cli', 'main.js'),
-        'syncer',
-        '--kubeconfig',
-        cluster.kubeconfigPath,
-        '--allowed-hosts',
-        '127.0.0.1',
-        '--allow-private-networks',
-        '127.0.0.1/32',
-        '--git-ca-file',
-        fx.server.caFile,
-        '--sites-root',
-        config.sitesRoot,
-        '--work-dir',
-        config.workDir,
-        '--listen',
-        `127.0.0.1:${PORT}`,
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: {
-          ...process.env,
-          LOG_LEVEL: 'warn',
-          HOSTPLANE_WEBHOOK_SECRET_GITHUB: SECRET,
-          HOSTPLANE_SYNC_TOKEN: TOKEN,
-        },
-      },
-    )
-    const pid = syncer.pid as number
-    await until(
-      'the syncer to be ready',
-      async () => (await fetch(`${API}/readyz`).catch(() => undefined))?.ok === true,
-      60_000,
-      100,
-    )
+    syncer = await startSyncerProcess({
+      fx,
+      kubeconfig: cluster.kubeconfigPath,
+      namespace: NAMESPACE,
+      dir: join(fx.dir, 'bench'),
+      cli: [BUILT_CLI],
+      env: { LOG_LEVEL: 'warn', HOSTPLANE_WEBHOOK_SECRET_GITHUB: SECRET },
+    })
+    const { pid } = syncer.process
+    const { url: API, root } = syncer
 
     process.stderr.write('initial sync…\n')
     const started = Date.now()
@@ -136,7 +105,7 @@ async function main() {
     const created = Date.now()
     await until('all sites to be published', () => {
       for (let i = 0; i < SITES; i++)
-        if (!existsSync(join(config.sitesRoot, siteKey(NAMESPACE, `site-${i}`), 'index.html'))) return false
+        if (!existsSync(join(root, siteKey(NAMESPACE, `site-${i}`), 'index.html'))) return false
       return true
     })
     const initialMs = Date.now() - started
@@ -153,7 +122,7 @@ async function main() {
       const pushed = performance.now()
       const answer = await sendGithubPush(API, SECRET, fx.url(`site-${i}.git`))
       if (answer.status !== 202) throw new Error(`webhook answered ${answer.status}`)
-      const file = join(config.sitesRoot, siteKey(NAMESPACE, `site-${i}`), 'index.html')
+      const file = join(root, siteKey(NAMESPACE, `site-${i}`), 'index.html')
       await until(
         'the push to be published',
         async () => (await readFile(file, 'utf8').catch(() => '')) === page(i, n + 1),
@@ -175,7 +144,7 @@ async function main() {
     for (let i = 0; i < SITES; i++)
       await fetch(`${API}/sync/${NAMESPACE}/site-${i}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}` },
+        headers: { authorization: `Bearer ${SYNC_TOKEN}` },
       })
     await until('every site to be checked', () => sum('refListings') - listingsBefore >= SITES)
     await sleep(1000)
@@ -203,9 +172,7 @@ async function main() {
     console.log('| measure | result |\n| --- | --- |')
     for (const [measure, result] of rows) console.log(`| ${measure} | ${result} |`)
   } finally {
-    syncer?.kill('SIGTERM')
-    await sleep(500)
-    syncer?.kill('SIGKILL')
+    await syncer?.process.stop()
     admin.close()
     await cluster.stop()
     await fx.stop()

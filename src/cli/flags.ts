@@ -155,16 +155,22 @@ export const hostname = (text: string) => {
   return text
 }
 
-export function httpsUrl(text: string): string {
-  let url: URL | undefined
-  try {
-    url = new URL(text)
-  } catch {
-    url = undefined
+/** A URL of one of `protocols` (e.g. `['https:']`), as given. */
+const urlOf =
+  (protocols: readonly string[], example: string) =>
+  (text: string): string => {
+    let url: URL | undefined
+    try {
+      url = new URL(text)
+    } catch {
+      url = undefined
+    }
+    if (!url || !protocols.includes(url.protocol)) throw new InvalidArgumentError(`${text} is not ${example}`)
+    return url.href
   }
-  if (url?.protocol !== 'https:') throw new InvalidArgumentError(`${text} is not an https:// URL`)
-  return url.href
-}
+
+export const httpsUrl = urlOf(['https:'], 'an https:// URL')
+export const httpUrl = urlOf(['http:', 'https:'], 'an http:// or https:// URL')
 
 export interface ListenAddress {
   readonly host: string

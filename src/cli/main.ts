@@ -7,6 +7,7 @@
  */
 import { Command } from 'commander'
 import { hostplaneProgram, run } from './command.js'
+import { registerMirrorCommand } from './mirror.js'
 import { registerOperatorCommand } from './operator.js'
 import { registerServeCommand } from './serve.js'
 import { registerSyncCommand } from './sync.js'
@@ -22,5 +23,6 @@ registerOperatorCommand(program)
 registerServeCommand(program)
 registerSyncerCommand(program)
 registerSyncCommand(program)
+registerMirrorCommand(program)
 
 await run(program)

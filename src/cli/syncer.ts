@@ -15,16 +15,16 @@ import {
   type ListenAddress,
   list,
   listenAddress,
-  parseSize,
   path,
   positive,
   httpsUrl,
   secret,
   webhookSecrets,
 } from './flags.js'
+import { addPublishOptions, type PublishFlags, siteLimitsOf } from './publish-flags.js'
 import { stopOnSignal } from './shutdown.js'
 
-interface SyncerFlags {
+interface SyncerFlags extends PublishFlags {
   kubeconfig?: string
   sitesRoot: string
   workDir: string
@@ -38,15 +38,11 @@ interface SyncerFlags {
   workers: number
   gitConcurrency: number
   gitPerHost: number
-  keepRevisions: number
-  maxSiteSize: number
-  maxFileSize: number
-  maxFiles: number
   fetchTimeout: number
 }
 
 export function registerSyncerCommand(program: Command): void {
-  defineCommand(program, 'syncer')
+  addPublishOptions(defineCommand(program, 'syncer'))
     .description(
       'publish every StaticSite of the cluster from Git into the sites root, with webhooks and manual sync',
     )
@@ -104,7 +100,7 @@ export function registerSyncerCommand(program: Command): void {
     .addOption(
       flag(
         '--secrets-dir <dir>',
-        'directory with the files github, gitea, forgejo, gitlab (webhook secrets) and sync-token',
+        'directory with the files github, gitea, forgejo, gitlab (webhook secrets), sync-token and mirror-token',
         { env: true, parse: path, exists: 'dir' },
       ),
     )
@@ -132,34 +128,6 @@ export function registerSyncerCommand(program: Command): void {
       }),
     )
     .addOption(
-      flag('--keep-revisions <n>', 'published revisions kept per site for rollback', {
-        env: true,
-        parse: positive,
-        default: '3',
-      }),
-    )
-    .addOption(
-      flag('--max-site-size <size>', 'largest published site', {
-        env: true,
-        parse: parseSize,
-        default: '1GiB',
-      }),
-    )
-    .addOption(
-      flag('--max-file-size <size>', 'largest published file', {
-        env: true,
-        parse: parseSize,
-        default: '100MiB',
-      }),
-    )
-    .addOption(
-      flag('--max-files <n>', 'most files in a published site', {
-        env: true,
-        parse: positive,
-        default: '100000',
-      }),
-    )
-    .addOption(
       flag('--fetch-timeout <duration>', 'longest a fetch may take', {
         env: true,
         parse: duration,
@@ -183,16 +151,13 @@ export function registerSyncerCommand(program: Command): void {
           listen: flags.listen,
           webhookSecrets: await webhookSecrets(flags.secretsDir),
           syncToken: await secret(flags.secretsDir, 'sync-token', 'HOSTPLANE_SYNC_TOKEN'),
+          mirrorToken: await secret(flags.secretsDir, 'mirror-token', 'HOSTPLANE_MIRROR_TOKEN'),
           namespace: flags.namespace,
           publicUrl: flags.publicUrl,
           workers: flags.workers,
           concurrency: { global: flags.gitConcurrency, perHost: flags.gitPerHost },
           keep: flags.keepRevisions,
-          limits: {
-            maxSiteBytes: flags.maxSiteSize,
-            maxFileBytes: flags.maxFileSize,
-            maxFiles: flags.maxFiles,
-          },
+          limits: siteLimitsOf(flags),
           timeouts: { fetchMs: flags.fetchTimeout },
         })
         stopOnSignal(log, () => service.stop())

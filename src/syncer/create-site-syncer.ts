@@ -10,7 +10,7 @@ import { GitRunner } from './git-command.js'
 import { writeAskPassHelper } from './git-credentials.js'
 import { HostPolicy } from './host-policy.js'
 import { HostSlots } from './host-slots.js'
-import { PublishStore } from './publish-store.js'
+import { PublishStore, type PublishStoreOptions } from './publish-store.js'
 import { SiteSyncer } from './site-syncer.js'
 import type { SyncMetrics } from './sync-metrics.js'
 import { DEFAULT_LIMITS, type SiteLimits } from './tree-filter.js'
@@ -32,6 +32,8 @@ export interface SiteSyncerConfig {
   readonly timeouts?: Partial<GitTimeouts>
   readonly metrics?: SyncMetrics
   readonly log: Logger
+  /** Told of every switch and removal in the sites root (the mirror feed). */
+  readonly onServedChange?: PublishStoreOptions['onChange']
   /** Sees every git argument list (tests prove no secret is ever one). */
   readonly onGitSpawn?: (args: readonly string[]) => void
 }
@@ -56,7 +58,11 @@ export async function createSiteSyncer(
     // site limit leaves room for that and still bounds the disk a hostile repository can fill.
     maxFetchBytes: 2 * limits.maxSiteBytes,
   })
-  const store = new PublishStore({ root: config.sitesRoot, keep: config.keep })
+  const store = new PublishStore({
+    root: config.sitesRoot,
+    keep: config.keep,
+    onChange: config.onServedChange,
+  })
   await store.recover()
   const syncer = new SiteSyncer({
     store,

@@ -31,11 +31,19 @@ export interface PublishStoreOptions {
   /** Revisions kept per site, the served one included. Default 3. */
   readonly keep?: number
   readonly now?: () => Date
+  /**
+   * Told after each switch of a site's link (the revision now served) and after a site's removal
+   * (undefined), in the order they happened for that site: the mirror feed follows it.
+   */
+  readonly onChange?: (key: string, served: Revision | undefined) => void
 }
 
 const META = '.hostplane'
 const REVISIONS = 'revisions.json'
 const TREE_ID = /^[0-9a-f]{40,64}(-[0-9a-f]{12})?$/
+
+/** A name `treeId` can return: the only directory names under a site's trees that are trees. */
+export const isTreeId = (name: string): boolean => TREE_ID.test(name)
 
 /** A tree per (commit, path): the same commit published from another subdirectory is another tree. */
 export const treeId = (commit: string, path: string): string =>
@@ -47,16 +55,22 @@ export class PublishStore {
   readonly root: string
   private readonly keep: number
   private readonly now: () => Date
+  private readonly onChange: NonNullable<PublishStoreOptions['onChange']>
 
-  constructor({ root, keep = 3, now = () => new Date() }: PublishStoreOptions) {
+  constructor({ root, keep = 3, now = () => new Date(), onChange = () => undefined }: PublishStoreOptions) {
     if (keep < 1) throw new Error('the publish store must keep at least one revision')
     this.root = root
     this.keep = keep
     this.now = now
+    this.onChange = onChange
   }
 
   private get staging() {
     return join(this.root, META, 'staging')
+  }
+  /** The directory of one kept tree, as `revisions()` names it. */
+  treeDir(key: string, tree: string): string {
+    return join(this.treesOf(key), tree)
   }
   private treesOf(key: string) {
     return join(this.root, META, 'trees', key)
@@ -108,7 +122,7 @@ export class PublishStore {
   private async servedTree(key: string): Promise<string | undefined> {
     const target = await readlink(this.linkOf(key)).catch(() => undefined)
     const tree = target?.split('/').pop()
-    return tree && TREE_ID.test(tree) ? tree : undefined
+    return tree && isTreeId(tree) ? tree : undefined
   }
 
   /** A kept revision of (commit, path), for a rollback that needs no fetch. */
@@ -161,6 +175,7 @@ export class PublishStore {
     await symlink(join(META, 'trees', key, revision.tree), link)
     await rename(link, this.linkOf(key))
     await this.writeRevisions(key, kept)
+    this.onChange(key, revision)
     await this.prune(key, kept, revision.tree)
     return kept
   }
@@ -182,5 +197,6 @@ export class PublishStore {
   async remove(key: string): Promise<void> {
     await rm(this.linkOf(key), { force: true })
     await rm(this.treesOf(key), { recursive: true, force: true })
+    this.onChange(key, undefined)
   }
 }

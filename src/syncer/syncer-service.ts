@@ -14,6 +14,8 @@ import { EventRecorder } from '../kube/events.js'
 import { KubeRest } from '../kube/rest.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
+import { feedRoutes } from '../mirror/feed-routes.js'
+import { PublishedRevisions } from '../mirror/published-revisions.js'
 import { CustomerNamespaces } from '../operator/customer/by-namespace.js'
 import { createSiteSyncer, type SiteSyncerConfig } from './create-site-syncer.js'
 import { syncerHttpApi, type HttpApiOptions } from './http-api.js'
@@ -27,6 +29,8 @@ export interface SyncerServiceConfig extends Omit<SiteSyncerConfig, 'metrics' | 
   readonly listen: { readonly host: string; readonly port: number }
   readonly webhookSecrets: HttpApiOptions['webhookSecrets']
   readonly syncToken?: string
+  /** Bearer token of the mirror feed (`hostplane mirror`); without one the feed is off (404). */
+  readonly mirrorToken?: string
   /** Sites synced at once. Default 16. */
   readonly workers?: number
   /** The syncer's public base URL, for sites' `status.webhookURL`. */
@@ -48,7 +52,14 @@ export async function startSyncerService(config: SyncerServiceConfig): Promise<S
   const { log } = config
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
-  const { syncer } = await createSiteSyncer({ ...config, metrics: new SyncMetrics(registry), log })
+  const published = config.mirrorToken ? new PublishedRevisions() : undefined
+  const { syncer, store } = await createSiteSyncer({
+    ...config,
+    metrics: new SyncMetrics(registry),
+    log,
+    onServedChange: published?.changed,
+  })
+  await published?.load(store)
   const manager = fieldManagerOf('syncer')
   const rest = new KubeRest(config.kubeConfig, { userAgent: manager })
   const applier = new Applier(rest, apiWritesCounter(registry), manager)
@@ -78,6 +89,8 @@ export async function startSyncerService(config: SyncerServiceConfig): Promise<S
     webhookSecrets: config.webhookSecrets,
     syncToken: config.syncToken,
   })
+  if (published && config.mirrorToken)
+    await app.register(feedRoutes, { store, revisions: published, token: config.mirrorToken })
   const url = await app.listen({ host: config.listen.host, port: config.listen.port })
   await controller.start()
   log.info({ url }, 'syncer started')

@@ -178,6 +178,37 @@ const ROWS: readonly Row[] = [
     code: 1,
     line: /^hostplane syncer: kubeconfig user sso-user: the exec plugin .*kube\/login\.sh exited with 7/,
   },
+  // mirror
+  {
+    command: 'mirror',
+    what: 'usage',
+    args: [],
+    code: 2,
+    line: /^hostplane mirror: required option '--syncer-url <url>' not specified$/,
+  },
+  {
+    command: 'mirror',
+    what: 'bad flag value',
+    args: ['--syncer-url', 'ftp://syncer'],
+    code: 2,
+    line: /^hostplane mirror: option '--syncer-url <url>' argument 'ftp:\/\/syncer' is invalid\. ftp:\/\/syncer is not an http:\/\/ or https:\/\/ URL$/,
+  },
+  {
+    command: 'mirror',
+    what: 'missing file',
+    args: ['--syncer-url', 'http://syncer:8080', '--sites-root', '.'],
+    env: { HOSTPLANE_MIRROR_TOKEN: '' },
+    code: 1,
+    line: /^hostplane mirror: no mirror token: put the syncer’s mirror-token in --secrets-dir or HOSTPLANE_MIRROR_TOKEN$/,
+  },
+  {
+    command: 'mirror',
+    what: 'relative path',
+    args: ['--syncer-url', 'http://syncer:8080', '--secrets-dir', 'secrets'],
+    code: 1,
+    line: (dir) =>
+      new RegExp(`^hostplane mirror: --secrets-dir ${esc(join(dir, 'secrets'))}: does not exist$`),
+  },
   // serve
   {
     command: 'serve',

@@ -55,13 +55,18 @@ export interface CliProcess {
   stop(graceMs?: number): Promise<void>
 }
 
+/** How `hostplane` is started: from the sources by default, `[BUILT_CLI]` for the built one. */
+export const SOURCE_CLI: readonly string[] = ['--import', 'tsx', 'src/cli/main.ts']
+export const BUILT_CLI = join(REPO_ROOT, 'build', 'src', 'cli', 'main.js')
+
 export function startCli(
   args: readonly string[],
   logFile: string,
   env: Readonly<Record<string, string>> = {},
+  cli: readonly string[] = SOURCE_CLI,
 ): CliProcess {
   const out = openSync(logFile, 'a')
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [...cli, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', out, out],
     env: { ...process.env, ...env },

@@ -14,17 +14,11 @@ import { nginxPrefix } from '../../src/api/site-key.js'
 import { servedSite } from '../../src/serve/served-site.js'
 import { StaticServer } from '../../src/serve/static-server.js'
 import type { SiteSource } from '../../src/syncer/site-syncer.js'
-import { type RawResponse, sendRequest } from '../serving/http-request.js'
 import { nginxUnavailable, startNginx } from '../serving/nginx-for-tests.js'
 import { GitFixture } from './git-fixture.js'
+import { content, FILES, files, getFile, responseProblem, revisionOf } from './torn-content.js'
 
-const FILES = ['index.html', 'style.css', 'app.js']
 const PUBLISHES = 50
-
-/** Large enough that a file is written in several chunks, so a torn write would show. */
-const content = (revision: number, file: string) =>
-  `${file} rev ${revision}\n${String(revision % 10).repeat(16 * 1024)}\n`
-const revisionOf = (text: string) => Number(/ rev (\d+)\n/.exec(text)?.[1] ?? -1)
 
 describe('torn reads during 50 publishes', () => {
   let fx: GitFixture
@@ -34,7 +28,6 @@ describe('torn reads during 50 publishes', () => {
   after(() => fx.stop())
 
   it('lets every read see exactly one complete revision', async () => {
-    const files = (n: number) => Object.fromEntries(FILES.map((f) => [f, content(n, f)]))
     await fx.repos.create('torn.git', files(0))
     const { syncer, root } = await fx.engine('torn')
     const site = { id: 'ns/torn', key: 'ns--torn', repo: fx.url('torn.git'), ref: 'main', path: '/' }
@@ -100,35 +93,16 @@ async function readDuringPublishes(
   request: { readonly host: string; readonly path: (file: string) => string },
   published: () => void = () => undefined,
 ): Promise<string[]> {
-  const files = (n: number) => Object.fromEntries(FILES.map((f) => [f, content(n, f)]))
   let publishing = true
   const problems: string[] = []
   let responses = 0
   const reader = async () => {
     while (publishing)
       for (const file of FILES) {
-        const response = await sendRequest({
-          port,
-          method: 'GET',
-          path: request.path(file),
-          headers: { Host: request.host },
-        }).catch((error: Error): RawResponse => ({
-          status: 0,
-          headers: {},
-          repeatedHeaders: [],
-          body: `error ${error.message}`,
-        }))
+        const response = await getFile(port, request.path(file), request.host)
         responses++
-        const revision = revisionOf(response.body)
-        const length = Number(response.headers['content-length'])
-        if (
-          response.status !== 200 ||
-          length !== response.body.length ||
-          response.body !== content(revision, file)
-        )
-          problems.push(
-            `${file}: ${response.status}, ${response.body.length} of ${length} bytes (${response.body.slice(0, 40)})`,
-          )
+        const problem = responseProblem(file, response)
+        if (problem) problems.push(problem.what)
       }
   }
   const readers = Array.from({ length: 3 }, reader)

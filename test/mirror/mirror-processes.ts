@@ -1,0 +1,120 @@
+/**
+ * A syncer and its mirrors as real `hostplane` processes on this machine, as a cluster would run
+ * them: the syncer with a kubeconfig for the test cluster, syncing one namespace from the git
+ * fixture into its sites root, and each mirror with its own sites root, following the syncer's
+ * feed. Shared by test/mirror and bench/mirror.ts.
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type CliProcess, SOURCE_CLI, startCli } from '../e2e/cli-process.js'
+import { waitFor } from '../cluster/process.js'
+import { freePort } from '../serving/nginx-for-tests.js'
+import type { GitFixture } from '../syncer/git-fixture.js'
+
+export const MIRROR_TOKEN = 'mirror-token-for-tests'
+export const SYNC_TOKEN = 'sync-token-for-tests'
+
+export interface HostplaneProcess {
+  readonly url: string
+  readonly process: CliProcess
+}
+
+/** Waits until `url`/readyz answers 200; fails with the process's log. */
+export async function ready(url: string, process: CliProcess, timeoutMs = 60_000): Promise<void> {
+  await waitFor(async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? true : undefined), {
+    timeoutMs,
+    intervalMs: 50,
+    describe: () => `${url} not ready after ${timeoutMs} ms`,
+  }).catch(async (error: Error) => {
+    throw new Error(`${error.message}:\n${(await process.log()).slice(-4000)}`)
+  })
+}
+
+export interface SyncerProcessOptions {
+  readonly fx: GitFixture
+  readonly kubeconfig: string
+  readonly namespace: string
+  /** Directory for its sites root, work directory and log. */
+  readonly dir: string
+  /** Keeps the address across a restart, so the mirrors find it again. */
+  readonly port?: number
+  readonly cli?: readonly string[]
+  /** More environment, e.g. LOG_LEVEL or a webhook secret. */
+  readonly env?: Readonly<Record<string, string>>
+}
+
+export async function startSyncerProcess(
+  options: SyncerProcessOptions,
+): Promise<HostplaneProcess & { root: string }> {
+  const { fx, dir, cli = SOURCE_CLI } = options
+  const port = options.port ?? (await freePort())
+  const url = `http://127.0.0.1:${port}`
+  const root = join(dir, 'sites')
+  await mkdir(dir, { recursive: true })
+  const process = startCli(
+    [
+      'syncer',
+      '--kubeconfig',
+      options.kubeconfig,
+      '--namespace',
+      options.namespace,
+      '--allowed-hosts',
+      '127.0.0.1',
+      '--allow-private-networks',
+      '127.0.0.1/32',
+      '--git-ca-file',
+      fx.server.caFile,
+      '--sites-root',
+      root,
+      '--work-dir',
+      join(dir, 'work'),
+      '--listen',
+      `127.0.0.1:${port}`,
+    ],
+    join(dir, 'syncer.log'),
+    {
+      LOG_FORMAT: 'json',
+      HOSTPLANE_MIRROR_TOKEN: MIRROR_TOKEN,
+      HOSTPLANE_SYNC_TOKEN: SYNC_TOKEN,
+      ...options.env,
+    },
+    cli,
+  )
+  await ready(url, process)
+  return { url, process, root }
+}
+
+export interface MirrorProcessOptions {
+  readonly syncerUrl: string
+  /** Directory for its sites root and log. */
+  readonly dir: string
+  readonly token?: string
+  readonly cli?: readonly string[]
+}
+
+/** A mirror, started; not waited for (a mirror with a wrong token never gets ready). */
+export async function startMirrorProcess(
+  options: MirrorProcessOptions,
+): Promise<HostplaneProcess & { root: string }> {
+  const { dir, cli = SOURCE_CLI } = options
+  const port = await freePort()
+  const root = join(dir, 'sites')
+  await mkdir(root, { recursive: true })
+  const process = startCli(
+    ['mirror', '--syncer-url', options.syncerUrl, '--sites-root', root, '--listen', `127.0.0.1:${port}`],
+    join(dir, 'mirror.log'),
+    { LOG_FORMAT: 'json', HOSTPLANE_MIRROR_TOKEN: options.token ?? MIRROR_TOKEN },
+    cli,
+  )
+  return { url: `http://127.0.0.1:${port}`, process, root }
+}
+
+/** Asks the syncer to sync one site now (the manual-sync API). */
+export async function requestSync(syncerUrl: string, namespace: string, name: string): Promise<void> {
+  const response = await fetch(`${syncerUrl}/sync/${namespace}/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SYNC_TOKEN}` },
+  })
+  if (response.status !== 202)
+    throw new Error(`sync ${namespace}/${name}: ${response.status} ${await response.text()}`)
+}
