@@ -7,7 +7,7 @@
 import { Construct } from 'constructs'
 import { renderAdmissionPolicies } from '../../src/admission/policies.js'
 import { emit } from './manifest-files.js'
-import { type InstallOptions, SYSTEM_NAMESPACE, tenantClusterIssuers } from './options.js'
+import type { InstallOptions } from './options.js'
 import type { ServiceAccounts } from './rbac.js'
 
 export class AdmissionPolicies extends Construct {
@@ -15,9 +15,9 @@ export class AdmissionPolicies extends Construct {
     super(scope, id)
     const policies = renderAdmissionPolicies({
       pagesDomain: props.options.pagesDomain,
-      defaultIssuer: props.options.defaultIssuer,
-      tenantClusterIssuers: tenantClusterIssuers(props.options),
-      systemNamespace: SYSTEM_NAMESPACE,
+      defaultIssuer: props.options.issuers.default,
+      tenantClusterIssuers: [...props.options.issuers.tenant],
+      systemNamespace: props.options.namespace,
       serviceAccounts: props.accounts,
     })
     for (const policy of policies) emit(this, policy)

@@ -1,10 +1,14 @@
-/** `npm run synth`: writes dist/install.yaml for the HOSTPLANE_* synth variables (docs/install.md). */
+/** `npm run synth`: writes every profile's files to dist/<profile>/ (profile-files.ts). */
 import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { INSTALL_PATH, synthInstall } from './chart.js'
-import { optionsFromEnv, REPO_ROOT } from './options.js'
+import { join } from 'node:path'
+import { REPO_ROOT } from './options.js'
+import { PROFILE_NAMES, profileDir, profileFiles } from './profile-files.js'
 
-const target = join(REPO_ROOT, INSTALL_PATH)
-await mkdir(dirname(target), { recursive: true })
-await writeFile(target, synthInstall(optionsFromEnv(process.env)))
-console.log(`wrote ${INSTALL_PATH}`)
+for (const profile of PROFILE_NAMES) {
+  const dir = join(REPO_ROOT, profileDir(profile))
+  await mkdir(dir, { recursive: true })
+  for (const [file, content] of profileFiles(profile)) {
+    await writeFile(join(dir, file), content)
+    console.log(`wrote ${profileDir(profile)}/${file}`)
+  }
+}

@@ -1,10 +1,13 @@
 /**
  * NetworkPolicies of the system namespace: everything is denied unless listed here.
- * - nginx: in from the ingress controller's namespace only; nothing out.
- * - syncer: in from the ingress namespace (webhooks) and the monitoring namespace (metrics); out
+ * - nginx: in from the ingress controller only (its namespace, and its pods' labels when the
+ *   options give them, as the k3s profile does for Traefik in kube-system); nothing out.
+ * - syncer: in from the ingress controller (webhooks) and the monitoring namespace (metrics); out
  *   to DNS, the API server and Git hosts (https 443, ssh 22, git 9418). The syncer itself refuses
  *   private addresses and hosts outside --allowed-hosts; the policy is the second fence.
  * - operator: in from the monitoring namespace (metrics); out to DNS and the API server.
+ * - cert-manager's HTTP-01 solver pods, which it starts beside the sites' Certificates in this
+ *   namespace: in from the ingress controller on the solver's port; nothing out.
  * The API server is reached at the `kubernetes` Service (443) or, after the node's NAT, at its
  * own port (6443 on k3s); policies cannot name it, so those ports are open to any address.
  * Kubelet probes come from the node, which NetworkPolicy implementations admit.
@@ -16,8 +19,8 @@ import type {
 } from '@kubernetes/client-node'
 import { Construct } from 'constructs'
 import { emit } from './manifest-files.js'
-import { type InstallOptions, SYSTEM_NAMESPACE } from './options.js'
-import { type Component, componentLabels, HTTP_PORT } from './workload.js'
+import type { Component, InstallOptions } from './options.js'
+import { componentLabels, HTTP_PORT } from './workload.js'
 
 /** client-node spells the JSON field `from` as `_from`, so this one shape is declared here. */
 interface IngressRule {
@@ -28,8 +31,16 @@ interface IngressRule {
 const fromNamespace = (name: string): V1NetworkPolicyPeer => ({
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
 })
+/** The ingress controller's pods: its namespace, narrowed to its pods' labels when they are known. */
+const fromIngress = ({ namespace, podLabels }: InstallOptions['ingress']): V1NetworkPolicyPeer => ({
+  ...fromNamespace(namespace),
+  ...(podLabels ? { podSelector: { matchLabels: { ...podLabels } } } : {}),
+})
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }))
 const anywhere: V1NetworkPolicyPeer[] = [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }]
+
+/** The label and port of the pods cert-manager starts to answer HTTP-01 challenges. */
+export const HTTP01_SOLVER = { labels: { 'acme.cert-manager.io/http01-solver': 'true' }, port: 8089 } as const
 
 const DNS: V1NetworkPolicyEgressRule = {
   to: [fromNamespace('kube-system')],
@@ -44,20 +55,25 @@ const GIT: V1NetworkPolicyEgressRule = { to: anywhere, ports: tcp(443, 22, 9418)
 export class SystemNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: { options: InstallOptions }) {
     super(scope, id)
-    const { ingressNamespace, monitoringNamespace } = props.options
+    const { ingress, monitoringNamespace, namespace } = props.options
     emit(this, {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: 'hostplane-default-deny', namespace: SYSTEM_NAMESPACE },
+      metadata: { name: 'hostplane-default-deny', namespace },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     })
-    const allow = (component: Component, ingress: IngressRule[], egress: V1NetworkPolicyEgressRule[]) =>
+    const allow = (
+      name: string,
+      pods: Readonly<Record<string, string>>,
+      ingress: IngressRule[],
+      egress: V1NetworkPolicyEgressRule[],
+    ) =>
       emit(this, {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
-        metadata: { name: `hostplane-${component}`, namespace: SYSTEM_NAMESPACE },
+        metadata: { name, namespace },
         spec: {
-          podSelector: { matchLabels: componentLabels(component) },
+          podSelector: { matchLabels: { ...pods } },
           policyTypes: ['Ingress', 'Egress'],
           ingress,
           // No rules at all, not an empty list: the API server drops `egress: []`, so applying it
@@ -65,21 +81,28 @@ export class SystemNetworkPolicies extends Construct {
           egress: egress.length ? egress : undefined,
         },
       })
-    allow('nginx', [{ from: [fromNamespace(ingressNamespace)], ports: tcp(HTTP_PORT) }], [])
+    const component = (name: Component) => [`hostplane-${name}`, componentLabels(name)] as const
+    allow(...component('nginx'), [{ from: [fromIngress(ingress)], ports: tcp(HTTP_PORT) }], [])
     allow(
-      'syncer',
+      ...component('syncer'),
       [
         {
-          from: [fromNamespace(ingressNamespace), fromNamespace(monitoringNamespace)],
+          from: [fromIngress(ingress), fromNamespace(monitoringNamespace)],
           ports: tcp(HTTP_PORT),
         },
       ],
       [DNS, API_SERVER, GIT],
     )
     allow(
-      'operator',
+      ...component('operator'),
       [{ from: [fromNamespace(monitoringNamespace)], ports: tcp(HTTP_PORT) }],
       [DNS, API_SERVER],
+    )
+    allow(
+      'hostplane-acme-http01-solver',
+      HTTP01_SOLVER.labels,
+      [{ from: [fromIngress(ingress)], ports: tcp(HTTP01_SOLVER.port) }],
+      [],
     )
   }
 }

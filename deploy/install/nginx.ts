@@ -1,15 +1,19 @@
 /**
- * nginx: two replicas serving the sites volume read-only with the configuration of
- * src/serve/nginx-config.ts, and a PodDisruptionBudget so a node drain keeps one serving. The
- * image's entrypoint scripts would write to its root file system, so nginx is started directly
- * with the mounted configuration; pid and temp files go to an emptyDir run directory.
+ * nginx: replicas (two by default) serving the sites volume read-only with the configuration of
+ * src/serve/nginx-config.ts. The image's entrypoint scripts would write to its root file system,
+ * so nginx is started directly with the mounted configuration; pid and temp files go to an
+ * emptyDir run directory.
+ * - `shared` storage: a PodDisruptionBudget, so a node drain keeps one serving.
+ * - `single-node` storage: every replica must run on the syncer's node (required pod affinity),
+ *   the only node that can mount the ReadWriteOnce volume. No PodDisruptionBudget: its replicas
+ *   cannot move to another node, so one would only block draining that node forever.
  */
 import { createHash } from 'node:crypto'
 import { Construct } from 'constructs'
 import { HEALTH_PATH, renderNginxConfig } from '../../src/serve/nginx-config.js'
 import { flagDefault } from './cli-flags.js'
 import { emit } from './manifest-files.js'
-import { type InstallOptions, SYSTEM_NAMESPACE } from './options.js'
+import type { InstallOptions } from './options.js'
 import { SITES_CLAIM, SITES_PATH } from './sites-volume.js'
 import {
   componentLabels,
@@ -29,28 +33,43 @@ const CONFIG_DIR = '/etc/hostplane-nginx'
 export class NginxWorkload extends Construct {
   constructor(scope: Construct, id: string, props: { options: InstallOptions }) {
     super(scope, id)
+    const { namespace, storage } = props.options
     const name = NGINX_SERVICE
     const config = renderNginxConfig({ listen: String(HTTP_PORT), root: SITES_PATH, runDir: RUN_DIR })
     emit(this, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name, namespace: SYSTEM_NAMESPACE },
+      metadata: { name, namespace },
       data: { 'nginx.conf': config },
     })
     emit(this, {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: { name, namespace: SYSTEM_NAMESPACE },
+      metadata: { name, namespace },
       automountServiceAccountToken: false,
     })
     const deployment = deploymentManifest({
       name,
+      namespace,
       component: 'nginx',
       // nginx reads its configuration once: a new configuration rolls the pods.
       podAnnotations: {
         'hostplane.dev/nginx-config-sha256': createHash('sha256').update(config).digest('hex'),
       },
-      replicas: 2,
+      replicas: props.options.replicas.nginx,
+      affinity:
+        storage.mode === 'single-node'
+          ? {
+              podAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    labelSelector: { matchLabels: componentLabels('syncer') },
+                    topologyKey: 'kubernetes.io/hostname',
+                  },
+                ],
+              },
+            }
+          : undefined,
       serviceAccountName: name,
       automountServiceAccountToken: false,
       containers: [
@@ -60,10 +79,7 @@ export class NginxWorkload extends Construct {
           command: ['nginx', '-e', 'stderr', '-c', `${CONFIG_DIR}/nginx.conf`, '-g', 'daemon off;'],
           ports: [{ name: 'http', containerPort: HTTP_PORT }],
           ...httpProbes('http', { live: HEALTH_PATH, ready: HEALTH_PATH }),
-          resources: {
-            requests: { cpu: '50m', memory: '64Mi' },
-            limits: { cpu: '1', memory: '256Mi' },
-          },
+          resources: props.options.resources.nginx,
           volumeMounts: [
             { name: 'sites', mountPath: SITES_PATH, readOnly: true },
             { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
@@ -82,13 +98,16 @@ export class NginxWorkload extends Construct {
     emit(this, deployment)
     emit(
       this,
-      serviceManifest(name, 'nginx', [{ name: 'http', port: NGINX_SERVICE_PORT, targetPort: 'http' }]),
+      serviceManifest(namespace, name, 'nginx', [
+        { name: 'http', port: NGINX_SERVICE_PORT, targetPort: 'http' },
+      ]),
     )
-    emit(this, {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: { name, namespace: SYSTEM_NAMESPACE },
-      spec: { minAvailable: 1, selector: { matchLabels: componentLabels('nginx') } },
-    })
+    if (storage.mode === 'shared')
+      emit(this, {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name, namespace },
+        spec: { minAvailable: 1, selector: { matchLabels: componentLabels('nginx') } },
+      })
   }
 }

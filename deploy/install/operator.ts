@@ -1,14 +1,14 @@
 /**
- * The operator: two replicas under Lease leader election, so a standby takes over within one
- * lease when the leader's node goes away, while only the leader writes. Site-specific settings
- * come from the ConfigMap `hostplane-operator-settings`, which the platform operator creates
- * (docs/install.md); the args fix what the install itself decides (the pages domain and the issuers
- * too, which the admission policies hold) and win over the ConfigMap.
+ * The operator: two replicas (by default) under Lease leader election, so a standby takes over
+ * within one lease when the leader's node goes away, while only the leader writes. Site-specific
+ * settings come from the ConfigMap `hostplane-operator-settings`, which the platform operator
+ * creates (docs/install.md); the args and env fix what the install itself decides (the pages
+ * domain and the issuers too, which the admission policies hold) and win over the ConfigMap.
  */
 import { Construct } from 'constructs'
 import { emit } from './manifest-files.js'
 import { NGINX_SERVICE, NGINX_SERVICE_PORT } from './nginx.js'
-import { type InstallOptions, SYSTEM_NAMESPACE } from './options.js'
+import type { InstallOptions } from './options.js'
 import type { ServiceAccounts } from './rbac.js'
 import { deploymentManifest, HTTP_PORT, hostplaneContainer, scratch, serviceManifest } from './workload.js'
 
@@ -17,16 +17,26 @@ export const OPERATOR_SETTINGS = 'hostplane-operator-settings'
 /** The operator's container args: real `hostplane operator` flags (deploy/install/install.test.ts parses them). */
 export const operatorArgs = (options: InstallOptions, accounts: ServiceAccounts): string[] => [
   'operator',
-  `--system-namespace=${SYSTEM_NAMESPACE}`,
-  `--pages-domain=${options.pagesDomain}`,
-  `--default-issuer=${options.defaultIssuer}`,
-  ...(options.tenantClusterIssuers ? [`--tenant-cluster-issuers=${options.tenantClusterIssuers}`] : []),
-  `--ingress-namespace=${options.ingressNamespace}`,
+  `--system-namespace=${options.namespace}`,
+  `--ingress-namespace=${options.ingress.namespace}`,
   `--service-account=${accounts.operator}`,
   `--syncer-service-account=${accounts.syncer}`,
   `--nginx-service=${NGINX_SERVICE}`,
   `--nginx-port=${NGINX_SERVICE_PORT}`,
   `--listen=:${HTTP_PORT}`,
+]
+
+/**
+ * The settings the admission policies hold too, as variables rather than args: a kustomize patch
+ * names an env entry (`name: HOSTPLANE_PAGES_DOMAIN`), never a position in a list
+ * (docs/install.md). Like args, they win over the settings ConfigMap.
+ */
+export const operatorEnv = (options: InstallOptions): { name: string; value: string }[] => [
+  { name: 'HOSTPLANE_PAGES_DOMAIN', value: options.pagesDomain },
+  { name: 'HOSTPLANE_DEFAULT_ISSUER', value: options.issuers.default },
+  ...(options.issuers.tenant.length
+    ? [{ name: 'HOSTPLANE_TENANT_CLUSTER_ISSUERS', value: options.issuers.tenant.join(',') }]
+    : []),
 ]
 
 export class OperatorWorkload extends Construct {
@@ -37,22 +47,29 @@ export class OperatorWorkload extends Construct {
       this,
       deploymentManifest({
         name,
+        namespace: props.options.namespace,
         component: 'operator',
-        replicas: 2,
+        replicas: props.options.replicas.operator,
         serviceAccountName: props.accounts.operator,
         automountServiceAccountToken: true,
         containers: [
           hostplaneContainer({
             image: props.options.image,
             args: operatorArgs(props.options, props.accounts),
+            env: operatorEnv(props.options),
             settings: OPERATOR_SETTINGS,
-            resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+            resources: props.options.resources.operator,
             volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
           }),
         ],
         volumes: [scratch('tmp', '64Mi')],
       }),
     )
-    emit(this, serviceManifest(name, 'operator', [{ name: 'metrics', port: HTTP_PORT, targetPort: 'http' }]))
+    emit(
+      this,
+      serviceManifest(props.options.namespace, name, 'operator', [
+        { name: 'metrics', port: HTTP_PORT, targetPort: 'http' },
+      ]),
+    )
   }
 }

@@ -1,105 +1,198 @@
 /**
- * What an install may change at synth time, with its defaults. The committed dist/install.yaml is
- * synthesized with the defaults; `npm run synth` reads the HOSTPLANE_* variables below to make a
- * variant (docs/install.md).
+ * The options of the `Hostplane` construct (what a user sets in their own cdk8s app or a profile
+ * sets in deploy/install/profiles.ts), their defaults, and their validation. `resolveOptions`
+ * turns the optional, user-facing `HostplaneProps` into the complete `InstallOptions` every part of
+ * the install reads; a bad value throws naming the option.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { V1ResourceRequirements } from '@kubernetes/client-node'
 import { DNS_LABEL } from '../../src/api/schema-kit.js'
 import { flagDefault } from './cli-flags.js'
 
-export interface InstallOptions {
-  /** Operator and syncer image. @default ghcr.io/hostplane/hostplane:<package.json version> */
-  readonly image: string
-  /** Unprivileged nginx, pinned by tag. @default docker.io/nginxinc/nginx-unprivileged:1.28.0-bookworm */
-  readonly nginxImage: string
-  /** Namespace of the ingress controller, the only source of site and webhook traffic. @default the operator's `--ingress-namespace` default */
-  readonly ingressNamespace: string
-  /** Namespace whose pods may scrape /metrics. @default monitoring */
-  readonly monitoringNamespace: string
-  /** StorageClass of the sites volume; it must offer ReadWriteMany. @default the cluster's default class */
-  readonly storageClass?: string
-  /** Size of the sites volume. @default 10Gi */
-  readonly sitesStorage: string
-  /**
-   * Default domains are `<name>-<namespace>.<pagesDomain>`: passed to the operator as
-   * `--pages-domain` and fixed in the domain admission policy. @default pages.example.com
-   */
-  readonly pagesDomain: string
-  /** ClusterIssuer of sites that name none: `--default-issuer`, and allowed to every customer by the issuer policy. @default the operator's `--default-issuer` default */
-  readonly defaultIssuer: string
-  /** Comma-separated ClusterIssuers every customer may name besides the default: `--tenant-cluster-issuers` and the issuer policy. @default none */
-  readonly tenantClusterIssuers?: string
+/** An image: a repository and a tag, a digest, or both (the digest wins when pulling). */
+export interface ImageOption {
+  /** e.g. `registry.example.com/hostplane`. */
+  readonly repository: string
+  /** e.g. `0.1.0`. */
+  readonly tag?: string
+  /** `sha256:<64 hex>`, as `npm run image` prints it. */
+  readonly digest?: string
 }
 
-/** The tenant issuers of the options as a list. */
-export const tenantClusterIssuers = (options: InstallOptions): string[] =>
-  options.tenantClusterIssuers?.split(',') ?? []
+/**
+ * Where the syncer's published trees live and how nginx reaches them.
+ * - `shared`: one ReadWriteMany claim; nginx replicas and the syncer on any node.
+ * - `single-node`: one ReadWriteOnce claim; every nginx replica is scheduled on the syncer's node
+ *   (required pod affinity), where a ReadWriteOnce volume may be mounted by several pods. Fits
+ *   k3s's `local-path`, whose volumes are pinned to one node anyway.
+ * A later `mirror` mode (nginx replicas with copies of their own) adds a third variant here.
+ */
+export type StorageMode = 'shared' | 'single-node'
 
-/** Where generated objects, nginx and the components live: the operator's and syncer's own default. */
-export const SYSTEM_NAMESPACE = flagDefault('operator', '--system-namespace')
+export interface StorageOption {
+  /** @default shared */
+  readonly mode?: StorageMode
+  /** StorageClass of the sites claim. @default the cluster's default class */
+  readonly storageClass?: string
+  /** Size of the sites claim. @default 10Gi */
+  readonly size?: string
+}
+
+/** The ingress controller: the only source of site and webhook traffic. */
+export interface IngressOption {
+  /** Its namespace; also the operator's `--ingress-namespace`. @default traefik */
+  readonly namespace?: string
+  /**
+   * Labels of its pods. When set, the NetworkPolicies admit only those pods of the namespace
+   * (k3s runs Traefik in kube-system beside CoreDNS and the rest). @default every pod of the namespace
+   */
+  readonly podLabels?: Readonly<Record<string, string>>
+}
+
+export interface IssuersOption {
+  /** ClusterIssuer of sites that name none: the operator's `--default-issuer`. @default letsencrypt */
+  readonly default?: string
+  /** ClusterIssuers every customer may name besides the default. @default none */
+  readonly tenant?: readonly string[]
+}
+
+export type Component = 'operator' | 'syncer' | 'nginx'
+
+export interface HostplaneProps {
+  /**
+   * Default domains are `<name>-<namespace>.<pagesDomain>`: the operator's `--pages-domain`, and
+   * fixed in the domain admission policy.
+   */
+  readonly pagesDomain: string
+  /** Namespace of the operator, the syncer, nginx and generated routes. @default hostplane-system */
+  readonly namespace?: string
+  /** Operator and syncer image. @default ghcr.io/hostplane/hostplane:<package.json version> */
+  readonly image?: ImageOption
+  /** Unprivileged nginx. @default docker.io/nginxinc/nginx-unprivileged:1.28.0-bookworm */
+  readonly nginxImage?: ImageOption
+  readonly ingress?: IngressOption
+  /** Namespace whose pods may scrape /metrics. @default monitoring */
+  readonly monitoringNamespace?: string
+  readonly storage?: StorageOption
+  readonly issuers?: IssuersOption
+  /** Replicas of the operator (leader election) and nginx. The syncer is always one. @default 2 each */
+  readonly replicas?: { readonly operator?: number; readonly nginx?: number }
+  /** Requests and limits per component. @default the values in DEFAULT_RESOURCES */
+  readonly resources?: Partial<Readonly<Record<Component, V1ResourceRequirements>>>
+}
+
+/** Every option decided: what the parts of the install read. */
+export interface InstallOptions {
+  readonly namespace: string
+  /** Full image references (`repository:tag`, `repository@digest` or both). */
+  readonly image: string
+  readonly nginxImage: string
+  readonly ingress: { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> }
+  readonly monitoringNamespace: string
+  readonly storage: { readonly mode: StorageMode; readonly storageClass?: string; readonly size: string }
+  readonly pagesDomain: string
+  readonly issuers: { readonly default: string; readonly tenant: readonly string[] }
+  readonly replicas: { readonly operator: number; readonly nginx: number }
+  readonly resources: Readonly<Record<Component, V1ResourceRequirements>>
+}
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..')
 
 const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
   .version
 
-export const DEFAULT_OPTIONS: InstallOptions = {
-  image: `ghcr.io/hostplane/hostplane:${version}`,
-  nginxImage: 'docker.io/nginxinc/nginx-unprivileged:1.28.0-bookworm',
-  ingressNamespace: flagDefault('operator', '--ingress-namespace'),
-  monitoringNamespace: 'monitoring',
-  sitesStorage: '10Gi',
-  pagesDomain: 'pages.example.com',
-  defaultIssuer: flagDefault('operator', '--default-issuer'),
+/** The repository the install names when no image is given; kustomize `images:` entries match it. */
+export const IMAGE_REPOSITORY = 'ghcr.io/hostplane/hostplane'
+export const NGINX_IMAGE_REPOSITORY = 'docker.io/nginxinc/nginx-unprivileged'
+
+export const DEFAULT_RESOURCES: Readonly<Record<Component, V1ResourceRequirements>> = {
+  operator: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  syncer: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
+  nginx: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
 }
 
-/** The synth-time variables and the option each sets. */
-export const OPTION_VARIABLES = {
-  HOSTPLANE_IMAGE: 'image',
-  HOSTPLANE_NGINX_IMAGE: 'nginxImage',
-  HOSTPLANE_INGRESS_NAMESPACE: 'ingressNamespace',
-  HOSTPLANE_MONITORING_NAMESPACE: 'monitoringNamespace',
-  HOSTPLANE_STORAGE_CLASS: 'storageClass',
-  HOSTPLANE_SITES_STORAGE: 'sitesStorage',
-  HOSTPLANE_PAGES_DOMAIN: 'pagesDomain',
-  HOSTPLANE_DEFAULT_ISSUER: 'defaultIssuer',
-  HOSTPLANE_TENANT_CLUSTER_ISSUERS: 'tenantClusterIssuers',
-} as const satisfies Record<string, keyof InstallOptions>
-
-const IMAGE =
-  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:\w[\w.-]{0,127}|@sha256:[0-9a-f]{64})$/
+const REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/
+const TAG = /^\w[\w.-]{0,127}$/
+const DIGEST = /^sha256:[0-9a-f]{64}$/
 const NAMESPACE = new RegExp(DNS_LABEL)
 const OBJECT_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/
-const VALID: Record<keyof InstallOptions, readonly [RegExp, string]> = {
-  image: [IMAGE, 'an image reference such as registry/repository:tag or @sha256:<digest>'],
-  nginxImage: [IMAGE, 'an image reference such as registry/repository:tag or @sha256:<digest>'],
-  ingressNamespace: [NAMESPACE, 'a namespace name'],
-  monitoringNamespace: [NAMESPACE, 'a namespace name'],
-  storageClass: [OBJECT_NAME, 'a StorageClass name'],
-  sitesStorage: [/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/, 'a size such as 10Gi'],
-  pagesDomain: [
-    /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/,
-    'a domain name such as pages.example.com',
-  ],
-  defaultIssuer: [OBJECT_NAME, 'a ClusterIssuer name'],
-  tenantClusterIssuers: [
-    new RegExp(`^${OBJECT_NAME.source.slice(1, -1)}(,${OBJECT_NAME.source.slice(1, -1)})*$`),
-    'comma-separated ClusterIssuer names',
-  ],
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/
+const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/
+const LABEL_KEY = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/
+const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/
+
+/** Collects every problem of a props object, each naming its option, so one run reports them all. */
+class Problems {
+  readonly list: string[] = []
+  check(option: string, value: string | undefined, pattern: RegExp, what: string): void {
+    if (value !== undefined && !pattern.test(value)) this.list.push(`${option} must be ${what}, got ${value}`)
+  }
+  count(option: string, value: number | undefined): void {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1))
+      this.list.push(`${option} must be a whole number of at least 1, got ${value}`)
+  }
 }
 
-/** The defaults overridden by whichever HOSTPLANE_* variables are set; a bad value throws naming its variable. */
-export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>): InstallOptions {
-  const options: Partial<Record<keyof InstallOptions, string>> = { ...DEFAULT_OPTIONS }
-  const problems: string[] = []
-  for (const [variable, option] of Object.entries(OPTION_VARIABLES)) {
-    const value = env[variable]?.trim()
-    if (!value) continue
-    const [pattern, what] = VALID[option]
-    if (pattern.test(value)) options[option] = value
-    else problems.push(`${variable} must be ${what}, got ${value}`)
+function imageReference(option: string, image: ImageOption, problems: Problems): string {
+  problems.check(
+    `${option}.repository`,
+    image.repository,
+    REPOSITORY,
+    'a repository such as registry.example.com/hostplane',
+  )
+  problems.check(`${option}.tag`, image.tag, TAG, 'an image tag')
+  problems.check(`${option}.digest`, image.digest, DIGEST, 'sha256:<64 hex digits>')
+  if (!image.tag && !image.digest) problems.list.push(`${option} needs a tag or a digest`)
+  return `${image.repository}${image.tag ? `:${image.tag}` : ''}${image.digest ? `@${image.digest}` : ''}`
+}
+
+/** The complete options for `props`; throws one error listing every bad value with its option. */
+export function resolveOptions(props: HostplaneProps): InstallOptions {
+  const problems = new Problems()
+  const namespace = props.namespace ?? flagDefault('operator', '--system-namespace')
+  problems.check('namespace', namespace, NAMESPACE, 'a namespace name')
+  const ingressNamespace = props.ingress?.namespace ?? flagDefault('operator', '--ingress-namespace')
+  problems.check('ingress.namespace', ingressNamespace, NAMESPACE, 'a namespace name')
+  for (const [key, value] of Object.entries(props.ingress?.podLabels ?? {})) {
+    problems.check('ingress.podLabels key', key, LABEL_KEY, 'a label key')
+    problems.check(`ingress.podLabels[${key}]`, value, LABEL_VALUE, 'a label value')
   }
-  if (problems.length) throw new Error(problems.join('\n'))
-  return options as InstallOptions
+  const monitoringNamespace = props.monitoringNamespace ?? 'monitoring'
+  problems.check('monitoringNamespace', monitoringNamespace, NAMESPACE, 'a namespace name')
+  problems.check('storage.storageClass', props.storage?.storageClass, OBJECT_NAME, 'a StorageClass name')
+  problems.check('storage.size', props.storage?.size, QUANTITY, 'a size such as 10Gi')
+  const mode = props.storage?.mode ?? 'shared'
+  if (mode !== 'shared' && mode !== 'single-node')
+    problems.list.push(`storage.mode must be shared or single-node, got ${String(mode)}`)
+  problems.check('pagesDomain', props.pagesDomain, DOMAIN, 'a domain name such as pages.example.com')
+  const defaultIssuer = props.issuers?.default ?? flagDefault('operator', '--default-issuer')
+  problems.check('issuers.default', defaultIssuer, OBJECT_NAME, 'a ClusterIssuer name')
+  for (const issuer of props.issuers?.tenant ?? [])
+    problems.check('issuers.tenant', issuer, OBJECT_NAME, 'a list of ClusterIssuer names')
+  problems.count('replicas.operator', props.replicas?.operator)
+  problems.count('replicas.nginx', props.replicas?.nginx)
+  const image = imageReference(
+    'image',
+    props.image ?? { repository: IMAGE_REPOSITORY, tag: version },
+    problems,
+  )
+  const nginxImage = imageReference(
+    'nginxImage',
+    props.nginxImage ?? { repository: NGINX_IMAGE_REPOSITORY, tag: '1.28.0-bookworm' },
+    problems,
+  )
+  if (problems.list.length) throw new Error(`hostplane install options:\n${problems.list.join('\n')}`)
+  return {
+    namespace,
+    image,
+    nginxImage,
+    ingress: { namespace: ingressNamespace, podLabels: props.ingress?.podLabels },
+    monitoringNamespace,
+    storage: { mode, storageClass: props.storage?.storageClass, size: props.storage?.size ?? '10Gi' },
+    pagesDomain: props.pagesDomain,
+    issuers: { default: defaultIssuer, tenant: [...(props.issuers?.tenant ?? [])] },
+    replicas: { operator: props.replicas?.operator ?? 2, nginx: props.replicas?.nginx ?? 2 },
+    resources: { ...DEFAULT_RESOURCES, ...props.resources },
+  }
 }

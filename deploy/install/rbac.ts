@@ -4,11 +4,17 @@
  * the operator binds in customer namespaces. Those files are what the least-privilege tests bind
  * and apply (test/operator/harness.ts, test/cluster/tenancy.ts,
  * test/syncer/syncer-cluster.test.ts), so the install grants exactly the rights those tests
- * exercised, by construction.
+ * exercised, by construction. The files are written for the default system namespace; an install
+ * in another namespace moves their ServiceAccounts, namespaced objects and binding subjects there.
  */
 import { Construct } from 'constructs'
+import type { Manifest } from '../../src/kube/object.js'
+import { flagDefault } from './cli-flags.js'
 import { emit, readManifestFile } from './manifest-files.js'
-import { SYSTEM_NAMESPACE } from './options.js'
+import type { InstallOptions } from './options.js'
+
+/** The namespace deploy/rbac's files name: the components' own `--system-namespace` default. */
+export const RBAC_FILES_NAMESPACE = flagDefault('operator', '--system-namespace')
 
 export const RBAC_FILES = {
   operator: 'deploy/rbac/operator.yaml',
@@ -27,8 +33,11 @@ export interface ServiceAccounts {
 export class Rbac extends Construct {
   readonly accounts: ServiceAccounts
 
-  constructor(scope: Construct, id: string) {
+  private readonly namespace: string
+
+  constructor(scope: Construct, id: string, props: { options: InstallOptions }) {
     super(scope, id)
+    this.namespace = props.options.namespace
     this.accounts = {
       operator: this.include(RBAC_FILES.operator),
       syncer: this.include(RBAC_FILES.syncer),
@@ -45,15 +54,24 @@ export class Rbac extends Construct {
     const objects = readManifestFile(path)
     for (const object of objects) {
       const namespace = object.metadata.namespace
-      if (namespace !== undefined && namespace !== SYSTEM_NAMESPACE)
+      if (namespace !== undefined && namespace !== RBAC_FILES_NAMESPACE)
         throw new Error(
-          `${path}: ${object.kind} ${object.metadata.name} is in ${namespace}, not ${SYSTEM_NAMESPACE}`,
+          `${path}: ${object.kind} ${object.metadata.name} is in ${namespace}, not ${RBAC_FILES_NAMESPACE}`,
         )
-      emit(this, object)
+      emit(this, this.moved(object))
     }
     const accounts = objects.filter((o) => o.kind === 'ServiceAccount')
     const [account] = accounts
     if (accounts.length !== 1 || !account) throw new Error(`${path} must define exactly one ServiceAccount`)
     return account.metadata.name
+  }
+
+  /** The object with the files' namespace, in itself and in its binding subjects, replaced by the install's. */
+  private moved(object: Manifest): Manifest {
+    const moved = structuredClone(object) as Manifest & { subjects?: { namespace?: string }[] }
+    if (moved.metadata.namespace) moved.metadata.namespace = this.namespace
+    for (const subject of moved.subjects ?? [])
+      if (subject.namespace === RBAC_FILES_NAMESPACE) subject.namespace = this.namespace
+    return moved
   }
 }

@@ -9,7 +9,14 @@ import { Construct } from 'constructs'
 import { emit } from './manifest-files.js'
 import type { InstallOptions } from './options.js'
 import { SITES_CLAIM, SITES_PATH } from './sites-volume.js'
-import { deploymentManifest, HTTP_PORT, hostplaneContainer, scratch, serviceManifest } from './workload.js'
+import {
+  componentLabels,
+  deploymentManifest,
+  HTTP_PORT,
+  hostplaneContainer,
+  scratch,
+  serviceManifest,
+} from './workload.js'
 
 export const SYNCER_SETTINGS = 'hostplane-syncer-settings'
 export const SYNCER_TOKENS = 'hostplane-syncer-tokens'
@@ -29,21 +36,41 @@ export const syncerArgs = (): string[] => [
 export class SyncerWorkload extends Construct {
   constructor(scope: Construct, id: string, props: { options: InstallOptions; serviceAccountName: string }) {
     super(scope, id)
+    const { namespace, storage } = props.options
     emit(
       this,
       deploymentManifest({
         name: 'hostplane-syncer',
+        namespace,
         component: 'syncer',
         replicas: 1,
         strategy: 'Recreate',
         serviceAccountName: props.serviceAccountName,
         automountServiceAccountToken: true,
+        // On one node, a replacement syncer goes where nginx already holds the volume: a detachable
+        // ReadWriteOnce volume (not local-path, which is pinned to its node) cannot follow elsewhere.
+        affinity:
+          storage.mode === 'single-node'
+            ? {
+                podAffinity: {
+                  preferredDuringSchedulingIgnoredDuringExecution: [
+                    {
+                      weight: 100,
+                      podAffinityTerm: {
+                        labelSelector: { matchLabels: componentLabels('nginx') },
+                        topologyKey: 'kubernetes.io/hostname',
+                      },
+                    },
+                  ],
+                },
+              }
+            : undefined,
         containers: [
           hostplaneContainer({
             image: props.options.image,
             args: syncerArgs(),
             settings: SYNCER_SETTINGS,
-            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
+            resources: props.options.resources.syncer,
             volumeMounts: [
               { name: 'sites', mountPath: SITES_PATH },
               { name: 'work', mountPath: WORK_DIR },
@@ -61,6 +88,9 @@ export class SyncerWorkload extends Construct {
         ],
       }),
     )
-    emit(this, serviceManifest(SYNCER_SERVICE, 'syncer', [{ name: 'http', port: 80, targetPort: 'http' }]))
+    emit(
+      this,
+      serviceManifest(namespace, SYNCER_SERVICE, 'syncer', [{ name: 'http', port: 80, targetPort: 'http' }]),
+    )
   }
 }

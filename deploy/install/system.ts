@@ -4,17 +4,17 @@
  */
 import { Construct } from 'constructs'
 import { emit } from './manifest-files.js'
-import { SYSTEM_NAMESPACE } from './options.js'
+import type { InstallOptions } from './options.js'
 
 export class SystemNamespace extends Construct {
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: { options: InstallOptions }) {
     super(scope, id)
     const level = 'restricted'
     emit(this, {
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: {
-        name: SYSTEM_NAMESPACE,
+        name: props.options.namespace,
         labels: {
           'pod-security.kubernetes.io/enforce': level,
           'pod-security.kubernetes.io/warn': level,

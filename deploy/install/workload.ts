@@ -3,6 +3,7 @@
  * `restricted` admits, HTTP probes and writable emptyDir scratch space on a read-only root.
  */
 import type {
+  V1Affinity,
   V1Container,
   V1ObjectMeta,
   V1PodSpec,
@@ -11,15 +12,13 @@ import type {
   V1Volume,
 } from '@kubernetes/client-node'
 import type { Manifest } from '../../src/kube/object.js'
-import { SYSTEM_NAMESPACE } from './options.js'
+import type { Component } from './options.js'
 
 /** One non-root UID and GID for every container; the sites volume is group-owned by it (fsGroup). */
 export const RUN_AS = 10001
 
 /** The container port of every component: health, metrics and (syncer) webhooks, or (nginx) sites. */
 export const HTTP_PORT = 8080
-
-export type Component = 'operator' | 'syncer' | 'nginx'
 
 /** Pod labels and selector of a component. */
 export const componentLabels = (component: Component) => ({
@@ -61,6 +60,7 @@ export interface PodProps {
   readonly containers: V1Container[]
   readonly volumes: V1Volume[]
   readonly podAnnotations?: Record<string, string>
+  readonly affinity?: V1Affinity
 }
 
 /** A pod template that passes Pod Security `restricted`: every container gets the restricted context. */
@@ -71,6 +71,7 @@ export function podTemplate(props: PodProps): { metadata: V1ObjectMeta; spec: V1
       serviceAccountName: props.serviceAccountName,
       automountServiceAccountToken: props.automountServiceAccountToken,
       enableServiceLinks: false,
+      affinity: props.affinity,
       securityContext: {
         runAsNonRoot: true,
         runAsUser: RUN_AS,
@@ -89,6 +90,7 @@ export function podTemplate(props: PodProps): { metadata: V1ObjectMeta; spec: V1
 
 export interface DeploymentProps extends PodProps {
   readonly name: string
+  readonly namespace: string
   readonly replicas: number
   /** Recreate for a single writer that must never overlap with its successor. @default RollingUpdate */
   readonly strategy?: 'RollingUpdate' | 'Recreate'
@@ -98,7 +100,7 @@ export function deploymentManifest(props: DeploymentProps): Manifest {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: props.name, namespace: SYSTEM_NAMESPACE, labels: componentLabels(props.component) },
+    metadata: { name: props.name, namespace: props.namespace, labels: componentLabels(props.component) },
     spec: {
       replicas: props.replicas,
       revisionHistoryLimit: 5,
@@ -111,6 +113,7 @@ export function deploymentManifest(props: DeploymentProps): Manifest {
 
 /** A ClusterIP Service in front of a component's pods, one port per named container port. */
 export function serviceManifest(
+  namespace: string,
   name: string,
   component: Component,
   ports: readonly { readonly name: string; readonly port: number; readonly targetPort: string }[],
@@ -118,7 +121,7 @@ export function serviceManifest(
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name, namespace: SYSTEM_NAMESPACE, labels: componentLabels(component) },
+    metadata: { name, namespace, labels: componentLabels(component) },
     spec: {
       type: 'ClusterIP',
       selector: componentLabels(component),
@@ -134,6 +137,8 @@ export function serviceManifest(
 export function hostplaneContainer(props: {
   readonly image: string
   readonly args: readonly string[]
+  /** Variables that win over the settings ConfigMap. */
+  readonly env?: readonly { readonly name: string; readonly value: string }[]
   readonly settings: string
   readonly resources: NonNullable<V1Container['resources']>
   readonly volumeMounts: NonNullable<V1Container['volumeMounts']>
@@ -143,6 +148,7 @@ export function hostplaneContainer(props: {
     name: command,
     image: props.image,
     args: [...props.args],
+    env: props.env?.map((variable) => ({ ...variable })),
     envFrom: [{ configMapRef: { name: props.settings } }],
     ports: [{ name: 'http', containerPort: HTTP_PORT }],
     ...httpProbes('http', { live: '/healthz', ready: '/readyz' }),

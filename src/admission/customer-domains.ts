@@ -21,14 +21,21 @@ export interface CustomerDomainsOptions {
   readonly pagesDomain: string
 }
 
+/**
+ * The install setting leads the variables, alone, so a kustomize patch of one path
+ * (`/spec/variables/0/expression`) changes it (docs/install.md).
+ */
+export const PAGES_DOMAIN_VARIABLE = 'pagesDomain'
+
 export function renderCustomerDomainsPolicy({ pagesDomain }: CustomerDomainsOptions): Manifest[] {
-  const ownDefault = `object.metadata.name + '-' + request.namespace + '.' + ${celString(pagesDomain)}`
+  const ownDefault = `object.metadata.name + '-' + request.namespace + '.' + variables.${PAGES_DOMAIN_VARIABLE}`
   const allowed = `(d == ${ownDefault} || variables.allowed.exists(s, d == s || d.endsWith('.' + s)))`
   return renderCustomerParamPolicy({
     name: DOMAIN_POLICY_NAME,
     resources: ['staticsites', 'webspaces'],
     rules: {
       variables: [
+        { name: PAGES_DOMAIN_VARIABLE, expression: celString(pagesDomain) },
         {
           name: 'mine',
           expression: `${celLabel('namespaceObject', CUSTOMER_LABEL)} == params.metadata.name`,

@@ -21,8 +21,16 @@ export const ISSUER_POLICY_NAME = 'hostplane.dev-tenant-cluster-issuers'
 const issuerOf = (object: 'object' | 'oldObject') => `${object}.spec.tls.clusterIssuer`
 const ISSUER = issuerOf('object')
 
+/**
+ * The install settings lead the variables, one each, so a kustomize patch of
+ * `/spec/variables/0/expression` (the default) or `/spec/variables/1/expression` (the list) changes
+ * them (docs/install.md).
+ */
+export const ISSUER_VARIABLES = { default: 'defaultIssuer', tenant: 'tenantClusterIssuers' } as const
+
 export function renderIssuerPolicy(config: IssuerConfig): Manifest[] {
-  const platform = `[${platformIssuers(config).map(celString).join(', ')}]`
+  const tenantIssuers = platformIssuers(config).filter((issuer) => issuer !== config.defaultIssuer)
+  const platform = `([variables.${ISSUER_VARIABLES.default}] + variables.${ISSUER_VARIABLES.tenant}.filter(i, i != variables.${ISSUER_VARIABLES.default}))`
   return renderCustomerParamPolicy({
     name: ISSUER_POLICY_NAME,
     resources: ['staticsites', 'webspaces'],
@@ -35,6 +43,8 @@ export function renderIssuerPolicy(config: IssuerConfig): Manifest[] {
         },
       ],
       variables: [
+        { name: ISSUER_VARIABLES.default, expression: celString(config.defaultIssuer) },
+        { name: ISSUER_VARIABLES.tenant, expression: `[${tenantIssuers.map(celString).join(', ')}]` },
         {
           name: 'owner',
           expression: `${celLabel('namespaceObject', CUSTOMER_LABEL)} == params.metadata.name`,
@@ -47,7 +57,7 @@ export function renderIssuerPolicy(config: IssuerConfig): Manifest[] {
       validations: [
         {
           expression: `!variables.owner || ${ISSUER} in variables.allowed`,
-          messageExpression: `'spec.tls.clusterIssuer: ' + ${ISSUER} + ' is not allowed for customer ' + params.metadata.name + ': use one of ' + variables.allowed.join(', ') + ', or leave it out for the platform default ' + ${celString(config.defaultIssuer)} + ' (ask the platform operator to add an issuer to the Customer\\'s spec.clusterIssuers)'`,
+          messageExpression: `'spec.tls.clusterIssuer: ' + ${ISSUER} + ' is not allowed for customer ' + params.metadata.name + ': use one of ' + variables.allowed.join(', ') + ', or leave it out for the platform default ' + variables.${ISSUER_VARIABLES.default} + ' (ask the platform operator to add an issuer to the Customer\\'s spec.clusterIssuers)'`,
           reason: 'Forbidden',
         },
       ],

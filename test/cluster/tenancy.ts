@@ -1,5 +1,5 @@
 /**
- * The install's tenancy objects on a test cluster, as dist/install.yaml holds them: the fixed
+ * The install's tenancy objects on a test cluster, as the profiles in dist/ hold them: the fixed
  * ClusterRoles the operator binds in customer namespaces (deploy/rbac/tenant.yaml and the
  * syncer's `hostplane-syncer-secrets`) and every admission policy of src/admission. Runs share a
  * cluster, so the shared objects are applied by each run (same content, idempotent) and left in

@@ -1,11 +1,12 @@
 /**
- * dist/install.yaml on a real API server, as `kubectl apply --server-side` would send it: the
- * namespace and the CRDs first (waiting until the CRDs are Established), then everything else,
- * under one field manager. Other test files share the cluster and bind deploy/rbac's objects by
+ * Each committed profile (dist/<profile>/install.yaml) on a real API server, as `kubectl apply
+ * --server-side` would send it: the namespace and the CRDs first (waiting until the CRDs are
+ * Established), then everything else, under one field manager. Other test files share the cluster and bind deploy/rbac's objects by
  * their real names, so this run renames the system namespace and the cluster-scoped objects
  * (except the CRDs, which are the same as the cluster's) with a suffix of its own (forThisRun).
  * There is no kubelet or scheduler, but the controller-manager's ReplicaSet controller creates
- * the Pods, which Pod Security `restricted` admits or refuses for real.
+ * the Pods, which Pod Security `restricted` admits or refuses for real. For the k3s profile, the
+ * API server's own label selection finds which kube-system pods its NetworkPolicies admit.
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -20,6 +21,11 @@ import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
+import { PROFILE_NAMES, profileDir } from '../../deploy/install/profile-files.js'
+import { K3S_TRAEFIK_POD_LABELS } from '../../deploy/install/profiles.js'
+import { DOMAIN_POLICY_NAME } from '../../src/admission/customer-domains.js'
+import { ISSUER_POLICY_NAME } from '../../src/admission/issuer-policy.js'
+import type { ProfileName } from '../../deploy/install/profiles.js'
 
 const env = await clusterForTests()
 const FIELD_MANAGER = 'hostplane-install'
@@ -77,157 +83,251 @@ function assertContains(actual: unknown, expected: unknown, where: string): void
   } else assert.equal(actual, expected, where)
 }
 
-describe('dist/install.yaml applied to a real API server', { skip: env.skip }, () => {
-  let cluster: TestCluster
-  let admin: KubeRest
-  let objects: Manifest[] = []
-  const tag = randomBytes(3).toString('hex')
-  const namespaceOf = () => objects.find((o) => o.kind === 'Namespace')?.metadata.name ?? ''
-  const of = <T extends Manifest>(kind: string) => objects.filter((o): o is T => o.kind === kind)
-  const apply = (object: Manifest) =>
-    admin.apply<Manifest>(manifestPath(object), object, { fieldManager: FIELD_MANAGER, force: false })
-  const get = <T extends Manifest>(object: Manifest) => admin.request<T>('GET', manifestPath(object))
+/** NetworkPolicies and PodDisruptionBudgets each profile holds. */
+const POLICY_OBJECTS: Record<ProfileName, number> = { generic: 6, k3s: 5 }
 
-  before(async () => {
-    const text = await readFile(join(REPO_ROOT, 'dist', 'install.yaml'), 'utf8')
-    objects = forThisRun(
-      parseAllDocuments(text).map((d) => d.toJS() as Manifest),
-      tag,
-    )
-    cluster = await env.get()
-    admin = new KubeRest(cluster.kubeConfig())
-  })
+type Peer = {
+  namespaceSelector?: { matchLabels: Record<string, string> }
+  podSelector?: { matchLabels: Record<string, string> }
+}
+type Policy = Manifest & { status?: { typeChecking?: { expressionWarnings?: unknown[] } } }
+type NetworkPolicy = Manifest & { spec: { ingress?: { from: Peer[] }[] } }
 
-  after(async () => {
-    // The namespace takes its objects with it; cluster-scoped ones go one by one, CRDs stay.
-    for (const object of objects.filter(
-      (o) => !o.metadata.namespace && o.kind !== 'CustomResourceDefinition',
-    ))
-      await admin?.request('DELETE', manifestPath(object)).catch(() => {})
-    admin?.close()
-    await env.release()
-  })
+const selector = (labels: Record<string, string> = {}) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')
 
-  it('accepts every object by server-side apply, the namespace and the CRDs first', async () => {
-    for (const object of objects.filter(isFirst)) await apply(object)
-    for (const crd of of('CustomResourceDefinition'))
-      await waitFor(
-        async () => {
-          const current = await get<
-            Manifest & { status?: { conditions?: { type: string; status: string }[] } }
-          >(crd)
-          return (
-            current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ||
-            undefined
-          )
-        },
-        { timeoutMs: 30_000, describe: () => `CRD ${crd.metadata.name} was not Established` },
+for (const profile of PROFILE_NAMES)
+  describe(`dist/${profile} applied to a real API server`, { skip: env.skip }, () => {
+    let cluster: TestCluster
+    let admin: KubeRest
+    let objects: Manifest[] = []
+    const tag = randomBytes(3).toString('hex')
+    const namespaceOf = () => objects.find((o) => o.kind === 'Namespace')?.metadata.name ?? ''
+    const of = <T extends Manifest>(kind: string) => objects.filter((o): o is T => o.kind === kind)
+    const apply = (object: Manifest) =>
+      admin.apply<Manifest>(manifestPath(object), object, { fieldManager: FIELD_MANAGER, force: false })
+    const get = <T extends Manifest>(object: Manifest) => admin.request<T>('GET', manifestPath(object))
+
+    before(async () => {
+      const text = await readFile(join(REPO_ROOT, profileDir(profile), 'install.yaml'), 'utf8')
+      objects = forThisRun(
+        parseAllDocuments(text).map((d) => d.toJS() as Manifest),
+        tag,
       )
-    for (const object of objects.filter((o) => !isFirst(o))) await apply(object)
-    for (const object of objects) {
-      const stored = await get<Manifest & { metadata: { managedFields?: { manager: string }[] } }>(object)
-      assert.ok(
-        stored.metadata.managedFields?.some((f) => f.manager === FIELD_MANAGER),
-        `${object.kind} ${object.metadata.name} is managed by ${FIELD_MANAGER}`,
-      )
-    }
-  })
+      cluster = await env.get()
+      admin = new KubeRest(cluster.kubeConfig())
+    })
 
-  it('lets the controllers create every Deployment’s Pods under Pod Security restricted', async () => {
-    const namespace = namespaceOf()
-    for (const deployment of of<Deployment>('Deployment')) {
-      const selector = Object.entries(deployment.spec.template.metadata.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(',')
-      await waitFor(
-        async () => {
-          const pods = await admin.request<KubeList<Pod>>(
-            'GET',
-            resourcePath({ apiVersion: 'v1', plural: 'pods', namespace }),
-            {
-              query: { labelSelector: selector },
-            },
-          )
-          return pods.items.length === deployment.spec.replicas || undefined
-        },
-        {
-          timeoutMs: 60_000,
-          describe: () =>
-            `${deployment.metadata.name}: its ${deployment.spec.replicas} Pods were not created`,
-        },
-      )
-    }
-  })
+    after(async () => {
+      // The namespace takes its objects with it; cluster-scoped ones go one by one, CRDs stay.
+      for (const object of objects.filter(
+        (o) => !o.metadata.namespace && o.kind !== 'CustomResourceDefinition',
+      ))
+        await admin?.request('DELETE', manifestPath(object)).catch(() => {})
+      admin?.close()
+      await env.release()
+    })
 
-  it('admits each pod template as a Pod, and refuses one that asks for privilege escalation', async () => {
-    const namespace = namespaceOf()
-    const podsPath = resourcePath({ apiVersion: 'v1', plural: 'pods', namespace })
-    const dryRun = (name: string, spec: Pod['spec']) =>
-      admin.request<Pod>('POST', podsPath, {
-        query: { dryRun: 'All' },
-        body: { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec },
-      })
-    for (const deployment of of<Deployment>('Deployment'))
-      await dryRun(deployment.metadata.name, deployment.spec.template.spec)
-    const [first] = of<Deployment>('Deployment')
-    assert.ok(first)
-    const loosened = structuredClone(first.spec.template.spec) as {
-      containers: { securityContext: object }[]
-    }
-    for (const c of loosened.containers)
-      c.securityContext = { ...c.securityContext, allowPrivilegeEscalation: true }
-    const refused = await dryRun('loosened', loosened).then(
-      () => assert.fail('a Pod with allowPrivilegeEscalation was admitted'),
-      (error: unknown) => error,
-    )
-    assert.ok(refused instanceof KubeApiError && refused.status === 403, String(refused))
-    assert.match(refused.message, /violates PodSecurity "restricted/)
-  })
-
-  it('changes nothing when applied again: every resourceVersion stays', async () => {
-    // Let the Deployment and disruption controllers finish their own status writes first.
-    for (const object of [...of<Deployment>('Deployment'), ...of('PodDisruptionBudget')])
-      await waitFor(
-        async () => {
-          const current = await get<Manifest & { status?: { observedGeneration?: number } }>(object)
-          return current.status?.observedGeneration === current.metadata.generation || undefined
-        },
-        { timeoutMs: 30_000, describe: () => `${object.kind} ${object.metadata.name} status did not settle` },
-      )
-    const reapply = async () => {
-      const changed: string[] = []
+    it('accepts every object by server-side apply, the namespace and the CRDs first', async () => {
+      for (const object of objects.filter(isFirst)) await apply(object)
+      for (const crd of of('CustomResourceDefinition'))
+        await waitFor(
+          async () => {
+            const current = await get<
+              Manifest & { status?: { conditions?: { type: string; status: string }[] } }
+            >(crd)
+            return (
+              current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ||
+              undefined
+            )
+          },
+          { timeoutMs: 30_000, describe: () => `CRD ${crd.metadata.name} was not Established` },
+        )
+      for (const object of objects.filter((o) => !isFirst(o))) await apply(object)
       for (const object of objects) {
-        const before = (await get(object)).metadata.resourceVersion
-        const after = (await apply(object)).metadata.resourceVersion
-        if (before !== after) changed.push(`${object.kind} ${object.metadata.name}`)
+        const stored = await get<Manifest & { metadata: { managedFields?: { manager: string }[] } }>(object)
+        assert.ok(
+          stored.metadata.managedFields?.some((f) => f.manager === FIELD_MANAGER),
+          `${object.kind} ${object.metadata.name} is managed by ${FIELD_MANAGER}`,
+        )
       }
-      return changed
-    }
-    // kube-apiserver (v1.35) rewrites a new PersistentVolumeClaim, and a new admission policy
-    // whose status its type checker has written, once, on its first update, with no field changed
-    // that the API shows but the apply's managed-fields time (the same with kubectl apply
-    // --server-side); after that they are as still as every other object.
-    const claims = [...of('PersistentVolumeClaim'), ...of('ValidatingAdmissionPolicy')].map(
-      (o) => `${o.kind} ${o.metadata.name}`,
-    )
-    const first = await reapply()
-    assert.deepEqual(
-      first.filter((c) => !claims.includes(c)),
-      [],
-    )
-    assert.deepEqual(await reapply(), [])
-  })
+    })
 
-  it('stores the PodDisruptionBudget and the NetworkPolicies as written', async () => {
-    const written = [...of('PodDisruptionBudget'), ...of('NetworkPolicy')]
-    assert.equal(written.length, 5)
-    for (const object of written) {
-      const stored = await get<Manifest & { spec: unknown }>(object)
-      assertContains(
-        stored.spec,
-        (object as Manifest & { spec: unknown }).spec,
-        `${object.kind} ${object.metadata.name}`,
+    it('lets the controllers create every Deployment’s Pods under Pod Security restricted', async () => {
+      const namespace = namespaceOf()
+      for (const deployment of of<Deployment>('Deployment')) {
+        const labelSelector = selector(deployment.spec.template.metadata.labels)
+        await waitFor(
+          async () => {
+            const pods = await admin.request<KubeList<Pod>>(
+              'GET',
+              resourcePath({ apiVersion: 'v1', plural: 'pods', namespace }),
+              {
+                query: { labelSelector },
+              },
+            )
+            return pods.items.length === deployment.spec.replicas || undefined
+          },
+          {
+            timeoutMs: 60_000,
+            describe: () =>
+              `${deployment.metadata.name}: its ${deployment.spec.replicas} Pods were not created`,
+          },
+        )
+      }
+    })
+
+    it('admits each pod template as a Pod, and refuses one that asks for privilege escalation', async () => {
+      const namespace = namespaceOf()
+      const podsPath = resourcePath({ apiVersion: 'v1', plural: 'pods', namespace })
+      const dryRun = (name: string, spec: Pod['spec']) =>
+        admin.request<Pod>('POST', podsPath, {
+          query: { dryRun: 'All' },
+          body: { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec },
+        })
+      for (const deployment of of<Deployment>('Deployment'))
+        await dryRun(deployment.metadata.name, deployment.spec.template.spec)
+      const [first] = of<Deployment>('Deployment')
+      assert.ok(first)
+      const loosened = structuredClone(first.spec.template.spec) as {
+        containers: { securityContext: object }[]
+      }
+      for (const c of loosened.containers)
+        c.securityContext = { ...c.securityContext, allowPrivilegeEscalation: true }
+      const refused = await dryRun('loosened', loosened).then(
+        () => assert.fail('a Pod with allowPrivilegeEscalation was admitted'),
+        (error: unknown) => error,
       )
-    }
+      assert.ok(refused instanceof KubeApiError && refused.status === 403, String(refused))
+      assert.match(refused.message, /violates PodSecurity "restricted/)
+    })
+
+    it('changes nothing when applied again: every resourceVersion stays', async () => {
+      // Let the Deployment and disruption controllers, and the policies' type checker, finish their
+      // own status writes first.
+      for (const policy of of('ValidatingAdmissionPolicy'))
+        await waitFor(async () => (await get<Policy>(policy)).status?.typeChecking, {
+          timeoutMs: 30_000,
+          describe: () => `${policy.metadata.name} was not type-checked`,
+        })
+      for (const object of [...of<Deployment>('Deployment'), ...of('PodDisruptionBudget')])
+        await waitFor(
+          async () => {
+            const current = await get<Manifest & { status?: { observedGeneration?: number } }>(object)
+            return current.status?.observedGeneration === current.metadata.generation || undefined
+          },
+          {
+            timeoutMs: 30_000,
+            describe: () => `${object.kind} ${object.metadata.name} status did not settle`,
+          },
+        )
+      const reapply = async () => {
+        const changed: string[] = []
+        for (const object of objects) {
+          const before = (await get(object)).metadata.resourceVersion
+          const after = (await apply(object)).metadata.resourceVersion
+          if (before !== after) changed.push(`${object.kind} ${object.metadata.name}`)
+        }
+        return changed
+      }
+      // kube-apiserver (v1.35) rewrites a new PersistentVolumeClaim, and a new admission policy
+      // whose status its type checker has written, once, on its first update, with no field changed
+      // that the API shows but the apply's managed-fields time (the same with kubectl apply
+      // --server-side); after that they are as still as every other object.
+      const claims = [...of('PersistentVolumeClaim'), ...of('ValidatingAdmissionPolicy')].map(
+        (o) => `${o.kind} ${o.metadata.name}`,
+      )
+      const first = await reapply()
+      assert.deepEqual(
+        first.filter((c) => !claims.includes(c)),
+        [],
+      )
+      assert.deepEqual(await reapply(), [])
+    })
+
+    it('stores the PodDisruptionBudget and the NetworkPolicies as written', async () => {
+      const written = [...of('PodDisruptionBudget'), ...of('NetworkPolicy')]
+      assert.equal(written.length, POLICY_OBJECTS[profile])
+      for (const object of written) {
+        const stored = await get<Manifest & { spec: unknown }>(object)
+        assertContains(
+          stored.spec,
+          (object as Manifest & { spec: unknown }).spec,
+          `${object.kind} ${object.metadata.name}`,
+        )
+      }
+    })
+
+    it('type-checks the policies that hold the pages domain and the issuers without a warning', async () => {
+      const settings = [DOMAIN_POLICY_NAME, ISSUER_POLICY_NAME].map((name) => `${name}-${tag}`)
+      for (const policy of of('ValidatingAdmissionPolicy').filter((p) =>
+        settings.includes(p.metadata.name),
+      )) {
+        const checked = await waitFor(async () => (await get<Policy>(policy)).status?.typeChecking, {
+          timeoutMs: 30_000,
+          describe: () => `${policy.metadata.name} was not type-checked`,
+        })
+        assert.deepEqual(checked.expressionWarnings ?? [], [], policy.metadata.name)
+      }
+    })
+
+    if (profile === 'k3s')
+      it('its NetworkPolicies admit k3s’s Traefik pods in kube-system and no other kube-system pod', async () => {
+        const pods = resourcePath({ apiVersion: 'v1', plural: 'pods', namespace: 'kube-system' })
+        const pod = (name: string, labels: Record<string, string>) =>
+          admin.request('POST', pods, {
+            body: {
+              apiVersion: 'v1',
+              kind: 'Pod',
+              metadata: { name, labels },
+              spec: { containers: [{ name: 'main', image: 'example.invalid/none:1' }] },
+            },
+          })
+        const traefik = `traefik-${tag}`
+        const coredns = `coredns-${tag}`
+        await pod(traefik, { ...K3S_TRAEFIK_POD_LABELS, 'pod-template-hash': tag })
+        await pod(coredns, { 'k8s-app': 'kube-dns' })
+        try {
+          const policies = of<NetworkPolicy>('NetworkPolicy').filter(
+            (p) => p.metadata.name !== 'hostplane-default-deny',
+          )
+          const fromTraefik = ['hostplane-nginx', 'hostplane-syncer', 'hostplane-acme-http01-solver']
+          for (const policy of policies) {
+            const stored = await get<NetworkPolicy>(policy)
+            const admitted: string[] = []
+            for (const peer of (stored.spec.ingress ?? []).flatMap((r) => r.from)) {
+              // The API server's own label selection: the namespaces the peer names, then their pods.
+              const namespaces = await admin.request<KubeList<Manifest>>(
+                'GET',
+                resourcePath({ apiVersion: 'v1', plural: 'namespaces' }),
+                {
+                  query: { labelSelector: selector(peer.namespaceSelector?.matchLabels) },
+                },
+              )
+              for (const namespace of namespaces.items) {
+                const found = await admin.request<KubeList<Manifest>>(
+                  'GET',
+                  resourcePath({ apiVersion: 'v1', plural: 'pods', namespace: namespace.metadata.name }),
+                  { query: { labelSelector: selector(peer.podSelector?.matchLabels) } },
+                )
+                admitted.push(
+                  ...found.items.map((p) => p.metadata.name).filter((n) => n === traefik || n === coredns),
+                )
+              }
+            }
+            assert.deepEqual(
+              admitted,
+              fromTraefik.includes(policy.metadata.name) ? [traefik] : [],
+              policy.metadata.name,
+            )
+          }
+        } finally {
+          for (const name of [traefik, coredns])
+            await admin
+              .request('DELETE', `${pods}/${name}`, { query: { gracePeriodSeconds: '0' } })
+              .catch(() => {})
+        }
+      })
   })
-})

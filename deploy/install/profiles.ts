@@ -1,0 +1,33 @@
+/**
+ * The committed install profiles, each synthesized to dist/<name>/ by `npm run synth`
+ * (profile-files.ts) and documented in docs/install.md.
+ * - generic: any Kubernetes with a ReadWriteMany StorageClass as its default and Traefik in the
+ *   `traefik` namespace.
+ * - k3s: k3s as it comes (seed 002's cluster): its bundled Traefik in kube-system, matched by its
+ *   pod labels; the default `local-path` class, which is ReadWriteOnce, so `single-node` storage.
+ */
+import type { HostplaneProps } from './options.js'
+
+/**
+ * The labels k3s's bundled Traefik pods carry. k3s installs the Traefik Helm chart as release
+ * `traefik` in `kube-system`; the chart's selector labels are `app.kubernetes.io/name: traefik` and
+ * `app.kubernetes.io/instance: <release>-<namespace>` (its `traefik.labelselector` template).
+ */
+export const K3S_TRAEFIK_POD_LABELS = {
+  'app.kubernetes.io/name': 'traefik',
+  'app.kubernetes.io/instance': 'traefik-kube-system',
+} as const
+
+/** A placeholder every profile uses: sites without domains answer under it until it is patched. */
+const PAGES_DOMAIN = 'pages.example.com'
+
+export const PROFILES = {
+  generic: { pagesDomain: PAGES_DOMAIN },
+  k3s: {
+    pagesDomain: PAGES_DOMAIN,
+    ingress: { namespace: 'kube-system', podLabels: K3S_TRAEFIK_POD_LABELS },
+    storage: { mode: 'single-node', storageClass: 'local-path' },
+  },
+} as const satisfies Record<string, HostplaneProps>
+
+export type ProfileName = keyof typeof PROFILES
