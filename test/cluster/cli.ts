@@ -1,8 +1,9 @@
 /**
  * `npm run cluster:up | cluster:down | cluster:build`: the test cluster for a person. `up` leaves
  * etcd, kube-apiserver and kube-controller-manager running and prints the kubeconfig path.
- * `build` builds (or finds cached) every Go binary the tests run: the cluster's and Traefik.
+ * `build` builds (or finds cached) every Go binary the tests run: the cluster's, Traefik and kustomize.
  */
+import { KUSTOMIZE } from '../install/kustomize.js'
 import { TRAEFIK } from '../traefik/traefik.js'
 import { ensureKubeBinaries, ToolchainMissingError } from './binaries.js'
 import { ensureGoTools } from './go-tools.js'
@@ -16,6 +17,7 @@ async function main(command: string | undefined): Promise<number> {
     case 'build': {
       console.log((await ensureKubeBinaries(log)).dir)
       console.log((await ensureGoTools(TRAEFIK, log)).dir)
+      console.log((await ensureGoTools(KUSTOMIZE, log)).dir)
       return 0
     }
     case 'up': {
