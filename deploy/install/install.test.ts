@@ -509,6 +509,24 @@ describe('network policies', () => {
 })
 
 describe('docs/install.md', () => {
+  it('quotes the overlay of examples/kustomize-k3s as it is, but for the profile’s URL and a placeholder digest', async () => {
+    const docs = await readFile(join(REPO_ROOT, 'docs', 'install.md'), 'utf8')
+    for (const file of ['kustomization.yaml', 'operator-settings.yaml']) {
+      const start = docs.indexOf('```yaml\n# ' + file + '\n')
+      const quoted =
+        start < 0 ? undefined : docs.slice(start + '```yaml\n'.length, docs.indexOf('\n```', start))
+      assert.ok(quoted, `docs/install.md quotes ${file}`)
+      const example = await readFile(join(REPO_ROOT, 'examples', 'kustomize-k3s', file), 'utf8')
+      const [docsObject, exampleObject] = [quoted, example].map((text) => {
+        const object = parse(text)[0] as Manifest & { resources?: string[]; images?: { digest?: string }[] }
+        if (object.resources) object.resources = ['<the k3s profile>']
+        for (const image of object.images ?? []) image.digest = '<digest>'
+        return object
+      })
+      assert.deepEqual(docsObject, exampleObject, file)
+    }
+  })
+
   for (const name of ['operator', 'syncer'] as const)
     it(`lists every flag of hostplane ${name} with its variable in its table`, async () => {
       const docs = await readFile(join(REPO_ROOT, 'docs', 'install.md'), 'utf8')
