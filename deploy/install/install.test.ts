@@ -456,6 +456,16 @@ describe('the k3s profile', () => {
       )
     assert.ok(container('hostplane-operator', k3s).args?.includes('--ingress-namespace=kube-system'))
   })
+
+  it('tells the operator Traefik’s pod labels, so tenant namespaces too admit only Traefik of kube-system', async () => {
+    const operator = container('hostplane-operator', k3s)
+    const env = Object.fromEntries((operator.env ?? []).map((v) => [v.name, v.value]))
+    const flags = await parseFlags('operator', operator.args?.slice(1) ?? [], env)
+    const config = operatorConfig(flags as unknown as Parameters<typeof operatorConfig>[0])
+    assert.equal(config.ingressNamespace, 'kube-system')
+    assert.deepEqual(config.ingressPodLabels, K3S_TRAEFIK_POD_LABELS)
+    assert.ok(!container('hostplane-operator').args?.some((arg) => arg.startsWith('--ingress-pod-labels')))
+  })
 })
 
 describe('network policies', () => {

@@ -19,6 +19,13 @@ export const operatorArgs = (options: InstallOptions, accounts: ServiceAccounts)
   'operator',
   `--system-namespace=${options.namespace}`,
   `--ingress-namespace=${options.ingress.namespace}`,
+  ...(options.ingress.podLabels
+    ? [
+        `--ingress-pod-labels=${Object.entries(options.ingress.podLabels)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(',')}`,
+      ]
+    : []),
   `--service-account=${accounts.operator}`,
   `--syncer-service-account=${accounts.syncer}`,
   `--nginx-service=${NGINX_SERVICE}`,

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { V1ResourceRequirements } from '@kubernetes/client-node'
-import { DNS_LABEL } from '../../src/api/schema-kit.js'
+import { DNS_LABEL, LABEL_KEY, LABEL_VALUE } from '../../src/api/schema-kit.js'
 import { flagDefault } from './cli-flags.js'
 
 /** An image: a repository and a tag, a digest, or both (the digest wins when pulling). */
@@ -119,8 +119,6 @@ const NAMESPACE = new RegExp(DNS_LABEL)
 const OBJECT_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/
-const LABEL_KEY = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/
-const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/
 
 /** Collects every problem of a props object, each naming its option, so one run reports them all. */
 class Problems {
@@ -155,8 +153,8 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
   const ingressNamespace = props.ingress?.namespace ?? flagDefault('operator', '--ingress-namespace')
   problems.check('ingress.namespace', ingressNamespace, NAMESPACE, 'a namespace name')
   for (const [key, value] of Object.entries(props.ingress?.podLabels ?? {})) {
-    problems.check('ingress.podLabels key', key, LABEL_KEY, 'a label key')
-    problems.check(`ingress.podLabels[${key}]`, value, LABEL_VALUE, 'a label value')
+    problems.check('ingress.podLabels key', key, new RegExp(LABEL_KEY), 'a label key')
+    problems.check(`ingress.podLabels[${key}]`, value, new RegExp(LABEL_VALUE), 'a label value')
   }
   const monitoringNamespace = props.monitoringNamespace ?? 'monitoring'
   problems.check('monitoringNamespace', monitoringNamespace, NAMESPACE, 'a namespace name')

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { resolve } from 'node:path'
 import { describe, it } from 'node:test'
 import { Command, InvalidArgumentError } from 'commander'
-import { duration, integer, listenAddress, localRepoInit, parseSize, path } from './flags.js'
+import { duration, integer, labelMap, listenAddress, localRepoInit, parseSize, path } from './flags.js'
 import { registerOperatorCommand } from './operator.js'
 import { registerServeCommand } from './serve.js'
 import { registerSyncerCommand } from './syncer.js'
@@ -36,6 +36,12 @@ describe('flag parsers', () => {
       parse: localRepoInit,
       text: 'ex=site',
       value: { name: 'ex', dir: resolve('site') },
+    },
+    {
+      name: 'label=value pairs, keys with a prefix',
+      parse: labelMap,
+      text: 'app.kubernetes.io/name=traefik,tier=edge',
+      value: { 'app.kubernetes.io/name': 'traefik', tier: 'edge' },
     },
   ]
   for (const c of accepted) it(`accepts ${c.name}`, () => assert.deepEqual(c.parse(c.text), c.value))
@@ -73,6 +79,13 @@ describe('flag parsers', () => {
       message: /101 is not a whole number from 1 to 100/,
     },
     { name: 'name=dir without a directory', parse: localRepoInit, text: 'example', message: /not name=dir/ },
+    {
+      name: 'a label without a value',
+      parse: labelMap,
+      text: 'app',
+      message: /not a comma-separated list of label=value/,
+    },
+    { name: 'a label value with a space', parse: labelMap, text: 'app=a b', message: /label=value pairs/ },
   ]
   for (const c of refused)
     it(`refuses ${c.name}, saying what is accepted`, () =>

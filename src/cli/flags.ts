@@ -9,7 +9,7 @@ import { constants } from 'node:fs'
 import { access, readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { type Command, InvalidArgumentError, Option } from 'commander'
-import { DNS_LABEL, HOSTNAME } from '../api/schema-kit.js'
+import { DNS_LABEL, HOSTNAME, LABEL_KEY, LABEL_VALUE } from '../api/schema-kit.js'
 import { parseDuration } from '../syncer/sync-schedule.js'
 import { FORGES, type Forge } from '../syncer/webhook.js'
 import { StartError } from './command.js'
@@ -141,6 +141,23 @@ export const duration = (text: string) => {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message)
   }
+}
+
+/** `key=value,key=value`: the labels a pod must carry (a NetworkPolicy's podSelector). */
+export const labelMap = (text: string): Record<string, string> => {
+  const pairs = list(text).map((item) => item.split('='))
+  if (
+    !pairs.length ||
+    pairs.some(
+      ([key = '', value, ...rest]) =>
+        value === undefined ||
+        rest.length > 0 ||
+        !new RegExp(LABEL_KEY).test(key) ||
+        !new RegExp(LABEL_VALUE).test(value),
+    )
+  )
+    throw new InvalidArgumentError(`${text} is not a comma-separated list of label=value pairs`)
+  return Object.fromEntries(pairs)
 }
 
 export const dnsLabel = (text: string) => {

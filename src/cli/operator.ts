@@ -15,6 +15,7 @@ import {
   flag,
   hostname,
   integer,
+  labelMap,
   type ListenAddress,
   listenAddress,
   objectNames,
@@ -40,6 +41,7 @@ interface OperatorFlags {
   resyncSeconds: number
   siteSelector?: string
   ingressNamespace: string
+  ingressPodLabels?: Record<string, string>
   serviceAccount: string
   syncerServiceAccount: string
   refusalRetrySeconds: number
@@ -67,6 +69,7 @@ export function operatorConfig(flags: OperatorFlags): OperatorConfig {
         ? { mode: 'wildcard', secretName: flags.wildcardSecret ?? '' }
         : { mode: 'individual' },
     ingressNamespace: flags.ingressNamespace,
+    ingressPodLabels: flags.ingressPodLabels,
     serviceAccounts: { operator: flags.serviceAccount, syncer: flags.syncerServiceAccount },
   }
 }
@@ -183,6 +186,13 @@ export function registerOperatorCommand(program: Command): void {
         '--ingress-namespace <ns>',
         'namespace of the ingress controller: the only traffic source tenant pods admit',
         { env: true, parse: dnsLabel, default: 'traefik' },
+      ),
+    )
+    .addOption(
+      flag(
+        '--ingress-pod-labels <labels>',
+        "label=value pairs of the ingress controller's pods: tenant pods admit only those pods of its namespace",
+        { env: true, parse: labelMap },
       ),
     )
     .addOption(

@@ -26,6 +26,11 @@ export interface OperatorConfig {
   /** Namespace of the ingress controller, the only source of traffic into tenant pods. */
   readonly ingressNamespace: string
   /**
+   * Labels of the ingress controller's pods, when the namespace holds other pods too (k3s runs
+   * Traefik in kube-system): tenant pods then admit only those pods of the namespace.
+   */
+  readonly ingressPodLabels?: Readonly<Record<string, string>>
+  /**
    * The ServiceAccounts (in the system namespace) of the operator itself and of the syncer, which
    * each customer namespace's RoleBindings name: the operator reads TLS Secrets there, the syncer
    * git credentials and webhook secrets.

@@ -80,6 +80,27 @@ describe('renderCustomer', () => {
     })
   })
 
+  it('admits only the ingress controller’s pods of its namespace when their labels are given (k3s: Traefik in kube-system)', () => {
+    const labels = {
+      'app.kubernetes.io/name': 'traefik',
+      'app.kubernetes.io/instance': 'traefik-kube-system',
+    }
+    const policy = find(
+      renderCustomer(customer(), { ...config, ingressNamespace: 'kube-system', ingressPodLabels: labels }),
+      'NetworkPolicy',
+    )
+    assert.deepEqual((policy.spec as { ingress: unknown[] }).ingress, [
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            podSelector: { matchLabels: labels },
+          },
+        ],
+      },
+    ])
+  })
+
   it('binds the install’s fixed ClusterRoles in the namespace and writes no rule of its own there', () => {
     const objects = renderCustomer(customer(), config)
     assert.ok(!objects.some((o) => o.kind === 'Role'), 'no Role with content')

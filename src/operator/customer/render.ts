@@ -19,7 +19,7 @@ import {
 } from './names.js'
 import { LARGEST_SIZE, objectCountQuota, SIZE_RESOURCES, TIER_OBJECT_LIMITS, TIER_QUOTAS } from './tiers.js'
 
-export type TenancyConfig = Pick<OperatorConfig, 'ingressNamespace'> & AccessConfig
+export type TenancyConfig = Pick<OperatorConfig, 'ingressNamespace' | 'ingressPodLabels'> & AccessConfig
 
 const POD_SECURITY = {
   'pod-security.kubernetes.io/enforce': 'restricted',
@@ -90,6 +90,9 @@ export function renderCustomer(customer: Customer, config: TenancyConfig): Manif
                 namespaceSelector: {
                   matchLabels: { 'kubernetes.io/metadata.name': config.ingressNamespace },
                 },
+                ...(config.ingressPodLabels
+                  ? { podSelector: { matchLabels: { ...config.ingressPodLabels } } }
+                  : {}),
               },
             ],
           },
