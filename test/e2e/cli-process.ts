@@ -1,6 +1,7 @@
 /**
  * `hostplane <command>` as its own process, from the sources: a long-running one logging to a
- * file (startCli), or one run to its end with its output (runHostplane).
+ * file (startCli), or one run to its end with its output (runHostplane). runProcess and
+ * startProcess do the same for any command line (test/image runs hostplane from the image).
  */
 import { spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
@@ -26,19 +27,29 @@ export function runHostplane(
   env: Record<string, string> = {},
   timeoutMs = 180_000,
 ): Promise<Outcome> {
+  return runProcess([process.execPath, '--import', TSX, MAIN, ...args], {
+    cwd,
+    env: { ...process.env, LOG_FORMAT: 'json', ...env },
+    timeoutMs,
+  })
+}
+
+/** Runs `command` to its end; a process still running after `timeoutMs` is a failure. */
+export function runProcess(
+  [command = '', ...args]: readonly string[],
+  { cwd = REPO_ROOT, env, timeoutMs = 180_000 }: { cwd?: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LOG_FORMAT: 'json', ...env },
-    })
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`hostplane ${args.join(' ')} still ran after ${timeoutMs} ms:\n${stdout}${stderr}`))
+      reject(
+        new Error(`${[command, ...args].join(' ')} still ran after ${timeoutMs} ms:\n${stdout}${stderr}`),
+      )
     }, timeoutMs)
     child.once('close', (code) => {
       clearTimeout(timer)
@@ -65,12 +76,17 @@ export function startCli(
   env: Readonly<Record<string, string>> = {},
   cli: readonly string[] = SOURCE_CLI,
 ): CliProcess {
+  return startProcess([process.execPath, ...cli, ...args], logFile, { ...process.env, ...env })
+}
+
+/** Starts `command` in the repository, its stdout and stderr appended to `logFile`. */
+export function startProcess(
+  [command = '', ...args]: readonly string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv,
+): CliProcess {
   const out = openSync(logFile, 'a')
-  const child = spawn(process.execPath, [...cli, ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', out, out],
-    env: { ...process.env, ...env },
-  })
+  const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', out, out], env })
   closeSync(out)
   const kill = () => child.kill('SIGKILL')
   process.once('exit', kill)

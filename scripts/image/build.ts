@@ -1,0 +1,107 @@
+/**
+ * `npm run image`: the hostplane image without a container engine. Layers, bottom first: Debian
+ * (debian-base.ts), Node 24 LTS, the production dependencies, the compiled app (app-layers.ts);
+ * written as an OCI layout and an oci-archive under build/image (oci-layout.ts). Prints the
+ * digest, the size and how to push it.
+ *
+ * Same inputs give the same digest: the recipe (recipe.ts), the Debian packages the mirror
+ * serves, the pinned Node release, package-lock.json, the compiled sources, and the commit (its
+ * time is SOURCE_DATE_EPOCH unless that is set; its hash is a label).
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { REPO_ROOT } from '../../test/cluster/paths.js'
+import { NODE_RUNTIME } from '../node-runtime.js'
+import { appLayer, dependenciesLayer, nodeLayer } from './app-layers.js'
+import { ensureDebianBase } from './debian-base.js'
+import { type Descriptor, writeOciArchive, writeOciLayout } from './oci-layout.js'
+import { APP_DIR, DEBIAN, ENTRYPOINT, IMAGE_OUTPUT, USER } from './recipe.js'
+
+const run = promisify(execFile)
+
+export interface BuiltImage {
+  readonly tag: string
+  readonly manifest: Descriptor
+  /** Bytes a pull transfers (manifest, config, compressed layers). */
+  readonly size: number
+  readonly archiveSize: number
+  readonly seconds: number
+}
+
+const git = async (...args: string[]) => (await run('git', args, { cwd: REPO_ROOT })).stdout.trim()
+
+/** The commit's time, or SOURCE_DATE_EPOCH when the builder sets one. */
+async function sourceDateEpoch(): Promise<number> {
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? (await git('log', '-1', '--format=%ct')))
+  if (!Number.isInteger(epoch) || epoch < 0)
+    throw new Error('SOURCE_DATE_EPOCH must be whole seconds since 1970')
+  return epoch
+}
+
+/** The commit, marked when the work tree differs from it (the image holds what is on disk). */
+async function revision(): Promise<string> {
+  const head = await git('rev-parse', 'HEAD')
+  return (await git('status', '--porcelain')) ? `${head}-dirty` : head
+}
+
+export async function buildImage(log: (line: string) => void): Promise<BuiltImage> {
+  const started = performance.now()
+  const { version } = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    version: string
+  }
+  const epoch = await sourceDateEpoch()
+  const base = await ensureDebianBase(log)
+  const node = await nodeLayer(log)
+  const dependencies = await dependenciesLayer(log)
+  const work = await mkdtemp(join(tmpdir(), 'hostplane-image-'))
+  try {
+    const app = await appLayer(work, epoch)
+    const image = await writeOciLayout(IMAGE_OUTPUT.layout, version, [base.layer, node, dependencies, app], {
+      created: new Date(epoch * 1000).toISOString(),
+      user: `${USER.uid}:${USER.gid}`,
+      entrypoint: ENTRYPOINT,
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'NODE_ENV=production'],
+      workingDir: '/',
+      labels: {
+        'org.opencontainers.image.title': 'hostplane',
+        'org.opencontainers.image.version': version,
+        'org.opencontainers.image.revision': await revision(),
+        'org.opencontainers.image.licenses': 'Apache-2.0',
+      },
+      history: [
+        `mmdebstrap --variant=essential --include=${DEBIAN.packages.join(',')} ${DEBIAN.suite} (user ${USER.uid})`,
+        `${ENTRYPOINT[0]}: Node ${NODE_RUNTIME.version} (scripts/node-runtime.ts)`,
+        `npm ci --omit=dev in ${APP_DIR}`,
+        `npm run build: ${APP_DIR}/build/src`,
+      ],
+    })
+    await writeFile(join(IMAGE_OUTPUT.dir, 'debian-packages.txt'), base.packages)
+    const archiveSize = await writeOciArchive(IMAGE_OUTPUT.layout, IMAGE_OUTPUT.archive, epoch)
+    return { tag: version, ...image, archiveSize, seconds: (performance.now() - started) / 1000 }
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    const image = await buildImage((line) => console.error(line))
+    const archive = IMAGE_OUTPUT.archive.slice(REPO_ROOT.length + 1)
+    console.log(`hostplane:${image.tag} ${image.manifest.digest}`)
+    console.log(`size ${mib(image.size)} compressed, built in ${image.seconds.toFixed(1)} s`)
+    console.log(
+      `layout ${IMAGE_OUTPUT.layout.slice(REPO_ROOT.length + 1)}, archive ${archive} (${mib(image.archiveSize)})`,
+    )
+    console.log(
+      `push: skopeo copy --preserve-digests oci-archive:${archive} docker://<registry>/hostplane:${image.tag}`,
+    )
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error)
+    process.exitCode = 1
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * What the hostplane image is made of. Everything here is an input of the image's digest: change
+ * a line and the digest changes; leave them (and the mirror's package versions, the Node release,
+ * package-lock.json and the sources) alone and a rebuild gives the same digest.
+ */
+import { join } from 'node:path'
+import { REPO_ROOT } from '../../test/cluster/paths.js'
+
+/** Debian release of the root file system, and the sources its packages come from. */
+export const DEBIAN = {
+  suite: 'bookworm',
+  architecture: 'amd64',
+  sources: [
+    { uri: 'http://deb.debian.org/debian', suite: 'bookworm' },
+    { uri: 'http://deb.debian.org/debian', suite: 'bookworm-updates' },
+    { uri: 'http://deb.debian.org/debian-security', suite: 'bookworm-security' },
+  ],
+  /**
+   * Beyond Debian's Essential set (which brings dash and coreutils: git runs hooks and
+   * GIT_SSH_COMMAND through /bin/sh): the syncer runs real git over https and ssh, and Node's
+   * binary links libstdc++.
+   */
+  packages: ['git', 'openssh-client', 'ca-certificates', 'libstdc++6'],
+  /** Files no process of the image reads. */
+  dpkgExcludes: ['/usr/share/man/*', '/usr/share/info/*', '/usr/share/locale/*', '/usr/share/doc/*'],
+  /** Licences stay. */
+  dpkgIncludes: ['/usr/share/doc/*/copyright'],
+} as const
+
+/**
+ * The mtime of every file below the app, and mmdebstrap's SOURCE_DATE_EPOCH: Debian 12's release
+ * day. A constant, so the Debian and Node layers do not change with each commit and registries
+ * share them between hostplane versions.
+ */
+export const BASE_EPOCH = 1686355200
+
+/** The user the install's securityContext names (runAsUser 10001); no home, no login shell. */
+export const USER = { uid: 10001, gid: 10001, name: 'hostplane' } as const
+
+export const NODE_PATH = '/usr/local/bin/node'
+export const APP_DIR = '/app'
+export const ENTRYPOINT = [NODE_PATH, `${APP_DIR}/build/src/cli/main.js`] as const
+
+/** Where `npm run image` writes: an OCI layout directory and the same image as one oci-archive. */
+export const IMAGE_OUTPUT = {
+  dir: join(REPO_ROOT, 'build', 'image'),
+  layout: join(REPO_ROOT, 'build', 'image', 'oci'),
+  archive: join(REPO_ROOT, 'build', 'image', 'hostplane.oci.tar'),
+} as const

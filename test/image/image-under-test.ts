@@ -1,0 +1,189 @@
+/**
+ * The image `npm run image` wrote to build/image (.ci/run builds it before `npm test`), as the
+ * image tests use it: its OCI config, its root file system unpacked by umoci (an independent
+ * reader of the layout), and processes started from that root the way a container runtime starts
+ * them — the config's entrypoint, environment and user (10001), in their own mount namespace with
+ * /proc mounted and the device nodes a runtime provides. No image here: CI fails, elsewhere the
+ * suite is skipped with how to build it.
+ */
+import { execFile } from 'node:child_process'
+import { access, chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
+import { IMAGE_OUTPUT } from '../../scripts/image/recipe.js'
+import { isCI } from '../cluster/paths.js'
+import { type CliProcess, type Outcome, runProcess, startProcess } from '../e2e/cli-process.js'
+
+const run = promisify(execFile)
+
+export interface OciConfig {
+  readonly config: {
+    readonly User: string
+    readonly Entrypoint: readonly string[]
+    readonly Env: readonly string[]
+    readonly WorkingDir: string
+    readonly Labels: Readonly<Record<string, string>>
+  }
+}
+
+interface OciIndex {
+  readonly manifests: readonly { readonly digest: string; readonly annotations: Record<string, string> }[]
+}
+
+export interface ImageUnderTest {
+  /** sha256:… of the manifest: the image digest. */
+  readonly digest: string
+  readonly tag: string
+  readonly layout: string
+  readonly archive: string
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  )
+
+async function missingTools(tools: readonly string[]): Promise<string[]> {
+  const missing: string[] = []
+  for (const tool of tools)
+    if (
+      !(await run('sh', ['-c', `command -v ${tool}`]).then(
+        () => true,
+        () => false,
+      ))
+    )
+      missing.push(tool)
+  return missing
+}
+
+/**
+ * Why the image tests cannot run here (false when they can); in CI a missing image or tool
+ * throws instead. `tools` are the Debian commands the suite runs.
+ */
+export async function imageSkipReason(tools: readonly string[]): Promise<string | false> {
+  const missing = await missingTools(tools)
+  const problem = missing.length
+    ? `${missing.join(', ')} not installed (apt-get install ${missing.join(' ')})`
+    : !(await exists(join(IMAGE_OUTPUT.layout, 'index.json'))) || !(await exists(IMAGE_OUTPUT.archive))
+      ? 'no hostplane image in build/image (build it with npm run image)'
+      : undefined
+  if (!problem) return false
+  if (isCI())
+    throw new Error(`image tests cannot run: ${problem}; .ci/run installs the tools and builds the image`)
+  return `image tests not run: ${problem}`
+}
+
+export async function imageUnderTest(): Promise<ImageUnderTest> {
+  const index = JSON.parse(await readFile(join(IMAGE_OUTPUT.layout, 'index.json'), 'utf8')) as OciIndex
+  const [manifest] = index.manifests
+  if (!manifest) throw new Error(`${IMAGE_OUTPUT.layout}/index.json names no image`)
+  return {
+    digest: manifest.digest,
+    tag: manifest.annotations['org.opencontainers.image.ref.name'] ?? '',
+    layout: IMAGE_OUTPUT.layout,
+    archive: IMAGE_OUTPUT.archive,
+  }
+}
+
+/** What a container runtime creates in /dev (the image carries none). */
+const DEVICES = [
+  ['null', 1, 3],
+  ['zero', 1, 5],
+  ['full', 1, 7],
+  ['random', 1, 8],
+  ['urandom', 1, 9],
+  ['tty', 5, 0],
+] as const
+
+export class UnpackedImage {
+  private constructor(
+    readonly dir: string,
+    readonly rootfs: string,
+    readonly config: OciConfig,
+  ) {}
+
+  /** umoci's unpack of the image (as root), with /dev filled like a runtime does. */
+  static async unpack(image: ImageUnderTest): Promise<UnpackedImage> {
+    const dir = await mkdtemp(join(tmpdir(), 'hostplane-image-'))
+    try {
+      await run('umoci', ['unpack', '--image', `${image.layout}:${image.tag}`, join(dir, 'bundle')], {
+        timeout: 5 * 60_000,
+        maxBuffer: 64 << 20,
+      })
+      const rootfs = join(dir, 'bundle', 'rootfs')
+      for (const [name, major, minor] of DEVICES)
+        await run('mknod', ['-m', '666', join(rootfs, 'dev', name), 'c', String(major), String(minor)])
+      const imageConfig = JSON.parse(await readFile(await configBlob(image), 'utf8')) as OciConfig
+      return new UnpackedImage(dir, rootfs, imageConfig)
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true })
+      throw error
+    }
+  }
+
+  private get user(): { uid: string; gid: string } {
+    const [uid = '', gid = uid] = this.config.config.User.split(':')
+    return { uid, gid }
+  }
+
+  /** A file (or directory, with `content` undefined) in the root file system, owned by the image's user. */
+  async give(path: string, content?: string): Promise<string> {
+    const full = join(this.rootfs, path)
+    const { uid, gid } = this.user
+    if (content === undefined) {
+      await mkdir(full, { recursive: true })
+      await chmod(full, 0o700)
+    } else {
+      await mkdir(dirname(full), { recursive: true })
+      await writeFile(full, content, { mode: 0o600 })
+    }
+    await chown(full, Number(uid), Number(gid))
+    return path
+  }
+
+  /** The image's entrypoint with `args`, as its user, chrooted into the root file system. */
+  private command(args: readonly string[]): string[] {
+    const { uid, gid } = this.user
+    const { Entrypoint, WorkingDir } = this.config.config
+    return [
+      'unshare',
+      '--mount',
+      '--mount-proc',
+      `--root=${this.rootfs}`,
+      `--wd=${WorkingDir || '/'}`,
+      `--setgid=${gid}`,
+      `--setuid=${uid}`,
+      '--',
+      ...Entrypoint,
+      ...args,
+    ]
+  }
+
+  /** Only the image's environment and `env` (nothing of the test process). */
+  private env(env: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+    const fromImage = Object.fromEntries(
+      this.config.config.Env.map((line) => line.split(/=(.*)/s).slice(0, 2)),
+    )
+    return { ...fromImage, ...env }
+  }
+
+  run(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Outcome> {
+    return runProcess(this.command(args), { env: this.env(env), timeoutMs: 60_000 })
+  }
+
+  start(args: readonly string[], logFile: string, env: Readonly<Record<string, string>> = {}): CliProcess {
+    return startProcess(this.command(args), logFile, this.env(env))
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true })
+  }
+}
+
+async function configBlob(image: ImageUnderTest): Promise<string> {
+  const blob = (digest: string) => join(image.layout, 'blobs', ...digest.split(':'))
+  const manifest = JSON.parse(await readFile(blob(image.digest), 'utf8')) as { config: { digest: string } }
+  return blob(manifest.config.digest)
+}
