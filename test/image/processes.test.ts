@@ -120,6 +120,8 @@ describe('the hostplane image’s processes, run from its root file system as us
       routes.some((route) => JSON.stringify(route).includes(`Host(\`${domain}\`)`)),
       `no IngressRoute for ${domain} in ${test.systemNamespace}: ${JSON.stringify(routes)}`,
     )
+    // Stopped at once: an operator reconciles every Customer of the shared cluster.
+    await operator.stop()
   })
 
   it('`hostplane syncer` answers /healthz and publishes a site with the image’s git over https', async () => {
