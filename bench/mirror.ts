@@ -14,7 +14,7 @@
  * Prints Markdown for bench/RESULTS.md.
  */
 import { execFileSync } from 'node:child_process'
-import { readFile, readlink } from 'node:fs/promises'
+import { chmod, readFile, readlink } from 'node:fs/promises'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -63,6 +63,8 @@ async function main() {
   const running: { stop(): Promise<void> }[] = []
   try {
     const loadAtStart = loadavg()
+    // nginx's workers run as nobody when the benchmark runs as root: they must reach every replica.
+    await chmod(fx.dir, 0o755)
     await admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NAMESPACE } } })
     await fx.repos.create('site.git', files(0))
     const cli = [BUILT_CLI]
@@ -131,7 +133,8 @@ async function main() {
     for (const load of loads)
       await waitFor(() => (load.newest() === REVISIONS ? true : undefined), {
         timeoutMs: 10_000,
-        describe: () => `the readers never saw revision ${REVISIONS}`,
+        describe: () =>
+          `the readers never saw revision ${REVISIONS}: newest ${load.newest()} after ${load.responses()} responses`,
       })
     const results = await Promise.all(loads.map((load) => load.stop()))
     propagation.sort((a, b) => a - b)

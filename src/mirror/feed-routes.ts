@@ -30,6 +30,9 @@ export const feedRoutes: FastifyPluginAsync<FeedRoutesOptions> = async (
   { store, revisions, token, waitMs = WAIT_MS },
 ) => {
   const manifests = new TreeManifests()
+  // Held revisions requests end when the server closes, so a syncer stops at once.
+  const closing = new AbortController()
+  app.addHook('preClose', async () => closing.abort())
 
   app.addHook('onRequest', async (request, reply) => {
     if (!verifySignature('generic', request.headers, NO_BODY, token))
@@ -39,7 +42,7 @@ export const feedRoutes: FastifyPluginAsync<FeedRoutesOptions> = async (
   app.get<{ Querystring: { after?: string } }>(`${FEED_PREFIX}/revisions`, async (request, reply) => {
     const closed = new AbortController()
     reply.raw.once('close', () => closed.abort())
-    return revisions.next(request.query.after, waitMs, closed.signal)
+    return revisions.next(request.query.after, waitMs, AbortSignal.any([closed.signal, closing.signal]))
   })
 
   /** The tree's directory, or undefined (answered 404) when the store keeps no such tree. */
