@@ -6,7 +6,10 @@
  * check every response (the torn-read load of test/mirror). Revisions are published one after the
  * other through the manual-sync API.
  *
- *   apt-get install nginx; npm run build && npx tsx bench/mirror.ts [--replicas 3] [--revisions 50]
+ *   apt-get install nginx; npm run build && npx tsx bench/mirror.ts [--replicas 3] [--revisions 50] [--unchanged 200]
+ *
+ * The site has three 16 KiB files every revision changes and `--unchanged` 8 KiB files no revision
+ * changes (a mirror hard-links those from the served tree).
  *
  * Measures, per replica: responses, torn and missing responses (must be 0); per revision: the
  * propagation time from the syncer's switch (its `publishedAt`) to the last replica serving the
@@ -39,12 +42,24 @@ import { sitePath } from '../test/syncer/sites.js'
 import { files } from '../test/syncer/torn-content.js'
 
 const { values } = parseArgs({
-  options: { replicas: { type: 'string', default: '3' }, revisions: { type: 'string', default: '50' } },
+  options: {
+    replicas: { type: 'string', default: '3' },
+    revisions: { type: 'string', default: '50' },
+    unchanged: { type: 'string', default: '200' },
+  },
 })
 const REPLICAS = Number(values.replicas)
 const REVISIONS = Number(values.revisions)
 const NAMESPACE = 'bench-mirror'
 const KEY = siteKey(NAMESPACE, 'site')
+/** Files every revision keeps as they are (8 KiB each), besides the three it changes. */
+const UNCHANGED = Object.fromEntries(
+  Array.from({ length: Number(values.unchanged) }, (_, i) => [
+    `assets/file-${i}.html`,
+    `${i}\n`.padEnd(8192, 'x'),
+  ]),
+)
+const revision = (n: number) => ({ ...files(n), ...UNCHANGED })
 
 const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
@@ -66,7 +81,7 @@ async function main() {
     // nginx's workers run as nobody when the benchmark runs as root: they must reach every replica.
     await chmod(fx.dir, 0o755)
     await admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NAMESPACE } } })
-    await fx.repos.create('site.git', files(0))
+    await fx.repos.create('site.git', revision(0))
     const cli = [BUILT_CLI]
     const syncer = await startSyncerProcess({
       fx,
@@ -105,7 +120,7 @@ async function main() {
     const propagation: number[] = []
     for (let n = 1; n <= REVISIONS; n++) {
       const before = await treeOf(syncer.root)
-      await fx.repos.commit('site.git', files(n))
+      await fx.repos.commit('site.git', revision(n))
       await requestSync(syncer.url, NAMESPACE, 'site')
       const tree = await waitFor(
         async () => ((await treeOf(syncer.root)) !== before ? treeOf(syncer.root) : undefined),

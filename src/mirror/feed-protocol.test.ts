@@ -29,34 +29,44 @@ const refused = (run: () => unknown, pattern: RegExp) =>
 describe('parseFeedState', () => {
   it('accepts sites whose tree is their commit and path’s', () => {
     const docs = site({ key: 'ns--docs', path: '/docs', tree: treeId(COMMIT, '/docs') })
-    assert.deepEqual(parseFeedState({ version: 'e.1', sites: [site(), docs] }, 10).sites, [site(), docs])
+    assert.deepEqual(parseFeedState({ version: 'e.1', sites: [site(), docs], pending: ['ns--new'] }, 10), {
+      version: 'e.1',
+      sites: [site(), docs],
+      pending: ['ns--new'],
+    })
   })
   const refusals: [string, unknown, RegExp][] = [
-    ['a body without version', { sites: [] }, /without a version/],
+    ['a body without version', { sites: [], pending: [] }, /without a version/],
+    ['a body without pending sites', { version: 'v', sites: [] }, /without a version/],
+    [
+      'a pending key that is not a site key',
+      { version: 'v', sites: [], pending: ['a/../b'] },
+      /not a site key/,
+    ],
     [
       'a key that would climb out of the sites root',
-      { version: 'v', sites: [site({ key: '../etc' })] },
+      { version: 'v', pending: [], sites: [site({ key: '../etc' })] },
       /not a site key/,
     ],
     [
       'a key naming the store’s own directory',
-      { version: 'v', sites: [site({ key: '.hostplane' })] },
+      { version: 'v', pending: [], sites: [site({ key: '.hostplane' })] },
       /not a site key/,
     ],
-    ['a key listed twice', { version: 'v', sites: [site(), site()] }, /listed twice/],
+    ['a key listed twice', { version: 'v', pending: [], sites: [site(), site()] }, /listed twice/],
     [
       'a tree that is not its commit’s',
-      { version: 'v', sites: [site({ tree: 'c'.repeat(40) })] },
+      { version: 'v', pending: [], sites: [site({ tree: 'c'.repeat(40) })] },
       /not the tree of its commit/,
     ],
     [
       'a tree naming a path',
-      { version: 'v', sites: [site({ tree: '../x', commit: '../x' })] },
+      { version: 'v', pending: [], sites: [site({ tree: '../x', commit: '../x' })] },
       /not the tree/,
     ],
     [
       'more sites than allowed',
-      { version: 'v', sites: [site(), site({ key: 'b' }), site({ key: 'c' })] },
+      { version: 'v', pending: [], sites: [site(), site({ key: 'b' }), site({ key: 'c' })] },
       /--max-sites 2/,
     ],
   ]

@@ -31,6 +31,11 @@ export interface FeedState {
   /** Opaque; changes with every switch or removal, and with every syncer start. */
   readonly version: string
   readonly sites: readonly SiteRevision[]
+  /**
+   * Keys of sites the syncer syncs but serves no revision of (a first sync still running or
+   * failing): a mirror keeps what it has of them. A site in neither list was deleted.
+   */
+  readonly pending: readonly string[]
 }
 
 export interface ManifestFile {
@@ -77,10 +82,22 @@ const invalid = (what: string) => new MirrorError('HP_ERR_MIRROR_FEED_INVALID', 
 
 /** The revisions answer, checked: keys and trees are names the store accepts, each tree is its commit's. */
 export function parseFeedState(body: unknown, maxSites: number): FeedState {
-  if (!isRecord(body) || typeof body.version !== 'string' || !Array.isArray(body.sites))
-    throw invalid('the syncer answered revisions without a version and a list of sites')
-  if (body.sites.length > maxSites)
-    throw invalid(`the syncer lists ${body.sites.length} sites, more than --max-sites ${maxSites}`)
+  if (
+    !isRecord(body) ||
+    typeof body.version !== 'string' ||
+    !Array.isArray(body.sites) ||
+    !Array.isArray(body.pending)
+  )
+    throw invalid('the syncer answered revisions without a version and lists of sites')
+  if (body.sites.length + body.pending.length > maxSites)
+    throw invalid(
+      `the syncer lists ${body.sites.length + body.pending.length} sites, more than --max-sites ${maxSites}`,
+    )
+  const pending = body.pending.map((key: unknown) => {
+    if (typeof key !== 'string' || !isSiteKey(key))
+      throw invalid(`pending site ${JSON.stringify(String(key).slice(0, 100))} is not a site key`)
+    return key
+  })
   const keys = new Set<string>()
   const sites = body.sites.map((site: unknown): SiteRevision => {
     if (
@@ -107,7 +124,7 @@ export function parseFeedState(body: unknown, maxSites: number): FeedState {
       publishedAt: site.publishedAt,
     }
   })
-  return { version: body.version, sites }
+  return { version: body.version, sites, pending }
 }
 
 /** A manifest, checked against the limits before a byte of it is fetched. */

@@ -21,6 +21,7 @@ describe('the mirror feed on the syncer', () => {
   let store: PublishStore
   let revisions: PublishedRevisions
   let app: FastifyInstance
+  let syncerReady = false
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hostplane-feed-'))
     revisions = new PublishedRevisions()
@@ -31,19 +32,33 @@ describe('the mirror feed on the syncer', () => {
     await store.publish('ns--site', staged, COMMIT, '/')
     await writeFile(join(dir, 'secret'), 'not published')
     app = Fastify()
-    await app.register(feedRoutes, { store, revisions, token: TOKEN, waitMs: 200 })
+    await app.register(feedRoutes, {
+      store,
+      revisions,
+      token: TOKEN,
+      known: () => ['ns--site', 'ns--new'],
+      ready: () => syncerReady,
+      waitMs: 200,
+    })
   })
   after(async () => {
     await app.close()
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('lists each site’s served revision, and its manifest names every file by sha256', async () => {
+  it('answers 503 until the syncer has handled every site once, so no site looks deleted', async () => {
+    const answer = await app.inject({ url: '/mirror/v1/revisions', headers: auth })
+    assert.equal(answer.statusCode, 503)
+    syncerReady = true
+  })
+
+  it('lists each site’s served revision and the sites with none yet; a manifest names every file by sha256', async () => {
     const state = (await app.inject({ url: '/mirror/v1/revisions', headers: auth })).json<FeedState>()
     assert.deepEqual(
       state.sites.map(({ key, tree, commit, path }) => ({ key, tree, commit, path })),
       [{ key: 'ns--site', tree: COMMIT, commit: COMMIT, path: '/' }],
     )
+    assert.deepEqual(state.pending, ['ns--new'])
     const manifest = (
       await app.inject({ url: `/mirror/v1/sites/ns--site/trees/${COMMIT}`, headers: auth })
     ).json<TreeManifest>()

@@ -19,6 +19,10 @@ export interface FeedRoutesOptions {
   readonly store: PublishStore
   readonly revisions: PublishedRevisions
   readonly token: string
+  /** Site keys of every site the syncer syncs, served or not yet. */
+  readonly known: () => Iterable<string>
+  /** False until the syncer has handled every site once: a fresh syncer lists no sites yet. */
+  readonly ready: () => boolean
   /** How long a revisions request is held while nothing changes. Default WAIT_MS. */
   readonly waitMs?: number
 }
@@ -27,7 +31,7 @@ const NO_BODY = Buffer.alloc(0)
 
 export const feedRoutes: FastifyPluginAsync<FeedRoutesOptions> = async (
   app,
-  { store, revisions, token, waitMs = WAIT_MS },
+  { store, revisions, token, known, ready, waitMs = WAIT_MS },
 ) => {
   const manifests = new TreeManifests()
   // Held revisions requests end when the server closes, so a syncer stops at once.
@@ -40,9 +44,19 @@ export const feedRoutes: FastifyPluginAsync<FeedRoutesOptions> = async (
   })
 
   app.get<{ Querystring: { after?: string } }>(`${FEED_PREFIX}/revisions`, async (request, reply) => {
+    // Until then sites not synced yet would look deleted, and mirrors would stop serving them.
+    if (!ready())
+      return reply
+        .code(503)
+        .send({ error: 'the syncer has not synced every site once yet; mirrors keep serving what they have' })
     const closed = new AbortController()
     reply.raw.once('close', () => closed.abort())
-    return revisions.next(request.query.after, waitMs, AbortSignal.any([closed.signal, closing.signal]))
+    return revisions.next(
+      request.query.after,
+      known,
+      waitMs,
+      AbortSignal.any([closed.signal, closing.signal]),
+    )
   })
 
   /** The tree's directory, or undefined (answered 404) when the store keeps no such tree. */

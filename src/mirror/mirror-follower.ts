@@ -4,8 +4,9 @@
  * already served → nothing; kept here → served again (a rollback, no download); otherwise the
  * manifest is fetched, the tree staged (tree-staging.ts) and switched in by the same publish store
  * the syncer uses, so a reader of this replica sees one whole revision or the other. Sites the
- * syncer no longer lists are removed. A site that fails keeps serving its last revision and is
- * tried again after a backoff; when the syncer cannot be reached, every site keeps serving.
+ * syncer no longer lists are removed; sites it syncs but serves nothing of yet are left as they
+ * are. A site that fails keeps serving its last revision and is tried again after a backoff; when
+ * the syncer cannot be reached, every site keeps serving.
  */
 import type { Logger } from 'pino'
 import type { PublishStore } from '../syncer/publish-store.js'
@@ -107,7 +108,7 @@ export class MirrorFollower {
   /** Brings every site to `state`; returns how many are still behind it. */
   private async round(state: FeedState): Promise<number> {
     const { store, log, metrics, sites = 4 } = this.options
-    const listed = new Set(state.sites.map((site) => site.key))
+    const listed = new Set([...state.sites.map((site) => site.key), ...state.pending])
     for (const key of await store.keys()) {
       if (listed.has(key)) continue
       await store.remove(key)
@@ -155,6 +156,8 @@ export class MirrorFollower {
         staged,
       )
       await store.publish(site.key, staged, site.commit, site.path)
+      // Every file was verified against it: the next revision reuses files without hashing them.
+      this.manifests.remember(store.treeDir(site.key, site.tree), manifest)
       metrics.fetchedBytes.inc(staging.fetchedBytes)
       metrics.reusedFiles.inc(staging.reusedFiles)
       log.info({ site: site.key, commit: site.commit, ...staging }, 'revision mirrored')

@@ -37,13 +37,20 @@ export class PublishedRevisions {
     return `${this.epoch}.${this.counter}`
   }
 
-  state(): FeedState {
-    return { version: this.version, sites: [...this.sites.values()] }
+  /** The served revisions, and which of `known` (every site the syncer syncs) have none yet. */
+  state(known: Iterable<string>): FeedState {
+    const pending = [...new Set(known)].filter((key) => !this.sites.has(key))
+    return { version: this.version, sites: [...this.sites.values()], pending }
   }
 
   /** The state once it differs from `after`, or after `ms` or an abort, whichever comes first. */
-  async next(after: string | undefined, ms: number, signal: AbortSignal): Promise<FeedState> {
-    if (after !== this.version || signal.aborted) return this.state()
+  async next(
+    after: string | undefined,
+    known: () => Iterable<string>,
+    ms: number,
+    signal: AbortSignal,
+  ): Promise<FeedState> {
+    if (after !== this.version || signal.aborted) return this.state(known())
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer)
@@ -55,7 +62,7 @@ export class PublishedRevisions {
       signal.addEventListener('abort', done, { once: true })
       this.waiters.add(done)
     })
-    return this.state()
+    return this.state(known())
   }
 }
 

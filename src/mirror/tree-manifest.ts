@@ -1,8 +1,9 @@
 /**
  * The manifest of a published tree, read from the disk: every file with its sha256, every
  * symlink with its target. Published trees are never modified, so a manifest is computed once per
- * tree and kept (a bounded number of them): the syncer answers mirrors from it, and a mirror reads
- * its own served tree's manifest to reuse the files a new revision keeps.
+ * tree and kept (a bounded number of them): the syncer answers mirrors from it, and a mirror knows
+ * its served tree's manifest (remembered when it wrote the tree, read after a restart) to reuse the
+ * files a new revision keeps.
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
@@ -52,7 +53,18 @@ export class TreeManifests {
     const computed = readTreeManifest(dir)
     this.cache.set(dir, computed)
     computed.catch(() => this.cache.delete(dir))
-    while (this.cache.size > this.max) this.cache.delete(this.cache.keys().next().value as string)
+    this.trim()
     return computed
+  }
+
+  /** A manifest known without reading the tree: a mirror's tree it has just written and verified. */
+  remember(dir: string, manifest: TreeManifest): void {
+    this.cache.delete(dir)
+    this.cache.set(dir, Promise.resolve(manifest))
+    this.trim()
+  }
+
+  private trim(): void {
+    while (this.cache.size > this.max) this.cache.delete(this.cache.keys().next().value as string)
   }
 }

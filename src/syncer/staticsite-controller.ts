@@ -159,6 +159,13 @@ export class StaticSiteController {
       .map((site) => ({ key: objectKey(site), repo: site.spec.repo, ref: site.spec.ref }))
   }
 
+  /** The site key of every site, synced or not yet (the mirror feed keeps mirrors from dropping them). */
+  siteKeys(): string[] {
+    return this.informer
+      .list()
+      .map((site) => siteKey(site.metadata.namespace ?? '', site.metadata.name ?? ''))
+  }
+
   async stop(): Promise<void> {
     this.unsubscribe?.()
     await this.queue.shutdown()

@@ -90,7 +90,13 @@ export async function startSyncerService(config: SyncerServiceConfig): Promise<S
     syncToken: config.syncToken,
   })
   if (published && config.mirrorToken)
-    await app.register(feedRoutes, { store, revisions: published, token: config.mirrorToken })
+    await app.register(feedRoutes, {
+      store,
+      revisions: published,
+      token: config.mirrorToken,
+      known: () => controller.siteKeys(),
+      ready: () => controller.ready,
+    })
   const url = await app.listen({ host: config.listen.host, port: config.listen.port })
   await controller.start()
   log.info({ url }, 'syncer started')
