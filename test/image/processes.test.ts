@@ -5,13 +5,14 @@
  * nothing of this machine's Node, npm or sources) against the real test cluster, each with its own
  * ServiceAccount's token in a kubeconfig inside the root:
  *
- * - `--version` prints the package version;
+ * - `--version` prints the package version; node is the entrypoint (no shell between), and user
+ *   10001 can change no file of the app (root owns them, nobody else may write);
  * - the operator answers /readyz with 200 and routes a StaticSite (Routed=True, its IngressRoute);
  * - the syncer answers /healthz and publishes a site with the image's own git, cloning over https
  *   with the CA file it is given.
  */
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { lstat, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -88,6 +89,20 @@ describe('the hostplane image’s processes, run from its root file system as us
     const outcome = await image.run(['--version'])
     assert.equal(outcome.code, 0, outcome.stderr)
     assert.equal(outcome.stdout.trim(), version)
+  })
+
+  it('starts node directly as user 10001, and that user can change no file of the app', async () => {
+    assert.deepEqual(image.config.config.Entrypoint, ['/usr/local/bin/node', '/app/build/src/cli/main.js'])
+    const app = join(image.rootfs, 'app')
+    const writable: string[] = []
+    for (const entry of await readdir(app, { recursive: true })) {
+      const stats = await lstat(join(app, entry))
+      const { uid, mode } = stats
+      // A symlink's own mode is always 777 and means nothing; its owner still counts.
+      if (uid !== 0 || (!stats.isSymbolicLink() && (mode & 0o022) !== 0))
+        writable.push(`${entry} (uid ${uid}, mode ${(mode & 0o777).toString(8)})`)
+    }
+    assert.deepEqual(writable.slice(0, 10), [], 'files of /app that someone other than root may change')
   })
 
   it('`hostplane operator` answers /readyz with 200 and routes a StaticSite with its ServiceAccount', async () => {
