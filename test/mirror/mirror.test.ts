@@ -176,9 +176,22 @@ describe('hostplane mirror: replicas with their own copy of every site', { skip:
       }
     await publish(1)
     for (const mirror of mirrors) await untilServed(mirror.root, A, 1)
-    const metrics = await (await fetch(`${mirrors[0]?.url}/metrics`)).text()
-    assert.match(metrics, /hostplane_mirror_revisions_applied_total\{action="published"\} 3/)
-    assert.match(metrics, /hostplane_mirror_sites_behind 0/)
+    // The mirror counts a revision just after switching it in: poll, as a scraper would.
+    const caughtUp = [
+      /hostplane_mirror_revisions_applied_total\{action="published"\} 3\n/,
+      /hostplane_mirror_sites_behind 0\n/,
+    ]
+    let metrics = ''
+    await waitFor(
+      async () => {
+        metrics = await (await fetch(`${mirrors[0]?.url}/metrics`)).text()
+        return caughtUp.every((line) => line.test(metrics)) ? true : undefined
+      },
+      {
+        timeoutMs: 10_000,
+        describe: () => `the first mirror to count 3 published revisions and 0 sites behind:\n${metrics}`,
+      },
+    )
   })
 
   it('refuses a wrong token: the feed answers 401, and a mirror holding it serves nothing and says why', async () => {
