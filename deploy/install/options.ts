@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { V1ResourceRequirements } from '@kubernetes/client-node'
 import { DNS_LABEL, LABEL_KEY, LABEL_VALUE } from '../../src/api/schema-kit.js'
 import { flagDefault } from './cli-flags.js'
+import { pinnedImageDigest } from './image-pin.js'
 
 /** An image: a repository and a tag, a digest, or both (the digest wins when pulling). */
 export interface ImageOption {
@@ -67,7 +68,10 @@ export interface HostplaneProps {
   readonly pagesDomain: string
   /** Namespace of the operator, the syncer, nginx and generated routes. @default hostplane-system */
   readonly namespace?: string
-  /** Operator and syncer image. @default ghcr.io/hostplane/hostplane:<package.json version> */
+  /**
+   * Operator and syncer image.
+   * @default ghcr.io/hostplane/hostplane:<package.json version>@<digest this tree builds> (image-pin.ts)
+   */
   readonly image?: ImageOption
   /** Unprivileged nginx. @default docker.io/nginxinc/nginx-unprivileged:1.28.0-bookworm */
   readonly nginxImage?: ImageOption
@@ -172,7 +176,7 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
   problems.count('replicas.nginx', props.replicas?.nginx)
   const image = imageReference(
     'image',
-    props.image ?? { repository: IMAGE_REPOSITORY, tag: version },
+    props.image ?? { repository: IMAGE_REPOSITORY, tag: version, digest: pinnedImageDigest() },
     problems,
   )
   const nginxImage = imageReference(

@@ -5,22 +5,21 @@
  * digest, the size and how to push it.
  *
  * Same inputs give the same digest: the recipe (recipe.ts), the Debian packages the mirror
- * serves, the pinned Node release, package-lock.json, the compiled sources, and the commit (its
- * time is SOURCE_DATE_EPOCH unless that is set; its hash is a label).
+ * serves, the pinned Node release, package-lock.json and the compiled sources. Nothing of the
+ * commit itself (no time, no hash) goes in, so the install profiles can name the digest the tree
+ * they are committed with builds: `--pin` writes it to deploy/install/image.json, which
+ * `npm run gen` puts into every profile.
  */
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
+import { IMAGE_PIN_FILE, pinImageDigest } from '../../deploy/install/image-pin.js'
 import { REPO_ROOT } from '../../test/cluster/paths.js'
 import { NODE_RUNTIME } from '../node-runtime.js'
 import { appLayer, dependenciesLayer, nodeLayer } from './app-layers.js'
 import { ensureDebianBase } from './debian-base.js'
 import { type Descriptor, writeOciArchive, writeOciLayout } from './oci-layout.js'
-import { APP_DIR, DEBIAN, ENTRYPOINT, IMAGE_OUTPUT, USER } from './recipe.js'
-
-const run = promisify(execFile)
+import { APP_DIR, BASE_EPOCH, DEBIAN, ENTRYPOINT, IMAGE_OUTPUT, USER } from './recipe.js'
 
 export interface BuiltImage {
   readonly tag: string
@@ -31,20 +30,15 @@ export interface BuiltImage {
   readonly seconds: number
 }
 
-const git = async (...args: string[]) => (await run('git', args, { cwd: REPO_ROOT })).stdout.trim()
-
-/** The commit's time, or SOURCE_DATE_EPOCH when the builder sets one. */
-async function sourceDateEpoch(): Promise<number> {
-  const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? (await git('log', '-1', '--format=%ct')))
+/**
+ * BASE_EPOCH, or SOURCE_DATE_EPOCH when the builder sets one (a release that wants its own date in
+ * `created` gets a digest of its own, which it then pins).
+ */
+function sourceDateEpoch(): number {
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? BASE_EPOCH)
   if (!Number.isInteger(epoch) || epoch < 0)
     throw new Error('SOURCE_DATE_EPOCH must be whole seconds since 1970')
   return epoch
-}
-
-/** The commit, marked when the work tree differs from it (the image holds what is on disk). */
-async function revision(): Promise<string> {
-  const head = await git('rev-parse', 'HEAD')
-  return (await git('status', '--porcelain')) ? `${head}-dirty` : head
 }
 
 export async function buildImage(log: (line: string) => void): Promise<BuiltImage> {
@@ -52,7 +46,7 @@ export async function buildImage(log: (line: string) => void): Promise<BuiltImag
   const { version } = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
     version: string
   }
-  const epoch = await sourceDateEpoch()
+  const epoch = sourceDateEpoch()
   const base = await ensureDebianBase(log)
   const node = await nodeLayer(log)
   const dependencies = await dependenciesLayer(log)
@@ -68,7 +62,6 @@ export async function buildImage(log: (line: string) => void): Promise<BuiltImag
       labels: {
         'org.opencontainers.image.title': 'hostplane',
         'org.opencontainers.image.version': version,
-        'org.opencontainers.image.revision': await revision(),
         'org.opencontainers.image.licenses': 'Apache-2.0',
       },
       history: [
@@ -100,6 +93,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(
       `push: skopeo copy --preserve-digests oci-archive:${archive} docker://<registry>/hostplane:${image.tag}`,
     )
+    if (process.argv.includes('--pin')) {
+      await pinImageDigest(image.manifest.digest)
+      console.log(
+        `pinned in ${IMAGE_PIN_FILE.slice(REPO_ROOT.length + 1)}: run npm run gen to update the profiles`,
+      )
+    }
   } catch (error) {
     console.error(error instanceof Error ? error.message : error)
     process.exitCode = 1

@@ -1,0 +1,71 @@
+/**
+ * The committed install profiles pull exactly the image this tree builds: the digest recorded in
+ * deploy/install/image.json is the one `npm run image` gives on this checkout (.ci/run builds it
+ * from the clean clone before the tests), and every hostplane container of every dist/ profile
+ * names it. A change to the sources, the dependencies or the recipe changes the digest; this test
+ * then says how to pin the new one.
+ */
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { before, describe, it } from 'node:test'
+import type { V1PodSpec } from '@kubernetes/client-node'
+import { parseAllDocuments } from 'yaml'
+import { IMAGE_PIN_FILE, pinnedImageDigest } from '../../deploy/install/image-pin.js'
+import { IMAGE_REPOSITORY } from '../../deploy/install/options.js'
+import { PROFILE_NAMES, profileDir } from '../../deploy/install/profile-files.js'
+import type { ProfileName } from '../../deploy/install/profiles.js'
+import { REPO_ROOT } from '../cluster/paths.js'
+import { type ImageUnderTest, imageSkipReason, imageUnderTest } from './image-under-test.js'
+
+const skip = await imageSkipReason([])
+
+const REPIN = 'run `npm run image -- --pin && npm run gen` and commit deploy/install/image.json and dist/'
+
+interface Workload {
+  readonly kind: string
+  readonly metadata: { readonly name: string }
+  readonly spec?: { readonly template?: { readonly spec?: V1PodSpec } }
+}
+
+/** `kind/name container → image` of every container of a profile's install.yaml. */
+async function containerImages(profile: ProfileName): Promise<Map<string, string>> {
+  const text = await readFile(join(REPO_ROOT, profileDir(profile), 'install.yaml'), 'utf8')
+  const images = new Map<string, string>()
+  for (const document of parseAllDocuments(text)) {
+    const object = document.toJS() as Workload | null
+    const pod = object?.spec?.template?.spec
+    for (const container of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])])
+      images.set(`${object?.kind}/${object?.metadata.name} ${container.name}`, container.image ?? '')
+  }
+  return images
+}
+
+describe('the profiles name the image this tree builds', { skip }, () => {
+  let image: ImageUnderTest
+  let version: string
+
+  before(async () => {
+    image = await imageUnderTest()
+    version = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version
+  })
+
+  it('records the digest npm run image gives on this checkout', () => {
+    assert.equal(
+      pinnedImageDigest(),
+      image.digest,
+      `${IMAGE_PIN_FILE.slice(REPO_ROOT.length + 1)} is not the digest of this tree's image: ${REPIN}`,
+    )
+  })
+
+  for (const profile of PROFILE_NAMES)
+    it(`dist/${profile}: every hostplane container pulls it by digest`, async () => {
+      const hostplane = [...(await containerImages(profile))].filter(([, ref]) =>
+        ref.startsWith(`${IMAGE_REPOSITORY}:`),
+      )
+      assert.ok(hostplane.length >= 2, `dist/${profile} runs no hostplane container`)
+      for (const [container, ref] of hostplane)
+        assert.equal(ref, `${IMAGE_REPOSITORY}:${version}@${image.digest}`, `${container}: ${REPIN}`)
+    })
+})
