@@ -1,10 +1,11 @@
 /**
  * Mirror benchmark: nginx replicas without a shared volume, as `hostplane mirror` keeps them. The
- * built `hostplane syncer` (a child process, its defaults) publishes one site from a real git host
- * into its own sites root; N built `hostplane mirror` processes (their defaults) each keep their own
- * copy, and each replica's nginx (the rendered configuration) serves that copy to readers that
- * check every response (the torn-read load of test/mirror). Revisions are published one after the
- * other through the manual-sync API.
+ * built `hostplane syncer` (a child process, its defaults but the feed on a port of its own, as the
+ * install runs it) publishes one site from a real git host into its own sites root; N built
+ * `hostplane mirror` processes (their defaults) each keep their own copy, and each replica's nginx
+ * (the rendered configuration) serves that copy to readers that check every response (the
+ * torn-read load of test/mirror). Revisions are published one after the other through the
+ * manual-sync API.
  *
  *   apt-get install nginx; npm run build && npx tsx bench/mirror.ts [--replicas 3] [--revisions 50] [--unchanged 200]
  *
@@ -102,7 +103,7 @@ async function main() {
     const replicas: (HostplaneProcess & { root: string })[] = []
     for (let i = 1; i <= REPLICAS; i++) {
       const mirror = await startMirrorProcess({
-        syncerUrl: syncer.url,
+        syncerUrl: syncer.feedUrl,
         dir: join(fx.dir, `replica-${i}`),
         cli,
       })

@@ -3,11 +3,13 @@
  * Webhook secrets and the sync token come from files in `--secrets-dir` (a mounted Secret) or
  * from the environment, never from arguments, which every user of the node can read. Every flag
  * can also be set by its HOSTPLANE_* variable (`--allowed-hosts` → HOSTPLANE_ALLOWED_HOSTS).
+ * `--mirror-listen` without a mirror token is refused before anything starts: a feed listener
+ * nobody may read would leave every mirror unready with no hint on the syncer's side.
  */
 import type { Command } from 'commander'
 import { loadKubeConfig } from '../kube/kubeconfig.js'
 import { createLogger } from '../ops/log.js'
-import { defineCommand, startOrExit } from './command.js'
+import { defineCommand, StartError, startOrExit } from './command.js'
 import {
   checkPaths,
   duration,
@@ -32,6 +34,7 @@ interface SyncerFlags extends PublishFlags {
   allowPrivateNetworks?: string[]
   gitCaFile?: string
   listen: ListenAddress
+  mirrorListen?: ListenAddress
   secretsDir?: string
   namespace?: string
   publicUrl?: string
@@ -99,6 +102,13 @@ export function registerSyncerCommand(program: Command): void {
     )
     .addOption(
       flag(
+        '--mirror-listen <host:port>',
+        'serve the mirror feed on this address of its own instead of --listen, so a NetworkPolicy can admit only the mirrors to it (needs mirror-token)',
+        { env: true, parse: listenAddress },
+      ),
+    )
+    .addOption(
+      flag(
         '--secrets-dir <dir>',
         'directory with the files github, gitea, forgejo, gitlab (webhook secrets), sync-token and mirror-token',
         { env: true, parse: path, exists: 'dir' },
@@ -137,6 +147,11 @@ export function registerSyncerCommand(program: Command): void {
     .action((flags: SyncerFlags, command: Command) =>
       startOrExit('syncer', async () => {
         await checkPaths(command)
+        const mirrorToken = await secret(flags.secretsDir, 'mirror-token', 'HOSTPLANE_MIRROR_TOKEN')
+        if (flags.mirrorListen && !mirrorToken)
+          throw new StartError(
+            '--mirror-listen serves the mirror feed, which needs a mirror token: put mirror-token in --secrets-dir or HOSTPLANE_MIRROR_TOKEN',
+          )
         const kubeConfig = await loadKubeConfig({ file: flags.kubeconfig })
         const log = createLogger({ name: 'hostplane-syncer' })
         const { startSyncerService } = await import('../syncer/syncer-service.js')
@@ -151,7 +166,8 @@ export function registerSyncerCommand(program: Command): void {
           listen: flags.listen,
           webhookSecrets: await webhookSecrets(flags.secretsDir),
           syncToken: await secret(flags.secretsDir, 'sync-token', 'HOSTPLANE_SYNC_TOKEN'),
-          mirrorToken: await secret(flags.secretsDir, 'mirror-token', 'HOSTPLANE_MIRROR_TOKEN'),
+          mirrorToken,
+          mirrorListen: flags.mirrorListen,
           namespace: flags.namespace,
           publicUrl: flags.publicUrl,
           workers: flags.workers,

@@ -1,7 +1,9 @@
 /**
  * The cluster syncer as one service: the sync engine, the StaticSite controller and the HTTP API
- * (webhooks, manual sync, /healthz, /readyz, /metrics) on one listener. `hostplane syncer` runs it;
- * tests run it in-process with a ServiceAccount's kubeconfig.
+ * (webhooks, manual sync, /healthz, /readyz, /metrics) on one listener, and the mirror feed on the
+ * same listener or on one of its own (`mirrorListen`), so that a NetworkPolicy can admit the
+ * mirrors to the feed and nothing else to it. `hostplane syncer` runs it; tests run it in-process
+ * with a ServiceAccount's kubeconfig.
  */
 import { controlServer } from '../ops/control-server.js'
 import type { KubeCredentials } from '../kube/kubeconfig.js'
@@ -14,7 +16,7 @@ import { EventRecorder } from '../kube/events.js'
 import { KubeRest } from '../kube/rest.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
-import { feedRoutes } from '../mirror/feed-routes.js'
+import { feedRoutes, type FeedRoutesOptions } from '../mirror/feed-routes.js'
 import { PublishedRevisions } from '../mirror/published-revisions.js'
 import { CustomerNamespaces } from '../operator/customer/by-namespace.js'
 import { createSiteSyncer, type SiteSyncerConfig } from './create-site-syncer.js'
@@ -31,6 +33,8 @@ export interface SyncerServiceConfig extends Omit<SiteSyncerConfig, 'metrics' | 
   readonly syncToken?: string
   /** Bearer token of the mirror feed (`hostplane mirror`); without one the feed is off (404). */
   readonly mirrorToken?: string
+  /** Serve the feed here instead of on `listen` (only with a mirror token); port 0 picks a free one. */
+  readonly mirrorListen?: { readonly host: string; readonly port: number }
   /** Sites synced at once. Default 16. */
   readonly workers?: number
   /** The syncer's public base URL, for sites' `status.webhookURL`. */
@@ -43,6 +47,8 @@ export interface SyncerServiceConfig extends Omit<SiteSyncerConfig, 'metrics' | 
 export interface SyncerService {
   /** The address the HTTP API listens on, e.g. `http://127.0.0.1:8080`. */
   readonly url: string
+  /** The address of the mirror feed's own listener, when it has one. */
+  readonly feedUrl?: string
   readonly controller: StaticSiteController
   readonly registry: Registry
   stop(): Promise<void>
@@ -89,24 +95,35 @@ export async function startSyncerService(config: SyncerServiceConfig): Promise<S
     webhookSecrets: config.webhookSecrets,
     syncToken: config.syncToken,
   })
-  if (published && config.mirrorToken)
-    await app.register(feedRoutes, {
-      store,
-      revisions: published,
-      token: config.mirrorToken,
-      known: () => controller.siteKeys(),
-      ready: () => controller.ready,
-    })
+  const feed: FeedRoutesOptions | undefined =
+    published && config.mirrorToken
+      ? {
+          store,
+          revisions: published,
+          token: config.mirrorToken,
+          known: () => controller.siteKeys(),
+          ready: () => controller.ready,
+        }
+      : undefined
+  // Its own listener answers the feed and nothing else: the port a NetworkPolicy opens to the
+  // mirrors opens nothing more.
+  const feedApp = feed && config.mirrorListen ? controlServer(log) : undefined
+  if (feed) await (feedApp ?? app).register(feedRoutes, feed)
   const url = await app.listen({ host: config.listen.host, port: config.listen.port })
+  const feedUrl =
+    feedApp && config.mirrorListen
+      ? await feedApp.listen({ host: config.mirrorListen.host, port: config.mirrorListen.port })
+      : undefined
   await controller.start()
-  log.info({ url }, 'syncer started')
+  log.info({ url, feedUrl }, 'syncer started')
 
   return {
     url,
+    feedUrl,
     controller,
     registry,
     async stop() {
-      await app.close()
+      await Promise.all([app.close(), feedApp?.close()])
       await controller.stop()
       rest.close()
     },

@@ -165,6 +165,14 @@ const ROWS: readonly Row[] = [
   },
   {
     command: 'syncer',
+    what: 'missing file',
+    args: ['--mirror-listen', ':8081', '--secrets-dir', '.', ...hosts],
+    env: { HOSTPLANE_MIRROR_TOKEN: '' },
+    code: 1,
+    line: /^hostplane syncer: --mirror-listen serves the mirror feed, which needs a mirror token: put mirror-token in --secrets-dir or HOSTPLANE_MIRROR_TOKEN$/,
+  },
+  {
+    command: 'syncer',
     what: 'relative path',
     args: ['--git-ca-file', 'ca.pem', ...hosts],
     code: 1,

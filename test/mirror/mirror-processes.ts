@@ -1,7 +1,8 @@
 /**
  * A syncer and its mirrors as real `hostplane` processes on this machine, as a cluster would run
  * them: the syncer with a kubeconfig for the test cluster, syncing one namespace from the git
- * fixture into its sites root, and each mirror with its own sites root, following the syncer's
+ * fixture into its sites root and serving the feed on a port of its own (`--mirror-listen`, as the
+ * install's `mirror` storage mode runs it), and each mirror with its own sites root, following that
  * feed. Shared by test/mirror and bench/mirror.ts.
  */
 import { mkdir } from 'node:fs/promises'
@@ -36,19 +37,30 @@ export interface SyncerProcessOptions {
   readonly namespace: string
   /** Directory for its sites root, work directory and log. */
   readonly dir: string
-  /** Keeps the address across a restart, so the mirrors find it again. */
-  readonly port?: number
+  /** Keeps the addresses across a restart, so the mirrors find the feed again. */
+  readonly ports?: SyncerPorts
   readonly cli?: readonly string[]
   /** More environment, e.g. LOG_LEVEL or a webhook secret. */
   readonly env?: Readonly<Record<string, string>>
 }
 
-export async function startSyncerProcess(
-  options: SyncerProcessOptions,
-): Promise<HostplaneProcess & { root: string }> {
+export interface SyncerPorts {
+  /** The HTTP API: webhooks, manual sync, probes, metrics. */
+  readonly http: number
+  /** The mirror feed's own listener. */
+  readonly feed: number
+}
+
+export interface SyncerProcess extends HostplaneProcess {
+  readonly root: string
+  readonly feedUrl: string
+  readonly ports: SyncerPorts
+}
+
+export async function startSyncerProcess(options: SyncerProcessOptions): Promise<SyncerProcess> {
   const { fx, dir, cli = SOURCE_CLI } = options
-  const port = options.port ?? (await freePort())
-  const url = `http://127.0.0.1:${port}`
+  const ports = options.ports ?? { http: await freePort(), feed: await freePort() }
+  const url = `http://127.0.0.1:${ports.http}`
   const root = join(dir, 'sites')
   await mkdir(dir, { recursive: true })
   const process = startCli(
@@ -69,7 +81,9 @@ export async function startSyncerProcess(
       '--work-dir',
       join(dir, 'work'),
       '--listen',
-      `127.0.0.1:${port}`,
+      `127.0.0.1:${ports.http}`,
+      '--mirror-listen',
+      `127.0.0.1:${ports.feed}`,
     ],
     join(dir, 'syncer.log'),
     {
@@ -81,10 +95,11 @@ export async function startSyncerProcess(
     cli,
   )
   await ready(url, process)
-  return { url, process, root }
+  return { url, process, root, feedUrl: `http://127.0.0.1:${ports.feed}`, ports }
 }
 
 export interface MirrorProcessOptions {
+  /** The syncer's feed (its `feedUrl`). */
   readonly syncerUrl: string
   /** Directory for its sites root and log. */
   readonly dir: string

@@ -3,7 +3,8 @@
  * process (the test cluster, a real git host) and mirror processes, each with its own sites root.
  *
  * - every mirror serves its own copy of every site, and a new revision reaches all of them;
- * - the feed refuses a wrong token, and a mirror holding one serves nothing and says why;
+ * - the feed answers on its own port only, refuses a wrong token, and a mirror holding one serves
+ *   nothing and says why;
  * - a file altered on the way is refused: a mirror behind a tampering proxy never serves a byte of it;
  * - a mirror killed with SIGKILL, and the syncer restarted, catch up; a deleted site is removed;
  * - under the torn-read load through each replica's nginx, 0 torn and 0 missing responses while
@@ -32,6 +33,8 @@ import {
   requestSync,
   startMirrorProcess,
   startSyncerProcess,
+  type SyncerPorts,
+  type SyncerProcess,
 } from './mirror-processes.js'
 import { content, files, revisionOf } from '../syncer/torn-content.js'
 import { startLoad } from './torn-load.js'
@@ -105,24 +108,24 @@ describe('hostplane mirror: replicas with their own copy of every site', { skip:
   let admin: KubeRest
   let fx: GitFixture
   let world: string
-  let syncer: Replica
+  let syncer: SyncerProcess
   const mirrors: Replica[] = []
   const others: { stop(): Promise<void> }[] = []
   const namespace = `mirror-${randomBytes(3).toString('hex')}`
   const A = siteKey(namespace, 'a')
   const B = siteKey(namespace, 'b')
 
-  const startSyncer = (port?: number) =>
+  const startSyncer = (ports?: SyncerPorts) =>
     startSyncerProcess({
       fx,
       kubeconfig: cluster.kubeconfigPath,
       namespace,
       dir: join(world, 'syncer'),
-      port,
+      ports,
     })
   const mirrorIn = (name: string, options: { token?: string; syncerUrl?: string } = {}) =>
     startMirrorProcess({
-      syncerUrl: options.syncerUrl ?? syncer.url,
+      syncerUrl: options.syncerUrl ?? syncer.feedUrl,
       dir: join(world, name),
       token: options.token,
     })
@@ -194,11 +197,30 @@ describe('hostplane mirror: replicas with their own copy of every site', { skip:
     )
   })
 
+  it('answers the feed on its own port only: the HTTP API’s port knows no feed, the feed’s port nothing else', async () => {
+    const authorization = `Bearer ${MIRROR_TOKEN}`
+    assert.equal(
+      (await fetch(`${syncer.feedUrl}/mirror/v1/revisions`, { headers: { authorization } })).status,
+      200,
+    )
+    assert.equal(
+      (await fetch(`${syncer.url}/mirror/v1/revisions`, { headers: { authorization } })).status,
+      404,
+    )
+    assert.equal((await fetch(`${syncer.url}/readyz`)).status, 200)
+    for (const path of ['/readyz', '/metrics'])
+      assert.equal(
+        (await fetch(`${syncer.feedUrl}${path}`, { headers: { authorization } })).status,
+        404,
+        path,
+      )
+  })
+
   it('refuses a wrong token: the feed answers 401, and a mirror holding it serves nothing and says why', async () => {
     for (const authorization of ['Bearer wrong', `Basic ${MIRROR_TOKEN}`, ''])
       assert.equal(
         (
-          await fetch(`${syncer.url}/mirror/v1/revisions`, {
+          await fetch(`${syncer.feedUrl}/mirror/v1/revisions`, {
             headers: authorization ? { authorization } : {},
           })
         ).status,
@@ -212,7 +234,7 @@ describe('hostplane mirror: replicas with their own copy of every site', { skip:
   })
 
   it('refuses files altered on the way: a mirror behind a tampering proxy never serves them', async () => {
-    const proxy = await tamperingProxy(syncer.url)
+    const proxy = await tamperingProxy(syncer.feedUrl)
     others.push(proxy)
     const tampered = await mirrorIn('tampered', { syncerUrl: proxy.url })
     others.push(tampered.process)
@@ -231,7 +253,7 @@ describe('hostplane mirror: replicas with their own copy of every site', { skip:
     assert.equal(await servedRevision(first.root, A), 1)
     assert.equal((await fetch(`${first.url}/readyz`)).status, 200)
 
-    syncer = await startSyncer(Number(new URL(syncer.url).port))
+    syncer = await startSyncer(syncer.ports)
     await publish(2)
     await admin.request('DELETE', sitePath(namespace, 'b'))
     await untilServed(first.root, A, 2)
