@@ -10,6 +10,7 @@ export type {
   IngressOption,
   InstallOptions,
   IssuersOption,
+  ReplicaVolumeOption,
   StorageMode,
   StorageOption,
 } from './options.js'

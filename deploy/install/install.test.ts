@@ -12,7 +12,7 @@ import { commandOptions, parseFlags } from './cli-flags.js'
 import { Hostplane } from './hostplane.js'
 import { readManifestDir, readManifestFile } from './manifest-files.js'
 import { NGINX_SERVICE } from './nginx.js'
-import { type HostplaneProps, REPO_ROOT } from './options.js'
+import { DEFAULT_RESOURCES, type HostplaneProps, REPO_ROOT } from './options.js'
 import { PROFILE_NAMES, profileDir, profileFiles, synthProfile } from './profile-files.js'
 import { K3S_TRAEFIK_POD_LABELS, PROFILES } from './profiles.js'
 import { RBAC_FILES, RBAC_FILES_NAMESPACE, TENANT_RBAC_FILE } from './rbac.js'
@@ -22,19 +22,38 @@ interface Container {
   image: string
   args?: string[]
   env?: { name: string; value: string }[]
+  envFrom?: { configMapRef: { name: string } }[]
+  ports?: { name: string; containerPort: number }[]
   securityContext: Record<string, unknown>
   resources: { requests: Record<string, string>; limits: Record<string, string> }
   livenessProbe?: { httpGet: { path: string; port: string } }
   readinessProbe?: { httpGet: { path: string; port: string } }
   volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[]
 }
+interface SecretProjection {
+  name?: string
+  secretName?: string
+  optional?: boolean
+  items?: { key: string; path: string }[]
+}
+interface Volume {
+  name: string
+  persistentVolumeClaim?: { claimName: string }
+  emptyDir?: { sizeLimit: string }
+  ephemeral?: { volumeClaimTemplate: { spec: Record<string, unknown> } }
+  secret?: SecretProjection
+  projected?: { sources: { secret: SecretProjection }[] }
+}
 interface PodSpec {
   securityContext: Record<string, unknown>
   affinity?: { podAffinity: Record<string, unknown> }
+  automountServiceAccountToken?: boolean
   containers: Container[]
-  volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[]
+  volumes: Volume[]
 }
-type Deployment = Manifest & { spec: { replicas: number; template: { spec: PodSpec } } }
+type Deployment = Manifest & {
+  spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { spec: PodSpec } }
+}
 
 const SYSTEM_NAMESPACE = RBAC_FILES_NAMESPACE
 const parse = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as Manifest)
@@ -46,6 +65,7 @@ const render = (props: HostplaneProps) => {
 }
 const objects = parse(synthProfile('generic'))
 const k3s = parse(synthProfile('k3s'))
+const k3sMirror = parse(synthProfile('k3s-mirror'))
 const find = <T extends Manifest = Manifest>(kind: string, name: string, from = objects) => {
   const found = from.find((o) => o.kind === kind && o.metadata.name === name)
   assert.ok(found, `${kind} ${name} is in the install`)
@@ -88,7 +108,7 @@ describe('the committed profiles', () => {
   })
 
   it('put the namespace and the CRDs before every object that needs them', () => {
-    for (const install of [objects, k3s]) {
+    for (const install of [objects, k3s, k3sMirror]) {
       const position = (kind: string) => install.findIndex((o) => o.kind === kind)
       const lastCrd = install.map((o) => o.kind).lastIndexOf('CustomResourceDefinition')
       assert.equal(position('Namespace'), 0)
@@ -112,7 +132,7 @@ describe('the committed profiles', () => {
   })
 
   it('every object is labelled part-of hostplane', () => {
-    for (const object of [...objects, ...k3s])
+    for (const object of [...objects, ...k3s, ...k3sMirror])
       assert.equal(object.metadata.labels?.['app.kubernetes.io/part-of'], 'hostplane', object.metadata.name)
   })
 })
@@ -440,21 +460,217 @@ describe('storage modes', () => {
   })
 })
 
-describe('the k3s profile', () => {
-  it('admits site and webhook traffic only from k3s’s Traefik pods in kube-system', () => {
-    const from = (name: string) =>
-      find<Manifest & { spec: { ingress: { from: unknown[] }[] } }>('NetworkPolicy', name, k3s).spec
-        .ingress[0]?.from[0]
-    for (const name of ['hostplane-nginx', 'hostplane-syncer', 'hostplane-acme-http01-solver'])
-      assert.deepEqual(
-        from(name),
-        {
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-          podSelector: { matchLabels: K3S_TRAEFIK_POD_LABELS },
-        },
-        name,
+describe('mirror storage (k3s-mirror): nginx replicas with their own copy, no shared volume', () => {
+  const pod = (name: string, from = k3sMirror) => deployment(name, from).spec.template.spec
+  const nginxPod = pod(NGINX_SERVICE)
+  const named = (name: string) => {
+    const found = nginxPod.containers.find((c) => c.name === name)
+    assert.ok(found, `the nginx pod has a container ${name}`)
+    return found
+  }
+  const volume = (spec: PodSpec, name: string) => {
+    const found = spec.volumes.find((v) => v.name === name)
+    assert.ok(found, `volume ${name}`)
+    return found
+  }
+  const mountOf = (c: Container, volumeName: string) => c.volumeMounts.find((m) => m.name === volumeName)
+  const mirrorFlags = () => parseFlags('mirror', named('mirror').args?.slice(1) ?? [])
+  const syncerFlags = () =>
+    parseFlags('syncer', container('hostplane-syncer', k3sMirror).args?.slice(1) ?? [], {
+      HOSTPLANE_ALLOWED_HOSTS: 'github.com',
+    })
+
+  it('the syncer alone mounts the sites claim, ReadWriteOnce of local-path; no pod waits for another’s node', () => {
+    const claim = find<Manifest & { spec: { accessModes: string[]; storageClassName?: string } }>(
+      'PersistentVolumeClaim',
+      'hostplane-sites',
+      k3sMirror,
+    ).spec
+    assert.deepEqual([claim.accessModes, claim.storageClassName], [['ReadWriteOnce'], 'local-path'])
+    const claimants = k3sMirror
+      .filter((o) => o.kind === 'Deployment')
+      .filter((d) =>
+        (d as Deployment).spec.template.spec.volumes.some(
+          (v) => v.persistentVolumeClaim?.claimName === 'hostplane-sites',
+        ),
       )
-    assert.ok(container('hostplane-operator', k3s).args?.includes('--ingress-namespace=kube-system'))
+      .map((d) => d.metadata.name)
+    assert.deepEqual(claimants, ['hostplane-syncer'])
+    assert.equal(pod(NGINX_SERVICE).affinity, undefined)
+    assert.equal(pod('hostplane-syncer').affinity, undefined)
+  })
+
+  it('each nginx pod serves its own bounded volume read-only, which its mirror writes at the --sites-root it follows into', async () => {
+    assert.deepEqual(volume(nginxPod, 'sites'), { name: 'sites', emptyDir: { sizeLimit: '10Gi' } })
+    assert.deepEqual(mountOf(named('nginx'), 'sites'), { name: 'sites', mountPath: '/sites', readOnly: true })
+    const mirrorMount = mountOf(named('mirror'), 'sites')
+    assert.ok(mirrorMount && !mirrorMount.readOnly)
+    assert.equal((await mirrorFlags()).sitesRoot, mirrorMount.mountPath)
+    assert.equal(nginxPod.automountServiceAccountToken, false, 'the mirror needs no Kubernetes access')
+  })
+
+  it('the mirror and the syncer read the same key of the Secret hostplane-mirror-token, required by both pods, as mirror-token in their --secrets-dir', async () => {
+    const required = {
+      name: 'hostplane-mirror-token',
+      items: [{ key: 'mirror-token', path: 'mirror-token' }],
+    }
+    const token = volume(nginxPod, 'mirror-token').secret
+    assert.deepEqual({ name: token?.secretName, items: token?.items }, required)
+    assert.equal(token?.optional, undefined, 'required: the kubelet starts the pod only with it')
+    assert.equal(mountOf(named('mirror'), 'mirror-token')?.mountPath, (await mirrorFlags()).secretsDir)
+    assert.equal(mountOf(named('nginx'), 'mirror-token'), undefined, 'nginx never sees the token')
+
+    const syncer = container('hostplane-syncer', k3sMirror)
+    const sources = volume(pod('hostplane-syncer'), 'tokens').projected?.sources.map((s) => s.secret)
+    assert.deepEqual(sources, [{ name: 'hostplane-syncer-tokens', optional: true }, required])
+    assert.equal(mountOf(syncer, 'tokens')?.mountPath, (await syncerFlags()).secretsDir)
+  })
+
+  it('the mirror follows the syncer’s Service on the port where the syncer serves the feed alone', async () => {
+    const url = new URL(String((await mirrorFlags()).syncerUrl))
+    const service = find<
+      Manifest & { spec: { ports: { name: string; port: number; targetPort: string }[] } }
+    >('Service', url.hostname, k3sMirror)
+    const port = service.spec.ports.find((p) => p.port === Number(url.port))
+    assert.ok(port, `${url.hostname} has port ${url.port}`)
+    const syncer = container('hostplane-syncer', k3sMirror)
+    const target = syncer.ports?.find((p) => p.name === port.targetPort)
+    const flags = await syncerFlags()
+    assert.deepEqual(flags.mirrorListen, { host: '0.0.0.0', port: target?.containerPort })
+    assert.notEqual((flags.listen as { port: number }).port, target?.containerPort)
+  })
+
+  it('the mirror runs restricted with the syncer’s settings (its limits) and resources, probed on its own port, and the pod is Ready only when the mirror’s /readyz is', async () => {
+    const mirror = named('mirror')
+    assert.equal(mirror.image, container('hostplane-syncer', k3sMirror).image)
+    assert.deepEqual(mirror.securityContext, container('hostplane-syncer', k3sMirror).securityContext)
+    assert.deepEqual(mirror.envFrom, [{ configMapRef: { name: 'hostplane-syncer-settings' } }])
+    assert.deepEqual(mirror.resources, DEFAULT_RESOURCES.mirror)
+    assert.deepEqual(
+      [mirror.livenessProbe?.httpGet, mirror.readinessProbe?.httpGet],
+      [
+        { path: '/healthz', port: 'mirror' },
+        { path: '/readyz', port: 'mirror' },
+      ],
+    )
+    const opsPort = mirror.ports?.find((p) => p.name === 'mirror')?.containerPort
+    assert.equal(((await mirrorFlags()).listen as { port: number }).port, opsPort)
+    assert.ok(!named('nginx').ports?.some((p) => p.containerPort === opsPort), 'nginx’s port is another')
+  })
+
+  it('admits the syncer’s feed port from nginx pods only, and lets nginx reach only DNS and that port', () => {
+    type Rule = { from?: unknown[]; to?: unknown[]; ports: { port: number }[] }
+    const policy = (name: string) =>
+      find<Manifest & { spec: { ingress: Rule[]; egress?: Rule[] } }>('NetworkPolicy', name, k3sMirror).spec
+    const nginxPods = {
+      podSelector: { matchLabels: deployment(NGINX_SERVICE, k3sMirror).spec.selector.matchLabels },
+    }
+    const syncerPods = {
+      podSelector: { matchLabels: deployment('hostplane-syncer', k3sMirror).spec.selector.matchLabels },
+    }
+    const feedRules = policy('hostplane-syncer').ingress.filter((r) => r.ports.some((p) => p.port === 8081))
+    assert.deepEqual(feedRules, [{ from: [nginxPods], ports: [{ protocol: 'TCP', port: 8081 }] }])
+    assert.deepEqual(
+      policy(NGINX_SERVICE).egress?.map((r) => [r.to, r.ports.map((p) => p.port)]),
+      [
+        [
+          [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+          [53, 53],
+        ],
+        [[syncerPods], [8081]],
+      ],
+    )
+    // The other profiles keep nginx without any way out and the syncer without a feed port.
+    for (const install of [objects, k3s]) {
+      const spec = (name: string) =>
+        find<Manifest & { spec: { ingress: Rule[]; egress?: Rule[] } }>('NetworkPolicy', name, install).spec
+      assert.equal(spec(NGINX_SERVICE).egress, undefined)
+      assert.ok(!JSON.stringify(spec('hostplane-syncer').ingress).includes('8081'))
+    }
+  })
+
+  it('keeps a PodDisruptionBudget: replicas may move, and a moved one is Ready only with its copy', () => {
+    const pdb = find<Manifest & { spec: { minAvailable: number } }>(
+      'PodDisruptionBudget',
+      NGINX_SERVICE,
+      k3sMirror,
+    )
+    assert.equal(pdb.spec.minAvailable, 1)
+  })
+
+  it('the other storage modes run no mirror, need no token Secret and serve no feed', async () => {
+    for (const install of [objects, k3s]) {
+      const text = JSON.stringify(install)
+      assert.ok(!text.includes('hostplane-mirror-token') && !text.includes('"mirror"'))
+      const syncer = container('hostplane-syncer', install)
+      const flags = await parseFlags('syncer', syncer.args?.slice(1) ?? [], {
+        HOSTPLANE_ALLOWED_HOSTS: 'a.test',
+      })
+      assert.equal(flags.mirrorListen, undefined)
+    }
+  })
+
+  it('storage.replica with a storage class gives each nginx pod a generic ephemeral claim of that class and size', () => {
+    const custom = render({
+      pagesDomain: 'pages.test',
+      storage: { mode: 'mirror', size: '20Gi', replica: { storageClass: 'longhorn', size: '5Gi' } },
+    })
+    assert.deepEqual(volume(pod(NGINX_SERVICE, custom), 'sites'), {
+      name: 'sites',
+      ephemeral: {
+        volumeClaimTemplate: {
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: 'longhorn',
+            resources: { requests: { storage: '5Gi' } },
+          },
+        },
+      },
+    })
+    const sized = render({ pagesDomain: 'pages.test', storage: { mode: 'mirror', size: '20Gi' } })
+    assert.deepEqual(volume(pod(NGINX_SERVICE, sized), 'sites').emptyDir, { sizeLimit: '20Gi' })
+  })
+
+  it('refuses an unknown mode, a replica volume outside mirror mode and bad replica values, naming each option', () => {
+    const refused = (storage: HostplaneProps['storage'], problem: RegExp) =>
+      assert.throws(() => render({ pagesDomain: 'pages.test', storage }), problem)
+    refused(
+      { mode: 'nfs' as 'shared' },
+      /^Error: hostplane install options:\nstorage\.mode must be shared, single-node or mirror, got nfs$/m,
+    )
+    refused(
+      { mode: 'single-node', replica: { size: '1Gi' } },
+      /storage\.replica is each nginx pod's own copy in storage\.mode mirror; the mode is single-node/,
+    )
+    refused({ replica: {} }, /storage\.replica .* the mode is shared/)
+    refused(
+      { mode: 'mirror', replica: { size: 'big' } },
+      /storage\.replica\.size must be a size such as 10Gi, got big/,
+    )
+    refused(
+      { mode: 'mirror', replica: { storageClass: 'Fast_SSD' } },
+      /storage\.replica\.storageClass must be a StorageClass name, got Fast_SSD/,
+    )
+  })
+})
+
+describe('the k3s profiles', () => {
+  it('admit site and webhook traffic only from k3s’s Traefik pods in kube-system', () => {
+    for (const install of [k3s, k3sMirror]) {
+      const from = (name: string) =>
+        find<Manifest & { spec: { ingress: { from: unknown[] }[] } }>('NetworkPolicy', name, install).spec
+          .ingress[0]?.from[0]
+      for (const name of ['hostplane-nginx', 'hostplane-syncer', 'hostplane-acme-http01-solver'])
+        assert.deepEqual(
+          from(name),
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            podSelector: { matchLabels: K3S_TRAEFIK_POD_LABELS },
+          },
+          name,
+        )
+      assert.ok(container('hostplane-operator', install).args?.includes('--ingress-namespace=kube-system'))
+    }
   })
 
   it('tells the operator Traefik’s pod labels, so tenant namespaces too admit only Traefik of kube-system', async () => {
@@ -537,7 +753,7 @@ describe('docs/install.md', () => {
     }
   })
 
-  for (const name of ['operator', 'syncer'] as const)
+  for (const name of ['operator', 'syncer', 'mirror'] as const)
     it(`lists every flag of hostplane ${name} with its variable in its table`, async () => {
       const docs = await readFile(join(REPO_ROOT, 'docs', 'install.md'), 'utf8')
       const table = docs.slice(docs.indexOf(`### \`hostplane ${name}\``)).split('\n\n')[1] ?? ''

@@ -1,10 +1,13 @@
 /**
  * NetworkPolicies of the system namespace: everything is denied unless listed here.
  * - nginx: in from the ingress controller only (its namespace, and its pods' labels when the
- *   options give them, as the k3s profile does for Traefik in kube-system); nothing out.
- * - syncer: in from the ingress controller (webhooks) and the monitoring namespace (metrics); out
- *   to DNS, the API server and Git hosts (https 443, ssh 22, git 9418). The syncer itself refuses
- *   private addresses and hosts outside --allowed-hosts; the policy is the second fence.
+ *   options give them, as the k3s profile does for Traefik in kube-system); nothing out. In
+ *   `mirror` storage its pods' mirror sidecar also answers the monitoring namespace (metrics) and
+ *   reaches DNS and the syncer's feed port, nothing else.
+ * - syncer: in from the ingress controller (webhooks) and the monitoring namespace (metrics), and
+ *   in `mirror` storage from the nginx pods on the feed port only; out to DNS, the API server and
+ *   Git hosts (https 443, ssh 22, git 9418). The syncer itself refuses private addresses and hosts
+ *   outside --allowed-hosts; the policy is the second fence.
  * - operator: in from the monitoring namespace (metrics); out to DNS and the API server.
  * - cert-manager's HTTP-01 solver pods, which it starts beside the sites' Certificates in this
  *   namespace: in from the ingress controller on the solver's port; nothing out.
@@ -20,6 +23,8 @@ import type {
 import { Construct } from 'constructs'
 import { emit } from './manifest-files.js'
 import type { Component, InstallOptions } from './options.js'
+import { MIRROR_OPS_PORT } from './mirror-sidecar.js'
+import { FEED_PORT } from './syncer.js'
 import { componentLabels, HTTP_PORT } from './workload.js'
 
 /** client-node spells the JSON field `from` as `_from`, so this one shape is declared here. */
@@ -30,6 +35,10 @@ interface IngressRule {
 
 const fromNamespace = (name: string): V1NetworkPolicyPeer => ({
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
+})
+/** A component's pods in the policy's own namespace. */
+const podsOf = (component: Component): V1NetworkPolicyPeer => ({
+  podSelector: { matchLabels: componentLabels(component) },
 })
 /** The ingress controller's pods: its namespace, narrowed to its pods' labels when they are known. */
 const fromIngress = ({ namespace, podLabels }: InstallOptions['ingress']): V1NetworkPolicyPeer => ({
@@ -55,7 +64,8 @@ const GIT: V1NetworkPolicyEgressRule = { to: anywhere, ports: tcp(443, 22, 9418)
 export class SystemNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: { options: InstallOptions }) {
     super(scope, id)
-    const { ingress, monitoringNamespace, namespace } = props.options
+    const { ingress, monitoringNamespace, namespace, storage } = props.options
+    const mirror = storage.mode === 'mirror'
     emit(this, {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -82,7 +92,17 @@ export class SystemNetworkPolicies extends Construct {
         },
       })
     const component = (name: Component) => [`hostplane-${name}`, componentLabels(name)] as const
-    allow(...component('nginx'), [{ from: [fromIngress(ingress)], ports: tcp(HTTP_PORT) }], [])
+    const feed = tcp(FEED_PORT.containerPort)
+    allow(
+      ...component('nginx'),
+      [
+        { from: [fromIngress(ingress)], ports: tcp(HTTP_PORT) },
+        ...(mirror
+          ? [{ from: [fromNamespace(monitoringNamespace)], ports: tcp(MIRROR_OPS_PORT.containerPort) }]
+          : []),
+      ],
+      mirror ? [DNS, { to: [podsOf('syncer')], ports: feed }] : [],
+    )
     allow(
       ...component('syncer'),
       [
@@ -90,6 +110,7 @@ export class SystemNetworkPolicies extends Construct {
           from: [fromIngress(ingress), fromNamespace(monitoringNamespace)],
           ports: tcp(HTTP_PORT),
         },
+        ...(mirror ? [{ from: [podsOf('nginx')], ports: feed }] : []),
       ],
       [DNS, API_SERVER, GIT],
     )

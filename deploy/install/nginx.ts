@@ -7,14 +7,19 @@
  * - `single-node` storage: every replica must run on the syncer's node (required pod affinity),
  *   the only node that can mount the ReadWriteOnce volume. No PodDisruptionBudget: its replicas
  *   cannot move to another node, so one would only block draining that node forever.
+ * - `mirror` storage: each pod serves its own volume, which its `hostplane mirror` sidecar keeps
+ *   (mirror-sidecar.ts); replicas run on any node. A PodDisruptionBudget as with `shared`: a
+ *   replica moved by a drain is Ready only once its copy is complete, and the budget keeps another
+ *   serving meanwhile.
  */
 import { createHash } from 'node:crypto'
 import { Construct } from 'constructs'
 import { HEALTH_PATH, renderNginxConfig } from '../../src/serve/nginx-config.js'
 import { flagDefault } from './cli-flags.js'
 import { emit } from './manifest-files.js'
+import { mirrorSidecar } from './mirror-sidecar.js'
 import type { InstallOptions } from './options.js'
-import { SITES_CLAIM, SITES_PATH } from './sites-volume.js'
+import { replicaSitesVolume, SITES_CLAIM, SITES_PATH } from './sites-volume.js'
 import {
   componentLabels,
   deploymentManifest,
@@ -35,6 +40,7 @@ export class NginxWorkload extends Construct {
     super(scope, id)
     const { namespace, storage } = props.options
     const name = NGINX_SERVICE
+    const mirror = storage.replica ? mirrorSidecar(props.options) : undefined
     const config = renderNginxConfig({ listen: String(HTTP_PORT), root: SITES_PATH, runDir: RUN_DIR })
     emit(this, {
       apiVersion: 'v1',
@@ -87,12 +93,16 @@ export class NginxWorkload extends Construct {
             { name: 'tmp', mountPath: '/tmp' },
           ],
         },
+        ...(mirror ? [mirror.container] : []),
       ],
       volumes: [
-        { name: 'sites', persistentVolumeClaim: { claimName: SITES_CLAIM, readOnly: true } },
+        storage.replica
+          ? replicaSitesVolume('sites', storage.replica)
+          : { name: 'sites', persistentVolumeClaim: { claimName: SITES_CLAIM, readOnly: true } },
         { name: 'config', configMap: { name } },
         scratch('run', '64Mi'),
         scratch('tmp', '64Mi'),
+        ...(mirror ? [mirror.volume] : []),
       ],
     })
     emit(this, deployment)
@@ -102,7 +112,7 @@ export class NginxWorkload extends Construct {
         { name: 'http', port: NGINX_SERVICE_PORT, targetPort: 'http' },
       ]),
     )
-    if (storage.mode === 'shared')
+    if (storage.mode !== 'single-node')
       emit(this, {
         apiVersion: 'policy/v1',
         kind: 'PodDisruptionBudget',

@@ -27,17 +27,38 @@ export interface ImageOption {
  * - `single-node`: one ReadWriteOnce claim; every nginx replica is scheduled on the syncer's node
  *   (required pod affinity), where a ReadWriteOnce volume may be mounted by several pods. Fits
  *   k3s's `local-path`, whose volumes are pinned to one node anyway.
- * A later `mirror` mode (nginx replicas with copies of their own) adds a third variant here.
+ * - `mirror`: the syncer's own ReadWriteOnce claim; every nginx pod holds its own copy of the
+ *   published trees in a volume of its own (`replica`), kept by a `hostplane mirror` sidecar that
+ *   follows the syncer's feed. nginx replicas on any node, no shared volume.
  */
-export type StorageMode = 'shared' | 'single-node'
+export type StorageMode = 'shared' | 'single-node' | 'mirror'
+
+export const STORAGE_MODES: readonly StorageMode[] = ['shared', 'single-node', 'mirror']
+
+/** Each nginx pod's own copy in `mirror` mode. */
+export interface ReplicaVolumeOption {
+  /**
+   * Most it may hold. A replica holds at most what the syncer publishes (less: files a site's kept
+   * revisions share are stored once). @default the sites claim's size
+   */
+  readonly size?: string
+  /**
+   * With a class: a generic ephemeral volume (a claim per pod, deleted with the pod) of this class,
+   * for copies larger than the node's ephemeral storage should hold. @default none: an emptyDir
+   * with `size` as its sizeLimit
+   */
+  readonly storageClass?: string
+}
 
 export interface StorageOption {
   /** @default shared */
   readonly mode?: StorageMode
-  /** StorageClass of the sites claim. @default the cluster's default class */
+  /** StorageClass of the sites claim (in `mirror` mode: the syncer's claim). @default the cluster's default class */
   readonly storageClass?: string
   /** Size of the sites claim. @default 10Gi */
   readonly size?: string
+  /** Each nginx pod's own volume; `mirror` mode only. */
+  readonly replica?: ReplicaVolumeOption
 }
 
 /** The ingress controller: the only source of site and webhook traffic. */
@@ -58,7 +79,8 @@ export interface IssuersOption {
   readonly tenant?: readonly string[]
 }
 
-export type Component = 'operator' | 'syncer' | 'nginx'
+/** What has its own resources: the three Deployments, and the mirror sidecar of nginx pods (`mirror` mode). */
+export type Component = 'operator' | 'syncer' | 'nginx' | 'mirror'
 
 export interface HostplaneProps {
   /**
@@ -94,7 +116,13 @@ export interface InstallOptions {
   readonly nginxImage: string
   readonly ingress: { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> }
   readonly monitoringNamespace: string
-  readonly storage: { readonly mode: StorageMode; readonly storageClass?: string; readonly size: string }
+  readonly storage: {
+    readonly mode: StorageMode
+    readonly storageClass?: string
+    readonly size: string
+    /** Each nginx pod's own volume, in `mirror` mode only. */
+    readonly replica?: { readonly size: string; readonly storageClass?: string }
+  }
   readonly pagesDomain: string
   readonly issuers: { readonly default: string; readonly tenant: readonly string[] }
   readonly replicas: { readonly operator: number; readonly nginx: number }
@@ -114,6 +142,10 @@ export const DEFAULT_RESOURCES: Readonly<Record<Component, V1ResourceRequirement
   operator: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
   syncer: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
   nginx: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+  // bench/RESULTS.md (mirror): 104–108 MiB peak RSS per mirror, the syncer's 96 MiB; it waits on a
+  // held request between revisions and hashes what it downloads. The limit leaves room for the
+  // manifests it keeps (up to 256 trees) and a first start that copies every site.
+  mirror: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
 }
 
 const REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/
@@ -164,9 +196,17 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
   problems.check('monitoringNamespace', monitoringNamespace, NAMESPACE, 'a namespace name')
   problems.check('storage.storageClass', props.storage?.storageClass, OBJECT_NAME, 'a StorageClass name')
   problems.check('storage.size', props.storage?.size, QUANTITY, 'a size such as 10Gi')
+  const size = props.storage?.size ?? '10Gi'
   const mode = props.storage?.mode ?? 'shared'
-  if (mode !== 'shared' && mode !== 'single-node')
-    problems.list.push(`storage.mode must be shared or single-node, got ${String(mode)}`)
+  if (!STORAGE_MODES.includes(mode))
+    problems.list.push(`storage.mode must be shared, single-node or mirror, got ${String(mode)}`)
+  const replica = props.storage?.replica
+  if (replica && mode !== 'mirror')
+    problems.list.push(
+      `storage.replica is each nginx pod's own copy in storage.mode mirror; the mode is ${mode}`,
+    )
+  problems.check('storage.replica.storageClass', replica?.storageClass, OBJECT_NAME, 'a StorageClass name')
+  problems.check('storage.replica.size', replica?.size, QUANTITY, 'a size such as 10Gi')
   problems.check('pagesDomain', props.pagesDomain, DOMAIN, 'a domain name such as pages.example.com')
   const defaultIssuer = props.issuers?.default ?? flagDefault('operator', '--default-issuer')
   problems.check('issuers.default', defaultIssuer, OBJECT_NAME, 'a ClusterIssuer name')
@@ -191,7 +231,13 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
     nginxImage,
     ingress: { namespace: ingressNamespace, podLabels: props.ingress?.podLabels },
     monitoringNamespace,
-    storage: { mode, storageClass: props.storage?.storageClass, size: props.storage?.size ?? '10Gi' },
+    storage: {
+      mode,
+      storageClass: props.storage?.storageClass,
+      size,
+      replica:
+        mode === 'mirror' ? { size: replica?.size ?? size, storageClass: replica?.storageClass } : undefined,
+    },
     pagesDomain: props.pagesDomain,
     issuers: { default: defaultIssuer, tenant: [...(props.issuers?.tenant ?? [])] },
     replicas: { operator: props.replicas?.operator ?? 2, nginx: props.replicas?.nginx ?? 2 },

@@ -5,6 +5,8 @@
  *   `traefik` namespace.
  * - k3s: k3s as it comes (seed 002's cluster): its bundled Traefik in kube-system, matched by its
  *   pod labels; the default `local-path` class, which is ReadWriteOnce, so `single-node` storage.
+ * - k3s-mirror: the same k3s on several nodes without ReadWriteMany storage: the syncer on its own
+ *   `local-path` claim, each nginx replica on any node with its own copy (`mirror` storage).
  */
 import type { HostplaneProps } from './options.js'
 
@@ -27,6 +29,11 @@ export const PROFILES = {
     pagesDomain: PAGES_DOMAIN,
     ingress: { namespace: 'kube-system', podLabels: K3S_TRAEFIK_POD_LABELS },
     storage: { mode: 'single-node', storageClass: 'local-path' },
+  },
+  'k3s-mirror': {
+    pagesDomain: PAGES_DOMAIN,
+    ingress: { namespace: 'kube-system', podLabels: K3S_TRAEFIK_POD_LABELS },
+    storage: { mode: 'mirror', storageClass: 'local-path' },
   },
 } as const satisfies Record<string, HostplaneProps>
 

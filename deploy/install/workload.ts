@@ -5,6 +5,7 @@
 import type {
   V1Affinity,
   V1Container,
+  V1ContainerPort,
   V1ObjectMeta,
   V1PodSpec,
   V1Probe,
@@ -19,6 +20,9 @@ export const RUN_AS = 10001
 
 /** The container port of every component: health, metrics and (syncer) webhooks, or (nginx) sites. */
 export const HTTP_PORT = 8080
+
+/** The port of the syncer's mirror feed, and of the mirror sidecar's health and metrics beside nginx (`mirror` storage). */
+export const MIRROR_PORT = 8081
 
 /** Pod labels and selector of a component. */
 export const componentLabels = (component: Component) => ({
@@ -130,6 +134,9 @@ export function serviceManifest(
   }
 }
 
+/** A container port the probes, Services and NetworkPolicies name. */
+export type NamedPort = Required<Pick<V1ContainerPort, 'name' | 'containerPort'>>
+
 /**
  * A container of the hostplane image running one subcommand: its settings from a ConfigMap of
  * HOSTPLANE_* variables (args win over them), probes on the ops routes of src/ops/ops-routes.ts.
@@ -142,16 +149,21 @@ export function hostplaneContainer(props: {
   readonly settings: string
   readonly resources: NonNullable<V1Container['resources']>
   readonly volumeMounts: NonNullable<V1Container['volumeMounts']>
+  /** The port of the ops routes; a sidecar beside nginx needs another than nginx's. @default http, 8080 */
+  readonly opsPort?: NamedPort
+  /** Ports it serves besides the ops routes'. */
+  readonly morePorts?: readonly NamedPort[]
 }): V1Container {
   const [command = 'hostplane'] = props.args
+  const { opsPort = { name: 'http', containerPort: HTTP_PORT }, morePorts = [] } = props
   return {
     name: command,
     image: props.image,
     args: [...props.args],
     env: props.env?.map((variable) => ({ ...variable })),
     envFrom: [{ configMapRef: { name: props.settings } }],
-    ports: [{ name: 'http', containerPort: HTTP_PORT }],
-    ...httpProbes('http', { live: '/healthz', ready: '/readyz' }),
+    ports: [opsPort, ...morePorts].map((port) => ({ ...port })),
+    ...httpProbes(opsPort.name, { live: '/healthz', ready: '/readyz' }),
     resources: props.resources,
     volumeMounts: props.volumeMounts,
   }

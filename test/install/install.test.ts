@@ -22,10 +22,11 @@ import { clusterForTests } from '../cluster/for-tests.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
 import { PROFILE_NAMES, profileDir } from '../../deploy/install/profile-files.js'
-import { K3S_TRAEFIK_POD_LABELS } from '../../deploy/install/profiles.js'
+import { K3S_TRAEFIK_POD_LABELS, PROFILES } from '../../deploy/install/profiles.js'
 import { DOMAIN_POLICY_NAME } from '../../src/admission/customer-domains.js'
 import { ISSUER_POLICY_NAME } from '../../src/admission/issuer-policy.js'
 import type { ProfileName } from '../../deploy/install/profiles.js'
+import type { HostplaneProps } from '../../deploy/install/options.js'
 
 const env = await clusterForTests()
 const FIELD_MANAGER = 'hostplane-install'
@@ -84,14 +85,14 @@ function assertContains(actual: unknown, expected: unknown, where: string): void
 }
 
 /** NetworkPolicies and PodDisruptionBudgets each profile holds. */
-const POLICY_OBJECTS: Record<ProfileName, number> = { generic: 6, k3s: 5 }
+const POLICY_OBJECTS: Record<ProfileName, number> = { generic: 6, k3s: 5, 'k3s-mirror': 6 }
 
 type Peer = {
   namespaceSelector?: { matchLabels: Record<string, string> }
   podSelector?: { matchLabels: Record<string, string> }
 }
 type Policy = Manifest & { status?: { typeChecking?: { expressionWarnings?: unknown[] } } }
-type NetworkPolicy = Manifest & { spec: { ingress?: { from: Peer[] }[] } }
+type NetworkPolicy = Manifest & { spec: { ingress?: { from: Peer[]; ports?: { port: number }[] }[] } }
 
 const selector = (labels: Record<string, string> = {}) =>
   Object.entries(labels)
@@ -104,6 +105,7 @@ for (const profile of PROFILE_NAMES)
     let admin: KubeRest
     let objects: Manifest[] = []
     const tag = randomBytes(3).toString('hex')
+    const props: HostplaneProps = PROFILES[profile]
     const namespaceOf = () => objects.find((o) => o.kind === 'Namespace')?.metadata.name ?? ''
     const of = <T extends Manifest>(kind: string) => objects.filter((o): o is T => o.kind === kind)
     const apply = (object: Manifest) =>
@@ -277,7 +279,48 @@ for (const profile of PROFILE_NAMES)
       }
     })
 
-    if (profile === 'k3s')
+    if (props.storage?.mode === 'mirror')
+      it('its syncer’s feed port admits exactly the nginx pods the controllers created, no other pod of the install', async () => {
+        const namespace = namespaceOf()
+        const policy = of<NetworkPolicy>('NetworkPolicy').find((p) => p.metadata.name === 'hostplane-syncer')
+        assert.ok(policy)
+        const syncer = await get<NetworkPolicy>(policy)
+        const feed = (syncer.spec.ingress ?? []).filter((rule) => rule.ports?.some((p) => p.port === 8081))
+        const all = await admin.request<KubeList<Pod>>(
+          'GET',
+          resourcePath({ apiVersion: 'v1', plural: 'pods', namespace }),
+        )
+        const admitted: string[] = []
+        for (const peer of feed.flatMap((rule) => rule.from)) {
+          // A peer with a pod selector alone selects pods of the policy's own namespace.
+          assert.equal(peer.namespaceSelector, undefined)
+          const found = await admin.request<KubeList<Pod>>(
+            'GET',
+            resourcePath({ apiVersion: 'v1', plural: 'pods', namespace }),
+            { query: { labelSelector: selector(peer.podSelector?.matchLabels) } },
+          )
+          admitted.push(...found.items.map((p) => p.metadata.name))
+        }
+        const nginx = of<Deployment>('Deployment').find((d) => d.metadata.name === 'hostplane-nginx')
+        const isNginx = (p: Pod) =>
+          Object.entries(nginx?.spec.template.metadata.labels ?? {}).every(
+            ([k, v]) => p.metadata.labels?.[k] === v,
+          )
+        assert.ok(
+          all.items.some((p) => !isNginx(p)),
+          'the install has pods other than nginx',
+        )
+        assert.deepEqual(
+          admitted.sort(),
+          all.items
+            .filter(isNginx)
+            .map((p) => p.metadata.name)
+            .sort(),
+        )
+        assert.equal(admitted.length, nginx?.spec.replicas)
+      })
+
+    if (props.ingress?.podLabels)
       it('its NetworkPolicies admit k3s’s Traefik pods in kube-system and no other kube-system pod', async () => {
         const pods = resourcePath({ apiVersion: 'v1', plural: 'pods', namespace: 'kube-system' })
         const pod = (name: string, labels: Record<string, string>) =>
