@@ -558,6 +558,21 @@ describe('mirror storage (k3s-mirror): nginx replicas with their own copy, no sh
     assert.ok(!named('nginx').ports?.some((p) => p.containerPort === opsPort), 'nginx’s port is another')
   })
 
+  it('the syncer’s settings give the mirror the syncer’s limits, and the install’s args win over the rest', async () => {
+    const settings = {
+      HOSTPLANE_ALLOWED_HOSTS: 'github.com',
+      HOSTPLANE_MAX_SITE_SIZE: '2GiB',
+      HOSTPLANE_KEEP_REVISIONS: '5',
+      HOSTPLANE_LISTEN: '0.0.0.0:9000',
+      HOSTPLANE_SITES_ROOT: '/elsewhere',
+    }
+    const flags = await parseFlags('mirror', named('mirror').args?.slice(1) ?? [], settings)
+    assert.deepEqual(
+      [flags.maxSiteSize, flags.keepRevisions, flags.listen, flags.sitesRoot],
+      [2 * 1024 ** 3, 5, { host: '0.0.0.0', port: 8081 }, '/sites'],
+    )
+  })
+
   it('admits the syncer’s feed port from nginx pods only, and lets nginx reach only DNS and that port', () => {
     type Rule = { from?: unknown[]; to?: unknown[]; ports: { port: number }[] }
     const policy = (name: string) =>

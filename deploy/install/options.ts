@@ -33,7 +33,7 @@ export interface ImageOption {
  */
 export type StorageMode = 'shared' | 'single-node' | 'mirror'
 
-export const STORAGE_MODES: readonly StorageMode[] = ['shared', 'single-node', 'mirror']
+const STORAGE_MODES: readonly StorageMode[] = ['shared', 'single-node', 'mirror']
 
 /** Each nginx pod's own copy in `mirror` mode. */
 export interface ReplicaVolumeOption {
