@@ -22,8 +22,14 @@ import { commandLine, isAlive, sleep, waitFor } from './process.js'
 export interface ClusterOptions {
   /** Directory name under <cache>/clusters; default unique per process. */
   readonly name?: string
-  /** Install hostplane's CRDs and the Traefik and cert-manager CRDs (default true). */
-  readonly installCrds?: boolean
+  /** Install hostplane's CRDs and the Traefik and cert-manager CRDs (default true), or only the latter. */
+  readonly installCrds?: boolean | 'third-party'
+  /**
+   * Runs once the CRDs are installed, before the controller-manager starts: what the cluster held
+   * when its controllers came up (an earlier hostplane install, CRDs included, whose kinds the
+   * quota controller then counts from its start).
+   */
+  readonly beforeControllers?: (cluster: TestCluster) => Promise<void>
   /** Keep the processes running after this process exits (`npm run cluster:up`). */
   readonly detached?: boolean
   readonly log?: (line: string) => void
@@ -197,7 +203,9 @@ export class TestCluster {
       await cluster.startApiServer()
       // CRDs first, as on an installed cluster: the quota controller counts `count/<crd>` only for
       // kinds it has discovered, and a quota created before that stays incomplete for minutes.
-      if (options.installCrds !== false) await cluster.installCrds()
+      if (options.installCrds === 'third-party') await cluster.installCrds(CRD_FILES)
+      else if (options.installCrds !== false) await cluster.installCrds()
+      await options.beforeControllers?.(cluster)
       await cluster.launch('controllerManager')
       await cluster.waitForControllerManager()
     } catch (error) {

@@ -1,8 +1,7 @@
 /**
  * Each committed profile (dist/<profile>/install.yaml) on a real API server, as `kubectl apply
- * --server-side` would send it: the namespace and the CRDs first (waiting until the CRDs are
- * Established), then everything else, under one field manager. Other test files share the cluster and bind deploy/rbac's objects by
- * their real names, so this run renames the system namespace and the cluster-scoped objects
+ * --server-side` would send it (./apply-install.ts). Other test files share the cluster and bind
+ * deploy/rbac's objects by their real names, so this run renames the system namespace and the cluster-scoped objects
  * (except the CRDs, which are the same as the cluster's) with a suffix of its own (forThisRun).
  * There is no kubelet or scheduler, but the controller-manager's ReplicaSet controller creates
  * the Pods, which Pod Security `restricted` admits or refuses for real. For the k3s profile, the
@@ -10,16 +9,13 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { parseAllDocuments } from 'yaml'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { KubeList, Manifest } from '../../src/kube/object.js'
 import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
-import { REPO_ROOT } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
 import { PROFILE_NAMES, profileDir } from '../../deploy/install/profile-files.js'
 import { K3S_TRAEFIK_POD_LABELS, PROFILES } from '../../deploy/install/profiles.js'
@@ -27,6 +23,7 @@ import { DOMAIN_POLICY_NAME } from '../../src/admission/customer-domains.js'
 import { ISSUER_POLICY_NAME } from '../../src/admission/issuer-policy.js'
 import type { ProfileName } from '../../deploy/install/profiles.js'
 import type { HostplaneProps } from '../../deploy/install/options.js'
+import { applyInstall, applyObject, readInstall } from './apply-install.js'
 
 const env = await clusterForTests()
 const FIELD_MANAGER = 'hostplane-install'
@@ -37,8 +34,6 @@ type Deployment = Manifest & {
   spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: Pod['spec'] } }
   status?: { observedGeneration?: number; replicas?: number }
 }
-
-const isFirst = (o: Manifest) => o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition'
 
 /** The install with this run's namespace and cluster-scoped names; CRDs stay as they are. */
 function forThisRun(objects: readonly Manifest[], tag: string): Manifest[] {
@@ -108,16 +103,11 @@ for (const profile of PROFILE_NAMES)
     const props: HostplaneProps = PROFILES[profile]
     const namespaceOf = () => objects.find((o) => o.kind === 'Namespace')?.metadata.name ?? ''
     const of = <T extends Manifest>(kind: string) => objects.filter((o): o is T => o.kind === kind)
-    const apply = (object: Manifest) =>
-      admin.apply<Manifest>(manifestPath(object), object, { fieldManager: FIELD_MANAGER, force: false })
+    const apply = (object: Manifest) => applyObject(admin, object, FIELD_MANAGER)
     const get = <T extends Manifest>(object: Manifest) => admin.request<T>('GET', manifestPath(object))
 
     before(async () => {
-      const text = await readFile(join(REPO_ROOT, profileDir(profile), 'install.yaml'), 'utf8')
-      objects = forThisRun(
-        parseAllDocuments(text).map((d) => d.toJS() as Manifest),
-        tag,
-      )
+      objects = forThisRun(await readInstall(join(profileDir(profile), 'install.yaml')), tag)
       cluster = await env.get()
       admin = new KubeRest(cluster.kubeConfig())
     })
@@ -133,21 +123,7 @@ for (const profile of PROFILE_NAMES)
     })
 
     it('accepts every object by server-side apply, the namespace and the CRDs first', async () => {
-      for (const object of objects.filter(isFirst)) await apply(object)
-      for (const crd of of('CustomResourceDefinition'))
-        await waitFor(
-          async () => {
-            const current = await get<
-              Manifest & { status?: { conditions?: { type: string; status: string }[] } }
-            >(crd)
-            return (
-              current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ||
-              undefined
-            )
-          },
-          { timeoutMs: 30_000, describe: () => `CRD ${crd.metadata.name} was not Established` },
-        )
-      for (const object of objects.filter((o) => !isFirst(o))) await apply(object)
+      await applyInstall(admin, objects, FIELD_MANAGER)
       for (const object of objects) {
         const stored = await get<Manifest & { metadata: { managedFields?: { manager: string }[] } }>(object)
         assert.ok(
