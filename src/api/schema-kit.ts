@@ -5,7 +5,14 @@
  * validator used by the REST API and standalone mode. CEL rules are stored under the Kubernetes
  * keyword `x-kubernetes-validations` so the API server and our own validator evaluate the same text.
  */
-import { type SchemaOptions, type TSchema, type TString, type TUnsafe, Type } from '@sinclair/typebox'
+import {
+  type SchemaOptions,
+  type StringOptions,
+  type TSchema,
+  type TString,
+  type TUnsafe,
+  Type,
+} from '@sinclair/typebox'
 
 /** One CEL rule as the API server understands it; `fieldPath` points the error at a child field. */
 export interface CelRule {
@@ -62,7 +69,7 @@ export const HostnameList = (what: string, maxItems: number, options: SchemaOpti
   Type.Array(Hostname(what), { maxItems, 'x-kubernetes-list-type': 'set', ...options })
 
 /** A Kubernetes object name (RFC 1123 subdomain) in a local reference. */
-export const ObjectName = (what: string): TString =>
+export const ObjectName = (what: string, options: StringOptions = {}): TString =>
   Type.String({
     minLength: 1,
     maxLength: 253,
@@ -70,6 +77,7 @@ export const ObjectName = (what: string): TString =>
       rule: celMatches('self', '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'),
       message: `${what} must be a Kubernetes object name (lower-case letters, digits, '-' and '.')`,
     }),
+    ...options,
   })
 
 export const LocalObjectReference = (field: string, description: string) =>

@@ -100,11 +100,12 @@ export const TlsSpec = Type.Object(
         "auto: a cert-manager Certificate; secret: an existing TLS Secret in the object's own namespace; none: HTTP only.",
     }),
     clusterIssuer: Type.Optional(ObjectName('tls.clusterIssuer')),
-    secretName: Type.Optional({
-      ...ObjectName('tls.secretName'),
-      description:
-        "With tls.mode secret: a Secret of type kubernetes.io/tls (tls.crt, tls.key) in the object's own namespace. The operator checks that it covers every domain and has not expired (CertificateReady).",
-    }),
+    secretName: Type.Optional(
+      ObjectName('tls.secretName', {
+        description:
+          "With tls.mode secret: a Secret of type kubernetes.io/tls (tls.crt, tls.key) in the object's own namespace. The operator checks that it covers every domain and has not expired (CertificateReady).",
+      }),
+    ),
   },
   {
     // The API server validates a default as written, without filling in nested defaults.
