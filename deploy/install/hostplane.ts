@@ -5,7 +5,7 @@
  * (whose domain policy takes Customers as parameters), then the workloads and their policies.
  * Every object carries `app.kubernetes.io/part-of: hostplane`.
  *
- *   import { Hostplane } from 'hostplane/deploy/install/index.js'
+ *   import { Hostplane } from 'hostplane/install'
  *   new Hostplane(chart, 'hostplane', { pagesDomain: 'pages.example.com', storage: { mode: 'single-node' } })
  */
 import { ApiObject } from 'cdk8s'

@@ -1,13 +1,15 @@
 /**
  * The digest of the hostplane image this tree builds, as `npm run image -- --pin` recorded it in
- * image.json beside this file. The construct's default image names it, so every committed profile
+ * deploy/install/image.json of the package (the sources' directory, so a compiled construct reads
+ * the same file). The construct's default image names it, so every committed profile
  * pulls exactly that image; test/image checks it against the image CI builds from the same tree.
  */
 import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { HOSTPLANE_PACKAGE } from '../../src/package-root.js'
 
-export const IMAGE_PIN_FILE = join(import.meta.dirname, 'image.json')
+export const IMAGE_PIN_FILE = join(HOSTPLANE_PACKAGE.root, 'deploy', 'install', 'image.json')
 
 interface ImagePin {
   /** `sha256:<64 hex>`: the manifest digest `npm run image` prints. */

@@ -12,10 +12,11 @@ import { commandOptions, parseFlags } from './cli-flags.js'
 import { Hostplane } from './hostplane.js'
 import { readManifestDir, readManifestFile } from './manifest-files.js'
 import { NGINX_SERVICE } from './nginx.js'
-import { DEFAULT_RESOURCES, type HostplaneProps, REPO_ROOT } from './options.js'
+import { DEFAULT_RESOURCES, type HostplaneProps } from './options.js'
 import { PROFILE_NAMES, profileDir, profileFiles, synthProfile } from './profile-files.js'
 import { K3S_TRAEFIK_POD_LABELS, PROFILES } from './profiles.js'
 import { RBAC_FILES, RBAC_FILES_NAMESPACE, TENANT_RBAC_FILE } from './rbac.js'
+import { REPO_ROOT } from '../../test/cluster/paths.js'
 
 interface Container {
   name: string

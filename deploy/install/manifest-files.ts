@@ -8,11 +8,11 @@ import { ApiObject } from 'cdk8s'
 import type { Construct } from 'constructs'
 import { parseAllDocuments } from 'yaml'
 import type { Manifest } from '../../src/kube/object.js'
-import { REPO_ROOT } from './options.js'
+import { PACKAGE_ROOT } from './options.js'
 
 /** Every document of one file (relative to the repository), comments dropped. */
 export function readManifestFile(path: string): Manifest[] {
-  return parseAllDocuments(readFileSync(join(REPO_ROOT, path), 'utf8'))
+  return parseAllDocuments(readFileSync(join(PACKAGE_ROOT, path), 'utf8'))
     .map((document) => {
       if (document.errors.length) throw new Error(`${path}: ${document.errors[0]?.message}`)
       return document.toJS() as Manifest | null
@@ -22,7 +22,7 @@ export function readManifestFile(path: string): Manifest[] {
 
 /** Every document of every *.yaml file of a directory, files in name order. */
 export const readManifestDir = (dir: string): Manifest[] =>
-  readdirSync(join(REPO_ROOT, dir))
+  readdirSync(join(PACKAGE_ROOT, dir))
     .filter((file) => file.endsWith('.yaml'))
     .sort()
     .flatMap((file) => readManifestFile(join(dir, file)))

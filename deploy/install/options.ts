@@ -4,10 +4,9 @@
  * turns the optional, user-facing `HostplaneProps` into the complete `InstallOptions` every part of
  * the install reads; a bad value throws naming the option.
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { V1ResourceRequirements } from '@kubernetes/client-node'
 import { DNS_LABEL, LABEL_KEY, LABEL_VALUE } from '../../src/api/schema-kit.js'
+import { HOSTPLANE_PACKAGE } from '../../src/package-root.js'
 import { flagDefault } from './cli-flags.js'
 import { pinnedImageDigest } from './image-pin.js'
 
@@ -129,10 +128,8 @@ export interface InstallOptions {
   readonly resources: Readonly<Record<Component, V1ResourceRequirements>>
 }
 
-export const REPO_ROOT = join(import.meta.dirname, '..', '..')
-
-const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
-  .version
+/** Where the files the install reads (deploy/crds, deploy/rbac, …) are: this checkout or the installed package. */
+export const PACKAGE_ROOT = HOSTPLANE_PACKAGE.root
 
 /** The repository the install names when no image is given; kustomize `images:` entries match it. */
 export const IMAGE_REPOSITORY = 'ghcr.io/hostplane/hostplane'
@@ -216,7 +213,11 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
   problems.count('replicas.nginx', props.replicas?.nginx)
   const image = imageReference(
     'image',
-    props.image ?? { repository: IMAGE_REPOSITORY, tag: version, digest: pinnedImageDigest() },
+    props.image ?? {
+      repository: IMAGE_REPOSITORY,
+      tag: HOSTPLANE_PACKAGE.version,
+      digest: pinnedImageDigest(),
+    },
     problems,
   )
   const nginxImage = imageReference(

@@ -82,10 +82,13 @@ export async function appLayer(work: string, epoch: number): Promise<Layer> {
   const app = join(stage, APP_DIR)
   await mkdir(join(app, 'build'), { recursive: true })
   await copyFile(join(REPO_ROOT, 'package.json'), join(app, 'package.json'))
-  await cp(join(REPO_ROOT, 'build', 'src'), join(app, 'build', 'src'), { recursive: true }).catch(
-    (error: Error) => {
-      throw new Error(`no compiled app in build/src (run npm run build): ${error.message}`)
-    },
-  )
+  // The declaration files are for users of the construct (build/deploy/install); nothing runs them.
+  const compiled = (source: string) => !source.endsWith('.d.ts')
+  await cp(join(REPO_ROOT, 'build', 'src'), join(app, 'build', 'src'), {
+    recursive: true,
+    filter: compiled,
+  }).catch((error: Error) => {
+    throw new Error(`no compiled app in build/src (run npm run build): ${error.message}`)
+  })
   return rootOwnedLayer(stage, [`.${APP_DIR}`], epoch, join(work, 'app.tar.gz'))
 }

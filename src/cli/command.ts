@@ -10,9 +10,8 @@
  * Whatever a user types gets one line on stderr, `hostplane <command>: <what is wrong>`, never
  * a stack trace.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
 import { type Command, CommanderError } from 'commander'
+import { HOSTPLANE_PACKAGE } from '../package-root.js'
 
 export const EXIT_START_FAILED = 1
 export const EXIT_USAGE = 2
@@ -41,7 +40,7 @@ function keepContract(command: Command, name: string): Command {
 
 /** The `hostplane` program: --version from package.json, usage errors as one line. */
 export function hostplaneProgram(program: Command): Command {
-  return keepContract(program, 'hostplane').name('hostplane').version(packageVersion(), '--version')
+  return keepContract(program, 'hostplane').name('hostplane').version(HOSTPLANE_PACKAGE.version, '--version')
 }
 
 /** A subcommand of `hostplane` that keeps the contract. */
@@ -72,15 +71,4 @@ export async function run(program: Command): Promise<void> {
     const done = error.code === 'commander.helpDisplayed' || error.code === 'commander.version'
     process.exitCode = done ? 0 : EXIT_USAGE
   }
-}
-
-/** The version in hostplane's package.json, found above this file in the sources and in build/. */
-function packageVersion(): string {
-  for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json')
-    if (!existsSync(file)) continue
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }
-    if (pkg.name === 'hostplane' && pkg.version) return pkg.version
-  }
-  return 'unknown'
 }
