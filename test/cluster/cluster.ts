@@ -33,6 +33,11 @@ export interface ClusterOptions {
   /** Keep the processes running after this process exits (`npm run cluster:up`). */
   readonly detached?: boolean
   readonly log?: (line: string) => void
+  /**
+   * An audit policy (the YAML text of an audit.k8s.io/v1 Policy): the API server writes the events
+   * it selects, one JSON object a line, to `auditLogPath`.
+   */
+  readonly auditPolicy?: string
 }
 
 type Component = 'etcd' | 'apiserver' | 'controllerManager'
@@ -145,6 +150,11 @@ export class TestCluster {
     return join(this.dir, 'admin.kubeconfig')
   }
 
+  /** The API server's audit log (with `auditPolicy` only). */
+  get auditLogPath(): string {
+    return join(this.dir, 'audit.log')
+  }
+
   get kubernetesVersion(): string {
     return this.binaries.kubernetesVersion
   }
@@ -199,6 +209,7 @@ export class TestCluster {
           key: pki.controllerManagerKey,
         }),
       )
+      if (options.auditPolicy) await writeFile(join(dir, 'audit-policy.yaml'), options.auditPolicy)
       await cluster.launch('etcd')
       await cluster.startApiServer()
       // CRDs first, as on an installed cluster: the quota controller counts `count/<crd>` only for
@@ -255,6 +266,9 @@ export class TestCluster {
           '--service-cluster-ip-range=10.96.0.0/16',
           '--allow-privileged=false',
           '--profiling=false',
+          ...(this.options.auditPolicy
+            ? [`--audit-policy-file=${data('audit-policy.yaml')}`, `--audit-log-path=${this.auditLogPath}`]
+            : []),
           '--v=1',
         ]
       case 'controllerManager':

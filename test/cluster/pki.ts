@@ -52,7 +52,8 @@ async function issue(dir: string, name: string, subject: string, extensions: str
   ])
 }
 
-export async function createPki(dir: string): Promise<Pki> {
+/** `addresses`: more IP addresses the server certificate is for (a test server on a pod address). */
+export async function createPki(dir: string, addresses: readonly string[] = []): Promise<Pki> {
   await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'])
   await openssl(dir, [
     'req',
@@ -78,7 +79,10 @@ export async function createPki(dir: string): Promise<Pki> {
       'apiserver',
       '/CN=kube-apiserver',
       'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' +
-        'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n',
+        `subjectAltName=IP:127.0.0.1,IP:10.96.0.1,${addresses
+          .filter((a) => a !== '127.0.0.1')
+          .map((a) => `IP:${a},`)
+          .join('')}DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n`,
     ),
     issue(dir, 'admin', '/O=system:masters/CN=hostplane-admin', CLIENT_EXTENSIONS),
     issue(dir, 'controller-manager', '/CN=system:kube-controller-manager', CLIENT_EXTENSIONS),

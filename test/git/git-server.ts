@@ -35,6 +35,8 @@ export class GitHttpServer {
   private readonly server: Server
 
   private constructor(
+    /** The address it listens on (loopback unless `start` was given another). */
+    readonly address: string,
     tls: { cert: Buffer; key: Buffer },
     readonly projectRoot: string,
     /** PEM of the CA that signed the server certificate; pass it to the syncer as its git CA. */
@@ -49,12 +51,13 @@ export class GitHttpServer {
     })
   }
 
-  static async start(projectRoot: string): Promise<GitHttpServer> {
+  /** `address`: where to listen, e.g. a pod address reachable from pods' networks (its certificate names it). */
+  static async start(projectRoot: string, address = '127.0.0.1'): Promise<GitHttpServer> {
     const tlsDir = await mkdtemp(join(tmpdir(), 'hostplane-git-tls-'))
-    const pki = await createPki(tlsDir)
+    const pki = await createPki(tlsDir, [address])
     const [cert, key] = await Promise.all([readFile(pki.serverCert), readFile(pki.serverKey)])
-    const self = new GitHttpServer({ cert, key }, projectRoot, pki.caCert, tlsDir)
-    await new Promise<void>((resolve) => self.server.listen(0, '127.0.0.1', resolve))
+    const self = new GitHttpServer(address, { cert, key }, projectRoot, pki.caCert, tlsDir)
+    await new Promise<void>((resolve) => self.server.listen(0, address, resolve))
     return self
   }
 
@@ -62,8 +65,8 @@ export class GitHttpServer {
     return (this.server.address() as AddressInfo).port
   }
 
-  /** https URL of a repository, by the host name given (both 127.0.0.1 and localhost reach this server). */
-  url(repo: string, host = '127.0.0.1'): string {
+  /** https URL of a repository, by the host name given (on loopback, 127.0.0.1 and localhost reach this server). */
+  url(repo: string, host = this.address): string {
     return `https://${host}:${this.port}/${repo}`
   }
 

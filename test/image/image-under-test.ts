@@ -3,7 +3,8 @@
  * image tests use it: its OCI config, its root file system unpacked by umoci (an independent
  * reader of the layout), and processes started from that root the way a container runtime starts
  * them — the config's entrypoint, environment and user (10001), in their own mount namespace with
- * /proc mounted and the device nodes a runtime provides. No image here: CI fails, elsewhere the
+ * /proc mounted and the device nodes a runtime provides (test/image/container.ts), and with a
+ * pod's volumes and network when the test plays the kubelet (test/install/kubelet.ts). No image here: CI fails, elsewhere the
  * suite is skipped with how to build it.
  */
 import { execFile } from 'node:child_process'
@@ -14,6 +15,7 @@ import { promisify } from 'node:util'
 import { IMAGE_OUTPUT } from '../../scripts/image/recipe.js'
 import { isCI } from '../cluster/paths.js'
 import { type CliProcess, type Outcome, runProcess, startProcess } from '../e2e/cli-process.js'
+import { type ContainerOptions, containerCommand, makeDevices } from './container.js'
 
 const run = promisify(execFile)
 
@@ -87,16 +89,6 @@ export async function imageUnderTest(): Promise<ImageUnderTest> {
   }
 }
 
-/** What a container runtime creates in /dev (the image carries none). */
-const DEVICES = [
-  ['null', 1, 3],
-  ['zero', 1, 5],
-  ['full', 1, 7],
-  ['random', 1, 8],
-  ['urandom', 1, 9],
-  ['tty', 5, 0],
-] as const
-
 export class UnpackedImage {
   private constructor(
     readonly dir: string,
@@ -113,8 +105,7 @@ export class UnpackedImage {
         maxBuffer: 64 << 20,
       })
       const rootfs = join(dir, 'bundle', 'rootfs')
-      for (const [name, major, minor] of DEVICES)
-        await run('mknod', ['-m', '666', join(rootfs, 'dev', name), 'c', String(major), String(minor)])
+      await makeDevices(rootfs)
       const imageConfig = JSON.parse(await readFile(await configBlob(image), 'utf8')) as OciConfig
       return new UnpackedImage(dir, rootfs, imageConfig)
     } catch (error) {
@@ -143,22 +134,19 @@ export class UnpackedImage {
     return path
   }
 
-  /** The image's entrypoint with `args`, as its user, chrooted into the root file system. */
-  private command(args: readonly string[]): string[] {
+  /**
+   * The image's entrypoint with `args`, as its user, chrooted into the root file system, with the
+   * pod's volumes and network when `options` name them.
+   */
+  private command(args: readonly string[], options: Partial<ContainerOptions> = {}): Promise<string[]> {
     const { uid, gid } = this.user
     const { Entrypoint, WorkingDir } = this.config.config
-    return [
-      'unshare',
-      '--mount',
-      '--mount-proc',
-      `--root=${this.rootfs}`,
-      `--wd=${WorkingDir || '/'}`,
-      `--setgid=${gid}`,
-      `--setuid=${uid}`,
-      '--',
-      ...Entrypoint,
-      ...args,
-    ]
+    return containerCommand(this.rootfs, [...Entrypoint, ...args], {
+      uid: Number(uid),
+      gid: Number(gid),
+      workingDir: WorkingDir || '/',
+      ...options,
+    })
   }
 
   /** Only the image's environment and `env` (nothing of the test process). */
@@ -169,12 +157,17 @@ export class UnpackedImage {
     return { ...fromImage, ...env }
   }
 
-  run(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Outcome> {
-    return runProcess(this.command(args), { env: this.env(env), timeoutMs: 60_000 })
+  async run(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Outcome> {
+    return runProcess(await this.command(args), { env: this.env(env), timeoutMs: 60_000 })
   }
 
-  start(args: readonly string[], logFile: string, env: Readonly<Record<string, string>> = {}): CliProcess {
-    return startProcess(this.command(args), logFile, this.env(env))
+  async start(
+    args: readonly string[],
+    logFile: string,
+    env: Readonly<Record<string, string>> = {},
+    options: Partial<ContainerOptions> = {},
+  ): Promise<CliProcess> {
+    return startProcess(await this.command(args, options), logFile, this.env(env))
   }
 
   async remove(): Promise<void> {

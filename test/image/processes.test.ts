@@ -111,7 +111,7 @@ describe('the hostplane image’s processes, run from its root file system as us
       await readFile(test.kubeconfigPath, 'utf8'),
     )
     const port = await freePort()
-    const operator = image.start(
+    const operator = await image.start(
       [
         'operator',
         ...['--kubeconfig', kubeconfig, '--system-namespace', test.systemNamespace],
@@ -149,7 +149,7 @@ describe('the hostplane image’s processes, run from its root file system as us
     const workDir = await image.give('/var/lib/hostplane-syncer')
     const tenant = await test.createNamespace(`t-image-sync-${test.tag}`)
     const port = await freePort()
-    const syncer = image.start(
+    const syncer = await image.start(
       [
         'syncer',
         ...['--kubeconfig', kubeconfig, '--namespace', tenant, '--listen', `127.0.0.1:${port}`],

@@ -21,9 +21,10 @@ export class GitFixture {
     readonly repos: TestRepos,
   ) {}
 
-  static async start(): Promise<GitFixture> {
+  /** `address`: where the git host listens (loopback by default). */
+  static async start(address?: string): Promise<GitFixture> {
     const dir = await mkdtemp(join(tmpdir(), 'hostplane-syncer-'))
-    const server = await GitHttpServer.start(join(dir, 'repos'))
+    const server = await GitHttpServer.start(join(dir, 'repos'), address)
     return new GitFixture(dir, server, new TestRepos(join(dir, 'repos')))
   }
 

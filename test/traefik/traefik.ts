@@ -1,8 +1,11 @@
 /**
  * Traefik v3, built from its Go module (tools/traefik, cached like the cluster binaries), run as a
- * local process whose Kubernetes CRD provider watches one namespace of the test cluster with a
- * ServiceAccount token bound to test/traefik/rbac.yaml. Static configuration is by flags:
- * entry points `web` and `websecure` and a `ping` entry point on free loopback ports.
+ * local process with a ServiceAccount token. Static configuration is by flags: entry points `web`
+ * and `websecure` and a `ping` entry point on free loopback ports, and either (`test`) the
+ * Kubernetes CRD provider watching one namespace with test/traefik/rbac.yaml, or (`k3s`) the
+ * configuration of k3s's bundled Traefik: the Helm chart's defaults with k3s's values
+ * (manifests/traefik.yaml in k3s: CRD and Ingress providers on every namespace, TLS on
+ * `websecure`) and the chart's RBAC for kube-system/traefik (test/traefik/k3s-rbac.yaml).
  */
 import { spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
@@ -49,10 +52,48 @@ export interface RunningTraefik {
 export interface TraefikOptions {
   readonly cluster: TestCluster
   readonly admin: KubeRest
-  /** The only namespace Traefik reads: where the routes, Middlewares, Services and Secrets are. */
+  /**
+   * `test`: the only namespace Traefik reads, where the routes, Middlewares, Services and Secrets
+   * are; `k3s`: where its ServiceAccount is (kube-system), all namespaces are read.
+   */
   readonly namespace: string
+  /** Default `test`. */
+  readonly profile?: 'test' | 'k3s'
   /** Log file and the cluster CA go here. */
   readonly workDir: string
+}
+
+interface Connection {
+  readonly namespace: string
+  readonly server: string
+  readonly token: string
+  readonly caFile: string
+}
+
+/** The CRD provider's connection to the API server (and the Ingress provider's, for k3s). */
+const connect = (provider: string, { server, token, caFile }: Connection) => [
+  `--providers.${provider}=true`,
+  `--providers.${provider}.endpoint=${server}`,
+  // A short-lived token; Traefik takes no token file outside a pod.
+  `--providers.${provider}.token=${token}`,
+  `--providers.${provider}.certAuthFilePath=${caFile}`,
+]
+
+const PROVIDERS = {
+  test: (connection: Connection) => [
+    ...connect('kubernetescrd', connection),
+    `--providers.kubernetescrd.namespaces=${connection.namespace}`,
+    '--providers.kubernetescrd.disableClusterScopeResources=true',
+  ],
+  // The chart's arguments for its defaults and k3s's values (the chart's ports :8000 and :8443 are
+  // the two entry points here, on loopback, where k3s's LoadBalancer Service maps 80 and 443).
+  k3s: (connection: Connection) => [
+    ...connect('kubernetescrd', connection),
+    '--providers.kubernetescrd.allowEmptyServices=true',
+    ...connect('kubernetesingress', connection),
+    '--providers.kubernetesingress.allowEmptyServices=true',
+    '--entrypoints.websecure.http.tls=true',
+  ],
 }
 
 export async function startTraefik({
@@ -60,11 +101,14 @@ export async function startTraefik({
   admin,
   namespace,
   workDir,
+  profile = 'test',
 }: TraefikOptions): Promise<RunningTraefik> {
   const { paths, version } = await ensureGoTools(TRAEFIK)
-  await applyManifest(admin, 'test/traefik/rbac.yaml', {
-    'namespace: hostplane-system': `namespace: ${namespace}`,
-  })
+  await applyManifest(
+    admin,
+    profile === 'k3s' ? 'test/traefik/k3s-rbac.yaml' : 'test/traefik/rbac.yaml',
+    profile === 'k3s' ? {} : { 'namespace: hostplane-system': `namespace: ${namespace}` },
+  )
   const { kubeConfig } = await cluster.serviceAccountKubeConfig(namespace, 'traefik')
   const token = kubeConfig.getCurrentUser()?.token
   const caData = kubeConfig.getCurrentCluster()?.caData
@@ -82,13 +126,7 @@ export async function startTraefik({
       `--entrypoints.ping.address=127.0.0.1:${ping}`,
       '--ping=true',
       '--ping.entrypoint=ping',
-      '--providers.kubernetescrd=true',
-      `--providers.kubernetescrd.endpoint=${cluster.server}`,
-      // A short-lived, namespace-scoped read-only token; Traefik takes no token file outside a pod.
-      `--providers.kubernetescrd.token=${token}`,
-      `--providers.kubernetescrd.certAuthFilePath=${caFile}`,
-      `--providers.kubernetescrd.namespaces=${namespace}`,
-      '--providers.kubernetescrd.disableClusterScopeResources=true',
+      ...PROVIDERS[profile]({ namespace, server: cluster.server, token, caFile }),
       '--global.checkNewVersion=false',
       '--global.sendAnonymousUsage=false',
       '--log.level=WARN',
