@@ -51,7 +51,7 @@ interface SecurityContext {
 interface HttpProbe {
   httpGet?: { path: string; port: number | string }
 }
-export interface Container {
+interface Container {
   name: string
   image: string
   command?: string[]
@@ -86,7 +86,7 @@ interface Volume {
     }[]
   }
 }
-export type Pod = Manifest & {
+type Pod = Manifest & {
   metadata: { uid: string }
   spec: {
     nodeName?: string
@@ -173,7 +173,7 @@ export class Kubelet {
     this.syncing = loop()
   }
 
-  /** What went wrong so far (a Pod that could not start, a container that exited), for failures. */
+  /** What went wrong so far (a Pod that could not start yet, a status not written), for failures. */
   problems(): string {
     return [...this.failures].map(([what, problem]) => `${what}: ${problem}`).join('\n')
   }
@@ -186,12 +186,6 @@ export class Kubelet {
         for (const [container, process] of pod.containers)
           parts.push(`--- ${name}/${container}\n${(await process.log()).slice(-3000)}`)
     return parts.join('\n')
-  }
-
-  /** The address of a running Pod. */
-  podIP(name: string): string | undefined {
-    const pod = this.pods.get(name)
-    return pod === 'starting' ? undefined : pod?.network.address
   }
 
   private async beat(): Promise<void> {

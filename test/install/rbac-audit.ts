@@ -18,7 +18,7 @@ type Binding = Manifest & {
   subjects?: { kind: string; name: string; namespace?: string }[]
 }
 
-export interface AuditEvent {
+interface AuditEvent {
   readonly stage: string
   readonly verb: string
   readonly user: { readonly username: string }
