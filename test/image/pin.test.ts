@@ -10,33 +10,30 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { before, describe, it } from 'node:test'
 import type { V1PodSpec } from '@kubernetes/client-node'
-import { parseAllDocuments } from 'yaml'
+import type { Manifest } from '../../src/kube/object.js'
 import { IMAGE_PIN_FILE, pinnedImageDigest } from '../../deploy/install/image-pin.js'
 import { IMAGE_REPOSITORY } from '../../deploy/install/options.js'
 import { PROFILE_NAMES, profileDir } from '../../deploy/install/profile-files.js'
 import type { ProfileName } from '../../deploy/install/profiles.js'
 import { REPO_ROOT } from '../cluster/paths.js'
+import { readInstall } from '../install/apply-install.js'
 import { type ImageUnderTest, imageSkipReason, imageUnderTest } from './image-under-test.js'
 
 const skip = await imageSkipReason([])
 
 const REPIN = 'run `npm run image -- --pin && npm run gen` and commit deploy/install/image.json and dist/'
 
-interface Workload {
-  readonly kind: string
-  readonly metadata: { readonly name: string }
+interface Workload extends Manifest {
   readonly spec?: { readonly template?: { readonly spec?: V1PodSpec } }
 }
 
 /** `kind/name container → image` of every container of a profile's install.yaml. */
 async function containerImages(profile: ProfileName): Promise<Map<string, string>> {
-  const text = await readFile(join(REPO_ROOT, profileDir(profile), 'install.yaml'), 'utf8')
   const images = new Map<string, string>()
-  for (const document of parseAllDocuments(text)) {
-    const object = document.toJS() as Workload | null
-    const pod = object?.spec?.template?.spec
+  for (const object of (await readInstall(join(profileDir(profile), 'install.yaml'))) as Workload[]) {
+    const pod = object.spec?.template?.spec
     for (const container of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])])
-      images.set(`${object?.kind}/${object?.metadata.name} ${container.name}`, container.image ?? '')
+      images.set(`${object.kind}/${object.metadata.name} ${container.name}`, container.image ?? '')
   }
   return images
 }
