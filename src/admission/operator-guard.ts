@@ -45,6 +45,7 @@ const GUARDED: Readonly<Record<string, readonly string[]>> = {
   policy: ['poddisruptionbudgets'],
   'traefik.io': ['ingressroutes', 'middlewares'],
   'cert-manager.io': ['certificates'],
+  'hostplane.dev': ['releases'],
 }
 
 /** Kinds the operator writes in the system namespace (site routes and their TLS). */
@@ -110,6 +111,10 @@ export function renderOperatorGuard({ systemNamespace, serviceAccounts }: Operat
           rule(
             `!${resource('secrets')} || (variables.inSystemNamespace && variables.requestName.startsWith(${celString(TLS_COPY_PREFIX)}))`,
             `the operator writes only TLS Secret copies (${TLS_COPY_PREFIX}*) in ${systemNamespace}`,
+          ),
+          rule(
+            `!${resource('releases')} || request.operation == 'DELETE'`,
+            'the operator only deletes Releases (old ones, by count); the build gate creates them and nobody changes one',
           ),
           rule(
             `!${resource('roles')} || (request.operation == 'DELETE' && variables.requestName == ${celString(BOUND_ROLES.tenant)})`,

@@ -41,10 +41,15 @@ function ruleError(rule: CelRule, schema: JsonSchema, value: unknown, path: stri
   }
 }
 
+/** A transition rule (it reads `oldSelf`): the API server runs it only on update. */
+const isTransitionRule = (rule: CelRule) => /\boldSelf\b/.test(rule.rule)
+
+/** The rules of a create: transition rules have no old object to compare with. */
 export function celErrors(schema: JsonSchema, value: unknown, path = ''): FieldError[] {
   if (value === undefined || value === null) return []
   const errors: FieldError[] = []
   for (const rule of (schema['x-kubernetes-validations'] as CelRule[] | undefined) ?? []) {
+    if (isTransitionRule(rule)) continue
     let result: unknown
     try {
       result = evaluator(rule.rule)({ self: value })

@@ -1,10 +1,17 @@
 import { CustomerKind } from './customer.js'
 import type { KindDefinition } from './kind.js'
+import { ReleaseKind } from './release.js'
 import { RuntimeKind } from './runtime.js'
 import { StaticSiteKind } from './staticsite.js'
 import { WebspaceKind } from './webspace.js'
 
 /** Every hostplane kind, in the order CRDs are generated and documented. */
-export const KINDS: readonly KindDefinition[] = [StaticSiteKind, CustomerKind, WebspaceKind, RuntimeKind]
+export const KINDS: readonly KindDefinition[] = [
+  StaticSiteKind,
+  CustomerKind,
+  WebspaceKind,
+  RuntimeKind,
+  ReleaseKind,
+]
 
 export const kindByName = (kind: string): KindDefinition | undefined => KINDS.find((k) => k.kind === kind)

@@ -1,5 +1,6 @@
 /** Typed objects of hostplane's kinds, as read from the API server or a YAML file. */
 import type { CustomerSpec, CustomerStatus } from './customer.js'
+import type { ReleaseSpec, ReleaseStatus } from './release.js'
 import type { RuntimeSpec, RuntimeStatus } from './runtime.js'
 import type { StaticSiteSpec, StaticSiteStatus } from './staticsite.js'
 import type { WebspaceSpec, WebspaceStatus } from './webspace.js'
@@ -14,3 +15,4 @@ export type StaticSite = Resource<StaticSiteSpec, StaticSiteStatus>
 export type Customer = Resource<CustomerSpec, CustomerStatus>
 export type Webspace = Resource<WebspaceSpec, WebspaceStatus>
 export type Runtime = Resource<RuntimeSpec, RuntimeStatus>
+export type Release = Resource<ReleaseSpec, ReleaseStatus>

@@ -8,6 +8,7 @@
 import {
   type SchemaOptions,
   type StringOptions,
+  type TObject,
   type TSchema,
   type TString,
   type TUnsafe,
@@ -100,6 +101,31 @@ export const UrlPath = (what: string, options: SchemaOptions = {}): TString =>
     ),
   })
 
+/**
+ * A git branch name (the short name, without `refs/heads/`): letters, digits and `. _ / + -`, not
+ * starting with `-` (it would read as an option) and without `..` (git refuses it).
+ */
+export const GitBranch = (what: string, options: StringOptions = {}): TString =>
+  Type.String({
+    ...options,
+    maxLength: 255,
+    ...celRules({
+      rule: `${celMatches('self', '^[A-Za-z0-9._/+-]+$')} && !self.startsWith('-') && !self.contains('..')`,
+      message: `${what} must be a branch name (letters, digits and . _ / + -, not starting with '-')`,
+    }),
+  })
+
+/** An absolute directory path without `.` or `..` segments (and not `/` itself). */
+export const AbsoluteDirectory = (what: string, example: string, options: StringOptions = {}): TString =>
+  Type.String({
+    ...options,
+    maxLength: 256,
+    ...celRules({
+      rule: `${celMatches('self', '^(/[A-Za-z0-9._-]+)+$')} && !${celMatches('self', '(^|/)\\.\\.?(/|$)')}`,
+      message: `${what} must be an absolute directory such as ${example} (not '/')`,
+    }),
+  })
+
 /** Key/value environment variable, optionally read from a Secret in the same namespace. */
 export const EnvVar = Type.Object({
   name: Type.String({
@@ -119,15 +145,19 @@ export const EnvVar = Type.Object({
   ),
 })
 
-export const EnvList = Type.Array(EnvVar, {
-  maxItems: 100,
-  'x-kubernetes-list-type': 'map',
-  'x-kubernetes-list-map-keys': ['name'],
-  ...celRules({
-    rule: 'self.all(e, has(e.value) != has(e.secretKeyRef))',
-    message: 'each env entry needs exactly one of value or secretKeyRef',
-  }),
-})
+/** A list of env entries, one per name, each with exactly one of value or secretKeyRef. */
+export const envListOf = <T extends TObject>(entry: T) =>
+  Type.Array(entry, {
+    maxItems: 100,
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['name'],
+    ...celRules({
+      rule: 'self.all(e, has(e.value) != has(e.secretKeyRef))',
+      message: 'each env entry needs exactly one of value or secretKeyRef',
+    }),
+  })
+
+export const EnvList = envListOf(EnvVar)
 
 export type Schema = TSchema
 export type Enum<T extends string> = TUnsafe<T>

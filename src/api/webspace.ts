@@ -8,19 +8,45 @@ import { SIZES } from './customer.js'
 import type { KindDefinition } from './kind.js'
 import { Image } from './runtime.js'
 import {
+  AbsoluteDirectory,
   celMatches,
   celRules,
   DNS_LABEL,
-  EnvList,
+  envListOf,
+  EnvVar,
+  GitBranch,
   HostnameList,
   MAX_SITE_DOMAINS,
   ObjectName,
   StringEnum,
 } from './schema-kit.js'
-import { TlsSpec } from './staticsite.js'
+import { DURATION, TlsSpec } from './staticsite.js'
+
+const MIN_PREVIEW_TTL = '1h'
+const MAX_PREVIEW_TTL = '2160h'
 
 /** Longest webspace name: generated objects append suffixes such as `-tls` and stay DNS labels. */
 export const MAX_WEBSPACE_NAME = 50
+
+/** How long a new Release may take to become available before the webspace goes back (seconds). */
+export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 300
+/** How many Releases of each branch are kept (the running and the previous one always are). */
+export const DEFAULT_RELEASE_HISTORY = 10
+/** Most Releases a webspace remembers as failed (oldest forgotten first). */
+export const MAX_FAILED_RELEASES = 20
+
+/** An env entry of a Webspace: `productionOnly` ones never reach a branch preview. */
+export const WebspaceEnvList = envListOf(
+  Type.Object({
+    ...EnvVar.properties,
+    productionOnly: Type.Optional(
+      Type.Boolean({
+        description:
+          'Only the production Deployment gets this entry, never a branch preview (database passwords, payment keys).',
+      }),
+    ),
+  }),
+)
 
 export const WebspaceSpec = Type.Object({
   runtime: ObjectName('runtime'),
@@ -36,7 +62,33 @@ export const WebspaceSpec = Type.Object({
   size: Type.Optional(
     StringEnum(SIZES, { description: "Resources per replica; must be offered by the customer's tier." }),
   ),
-  env: Type.Optional(EnvList),
+  env: Type.Optional(WebspaceEnvList),
+  release: Type.Optional(
+    ObjectName('release', {
+      description:
+        'Run this Release (a manual rollback) instead of the newest one of git.branch; remove it to follow pushes again.',
+    }),
+  ),
+  releaseHistory: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 50,
+      default: DEFAULT_RELEASE_HISTORY,
+      description:
+        'Releases kept per branch; older ones are deleted (never the running or the previous one).',
+    }),
+  ),
+  rollout: Type.Optional(
+    Type.Object({
+      progressDeadlineSeconds: Type.Integer({
+        minimum: 10,
+        maximum: 3600,
+        default: DEFAULT_PROGRESS_DEADLINE_SECONDS,
+        description:
+          'A new Release that makes no progress to Available for this long is rolled back to the previous one.',
+      }),
+    }),
+  ),
   storage: Type.Optional(
     Type.Object({
       size: Type.String({
@@ -46,27 +98,42 @@ export const WebspaceSpec = Type.Object({
           message: 'storage size must be a quantity such as 512Mi or 10Gi',
         }),
       }),
-      mountPath: Type.String({
-        default: '/data',
-        maxLength: 256,
-        ...celRules({
-          rule: `${celMatches('self', '^(/[A-Za-z0-9._-]+)+$')} && !${celMatches('self', '(^|/)\\.\\.?(/|$)')}`,
-          message: "storage mountPath must be an absolute directory such as /data (not '/')",
-        }),
-      }),
+      mountPath: AbsoluteDirectory('storage mountPath', '/data', { default: '/data' }),
     }),
   ),
   tls: TlsSpec,
   git: Type.Object(
     {
-      branch: Type.String({
-        default: 'main',
-        maxLength: 255,
-        ...celRules({
-          rule: `${celMatches('self', '^[A-Za-z0-9._/+-]+$')} && !self.startsWith('-') && !self.contains('..')`,
-          message: "git.branch must be a branch name (letters, digits and . _ / + -, not starting with '-')",
-        }),
-      }),
+      branch: GitBranch('git.branch', { default: 'main' }),
+      previews: Type.Optional(
+        Type.Object(
+          {
+            enabled: Type.Boolean({
+              default: false,
+              description: 'Deploy pushes of other branches as previews.',
+            }),
+            ttl: Type.String({
+              default: '168h',
+              maxLength: 32,
+              description: `A preview is removed this long after its branch's last push (${MIN_PREVIEW_TTL} to ${MAX_PREVIEW_TTL}).`,
+              ...celRules(
+                {
+                  rule: celMatches('self', DURATION),
+                  message: 'git.previews.ttl must be a duration such as 24h or 90m',
+                },
+                {
+                  rule: `!${celMatches('self', DURATION)} || (duration(self) >= duration('${MIN_PREVIEW_TTL}') && duration(self) <= duration('${MAX_PREVIEW_TTL}'))`,
+                  message: `git.previews.ttl must be between ${MIN_PREVIEW_TTL} and ${MAX_PREVIEW_TTL}`,
+                },
+              ),
+            }),
+          },
+          {
+            description:
+              'Branch previews at <branch>--<webspace>.<preview domain>, without productionOnly env entries.',
+          },
+        ),
+      ),
     },
     { default: { branch: 'main' } },
   ),
@@ -75,7 +142,19 @@ export const WebspaceSpec = Type.Object({
 export const WebspaceStatus = Type.Object({
   ...commonStatus,
   url: Type.Optional(Type.String({ maxLength: 2048 })),
-  image: Type.Optional(Type.String({ maxLength: 512 })),
+  image: Type.Optional(Type.String({ maxLength: 512, description: 'The image the Deployment runs.' })),
+  release: Type.Optional(Type.String({ maxLength: 253, description: 'The Release the Deployment runs.' })),
+  previousRelease: Type.Optional(
+    Type.String({ maxLength: 253, description: 'The Release that ran before it (kept by pruning).' }),
+  ),
+  failedReleases: Type.Optional(
+    Type.Array(Type.String({ maxLength: 253 }), {
+      maxItems: MAX_FAILED_RELEASES,
+      'x-kubernetes-list-type': 'set',
+      description:
+        'Releases that failed their rollout and were rolled back: never chosen again by themselves.',
+    }),
+  ),
   replicas: Type.Optional(Type.Integer({ minimum: 0 })),
   readyReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
   availableReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -101,6 +180,7 @@ export const WebspaceKind: KindDefinition = {
   ],
   printerColumns: [
     { name: 'Runtime', type: 'string', jsonPath: '.spec.runtime' },
+    { name: 'Release', type: 'string', jsonPath: '.status.release' },
     { name: 'URL', type: 'string', jsonPath: '.status.url' },
     { name: 'Replicas', type: 'integer', jsonPath: '.status.readyReplicas' },
     { name: 'Ready', type: 'string', jsonPath: conditionColumn('Ready') },

@@ -256,6 +256,41 @@ describe('the hostplane API on a real kube-apiserver', { skip: env.skip }, () =>
     assert.equal(table.rows[0]?.cells[readyColumn], 'True')
   })
 
+  it('refuses any change of a Release spec with a message saying it is immutable, and keeps its labels editable', async () => {
+    const example = parse(
+      await readFile(join(REPO_ROOT, 'docs', 'examples', 'release.yaml'), 'utf8'),
+    ) as Resource
+    const release = await create({
+      ...example,
+      metadata: { ...example.metadata, name: `immutable-${suffix}` },
+    })
+    const path = pathOf(release, true)
+    const changes: Record<string, unknown>[] = [
+      { commit: 'f'.repeat(40) },
+      { image: `registry.example.com/hostplane/acme@sha256:${'b'.repeat(64)}` },
+      { buildLog: { digest: `sha256:${'c'.repeat(64)}` } },
+    ]
+    for (const change of changes) {
+      const error = await admin
+        .request('PATCH', path, { body: { spec: change }, contentType: 'application/merge-patch+json' })
+        .then(
+          () => assert.fail(`changing ${Object.keys(change).join()} was accepted`),
+          (e: unknown) => e,
+        )
+      assert.ok(error instanceof KubeApiError && error.status === 422, String(error))
+      assert.deepEqual(apiServerCauses(error), [
+        'spec: Invalid value: a Release is immutable: push a new commit to make a new Release',
+      ])
+    }
+    const stored = await admin.request<Resource>('GET', path)
+    assert.deepEqual(stored.spec, release.spec)
+    const relabelled = await admin.request<Resource>('PATCH', path, {
+      body: { metadata: { labels: { note: 'kept' } } },
+      contentType: 'application/merge-patch+json',
+    })
+    assert.equal((relabelled.metadata.labels as Record<string, string>).note, 'kept')
+  })
+
   it('refuses a ServiceAccount without rights and lets one granted `get staticsites` read a site', async () => {
     const site = await create({
       apiVersion: API_VERSION,
