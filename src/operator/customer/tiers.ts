@@ -161,3 +161,41 @@ export const LARGEST_SIZE: Readonly<Record<Tier, Size>> = { shared: 'large', ded
 
 /** Autoscaling of dedicated webspaces (seed 004: 2–10 replicas). */
 export const DEDICATED_AUTOSCALING = { minReplicas: 2, maxReplicas: 10, targetCpuUtilization: 70 } as const
+
+/**
+ * What one build Job of a customer may use (`buildpacks` and `dockerfile` strategies,
+ * src/build/jobs): the build container's CPU and memory, the Job's deadline, its disk (the build
+ * container's ephemeral-storage and each emptyDir's sizeLimit), and how many of the customer's
+ * builds run at once. Builds run in the build namespace, outside the customer's quota, so these
+ * are their only bound; docs/builds.md has the table.
+ */
+export interface BuildLimits {
+  readonly cpu: string
+  readonly memory: string
+  readonly deadlineSeconds: number
+  readonly disk: string
+  readonly concurrent: number
+}
+
+const build = (cpu: string, memory: string, deadlineSeconds: number, disk: string, concurrent: number) =>
+  ({ cpu, memory, deadlineSeconds, disk, concurrent }) satisfies BuildLimits
+
+/** Build limits per tier and size. */
+export const TIER_BUILD_LIMITS: Readonly<Record<Tier, Partial<Record<Size, BuildLimits>>>> = {
+  shared: {
+    small: build('1', '2Gi', 600, '4Gi', 1),
+    medium: build('1', '3Gi', 900, '8Gi', 1),
+    large: build('2', '4Gi', 1200, '12Gi', 2),
+  },
+  dedicated: {
+    large: build('2', '6Gi', 1800, '20Gi', 2),
+    xlarge: build('4', '8Gi', 2400, '30Gi', 3),
+  },
+}
+
+/** The build limits of a tier and size; throws for a size the tier does not offer. */
+export function buildLimits(tier: Tier, size: Size): BuildLimits {
+  const limits = TIER_BUILD_LIMITS[tier][size]
+  if (!limits) throw new Error(`the ${tier} tier offers no size ${size}`)
+  return limits
+}
