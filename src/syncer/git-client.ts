@@ -37,6 +37,20 @@ export interface GitClientOptions {
   readonly maxFetchBytes?: number
 }
 
+/** `git cat-file --batch` output: each blob's content (UTF-8) by object id. */
+export function parseCatFileBatch(stdout: Buffer): Map<string, string> {
+  const blobs = new Map<string, string>()
+  let offset = 0
+  while (offset < stdout.length) {
+    const newline = stdout.indexOf(0x0a, offset)
+    const [oid = '', , size = '0'] = stdout.subarray(offset, newline).toString('utf8').split(' ')
+    const start = newline + 1
+    blobs.set(oid, stdout.subarray(start, start + Number(size)).toString('utf8'))
+    offset = start + Number(size) + 1
+  }
+  return blobs
+}
+
 /** One remote as the syncer may reach it: the URL, the approved address, the site's credentials. */
 export interface Remote {
   readonly repo: RepoUrl
@@ -311,16 +325,7 @@ export class GitClient {
       input: `${oids.join('\n')}\n`,
       timeoutMs: this.timeouts.localMs,
     })
-    const blobs = new Map<string, string>()
-    let offset = 0
-    while (offset < stdout.length) {
-      const newline = stdout.indexOf(0x0a, offset)
-      const [oid = '', , size = '0'] = stdout.subarray(offset, newline).toString('utf8').split(' ')
-      const start = newline + 1
-      blobs.set(oid, stdout.subarray(start, start + Number(size)).toString('utf8'))
-      offset = start + Number(size) + 1
-    }
-    return blobs
+    return parseCatFileBatch(stdout)
   }
 
   /**

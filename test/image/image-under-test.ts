@@ -47,7 +47,7 @@ const exists = (path: string) =>
     () => false,
   )
 
-async function missingTools(tools: readonly string[]): Promise<string[]> {
+export async function missingTools(tools: readonly string[]): Promise<string[]> {
   const missing: string[] = []
   for (const tool of tools)
     if (

@@ -6,15 +6,13 @@
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { after, before, describe, it } from 'node:test'
-import { stringify } from 'yaml'
-import { waitFor } from '../cluster/process.js'
-import { type CliProcess, startProcess } from '../e2e/cli-process.js'
-import { freePort } from '../serving/nginx-for-tests.js'
+import { serveDockerRegistry } from '../build/registry.js'
+import type { CliProcess } from '../e2e/cli-process.js'
 import { type ImageUnderTest, imageSkipReason, imageUnderTest } from './image-under-test.js'
 
 const run = promisify(execFile)
@@ -31,30 +29,7 @@ describe('the image pushed to a real registry and pulled back by digest', { skip
   before(async () => {
     image = await imageUnderTest()
     dir = await mkdtemp(join(tmpdir(), 'hostplane-registry-'))
-    address = `127.0.0.1:${await freePort()}`
-    const config = join(dir, 'config.yml')
-    await writeFile(
-      config,
-      stringify({
-        version: 0.1,
-        log: { level: 'warn' },
-        storage: { filesystem: { rootdirectory: join(dir, 'storage') } },
-        http: { addr: address },
-      }),
-    )
-    registry = startProcess(['docker-registry', 'serve', config], join(dir, 'registry.log'), {
-      PATH: process.env.PATH,
-    })
-    await waitFor(
-      () =>
-        fetch(`http://${address}/v2/`).then(
-          (r) => (r.ok ? true : undefined),
-          () => undefined,
-        ),
-      { timeoutMs: 30_000, describe: () => `docker-registry did not answer on ${address}` },
-    ).catch(async (error: Error) => {
-      throw new Error(`${error.message}\n${await registry.log()}`)
-    })
+    ;({ address, registry } = await serveDockerRegistry(dir))
   })
 
   after(async () => {

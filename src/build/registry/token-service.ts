@@ -1,0 +1,288 @@
+/**
+ * Short-lived registry credentials for tenants' images: a docker token-auth issuer (the JWTs
+ * distribution's `auth.token` accepts: ES256 or RS256, `kid` = the libtrust ID of the key the
+ * registry's `rootcertbundle` certificate holds, `iss`/`aud` = its issuer and service) whose
+ * tokens grant at most pull and push on one customer's repository `hostplane/<customer>` (plus
+ * pull on named base image repositories) for minutes.
+ *
+ * Two ways to hand a build its credential: `pushCredential` (a registry token used as is, for
+ * hostplane's own client) and `buildTicket` (basic credentials — a signed ticket as password —
+ * that the token endpoint exchanges for registry tokens, for tools that speak the token protocol
+ * such as skopeo). Tickets carry their grant, so the endpoint keeps no state and any hostplane
+ * process holding the key answers it.
+ */
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  randomUUID,
+  sign,
+  verify,
+} from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RegistryCredentials } from './client.js'
+import { isRepository } from './reference.js'
+
+export type RepositoryAction = 'pull' | 'push'
+
+export interface RepositoryAccess {
+  readonly repository: string
+  readonly actions: readonly RepositoryAction[]
+}
+
+export interface TokenIssuerOptions {
+  /** The registry's `auth.token.issuer`. */
+  readonly issuer: string
+  /** The registry's `auth.token.service` (the token's audience). */
+  readonly service: string
+  /** PEM or KeyObject: an EC P-256 key (ES256) or an RSA key (RS256). */
+  readonly privateKey: string | KeyObject
+  /** Lifetime of a token. @default 5 min */
+  readonly ttlSeconds?: number
+  /** Milliseconds since the epoch. @default Date.now */
+  readonly clock?: () => number
+}
+
+export interface IssuedToken {
+  readonly token: string
+  readonly expiresAt: Date
+}
+
+/** The one repository a customer's images live in. */
+export function customerRepository(customer: string): string {
+  const repository = `hostplane/${customer}`
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(customer) || !isRepository(repository))
+    throw new Error(`customer name ${JSON.stringify(customer)} cannot name a registry repository`)
+  return repository
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+
+/**
+ * libtrust's key ID, which distribution looks a token's `kid` up by: the SHA-256 of the public
+ * key's DER SubjectPublicKeyInfo, first 240 bits, base32, in groups of four joined by `:`.
+ */
+export function libtrustKeyId(publicKey: KeyObject): string {
+  const hash = createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest()
+    .subarray(0, 30)
+  let bits = 0
+  let value = 0
+  let out = ''
+  for (const byte of hash) {
+    value = (value << 8) | byte
+    bits += 8
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+  }
+  return (out.match(/.{4}/g) ?? []).join(':')
+}
+
+const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url')
+
+const ACTIONS: readonly RepositoryAction[] = ['pull', 'push']
+
+/** The requested access a grant allows: per repository, the actions both name. */
+export function grantedAccess(
+  requested: readonly RepositoryAccess[],
+  grant: readonly RepositoryAccess[],
+): RepositoryAccess[] {
+  const granted: RepositoryAccess[] = []
+  for (const want of requested) {
+    const allowed = new Set(grant.filter((g) => g.repository === want.repository).flatMap((g) => g.actions))
+    const actions = ACTIONS.filter((action) => want.actions.includes(action) && allowed.has(action))
+    if (actions.length > 0) granted.push({ repository: want.repository, actions })
+  }
+  return granted
+}
+
+/** `repository:<name>:<actions>` scopes of a token request; other resource types are ignored. */
+export function parseScopes(scopes: readonly string[]): RepositoryAccess[] {
+  const access: RepositoryAccess[] = []
+  for (const scope of scopes.flatMap((s) => s.split(' '))) {
+    const match = /^repository:([^:]+):([a-z,*]+)$/.exec(scope)
+    if (!match || !isRepository(match[1] as string)) continue
+    const actions = ACTIONS.filter((a) => (match[2] as string).split(',').includes(a))
+    access.push({ repository: match[1] as string, actions })
+  }
+  return access
+}
+
+export class RegistryTokenIssuer {
+  readonly issuer: string
+  readonly service: string
+  /** The `kid` of every token: the libtrust ID of the signing key's public half. */
+  readonly keyId: string
+  private readonly privateKey: KeyObject
+  private readonly publicKey: KeyObject
+  private readonly algorithm: 'ES256' | 'RS256'
+  private readonly ttlSeconds: number
+  private readonly clock: () => number
+
+  constructor(options: TokenIssuerOptions) {
+    const { issuer, service, privateKey, ttlSeconds = 300, clock = Date.now } = options
+    this.privateKey = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey
+    this.publicKey = createPublicKey(this.privateKey)
+    const { asymmetricKeyType, asymmetricKeyDetails } = this.privateKey
+    if (asymmetricKeyType === 'ec' && asymmetricKeyDetails?.namedCurve === 'prime256v1')
+      this.algorithm = 'ES256'
+    else if (asymmetricKeyType === 'rsa') this.algorithm = 'RS256'
+    else throw new Error('the registry token key must be EC P-256 (ES256) or RSA (RS256)')
+    this.issuer = issuer
+    this.service = service
+    this.keyId = libtrustKeyId(this.publicKey)
+    this.ttlSeconds = ttlSeconds
+    this.clock = clock
+  }
+
+  /** A registry token for `subject` granting exactly `access`. */
+  issue(subject: string, access: readonly RepositoryAccess[], ttlSeconds = this.ttlSeconds): IssuedToken {
+    return this.sign(subject, this.service, access, ttlSeconds)
+  }
+
+  /**
+   * The credential of one build: pull and push on `hostplane/<customer>` and pull on the base
+   * image repositories `pull` names (so their layers can be mounted instead of copied).
+   */
+  pushCredential(
+    customer: string,
+    options: { readonly pull?: readonly string[]; readonly ttlSeconds?: number } = {},
+  ): RegistryCredentials & { readonly kind: 'bearer' } {
+    const { token } = this.issue(`build.${customer}`, buildAccess(customer, options.pull), options.ttlSeconds)
+    return { kind: 'bearer', token }
+  }
+
+  /**
+   * Basic credentials for a build's tools: the token endpoint exchanges them for registry
+   * tokens limited to the same access as `pushCredential`, until the ticket expires.
+   */
+  buildTicket(
+    customer: string,
+    options: { readonly pull?: readonly string[]; readonly ttlSeconds?: number } = {},
+  ): RegistryCredentials & { readonly kind: 'basic' } {
+    const username = `build.${customer}`
+    const { token } = this.sign(
+      username,
+      this.ticketAudience(),
+      buildAccess(customer, options.pull),
+      options.ttlSeconds ?? this.ttlSeconds,
+    )
+    return { kind: 'basic', username, password: token }
+  }
+
+  /** The grant of a valid, unexpired ticket issued to `username`; undefined otherwise. */
+  verifyTicket(username: string, password: string): readonly RepositoryAccess[] | undefined {
+    const claims = this.verify(password)
+    if (!claims || claims.aud !== this.ticketAudience() || claims.sub !== username) return undefined
+    return parseAccessClaim(claims.access)
+  }
+
+  /**
+   * The token realm: `GET ?service=…&scope=…` with basic credentials `authenticate` accepts;
+   * answers a token for the requested access the credentials grant (possibly none, which the
+   * registry then refuses).
+   */
+  tokenHandler(
+    authenticate: (username: string, password: string) => readonly RepositoryAccess[] | undefined = (u, p) =>
+      this.verifyTicket(u, p),
+  ): (request: IncomingMessage, response: ServerResponse) => void {
+    return (request, response) => {
+      const reply = (status: number, body: object) => {
+        response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        response.end(JSON.stringify(body))
+      }
+      const url = new URL(request.url ?? '/', 'http://token')
+      if (request.method !== 'GET') return reply(405, { error: 'only GET' })
+      if (url.searchParams.get('service') !== this.service) return reply(400, { error: 'unknown service' })
+      const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(request.headers.authorization ?? '')
+      const decoded = basic ? Buffer.from(basic[1] as string, 'base64').toString('utf8') : ''
+      const colon = decoded.indexOf(':')
+      const grant = colon > 0 ? authenticate(decoded.slice(0, colon), decoded.slice(colon + 1)) : undefined
+      if (!grant) {
+        response.setHeader('www-authenticate', `Basic realm="${this.service}"`)
+        return reply(401, { error: 'credentials refused' })
+      }
+      const access = grantedAccess(parseScopes(url.searchParams.getAll('scope')), grant)
+      const { token, expiresAt } = this.issue(decoded.slice(0, colon), access)
+      const now = this.clock()
+      return reply(200, {
+        token,
+        access_token: token,
+        expires_in: Math.round((expiresAt.getTime() - now) / 1000),
+        issued_at: new Date(now).toISOString(),
+      })
+    }
+  }
+
+  private ticketAudience(): string {
+    return `${this.service}#build-ticket`
+  }
+
+  private sign(
+    subject: string,
+    audience: string,
+    access: readonly RepositoryAccess[],
+    ttlSeconds: number,
+  ): IssuedToken {
+    const now = Math.floor(this.clock() / 1000)
+    const header = { typ: 'JWT', alg: this.algorithm, kid: this.keyId }
+    const claims = {
+      iss: this.issuer,
+      sub: subject,
+      aud: audience,
+      iat: now,
+      nbf: now - 10,
+      exp: now + ttlSeconds,
+      jti: randomUUID(),
+      access: access.map((a) => ({ type: 'repository', name: a.repository, actions: [...a.actions] })),
+    }
+    const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`
+    const signature = sign('sha256', Buffer.from(input), { key: this.privateKey, dsaEncoding: 'ieee-p1363' })
+    return {
+      token: `${input}.${signature.toString('base64url')}`,
+      expiresAt: new Date((now + ttlSeconds) * 1000),
+    }
+  }
+
+  private verify(token: string): Record<string, unknown> | undefined {
+    const [header = '', payload = '', signature = '', ...rest] = token.split('.')
+    if (rest.length > 0) return undefined
+    const valid = verify(
+      'sha256',
+      Buffer.from(`${header}.${payload}`),
+      { key: this.publicKey, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(signature, 'base64url'),
+    )
+    if (!valid) return undefined
+    try {
+      const parsedHeader = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown }
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>
+      const now = this.clock() / 1000
+      if (parsedHeader.alg !== this.algorithm || claims.iss !== this.issuer) return undefined
+      if (typeof claims.exp !== 'number' || claims.exp <= now) return undefined
+      return claims
+    } catch {
+      return undefined
+    }
+  }
+}
+
+function buildAccess(customer: string, pull: readonly string[] = []): RepositoryAccess[] {
+  return [
+    { repository: customerRepository(customer), actions: ['pull', 'push'] },
+    ...pull.map((repository) => ({ repository, actions: ['pull'] as const })),
+  ]
+}
+
+function parseAccessClaim(claim: unknown): RepositoryAccess[] {
+  if (!Array.isArray(claim)) return []
+  return (claim as { type?: unknown; name?: unknown; actions?: unknown }[]).flatMap((entry) =>
+    entry?.type === 'repository' && typeof entry.name === 'string' && Array.isArray(entry.actions)
+      ? [{ repository: entry.name, actions: ACTIONS.filter((a) => (entry.actions as unknown[]).includes(a)) }]
+      : [],
+  )
+}
