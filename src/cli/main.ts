@@ -9,10 +9,12 @@ import { Command } from 'commander'
 import { hostplaneProgram, run } from './command.js'
 import { registerMirrorCommand } from './mirror.js'
 import { registerOperatorCommand } from './operator.js'
+import { registerPackageCommand } from './package.js'
 import { registerServeCommand } from './serve.js'
 import { registerSyncCommand } from './sync.js'
 import { registerSyncerCommand } from './syncer.js'
 import { registerValidateCommand } from './validate.js'
+import { registerVerifyCommand } from './verify.js'
 
 const program = hostplaneProgram(new Command()).description(
   'Kubernetes-native web hosting: Git-synced static sites and app webspaces.',
@@ -24,5 +26,7 @@ registerServeCommand(program)
 registerSyncerCommand(program)
 registerSyncCommand(program)
 registerMirrorCommand(program)
+registerPackageCommand(program)
+registerVerifyCommand(program)
 
 await run(program)

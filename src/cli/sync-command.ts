@@ -7,7 +7,8 @@ import type { StaticSite } from '../api/resources.js'
 import { GROUP, VERSION } from '../api/kind.js'
 import { REQUESTED_SYNC_ANNOTATION } from '../api/staticsite.js'
 import { loadKubeConfig } from '../kube/kubeconfig.js'
-import { KubeApiError, KubeRest, resourcePath } from '../kube/rest.js'
+import { KubeRest, resourcePath } from '../kube/rest.js'
+import { apiRefusal } from './api-refusal.js'
 import type { SyncFlags } from './sync.js'
 
 const POLL_MS = 500
@@ -25,14 +26,6 @@ export function syncRequestState(site: Pick<StaticSite, 'status'>, token: string
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** The API server's refusal as a sentence about this site. */
-function refusal(error: unknown, what: string): Error {
-  if (!(error instanceof KubeApiError)) return error instanceof Error ? error : new Error(String(error))
-  if (error.status === 404) return new Error(`${what} does not exist`)
-  if (error.status === 403) return new Error(`${what}: forbidden: ${error.message}`)
-  return new Error(`${what}: ${error.message}`)
-}
 
 export async function syncCommand(
   name: string,
@@ -53,7 +46,7 @@ export async function syncCommand(
         contentType: 'application/merge-patch+json',
       })
     } catch (error) {
-      throw refusal(error, what)
+      throw apiRefusal(error, what)
     }
     if (!flags.wait) {
       out.write(`${what}: sync requested (${REQUESTED_SYNC_ANNOTATION}=${token})\n`)
@@ -65,7 +58,7 @@ export async function syncCommand(
       try {
         site = await rest.request<StaticSite>('GET', path)
       } catch (error) {
-        throw refusal(error, what)
+        throw apiRefusal(error, what)
       }
       const state = syncRequestState(site, token)
       if (state.done && state.ok) {

@@ -285,6 +285,37 @@ const ROWS: readonly Row[] = [
     code: 1,
     line: /^[^\n]*missing\.yaml[^\n]*$/,
   },
+  // package and verify
+  {
+    command: 'package',
+    what: 'bad flag value',
+    args: ['shop', '-n', 'Not_A_Namespace'],
+    code: 2,
+    line: /^hostplane package: option '-n, --namespace <namespace>' argument 'Not_A_Namespace' is invalid\./,
+  },
+  {
+    command: 'package',
+    what: 'missing file',
+    args: ['shop', '--kubeconfig', 'missing.kubeconfig'],
+    code: 1,
+    line: (dir) =>
+      new RegExp(`^hostplane package: --kubeconfig ${esc(join(dir, 'missing.kubeconfig'))}: does not exist$`),
+  },
+  {
+    command: 'package',
+    what: 'relative path',
+    args: ['shop', '--kubeconfig', 'kube/config'],
+    code: 1,
+    line: /^hostplane package: .*session expired; log in again/,
+  },
+  {
+    command: 'verify',
+    what: 'missing file',
+    args: ['no-such-package'],
+    code: 1,
+    line: (dir) =>
+      new RegExp(`^hostplane verify: package ${esc(join(dir, 'no-such-package'))}: does not exist$`),
+  },
   // the program itself
   {
     command: '',

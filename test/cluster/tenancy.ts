@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { OPERATOR_GUARD_NAME } from '../../src/admission/operator-guard.js'
+import { API_VERSION } from '../../src/api/kind.js'
+import type { Customer } from '../../src/api/resources.js'
 import { type AdmissionOptions, renderAdmissionPolicies } from '../../src/admission/policies.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { Manifest } from '../../src/kube/object.js'
@@ -78,3 +80,18 @@ export async function applyTenancyObjects(
     },
   }
 }
+
+/** A small shared-tier Customer that may claim `<name>.example`, as most tenancy tests need one. */
+export const sharedCustomer = (name: string): Customer => ({
+  apiVersion: API_VERSION,
+  kind: 'Customer',
+  metadata: { name },
+  spec: {
+    displayName: name,
+    email: `ops@${name}.example`,
+    tier: 'shared',
+    size: 'small',
+    domains: [`${name}.example`],
+    suspended: false,
+  },
+})

@@ -31,7 +31,7 @@ import { type StaticSite, STATICSITES } from '../../src/operator/staticsite/site
 import { RUNTIMES, WEBSPACE_OWNED, WEBSPACES } from '../../src/operator/webspace/owned.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { applyManifest } from '../cluster/manifest.js'
-import { applyTenancyObjects, type TenancyObjects } from '../cluster/tenancy.js'
+import { applyTenancyObjects, sharedCustomer, type TenancyObjects } from '../cluster/tenancy.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
 
@@ -154,20 +154,9 @@ export class OperatorEnv {
     const [key = '', value = ''] = this.selector.split('=')
     this.customers.add(name)
     this.tenants.add(customerNamespace({ metadata: { name }, spec: { tier: spec.tier ?? 'shared' } }))
+    const shared = sharedCustomer(name)
     return this.admin.request<Customer>('POST', this.customerPath(), {
-      body: {
-        apiVersion: CUSTOMERS.apiVersion,
-        kind: CUSTOMERS.kind,
-        metadata: { name, labels: { [key]: value } },
-        spec: {
-          displayName: name,
-          email: `ops@${name}.example`,
-          tier: 'shared',
-          size: 'small',
-          domains: [`${name}.example`],
-          ...spec,
-        },
-      },
+      body: { ...shared, metadata: { name, labels: { [key]: value } }, spec: { ...shared.spec, ...spec } },
     })
   }
 

@@ -27,7 +27,7 @@ import { renderCustomer } from '../../src/operator/customer/render.js'
 import type { SyncerService } from '../../src/syncer/syncer-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
-import { applyTenancyObjects, TEST_TENANCY, type TenancyObjects } from '../cluster/tenancy.js'
+import { applyTenancyObjects, sharedCustomer, TEST_TENANCY, type TenancyObjects } from '../cluster/tenancy.js'
 import { runHostplane } from '../e2e/cli-process.js'
 import { GitFixture, served } from './git-fixture.js'
 import { sitePath, syncedOf as synced, waitForSite } from './sites.js'
@@ -40,20 +40,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The tenant's `hostplane` with only the kubeconfig it is given. */
 const hostplane = (args: readonly string[]) => runHostplane(args, undefined, { KUBECONFIG: '' }, 60_000)
-
-const customer = (name: string): Customer => ({
-  apiVersion: API_VERSION,
-  kind: 'Customer',
-  metadata: { name },
-  spec: {
-    displayName: name,
-    email: `ops@${name}.example`,
-    tier: 'shared',
-    size: 'small',
-    domains: [`${name}.example`],
-    suspended: false,
-  },
-})
 
 describe(
   'tenant-owned triggers and suspension, with the syncer’s own ServiceAccount',
@@ -68,8 +54,8 @@ describe(
     let tenancy: TenancyObjects
     const id = randomBytes(3).toString('hex')
     const system = `t-trig-sys-${id}`
-    const alpha = customer(`alpha-${id}`)
-    const beta = customer(`beta-${id}`)
+    const alpha = sharedCustomer(`alpha-${id}`)
+    const beta = sharedCustomer(`beta-${id}`)
     const nsA = customerNamespace(alpha)
     const nsB = customerNamespace(beta)
     const SECRET_A = 'alpha-webhook-secret'

@@ -17,7 +17,7 @@ import { renderCustomer } from '../../src/operator/customer/render.js'
 import { TIER_OBJECT_LIMITS } from '../../src/operator/customer/tiers.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
-import { applyTenancyObjects, TEST_TENANCY, type TenancyObjects } from '../cluster/tenancy.js'
+import { applyTenancyObjects, sharedCustomer, TEST_TENANCY, type TenancyObjects } from '../cluster/tenancy.js'
 import { waitFor } from '../cluster/process.js'
 
 const env = await clusterForTests()
@@ -150,19 +150,7 @@ describe('object counts of a shared small tenant on a real API server', { skip: 
   let tenancy: TenancyObjects
   let tenant: KubeRest
   const id = randomBytes(3).toString('hex')
-  const customer: Customer = {
-    apiVersion: API_VERSION,
-    kind: 'Customer',
-    metadata: { name: `quota-${id}` },
-    spec: {
-      displayName: 'Quota',
-      email: 'ops@quota.example',
-      tier: 'shared',
-      size: 'small',
-      domains: [`quota-${id}.example`],
-      suspended: false,
-    },
-  }
+  const customer = sharedCustomer(`quota-${id}`)
   const namespace = customerNamespace(customer)
   const quotaPath = `/api/v1/namespaces/${namespace}/resourcequotas/${QUOTA_NAME}`
 
