@@ -12,6 +12,10 @@ export const buildJobSpec = (strategy: JobStrategy, overrides: Partial<BuildJobS
   strategy,
   limits: buildLimits('shared', 'small'),
   sourceUrl: 'http://hostplane-gitserver.hostplane-system:8080/source/one-time-token',
-  target: { registry: 'registry.hostplane-system:5000', repository: 'hostplane/acme', tag: `shop-${COMMIT.slice(0, 12)}` },
+  target: {
+    registry: 'registry.hostplane-system:5000',
+    repository: 'hostplane/acme',
+    tag: `shop-${COMMIT.slice(0, 12)}`,
+  },
   ...overrides,
 })

@@ -40,7 +40,12 @@ const named = (containers: Container[], name: string): Container => {
 const render = (strategy: 'buildpacks' | 'dockerfile') => {
   const job = renderBuildJob(buildJobSpec(strategy), settings, 'shop-c0ffee000000-abcdef')
   const spec = job.spec as JobSpec
-  return { job, spec, pod: spec.template.spec, all: [...spec.template.spec.initContainers, ...spec.template.spec.containers] }
+  return {
+    job,
+    spec,
+    pod: spec.template.spec,
+    all: [...spec.template.spec.initContainers, ...spec.template.spec.containers],
+  }
 }
 
 describe('build Job rendering', () => {
@@ -61,7 +66,10 @@ describe('build Job rendering', () => {
         pod.initContainers.map((c) => c.name),
         strategy === 'dockerfile' ? ['fetch', 'build'] : ['fetch', 'run-image', 'build'],
       )
-      assert.deepEqual(pod.containers.map((c) => c.name), ['push'])
+      assert.deepEqual(
+        pod.containers.map((c) => c.name),
+        ['push'],
+      )
       assert.equal(spec.backoffLimit, 0)
       assert.equal(spec.activeDeadlineSeconds, buildLimits('shared', 'small').deadlineSeconds)
       assert.equal(spec.ttlSecondsAfterFinished, 3600)
@@ -101,13 +109,18 @@ describe('build Job rendering', () => {
 
     it(`${strategy}: uses only the pinned images`, () => {
       const pinned = Object.values(DEFAULT_BUILD_IMAGES)
-      for (const container of render(strategy).all) assert.ok(pinned.includes(container.image), container.image)
+      for (const container of render(strategy).all)
+        assert.ok(pinned.includes(container.image), container.image)
     })
   }
 
   it('buildpacks: every container restricted (non-root, no escalation, no capability, RuntimeDefault seccomp)', () => {
     const { pod, all } = render('buildpacks')
-    assert.deepEqual(pod.securityContext, { runAsNonRoot: true, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } })
+    assert.deepEqual(pod.securityContext, {
+      runAsNonRoot: true,
+      fsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    })
     for (const { securityContext } of all) {
       assert.equal(securityContext.allowPrivilegeEscalation, false)
       assert.deepEqual(securityContext.capabilities, { drop: ['ALL'] })
@@ -166,7 +179,10 @@ describe('build Job rendering', () => {
   it('finds images in the lifecycle layout by registry, repository and tag or digest', () => {
     assert.equal(layoutPath('hostplane.build/app:latest'), '/output/hostplane.build/app/latest')
     assert.equal(layoutPath('busybox'), '/output/index.docker.io/library/busybox/latest')
-    assert.equal(layoutPath(`docker.io/paketobuildpacks/run@sha256:${'a'.repeat(64)}`), `/output/index.docker.io/paketobuildpacks/run/sha256/${'a'.repeat(64)}`)
+    assert.equal(
+      layoutPath(`docker.io/paketobuildpacks/run@sha256:${'a'.repeat(64)}`),
+      `/output/index.docker.io/paketobuildpacks/run/sha256/${'a'.repeat(64)}`,
+    )
   })
 
   it('writes the push credential as an auth file owned by its Job', () => {
@@ -176,7 +192,9 @@ describe('build Job rendering', () => {
       { username: 'acme', password: 'p' },
     )
     assert.equal(secret.metadata.name, 'j-push')
-    assert.deepEqual(secret.metadata.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u1' }])
+    assert.deepEqual(secret.metadata.ownerReferences, [
+      { apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u1' },
+    ])
     assert.deepEqual(JSON.parse((secret.stringData as { 'auth.json': string })['auth.json']), {
       auths: { 'registry.hostplane-system:5000': { auth: Buffer.from('acme:p').toString('base64') } },
     })
@@ -201,11 +219,17 @@ describe('Dockerfile check', () => {
   ]
   for (const [what, text] of refused)
     it(`refuses ${what}, saying which line and why`, () =>
-      assert.match(dockerfileProblem(text) ?? '', /^Dockerfile line \d+: the syntax directive \(.*\) is refused: builds use the Dockerfile frontend built into the platform's pinned BuildKit/))
+      assert.match(
+        dockerfileProblem(text) ?? '',
+        /^Dockerfile line \d+: the syntax directive \(.*\) is refused: builds use the Dockerfile frontend built into the platform's pinned BuildKit/,
+      ))
 
   it('builds a Dockerfile whose syntax-like comment comes after the first instruction', () =>
     assert.equal(dockerfileProblem('FROM scratch\n# syntax=not/a-directive\n'), undefined))
   it('builds a plain Dockerfile', () => assert.equal(dockerfileProblem('FROM alpine\nRUN true\n'), undefined))
   it('says what to do when there is no Dockerfile', () =>
-    assert.match(dockerfileProblem(undefined) ?? '', /builds the file Dockerfile at the root of the pushed commit, and there is none/))
+    assert.match(
+      dockerfileProblem(undefined) ?? '',
+      /builds the file Dockerfile at the root of the pushed commit, and there is none/,
+    ))
 })

@@ -252,7 +252,11 @@ export function renderBuildJob(spec: BuildJobSpec, settings: BuildSettings, name
     securityContext: restricted(uid, gid),
     resources: helperResources(limits.disk),
     terminationMessagePolicy: 'File',
-    volumeMounts: [mount('output', PATHS.output, true), mount('registry-auth', PATHS.registryAuth, true), tmp],
+    volumeMounts: [
+      mount('output', PATHS.output, true),
+      mount('registry-auth', PATHS.registryAuth, true),
+      tmp,
+    ],
   }
 
   return {

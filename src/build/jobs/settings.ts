@@ -54,12 +54,15 @@ export interface BuildSettings {
 export const BUILDKIT_USER = 1000
 
 /** Where a digest-pinned reference's digest starts; anything else is refused. */
-const PINNED = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127})?@sha256:[0-9a-f]{64}$/
+const PINNED =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127})?@sha256:[0-9a-f]{64}$/
 
 export const isPinned = (image: string) => PINNED.test(image)
 
 /** The settings with defaults filled in; throws naming every image that is not pinned by digest. */
-export function buildSettings(overrides: Partial<Omit<BuildSettings, 'images'>> & { images?: Partial<BuildImages> } = {}): BuildSettings {
+export function buildSettings(
+  overrides: Partial<Omit<BuildSettings, 'images'>> & { images?: Partial<BuildImages> } = {},
+): BuildSettings {
   const images = { ...DEFAULT_BUILD_IMAGES, ...overrides.images }
   const unpinned = Object.entries(images).filter(([, image]) => !isPinned(image))
   if (unpinned.length)
