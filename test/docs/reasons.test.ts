@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { BUILD_ERRORS } from '../../src/build/build-error.js'
 import { DOMAIN_REASON } from '../../src/domains/reasons.js'
 import { OPERATOR_REASONS, type ReasonKind, reasonsOf } from '../../src/operator/reasons.js'
 import { SYNC_ERRORS, SYNCED_REASONS } from '../../src/syncer/reasons.js'
@@ -86,5 +87,10 @@ describe('every reason and error code is documented, and every documented one ex
       const row = rows.find((r) => r.codes.includes(code))
       assert.ok(row?.reasons.includes(reason), `${code} is documented in the row of ${reason}`)
     }
+  })
+
+  it('the HP_ERR_BUILD and HP_ERR_REGISTRY codes are those of the table in docs/builds.md', () => {
+    const rows = tableRows('docs/builds.md', '## Error codes')
+    assert.deepEqual(sorted(rows.flatMap((row) => row.codes)), sorted(Object.keys(BUILD_ERRORS)))
   })
 })

@@ -50,3 +50,14 @@ export function parseImageReference(reference: string): ImageReference {
 export function formatImageReference({ registry, repository, tag, digest }: ImageReference): string {
   return `${registry}/${repository}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`
 }
+
+/**
+ * The tag of a Webspace's image built from `commit`: `<webspace>-<first 12 hex of the commit>`.
+ * Webspace names are DNS labels (at most 63 characters), so the tag is always valid and at most
+ * 76 characters; the image is always used by digest, the tag only makes the registry readable.
+ */
+export function webspaceImageTag(webspace: string, commit: string): string {
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(webspace) || !/^[0-9a-f]{40,64}$/.test(commit))
+    throw new BuildError('HP_ERR_BUILD_OPTIONS', `no image tag for webspace ${webspace} and commit ${commit}`)
+  return `${webspace}-${commit.slice(0, 12)}`
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { parseChallenge } from './client.js'
-import { formatImageReference, parseImageReference } from './reference.js'
+import { formatImageReference, parseImageReference, webspaceImageTag } from './reference.js'
 import {
   customerRepository,
   grantedAccess,
@@ -106,6 +106,12 @@ describe('image references and challenges', () => {
       'reg.example/a/../b',
     ])
       assert.throws(() => parseImageReference(bad), { code: 'HP_ERR_REGISTRY_REFERENCE' }, bad)
+  })
+
+  it('name a Webspace’s image tag by the webspace and the commit’s first 12 hex', () => {
+    assert.equal(webspaceImageTag('shop', 'abcdef0123456789'.repeat(2) + '01234567'), 'shop-abcdef012345')
+    assert.throws(() => webspaceImageTag('Shop', 'a'.repeat(40)), { code: 'HP_ERR_BUILD_OPTIONS' })
+    assert.throws(() => webspaceImageTag('shop', 'main'), { code: 'HP_ERR_BUILD_OPTIONS' })
   })
 
   it('read a token challenge', () => {
