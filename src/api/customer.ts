@@ -21,7 +21,8 @@ export const TIER_SIZES: Readonly<Record<Tier, readonly Size[]>> = {
 /** Longest customer name whose namespace (`ded-<name>`) is still a valid DNS label. */
 export const MAX_CUSTOMER_NAME = 59
 
-const SSH_KEY =
+/** One OpenSSH public key line without options: the shape of Customer sshKeys and SshKey publicKey. */
+export const SSH_KEY =
   '^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$'
 const IPV4_CIDR =
   '^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/([0-9]|[12][0-9]|3[0-2])$'

@@ -2,6 +2,7 @@ import { CustomerKind } from './customer.js'
 import type { KindDefinition } from './kind.js'
 import { ReleaseKind } from './release.js'
 import { RuntimeKind } from './runtime.js'
+import { SshKeyKind } from './sshkey.js'
 import { StaticSiteKind } from './staticsite.js'
 import { WebspaceKind } from './webspace.js'
 
@@ -12,6 +13,7 @@ export const KINDS: readonly KindDefinition[] = [
   WebspaceKind,
   RuntimeKind,
   ReleaseKind,
+  SshKeyKind,
 ]
 
 export const kindByName = (kind: string): KindDefinition | undefined => KINDS.find((k) => k.kind === kind)

@@ -2,6 +2,7 @@
 import type { CustomerSpec, CustomerStatus } from './customer.js'
 import type { ReleaseSpec, ReleaseStatus } from './release.js'
 import type { RuntimeSpec, RuntimeStatus } from './runtime.js'
+import type { SshKeySpec, SshKeyStatus } from './sshkey.js'
 import type { StaticSiteSpec, StaticSiteStatus } from './staticsite.js'
 import type { WebspaceSpec, WebspaceStatus } from './webspace.js'
 import type { KubeObject } from '../kube/object.js'
@@ -16,3 +17,4 @@ export type Customer = Resource<CustomerSpec, CustomerStatus>
 export type Webspace = Resource<WebspaceSpec, WebspaceStatus>
 export type Runtime = Resource<RuntimeSpec, RuntimeStatus>
 export type Release = Resource<ReleaseSpec, ReleaseStatus>
+export type SshKey = Resource<SshKeySpec, SshKeyStatus>

@@ -5,7 +5,7 @@
  * `hostplane`, so objects it applied before this scheme keep their manager; every other process
  * is `hostplane-<component>`.
  */
-export type Component = 'operator' | 'syncer'
+export type Component = 'operator' | 'syncer' | 'gitserver'
 
 export const fieldManagerOf = (component: Component): string =>
   component === 'operator' ? 'hostplane' : `hostplane-${component}`
