@@ -7,6 +7,7 @@
  */
 import { Command } from 'commander'
 import { hostplaneProgram, run } from './command.js'
+import { registerGitServerCommand } from './gitserver.js'
 import { registerMirrorCommand } from './mirror.js'
 import { registerOperatorCommand } from './operator.js'
 import { registerPackageCommand } from './package.js'
@@ -28,5 +29,6 @@ registerSyncCommand(program)
 registerMirrorCommand(program)
 registerPackageCommand(program)
 registerVerifyCommand(program)
+registerGitServerCommand(program)
 
 await run(program)

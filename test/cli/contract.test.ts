@@ -120,6 +120,20 @@ const ROWS: readonly Row[] = [
   },
   // syncer
   {
+    command: 'gitserver',
+    what: 'bad flag value',
+    args: ['--ssh-listen', 'nonsense'],
+    code: 2,
+    line: /^hostplane gitserver: option '--ssh-listen <host:port>' argument 'nonsense' is invalid\. nonsense is not host:port/,
+  },
+  {
+    command: 'gitserver',
+    what: 'missing file',
+    args: ['--host-key', '/nonexistent/host_key'],
+    code: 1,
+    line: /^hostplane gitserver: cannot read the host key \/nonexistent\/host_key: ENOENT/,
+  },
+  {
     command: 'syncer',
     what: 'bad flag value',
     args: ['--listen', 'nonsense', ...hosts],

@@ -1,0 +1,163 @@
+/**
+ * `hostplane gitserver`: flags → the gitserver service (src/gitserver), running until SIGTERM or
+ * SIGINT. The host key comes from a file (a mounted Secret), or with `--generate-host-key` is
+ * created in that file on first start. Every flag can also be set by its HOSTPLANE_* variable.
+ */
+import type { Command } from 'commander'
+import { loadKubeConfig } from '../kube/kubeconfig.js'
+import { createLogger } from '../ops/log.js'
+import { defineCommand, StartError, startOrExit } from './command.js'
+import {
+  checkPaths,
+  duration,
+  flag,
+  type ListenAddress,
+  listenAddress,
+  parseSize,
+  path,
+  positive,
+} from './flags.js'
+import { stopOnSignal } from './shutdown.js'
+
+interface GitServerFlags {
+  kubeconfig?: string
+  hostKey: string
+  generateHostKey?: boolean
+  reposDir: string
+  runDir: string
+  sshListen: ListenAddress
+  listen: ListenAddress
+  maxPushSize?: number
+  handshakeTimeout: number
+  idleTimeout: number
+  sessionTimeout: number
+  connectionsPerMinute: number
+  selector?: string
+}
+
+export function registerGitServerCommand(program: Command): void {
+  defineCommand(program, 'gitserver')
+    .description("serve each Webspace's git repository over SSH to its customer's keys (docs/gitserver.md)")
+    .addOption(
+      flag('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)', {
+        env: true,
+        parse: path,
+        exists: 'file',
+      }),
+    )
+    .addOption(
+      flag('--host-key <file>', 'SSH host private key (OpenSSH format)', {
+        env: true,
+        parse: path,
+        default: '/etc/hostplane-gitserver/host_key',
+      }),
+    )
+    .addOption(
+      flag(
+        '--generate-host-key',
+        'create an ed25519 host key in --host-key if there is none (keep it on a volume)',
+        {
+          env: true,
+        },
+      ),
+    )
+    .addOption(
+      flag('--repos-dir <dir>', "the repositories' volume", {
+        env: true,
+        parse: path,
+        default: '/var/lib/hostplane-gitserver/repos',
+      }),
+    )
+    .addOption(
+      flag('--run-dir <dir>', 'private directory for the hooks and their socket (an emptyDir is fine)', {
+        env: true,
+        parse: path,
+        default: '/run/hostplane-gitserver',
+      }),
+    )
+    .addOption(
+      flag('--ssh-listen <host:port>', 'address of the SSH server', {
+        env: true,
+        parse: listenAddress,
+        default: '0.0.0.0:2222',
+      }),
+    )
+    .addOption(
+      flag('--listen <host:port>', 'address of /healthz, /readyz and /metrics', {
+        env: true,
+        parse: listenAddress,
+        default: '0.0.0.0:8080',
+      }),
+    )
+    .addOption(
+      flag('--max-push-size <size>', "lower every tier's push size limit to this (e.g. 50MiB)", {
+        env: true,
+        parse: parseSize,
+      }),
+    )
+    .addOption(
+      flag('--handshake-timeout <duration>', 'longest time from connecting to a proved key', {
+        env: true,
+        parse: duration,
+        default: '20s',
+      }),
+    )
+    .addOption(
+      flag('--idle-timeout <duration>', 'close a connection with no command running and no data', {
+        env: true,
+        parse: duration,
+        default: '5m',
+      }),
+    )
+    .addOption(
+      flag('--session-timeout <duration>', 'longest a connection may last', {
+        env: true,
+        parse: duration,
+        default: '1h',
+      }),
+    )
+    .addOption(
+      flag('--connections-per-minute <n>', 'new connections one address may open per minute', {
+        env: true,
+        parse: positive,
+        default: '60',
+      }),
+    )
+    .addOption(
+      flag('--selector <labels>', 'only Customers, Webspaces and SshKeys matching this label selector', {
+        env: true,
+      }),
+    )
+    .action((flags: GitServerFlags, command: Command) =>
+      startOrExit('gitserver', async () => {
+        await checkPaths(command)
+        const { loadHostKey } = await import('../gitserver/host-key.js')
+        const hostKey = await loadHostKey(flags.hostKey, flags.generateHostKey === true).catch(
+          (error: unknown) => {
+            throw new StartError((error as Error).message)
+          },
+        )
+        const kubeConfig = await loadKubeConfig({ file: flags.kubeconfig })
+        const log = createLogger({ name: 'hostplane-gitserver' })
+        const { startGitServer } = await import('../gitserver/gitserver-service.js')
+        const service = await startGitServer({
+          kubeConfig,
+          log,
+          hostKey,
+          reposDir: flags.reposDir,
+          runDir: flags.runDir,
+          ssh: flags.sshListen,
+          listen: flags.listen,
+          maxPushBytes: flags.maxPushSize,
+          timeouts: {
+            handshakeMs: flags.handshakeTimeout,
+            idleMs: flags.idleTimeout,
+            sessionMs: flags.sessionTimeout,
+          },
+          addressLimits: { perMinute: flags.connectionsPerMinute },
+          labelSelector: flags.selector,
+        })
+        stopOnSignal(log, () => service.stop())
+      }),
+    )
+}

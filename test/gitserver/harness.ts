@@ -1,0 +1,354 @@
+/**
+ * `hostplane gitserver` as its own process against the test cluster, with the RBAC of
+ * deploy/rbac/gitserver.yaml (its ServiceAccount in a system namespace of the run), and the real
+ * OpenSSH client and git talking to it: customers, keys and webspaces of one run carry the run's
+ * label, which the gitserver is started to select, so runs sharing a cluster do not meet.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseAllDocuments } from 'yaml'
+import { API_VERSION } from '../../src/api/kind.js'
+import type { SshKey, Webspace } from '../../src/api/resources.js'
+import { publicHostKey } from '../../src/gitserver/host-key.js'
+import { manifestPath } from '../../src/kube/manifest-path.js'
+import type { Manifest } from '../../src/kube/object.js'
+import { type KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { customerGroup } from '../../src/operator/customer/names.js'
+import type { TestCluster } from '../cluster/cluster.js'
+import { REPO_ROOT } from '../cluster/paths.js'
+import { run, type RunResult, waitFor } from '../cluster/process.js'
+import { type CliProcess, startCli } from '../e2e/cli-process.js'
+import { freePort } from '../serving/nginx-for-tests.js'
+
+export const RUN_LABEL = 'hostplane.dev/test-gitserver'
+const FIELD_MANAGER = { fieldManager: 'hostplane-test' }
+
+/** A key pair made by ssh-keygen: `file` (private) and `file.pub`. */
+export interface KeyPair {
+  readonly file: string
+  readonly publicKey: string
+}
+
+export async function keyPair(
+  dir: string,
+  name: string,
+  type: string[] = ['-t', 'ed25519'],
+): Promise<KeyPair> {
+  const file = join(dir, name)
+  const result = await run('ssh-keygen', ['-q', ...type, '-N', '', '-C', name, '-f', file], {
+    timeoutMs: 30_000,
+  })
+  if (result.code !== 0) throw new Error(`ssh-keygen failed: ${result.stderr}`)
+  return { file, publicKey: (await readFile(`${file}.pub`, 'utf8')).trim() }
+}
+
+export class GitServerRun {
+  readonly id = randomBytes(3).toString('hex')
+  readonly system = `gs-${this.id}`
+  private process: CliProcess | undefined
+  sshPort = 0
+  httpPort = 0
+  private constructor(
+    readonly cluster: TestCluster,
+    readonly admin: KubeRest,
+    readonly dir: string,
+  ) {}
+
+  static async create(cluster: TestCluster, admin: KubeRest): Promise<GitServerRun> {
+    return new GitServerRun(cluster, admin, await mkdtemp(join(tmpdir(), 'hostplane-gitserver-')))
+  }
+
+  get reposDir(): string {
+    return join(this.dir, 'repos')
+  }
+
+  get labels(): Record<string, string> {
+    return { [RUN_LABEL]: this.id }
+  }
+
+  name(base: string): string {
+    return `${base}-${this.id}`
+  }
+
+  namespaceOf(customer: string): string {
+    return `sh-${customer}`
+  }
+
+  private async apply(object: Manifest): Promise<void> {
+    await this.admin.apply(manifestPath(object), object, FIELD_MANAGER)
+  }
+
+  /** deploy/rbac/gitserver.yaml in the run's system namespace, its binding under the run's name. */
+  private async applyRbac(): Promise<void> {
+    await this.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.system } })
+    const text = await readFile(join(REPO_ROOT, 'deploy', 'rbac', 'gitserver.yaml'), 'utf8')
+    for (const doc of parseAllDocuments(text)) {
+      const object = JSON.parse(
+        JSON.stringify(doc.toJS()).replaceAll('hostplane-system', this.system),
+      ) as Manifest
+      if (object.kind === 'ServiceAccount') continue
+      if (object.kind === 'ClusterRoleBinding') object.metadata.name = `hostplane-gitserver-${this.system}`
+      await this.apply(object)
+    }
+  }
+
+  /** The tenant ClusterRole bound to the customer's group in its namespace, as the operator binds it. */
+  async bindTenant(customer: string): Promise<void> {
+    const text = await readFile(join(REPO_ROOT, 'deploy', 'rbac', 'tenant.yaml'), 'utf8')
+    for (const doc of parseAllDocuments(text)) {
+      const object = doc.toJS() as Manifest
+      if (object.metadata.name === 'hostplane-tenant') await this.apply(object)
+    }
+    await this.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'hostplane-tenant', namespace: this.namespaceOf(customer) },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'hostplane-tenant' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: customerGroup(customer) }],
+    } as Manifest)
+  }
+
+  /** A Customer (no operator runs: its namespace is made here) with one Webspace `site` on branch main. */
+  async customer(base: string, spec: Record<string, unknown> = {}): Promise<string> {
+    const name = this.name(base)
+    await this.apply({
+      apiVersion: API_VERSION,
+      kind: 'Customer',
+      metadata: { name, labels: this.labels },
+      spec: { displayName: base, email: `${base}@example.com`, ...spec },
+    } as Manifest)
+    await this.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespaceOf(name) } })
+    await this.apply({
+      apiVersion: API_VERSION,
+      kind: 'Webspace',
+      metadata: { name: 'site', namespace: this.namespaceOf(name), labels: this.labels },
+      spec: { runtime: 'static', git: { branch: 'main' } },
+    } as Manifest)
+    return name
+  }
+
+  async setCustomerKeys(customer: string, sshKeys: string[]): Promise<void> {
+    await this.admin.request(
+      'PATCH',
+      resourcePath({ apiVersion: API_VERSION, plural: 'customers', name: customer }),
+      {
+        body: { spec: { sshKeys } },
+        contentType: 'application/merge-patch+json',
+      },
+    )
+  }
+
+  sshKeyPath(customer: string, name?: string): string {
+    return resourcePath({
+      apiVersion: API_VERSION,
+      plural: 'sshkeys',
+      namespace: this.namespaceOf(customer),
+      name,
+    })
+  }
+
+  /** Creates an SshKey of the run in the customer's namespace, as `client` (a tenant or the admin). */
+  async createSshKey(client: KubeRest, customer: string, name: string, publicKey: string): Promise<void> {
+    await client.request('POST', this.sshKeyPath(customer), {
+      body: {
+        apiVersion: API_VERSION,
+        kind: 'SshKey',
+        metadata: { name, labels: this.labels },
+        spec: { publicKey },
+      },
+    })
+  }
+
+  /** Waits until the gitserver wrote the SshKey's status and returns it. */
+  async sshKeyStatus(customer: string, name: string): Promise<NonNullable<SshKey['status']>> {
+    return waitFor(
+      async () => {
+        const key = await this.admin.request<SshKey>('GET', this.sshKeyPath(customer, name))
+        return key.status?.conditions?.length ? key.status : undefined
+      },
+      { timeoutMs: 20_000, intervalMs: 200, describe: () => `SshKey ${name} got no status` },
+    )
+  }
+
+  async webspaceUid(customer: string): Promise<string> {
+    const path = resourcePath({
+      apiVersion: API_VERSION,
+      plural: 'webspaces',
+      namespace: this.namespaceOf(customer),
+      name: 'site',
+    })
+    return (await this.admin.request<Webspace>('GET', path)).metadata.uid ?? ''
+  }
+
+  async start(extraArgs: string[] = []): Promise<void> {
+    await this.applyRbac()
+    const { path: kubeconfig } = await this.cluster.serviceAccountKubeConfig(
+      this.system,
+      'hostplane-gitserver',
+    )
+    this.sshPort = await freePort()
+    this.httpPort = await freePort()
+    const hostKey = join(this.dir, 'host_key')
+    this.process = startCli(
+      [
+        'gitserver',
+        '--kubeconfig',
+        kubeconfig,
+        '--host-key',
+        hostKey,
+        '--generate-host-key',
+        '--repos-dir',
+        this.reposDir,
+        '--run-dir',
+        join(this.dir, 'run'),
+        '--ssh-listen',
+        `127.0.0.1:${this.sshPort}`,
+        '--listen',
+        `127.0.0.1:${this.httpPort}`,
+        '--selector',
+        `${RUN_LABEL}=${this.id}`,
+        ...extraArgs,
+      ],
+      join(this.dir, 'gitserver.log'),
+      { LOG_FORMAT: 'json' },
+    )
+    await waitFor(
+      async () =>
+        (await fetch(`http://127.0.0.1:${this.httpPort}/readyz`).catch(() => undefined))?.ok
+          ? true
+          : undefined,
+      { timeoutMs: 60_000, intervalMs: 200, describe: () => 'the gitserver did not become ready' },
+    )
+    await writeFile(
+      join(this.dir, 'known_hosts'),
+      `[127.0.0.1]:${this.sshPort} ${publicHostKey(await readFile(hostKey, 'utf8'))}\n`,
+    )
+  }
+
+  async log(): Promise<string> {
+    return (await this.process?.log()) ?? ''
+  }
+
+  async metrics(): Promise<string> {
+    return (await fetch(`http://127.0.0.1:${this.httpPort}/metrics`)).text()
+  }
+
+  /** `ssh` options that trust only the gitserver's host key and use only the given identities. */
+  sshOptions(identities: string[], extra: string[] = []): string[] {
+    return [
+      '-F',
+      '/dev/null',
+      '-p',
+      String(this.sshPort),
+      '-o',
+      `UserKnownHostsFile=${join(this.dir, 'known_hosts')}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'ConnectTimeout=10',
+      ...identities.flatMap((file) => ['-i', file]),
+      ...extra,
+    ]
+  }
+
+  /** Runs `ssh git@127.0.0.1 <args>`. */
+  ssh(
+    identities: string[],
+    args: string[],
+    options: { extra?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<RunResult> {
+    return run('ssh', [...this.sshOptions(identities, options.extra), 'git@127.0.0.1', ...args], {
+      env: { ...process.env, ...options.env },
+      timeoutMs: options.timeoutMs ?? 30_000,
+    })
+  }
+
+  url(customer: string, webspace = 'site'): string {
+    return `ssh://git@127.0.0.1:${this.sshPort}/${customer}/${webspace}.git`
+  }
+
+  /** Runs git in `cwd` with GIT_SSH_COMMAND using these identities. */
+  git(cwd: string, identities: string[], args: string[], extra: string[] = []): Promise<RunResult> {
+    const command = ['ssh', ...this.sshOptions(identities, extra)].map((a) => `'${a}'`).join(' ')
+    return run('git', args, {
+      cwd,
+      env: {
+        PATH: process.env.PATH,
+        HOME: this.dir,
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_SSH_COMMAND: command,
+        GIT_AUTHOR_NAME: 'test',
+        GIT_AUTHOR_EMAIL: 'test@example.com',
+        GIT_COMMITTER_NAME: 'test',
+        GIT_COMMITTER_EMAIL: 'test@example.com',
+      },
+      timeoutMs: 60_000,
+    })
+  }
+
+  /** A work tree with one commit on `branch` holding `files`; returns its directory and commit. */
+  async workTree(
+    name: string,
+    files: Record<string, string | Buffer>,
+    branch = 'main',
+  ): Promise<{ dir: string; commit: string }> {
+    const dir = join(this.dir, 'work', name)
+    await rm(dir, { recursive: true, force: true })
+    await mkdir(dir, { recursive: true })
+    await this.gitOk(dir, ['init', '--quiet', '--initial-branch', branch])
+    for (const [file, content] of Object.entries(files)) await writeFile(join(dir, file), content)
+    await this.gitOk(dir, ['add', '--all'])
+    await this.gitOk(dir, ['commit', '--quiet', '-m', name])
+    return { dir, commit: (await this.gitOk(dir, ['rev-parse', 'HEAD'])).stdout.trim() }
+  }
+
+  async gitOk(cwd: string, args: string[]): Promise<RunResult> {
+    const result = await this.git(cwd, [], args)
+    if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`)
+    return result
+  }
+
+  /** What the repository on the gitserver's volume holds: `git <args>` run in it. */
+  async inRepository(customer: string, args: string[]): Promise<RunResult> {
+    return run(
+      'git',
+      ['--git-dir', join(this.reposDir, `${await this.webspaceUid(customer)}.git`), ...args],
+      {
+        env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', HOME: this.dir },
+      },
+    )
+  }
+
+  async stop(): Promise<void> {
+    await this.process?.stop()
+    for (const path of [
+      resourcePath({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        plural: 'clusterrolebindings',
+        name: `hostplane-gitserver-${this.system}`,
+      }),
+      resourcePath({ apiVersion: 'v1', plural: 'namespaces', name: this.system }),
+    ])
+      await this.admin.request('DELETE', path).catch(() => {})
+  }
+
+  async removeCustomers(names: string[]): Promise<void> {
+    for (const name of names) {
+      await this.admin
+        .request(
+          'DELETE',
+          resourcePath({ apiVersion: 'v1', plural: 'namespaces', name: this.namespaceOf(name) }),
+        )
+        .catch(() => {})
+      await this.admin
+        .request('DELETE', resourcePath({ apiVersion: API_VERSION, plural: 'customers', name }))
+        .catch(() => {})
+    }
+  }
+}
