@@ -126,6 +126,9 @@ export class GitSshServer {
       if (current?.customer === connection.identity.customer && current.key === connection.identity.key)
         continue
       connection.log.info('the key of this session was removed; closing it')
+      // Out of the set at once: the next change before the socket has closed must not count it again.
+      this.live.delete(connection)
+      this.options.metrics.sessions.set(this.live.size)
       this.options.metrics.closed.inc({ reason: 'key_removed' })
       connection.stop()
     }
