@@ -42,8 +42,9 @@ async function pushImage(
   architecture: string,
   docker: boolean,
   signal: AbortSignal,
+  extra: Readonly<Record<string, string>> = {},
 ): Promise<Descriptor> {
-  const layer = await layerOf({ ...BASE_FILES, 'etc/arch': `${architecture}\n` })
+  const layer = await layerOf({ ...BASE_FILES, 'etc/arch': `${architecture}\n`, ...extra })
   const config = Buffer.from(
     JSON.stringify({
       architecture,
@@ -98,11 +99,12 @@ export async function pushOciIndexBase(
   return client.putManifest(repository, 'index', MEDIA_TYPES.ociIndex, index, signal)
 }
 
-/** A Docker schema 2 image (no list); returns its manifest digest. */
+/** A Docker schema 2 image (no list), with `extra` files in its layer; returns its manifest digest. */
 export async function pushDockerBase(
   client: RegistryClient,
   repository: string,
   signal: AbortSignal,
+  extra: Readonly<Record<string, string>> = {},
 ): Promise<string> {
-  return (await pushImage(client, repository, 'amd64', true, signal)).digest
+  return (await pushImage(client, repository, 'amd64', true, signal, extra)).digest
 }

@@ -18,7 +18,14 @@ import { MEDIA_TYPES, RegistryClient, type RegistryCredentials } from '../../src
 import { RegistryTokenIssuer } from '../../src/build/registry/token-service.js'
 import { TestRepos } from '../git/test-repos.js'
 import { BASE_FILES, pushDockerBase, pushOciIndexBase } from './base-image.js'
-import { ISSUER, registrySkipReason, SERVICE, startRegistry, type TestRegistry } from './registry.js'
+import {
+  ISSUER,
+  registrySkipReason,
+  SERVICE,
+  serveDockerRegistry,
+  startRegistry,
+  type TestRegistry,
+} from './registry.js'
 
 const run = promisify(execFile)
 const skip = await registrySkipReason()
@@ -168,6 +175,30 @@ describe('layer builds pushed to a real registry with short-lived credentials', 
     assert.equal(pushed.manifest.layers.at(-1)?.mediaType, MEDIA_TYPES.dockerLayerGzip)
     const { rootfs } = await pull(image)
     assert.equal(await readFile(join(rootfs, 'srv/app/index.html'), 'utf8'), APP_FILES['index.html'])
+  })
+
+  it('copies the base layers from another registry (anonymous pull) when they cannot be mounted', async () => {
+    const openDir = await mkdtemp(join(dir, 'open-registry-'))
+    const open = await serveDockerRegistry(openDir)
+    try {
+      const anonymous = new RegistryClient({ registry: open.address })
+      const baseDigest = await pushDockerBase(anonymous, 'library/base', signal, { 'etc/elsewhere': 'yes\n' })
+      const [baseLayer] = (await anonymous.resolveManifest('library/base', baseDigest, signal)).manifest
+        .layers
+      assert.equal(await admin().hasBlob('hostplane/a', baseLayer?.digest ?? '', signal), false)
+      const { image } = await buildLayerImage(
+        options({
+          baseImage: `${open.address}/library/base@${baseDigest}`,
+          target: { registry: registry.address, repository: 'hostplane/a', tag: 'from-elsewhere' },
+        }),
+      )
+      assert.equal(await admin().hasBlob('hostplane/a', baseLayer?.digest ?? '', signal), true, 'copied')
+      const { rootfs } = await pull(image)
+      assert.equal(await readFile(join(rootfs, 'etc/elsewhere'), 'utf8'), 'yes\n')
+      assert.equal(await readFile(join(rootfs, 'srv/app/index.html'), 'utf8'), APP_FILES['index.html'])
+    } finally {
+      await open.registry.stop()
+    }
   })
 
   it('reads a commit still in the push quarantine through the given git environment', async () => {
