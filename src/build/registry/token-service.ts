@@ -44,6 +44,16 @@ export interface TokenIssuerOptions {
   readonly clock?: () => number
 }
 
+/** Checks basic credentials at the token realm: their grant, or undefined to refuse them. */
+export type Authenticate = (username: string, password: string) => readonly RepositoryAccess[] | undefined
+
+export interface TokenAnswer {
+  readonly status: number
+  readonly body: object
+  /** WWW-Authenticate of a 401. */
+  readonly challenge?: string
+}
+
 export interface IssuedToken {
   readonly token: string
   readonly expiresAt: Date
@@ -182,39 +192,60 @@ export class RegistryTokenIssuer {
   }
 
   /**
-   * The token realm: `GET ?service=…&scope=…` with basic credentials `authenticate` accepts;
-   * answers a token for the requested access the credentials grant (possibly none, which the
-   * registry then refuses).
+   * The token realm's answer to `GET ?service=…&scope=…` with basic credentials `authenticate`
+   * accepts: a token for the requested access the credentials grant (possibly none, which the
+   * registry then refuses); 401 with a Basic challenge for missing or refused credentials.
    */
-  tokenHandler(
-    authenticate: (username: string, password: string) => readonly RepositoryAccess[] | undefined = (u, p) =>
-      this.verifyTicket(u, p),
-  ): (request: IncomingMessage, response: ServerResponse) => void {
-    return (request, response) => {
-      const reply = (status: number, body: object) => {
-        response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-        response.end(JSON.stringify(body))
+  answerTokenRequest(
+    query: URLSearchParams,
+    authorization: string | undefined,
+    authenticate: Authenticate = (u, p) => this.verifyTicket(u, p),
+  ): TokenAnswer {
+    if (query.get('service') !== this.service) return { status: 400, body: { error: 'unknown service' } }
+    const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(authorization ?? '')
+    const decoded = basic ? Buffer.from(basic[1] as string, 'base64').toString('utf8') : ''
+    const colon = decoded.indexOf(':')
+    const username = decoded.slice(0, colon)
+    const grant = colon > 0 ? authenticate(username, decoded.slice(colon + 1)) : undefined
+    if (!grant)
+      return {
+        status: 401,
+        body: { error: 'credentials refused' },
+        challenge: `Basic realm="${this.service}"`,
       }
-      const url = new URL(request.url ?? '/', 'http://token')
-      if (request.method !== 'GET') return reply(405, { error: 'only GET' })
-      if (url.searchParams.get('service') !== this.service) return reply(400, { error: 'unknown service' })
-      const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(request.headers.authorization ?? '')
-      const decoded = basic ? Buffer.from(basic[1] as string, 'base64').toString('utf8') : ''
-      const colon = decoded.indexOf(':')
-      const grant = colon > 0 ? authenticate(decoded.slice(0, colon), decoded.slice(colon + 1)) : undefined
-      if (!grant) {
-        response.setHeader('www-authenticate', `Basic realm="${this.service}"`)
-        return reply(401, { error: 'credentials refused' })
-      }
-      const access = grantedAccess(parseScopes(url.searchParams.getAll('scope')), grant)
-      const { token, expiresAt } = this.issue(decoded.slice(0, colon), access)
-      const now = this.clock()
-      return reply(200, {
+    const { token, expiresAt } = this.issue(
+      username,
+      grantedAccess(parseScopes(query.getAll('scope')), grant),
+    )
+    const now = this.clock()
+    return {
+      status: 200,
+      body: {
         token,
         access_token: token,
         expires_in: Math.round((expiresAt.getTime() - now) / 1000),
         issued_at: new Date(now).toISOString(),
+      },
+    }
+  }
+
+  /** answerTokenRequest as a node:http handler. */
+  tokenHandler(authenticate?: Authenticate): (request: IncomingMessage, response: ServerResponse) => void {
+    return (request, response) => {
+      const answer: TokenAnswer =
+        request.method === 'GET'
+          ? this.answerTokenRequest(
+              new URL(request.url ?? '/', 'http://token').searchParams,
+              request.headers.authorization,
+              authenticate,
+            )
+          : { status: 405, body: { error: 'only GET' } }
+      response.writeHead(answer.status, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        ...(answer.challenge ? { 'www-authenticate': answer.challenge } : {}),
       })
+      response.end(JSON.stringify(answer.body))
     }
   }
 
