@@ -1,20 +1,22 @@
 /**
- * The real `hostplane operator`, `hostplane syncer` and `hostplane mirror` flag definitions, read
+ * The real `hostplane operator`, `syncer`, `mirror` and `gitserver` flag definitions, read
  * without running any command: the install takes its defaults from them, and its tests parse the
  * container args with them, so a renamed or removed flag fails the synth tests instead of a rollout.
  */
 import { Command, type Option } from 'commander'
+import { registerGitServerCommand } from '../../src/cli/gitserver.js'
 import { registerMirrorCommand } from '../../src/cli/mirror.js'
 import { registerOperatorCommand } from '../../src/cli/operator.js'
 import { registerSyncerCommand } from '../../src/cli/syncer.js'
 
-export type CommandName = 'operator' | 'syncer' | 'mirror'
+export type CommandName = 'operator' | 'syncer' | 'mirror' | 'gitserver'
 
 function command(name: CommandName): Command {
   const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} })
   registerOperatorCommand(program)
   registerSyncerCommand(program)
   registerMirrorCommand(program)
+  registerGitServerCommand(program)
   const found = program.commands.find((c) => c.name() === name)
   if (!found) throw new Error(`hostplane has no ${name} command`)
   return found

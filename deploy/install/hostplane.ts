@@ -11,6 +11,7 @@
 import { ApiObject } from 'cdk8s'
 import { Construct } from 'constructs'
 import { AdmissionPolicies } from './admission.js'
+import { GitServerWorkload } from './gitserver.js'
 import { BuiltInRuntimes, HostplaneApi } from './api.js'
 import { SystemNetworkPolicies } from './network-policies.js'
 import { NginxWorkload } from './nginx.js'
@@ -40,6 +41,12 @@ export class Hostplane extends Construct {
     new OperatorWorkload(this, 'operator', { options, accounts: rbac.accounts })
     new SyncerWorkload(this, 'syncer', { options, serviceAccountName: rbac.accounts.syncer })
     new NginxWorkload(this, 'nginx', { options })
+    if (options.gitserver && rbac.accounts.gitserver)
+      new GitServerWorkload(this, 'gitserver', {
+        options,
+        gitserver: options.gitserver,
+        serviceAccountName: rbac.accounts.gitserver,
+      })
     new SystemNetworkPolicies(this, 'network-policies', { options })
     for (const child of this.node.findAll())
       if (child instanceof ApiObject)

@@ -5,6 +5,7 @@
 export { Hostplane, PART_OF } from './hostplane.js'
 export type {
   Component,
+  GitServerOption,
   HostplaneProps,
   ImageOption,
   IngressOption,

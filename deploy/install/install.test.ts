@@ -9,13 +9,14 @@ import { operatorConfig } from '../../src/cli/operator.js'
 import type { Manifest } from '../../src/kube/object.js'
 import { App, Chart } from 'cdk8s'
 import { commandOptions, parseFlags } from './cli-flags.js'
+import { GITSERVER_NAME } from './gitserver.js'
 import { Hostplane } from './hostplane.js'
 import { readManifestDir, readManifestFile } from './manifest-files.js'
 import { NGINX_SERVICE } from './nginx.js'
 import { DEFAULT_RESOURCES, type HostplaneProps } from './options.js'
 import { PROFILE_NAMES, profileDir, profileFiles, synthProfile } from './profile-files.js'
 import { K3S_TRAEFIK_POD_LABELS, PROFILES } from './profiles.js'
-import { RBAC_FILES, RBAC_FILES_NAMESPACE, TENANT_RBAC_FILE } from './rbac.js'
+import { GITSERVER_RBAC_FILE, RBAC_FILES, RBAC_FILES_NAMESPACE, TENANT_RBAC_FILE } from './rbac.js'
 import { REPO_ROOT } from '../../test/cluster/paths.js'
 
 interface Container {
@@ -23,7 +24,7 @@ interface Container {
   image: string
   args?: string[]
   env?: { name: string; value: string }[]
-  envFrom?: { configMapRef: { name: string } }[]
+  envFrom?: { configMapRef: { name: string; optional?: boolean } }[]
   ports?: { name: string; containerPort: number }[]
   securityContext: Record<string, unknown>
   resources: { requests: Record<string, string>; limits: Record<string, string> }
@@ -783,4 +784,89 @@ describe('docs/install.md', () => {
           )
       }
     })
+})
+
+describe('the gitserver (off in the profiles, on with the gitserver option)', () => {
+  const enabled = render({
+    pagesDomain: 'pages.test',
+    gitserver: { enabled: true, storageClass: 'fast', size: '50Gi', serviceType: 'NodePort' },
+  })
+  const gitserver = () => container(GITSERVER_NAME, enabled)
+
+  it('is not in the committed profiles, nor its RBAC', () => {
+    for (const profile of [objects, k3s, k3sMirror])
+      assert.ok(!profile.some((o) => o.metadata.name === GITSERVER_NAME))
+  })
+
+  it('runs as the ServiceAccount of deploy/rbac/gitserver.yaml, whose objects the install holds as they are', () => {
+    const rbac = readManifestFile(GITSERVER_RBAC_FILE)
+    for (const source of rbac)
+      assert.deepEqual(withoutPartOf(find(source.kind, source.metadata.name, enabled)), withoutPartOf(source))
+    const spec = deployment(GITSERVER_NAME, enabled).spec.template.spec as PodSpec & {
+      serviceAccountName: string
+    }
+    assert.equal(spec.serviceAccountName, rbac.find((o) => o.kind === 'ServiceAccount')?.metadata.name)
+  })
+
+  it('its args parse as hostplane gitserver flags; the repositories and the host key are on its own claim', async () => {
+    const [command, ...args] = gitserver().args ?? []
+    assert.equal(command, 'gitserver')
+    const flags = await parseFlags('gitserver', args)
+    const data = gitserver().volumeMounts.find((m) => m.name === 'data')?.mountPath ?? '/nowhere'
+    assert.ok(String(flags.reposDir).startsWith(`${data}/`))
+    assert.ok(String(flags.hostKey).startsWith(`${data}/`))
+    assert.equal(flags.generateHostKey, true)
+    assert.ok(gitserver().volumeMounts.some((m) => m.mountPath === flags.runDir))
+    const claim = find<Manifest & { spec: Record<string, unknown> }>(
+      'PersistentVolumeClaim',
+      GITSERVER_NAME,
+      enabled,
+    )
+    assert.deepEqual(claim.spec, {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'fast',
+      resources: { requests: { storage: '50Gi' } },
+    })
+    assert.equal(deployment(GITSERVER_NAME, enabled).spec.replicas, 1)
+  })
+
+  it('runs restricted, probed on its health endpoints, with its optional settings ConfigMap', () => {
+    const c = gitserver()
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true)
+    assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] })
+    assert.deepEqual([c.livenessProbe?.httpGet.path, c.readinessProbe?.httpGet.path], ['/healthz', '/readyz'])
+    assert.deepEqual(c.resources, DEFAULT_RESOURCES.gitserver)
+    assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'hostplane-gitserver-settings', optional: true } }])
+  })
+
+  it('serves SSH on port 22 of its Service, of the type asked for, and admits SSH from anywhere and metrics from monitoring', () => {
+    const service = find<
+      Manifest & { spec: { type: string; ports: { name: string; port: number; targetPort: string }[] } }
+    >('Service', GITSERVER_NAME, enabled)
+    assert.equal(service.spec.type, 'NodePort')
+    assert.deepEqual(
+      service.spec.ports.find((p) => p.name === 'ssh'),
+      { name: 'ssh', port: 22, targetPort: 'ssh', protocol: 'TCP' },
+    )
+    const policy = find<Manifest & { spec: { ingress: { from: unknown[]; ports: { port: number }[] }[] } }>(
+      'NetworkPolicy',
+      GITSERVER_NAME,
+      enabled,
+    )
+    assert.deepEqual(
+      policy.spec.ingress.map((rule) => rule.ports.map((p) => p.port)),
+      [[2222], [8080]],
+    )
+  })
+
+  it('refuses a bad claim size and Service type, naming the option', () => {
+    assert.throws(
+      () =>
+        render({
+          pagesDomain: 'pages.test',
+          gitserver: { enabled: true, size: 'big', serviceType: 'Public' as 'NodePort' },
+        }),
+      /gitserver\.size must be a size such as 20Gi, got big\ngitserver\.serviceType must be LoadBalancer, NodePort or ClusterIP, got Public/,
+    )
+  })
 })

@@ -9,6 +9,9 @@
  *   Git hosts (https 443, ssh 22, git 9418). The syncer itself refuses private addresses and hosts
  *   outside --allowed-hosts; the policy is the second fence.
  * - operator: in from the monitoring namespace (metrics); out to DNS and the API server.
+ * - gitserver (when enabled): SSH in from anywhere (customers push from outside; it limits
+ *   connections per address itself), metrics from the monitoring namespace; out to DNS and the
+ *   API server only.
  * - cert-manager's HTTP-01 solver pods, which it starts beside the sites' Certificates in this
  *   namespace: in from the ingress controller on the solver's port; nothing out.
  * The API server is reached at the `kubernetes` Service (443) or, after the node's NAT, at its
@@ -24,6 +27,7 @@ import { Construct } from 'constructs'
 import { emit } from './manifest-files.js'
 import type { Component, InstallOptions } from './options.js'
 import { MIRROR_OPS_PORT } from './mirror-sidecar.js'
+import { SSH_PORT } from './gitserver.js'
 import { FEED_PORT } from './syncer.js'
 import { componentLabels, HTTP_PORT } from './workload.js'
 
@@ -119,6 +123,15 @@ export class SystemNetworkPolicies extends Construct {
       [{ from: [fromNamespace(monitoringNamespace)], ports: tcp(HTTP_PORT) }],
       [DNS, API_SERVER],
     )
+    if (props.options.gitserver)
+      allow(
+        ...component('gitserver'),
+        [
+          { from: anywhere, ports: tcp(SSH_PORT.containerPort) },
+          { from: [fromNamespace(monitoringNamespace)], ports: tcp(HTTP_PORT) },
+        ],
+        [DNS, API_SERVER],
+      )
     allow(
       'hostplane-acme-http01-solver',
       HTTP01_SOLVER.labels,

@@ -78,8 +78,20 @@ export interface IssuersOption {
   readonly tenant?: readonly string[]
 }
 
-/** What has its own resources: the three Deployments, and the mirror sidecar of nginx pods (`mirror` mode). */
-export type Component = 'operator' | 'syncer' | 'nginx' | 'mirror'
+/** What has its own resources: the Deployments, and the mirror sidecar of nginx pods (`mirror` mode). */
+export type Component = 'operator' | 'syncer' | 'nginx' | 'mirror' | 'gitserver'
+
+/** `hostplane gitserver` (docs/gitserver.md): off unless `enabled`. */
+export interface GitServerOption {
+  /** @default false */
+  readonly enabled?: boolean
+  /** StorageClass of the repositories' claim. @default the cluster's default class */
+  readonly storageClass?: string
+  /** Size of the repositories' claim. @default 20Gi */
+  readonly size?: string
+  /** Type of the SSH Service. @default LoadBalancer */
+  readonly serviceType?: 'LoadBalancer' | 'NodePort' | 'ClusterIP'
+}
 
 export interface HostplaneProps {
   /**
@@ -105,6 +117,7 @@ export interface HostplaneProps {
   readonly replicas?: { readonly operator?: number; readonly nginx?: number }
   /** Requests and limits per component. @default the values in DEFAULT_RESOURCES */
   readonly resources?: Partial<Readonly<Record<Component, V1ResourceRequirements>>>
+  readonly gitserver?: GitServerOption
 }
 
 /** Every option decided: what the parts of the install read. */
@@ -126,6 +139,12 @@ export interface InstallOptions {
   readonly issuers: { readonly default: string; readonly tenant: readonly string[] }
   readonly replicas: { readonly operator: number; readonly nginx: number }
   readonly resources: Readonly<Record<Component, V1ResourceRequirements>>
+  /** Present only when enabled. */
+  readonly gitserver?: {
+    readonly storageClass?: string
+    readonly size: string
+    readonly serviceType: NonNullable<GitServerOption['serviceType']>
+  }
 }
 
 /** Where the files the install reads (deploy/crds, deploy/rbac, …) are: this checkout or the installed package. */
@@ -143,6 +162,8 @@ export const DEFAULT_RESOURCES: Readonly<Record<Component, V1ResourceRequirement
   // held request between revisions and hashes what it downloads. The limit leaves room for the
   // manifests it keeps (up to 256 trees) and a first start that copies every site.
   mirror: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  // git's pack indexing of a push runs in the pod beside the server.
+  gitserver: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
 }
 
 const REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/
@@ -209,6 +230,13 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
   problems.check('issuers.default', defaultIssuer, OBJECT_NAME, 'a ClusterIssuer name')
   for (const issuer of props.issuers?.tenant ?? [])
     problems.check('issuers.tenant', issuer, OBJECT_NAME, 'a list of ClusterIssuer names')
+  problems.check('gitserver.storageClass', props.gitserver?.storageClass, OBJECT_NAME, 'a StorageClass name')
+  problems.check('gitserver.size', props.gitserver?.size, QUANTITY, 'a size such as 20Gi')
+  const serviceType = props.gitserver?.serviceType ?? 'LoadBalancer'
+  if (!['LoadBalancer', 'NodePort', 'ClusterIP'].includes(serviceType))
+    problems.list.push(
+      `gitserver.serviceType must be LoadBalancer, NodePort or ClusterIP, got ${String(serviceType)}`,
+    )
   problems.count('replicas.operator', props.replicas?.operator)
   problems.count('replicas.nginx', props.replicas?.nginx)
   const image = imageReference(
@@ -243,5 +271,8 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
     issuers: { default: defaultIssuer, tenant: [...(props.issuers?.tenant ?? [])] },
     replicas: { operator: props.replicas?.operator ?? 2, nginx: props.replicas?.nginx ?? 2 },
     resources: { ...DEFAULT_RESOURCES, ...props.resources },
+    gitserver: props.gitserver?.enabled
+      ? { storageClass: props.gitserver.storageClass, size: props.gitserver.size ?? '20Gi', serviceType }
+      : undefined,
   }
 }

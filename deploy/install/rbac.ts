@@ -21,6 +21,9 @@ export const RBAC_FILES = {
   syncer: 'deploy/rbac/syncer.yaml',
 } as const
 
+/** The gitserver's, included only when the options enable it. */
+export const GITSERVER_RBAC_FILE = 'deploy/rbac/gitserver.yaml'
+
 /** ClusterRoles only, no ServiceAccount: what tenants, and the components in tenant namespaces, may do. */
 export const TENANT_RBAC_FILE = 'deploy/rbac/tenant.yaml'
 
@@ -28,6 +31,8 @@ export const TENANT_RBAC_FILE = 'deploy/rbac/tenant.yaml'
 export interface ServiceAccounts {
   readonly operator: string
   readonly syncer: string
+  /** Only when the gitserver is enabled. */
+  readonly gitserver?: string
 }
 
 export class Rbac extends Construct {
@@ -41,6 +46,7 @@ export class Rbac extends Construct {
     this.accounts = {
       operator: this.include(RBAC_FILES.operator),
       syncer: this.include(RBAC_FILES.syncer),
+      ...(props.options.gitserver ? { gitserver: this.include(GITSERVER_RBAC_FILE) } : {}),
     }
     for (const object of readManifestFile(TENANT_RBAC_FILE)) {
       if (object.kind !== 'ClusterRole')

@@ -1,0 +1,102 @@
+/**
+ * `hostplane gitserver` (docs/gitserver.md), when the install options enable it: one replica,
+ * replaced with Recreate, because it alone writes the repositories' volume (its own
+ * ReadWriteOnce claim, which also keeps the generated host key, so clients' known_hosts stay
+ * valid across restarts). SSH is served by the Service `hostplane-gitserver` on port 22 (type
+ * LoadBalancer by default: customers push from outside the cluster). Optional settings come from
+ * the ConfigMap `hostplane-gitserver-settings` (HOSTPLANE_* variables, e.g. HOSTPLANE_MAX_PUSH_SIZE).
+ */
+import { Construct } from 'constructs'
+import { emit } from './manifest-files.js'
+import type { InstallOptions } from './options.js'
+import {
+  deploymentManifest,
+  HTTP_PORT,
+  hostplaneContainer,
+  type NamedPort,
+  scratch,
+  serviceManifest,
+} from './workload.js'
+
+export const GITSERVER_NAME = 'hostplane-gitserver'
+export const GITSERVER_SETTINGS = 'hostplane-gitserver-settings'
+/** The container port of SSH (unprivileged) and its Service port. */
+export const SSH_PORT: NamedPort = { name: 'ssh', containerPort: 2222 }
+export const SSH_SERVICE_PORT = 22
+const DATA_DIR = '/var/lib/hostplane-gitserver'
+const RUN_DIR = '/run/hostplane-gitserver'
+
+/** The gitserver's container args: real `hostplane gitserver` flags (deploy/install/install.test.ts parses them). */
+export const gitserverArgs = (): string[] => [
+  'gitserver',
+  `--repos-dir=${DATA_DIR}/repos`,
+  `--host-key=${DATA_DIR}/host_key`,
+  '--generate-host-key',
+  `--run-dir=${RUN_DIR}`,
+  `--ssh-listen=0.0.0.0:${SSH_PORT.containerPort}`,
+  `--listen=0.0.0.0:${HTTP_PORT}`,
+]
+
+export class GitServerWorkload extends Construct {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: {
+      options: InstallOptions
+      gitserver: NonNullable<InstallOptions['gitserver']>
+      serviceAccountName: string
+    },
+  ) {
+    super(scope, id)
+    const { namespace } = props.options
+    const { gitserver } = props
+    emit(this, {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: GITSERVER_NAME, namespace },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: gitserver.storageClass,
+        resources: { requests: { storage: gitserver.size } },
+      },
+    })
+    const container = hostplaneContainer({
+      image: props.options.image,
+      args: gitserverArgs(),
+      settings: GITSERVER_SETTINGS,
+      resources: props.options.resources.gitserver,
+      morePorts: [SSH_PORT],
+      volumeMounts: [
+        { name: 'data', mountPath: DATA_DIR },
+        { name: 'run', mountPath: RUN_DIR },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    })
+    emit(
+      this,
+      deploymentManifest({
+        name: GITSERVER_NAME,
+        namespace,
+        component: 'gitserver',
+        replicas: 1,
+        strategy: 'Recreate',
+        serviceAccountName: props.serviceAccountName,
+        automountServiceAccountToken: true,
+        containers: [
+          { ...container, envFrom: [{ configMapRef: { name: GITSERVER_SETTINGS, optional: true } }] },
+        ],
+        volumes: [
+          { name: 'data', persistentVolumeClaim: { claimName: GITSERVER_NAME } },
+          // Hooks, their socket and git's HOME: written at every start.
+          scratch('run', '64Mi'),
+          scratch('tmp', '1Gi'),
+        ],
+      }),
+    )
+    const service = serviceManifest(namespace, GITSERVER_NAME, 'gitserver', [
+      { name: SSH_PORT.name, port: SSH_SERVICE_PORT, targetPort: SSH_PORT.name },
+      { name: 'http', port: 80, targetPort: 'http' },
+    ])
+    emit(this, { ...service, spec: { ...(service.spec as object), type: gitserver.serviceType } })
+  }
+}
