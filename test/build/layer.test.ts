@@ -36,7 +36,7 @@ const APP_FILES = {
   latest: { symlink: 'index.html' },
   'docs/up': { symlink: '../css/site.css' },
   // A hostile .gitattributes: none of it may change what reaches the image.
-  '.gitattributes': 'subst.txt export-subst\nignored.txt export-ignore\n*.txt text eol=crlf\n',
+  '.gitattributes': 'subst.txt export-subst\nignored.txt export-ignore\n*.txt text eol=crlf\n* filter=evil\n',
   'subst.txt': 'version $Format:%H %ad$\n',
   'ignored.txt': 'still here\n',
 }
@@ -111,6 +111,13 @@ describe('layer builds pushed to a real registry with short-lived credentials', 
     dir = await mkdtemp(join(tmpdir(), 'hostplane-layer-test-'))
     repos = new TestRepos(join(dir, 'repos'))
     commit = (await repos.create('site', APP_FILES)) as string
+    // Were the repository's own config read, this filter would run while archiving.
+    await run('git', [
+      `--git-dir=${repos.gitDir('site')}`,
+      'config',
+      'filter.evil.smudge',
+      `sh -c 'touch ${join(dir, 'filter-ran')}; cat'`,
+    ])
     const client = admin()
     ociBase = `${registry.address}/hostplane-runtimes/static@${await pushOciIndexBase(client, 'hostplane-runtimes/static', signal)}`
     dockerBase = `${registry.address}/hostplane-runtimes/php@${await pushDockerBase(client, 'hostplane-runtimes/php', signal)}`
