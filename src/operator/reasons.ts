@@ -60,6 +60,18 @@ export const OPERATOR_REASONS = {
   NoRoute: ['StaticSite'],
   // Available / Progressing of a Webspace before its Deployment reports
   DeploymentPending: ['Webspace'],
+  // Released (Webspace): which Release runs, and how its rollout went
+  /** A new Release is rolling out; rolled back by itself if the Deployment misses its progress deadline. */
+  RolloutInProgress: ['Webspace'],
+  RolloutComplete: ['Webspace'],
+  /** The health gate tripped: the new Release made no progress to Available in time; the previous one runs. */
+  RolledBack: ['Webspace'],
+  /** spec.release names no Release of the webspace. */
+  ReleaseNotFound: ['Webspace'],
+  /** spec.release names a Release that failed its rollout before. */
+  ReleaseFailed: ['Webspace'],
+  /** Releases exist but none of spec.git.branch may run: the prebuilt image runs. */
+  NoRelease: ['Webspace'],
   // Provisioned, Suspended (Customer)
   TenantApplied: ['Customer'],
   Deleting: ['Customer'],

@@ -15,6 +15,8 @@ export const CONDITION = {
   Available: 'Available',
   /** Mirrors the Deployment's Progressing condition. */
   Progressing: 'Progressing',
+  /** Which Release runs and how its rollout went: in progress, complete, rolled back by the health gate. */
+  Released: 'Released',
   Ready: 'Ready',
 } as const
 

@@ -1,8 +1,9 @@
 /**
  * The Webspace controller: informers on Webspaces (all namespaces), Runtimes, Customers (to find
- * the one owning a namespace through status.namespace) and the owned kinds (by the webspace
- * label), the domain-claim index it shares with the StaticSite controller, and a work queue
- * running the reconciler. A changed owned object (drift, a Deployment reporting progress)
+ * the one owning a namespace through status.namespace), the owned kinds (by the webspace
+ * label) and Releases (by the webspace their spec names: a new one requeues it), the
+ * domain-claim index it shares with the StaticSite controller, and a work queue running the
+ * reconciler. A changed owned object (drift, a Deployment reporting progress)
  * requeues its webspace; a changed Runtime or Customer requeues the webspaces that use it; a
  * changed claim (of a webspace or a site) requeues the webspaces sharing its domains. A webspace
  * with `tls.mode: secret` is checked again every `tlsRecheckMs`, as its Secret is not watched.
@@ -10,7 +11,10 @@
  * freed usage) retries a refused write at once instead of at the end of its backoff.
  */
 import type { Registry } from 'prom-client'
-import type { Runtime, Webspace } from '../../api/resources.js'
+import type { Release, Runtime, Webspace } from '../../api/resources.js'
+import { withoutManagedFields } from '../../kube/informer.js'
+import { objectIdentity } from '../../kube/manifest-path.js'
+import { ObjectIndex } from '../../kube/object-index.js'
 import type { Applier } from '../../kube/apply.js'
 import { type Controller, ControllerBuilder } from '../../kube/controller-builder.js'
 import type { EventRecorder } from '../../kube/events.js'
@@ -24,7 +28,14 @@ import { CustomerNamespaces } from '../customer/by-namespace.js'
 import type { ClaimIndex } from '../staticsite/claim-index.js'
 import { tlsSecretReader, withTlsRecheck } from '../staticsite/tls-secret-reader.js'
 import { domainPolicy } from '../../domains/site-domains.js'
-import { RUNTIMES, WEBSPACE_OWNED_KINDS, WEBSPACE_SELECTOR, WEBSPACES, webspaceOf } from './owned.js'
+import {
+  RELEASES,
+  RUNTIMES,
+  WEBSPACE_OWNED_KINDS,
+  WEBSPACE_SELECTOR,
+  WEBSPACES,
+  webspaceOf,
+} from './owned.js'
 import { webspaceClaim } from './plan.js'
 import { WebspaceReconciler } from './reconcile.js'
 import type { WebspacePlanConfig } from './plan.js'
@@ -85,12 +96,22 @@ export function webspaceController(options: WebspaceControllerOptions): Controll
     requeue((w) => w.metadata.namespace === event.object.metadata.namespace && backoff.has(objectKey(w))),
   )
   const owned = builder.owns(WEBSPACE_OWNED_KINDS, { labelSelector: WEBSPACE_SELECTOR, ownerOf: webspaceOf })
+  // Filed under the webspace their spec names (immutable), not a label anyone could change.
+  const releases = new ObjectIndex(objectIdentity, (release) =>
+    release.metadata.namespace
+      ? `${release.metadata.namespace}/${(release as Release).spec.webspace}`
+      : undefined,
+  )
+  builder.watches<Release>(RELEASES, { transform: withoutManagedFields }, (event) => {
+    for (const key of releases.update(event)) builder.enqueue(key)
+  })
   const reconciler = new WebspaceReconciler({
     cache: {
       webspace: (key) => webspaces.get(key),
       runtime: (name) => runtimes.get(name),
       customerOf: (namespace) => customers.of(namespace),
       owned: (key) => owned.get(key),
+      releases: (namespace, name) => releases.get(`${namespace}/${name}`) as Release[],
       rivals: (claim) => claims.rivals(claim),
       neighbours: (namespace) => claims.inNamespace(namespace),
       quotaVersions: (namespace) =>

@@ -8,6 +8,7 @@ import { WEBSPACE_LABEL } from './render.js'
 
 export const WEBSPACES = { apiVersion: API_VERSION, kind: 'Webspace', plural: 'webspaces' } as const
 export const RUNTIMES = { apiVersion: API_VERSION, kind: 'Runtime', plural: 'runtimes' } as const
+export const RELEASES = { apiVersion: API_VERSION, kind: 'Release', plural: 'releases' } as const
 
 export const WEBSPACE_OWNED = {
   Deployment: { apiVersion: 'apps/v1', plural: 'deployments' },

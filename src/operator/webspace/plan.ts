@@ -6,7 +6,7 @@
  * not serve is not such a problem: the webspace runs, without route or Certificate. Pure.
  */
 import type { Condition } from '../../api/conditions.js'
-import type { Customer, Runtime, Webspace } from '../../api/resources.js'
+import type { Customer, Release, Runtime, Webspace } from '../../api/resources.js'
 import type { DesiredCondition } from '../../kube/conditions.js'
 import type { KubeObject, Manifest } from '../../kube/object.js'
 import { type IssuerConfig, issuerNotAllowed } from '../customer/cluster-issuers.js'
@@ -23,9 +23,12 @@ import { type ClaimantEntry, decideDomains } from '../../domains/decide.js'
 import { type DomainPolicy, domainPolicy, domainsOf } from '../../domains/site-domains.js'
 import { type TlsSecretRead, tlsSecretVerdict } from '../staticsite/tls-secret.js'
 import { renderWebspace, type WebspaceConfig, webspaceSize } from './render.js'
+import { decideRollout, type RolloutStatus } from './rollout.js'
 
 export interface Deployment extends KubeObject {
+  spec?: { template?: { spec?: { containers?: { name: string; image?: string }[] } } }
   status?: {
+    observedGeneration?: number
     replicas?: number
     readyReplicas?: number
     availableReplicas?: number
@@ -41,6 +44,8 @@ export interface WebspaceInputs {
   readonly runtime: Runtime | undefined
   readonly customer: Customer | undefined
   readonly deployment: Deployment | undefined
+  /** Its Releases (spec.webspace is its name). @default none */
+  readonly releases?: readonly Release[]
   /** Claims of other StaticSites and Webspaces sharing a domain with this one. */
   readonly rivals: readonly Claim[]
   /** Claims of the sites and webspaces of its namespace, for its customer's domain limit. @default none */
@@ -151,6 +156,12 @@ export interface WebspacePlan {
   readonly recordOrders?: readonly CertificateOrder[]
   /** The new certificate waits for the customer's hourly limit: reconcile again then. */
   readonly retryAt?: Date
+  /** Which Release runs, the one before it and the failed ones (status.release, …). */
+  readonly rollout: RolloutStatus
+  /** The image the Deployment runs; undefined while a problem leaves its objects alone. */
+  readonly image?: string
+  /** Releases beyond their branch's history, to delete once the objects are applied. */
+  readonly prune?: readonly Release[]
   /** Replica counts from the Deployment's status (0 before it reports). */
   readonly counts: {
     readonly replicas: number
@@ -190,19 +201,31 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: Refusal): Webspac
     (refusal ? refusalProblem(refusal) : undefined)
   if (problem || !runtime || !customer) {
     const { reason, message } = problem ?? { reason: REASON.NoCustomer, message: '' }
+    // The objects are left alone, and so is what the status says about the Release they run.
+    const { release, previousRelease, failedReleases, conditions } = webspace.status ?? {}
+    const released = conditions?.find((c) => c.type === CONDITION.Released)
     return {
       objects: undefined,
       url: undefined,
       counts: countsOf(deployment),
+      ...(webspace.status?.image ? { image: webspace.status.image } : {}),
+      rollout: {
+        ...(release ? { release } : {}),
+        ...(previousRelease ? { previousRelease } : {}),
+        ...(failedReleases ? { failedReleases } : {}),
+      },
       conditions: [
         { type: CONDITION.Deployed, status: 'False', reason, message },
+        ...(released ? [released] : []),
         { type: CONDITION.Ready, status: 'False', reason, message },
       ],
     }
   }
+  const rollout = decideRollout({ webspace, releases: inputs.releases ?? [], deployment })
+  const image = rollout.release?.spec.image ?? webspace.spec.image ?? runtime.spec.image
   const claimed = domainClaimed(inputs, domainPolicy(config.pagesDomain, customer))
   const routed = claimed.status === 'True'
-  const rendered = renderWebspace(webspace, runtime, customer, config, { routed })
+  const rendered = renderWebspace(webspace, runtime, customer, config, { routed, image })
   // An issuer the customer may not use (stored before the admission policy): it runs and stays
   // routed, without a Certificate, as a StaticSite does.
   const issuerProblem = rendered.some((o) => o.kind === 'Certificate')
@@ -293,6 +316,9 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: Refusal): Webspac
     objects,
     url: suspended || !routed ? undefined : `${scheme}://${domain ?? ''}/`,
     counts: countsOf(deployment),
-    conditions: [deployed, claimed, ...certificate, available, progressing, ready],
+    rollout: rollout.status,
+    image,
+    prune: rollout.prune,
+    conditions: [deployed, claimed, ...certificate, available, progressing, ...rollout.conditions, ready],
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { Customer, Webspace } from '../../api/resources.js'
+import type { Customer, Release, Webspace } from '../../api/resources.js'
 import { Applier } from '../../kube/apply.js'
 import { findCondition } from '../../kube/conditions.js'
 import { EventRecorder } from '../../kube/events.js'
@@ -10,7 +10,8 @@ import { KubeApiError } from '../../kube/rest.js'
 import { WriteRecorder } from '../../kube/write-recorder.js'
 import { silentLogger } from '../../ops/log.js'
 import { customer } from '../customer/fixtures.js'
-import { config, runtime, webspace } from './fixtures.js'
+import { config, release, runtime, webspace } from './fixtures.js'
+import type { Deployment } from './plan.js'
 import { WebspaceReconciler } from './reconcile.js'
 import { WEBSPACE_LABEL } from './render.js'
 
@@ -53,6 +54,13 @@ function world(initial = webspace()) {
       customerOf: (namespace) => (namespace === owner().status?.namespace ? owner() : undefined),
       owned: (key) =>
         api.list((o) => `${o.metadata.namespace}/${o.metadata.labels?.[WEBSPACE_LABEL] ?? ''}` === key),
+      releases: (namespace, name) =>
+        api.list(
+          (o) =>
+            o.kind === 'Release' &&
+            o.metadata.namespace === namespace &&
+            (o as Release).spec.webspace === name,
+        ) as Release[],
       rivals: () => [],
       neighbours: () => [],
       quotaVersions: () => quotaVersions,
@@ -255,5 +263,91 @@ describe('WebspaceReconciler', () => {
     for (let i = 0; i < 3; i++) await assert.rejects(w.reconciler.reconcile('sh-acme/shop'), /etcd timed out/)
     assert.deepEqual(w.events(), ['ApplyFailed'])
     assert.deepEqual(w.retries, [], 'not held back: the work queue retries it')
+  })
+
+  describe('Releases', () => {
+    const RELEASES = '/apis/hostplane.dev/v1alpha1/namespaces/sh-acme/releases'
+    /** The Deployment controller's report on the live Deployment. */
+    const report = (w: Awaited<ReturnType<typeof converged>>, reason: string) => {
+      const live = w.api.get<Deployment>({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'shop', namespace: 'sh-acme' },
+      })
+      assert.ok(live)
+      live.status = {
+        conditions: [
+          {
+            type: 'Progressing',
+            status: reason === 'NewReplicaSetAvailable' ? 'True' : 'False',
+            reason,
+            message: `ReplicaSet ${reason}`,
+          },
+        ],
+      }
+      return live
+    }
+    const image = (live: Deployment | undefined) => live?.spec?.template?.spec?.containers?.[0]?.image
+
+    it('a pushed Release rolls the Deployment onto its digest, then a complete rollout is one status write and nothing after', async () => {
+      const w = await converged()
+      const r1 = release('1', 1)
+      w.api.put(r1)
+      assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'applied')
+      assert.deepEqual(w.api.writes(), [`APPLY ${APPS}/deployments/shop`, `APPLY ${WEBSPACE}/status`])
+      assert.equal(image(report(w, 'ReplicaSetUpdated')), r1.spec.image)
+      assert.equal(w.live().status?.release, 'shop-1')
+      assert.equal(w.live().status?.image, r1.spec.image)
+      assert.deepEqual(w.events(), ['RolloutInProgress'])
+      await w.reconciler.reconcile('sh-acme/shop')
+      assert.deepEqual(w.api.writes(), [`APPLY ${WEBSPACE}/status`], 'Progressing mirrored')
+      assert.deepEqual(w.events(), [], 'still rolling out')
+      report(w, 'NewReplicaSetAvailable')
+      await w.reconciler.reconcile('sh-acme/shop')
+      assert.deepEqual(w.api.writes(), [`APPLY ${WEBSPACE}/status`])
+      assert.deepEqual(w.events(), ['RolloutComplete'])
+      assert.equal(await w.reconciler.reconcile('sh-acme/shop'), 'none')
+      assert.deepEqual(w.api.writes(), [])
+    })
+
+    it('a Release that misses its progress deadline is rolled back to the previous one with a Warning, and not retried', async () => {
+      const w = await converged()
+      w.api.put(release('1', 1))
+      await w.reconciler.reconcile('sh-acme/shop')
+      report(w, 'NewReplicaSetAvailable')
+      await w.reconciler.reconcile('sh-acme/shop')
+      const r2 = release('2', 2)
+      w.api.put(r2)
+      await w.reconciler.reconcile('sh-acme/shop')
+      assert.equal(image(report(w, 'ProgressDeadlineExceeded')), r2.spec.image)
+      w.api.writes()
+      w.events()
+      await w.reconciler.reconcile('sh-acme/shop')
+      assert.deepEqual(w.api.writes(), [`APPLY ${APPS}/deployments/shop`, `APPLY ${WEBSPACE}/status`])
+      assert.deepEqual(w.events(), ['RolledBack'])
+      const live = w.live()
+      assert.equal(image(report(w, 'NewReplicaSetAvailable')), release('1', 1).spec.image)
+      assert.deepEqual(
+        [live.status?.release, live.status?.previousRelease, live.status?.failedReleases],
+        ['shop-1', 'shop-2', ['shop-2']],
+      )
+      await w.reconciler.reconcile('sh-acme/shop')
+      assert.deepEqual(w.api.writes(), [`APPLY ${WEBSPACE}/status`], 'Progressing mirrored')
+      await w.reconciler.reconcile('sh-acme/shop')
+      assert.deepEqual(w.api.writes(), [], 'rolled back: the failed Release is not tried again')
+      assert.equal(w.live().status?.release, 'shop-1')
+    })
+
+    it('deletes Releases beyond releaseHistory once, never the running or previous one', async () => {
+      const w = await converged()
+      w.edit({ releaseHistory: 1 })
+      for (const [i, d] of ['1', '2', '3'].entries()) w.api.put(release(d, i))
+      w.live().status = { ...w.live().status, release: 'shop-2', conditions: [] }
+      await w.reconciler.reconcile('sh-acme/shop')
+      assert.deepEqual(
+        w.api.writes().filter((line) => line.startsWith('DELETE')),
+        [`DELETE ${RELEASES}/shop-1`],
+      )
+    })
   })
 })

@@ -13,7 +13,7 @@
  * Changes of Deployed, DomainClaimed and CertificateReady are recorded as Events with the condition's reason, and
  * a failed apply as one ApplyFailed Event until Deployed changes.
  */
-import type { Customer, Runtime, Webspace } from '../../api/resources.js'
+import type { Customer, Release, Runtime, Webspace } from '../../api/resources.js'
 import { type Applier, containsDesired } from '../../kube/apply.js'
 import { conditionsUpToDate, storedConditions } from '../../kube/conditions.js'
 import { type EventRecorder, recordConditionChanges } from '../../kube/events.js'
@@ -30,7 +30,7 @@ import {
   type WebspacePlanConfig,
   webspaceClaim,
 } from './plan.js'
-import { WEBSPACES } from './owned.js'
+import { RELEASES, WEBSPACES } from './owned.js'
 import { recordOrders } from '../record-orders.js'
 import type { TlsSecretReader } from '../staticsite/tls-secret-reader.js'
 
@@ -39,6 +39,8 @@ export interface WebspaceCache {
   runtime(name: string): Runtime | undefined
   /** The Customer whose status.namespace is this namespace. */
   customerOf(namespace: string): Customer | undefined
+  /** The Releases of its namespace built for this webspace (spec.webspace). */
+  releases(namespace: string, webspace: string): readonly Release[]
   /** Every cached object labelled with this webspace. */
   owned(key: string): readonly KubeObject[]
   /** Claims of other StaticSites and Webspaces on the claim's domains. */
@@ -66,6 +68,7 @@ const EVENT_CONDITIONS: readonly string[] = [
   CONDITION.Deployed,
   CONDITION.DomainClaimed,
   CONDITION.CertificateReady,
+  CONDITION.Released,
 ]
 
 export type WebspaceStep = 'none' | 'applied' | 'status' | 'refused' | 'order-recorded'
@@ -98,6 +101,7 @@ export class WebspaceReconciler {
       runtime: cache.runtime(webspace.spec.runtime),
       customer,
       deployment: owned.find((o) => o.kind === 'Deployment') as Deployment | undefined,
+      releases: cache.releases(namespace, webspace.metadata.name),
       certificate: owned.find((o) => o.kind === 'Certificate'),
       rivals: claim ? cache.rivals(claim) : [],
       neighbours: cache.neighbours(webspace.metadata.namespace ?? ''),
@@ -140,19 +144,38 @@ export class WebspaceReconciler {
       return 'refused'
     }
     backoff.clear(key)
+    // Old Releases go once the Deployment no longer runs them (the running and previous one stay).
+    for (const release of plan.prune ?? [])
+      await this.options.applier.delete({
+        ...RELEASES,
+        namespace: release.metadata.namespace,
+        name: release.metadata.name,
+      })
     if (await this.writeStatus(webspace, plan)) return due('applied')
-    return due(wrote ? 'applied' : 'none')
+    return due(wrote || (plan.prune ?? []).length > 0 ? 'applied' : 'none')
   }
 
   private async writeStatus(webspace: Webspace, plan: WebspacePlan): Promise<boolean> {
     const { applier, clock = () => new Date() } = this.options
     const generation = webspace.metadata.generation
     const current = webspace.status
-    const status = { observedGeneration: generation, ...(plan.url ? { url: plan.url } : {}), ...plan.counts }
+    const status = {
+      observedGeneration: generation,
+      ...(plan.url ? { url: plan.url } : {}),
+      ...(plan.image ? { image: plan.image } : {}),
+      ...plan.counts,
+      ...plan.rollout,
+    }
+    const { release, previousRelease, failedReleases } = plan.rollout
     if (
       conditionsUpToDate(plan.conditions, current?.conditions, generation) &&
       containsDesired(current, status) &&
-      (plan.url !== undefined || current?.url === undefined)
+      (plan.url !== undefined || current?.url === undefined) &&
+      (plan.image !== undefined || current?.image === undefined) &&
+      // Fields the apply drops when the plan leaves them out (a pruned or no longer running Release).
+      (release !== undefined || current?.release === undefined) &&
+      (previousRelease !== undefined || current?.previousRelease === undefined) &&
+      (failedReleases !== undefined || current?.failedReleases === undefined)
     )
       return false
     await applier.applyStatus(

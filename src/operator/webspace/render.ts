@@ -2,10 +2,12 @@
  * Webspace → the objects that run and route it, all in the webspace's namespace and owned by it
  * (so deleting the Webspace lets the garbage collector remove them): Deployment, Service, Traefik
  * IngressRoute, cert-manager Certificate, a PVC when it has storage, and on the dedicated tier an
- * autoscaler (2–10 replicas) and a PodDisruptionBudget. Pure.
+ * autoscaler (2–10 replicas) and a PodDisruptionBudget. The app runs the image it is given (the
+ * running Release's, pinned by digest). Pure.
  */
 import type { Size } from '../../api/customer.js'
 import type { Customer, Runtime, Webspace } from '../../api/resources.js'
+import { DEFAULT_PROGRESS_DEADLINE_SECONDS } from '../../api/webspace.js'
 import { controllerReference, type Manifest } from '../../kube/object.js'
 import type { OperatorConfig } from '../config.js'
 import { CUSTOMER_LABEL, MANAGED_BY } from '../customer/names.js'
@@ -33,7 +35,14 @@ export function renderWebspace(
   runtime: Runtime,
   customer: Customer,
   config: WebspaceConfig,
-  { routed = true }: { readonly routed?: boolean } = {},
+  {
+    routed = true,
+    image = webspace.spec.image ?? runtime.spec.image,
+  }: {
+    readonly routed?: boolean
+    /** What the app container runs: the running Release's image. @default spec.image, else the Runtime's */
+    readonly image?: string
+  } = {},
 ): Manifest[] {
   const { name, namespace } = webspace.metadata
   const labels = { ...MANAGED_BY, [CUSTOMER_LABEL]: customer.metadata.name, [WEBSPACE_LABEL]: name }
@@ -76,6 +85,9 @@ export function renderWebspace(
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         revisionHistoryLimit: 3,
+        // The health gate: no progress to Available for this long and the Release is rolled back.
+        progressDeadlineSeconds:
+          webspace.spec.rollout?.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS,
         template: {
           metadata: { labels: { ...labels, ...selector } },
           spec: {
@@ -91,7 +103,7 @@ export function renderWebspace(
             containers: [
               {
                 name: 'app',
-                image: webspace.spec.image ?? runtime.spec.image,
+                image,
                 ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
                 // The API server drops an empty list, which would then look like drift on every pass.
                 ...(env.length > 0 ? { env } : {}),
