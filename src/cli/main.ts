@@ -11,6 +11,8 @@ import { registerGitServerCommand } from './gitserver.js'
 import { registerMirrorCommand } from './mirror.js'
 import { registerOperatorCommand } from './operator.js'
 import { registerPackageCommand } from './package.js'
+import { registerReleasesCommand } from './releases.js'
+import { registerRollbackCommand } from './rollback.js'
 import { registerServeCommand } from './serve.js'
 import { registerSyncCommand } from './sync.js'
 import { registerSyncerCommand } from './syncer.js'
@@ -30,5 +32,7 @@ registerMirrorCommand(program)
 registerPackageCommand(program)
 registerVerifyCommand(program)
 registerGitServerCommand(program)
+registerReleasesCommand(program)
+registerRollbackCommand(program)
 
 await run(program)

@@ -330,6 +330,38 @@ const ROWS: readonly Row[] = [
     line: (dir) =>
       new RegExp(`^hostplane verify: package ${esc(join(dir, 'no-such-package'))}: does not exist$`),
   },
+  // releases, rollback
+  {
+    command: 'releases',
+    what: 'missing file',
+    args: ['shop', '--kubeconfig', '/nonexistent'],
+    code: 1,
+    line: /^hostplane releases: --kubeconfig \/nonexistent: does not exist$/,
+  },
+  {
+    command: 'releases',
+    what: 'bad flag value',
+    args: ['shop', '-n', 'Not_A_Namespace'],
+    code: 2,
+    line: /^hostplane releases: option '-n, --namespace <namespace>' argument 'Not_A_Namespace' is invalid/,
+  },
+  {
+    command: 'rollback',
+    what: 'usage',
+    args: ['shop'],
+    code: 2,
+    line: /^hostplane rollback: missing required argument 'release'$/,
+  },
+  {
+    command: 'rollback',
+    what: 'relative path',
+    args: ['shop', 'shop-1', '--kubeconfig', 'kube/config'],
+    code: 1,
+    line: (dir) =>
+      new RegExp(
+        `^hostplane rollback: kubeconfig user sso-user: the exec plugin ${esc(join(dir, 'kube', 'login.sh'))} exited with 7: session expired; log in again$`,
+      ),
+  },
   // the program itself
   {
     command: '',
