@@ -1,8 +1,9 @@
 /**
  * The ValidatingAdmissionPolicies of hostplane and their bindings (src/admission/policies.ts):
- * customer domains, tier quota and the operator guard. They are part of the install, not applied
- * by the operator, which holds no rights on admission policies; the guard names the operator's
- * ServiceAccount, and the pages domain and the issuers are fixed here, so all come from the install.
+ * customer domains, tier quota, the operator guard and the build Pods' shapes. They are part of
+ * the install, not applied by the operator, which holds no rights on admission policies; the guard
+ * names the operator's ServiceAccount, and the pages domain, the issuers and the build images are
+ * fixed here, so all come from the install.
  */
 import { Construct } from 'constructs'
 import { renderAdmissionPolicies } from '../../src/admission/policies.js'
@@ -19,6 +20,7 @@ export class AdmissionPolicies extends Construct {
       tenantClusterIssuers: [...props.options.issuers.tenant],
       systemNamespace: props.options.namespace,
       serviceAccounts: props.accounts,
+      buildImages: props.options.builds.images,
     })
     for (const policy of policies) emit(this, policy)
   }

@@ -13,6 +13,7 @@ import { Construct } from 'constructs'
 import { AdmissionPolicies } from './admission.js'
 import { GitServerWorkload } from './gitserver.js'
 import { BuiltInRuntimes, HostplaneApi } from './api.js'
+import { BuildNamespace } from './builds.js'
 import { SystemNetworkPolicies } from './network-policies.js'
 import { NginxWorkload } from './nginx.js'
 import { OperatorWorkload } from './operator.js'
@@ -33,6 +34,7 @@ export class Hostplane extends Construct {
     const options = resolveOptions(props)
     this.options = options
     new SystemNamespace(this, 'system', { options })
+    new BuildNamespace(this, 'builds', { options })
     new HostplaneApi(this, 'api')
     new BuiltInRuntimes(this, 'runtimes')
     const rbac = new Rbac(this, 'rbac', { options })

@@ -1,3 +1,5 @@
+import { renderBuildRunnerRbac } from '../../src/build/jobs/namespace.js'
+import { BUILD_NAMESPACE } from '../../src/build/jobs/settings.js'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -151,8 +153,12 @@ describe('the install holds the repository objects as they are', () => {
   it('the built-in Runtimes of deploy/runtimes', () => readManifestDir('deploy/runtimes').forEach(same))
   // The least-privilege tests bind these same files to the operator's and syncer's own
   // ServiceAccounts, so the install grants what those tests exercised and nothing more.
-  it('the RBAC of deploy/rbac/operator.yaml, deploy/rbac/syncer.yaml and deploy/rbac/tenant.yaml, and no other rights', () => {
-    const rbac = [...Object.values(RBAC_FILES), TENANT_RBAC_FILE].flatMap(readManifestFile)
+  it('the RBAC of deploy/rbac/operator.yaml, deploy/rbac/syncer.yaml and deploy/rbac/tenant.yaml, the build runner’s Role, and no other rights', () => {
+    const rbac = [
+      ...[...Object.values(RBAC_FILES), TENANT_RBAC_FILE].flatMap(readManifestFile),
+      // What test/build/build-jobs.test.ts binds to its runner, for the gitserver's ServiceAccount.
+      ...renderBuildRunnerRbac(BUILD_NAMESPACE, { namespace: SYSTEM_NAMESPACE, name: 'hostplane-gitserver' }),
+    ]
     rbac.forEach(same)
     const isRbac = (o: Manifest) => o.apiVersion.startsWith('rbac.authorization.k8s.io/')
     assert.equal(objects.filter(isRbac).length, rbac.filter(isRbac).length)
@@ -297,12 +303,12 @@ describe('the construct’s options', () => {
     assert.equal(container(NGINX_SERVICE, custom).image, `registry.example.com/nginx:1.28@${DIGEST}`)
   })
 
-  it('namespace moves every namespaced object, the RBAC subjects, the operator flag and the operator guard', () => {
+  it('namespace moves every namespaced object but the build namespace’s, the RBAC subjects, the operator flag and the operator guard', () => {
     const custom = render({ pagesDomain: 'pages.test', namespace: 'web-platform' })
     assert.equal(custom[0]?.metadata.name, 'web-platform')
     for (const object of custom)
       assert.ok(
-        [undefined, 'web-platform'].includes(object.metadata.namespace),
+        [undefined, 'web-platform', BUILD_NAMESPACE].includes(object.metadata.namespace),
         `${object.kind} ${object.metadata.name}`,
       )
     const subjects = custom.flatMap(
@@ -385,6 +391,10 @@ describe('the construct’s options', () => {
           storage: { size: 'lots', storageClass: 'Bad_Class' },
           replicas: { nginx: 0 },
           ingress: { podLabels: { app: 'has space' } },
+          builds: {
+            images: { buildkit: 'moby/buildkit:rootless' },
+            egress: [{ cidr: 'anywhere', ports: [0] }],
+          },
         }),
       (error: Error) => {
         for (const problem of [
@@ -395,6 +405,9 @@ describe('the construct’s options', () => {
           /storage\.storageClass must be a StorageClass name/,
           /replicas\.nginx must be a whole number/,
           /ingress\.podLabels\[app\] must be a label value/,
+          /builds\.images\.buildkit must be pinned by digest/,
+          /builds\.egress cidr must be an address block/,
+          /builds\.egress port must be a whole number/,
         ])
           assert.match(error.message, problem)
         return true
@@ -699,6 +712,41 @@ describe('the k3s profiles', () => {
     assert.deepEqual(config.ingressPodLabels, K3S_TRAEFIK_POD_LABELS)
     assert.ok(!container('hostplane-operator').args?.some((arg) => arg.startsWith('--ingress-pod-labels')))
   })
+})
+
+describe('the build namespace', () => {
+  const custom = render({
+    pagesDomain: 'pages.test',
+    builds: { egress: [{ cidr: '10.20.0.0/16', ports: [3128] }], runnerServiceAccount: 'builder' },
+  })
+
+  it('enforces no Pod Security level (its admission policy is the gate) but audits and warns at restricted', () =>
+    assert.deepEqual(find('Namespace', BUILD_NAMESPACE, custom).metadata.labels, {
+      'app.kubernetes.io/managed-by': 'hostplane',
+      'app.kubernetes.io/part-of': 'hostplane',
+      'pod-security.kubernetes.io/enforce': 'privileged',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    }))
+
+  it('lets builds reach DNS, the system namespace and the egress option’s addresses, and nothing reach them', () => {
+    const policy = find<
+      Manifest & { spec: { policyTypes: string[]; ingress?: unknown; egress: { to: unknown[] }[] } }
+    >('NetworkPolicy', 'hostplane-builds', custom)
+    assert.equal(policy.metadata.namespace, BUILD_NAMESPACE)
+    assert.deepEqual(policy.spec.policyTypes, ['Ingress', 'Egress'])
+    assert.equal(policy.spec.ingress, undefined)
+    assert.deepEqual(policy.spec.egress.slice(1), [
+      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'hostplane-system' } } }] },
+      { to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 3128 }] },
+    ])
+  })
+
+  it('binds the runner’s Role to the runner ServiceAccount of the system namespace', () =>
+    assert.deepEqual(
+      (find('RoleBinding', 'hostplane-build-runner', custom) as Manifest & { subjects: unknown }).subjects,
+      [{ kind: 'ServiceAccount', namespace: 'hostplane-system', name: 'builder' }],
+    ))
 })
 
 describe('network policies', () => {

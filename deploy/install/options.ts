@@ -9,6 +9,8 @@ import { DNS_LABEL, LABEL_KEY, LABEL_VALUE } from '../../src/api/schema-kit.js'
 import { HOSTPLANE_PACKAGE } from '../../src/package-root.js'
 import { flagDefault } from './cli-flags.js'
 import { pinnedImageDigest } from './image-pin.js'
+import type { BuildEgress } from '../../src/build/jobs/namespace.js'
+import { type BuildImages, DEFAULT_BUILD_IMAGES, isPinned } from '../../src/build/jobs/settings.js'
 
 /** An image: a repository and a tag, a digest, or both (the digest wins when pulling). */
 export interface ImageOption {
@@ -78,6 +80,19 @@ export interface IssuersOption {
   readonly tenant?: readonly string[]
 }
 
+/** The `buildpacks` and `dockerfile` build Jobs, in the namespace `hostplane-builds`. */
+export interface BuildsOption {
+  /** Images of the build Pods, each pinned by digest. @default DEFAULT_BUILD_IMAGES (src/build/jobs/settings.ts) */
+  readonly images?: Partial<BuildImages>
+  /**
+   * Addresses builds may reach besides DNS and the system namespace (a package mirror, a proxy,
+   * the run image's registry). @default none
+   */
+  readonly egress?: readonly BuildEgress[]
+  /** The system namespace's ServiceAccount that runs builds. @default hostplane-gitserver */
+  readonly runnerServiceAccount?: string
+}
+
 /** What has its own resources: the Deployments, and the mirror sidecar of nginx pods (`mirror` mode). */
 export type Component = 'operator' | 'syncer' | 'nginx' | 'mirror' | 'gitserver'
 
@@ -118,6 +133,7 @@ export interface HostplaneProps {
   /** Requests and limits per component. @default the values in DEFAULT_RESOURCES */
   readonly resources?: Partial<Readonly<Record<Component, V1ResourceRequirements>>>
   readonly gitserver?: GitServerOption
+  readonly builds?: BuildsOption
 }
 
 /** Every option decided: what the parts of the install read. */
@@ -145,6 +161,11 @@ export interface InstallOptions {
     readonly size: string
     readonly serviceType: NonNullable<GitServerOption['serviceType']>
   }
+  readonly builds: {
+    readonly images: BuildImages
+    readonly egress: readonly BuildEgress[]
+    readonly runnerServiceAccount: string
+  }
 }
 
 /** Where the files the install reads (deploy/crds, deploy/rbac, …) are: this checkout or the installed package. */
@@ -171,6 +192,7 @@ const TAG = /^\w[\w.-]{0,127}$/
 const DIGEST = /^sha256:[0-9a-f]{64}$/
 const NAMESPACE = new RegExp(DNS_LABEL)
 const OBJECT_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/
+const CIDR = /^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-f:]+\/[0-9]{1,3})$/
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/
 
@@ -253,6 +275,18 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
     props.nginxImage ?? { repository: NGINX_IMAGE_REPOSITORY, tag: '1.28.0-bookworm' },
     problems,
   )
+  const buildImages = { ...DEFAULT_BUILD_IMAGES, ...props.builds?.images }
+  for (const [role, reference] of Object.entries(buildImages))
+    if (!isPinned(reference))
+      problems.list.push(
+        `builds.images.${role} must be pinned by digest (<repository>[:tag]@sha256:<64 hex>), got ${reference}`,
+      )
+  for (const { cidr, ports } of props.builds?.egress ?? []) {
+    problems.check('builds.egress cidr', cidr, CIDR, 'an address block such as 10.0.0.0/8')
+    for (const port of ports) problems.count('builds.egress port', port)
+  }
+  const runnerServiceAccount = props.builds?.runnerServiceAccount ?? 'hostplane-gitserver'
+  problems.check('builds.runnerServiceAccount', runnerServiceAccount, OBJECT_NAME, 'a ServiceAccount name')
   if (problems.list.length) throw new Error(`hostplane install options:\n${problems.list.join('\n')}`)
   return {
     namespace,
@@ -274,5 +308,6 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
     gitserver: props.gitserver?.enabled
       ? { storageClass: props.gitserver.storageClass, size: props.gitserver.size ?? '20Gi', serviceType }
       : undefined,
+    builds: { images: buildImages, egress: [...(props.builds?.egress ?? [])], runnerServiceAccount },
   }
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Manifest } from '../kube/object.js'
-import { buildJobSpec } from '../build/jobs/fixtures.js'
-import { renderBuildJob } from '../build/jobs/render.js'
+import { containerOf, type FixturePodSpec as PodSpec, fixtureJob, podOf } from '../build/jobs/fixtures.js'
 import { buildSettings } from '../build/jobs/settings.js'
 import { renderBuildPodPolicies } from './build-pods.js'
 import { evaluatePolicy, type Verdict } from './evaluate-policy.js'
@@ -15,39 +14,10 @@ const [policy, binding, elsewhere, elsewhereBinding] = renderBuildPodPolicies(se
   Manifest,
 ]
 
-interface Container {
-  name: string
-  image: string
-  securityContext: Record<string, unknown>
-  volumeMounts: { name: string; mountPath: string }[]
-  env?: unknown[]
-  resources?: { limits: Record<string, string> }
-}
-interface PodSpec {
-  initContainers: Container[]
-  containers: Container[]
-  volumes: Record<string, unknown>[]
-  [key: string]: unknown
-}
-
-const job = (strategy: 'buildpacks' | 'dockerfile') =>
-  renderBuildJob(buildJobSpec(strategy), settings, 'shop-c0ffee000000-abcdef') as Manifest & {
-    spec: { template: { metadata: { labels: Record<string, string> }; spec: PodSpec } }
-  }
-/** The Pod the Job controller makes of a build Job. */
-const podOf = (j: ReturnType<typeof job>): Manifest & { spec: PodSpec } => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name: `${j.metadata.name}-x7k2p`, labels: { ...j.spec.template.metadata.labels } },
-  spec: structuredClone(j.spec.template.spec),
-})
+const job = fixtureJob
+const container = containerOf
 const create = (object: unknown, namespace = 'hostplane-builds', which = policy): Verdict =>
   evaluatePolicy(which, { object, params: null, request: { operation: 'CREATE', namespace } })
-const container = (spec: PodSpec, name: string): Container => {
-  const found = [...spec.initContainers, ...spec.containers].find((c) => c.name === name)
-  if (!found) throw new Error(`no container ${name}`)
-  return found
-}
 const refusal = (verdict: Verdict) => (verdict.allowed ? 'admitted' : verdict.message)
 
 describe('build Pod admission policy', () => {

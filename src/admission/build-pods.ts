@@ -49,6 +49,9 @@ const [[managedByKey, managedByValue]] = Object.entries(MANAGED_BY) as [[string,
 const podVariables = (images: BuildSettings['images']) => [
   { name: 'meta', expression: "object.kind == 'Job' ? object.spec.template.metadata : object.metadata" },
   { name: 'spec', expression: "object.kind == 'Job' ? object.spec.template.spec : object.spec" },
+  // A Job's own spec, typed for Jobs only when the policy runs on one (the type checker reads
+  // validations against Pods too, where these fields do not exist).
+  { name: 'job', expression: 'object.spec' },
   { name: 'labels', expression: 'has(variables.meta.labels) ? variables.meta.labels : {}' },
   {
     name: 'containers',
@@ -115,7 +118,7 @@ export function renderBuildPodPolicies({ namespace, images }: BuildPodPolicyOpti
       `${prefix} runs only hostplane build Jobs: labels ${COMPONENT_LABEL}=${BUILD_COMPONENT}, ${managedByKey}=${managedByValue}, ${CUSTOMER_LABEL}, ${WEBSPACE_LABEL} and ${COMMIT_LABEL} are required`,
     ),
     rule(
-      `object.kind != 'Job' || (${has('object.spec', 'backoffLimit')} && object.spec.backoffLimit == 0 && ${has('object.spec', 'activeDeadlineSeconds')} && ${has('object.spec', 'ttlSecondsAfterFinished')})`,
+      `object.kind != 'Job' || (${has('variables.job', 'backoffLimit')} && variables.job.backoffLimit == 0 && ${has('variables.job', 'activeDeadlineSeconds')} && ${has('variables.job', 'ttlSecondsAfterFinished')})`,
       `${prefix}: a build Job runs once (backoffLimit 0), with activeDeadlineSeconds and ttlSecondsAfterFinished`,
     ),
     rule(

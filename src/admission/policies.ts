@@ -4,6 +4,8 @@
  * tests apply the same list (test/cluster/tenancy.ts). Pure.
  */
 import type { Manifest } from '../kube/object.js'
+import { BUILD_NAMESPACE, type BuildImages, DEFAULT_BUILD_IMAGES } from '../build/jobs/settings.js'
+import { renderBuildPodPolicies } from './build-pods.js'
 import type { IssuerConfig } from '../operator/customer/cluster-issuers.js'
 import { type CustomerDomainsOptions, renderCustomerDomainsPolicy } from './customer-domains.js'
 import { renderDomainOverlapPolicy } from './domain-overlap-policy.js'
@@ -11,7 +13,12 @@ import { renderIssuerPolicy } from './issuer-policy.js'
 import { type OperatorGuardOptions, renderOperatorGuard } from './operator-guard.js'
 import { renderTierQuotaPolicy } from './tier-quota.js'
 
-export type AdmissionOptions = CustomerDomainsOptions & IssuerConfig & OperatorGuardOptions
+export type AdmissionOptions = CustomerDomainsOptions &
+  IssuerConfig &
+  OperatorGuardOptions & {
+    /** The build Pods' images. @default DEFAULT_BUILD_IMAGES */
+    readonly buildImages?: BuildImages
+  }
 
 export const renderAdmissionPolicies = (options: AdmissionOptions): Manifest[] => [
   ...renderCustomerDomainsPolicy(options),
@@ -19,4 +26,8 @@ export const renderAdmissionPolicies = (options: AdmissionOptions): Manifest[] =
   ...renderIssuerPolicy(options),
   ...renderTierQuotaPolicy(),
   ...renderOperatorGuard(options),
+  ...renderBuildPodPolicies({
+    namespace: BUILD_NAMESPACE,
+    images: options.buildImages ?? DEFAULT_BUILD_IMAGES,
+  }),
 ]

@@ -161,6 +161,12 @@ export class KubeRest {
   }
 
   async request<T>(method: string, path: string, params: RequestParams = {}): Promise<T> {
+    const text = await this.text(method, path, params)
+    return (text ? JSON.parse(text) : undefined) as T
+  }
+
+  /** The answer's body as it came, for the API's few non-JSON answers (a container's log). */
+  async text(method: string, path: string, params: RequestParams = {}): Promise<string> {
     const url = this.url(path, params.query)
     const res = await this.send(method, url, {
       body: params.body === undefined ? undefined : Buffer.from(JSON.stringify(params.body)),
@@ -171,7 +177,7 @@ export class KubeRest {
     const text = await readBody(res)
     const status = res.statusCode ?? 0
     if (status < 200 || status >= 300) throw this.failed(method, url, status, text)
-    return (text ? JSON.parse(text) : undefined) as T
+    return text
   }
 
   /** Server-side apply: the object as sent becomes the field manager's complete intent. */

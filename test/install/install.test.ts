@@ -21,6 +21,8 @@ import { PROFILE_NAMES, profileDir } from '../../deploy/install/profile-files.js
 import { K3S_TRAEFIK_POD_LABELS, PROFILES } from '../../deploy/install/profiles.js'
 import { DOMAIN_POLICY_NAME } from '../../src/admission/customer-domains.js'
 import { ISSUER_POLICY_NAME } from '../../src/admission/issuer-policy.js'
+import { BUILD_POD_POLICY_NAME, BUILDERS_ELSEWHERE_POLICY_NAME } from '../../src/admission/build-pods.js'
+import { BUILD_NAMESPACE } from '../../src/build/jobs/settings.js'
 import type { ProfileName } from '../../deploy/install/profiles.js'
 import type { HostplaneProps } from '../../deploy/install/options.js'
 import { applyInstall, applyObject, readInstall } from './apply-install.js'
@@ -39,6 +41,8 @@ type Deployment = Manifest & {
 function forThisRun(objects: readonly Manifest[], tag: string): Manifest[] {
   const namespace = `t-install-${tag}`
   const renamed = (name: string) => `${name}-${tag}`
+  const builds = `t-builds-${tag}`
+  const moved: Record<string, string> = { [SYSTEM]: namespace, [BUILD_NAMESPACE]: builds }
   return objects.map((original) => {
     const object = structuredClone(original) as Manifest & {
       roleRef?: { kind: string; name: string }
@@ -46,16 +50,19 @@ function forThisRun(objects: readonly Manifest[], tag: string): Manifest[] {
       spec?: { policyName?: string }
     }
     if (object.kind === 'CustomResourceDefinition') return object
-    if (object.kind === 'Namespace') object.metadata.name = namespace
-    else if (object.metadata.namespace === SYSTEM) object.metadata.namespace = namespace
+    if (object.kind === 'Namespace')
+      object.metadata.name = moved[object.metadata.name] ?? object.metadata.name
+    else if (object.metadata.namespace) object.metadata.namespace = moved[object.metadata.namespace]
     else object.metadata.name = renamed(object.metadata.name)
     if (object.roleRef?.kind === 'ClusterRole') object.roleRef.name = renamed(object.roleRef.name)
     // Other test files share the cluster: the install's admission policies judge only this run's
     // namespace, not their customers under another pages domain or issuer list.
     if (object.kind === 'ValidatingAdmissionPolicyBinding' && object.spec?.policyName) {
+      // The build Pod policy judges this run's build namespace instead.
+      const judged = object.spec.policyName === BUILD_POD_POLICY_NAME ? builds : namespace
       object.spec.policyName = renamed(object.spec.policyName)
       Object.assign(object.spec, {
-        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } },
+        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': judged } } },
       })
     }
     for (const subject of object.subjects ?? [])
@@ -80,7 +87,7 @@ function assertContains(actual: unknown, expected: unknown, where: string): void
 }
 
 /** NetworkPolicies and PodDisruptionBudgets each profile holds. */
-const POLICY_OBJECTS: Record<ProfileName, number> = { generic: 6, k3s: 5, 'k3s-mirror': 6 }
+const POLICY_OBJECTS: Record<ProfileName, number> = { generic: 7, k3s: 6, 'k3s-mirror': 7 }
 
 type Peer = {
   namespaceSelector?: { matchLabels: Record<string, string> }
@@ -242,8 +249,13 @@ for (const profile of PROFILE_NAMES)
       }
     })
 
-    it('type-checks the policies that hold the pages domain and the issuers without a warning', async () => {
-      const settings = [DOMAIN_POLICY_NAME, ISSUER_POLICY_NAME].map((name) => `${name}-${tag}`)
+    it('type-checks the policies that hold the pages domain, the issuers and the build images without a warning', async () => {
+      const settings = [
+        DOMAIN_POLICY_NAME,
+        ISSUER_POLICY_NAME,
+        BUILD_POD_POLICY_NAME,
+        BUILDERS_ELSEWHERE_POLICY_NAME,
+      ].map((name) => `${name}-${tag}`)
       for (const policy of of('ValidatingAdmissionPolicy').filter((p) =>
         settings.includes(p.metadata.name),
       )) {
