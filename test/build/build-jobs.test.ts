@@ -14,7 +14,12 @@ import { renderBuildPodPolicies } from '../../src/admission/build-pods.js'
 import { containerOf, type FixturePodSpec, fixtureJob, podOf } from '../../src/build/jobs/fixtures.js'
 import { renderBuildNamespace, renderBuildRunnerRbac } from '../../src/build/jobs/namespace.js'
 import { CONTAINER } from '../../src/build/jobs/names.js'
-import { type BuildJobRequest, type BuildOutcome, runBuildJob, type RunBuildOptions } from '../../src/build/jobs/run.js'
+import {
+  type BuildJobRequest,
+  type BuildOutcome,
+  runBuildJob,
+  type RunBuildOptions,
+} from '../../src/build/jobs/run.js'
 import { BUILD_NAMESPACE, buildSettings } from '../../src/build/jobs/settings.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { KubeList, Manifest } from '../../src/kube/object.js'
@@ -35,7 +40,8 @@ const outcome = (request: Promise<unknown>): Promise<string> =>
   request.then(
     () => 'admitted',
     (error: unknown) => {
-      if (error instanceof KubeApiError && (error.status === 403 || error.status === 422)) return error.statusMessage
+      if (error instanceof KubeApiError && (error.status === 403 || error.status === 422))
+        return error.statusMessage
       throw error
     },
   )
@@ -52,7 +58,8 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
   const id = randomBytes(3).toString('hex')
   const runnerNamespace = `build-runner-${id}`
   const tenantNamespace = `sh-bj-${id}`
-  const apply = (object: Manifest) => admin.apply(manifestPath(object), object, { fieldManager: 'hostplane-test' })
+  const apply = (object: Manifest) =>
+    admin.apply(manifestPath(object), object, { fieldManager: 'hostplane-test' })
 
   const request = (customer: string, overrides: Partial<BuildJobRequest> = {}): BuildJobRequest => ({
     customer: `${customer}-${id}`,
@@ -63,7 +70,11 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
     size: 'small',
     sourceUrl: 'http://hostplane-gitserver.hostplane-system:8080/source/one-time',
     dockerfile: 'FROM alpine\nRUN echo hi\n',
-    target: { registry: 'registry.hostplane-system:5000', repository: `hostplane/${customer}`, tag: 'shop-1' },
+    target: {
+      registry: 'registry.hostplane-system:5000',
+      repository: `hostplane/${customer}`,
+      tag: 'shop-1',
+    },
     credentials: { username: customer, password: 'short-lived' },
     ...overrides,
   })
@@ -82,7 +93,9 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
         const list = await admin.request<KubeList<Pod>>('GET', PODS, {
           query: { labelSelector: `${CUSTOMER_LABEL}=${customer}` },
         })
-        return list.items.find((p) => !p.metadata.deletionTimestamp && !p.status?.phase?.match(/Succeeded|Failed/))
+        return list.items.find(
+          (p) => !p.metadata.deletionTimestamp && !p.status?.phase?.match(/Succeeded|Failed/),
+        )
       },
       { timeoutMs: 30_000, intervalMs: 200, describe: () => `no build Pod for ${customer}` },
     )
@@ -136,16 +149,20 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
     cluster = await env.get()
     admin = new KubeRest(cluster.kubeConfig())
     for (const object of [
-      ...renderBuildNamespace({ namespace: BUILD_NAMESPACE, systemNamespace: 'hostplane-system', egress: [] }),
+      ...renderBuildNamespace({
+        namespace: BUILD_NAMESPACE,
+        systemNamespace: 'hostplane-system',
+        egress: [],
+      }),
       ...renderBuildPodPolicies(settings),
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: runnerNamespace } },
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: tenantNamespace } },
     ])
       await apply(object)
-    const [role, binding] = renderBuildRunnerRbac(BUILD_NAMESPACE, { namespace: runnerNamespace, name: 'gitserver' }) as [
-      Manifest,
-      Manifest,
-    ]
+    const [role, binding] = renderBuildRunnerRbac(BUILD_NAMESPACE, {
+      namespace: runnerNamespace,
+      name: 'gitserver',
+    }) as [Manifest, Manifest]
     await apply(role)
     await apply({ ...binding, metadata: { ...binding.metadata, name: `${binding.metadata.name}-${id}` } })
     runner = new KubeRest((await cluster.serviceAccountKubeConfig(runnerNamespace, 'gitserver')).kubeConfig)
@@ -154,15 +171,17 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
     loosened.spec.hostNetwork = true
     await waitFor(
       async () =>
-        (await outcome(admin.request('POST', PODS, { body: loosened, query: { dryRun: 'All' } }))) !== 'admitted' ||
-        undefined,
+        (await outcome(admin.request('POST', PODS, { body: loosened, query: { dryRun: 'All' } }))) !==
+          'admitted' || undefined,
       { timeoutMs: 15_000, intervalMs: 200, describe: () => 'the build Pod policy is not enforced yet' },
     )
   })
 
   after(async () => {
     for (const namespace of [runnerNamespace, tenantNamespace])
-      await admin.request('DELETE', resourcePath({ apiVersion: 'v1', plural: 'namespaces', name: namespace })).catch(() => {})
+      await admin
+        .request('DELETE', resourcePath({ apiVersion: 'v1', plural: 'namespaces', name: namespace }))
+        .catch(() => {})
     await env.release()
   })
 
@@ -181,10 +200,14 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
         const job = fixtureJob(strategy)
         assert.equal(
           await outcome(
-            admin.request('POST', resourcePath({ apiVersion: 'batch/v1', plural: 'jobs', namespace: BUILD_NAMESPACE }), {
-              body: job,
-              query: { dryRun: 'All' },
-            }),
+            admin.request(
+              'POST',
+              resourcePath({ apiVersion: 'batch/v1', plural: 'jobs', namespace: BUILD_NAMESPACE }),
+              {
+                body: job,
+                query: { dryRun: 'All' },
+              },
+            ),
           ),
           'admitted',
         )
@@ -237,7 +260,10 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
       // k3s allows privileged containers, so there the policy refuses it: src/admission/build-pods.test.ts
       // proves its message, "containers run as non-root, never privileged … not so: push".
       const pod = podOf(fixtureJob('dockerfile'))
-      Object.assign(containerOf(pod.spec, 'push').securityContext, { privileged: true, allowPrivilegeEscalation: true })
+      Object.assign(containerOf(pod.spec, 'push').securityContext, {
+        privileged: true,
+        allowPrivilegeEscalation: true,
+      })
       assert.match(await create(pod), /spec\.containers\[0\]\.securityContext\.privileged: Forbidden/)
     })
 
@@ -257,7 +283,15 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
       const build = request('ok')
       const running = runBuildJob(runner, build, fast())
       const pod = await podFor(build.customer)
-      const secret = await admin.request<Manifest>('GET', resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace: BUILD_NAMESPACE, name: `${pod.metadata.labels?.['batch.kubernetes.io/job-name']}-push` }))
+      const secret = await admin.request<Manifest>(
+        'GET',
+        resourcePath({
+          apiVersion: 'v1',
+          plural: 'secrets',
+          namespace: BUILD_NAMESPACE,
+          name: `${pod.metadata.labels?.['batch.kubernetes.io/job-name']}-push`,
+        }),
+      )
       assert.deepEqual(Object.keys((secret as { data?: object }).data ?? {}), ['auth.json'])
       await finish(pod, allSucceed(pod))
       const result = await running
@@ -268,7 +302,11 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
         logTail: '',
         job: pod.metadata.labels?.['batch.kubernetes.io/job-name'],
       })
-      const secrets = await admin.request<KubeList<Manifest>>('GET', resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace: BUILD_NAMESPACE }), { query: { labelSelector: `${CUSTOMER_LABEL}=${build.customer}` } })
+      const secrets = await admin.request<KubeList<Manifest>>(
+        'GET',
+        resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace: BUILD_NAMESPACE }),
+        { query: { labelSelector: `${CUSTOMER_LABEL}=${build.customer}` } },
+      )
       assert.deepEqual(secrets.items, [])
     })
 
@@ -277,7 +315,11 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
       const running = runBuildJob(runner, build, fast())
       const pod = await podFor(build.customer)
       const tail = '===> BUILDING\nnpm ERR! missing script: build\nERROR: failed to build: exit status 1'
-      await finish(pod, { fetch: { exitCode: 0 }, 'run-image': { exitCode: 0 }, build: { exitCode: 51, message: tail } })
+      await finish(pod, {
+        fetch: { exitCode: 0 },
+        'run-image': { exitCode: 0 },
+        build: { exitCode: 51, message: tail },
+      })
       const result = await running
       assert.deepEqual(result, {
         ok: false,
@@ -302,7 +344,11 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
       const build = request('syntax', { dockerfile: '# syntax=evil/frontend:1\nFROM alpine\n' })
       const result = await runBuildJob(runner, build, fast())
       assert.equal(result.ok ? '' : result.failure, 'Refused')
-      const jobs = await admin.request<KubeList<Manifest>>('GET', resourcePath({ apiVersion: 'batch/v1', plural: 'jobs', namespace: BUILD_NAMESPACE }), { query: { labelSelector: `${CUSTOMER_LABEL}=${build.customer}` } })
+      const jobs = await admin.request<KubeList<Manifest>>(
+        'GET',
+        resourcePath({ apiVersion: 'batch/v1', plural: 'jobs', namespace: BUILD_NAMESPACE }),
+        { query: { labelSelector: `${CUSTOMER_LABEL}=${build.customer}` } },
+      )
       assert.deepEqual(jobs.items, [])
     })
 
@@ -325,8 +371,15 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
         { ...first, commit: randomBytes(20).toString('hex') },
         { ...fast(), queueMs: 60_000, log: (line) => lines.push(line) },
       )
-      await waitFor(async () => lines.length > 0 || undefined, { timeoutMs: 10_000, intervalMs: 100, describe: () => 'the second build never said it waits' })
-      assert.match(lines[0] ?? '', /^waiting for one of busy-\w+'s running builds to finish \(shared\/small runs 1 at once\)$/)
+      await waitFor(async () => lines.length > 0 || undefined, {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+        describe: () => 'the second build never said it waits',
+      })
+      assert.match(
+        lines[0] ?? '',
+        /^waiting for one of busy-\w+'s running builds to finish \(shared\/small runs 1 at once\)$/,
+      )
       await finish(firstPod, allSucceed(firstPod))
       assert.equal((await firstRun).ok, true)
       const secondPod = await podFor(first.customer)

@@ -30,9 +30,15 @@ export interface BuildNamespaceOptions {
   readonly egress: readonly BuildEgress[]
 }
 
-const byName = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } })
+const byName = (name: string) => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
+})
 
-export function renderBuildNamespace({ namespace, systemNamespace, egress }: BuildNamespaceOptions): Manifest[] {
+export function renderBuildNamespace({
+  namespace,
+  systemNamespace,
+  egress,
+}: BuildNamespaceOptions): Manifest[] {
   const labels = { ...MANAGED_BY }
   return [
     {

@@ -183,11 +183,9 @@ export async function runBuildJob(
       .map((key) => key.slice(key.indexOf(' ') + 1))
   }
   const deleteJob = () =>
-    kube
-      .request('DELETE', jobPath, { body: { propagationPolicy: 'Background' } })
-      .catch((error: unknown) => {
-        if (!isNotFound(error)) throw error
-      })
+    kube.request('DELETE', jobPath, { body: { propagationPolicy: 'Background' } }).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error
+    })
 
   const queueEnd = Date.now() + queueMs
   let created: Job | undefined
@@ -200,7 +198,8 @@ export async function runBuildJob(
       else await deleteJob()
     }
     if (created) break
-    if (signal?.aborted) return { ok: false, failure: 'Aborted', reason: 'the build was cancelled while it waited', logTail: '' }
+    if (signal?.aborted)
+      return { ok: false, failure: 'Aborted', reason: 'the build was cancelled while it waited', logTail: '' }
     if (Date.now() >= queueEnd)
       return {
         ok: false,
@@ -208,16 +207,28 @@ export async function runBuildJob(
         reason: `customer ${request.customer} already runs ${limits.concurrent} build${limits.concurrent === 1 ? '' : 's'}, the most at once for ${plan}; this push was not built: push again when the running build has finished`,
         logTail: '',
       }
-    if (!waiting) log(`waiting for one of ${request.customer}'s running builds to finish (${plan} runs ${limits.concurrent} at once)`)
+    if (!waiting)
+      log(
+        `waiting for one of ${request.customer}'s running builds to finish (${plan} runs ${limits.concurrent} at once)`,
+      )
     waiting = true
     await sleep(pollMs, signal)
   }
 
   const secret = renderPushSecret(created, request.target, request.credentials)
-  const secretPath = resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace, name: secret.metadata.name })
+  const secretPath = resourcePath({
+    apiVersion: 'v1',
+    plural: 'secrets',
+    namespace,
+    name: secret.metadata.name,
+  })
   try {
-    await kube.request('POST', resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace }), { body: secret })
-    log(`build ${name} started (${request.strategy}, ${limits.cpu} CPU, ${limits.memory} memory, ${limits.deadlineSeconds} s)`)
+    await kube.request('POST', resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace }), {
+      body: secret,
+    })
+    log(
+      `build ${name} started (${request.strategy}, ${limits.cpu} CPU, ${limits.memory} memory, ${limits.deadlineSeconds} s)`,
+    )
     return await follow()
   } finally {
     await kube.request('DELETE', secretPath).catch((error: unknown) => {
@@ -251,13 +262,21 @@ export async function runBuildJob(
     const list = await kube.request<KubeList<Pod>>('GET', pods, {
       query: { labelSelector: `batch.kubernetes.io/job-name=${name}` },
     })
-    return list.items.find((p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') ?? list.items[0]
+    return (
+      list.items.find((p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') ?? list.items[0]
+    )
   }
 
   /** The last lines of a container's log, from the kubelet; empty where it cannot answer. */
   async function logTail(pod: Pod | undefined, container: string): Promise<string> {
     if (!pod) return ''
-    const path = resourcePath({ apiVersion: 'v1', plural: 'pods', namespace, name: pod.metadata.name, subresource: 'log' })
+    const path = resourcePath({
+      apiVersion: 'v1',
+      plural: 'pods',
+      namespace,
+      name: pod.metadata.name,
+      subresource: 'log',
+    })
     return kube.text('GET', path, { query: { container, tailLines }, accept: 'text/plain' }).catch(() => '')
   }
 
@@ -276,12 +295,21 @@ export async function runBuildJob(
       }
     const { registry, repository } = request.target
     log(`build ${name} pushed ${repository}@${digest}`)
-    return { ok: true, image: `${registry}/${repository}@${digest}`, digest, logTail: await logTail(pod, CONTAINER.build), job: name }
+    return {
+      ok: true,
+      image: `${registry}/${repository}@${digest}`,
+      digest,
+      logTail: await logTail(pod, CONTAINER.build),
+      job: name,
+    }
   }
 
   async function failed(condition: Condition): Promise<BuildOutcome> {
     const pod = await jobPod()
-    const statuses = [...(pod?.status?.initContainerStatuses ?? []), ...(pod?.status?.containerStatuses ?? [])]
+    const statuses = [
+      ...(pod?.status?.initContainerStatuses ?? []),
+      ...(pod?.status?.containerStatuses ?? []),
+    ]
     const failedContainer = statuses.find((c) => (c.state?.terminated?.exitCode ?? 0) !== 0)
     const terminated = failedContainer?.state?.terminated
     const tail = terminated?.message ?? (await logTail(pod, CONTAINER.build))
@@ -302,7 +330,13 @@ export async function runBuildJob(
         job: name,
       }
     if (!failedContainer || !terminated)
-      return { ok: false, failure: 'Failed', reason: `build ${name} failed: ${condition.message ?? condition.reason ?? 'no reason given'}`, logTail: tail, job: name }
+      return {
+        ok: false,
+        failure: 'Failed',
+        reason: `build ${name} failed: ${condition.message ?? condition.reason ?? 'no reason given'}`,
+        logTail: tail,
+        job: name,
+      }
     const step = STEP[failedContainer.name] ?? `container ${failedContainer.name} failed`
     const why =
       terminated.reason === 'OOMKilled'
