@@ -6,11 +6,13 @@
 import type { Command } from 'commander'
 import { loadKubeConfig } from '../kube/kubeconfig.js'
 import { createLogger } from '../ops/log.js'
-import { defineCommand, StartError, startOrExit } from './command.js'
+import { InvalidArgumentError } from 'commander'
+import { defineCommand, StartError, startOrExit, UsageError } from './command.js'
 import {
   checkPaths,
   duration,
   flag,
+  hostname,
   type ListenAddress,
   listenAddress,
   parseSize,
@@ -33,6 +35,20 @@ interface GitServerFlags {
   sessionTimeout: number
   connectionsPerMinute: number
   selector?: string
+  registry?: string
+  registryTokenKey?: string
+  registryService?: string
+  registryIssuer: string
+  registryPlainHttp?: boolean
+}
+
+/** `registry.example.com` or `registry:5000`: where the tenants' images go. */
+function registryHost(text: string): string {
+  const [host = '', port] = text.split(/:(?=\d+$)/)
+  hostname(host)
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+    throw new InvalidArgumentError(`${text}: the port must be from 1 to 65535`)
+  return text
 }
 
 export function registerGitServerCommand(program: Command): void {
@@ -128,6 +144,40 @@ export function registerGitServerCommand(program: Command): void {
         env: true,
       }),
     )
+    .addOption(
+      flag(
+        '--registry <host[:port]>',
+        "the tenants' registry: pushes are built into it and become Releases (without it nothing is built)",
+        { env: true, parse: registryHost },
+      ),
+    )
+    .addOption(
+      flag(
+        '--registry-token-key <file>',
+        "PEM key signing the registry's tokens (required with --registry)",
+        {
+          env: true,
+          parse: path,
+          exists: 'file',
+        },
+      ),
+    )
+    .addOption(
+      flag('--registry-service <name>', "the registry's auth.token.service (default: --registry)", {
+        env: true,
+      }),
+    )
+    .addOption(
+      flag('--registry-issuer <name>', "the registry's auth.token.issuer", {
+        env: true,
+        default: 'hostplane',
+      }),
+    )
+    .addOption(
+      flag('--registry-plain-http', 'speak http to the registry (inside the cluster, without TLS)', {
+        env: true,
+      }),
+    )
     .action((flags: GitServerFlags, command: Command) =>
       startOrExit('gitserver', async () => {
         await checkPaths(command)
@@ -137,6 +187,21 @@ export function registerGitServerCommand(program: Command): void {
             throw new StartError((error as Error).message)
           },
         )
+        if (flags.registry && !flags.registryTokenKey)
+          throw new UsageError('--registry needs --registry-token-key (the key its auth.token trusts)')
+        const registry = flags.registry
+          ? {
+              host: flags.registry,
+              plainHttp: flags.registryPlainHttp === true,
+              tokens: await (
+                await import('../build/registry/token-routes.js')
+              ).loadTokenIssuer({
+                keyFile: flags.registryTokenKey ?? '',
+                issuer: flags.registryIssuer,
+                service: flags.registryService ?? flags.registry,
+              }),
+            }
+          : undefined
         const kubeConfig = await loadKubeConfig({ file: flags.kubeconfig })
         const log = createLogger({ name: 'hostplane-gitserver' })
         const { startGitServer } = await import('../gitserver/gitserver-service.js')
@@ -156,6 +221,7 @@ export function registerGitServerCommand(program: Command): void {
           },
           addressLimits: { perMinute: flags.connectionsPerMinute },
           labelSelector: flags.selector,
+          registry,
         })
         stopOnSignal(log, () => service.stop())
       }),

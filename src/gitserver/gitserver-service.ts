@@ -8,6 +8,7 @@ import { mkdir, realpath } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { collectDefaultMetrics, Registry } from 'prom-client'
+import { registryTokenRoutes } from '../build/registry/token-routes.js'
 import { apiWritesCounter } from '../kube/api-writes.js'
 import { Applier } from '../kube/apply.js'
 import { fieldManagerOf } from '../kube/field-managers.js'
@@ -23,6 +24,7 @@ import { HookServer } from './hook-server.js'
 import { installHooks } from './hook-script.js'
 import { GitServerMetrics } from './metrics.js'
 import { BranchGate, type PushGate } from './push-gate.js'
+import { ReleaseGate, type TenantRegistry } from './release-gate.js'
 import { Repositories } from './repositories.js'
 import { GitSshServer, type SshTimeouts } from './ssh-server.js'
 
@@ -41,7 +43,13 @@ export interface GitServerConfig {
   readonly maxPushBytes?: number
   readonly timeouts?: SshTimeouts
   readonly addressLimits?: AddressLimits
-  /** Decides pushes; default BranchGate (only the Webspace's branch). */
+  /**
+   * The tenants' registry: pushes are built into it and become Releases (ReleaseGate), and the
+   * HTTP listener serves its token realm at /registry/token. Without it a push may only move the
+   * Webspace's branch and nothing is built (BranchGate).
+   */
+  readonly registry?: TenantRegistry
+  /** Decides pushes instead of the gate `registry` chooses (tests). */
   readonly gate?: PushGate
   /** Only Customers, Webspaces and SshKeys with this label (tests sharing a cluster). */
   readonly labelSelector?: string
@@ -81,6 +89,7 @@ export async function startGitServer(config: GitServerConfig): Promise<GitServer
   const repositories = new Repositories({ reposDir, hooksDir, git: new GitRunner({ home }), log })
   const gate =
     config.gate ??
+    (config.registry ? new ReleaseGate({ rest, registry: config.registry, log }) : undefined) ??
     new BranchGate(
       (namespace, webspace) =>
         directory.allRepositories().find((r) => r.namespace === namespace && r.webspace === webspace)?.branch,
@@ -110,6 +119,7 @@ export async function startGitServer(config: GitServerConfig): Promise<GitServer
 
   const app = controlServer(log)
   await app.register(opsRoutes, { registry, ready: () => directory.ready })
+  if (config.registry) await app.register(registryTokenRoutes, { issuer: config.registry.tokens })
   const url = await app.listen({ host: config.listen.host, port: config.listen.port })
   await directory.start()
   const address = await ssh.listen(config.ssh.host, config.ssh.port)

@@ -71,7 +71,8 @@ function quarantineEnv(value: unknown, dir: string): Record<string, string> | un
       return undefined
     env[name] = path
   }
-  return env.GIT_OBJECT_DIRECTORY ? { ...env, GIT_DIR: dir } : undefined
+  // A push that only deletes refs sends no objects, so git makes no quarantine for it.
+  return { ...env, GIT_DIR: dir }
 }
 
 export class HookServer {

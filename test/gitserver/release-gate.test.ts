@@ -1,0 +1,235 @@
+/**
+ * Push to deploy with the `layer` strategy, end to end on real parts: the OpenSSH client and git
+ * push to `hostplane gitserver` (its own ServiceAccount, deploy/rbac/gitserver.yaml) with a real
+ * docker-registry behind hostplane's token auth and a base image the test assembles. A push that
+ * builds is accepted once its Release exists, and the Release's digest-pinned image holds the
+ * commit on top of the Runtime's base; a push whose build fails is refused with the reason on
+ * the pusher's terminal and leaves the repository as it was; other branches are stored, or built
+ * as previews when the Webspace allows them and removed with their branch.
+ */
+import assert from 'node:assert/strict'
+import { mkdir, rm, symlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { gunzipSync } from 'node:zlib'
+import { API_VERSION } from '../../src/api/kind.js'
+import { RELEASE_WEBSPACE_LABEL } from '../../src/api/release.js'
+import type { Release } from '../../src/api/resources.js'
+import { RegistryClient } from '../../src/build/registry/client.js'
+import { parseImageReference } from '../../src/build/registry/reference.js'
+import type { KubeList } from '../../src/kube/object.js'
+import { KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { pushDockerBase } from '../build/base-image.js'
+import { ISSUER, registrySkipReason, SERVICE, startRegistry, type TestRegistry } from '../build/registry.js'
+import { clusterForTests } from '../cluster/for-tests.js'
+import { run } from '../cluster/process.js'
+import { GitServerRun, type KeyPair, keyPair } from './harness.js'
+
+const env = await clusterForTests()
+const skip = env.skip || (await registrySkipReason())
+const signal = AbortSignal.timeout(600_000)
+
+describe('push to deploy: layer builds through hostplane gitserver into a real registry', { skip }, () => {
+  let admin: KubeRest
+  let gs: GitServerRun
+  let registry: TestRegistry
+  let alice: string
+  let aliceKey: KeyPair
+  let runtime: string
+  let baseImage: string
+
+  const releases = async () =>
+    (
+      await admin.request<KubeList<Release>>(
+        'GET',
+        resourcePath({ apiVersion: API_VERSION, plural: 'releases', namespace: gs.namespaceOf(alice) }),
+        { query: { labelSelector: `${RELEASE_WEBSPACE_LABEL}=site` } },
+      )
+    ).items
+  const patchWebspace = (spec: Record<string, unknown>) =>
+    admin.request(
+      'PATCH',
+      resourcePath({
+        apiVersion: API_VERSION,
+        plural: 'webspaces',
+        namespace: gs.namespaceOf(alice),
+        name: 'site',
+      }),
+      { body: { spec }, contentType: 'application/merge-patch+json' },
+    )
+  const push = (dir: string, ...refs: string[]) =>
+    gs.git(dir, [aliceKey.file], ['push', gs.url(alice), ...refs])
+
+  /** The files of the image's top layer: the commit, as the layer strategy appended it. */
+  async function topLayer(image: string): Promise<Buffer> {
+    const { registry: host, repository, digest } = parseImageReference(image)
+    const client = new RegistryClient({
+      registry: host,
+      credentials: {
+        kind: 'bearer',
+        token: registry.issuer.issue('test-pull', [{ repository, actions: ['pull'] }]).token,
+      },
+    })
+    const { manifest } = await client.resolveManifest(repository, digest ?? '', signal)
+    const top = manifest.layers.at(-1)
+    assert.ok(top)
+    return gunzipSync(await client.getBlob(repository, top, 64 << 20, signal))
+  }
+
+  before(async () => {
+    const cluster = await env.get()
+    admin = new KubeRest(cluster.kubeConfig())
+    registry = await startRegistry()
+    gs = await GitServerRun.create(cluster, admin)
+    runtime = gs.name('static')
+    const baseRepository = `hostplane-runtimes/${runtime}`
+    const client = new RegistryClient({
+      registry: registry.address,
+      credentials: {
+        kind: 'bearer',
+        token: registry.issuer.issue('test', [{ repository: baseRepository, actions: ['pull', 'push'] }])
+          .token,
+      },
+    })
+    baseImage = `${registry.address}/${baseRepository}@${await pushDockerBase(client, baseRepository, signal)}`
+    await admin.request('POST', resourcePath({ apiVersion: API_VERSION, plural: 'runtimes' }), {
+      body: {
+        apiVersion: API_VERSION,
+        kind: 'Runtime',
+        metadata: { name: runtime },
+        spec: { image: baseImage, port: 8080, build: { strategy: 'layer', appDir: '/srv/app' } },
+      },
+    })
+    await mkdir(join(gs.dir, 'keys'))
+    aliceKey = await keyPair(join(gs.dir, 'keys'), 'alice')
+    alice = await gs.customer('alice', { sshKeys: [aliceKey.publicKey] })
+    await patchWebspace({ runtime })
+    await gs.start([
+      '--registry',
+      registry.address,
+      '--registry-token-key',
+      join(registry.dir, 'token.key'),
+      '--registry-service',
+      SERVICE,
+      '--registry-issuer',
+      ISSUER,
+      '--registry-plain-http',
+    ])
+  })
+
+  after(async () => {
+    if (gs) {
+      if (process.env.HOSTPLANE_TEST_KEEP_LOG) console.error(await gs.log())
+      await gs.stop()
+      await gs.removeCustomers([alice].filter(Boolean))
+      await rm(gs.dir, { recursive: true, force: true })
+    }
+    if (runtime)
+      await admin
+        ?.request('DELETE', resourcePath({ apiVersion: API_VERSION, plural: 'runtimes', name: runtime }))
+        .catch(() => {})
+    await registry?.stop()
+    admin?.close()
+    await env.release()
+  })
+
+  it('builds a push of the Webspace branch and accepts it once its Release exists', async () => {
+    const { dir, commit } = await gs.workTree('first', { 'index.html': 'hello from alice\n' })
+    const pushed = await push(dir, 'main')
+    assert.equal(pushed.code, 0, pushed.stderr)
+    assert.match(
+      pushed.stderr,
+      new RegExp(`remote: building release of main at ${commit.slice(0, 12)} \\(layer on `),
+    )
+    assert.match(
+      pushed.stderr,
+      /remote: Release site-[0-9a-f]{12}-[0-9a-f]{6} created; the Webspace deploys it/,
+    )
+
+    const [release, ...others] = await releases()
+    assert.ok(release)
+    assert.equal(others.length, 0)
+    assert.equal(release.spec.commit, commit)
+    assert.equal(release.spec.branch, 'main')
+    assert.equal(release.spec.strategy, 'layer')
+    const fingerprint = (
+      await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${aliceKey.file}.pub`])
+    ).stdout.split(' ')[1]
+    assert.deepEqual(release.spec.pushedBy, { customer: alice, fingerprint, key: 'customer' })
+    assert.match(
+      release.spec.image,
+      new RegExp(`^${registry.address}/hostplane/${alice}@sha256:[0-9a-f]{64}$`),
+    )
+    assert.ok(release.spec.buildLog.lines?.some((line) => line.startsWith('built ')))
+    assert.match(release.spec.buildLog.digest, /^sha256:[0-9a-f]{64}$/)
+    assert.equal(
+      release.metadata.ownerReferences?.[0]?.name,
+      'site',
+      'deleting the Webspace deletes its Releases',
+    )
+
+    const layer = await topLayer(release.spec.image)
+    assert.ok(layer.includes('srv/app/index.html'), 'the commit sits at the Runtime’s app directory')
+    assert.ok(layer.includes('hello from alice\n'))
+    assert.equal((await gs.inRepository(alice, ['rev-parse', 'refs/heads/main'])).stdout.trim(), commit)
+  })
+
+  it('refuses a push whose build fails, with the reason on the terminal; the repository stays as it was', async () => {
+    const before = (await gs.inRepository(alice, ['rev-parse', 'refs/heads/main'])).stdout.trim()
+    const releasesBefore = (await releases()).length
+    const { dir } = await gs.workTree('leak', { 'index.html': 'second\n' })
+    await symlink('/etc/passwd', join(dir, 'passwd'))
+    await gs.gitOk(dir, ['add', '--all'])
+    await gs.gitOk(dir, ['commit', '--quiet', '-m', 'leak'])
+    const commit = (await gs.gitOk(dir, ['rev-parse', 'HEAD'])).stdout.trim()
+    const pushed = await push(dir, '--force', 'main')
+    assert.notEqual(pushed.code, 0)
+    assert.match(pushed.stderr, /remote: build failed: .*passwd/)
+    assert.match(
+      pushed.stderr,
+      /remote: push refused: the release of main at [0-9a-f]{12} did not build; nothing was changed/,
+    )
+    assert.match(pushed.stderr, /pre-receive hook declined/)
+    assert.equal((await gs.inRepository(alice, ['rev-parse', 'refs/heads/main'])).stdout.trim(), before)
+    assert.notEqual(
+      (await gs.inRepository(alice, ['cat-file', '-e', commit])).code,
+      0,
+      'the objects were discarded',
+    )
+    assert.equal((await releases()).length, releasesBefore)
+  })
+
+  it('stores other branches without deploying while previews are off; builds previews and removes them with their branch when on', async () => {
+    const { dir, commit } = await gs.workTree('feature', { 'index.html': 'feature\n' }, 'feature/login')
+    const stored = await push(dir, 'feature/login')
+    assert.equal(stored.code, 0, stored.stderr)
+    assert.match(stored.stderr, /remote: refs\/heads\/feature\/login stored, not deployed: only main deploys/)
+    assert.equal((await releases()).filter((r) => r.spec.branch === 'feature/login').length, 0)
+
+    await patchWebspace({ git: { branch: 'main', previews: { enabled: true } } })
+    await gs.gitOk(dir, ['commit', '--quiet', '--allow-empty', '-m', 'again'])
+    const built = await push(dir, 'feature/login')
+    assert.equal(built.code, 0, built.stderr)
+    assert.match(
+      built.stderr,
+      /remote: Release site-[0-9a-f]{12}-[0-9a-f]{6} created; the preview deploys it/,
+    )
+    const preview = (await releases()).filter((r) => r.spec.branch === 'feature/login')
+    assert.equal(preview.length, 1)
+    assert.notEqual(preview[0]?.spec.commit, commit)
+
+    const deleted = await push(dir, ':feature/login')
+    assert.equal(deleted.code, 0, deleted.stderr)
+    assert.match(deleted.stderr, /remote: preview of feature\/login: removed \(1 Releases deleted\)/)
+    assert.equal((await releases()).filter((r) => r.spec.branch === 'feature/login').length, 0)
+    assert.equal((await releases()).filter((r) => r.spec.branch === 'main').length, 1, 'production untouched')
+  })
+
+  it('refuses to delete the deployed branch', async () => {
+    const { dir } = await gs.workTree('delete', { 'x.txt': 'x' })
+    const pushed = await push(dir, ':main')
+    assert.notEqual(pushed.code, 0)
+    assert.match(pushed.stderr, /remote: .*deploys main; deleting it is refused/)
+    assert.equal((await gs.inRepository(alice, ['rev-parse', '--verify', 'refs/heads/main'])).code, 0)
+  })
+})
