@@ -16,6 +16,7 @@
  *   the sessions it opened are closed.
  */
 import { spawn } from 'node:child_process'
+import { createServer, type Server, type Socket } from 'node:net'
 import ssh2, { type AuthContext, type Connection, type ServerChannel, type Session } from 'ssh2'
 import type { Logger } from '../ops/log.js'
 import { decideAccess, type RepositoryEntry } from './access.js'
@@ -93,26 +94,34 @@ export class GitSshServer {
   private readonly server: ssh2.Server
   private readonly limiter: AddressLimiter
   private readonly live = new Set<LiveConnection>()
+  private readonly tcp: Server
+  /** Connections not yet authenticated, by `address:port` (how ssh2 names them to the application). */
+  private readonly handshaking = new Map<string, { socket: Socket; authenticated: () => void }>()
 
   constructor(private readonly options: GitSshServerOptions) {
     this.limiter = new AddressLimiter(options.addressLimits)
     this.server = new ssh2.Server({ hostKeys: [options.hostKey], ident: 'hostplane' }, (client, info) =>
-      this.connection(client, info.ip),
+      this.connection(client, info),
     )
+    // ssh2 hands a connection to the application only once the client has sent its version line,
+    // so a client that sends nothing would never meet a limit or a timeout: TCP is accepted here,
+    // limited and timed, and only then given to ssh2.
+    this.tcp = createServer((socket) => this.accept(socket))
   }
 
   async listen(host: string, port: number): Promise<{ host: string; port: number }> {
     await new Promise<void>((done, fail) => {
-      this.server.once('error', fail)
-      this.server.listen(port, host, () => done())
+      this.tcp.once('error', fail)
+      this.tcp.listen(port, host, () => done())
     })
-    const address = this.server.address()
+    const address = this.tcp.address()
     return { host, port: typeof address === 'object' && address ? address.port : port }
   }
 
   async close(): Promise<void> {
     for (const connection of this.live) connection.stop()
-    await new Promise<void>((done) => this.server.close(() => done()))
+    for (const { socket } of this.handshaking.values()) socket.destroy()
+    await new Promise<void>((done) => this.tcp.close(() => done()))
   }
 
   get sessions(): number {
@@ -134,34 +143,48 @@ export class GitSshServer {
     }
   }
 
-  private connection(client: Connection, address: string): void {
-    const { log: parentLog, metrics, timeouts = {}, maxAuthAttempts = 6 } = this.options
-    const { handshakeMs = 20_000, idleMs = 300_000, sessionMs = 3_600_000 } = timeouts
+  /** A new TCP connection: refused over the address's limit, destroyed if not authenticated in time. */
+  private accept(socket: Socket): void {
+    const { log, metrics, timeouts = {} } = this.options
+    const address = socket.remoteAddress ?? ''
     if (!this.limiter.admit(address)) {
       metrics.connections.inc({ result: 'rate_limited' })
-      parentLog.warn({ address }, 'connection refused: too many from this address')
-      client.on('error', () => {})
-      client.end()
+      log.warn({ address }, 'connection refused: too many from this address')
+      socket.destroy()
       return
     }
     metrics.connections.inc({ result: 'accepted' })
+    const key = `${address}:${socket.remotePort}`
+    const timer = setTimeout(() => {
+      log.info({ address, reason: 'handshake_timeout' }, 'closing the connection')
+      metrics.closed.inc({ reason: 'handshake_timeout' })
+      socket.destroy()
+    }, timeouts.handshakeMs ?? 20_000)
+    const authenticated = () => {
+      clearTimeout(timer)
+      if (this.handshaking.delete(key)) this.limiter.settled(address)
+    }
+    this.handshaking.set(key, { socket, authenticated })
+    socket.once('close', authenticated)
+    socket.on('error', () => {})
+    this.server.injectSocket(socket)
+  }
+
+  private connection(client: Connection, info: { ip: string; port: number }): void {
+    const { log: parentLog, metrics, timeouts = {}, maxAuthAttempts = 6 } = this.options
+    const { idleMs = 300_000, sessionMs = 3_600_000 } = timeouts
+    const address = info.ip
+    const pending = this.handshaking.get(`${address}:${info.port}`)
     let log = parentLog.child({ address })
     let identity: KeyOwner | undefined
     let failures = 0
-    let settled = false
     let running = 0
     const children = new Set<() => void>()
-    const settle = () => {
-      if (settled) return
-      settled = true
-      this.limiter.settled(address)
-    }
     const close = (reason: string) => {
       log.info({ reason }, 'closing the connection')
       metrics.closed.inc({ reason })
       stop()
     }
-    const handshakeTimer = setTimeout(() => close('handshake_timeout'), handshakeMs)
     const sessionTimer = setTimeout(() => close('session_timeout'), sessionMs)
     let idleTimer: NodeJS.Timeout | undefined
     const touch = () => {
@@ -198,8 +221,7 @@ export class GitSshServer {
     })
 
     client.on('ready', () => {
-      clearTimeout(handshakeTimer)
-      settle()
+      pending?.authenticated()
       if (!identity) return client.end()
       log = log.child({ customer: identity.customer, fingerprint: identity.fingerprint, key: identity.key })
       log.info('authenticated')
@@ -235,8 +257,6 @@ export class GitSshServer {
     client.on('request', (_accept, reject, name) => this.refuse(log, name, reject))
     client.on('error', (error) => log.debug({ err: error }, 'connection error'))
     client.on('close', () => {
-      settle()
-      clearTimeout(handshakeTimer)
       clearTimeout(sessionTimer)
       clearTimeout(idleTimer)
       for (const kill of children) kill()
