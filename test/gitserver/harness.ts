@@ -11,11 +11,14 @@ import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { API_VERSION } from '../../src/api/kind.js'
 import type { SshKey, Webspace } from '../../src/api/resources.js'
+import { RegistryClient } from '../../src/build/registry/client.js'
 import { publicHostKey } from '../../src/gitserver/host-key.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { Manifest } from '../../src/kube/object.js'
 import { type KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { customerGroup } from '../../src/operator/customer/names.js'
+import { pushDockerBase } from '../build/base-image.js'
+import { ISSUER, SERVICE, type TestRegistry } from '../build/registry.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { run, type RunResult, waitFor } from '../cluster/process.js'
@@ -42,6 +45,21 @@ export async function keyPair(
   })
   if (result.code !== 0) throw new Error(`ssh-keygen failed: ${result.stderr}`)
   return { file, publicKey: (await readFile(`${file}.pub`, 'utf8')).trim() }
+}
+
+/** The gitserver flags that build pushes into this registry, trusting its token issuer. */
+export function registryArgs(registry: TestRegistry): string[] {
+  return [
+    '--registry',
+    registry.address,
+    '--registry-token-key',
+    join(registry.dir, 'token.key'),
+    '--registry-service',
+    SERVICE,
+    '--registry-issuer',
+    ISSUER,
+    '--registry-plain-http',
+  ]
 }
 
 export class GitServerRun {
@@ -126,6 +144,32 @@ export class GitServerRun {
       metadata: { name: 'site', namespace: this.namespaceOf(name), labels: this.labels },
       spec: { runtime: 'static', git: { branch: 'main' } },
     } as Manifest)
+    return name
+  }
+
+  /**
+   * A Runtime of the run (cluster-scoped, named static-<run>) whose pushes are layer builds onto a
+   * base image assembled and pushed to `registry` here; returns its name. The caller deletes it.
+   */
+  async layerRuntime(registry: TestRegistry, signal: AbortSignal): Promise<string> {
+    const name = this.name('static')
+    const repository = `hostplane-runtimes/${name}`
+    const client = new RegistryClient({
+      registry: registry.address,
+      credentials: {
+        kind: 'bearer',
+        token: registry.issuer.issue('test', [{ repository, actions: ['pull', 'push'] }]).token,
+      },
+    })
+    const image = `${registry.address}/${repository}@${await pushDockerBase(client, repository, signal)}`
+    await this.admin.request('POST', resourcePath({ apiVersion: API_VERSION, plural: 'runtimes' }), {
+      body: {
+        apiVersion: API_VERSION,
+        kind: 'Runtime',
+        metadata: { name },
+        spec: { image, port: 8080, build: { strategy: 'layer', appDir: '/srv/app' } },
+      },
+    })
     return name
   }
 

@@ -19,11 +19,10 @@ import { RegistryClient } from '../../src/build/registry/client.js'
 import { parseImageReference } from '../../src/build/registry/reference.js'
 import type { KubeList } from '../../src/kube/object.js'
 import { KubeRest, resourcePath } from '../../src/kube/rest.js'
-import { pushDockerBase } from '../build/base-image.js'
-import { ISSUER, registrySkipReason, SERVICE, startRegistry, type TestRegistry } from '../build/registry.js'
+import { registrySkipReason, startRegistry, type TestRegistry } from '../build/registry.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { run } from '../cluster/process.js'
-import { GitServerRun, type KeyPair, keyPair } from './harness.js'
+import { GitServerRun, type KeyPair, keyPair, registryArgs } from './harness.js'
 
 const env = await clusterForTests()
 const skip = env.skip || (await registrySkipReason())
@@ -36,7 +35,6 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
   let alice: string
   let aliceKey: KeyPair
   let runtime: string
-  let baseImage: string
 
   const releases = async () =>
     (
@@ -81,40 +79,12 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
     admin = new KubeRest(cluster.kubeConfig())
     registry = await startRegistry()
     gs = await GitServerRun.create(cluster, admin)
-    runtime = gs.name('static')
-    const baseRepository = `hostplane-runtimes/${runtime}`
-    const client = new RegistryClient({
-      registry: registry.address,
-      credentials: {
-        kind: 'bearer',
-        token: registry.issuer.issue('test', [{ repository: baseRepository, actions: ['pull', 'push'] }])
-          .token,
-      },
-    })
-    baseImage = `${registry.address}/${baseRepository}@${await pushDockerBase(client, baseRepository, signal)}`
-    await admin.request('POST', resourcePath({ apiVersion: API_VERSION, plural: 'runtimes' }), {
-      body: {
-        apiVersion: API_VERSION,
-        kind: 'Runtime',
-        metadata: { name: runtime },
-        spec: { image: baseImage, port: 8080, build: { strategy: 'layer', appDir: '/srv/app' } },
-      },
-    })
+    runtime = await gs.layerRuntime(registry, signal)
     await mkdir(join(gs.dir, 'keys'))
     aliceKey = await keyPair(join(gs.dir, 'keys'), 'alice')
     alice = await gs.customer('alice', { sshKeys: [aliceKey.publicKey] })
     await patchWebspace({ runtime })
-    await gs.start([
-      '--registry',
-      registry.address,
-      '--registry-token-key',
-      join(registry.dir, 'token.key'),
-      '--registry-service',
-      SERVICE,
-      '--registry-issuer',
-      ISSUER,
-      '--registry-plain-http',
-    ])
+    await gs.start(registryArgs(registry))
   })
 
   after(async () => {

@@ -29,6 +29,7 @@ import { config } from '../../src/operator/staticsite/fixtures.js'
 import { GENERATED, type GeneratedKind } from '../../src/operator/staticsite/generated.js'
 import { type StaticSite, STATICSITES } from '../../src/operator/staticsite/site.js'
 import { RUNTIMES, WEBSPACE_OWNED, WEBSPACES } from '../../src/operator/webspace/owned.js'
+import type { Deployment } from '../../src/operator/webspace/plan.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { applyManifest } from '../cluster/manifest.js'
 import { applyTenancyObjects, sharedCustomer, type TenancyObjects } from '../cluster/tenancy.js'
@@ -39,6 +40,15 @@ export const SELECTOR_LABEL = 'hostplane.dev/test-run'
 const RBAC_FILE = 'deploy/rbac/operator.yaml'
 
 export type SiteSpec = Partial<StaticSiteSpec>
+
+interface Pod extends KubeObject {
+  spec: { containers: { name: string; image: string }[] }
+  status?: { conditions?: { type: string; status: string }[] }
+}
+
+/** The image of a Webspace Deployment's app container. */
+export const appImage = (d: Deployment) =>
+  d.spec?.template?.spec?.containers?.find((c) => c.name === 'app')?.image
 
 interface RecordedEvent {
   readonly regarding: { readonly kind: string; readonly name: string }
@@ -215,6 +225,59 @@ export class OperatorEnv {
       const current = webspace.status?.observedGeneration === webspace.metadata.generation
       return current && check(webspace) ? webspace : undefined
     })
+  }
+
+  webspaceDeployment(namespace: string, name: string): Promise<Deployment> {
+    return this.admin.request<Deployment>(
+      'GET',
+      resourcePath({ apiVersion: 'apps/v1', plural: 'deployments', namespace, name }),
+    )
+  }
+
+  /**
+   * The kubelet's part, as no kubelet runs: every Pod of the Webspace running `image` reports
+   * Ready, until its Deployment runs `image` and completed the rollout.
+   */
+  podsReady(namespace: string, webspace: string, image: string, timeoutMs = 20_000): Promise<Deployment> {
+    const pods = resourcePath({ apiVersion: 'v1', plural: 'pods', namespace })
+    return this.waitUntil(
+      `${webspace}: pods of ${image} Ready and the Deployment complete`,
+      async () => {
+        const list = await this.admin.request<KubeList<Pod>>('GET', pods, {
+          query: { labelSelector: `hostplane.dev/webspace=${webspace}` },
+        })
+        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+        for (const pod of list.items) {
+          if (pod.spec.containers[0]?.image !== image) continue
+          if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue
+          await this.admin.request('PATCH', `${pods}/${pod.metadata.name}/status`, {
+            body: {
+              status: {
+                phase: 'Running',
+                conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({
+                  type,
+                  status: 'True',
+                  lastTransitionTime: now,
+                })),
+              },
+            },
+            contentType: 'application/merge-patch+json',
+          })
+        }
+        const live = await this.webspaceDeployment(namespace, webspace)
+        const progressing = live.status?.conditions?.find((c) => c.type === 'Progressing')
+        return appImage(live) === image && progressing?.reason === 'NewReplicaSetAvailable' ? live : undefined
+      },
+      timeoutMs,
+    )
+  }
+
+  /** The first Event of the namespace with this reason, as kubectl describe shows it. */
+  async event(namespace: string, reason: string): Promise<{ type: string; note: string } | undefined> {
+    const events = await this.admin.request<
+      KubeList<KubeObject & { reason: string; type: string; note: string }>
+    >('GET', resourcePath({ apiVersion: 'events.k8s.io/v1', plural: 'events', namespace }))
+    return events.items.find((e) => e.reason === reason)
   }
 
   /** The reasons of the Events about one object (Customers' Events are in `default`), oldest first. */

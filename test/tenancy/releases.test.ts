@@ -15,24 +15,18 @@ import type { Release, Webspace } from '../../src/api/resources.js'
 import type { WebspaceSpec } from '../../src/api/webspace.js'
 import { listReleases, rollback } from '../../src/cli/release-commands.js'
 import { findCondition } from '../../src/kube/conditions.js'
-import type { KubeList, KubeObject } from '../../src/kube/object.js'
+import type { KubeList } from '../../src/kube/object.js'
 import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { REASON as CUSTOMER_REASON } from '../../src/operator/customer/conditions.js'
 import { customerGroup } from '../../src/operator/customer/names.js'
 import { REASON } from '../../src/operator/webspace/conditions.js'
-import type { Deployment } from '../../src/operator/webspace/plan.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { sleep } from '../cluster/process.js'
-import { OperatorEnv } from '../operator/harness.js'
+import { appImage, OperatorEnv } from '../operator/harness.js'
 
 const env = await clusterForTests()
 const DEADLINE_SECONDS = 10
-
-interface Pod extends KubeObject {
-  spec: { containers: { name: string; image: string }[] }
-  status?: { conditions?: { type: string; status: string }[] }
-}
 
 describe('Releases and health-gated rollouts on a real API server', { skip: env.skip }, () => {
   let test: OperatorEnv
@@ -82,48 +76,8 @@ describe('Releases and health-gated rollouts on a real API server', { skip: env.
     return created
   }
 
-  const deployment = (name: string) =>
-    test.admin.request<Deployment>(
-      'GET',
-      resourcePath({ apiVersion: 'apps/v1', plural: 'deployments', namespace: namespace(), name }),
-    )
-  const appImage = (d: Deployment) => d.spec?.template?.spec?.containers?.find((c) => c.name === 'app')?.image
-
-  /** The kubelet's part: every Pod of `image` reports Ready, until the Deployment is Available. */
-  const podsReady = (webspace: string, image: string) =>
-    test.waitUntil(`${webspace}: pods of ${image} Ready and the Deployment complete`, async () => {
-      const pods = await test.admin.request<KubeList<Pod>>(
-        'GET',
-        resourcePath({ apiVersion: 'v1', plural: 'pods', namespace: namespace() }),
-        { query: { labelSelector: `hostplane.dev/webspace=${webspace}` } },
-      )
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
-      for (const pod of pods.items) {
-        if (pod.spec.containers[0]?.image !== image) continue
-        if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue
-        await test.admin.request(
-          'PATCH',
-          `${resourcePath({ apiVersion: 'v1', plural: 'pods', namespace: namespace(), name: pod.metadata.name })}/status`,
-          {
-            body: {
-              status: {
-                phase: 'Running',
-                conditions: [
-                  { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
-                  { type: 'Initialized', status: 'True', lastTransitionTime: now },
-                  { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
-                  { type: 'Ready', status: 'True', lastTransitionTime: now },
-                ],
-              },
-            },
-            contentType: 'application/merge-patch+json',
-          },
-        )
-      }
-      const live = await deployment(webspace)
-      const progressing = live.status?.conditions?.find((c) => c.type === 'Progressing')
-      return appImage(live) === image && progressing?.reason === 'NewReplicaSetAvailable' ? live : undefined
-    })
+  const deployment = (name: string) => test.webspaceDeployment(namespace(), name)
+  const podsReady = (webspace: string, image: string) => test.podsReady(namespace(), webspace, image)
 
   before(async () => {
     const cluster = await env.get()
@@ -184,10 +138,7 @@ describe('Releases and health-gated rollouts on a real API server', { skip: env.
       reasons.includes(REASON.RolledBack),
       `kubectl describe shows the rollback: ${reasons.join(', ')}`,
     )
-    const events = await test.admin.request<
-      KubeList<KubeObject & { reason: string; type: string; note: string }>
-    >('GET', resourcePath({ apiVersion: 'events.k8s.io/v1', plural: 'events', namespace: namespace() }))
-    const event = events.items.find((e) => e.reason === REASON.RolledBack)
+    const event = await test.event(namespace(), REASON.RolledBack)
     assert.equal(event?.type, 'Warning')
     assert.match(
       event?.note ?? '',
