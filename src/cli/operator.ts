@@ -26,6 +26,7 @@ interface OperatorFlags {
   kubeconfig?: string
   systemNamespace: string
   pagesDomain?: string
+  previewDomain?: string
   defaultIssuer: string
   tenantClusterIssuers?: string[]
   entrypoints: string[]
@@ -59,6 +60,7 @@ export function operatorConfig(flags: OperatorFlags): OperatorConfig {
   return {
     systemNamespace: flags.systemNamespace,
     pagesDomain: flags.pagesDomain,
+    ...(flags.previewDomain ? { previewDomain: flags.previewDomain } : {}),
     defaultIssuer: flags.defaultIssuer,
     tenantClusterIssuers: flags.tenantClusterIssuers ?? [],
     entryPoints: flags.entrypoints,
@@ -97,6 +99,13 @@ export function registerOperatorCommand(program: Command): void {
         env: true,
         parse: hostname,
       }),
+    )
+    .addOption(
+      flag(
+        '--preview-domain <domain>',
+        'branch previews of webspaces at <branch>--<webspace>-<namespace>.<domain> (default: no previews)',
+        { env: true, parse: hostname },
+      ),
     )
     .addOption(
       flag('--default-issuer <name>', 'cert-manager ClusterIssuer for tls.mode auto', {

@@ -9,6 +9,11 @@ export interface OperatorConfig {
   readonly systemNamespace: string
   /** Default domains are `<name>-<namespace>.<pagesDomain>`; other sites may not claim below it. */
   readonly pagesDomain: string
+  /**
+   * Branch previews of webspaces that enable them are served at
+   * `<branch>--<webspace>-<namespace>.<previewDomain>`; without it, no previews are deployed.
+   */
+  readonly previewDomain?: string
   /** ClusterIssuer for `tls.mode: auto` (sites) and `tls` (webspaces) when the object names none. */
   readonly defaultIssuer: string
   /**

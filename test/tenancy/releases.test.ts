@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { API_VERSION } from '../../src/api/kind.js'
 import { API_WRITES_METRIC } from '../../src/kube/api-writes.js'
-import { releaseLabels, releaseName } from '../../src/api/release.js'
+import { branchHash, releaseLabels, releaseName } from '../../src/api/release.js'
 import type { Release, Webspace } from '../../src/api/resources.js'
 import type { WebspaceSpec } from '../../src/api/webspace.js'
 import { listReleases, rollback } from '../../src/cli/release-commands.js'
@@ -84,7 +84,10 @@ describe('Releases and health-gated rollouts on a real API server', { skip: env.
     test = new OperatorEnv(cluster, new KubeRest(cluster.kubeConfig()), 'rel')
     await test.setUp()
     runtime = await test.createRuntime()
-    operator = await test.startOperator({ resyncMs: 1000 })
+    operator = await test.startOperator({
+      resyncMs: 1000,
+      config: { ...test.config, previewDomain: 'preview.test' },
+    })
     await test.createCustomer(customer(), { size: 'large' })
     await test.waitForCustomer(customer(), 'Ready', 'True', CUSTOMER_REASON.Ready)
     tenant = new KubeRest(await cluster.userKubeConfig(`dev-${test.tag}`, [customerGroup(customer())]))
@@ -262,5 +265,54 @@ describe('Releases and health-gated rollouts on a real API server', { skip: env.
     const before = await writes()
     await sleep(2500)
     assert.equal(await writes(), before, 'idle resyncs write nothing')
+  })
+
+  it('deploys a pushed branch as a preview without productionOnly env, and removes it when its Releases are gone', async () => {
+    await createWebspace('web', {
+      replicas: 0,
+      git: { branch: 'main', previews: { enabled: true, ttl: '1h' } },
+      env: [
+        { name: 'APP_ENV', value: 'shared' },
+        { name: 'DB_PASSWORD', value: 'production-secret', productionOnly: true },
+      ],
+    })
+    const production = await push('web', 'a')
+    const login = await push('web', 'b', 'login')
+    const preview = `web-p-${branchHash('login').slice(0, 8)}`
+    const live = await test.waitUntil('the preview Deployment', () =>
+      deployment(preview).catch(() => undefined),
+    )
+    assert.equal(appImage(live), login.spec.image)
+    const env = live.spec?.template?.spec?.containers?.[0] as { env?: { name: string }[] } | undefined
+    assert.deepEqual(
+      env?.env?.map((e) => e.name),
+      ['APP_ENV'],
+    )
+    const route = await test.admin.request<{ spec: { routes: { match: string }[] } }>(
+      'GET',
+      resourcePath({
+        apiVersion: 'traefik.io/v1alpha1',
+        plural: 'ingressroutes',
+        namespace: namespace(),
+        name: preview,
+      }),
+    )
+    assert.equal(route.spec.routes[0]?.match, `Host(\`login--web-${namespace()}.preview.test\`)`)
+    const web = await waitFor(
+      'web',
+      'production on its Release',
+      (w) => w.status?.release === production.metadata.name,
+    )
+    assert.equal(appImage(await deployment('web')), production.spec.image)
+    assert.equal(web.status?.release, production.metadata.name, 'a preview never becomes the running Release')
+
+    await test.admin.request('DELETE', releasesPath(login.metadata.name))
+    await test.waitUntil('the preview removed', () =>
+      deployment(preview).then(
+        () => undefined,
+        (error: unknown) => (error instanceof KubeApiError && error.status === 404 ? true : undefined),
+      ),
+    )
+    assert.equal(appImage(await deployment('web')), production.spec.image)
   })
 })

@@ -4,6 +4,7 @@
  */
 import { API_VERSION } from '../../api/kind.js'
 import type { KubeObject } from '../../kube/object.js'
+import { PREVIEW_LABEL } from './preview.js'
 import { WEBSPACE_LABEL } from './render.js'
 
 export const WEBSPACES = { apiVersion: API_VERSION, kind: 'Webspace', plural: 'webspaces' } as const
@@ -28,10 +29,17 @@ export const WEBSPACE_SELECTOR = WEBSPACE_LABEL
  * The `namespace/name` key of the Webspace an owned object belongs to. Its name decides, as
  * renderWebspace names every object after its webspace (the Certificate `<name>-tls`), and the
  * label only selects it: an object relabelled to another webspace stays its own webspace's, and
- * is never pruned by the other as an object it no longer needs.
+ * is never pruned by the other as an object it no longer needs. A branch preview's objects are
+ * named `<webspace>-p-<hash>` and labelled with that hash (preview.ts).
  */
 export const webspaceOf = (object: KubeObject): string | undefined => {
-  const { name, namespace } = object.metadata
-  const owner = object.kind === 'Certificate' ? name.replace(/-tls$/, '') : name
+  const { name, namespace, labels } = object.metadata
+  const preview = labels?.[PREVIEW_LABEL]
+  const owner =
+    object.kind === 'Certificate'
+      ? name.replace(/-tls$/, '')
+      : preview && name.endsWith(`-p-${preview}`)
+        ? name.slice(0, -`-p-${preview}`.length)
+        : name
   return namespace ? `${namespace}/${owner}` : undefined
 }

@@ -23,6 +23,7 @@ import { type ClaimantEntry, decideDomains } from '../../domains/decide.js'
 import { type DomainPolicy, domainPolicy, domainsOf } from '../../domains/site-domains.js'
 import { type TlsSecretRead, tlsSecretVerdict } from '../staticsite/tls-secret.js'
 import { renderWebspace, type WebspaceConfig, webspaceSize } from './render.js'
+import { previewsOf, renderPreview } from './preview.js'
 import { decideRollout, type RolloutStatus } from './rollout.js'
 
 export interface Deployment extends KubeObject {
@@ -154,7 +155,7 @@ export interface WebspacePlan {
   readonly url: string | undefined
   /** A new certificate order: record these in the Customer's status before writing anything. */
   readonly recordOrders?: readonly CertificateOrder[]
-  /** The new certificate waits for the customer's hourly limit: reconcile again then. */
+  /** Reconcile again then: a new certificate waits for the customer's hourly limit, or a preview expires. */
   readonly retryAt?: Date
   /** Which Release runs, the one before it and the failed ones (status.release, …). */
   readonly rollout: RolloutStatus
@@ -240,9 +241,19 @@ export function planWebspace(inputs: WebspaceInputs, refusal?: Refusal): Webspac
     now,
   )
   const limited = order?.kind === 'limited' ? order : undefined
-  const objects = limited ? withoutNewOrder(allowed, inputs.certificate) : allowed
-  const orders =
-    order?.kind === 'record' ? { recordOrders: order.orders } : limited ? { retryAt: limited.retryAt } : {}
+  // A suspended customer's previews go (production keeps its objects at 0 replicas).
+  const previews = customer.spec.suspended
+    ? []
+    : previewsOf(webspace, inputs.releases ?? [], config.previewDomain, now)
+  const objects = [
+    ...(limited ? withoutNewOrder(allowed, inputs.certificate) : allowed),
+    ...previews.flatMap((preview) => renderPreview(webspace, runtime, customer, config, preview)),
+  ]
+  // Due again when the certificate order may be placed or the first preview expires.
+  const due = [limited?.retryAt, ...previews.map((p) => p.expires)]
+    .filter((d): d is Date => d !== undefined)
+    .sort((a, b) => a.getTime() - b.getTime())[0]
+  const orders = order?.kind === 'record' ? { recordOrders: order.orders } : due ? { retryAt: due } : {}
   const domains = domainsOf(webspace, config.pagesDomain)
   const [domain] = domains
   const { tls } = webspace.spec

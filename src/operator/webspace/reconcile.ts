@@ -100,7 +100,9 @@ export class WebspaceReconciler {
       webspace,
       runtime: cache.runtime(webspace.spec.runtime),
       customer,
-      deployment: owned.find((o) => o.kind === 'Deployment') as Deployment | undefined,
+      // Its own, not a branch preview's (preview.ts).
+      deployment: owned.find((o) => o.kind === 'Deployment' && o.metadata.name === webspace.metadata.name) as
+        Deployment | undefined,
       releases: cache.releases(namespace, webspace.metadata.name),
       certificate: owned.find((o) => o.kind === 'Certificate'),
       rivals: claim ? cache.rivals(claim) : [],

@@ -14,7 +14,10 @@ import { CUSTOMER_LABEL, MANAGED_BY } from '../customer/names.js'
 import { DEDICATED_AUTOSCALING, SIZE_RESOURCES } from '../customer/tiers.js'
 import { domainsOf } from '../../domains/site-domains.js'
 
-export type WebspaceConfig = Pick<OperatorConfig, 'entryPoints' | 'defaultIssuer' | 'pagesDomain'>
+export type WebspaceConfig = Pick<
+  OperatorConfig,
+  'entryPoints' | 'defaultIssuer' | 'pagesDomain' | 'previewDomain'
+>
 
 export const WEBSPACE_LABEL = 'hostplane.dev/webspace'
 const HTTP_PORT = 80

@@ -52,7 +52,7 @@ export interface Rollout {
 }
 
 /** Newest first; the name breaks a tie of creation seconds. */
-const newestFirst = (a: Release, b: Release) =>
+export const newestFirst = (a: Release, b: Release) =>
   (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') ||
   b.metadata.name.localeCompare(a.metadata.name)
 
