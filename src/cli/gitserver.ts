@@ -13,6 +13,7 @@ import {
   duration,
   flag,
   hostname,
+  httpUrl,
   type ListenAddress,
   listenAddress,
   parseSize,
@@ -40,6 +41,7 @@ interface GitServerFlags {
   registryService?: string
   registryIssuer: string
   registryPlainHttp?: boolean
+  buildSourceUrl?: string
 }
 
 /** `registry.example.com` or `registry:5000`: where the tenants' images go. */
@@ -174,6 +176,13 @@ export function registerGitServerCommand(program: Command): void {
       }),
     )
     .addOption(
+      flag(
+        '--build-source-url <url>',
+        "run buildpacks and dockerfile builds as Jobs, whose Pods fetch the source from this gitserver's listener at this URL (e.g. http://hostplane-gitserver.hostplane-system:8080)",
+        { env: true, parse: httpUrl },
+      ),
+    )
+    .addOption(
       flag('--registry-plain-http', 'speak http to the registry (inside the cluster, without TLS)', {
         env: true,
       }),
@@ -187,6 +196,8 @@ export function registerGitServerCommand(program: Command): void {
             throw new StartError((error as Error).message)
           },
         )
+        if (flags.buildSourceUrl && !flags.registry)
+          throw new UsageError('--build-source-url needs --registry (the builds push there)')
         if (flags.registry && !flags.registryTokenKey)
           throw new UsageError('--registry needs --registry-token-key (the key its auth.token trusts)')
         const registry = flags.registry
@@ -222,6 +233,7 @@ export function registerGitServerCommand(program: Command): void {
           addressLimits: { perMinute: flags.connectionsPerMinute },
           labelSelector: flags.selector,
           registry,
+          jobBuilds: flags.buildSourceUrl ? { sourceUrl: flags.buildSourceUrl } : undefined,
         })
         stopOnSignal(log, () => service.stop())
       }),

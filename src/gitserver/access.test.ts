@@ -13,6 +13,8 @@ const shop: RepositoryEntry = {
   branch: 'main',
   suspended: false,
   maxPushBytes: 1024,
+  tier: 'shared',
+  size: 'small',
 }
 const input = (
   changes: Partial<AccessInput> = {},

@@ -5,6 +5,7 @@
  * answer. A repository that does not exist and one of another customer get the same answer, so
  * the refusal does not tell who has which webspace.
  */
+import type { Size, Tier } from '../api/customer.js'
 import type { KeyOwner } from './claims.js'
 import type { GitCommand } from './command.js'
 
@@ -19,6 +20,9 @@ export interface RepositoryEntry {
   readonly suspended: boolean
   /** receive.maxInputSize for pushes, bytes. */
   readonly maxPushBytes: number
+  /** The customer's tier and size: they give its builds' limits. */
+  readonly tier: Tier
+  readonly size: Size
 }
 
 export interface AccessInput {

@@ -144,6 +144,8 @@ export class Directory {
         branch: webspace.spec.git.branch,
         suspended: customer.spec.suspended,
         maxPushBytes: maxPushBytes(tier, size, this.options.maxPushBytes),
+        tier,
+        size,
       }
       repositories.set(repositoryKey(entry.customer, entry.webspace), entry)
     }

@@ -25,6 +25,7 @@ import { installHooks } from './hook-script.js'
 import { GitServerMetrics } from './metrics.js'
 import { BranchGate, type PushGate } from './push-gate.js'
 import { ReleaseGate, type TenantRegistry } from './release-gate.js'
+import { SourceDrop, sourceRoutes } from './source-drop.js'
 import { Repositories } from './repositories.js'
 import { GitSshServer, type SshTimeouts } from './ssh-server.js'
 
@@ -49,6 +50,11 @@ export interface GitServerConfig {
    * Webspace's branch and nothing is built (BranchGate).
    */
   readonly registry?: TenantRegistry
+  /**
+   * With a registry: run buildpacks and dockerfile builds as Jobs in the build namespace, whose
+   * Pods fetch the commit's tree from `sourceUrl` (where they reach this process's HTTP listener).
+   */
+  readonly jobBuilds?: { readonly sourceUrl: string }
   /** Decides pushes instead of the gate `registry` chooses (tests). */
   readonly gate?: PushGate
   /** Only Customers, Webspaces and SshKeys with this label (tests sharing a cluster). */
@@ -87,9 +93,15 @@ export async function startGitServer(config: GitServerConfig): Promise<GitServer
   await mkdir(home, { recursive: true, mode: 0o700 })
   await installHooks(hooksDir)
   const repositories = new Repositories({ reposDir, hooksDir, git: new GitRunner({ home }), log })
+  const sources = config.jobBuilds && new SourceDrop(join(runDir, 'sources'), config.jobBuilds.sourceUrl)
+  const jobs = sources && {
+    sources,
+    gitHome: home,
+    customerOf: (customer: string) => directory.allRepositories().find((r) => r.customer === customer),
+  }
   const gate =
     config.gate ??
-    (config.registry ? new ReleaseGate({ rest, registry: config.registry, log }) : undefined) ??
+    (config.registry ? new ReleaseGate({ rest, registry: config.registry, log, jobs }) : undefined) ??
     new BranchGate(
       (namespace, webspace) =>
         directory.allRepositories().find((r) => r.namespace === namespace && r.webspace === webspace)?.branch,
@@ -120,6 +132,7 @@ export async function startGitServer(config: GitServerConfig): Promise<GitServer
   const app = controlServer(log)
   await app.register(opsRoutes, { registry, ready: () => directory.ready })
   if (config.registry) await app.register(registryTokenRoutes, { issuer: config.registry.tokens })
+  if (sources) await app.register(sourceRoutes, { drop: sources })
   const url = await app.listen({ host: config.listen.host, port: config.listen.port })
   await directory.start()
   const address = await ssh.listen(config.ssh.host, config.ssh.port)
@@ -132,6 +145,7 @@ export async function startGitServer(config: GitServerConfig): Promise<GitServer
       await ssh.close()
       await Promise.all([app.close(), hooks.stop()])
       await directory.stop()
+      await sources?.close()
       rest.close()
     },
   }

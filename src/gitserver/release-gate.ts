@@ -18,7 +18,9 @@ import {
 import type { Release, Runtime, Webspace } from '../api/resources.js'
 import { buildOf } from '../api/runtime.js'
 import { BuildError } from '../build/build-error.js'
-import { buildLayerImage } from '../build/layer/layer-image.js'
+import { runBuildJob, type RunBuildOptions } from '../build/jobs/run.js'
+import type { JobStrategy } from '../build/jobs/names.js'
+import { buildLayerImage, type LayerTarget, sourceArchive } from '../build/layer/layer-image.js'
 import type { LayerLimits } from '../build/layer/tree-rules.js'
 import type { RegistryCredentials } from '../build/registry/client.js'
 import { parseImageReference, webspaceImageTag } from '../build/registry/reference.js'
@@ -26,6 +28,9 @@ import { customerRepository, type RegistryTokenIssuer } from '../build/registry/
 import type { KubeList } from '../kube/object.js'
 import { isConflict, isNotFound, type KubeRest, resourcePath } from '../kube/rest.js'
 import type { Logger } from '../ops/log.js'
+import { GitRunner } from '../syncer/git-command.js'
+import type { Size, Tier } from '../api/customer.js'
+import type { SourceDrop } from './source-drop.js'
 import { type PushAction, planPush } from './push-plan.js'
 import type { PushGate, PushRequest, PushVerdict } from './push-gate.js'
 
@@ -45,7 +50,27 @@ export interface TenantRegistry {
   readonly baseCredentials?: RegistryCredentials
 }
 
+export interface JobBuilds {
+  /** Where the commit's tree is offered to the build Pod once. */
+  readonly sources: SourceDrop
+  /** The customer's tier and size, which give the build's limits. */
+  readonly customerOf: (customer: string) => { readonly tier: Tier; readonly size: Size } | undefined
+  readonly run?: Omit<RunBuildOptions, 'signal' | 'log'>
+  /** HOME of the git that reads a pushed Dockerfile (a private directory of the gitserver). */
+  readonly gitHome: string
+}
+
+interface BuildRun {
+  readonly buildLog: BuildLog
+  readonly timeout: AbortSignal
+  readonly timeoutMs: number
+}
+
+const MAX_DOCKERFILE_BYTES = 1024 ** 2
+
 export interface ReleaseGateOptions {
+  /** Runs buildpacks and dockerfile Runtimes' builds as Jobs; without it only layer builds run. */
+  readonly jobs?: JobBuilds
   readonly rest: KubeRest
   readonly registry: TenantRegistry
   readonly log: Logger
@@ -164,60 +189,152 @@ export class ReleaseGate implements PushGate {
         message: `the Webspace's Runtime ${webspace.spec.runtime} does not exist; nothing was built`,
       }
     const { strategy, appDir } = buildOf(runtime.spec)
-    if (strategy !== 'layer')
+    const jobs = this.options.jobs
+    if (strategy !== 'layer' && !jobs)
       return {
         accepted: false,
-        message: `Runtime ${runtime.metadata.name} builds with ${strategy}, which this gitserver is not configured to run; nothing was changed`,
+        message: `Runtime ${runtime.metadata.name} builds with ${strategy}; this gitserver runs layer builds only (start it with --build-source-url to run ${strategy} builds as Jobs); nothing was changed`,
       }
     const buildLog = new BuildLog(output)
-    buildLog.line(`building ${what} (${strategy} on ${runtime.spec.image})`)
+    buildLog.line(`building ${what} (${strategy}${strategy === 'layer' ? ` on ${runtime.spec.image}` : ''})`)
     const timeoutMs = this.options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS
     const timeout = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
-    let image: string
+    const target = {
+      registry: registry.host,
+      repository: customerRepository(request.customer),
+      tag: webspaceImageTag(webspace.metadata.name, commit),
+    }
+    let built: { image: string } | { failed: string }
     try {
-      const base = parseImageReference(runtime.spec.image)
-      const built = await buildLayerImage({
-        repoDir: request.git.dir,
-        gitEnv: request.git.env,
-        commit,
-        baseImage: runtime.spec.image,
-        appDir: appDir ?? '/app',
-        target: {
-          registry: registry.host,
-          repository: customerRepository(request.customer),
-          tag: webspaceImageTag(webspace.metadata.name, commit),
-        },
-        credentials: registry.tokens.pushCredential(request.customer, {
-          // A base image in the same registry is mounted into the customer's repository, not copied.
-          pull: base.registry === registry.host ? [base.repository] : [],
-          ttlSeconds: Math.ceil(timeoutMs / 1000),
-        }),
-        baseCredentials: registry.baseCredentials,
-        limits: this.options.layerLimits,
-        signal: timeout,
-        log: buildLog.line,
-        registryOptions: { plainHttp: registry.plainHttp },
-      })
-      image = built.image
+      built =
+        strategy === 'layer' || !jobs
+          ? await this.layerImage(request, commit, runtime, appDir, target, { buildLog, timeout, timeoutMs })
+          : await this.jobImage(request, strategy, commit, target, jobs, { buildLog, timeout, timeoutMs })
     } catch (error) {
       if (!(error instanceof BuildError) && !timeout.aborted) throw error
-      const reason =
-        timeout.aborted && !(error instanceof BuildError)
-          ? 'the build took too long'
-          : error instanceof Error
-            ? error.message
-            : String(error)
+      built = {
+        failed:
+          timeout.aborted && !(error instanceof BuildError)
+            ? 'the build took too long'
+            : error instanceof Error
+              ? error.message
+              : String(error),
+      }
+    }
+    if ('failed' in built) {
       log.info(
-        { namespace: request.namespace, webspace: request.webspace, commit, err: error },
+        { namespace: request.namespace, webspace: request.webspace, commit, reason: built.failed },
         'build failed',
       )
-      buildLog.line(`build failed: ${reason}`)
+      buildLog.line(`build failed: ${built.failed}`)
       return { accepted: false, message: `push refused: the ${what} did not build; nothing was changed` }
     }
+    const { image } = built
     buildLog.line(`built ${image}`)
     const release = await this.createRelease(request, webspace, { branch, commit, image, strategy }, buildLog)
     output(`Release ${release} created; the ${action.preview ? 'preview' : 'Webspace'} deploys it`)
     return { accepted: true }
+  }
+
+  /** The commit appended to the Runtime's pinned image; no tenant code runs. */
+  private async layerImage(
+    request: PushRequest,
+    commit: string,
+    runtime: Runtime,
+    appDir: string | undefined,
+    target: LayerTarget,
+    { buildLog, timeout, timeoutMs }: BuildRun,
+  ): Promise<{ image: string }> {
+    const { registry } = this.options
+    const base = parseImageReference(runtime.spec.image)
+    return buildLayerImage({
+      repoDir: request.git.dir,
+      gitEnv: request.git.env,
+      commit,
+      baseImage: runtime.spec.image,
+      appDir: appDir ?? '/app',
+      target,
+      credentials: registry.tokens.pushCredential(request.customer, {
+        // A base image in the same registry is mounted into the customer's repository, not copied.
+        pull: base.registry === registry.host ? [base.repository] : [],
+        ttlSeconds: Math.ceil(timeoutMs / 1000),
+      }),
+      baseCredentials: registry.baseCredentials,
+      limits: this.options.layerLimits,
+      signal: timeout,
+      log: buildLog.line,
+      registryOptions: { plainHttp: registry.plainHttp },
+    })
+  }
+
+  /**
+   * A buildpacks or dockerfile build as a Job in the build namespace: the commit's tree is offered
+   * once at a source URL, the pusher alone gets a build ticket for the customer's repository.
+   */
+  private async jobImage(
+    request: PushRequest,
+    strategy: JobStrategy,
+    commit: string,
+    target: LayerTarget,
+    jobs: JobBuilds,
+    { buildLog, timeout, timeoutMs }: BuildRun,
+  ): Promise<{ image: string } | { failed: string }> {
+    const { rest, registry } = this.options
+    const customer = jobs.customerOf(request.customer)
+    if (!customer)
+      return { failed: `Customer ${request.customer} is not known to the gitserver yet; push again` }
+    const tar = await sourceArchive({
+      repoDir: request.git.dir,
+      gitEnv: request.git.env,
+      commit,
+      limits: this.options.layerLimits,
+      log: buildLog.line,
+    })
+    const dockerfile =
+      strategy === 'dockerfile' ? await this.rootDockerfile(request, commit, jobs.gitHome) : undefined
+    const source = await jobs.sources.offer(tar, timeoutMs)
+    try {
+      const outcome = await runBuildJob(
+        rest,
+        {
+          customer: request.customer,
+          webspace: request.webspace,
+          commit,
+          strategy,
+          tier: customer.tier,
+          size: customer.size,
+          sourceUrl: source.url,
+          dockerfile,
+          target: { ...target, tlsVerify: !registry.plainHttp },
+          credentials: registry.tokens.buildTicket(request.customer, {
+            ttlSeconds: Math.ceil(timeoutMs / 1000),
+          }),
+        },
+        { ...jobs.run, signal: timeout, log: buildLog.line },
+      )
+      for (const line of outcome.logTail.split('\n').filter(Boolean)) buildLog.line(line)
+      return outcome.ok ? { image: outcome.image } : { failed: outcome.reason }
+    } finally {
+      await source.withdraw()
+    }
+  }
+
+  /** The Dockerfile at the commit's root, read from the push (its quarantine); undefined without one. */
+  private async rootDockerfile(
+    request: PushRequest,
+    commit: string,
+    home: string,
+  ): Promise<string | undefined> {
+    const git = new GitRunner({ home })
+    const { stdout } = await git
+      .run({
+        args: ['-c', 'core.hooksPath=/dev/null', 'cat-file', 'blob', `${commit}:Dockerfile`],
+        env: { ...request.git.env },
+        timeoutMs: 30_000,
+        maxOutputBytes: MAX_DOCKERFILE_BYTES,
+      })
+      .catch(() => ({ stdout: undefined }))
+    return stdout?.toString('utf8')
   }
 
   /** Creates the Release, owned by the Webspace; the same push built again finds its Release. */

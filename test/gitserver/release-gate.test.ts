@@ -14,19 +14,37 @@ import { after, before, describe, it } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import { API_VERSION } from '../../src/api/kind.js'
 import { RELEASE_WEBSPACE_LABEL } from '../../src/api/release.js'
-import type { Release } from '../../src/api/resources.js'
+import type { Release, Runtime } from '../../src/api/resources.js'
 import { RegistryClient } from '../../src/build/registry/client.js'
 import { parseImageReference } from '../../src/build/registry/reference.js'
-import type { KubeList } from '../../src/kube/object.js'
+import type { KubeList, Manifest } from '../../src/kube/object.js'
 import { KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { registrySkipReason, startRegistry, type TestRegistry } from '../build/registry.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { run } from '../cluster/process.js'
 import { GitServerRun, type KeyPair, keyPair, registryArgs } from './harness.js'
+import { renderBuildPodPolicies } from '../../src/admission/build-pods.js'
+import { renderBuildNamespace, renderBuildRunnerRbac } from '../../src/build/jobs/namespace.js'
+import { CONTAINER } from '../../src/build/jobs/names.js'
+import { BUILD_NAMESPACE, buildSettings } from '../../src/build/jobs/settings.js'
+import { manifestPath } from '../../src/kube/manifest-path.js'
+import { CUSTOMER_LABEL } from '../../src/operator/customer/names.js'
+import { waitFor } from '../cluster/process.js'
 
 const env = await clusterForTests()
 const skip = env.skip || (await registrySkipReason())
 const signal = AbortSignal.timeout(600_000)
+/** Where build Pods would reach the gitserver; the test, playing the kubelet, fetches from its real listener. */
+const SOURCE_BASE = 'http://hostplane-gitserver.gitserver.test:8080'
+const PODS = resourcePath({ apiVersion: 'v1', plural: 'pods', namespace: BUILD_NAMESPACE })
+
+interface BuildPod extends Manifest {
+  spec: {
+    initContainers: { name: string; image: string; env?: { name: string; value?: string }[] }[]
+    containers: { name: string; image: string }[]
+  }
+  status?: { phase?: string }
+}
 
 describe('push to deploy: layer builds through hostplane gitserver into a real registry', { skip }, () => {
   let admin: KubeRest
@@ -44,6 +62,13 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
         { query: { labelSelector: `${RELEASE_WEBSPACE_LABEL}=site` } },
       )
     ).items
+  const runtimeImage = async () =>
+    (
+      await admin.request<Runtime>(
+        'GET',
+        resourcePath({ apiVersion: API_VERSION, plural: 'runtimes', name: runtime }),
+      )
+    ).spec.image
   const patchWebspace = (spec: Record<string, unknown>) =>
     admin.request(
       'PATCH',
@@ -84,7 +109,24 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
     aliceKey = await keyPair(join(gs.dir, 'keys'), 'alice')
     alice = await gs.customer('alice', { sshKeys: [aliceKey.publicKey] })
     await patchWebspace({ runtime })
-    await gs.start(registryArgs(registry))
+    const settings = buildSettings()
+    for (const object of [
+      ...renderBuildNamespace({
+        namespace: BUILD_NAMESPACE,
+        systemNamespace: 'hostplane-system',
+        egress: [],
+      }),
+      ...renderBuildPodPolicies(settings),
+      ...renderBuildRunnerRbac(BUILD_NAMESPACE, { namespace: gs.system, name: 'hostplane-gitserver' }).map(
+        // The Role is the same for every run; each run binds its own gitserver's account.
+        (object) =>
+          object.kind === 'RoleBinding'
+            ? { ...object, metadata: { ...object.metadata, name: `${object.metadata.name}-${gs.id}` } }
+            : object,
+      ),
+    ])
+      await admin.apply(manifestPath(object), object, { fieldManager: 'hostplane-test' })
+    await gs.start([...registryArgs(registry), '--build-source-url', SOURCE_BASE])
   })
 
   after(async () => {
@@ -201,5 +243,150 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
     assert.notEqual(pushed.code, 0)
     assert.match(pushed.stderr, /remote: .*deploys main; deleting it is refused/)
     assert.equal((await gs.inRepository(alice, ['rev-parse', '--verify', 'refs/heads/main'])).code, 0)
+  })
+
+  describe('a dockerfile Runtime: the build runs as a Job (the test plays the kubelet)', () => {
+    let dockerRuntime: string
+    const DIGEST = `sha256:${'d0'.repeat(32)}`
+
+    /** The build Pod the Job controller made for alice's push, once it exists. */
+    const buildPod = () =>
+      waitFor(
+        async () =>
+          (
+            await admin.request<KubeList<BuildPod>>('GET', PODS, {
+              query: { labelSelector: `${CUSTOMER_LABEL}=${alice}` },
+            })
+          ).items.find((p) => !p.metadata.deletionTimestamp && !p.status?.phase?.match(/Succeeded|Failed/)),
+        { timeoutMs: 60_000, intervalMs: 200, describe: () => 'no build Pod for the push' },
+      )
+
+    /** Plays the kubelet: every container ran and ended as `ends` says. */
+    const finish = async (pod: BuildPod, ends: Record<string, { exitCode: number; message?: string }>) => {
+      const now = new Date().toISOString()
+      const status = (c: { name: string; image: string }) => {
+        const end = ends[c.name] ?? { exitCode: 0 }
+        return {
+          name: c.name,
+          image: c.image,
+          imageID: c.image,
+          ready: false,
+          restartCount: 0,
+          state: {
+            terminated: {
+              exitCode: end.exitCode,
+              reason: end.exitCode ? 'Error' : 'Completed',
+              ...(end.message ? { message: end.message } : {}),
+              startedAt: now,
+              finishedAt: now,
+            },
+          },
+        }
+      }
+      const failed = Object.values(ends).some((end) => end.exitCode !== 0)
+      await admin.request('PATCH', `${PODS}/${pod.metadata.name}/status`, {
+        contentType: 'application/merge-patch+json',
+        body: {
+          status: {
+            phase: failed ? 'Failed' : 'Succeeded',
+            startTime: now,
+            initContainerStatuses: pod.spec.initContainers.map(status),
+            containerStatuses: pod.spec.containers.map(status),
+          },
+        },
+      })
+    }
+
+    /** Does what the fetch container does: downloads the source once, from the gitserver's listener. */
+    const fetchSource = async (pod: BuildPod) => {
+      const url = pod.spec.initContainers
+        .find((c) => c.name === CONTAINER.fetch)
+        ?.env?.find((e) => e.name === 'SOURCE_URL')?.value
+      assert.ok(url?.startsWith(`${SOURCE_BASE}/sources/`), url)
+      assert.ok(url)
+      const local = url.replace(SOURCE_BASE, `http://127.0.0.1:${gs.httpPort}`)
+      const first = await fetch(local)
+      assert.equal(first.status, 200)
+      const tar = Buffer.from(await first.arrayBuffer())
+      assert.equal((await fetch(local)).status, 404, 'a source URL works once')
+      return tar
+    }
+
+    before(async () => {
+      dockerRuntime = gs.name('docker')
+      await admin.request('POST', resourcePath({ apiVersion: API_VERSION, plural: 'runtimes' }), {
+        body: {
+          apiVersion: API_VERSION,
+          kind: 'Runtime',
+          metadata: { name: dockerRuntime },
+          spec: { image: await runtimeImage(), port: 8080, build: { strategy: 'dockerfile' } },
+        },
+      })
+      await patchWebspace({ runtime: dockerRuntime, git: { branch: 'main', previews: { enabled: false } } })
+    })
+
+    after(async () => {
+      await patchWebspace({ runtime })
+      await admin
+        ?.request(
+          'DELETE',
+          resourcePath({ apiVersion: API_VERSION, plural: 'runtimes', name: dockerRuntime }),
+        )
+        .catch(() => {})
+    })
+
+    it('hands the commit to the build Pod once, and the pushed digest becomes the Release', async () => {
+      const { dir, commit } = await gs.workTree('docker', {
+        Dockerfile: 'FROM scratch\nCOPY index.html /srv/\n',
+        'index.html': 'built by a Job\n',
+      })
+      const pushing = push(dir, '--force', 'main')
+      const pod = await buildPod()
+      const tar = await fetchSource(pod)
+      assert.ok(
+        tar.includes('built by a Job\n'),
+        'the commit’s files, as the layer strategy would archive them',
+      )
+      await finish(pod, { [CONTAINER.push]: { exitCode: 0, message: `${DIGEST}\n` } })
+      const pushed = await pushing
+      assert.equal(pushed.code, 0, pushed.stderr)
+      assert.match(pushed.stderr, /remote: building release of main at [0-9a-f]{12} \(dockerfile\)/)
+      const release = (await releases()).find((r) => r.spec.commit === commit)
+      assert.ok(release, pushed.stderr)
+      assert.equal(release.spec.strategy, 'dockerfile')
+      assert.equal(release.spec.image, `${registry.address}/hostplane/${alice}@${DIGEST}`)
+    })
+
+    it('refuses the push with the build log tail when the build container fails; nothing moves', async () => {
+      const before = (await gs.inRepository(alice, ['rev-parse', 'refs/heads/main'])).stdout.trim()
+      const { dir, commit } = await gs.workTree('docker-broken', {
+        Dockerfile: 'FROM scratch\nRUN make\n',
+        'index.html': 'broken\n',
+      })
+      const pushing = push(dir, '--force', 'main')
+      const pod = await buildPod()
+      await fetchSource(pod)
+      await finish(pod, {
+        [CONTAINER.build]: {
+          exitCode: 1,
+          message: 'step 2/2 RUN make\nmake: *** No targets specified. Stop.\n',
+        },
+      })
+      const pushed = await pushing
+      assert.notEqual(pushed.code, 0)
+      assert.match(pushed.stderr, /remote: make: \*\*\* No targets specified\. Stop\./)
+      assert.match(pushed.stderr, /remote: push refused: the release of main at [0-9a-f]{12} did not build/)
+      assert.equal((await gs.inRepository(alice, ['rev-parse', 'refs/heads/main'])).stdout.trim(), before)
+      assert.notEqual((await gs.inRepository(alice, ['cat-file', '-e', commit])).code, 0)
+    })
+
+    it('refuses a Dockerfile with a syntax directive before any Job exists', async () => {
+      const { dir } = await gs.workTree('docker-syntax', {
+        Dockerfile: '# syntax=docker/dockerfile:1\nFROM scratch\n',
+      })
+      const pushed = await push(dir, '--force', 'main')
+      assert.notEqual(pushed.code, 0)
+      assert.match(pushed.stderr, /remote: .*syntax/)
+    })
   })
 })

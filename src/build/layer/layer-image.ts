@@ -210,7 +210,10 @@ interface Layer {
 type Git = (args: readonly string[], input?: string, maxOutputBytes?: number) => Promise<Buffer>
 
 /** git reading only the push's objects, through an empty git directory of hostplane's. */
-async function privateGit(options: LayerBuildOptions, work: string): Promise<Git> {
+async function privateGit(
+  options: Pick<LayerBuildOptions, 'repoDir' | 'gitEnv' | 'gitTimeoutMs'>,
+  work: string,
+): Promise<Git> {
   const { repoDir, gitEnv, gitTimeoutMs = 300_000 } = options
   const gitDir = join(work, 'git')
   const home = join(work, 'home')
@@ -251,13 +254,14 @@ async function privateGit(options: LayerBuildOptions, work: string): Promise<Git
   }
 }
 
-async function archiveLayer(
+/** The commit's tree as a tar under `prefix`, after the tree rules, with its committer time. */
+async function checkedArchive(
   git: Git,
   commit: string,
-  appDir: string,
+  prefix: string,
   limits: LayerLimits,
   log: (line: string) => void,
-): Promise<Layer> {
+): Promise<{ tar: Buffer; time: number }> {
   const type = await git(['cat-file', '-t', commit]).catch(() => Buffer.from(''))
   if (type.toString().trim() !== 'commit')
     throw new BuildError('HP_ERR_BUILD_COMMIT_NOT_FOUND', `commit ${commit} is not in the repository`)
@@ -270,18 +274,53 @@ async function archiveLayer(
   const symlinkTargets = new Map(symlinks.map((e) => [e.path, targets.get(e.oid) ?? ''] as const))
   const tree = checkTree(entries, symlinkTargets, limits)
   for (const path of tree.submodules) log(`submodule ${path} is not part of the image`)
-  log(`layer: ${tree.files} files at ${appDir} from commit ${commit.slice(0, 12)}`)
+  log(`${tree.files} files from commit ${commit.slice(0, 12)}`)
   const tar = stripGlobalHeader(
     await git(
-      ['-c', 'tar.umask=022', 'archive', '--format=tar', `--prefix=${appDir.slice(1)}/`, commit],
+      ['-c', 'tar.umask=022', 'archive', '--format=tar', ...(prefix ? [`--prefix=${prefix}`] : []), commit],
       undefined,
       tree.bytes + (entries.length + 8) * 3 * 512 + 1024 ** 2,
     ),
   )
+  return { tar, time }
+}
+
+async function archiveLayer(
+  git: Git,
+  commit: string,
+  appDir: string,
+  limits: LayerLimits,
+  log: (line: string) => void,
+): Promise<Layer> {
+  log(`layer at ${appDir}`)
+  const { tar, time } = await checkedArchive(git, commit, `${appDir.slice(1)}/`, limits, log)
   const gz = await promisify(gzip)(tar, { level: 6 })
   const layer = { gz, digest: sha256(gz), diffId: sha256(tar), created: new Date(time * 1000).toISOString() }
   log(`layer: ${tar.length} bytes, ${gz.length} compressed, ${layer.digest}`)
   return layer
+}
+
+export type SourceOptions = Pick<
+  LayerBuildOptions,
+  'repoDir' | 'gitEnv' | 'commit' | 'limits' | 'log' | 'gitTimeoutMs'
+>
+
+/**
+ * The commit's tree as a tar for a build Job to fetch: the same private git directory, neutral
+ * attributes and tree rules as a layer, so a Job build starts from exactly the files a layer
+ * build would hold.
+ */
+export async function sourceArchive(options: SourceOptions): Promise<Buffer> {
+  if (!COMMIT.test(options.commit))
+    throw new BuildError('HP_ERR_BUILD_OPTIONS', `commit ${options.commit} is not 40 hex digits`)
+  const work = await mkdtemp(join(tmpdir(), 'hostplane-source-'))
+  try {
+    const git = await privateGit(options, work)
+    const limits = { ...DEFAULT_LAYER_LIMITS, ...options.limits }
+    return (await checkedArchive(git, options.commit, '', limits, options.log)).tar
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
 }
 
 function parseTree(stdout: Buffer): TreeEntry[] {
