@@ -20,9 +20,9 @@ import { type KubeRest, resourcePath } from '../src/kube/rest.js'
 import { CUSTOMERS } from '../src/operator/customer/owned.js'
 import { REASON } from '../src/operator/webspace/conditions.js'
 import { WEBSPACE_OWNED, WEBSPACES } from '../src/operator/webspace/owned.js'
-import { WEBSPACE_LABEL } from '../src/operator/webspace/render.js'
 import { sleep, waitFor } from '../test/cluster/process.js'
 import { withOperatorBench } from './operator-process.js'
+import { WEBSPACE_LABEL } from '../src/api/webspace.js'
 
 const { values } = parseArgs({
   options: {

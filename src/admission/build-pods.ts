@@ -21,14 +21,9 @@
 import type { Manifest } from '../kube/object.js'
 import { celString } from '../api/schema-kit.js'
 import { CUSTOMER_LABEL, MANAGED_BY } from '../operator/customer/names.js'
-import {
-  BUILD_COMPONENT,
-  COMMIT_LABEL,
-  COMPONENT_LABEL,
-  CONTAINER,
-  WEBSPACE_LABEL,
-} from '../build/jobs/names.js'
+import { BUILD_COMPONENT, COMMIT_LABEL, COMPONENT_LABEL, CONTAINER } from '../build/jobs/names.js'
 import type { BuildSettings } from '../build/jobs/settings.js'
+import { WEBSPACE_LABEL } from '../api/webspace.js'
 
 export const BUILD_POD_POLICY_NAME = 'hostplane.dev-build-pods'
 export const BUILDERS_ELSEWHERE_POLICY_NAME = 'hostplane.dev-builders-elsewhere'

@@ -10,10 +10,8 @@ import { commonStatus } from './conditions.js'
 import type { KindDefinition } from './kind.js'
 import { BuildStrategy, Image } from './runtime.js'
 import { celMatches, celRules, DNS_LABEL, GitBranch, ObjectName } from './schema-kit.js'
-import { MAX_WEBSPACE_NAME } from './webspace.js'
+import { MAX_WEBSPACE_NAME, WEBSPACE_LABEL } from './webspace.js'
 
-/** Label naming the Webspace a Release belongs to (also on everything the operator renders for it). */
-export const RELEASE_WEBSPACE_LABEL = 'hostplane.dev/webspace'
 /** Label selecting a branch's Releases: a branch name may hold `/`, which a label value may not. */
 export const RELEASE_BRANCH_LABEL = 'hostplane.dev/branch-hash'
 
@@ -116,7 +114,7 @@ export const branchHash = (branch: string) => createHash('sha256').update(branch
 
 /** The labels every Release carries, so the operator and the CLI select a webspace's or a branch's. */
 export const releaseLabels = (spec: Pick<ReleaseSpec, 'webspace' | 'branch'>): Record<string, string> => ({
-  [RELEASE_WEBSPACE_LABEL]: spec.webspace,
+  [WEBSPACE_LABEL]: spec.webspace,
   [RELEASE_BRANCH_LABEL]: branchHash(spec.branch),
 })
 

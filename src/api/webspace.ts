@@ -25,6 +25,9 @@ import { DURATION, TlsSpec } from './staticsite.js'
 const MIN_PREVIEW_TTL = '1h'
 const MAX_PREVIEW_TTL = '2160h'
 
+/** Label naming the Webspace an object belongs to: its Releases and everything rendered for it. */
+export const WEBSPACE_LABEL = 'hostplane.dev/webspace'
+
 /** Longest webspace name: generated objects append suffixes such as `-tls` and stay DNS labels. */
 export const MAX_WEBSPACE_NAME = 50
 

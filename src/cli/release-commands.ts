@@ -7,11 +7,11 @@
  */
 import { API_VERSION } from '../api/kind.js'
 import type { Release, Webspace } from '../api/resources.js'
-import { RELEASE_WEBSPACE_LABEL } from '../api/release.js'
 import { loadKubeConfig } from '../kube/kubeconfig.js'
 import type { KubeList } from '../kube/object.js'
 import { KubeRest, resourcePath } from '../kube/rest.js'
 import { apiRefusal as refusal } from './api-refusal.js'
+import { WEBSPACE_LABEL } from '../api/webspace.js'
 
 export interface ReleaseFlags {
   namespace?: string
@@ -44,7 +44,7 @@ export async function webspaceReleases(
   )
   const list = await read(`the Releases of ${namespace}`, () =>
     api.request<KubeList<Release>>('GET', releasesPath(namespace), {
-      query: { labelSelector: `${RELEASE_WEBSPACE_LABEL}=${name}` },
+      query: { labelSelector: `${WEBSPACE_LABEL}=${name}` },
     }),
   )
   const releases = list.items

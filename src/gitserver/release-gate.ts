@@ -8,13 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { API_VERSION } from '../api/kind.js'
-import {
-  releaseLabels,
-  releaseName,
-  RELEASE_BRANCH_LABEL,
-  RELEASE_WEBSPACE_LABEL,
-  branchHash,
-} from '../api/release.js'
+import { releaseLabels, releaseName, RELEASE_BRANCH_LABEL, branchHash } from '../api/release.js'
 import type { Release, Runtime, Webspace } from '../api/resources.js'
 import { buildOf } from '../api/runtime.js'
 import { BuildError } from '../build/build-error.js'
@@ -33,6 +27,7 @@ import type { Size, Tier } from '../api/customer.js'
 import type { SourceDrop } from './source-drop.js'
 import { type PushAction, planPush } from './push-plan.js'
 import type { PushGate, PushRequest, PushVerdict } from './push-gate.js'
+import { WEBSPACE_LABEL } from '../api/webspace.js'
 
 /** Lines of the build log a Release and a refusal keep: the tail is what explains a failure. */
 export const LOG_TAIL_LINES = 20
@@ -148,7 +143,7 @@ export class ReleaseGate implements PushGate {
 
   private async removeBranchReleases(request: PushRequest, branch: string): Promise<string> {
     const { rest } = this.options
-    const selector = `${RELEASE_WEBSPACE_LABEL}=${request.webspace},${RELEASE_BRANCH_LABEL}=${branchHash(branch)}`
+    const selector = `${WEBSPACE_LABEL}=${request.webspace},${RELEASE_BRANCH_LABEL}=${branchHash(branch)}`
     const list = await rest.request<KubeList<Release>>('GET', releasePath(request.namespace), {
       query: { labelSelector: selector },
     })

@@ -12,7 +12,6 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { API_VERSION } from '../../src/api/kind.js'
-import { RELEASE_WEBSPACE_LABEL } from '../../src/api/release.js'
 import type { Release, Webspace } from '../../src/api/resources.js'
 import { findCondition } from '../../src/kube/conditions.js'
 import type { KubeList } from '../../src/kube/object.js'
@@ -24,6 +23,7 @@ import { registrySkipReason, startRegistry, type TestRegistry } from '../build/r
 import { clusterForTests } from '../cluster/for-tests.js'
 import { appImage, OperatorEnv } from '../operator/harness.js'
 import { GitServerRun, type KeyPair, keyPair, registryArgs } from './harness.js'
+import { WEBSPACE_LABEL } from '../../src/api/webspace.js'
 
 const env = await clusterForTests()
 const skip = env.skip || (await registrySkipReason())
@@ -48,7 +48,7 @@ describe(
         await test.admin.request<KubeList<Release>>(
           'GET',
           resourcePath({ apiVersion: API_VERSION, plural: 'releases', namespace: namespace() }),
-          { query: { labelSelector: `${RELEASE_WEBSPACE_LABEL}=site` } },
+          { query: { labelSelector: `${WEBSPACE_LABEL}=site` } },
         )
       ).items
     const deployment = () => test.webspaceDeployment(namespace(), 'site')

@@ -13,7 +13,6 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import { API_VERSION } from '../../src/api/kind.js'
-import { RELEASE_WEBSPACE_LABEL } from '../../src/api/release.js'
 import type { Release, Runtime } from '../../src/api/resources.js'
 import { RegistryClient } from '../../src/build/registry/client.js'
 import { parseImageReference } from '../../src/build/registry/reference.js'
@@ -30,6 +29,7 @@ import { BUILD_NAMESPACE, buildSettings } from '../../src/build/jobs/settings.js
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import { CUSTOMER_LABEL } from '../../src/operator/customer/names.js'
 import { waitFor } from '../cluster/process.js'
+import { WEBSPACE_LABEL } from '../../src/api/webspace.js'
 
 const env = await clusterForTests()
 const skip = env.skip || (await registrySkipReason())
@@ -59,7 +59,7 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
       await admin.request<KubeList<Release>>(
         'GET',
         resourcePath({ apiVersion: API_VERSION, plural: 'releases', namespace: gs.namespaceOf(alice) }),
-        { query: { labelSelector: `${RELEASE_WEBSPACE_LABEL}=site` } },
+        { query: { labelSelector: `${WEBSPACE_LABEL}=site` } },
       )
     ).items
   const runtimeImage = async () =>

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto'
 import { CUSTOMER_LABEL, MANAGED_BY } from '../../operator/customer/names.js'
+import { WEBSPACE_LABEL } from '../../api/webspace.js'
 
-export const WEBSPACE_LABEL = 'hostplane.dev/webspace'
 export const COMMIT_LABEL = 'hostplane.dev/commit'
 export const STRATEGY_LABEL = 'hostplane.dev/build-strategy'
 export const COMPONENT_LABEL = 'app.kubernetes.io/component'

@@ -5,7 +5,7 @@
 import { API_VERSION } from '../../api/kind.js'
 import type { KubeObject } from '../../kube/object.js'
 import { PREVIEW_LABEL } from './preview.js'
-import { WEBSPACE_LABEL } from './render.js'
+import { WEBSPACE_LABEL } from '../../api/webspace.js'
 
 export const WEBSPACES = { apiVersion: API_VERSION, kind: 'Webspace', plural: 'webspaces' } as const
 export const RUNTIMES = { apiVersion: API_VERSION, kind: 'Runtime', plural: 'runtimes' } as const

@@ -12,8 +12,9 @@
 import { branchHash } from '../../api/release.js'
 import type { Customer, Release, Runtime, Webspace } from '../../api/resources.js'
 import type { Manifest } from '../../kube/object.js'
-import { renderWebspace, WEBSPACE_LABEL, type WebspaceConfig } from './render.js'
+import { renderWebspace, type WebspaceConfig } from './render.js'
 import { newestFirst } from './rollout.js'
+import { WEBSPACE_LABEL } from '../../api/webspace.js'
 
 /** On a preview's objects: the hash of its branch (the objects are still labelled with the webspace). */
 export const PREVIEW_LABEL = 'hostplane.dev/preview'

@@ -13,7 +13,7 @@ import { customer } from '../customer/fixtures.js'
 import { config, release, runtime, webspace } from './fixtures.js'
 import type { Deployment } from './plan.js'
 import { WebspaceReconciler } from './reconcile.js'
-import { WEBSPACE_LABEL } from './render.js'
+import { WEBSPACE_LABEL } from '../../api/webspace.js'
 
 const APPS = '/apis/apps/v1/namespaces/sh-acme'
 const CORE = '/api/v1/namespaces/sh-acme'

@@ -7,7 +7,7 @@
  */
 import type { Size } from '../../api/customer.js'
 import type { Customer, Runtime, Webspace } from '../../api/resources.js'
-import { DEFAULT_PROGRESS_DEADLINE_SECONDS } from '../../api/webspace.js'
+import { DEFAULT_PROGRESS_DEADLINE_SECONDS, WEBSPACE_LABEL } from '../../api/webspace.js'
 import { controllerReference, type Manifest } from '../../kube/object.js'
 import type { OperatorConfig } from '../config.js'
 import { CUSTOMER_LABEL, MANAGED_BY } from '../customer/names.js'
@@ -19,7 +19,6 @@ export type WebspaceConfig = Pick<
   'entryPoints' | 'defaultIssuer' | 'pagesDomain' | 'previewDomain'
 >
 
-export const WEBSPACE_LABEL = 'hostplane.dev/webspace'
 const HTTP_PORT = 80
 /** Writable scratch space: the root filesystem is read-only. */
 const TMP_VOLUME = 'tmp'
