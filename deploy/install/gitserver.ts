@@ -8,7 +8,7 @@
  */
 import { Construct } from 'constructs'
 import { emit } from './manifest-files.js'
-import type { InstallOptions } from './options.js'
+import type { GitServerRegistryOption, InstallOptions } from './options.js'
 import {
   deploymentManifest,
   HTTP_PORT,
@@ -25,9 +25,20 @@ export const SSH_PORT: NamedPort = { name: 'ssh', containerPort: 2222 }
 export const SSH_SERVICE_PORT = 22
 const DATA_DIR = '/var/lib/hostplane-gitserver'
 const RUN_DIR = '/run/hostplane-gitserver'
+const TOKEN_KEY_DIR = '/etc/hostplane/registry-token'
+
+/** Flags of the tenants' registry, and of Job builds whose Pods fetch sources from this Service. */
+const registryArgs = (namespace: string, registry: GitServerRegistryOption): string[] => [
+  `--registry=${registry.host}`,
+  `--registry-token-key=${TOKEN_KEY_DIR}/tls.key`,
+  `--registry-service=${registry.service ?? registry.host}`,
+  `--registry-issuer=${registry.issuer ?? 'hostplane'}`,
+  ...(registry.plainHttp ? ['--registry-plain-http'] : []),
+  ...(registry.jobBuilds === false ? [] : [`--build-source-url=http://${GITSERVER_NAME}.${namespace}.svc`]),
+]
 
 /** The gitserver's container args: real `hostplane gitserver` flags (deploy/install/install.test.ts parses them). */
-export const gitserverArgs = (): string[] => [
+export const gitserverArgs = (namespace: string, registry?: GitServerRegistryOption): string[] => [
   'gitserver',
   `--repos-dir=${DATA_DIR}/repos`,
   `--host-key=${DATA_DIR}/host_key`,
@@ -35,6 +46,7 @@ export const gitserverArgs = (): string[] => [
   `--run-dir=${RUN_DIR}`,
   `--ssh-listen=0.0.0.0:${SSH_PORT.containerPort}`,
   `--listen=0.0.0.0:${HTTP_PORT}`,
+  ...(registry ? registryArgs(namespace, registry) : []),
 ]
 
 export class GitServerWorkload extends Construct {
@@ -62,7 +74,7 @@ export class GitServerWorkload extends Construct {
     })
     const container = hostplaneContainer({
       image: props.options.image,
-      args: gitserverArgs(),
+      args: gitserverArgs(namespace, gitserver.registry),
       settings: GITSERVER_SETTINGS,
       resources: props.options.resources.gitserver,
       morePorts: [SSH_PORT],
@@ -70,6 +82,7 @@ export class GitServerWorkload extends Construct {
         { name: 'data', mountPath: DATA_DIR },
         { name: 'run', mountPath: RUN_DIR },
         { name: 'tmp', mountPath: '/tmp' },
+        ...(gitserver.registry ? [{ name: 'registry-token', mountPath: TOKEN_KEY_DIR, readOnly: true }] : []),
       ],
     })
     emit(
@@ -90,6 +103,18 @@ export class GitServerWorkload extends Construct {
           // Hooks, their socket and git's HOME: written at every start.
           scratch('run', '64Mi'),
           scratch('tmp', '1Gi'),
+          ...(gitserver.registry
+            ? [
+                {
+                  name: 'registry-token',
+                  secret: {
+                    secretName: gitserver.registry.tokenKeySecret,
+                    items: [{ key: 'tls.key', path: 'tls.key' }],
+                    defaultMode: 0o400,
+                  },
+                },
+              ]
+            : []),
         ],
       }),
     )

@@ -907,6 +907,55 @@ describe('the gitserver (off in the profiles, on with the gitserver option)', ()
     )
   })
 
+  it('with a registry: builds into it (layer in-process, Jobs fetching sources from its Service), signing tokens with the key of its Secret', async () => {
+    const withRegistry = render({
+      pagesDomain: 'pages.test',
+      gitserver: {
+        enabled: true,
+        registry: {
+          host: 'registry.hostplane-system.svc:5000',
+          tokenKeySecret: 'registry-token',
+          plainHttp: true,
+          egress: [{ cidr: '10.43.0.0/16', ports: [5000] }],
+        },
+      },
+    })
+    const c = container(GITSERVER_NAME, withRegistry)
+    const [, ...args] = c.args ?? []
+    const flags = await parseFlags('gitserver', args)
+    assert.equal(flags.registry, 'registry.hostplane-system.svc:5000')
+    assert.equal(flags.registryService, 'registry.hostplane-system.svc:5000')
+    assert.equal(flags.registryPlainHttp, true)
+    assert.equal(flags.buildSourceUrl, `http://${GITSERVER_NAME}.${SYSTEM_NAMESPACE}.svc/`)
+    const keyDir = c.volumeMounts.find((m) => m.name === 'registry-token')?.mountPath
+    assert.equal(flags.registryTokenKey, `${keyDir}/tls.key`)
+    const volumes = (deployment(GITSERVER_NAME, withRegistry).spec.template.spec as PodSpec).volumes ?? []
+    assert.deepEqual(volumes.find((v) => v.name === 'registry-token')?.secret, {
+      secretName: 'registry-token',
+      items: [{ key: 'tls.key', path: 'tls.key' }],
+      defaultMode: 0o400,
+    })
+    const policy = find<
+      Manifest & {
+        spec: { ingress: { from: unknown[] }[]; egress: { to?: unknown[]; ports?: { port: number }[] }[] }
+      }
+    >('NetworkPolicy', GITSERVER_NAME, withRegistry)
+    assert.ok(
+      policy.spec.ingress.some((rule) =>
+        JSON.stringify(rule.from).includes(`"kubernetes.io/metadata.name":"${BUILD_NAMESPACE}"`),
+      ),
+      'build Pods reach its HTTP port',
+    )
+    assert.ok(
+      policy.spec.egress.some(
+        (rule) =>
+          JSON.stringify(rule.to) === '[{"ipBlock":{"cidr":"10.43.0.0/16"}}]' &&
+          rule.ports?.[0]?.port === 5000,
+      ),
+      'it reaches the registry',
+    )
+  })
+
   it('refuses a bad claim size and Service type, naming the option', () => {
     assert.throws(
       () =>

@@ -10,8 +10,9 @@
  *   outside --allowed-hosts; the policy is the second fence.
  * - operator: in from the monitoring namespace (metrics); out to DNS and the API server.
  * - gitserver (when enabled): SSH in from anywhere (customers push from outside; it limits
- *   connections per address itself), metrics from the monitoring namespace; out to DNS and the
- *   API server only.
+ *   connections per address itself), metrics from the monitoring namespace, and with a registry
+ *   its HTTP port from the build namespace (sources, registry tokens); out to DNS, the API server
+ *   and, with a registry, the registry's addresses.
  * - cert-manager's HTTP-01 solver pods, which it starts beside the sites' Certificates in this
  *   namespace: in from the ingress controller on the solver's port; nothing out.
  * The API server is reached at the `kubernetes` Service (443) or, after the node's NAT, at its
@@ -28,6 +29,7 @@ import { emit } from './manifest-files.js'
 import type { Component, InstallOptions } from './options.js'
 import { MIRROR_OPS_PORT } from './mirror-sidecar.js'
 import { SSH_PORT } from './gitserver.js'
+import { BUILD_NAMESPACE } from '../../src/build/jobs/settings.js'
 import { FEED_PORT } from './syncer.js'
 import { componentLabels, HTTP_PORT } from './workload.js'
 
@@ -129,8 +131,19 @@ export class SystemNetworkPolicies extends Construct {
         [
           { from: anywhere, ports: tcp(SSH_PORT.containerPort) },
           { from: [fromNamespace(monitoringNamespace)], ports: tcp(HTTP_PORT) },
+          // Build Pods fetch their source and their registry tokens here.
+          ...(props.options.gitserver.registry
+            ? [{ from: [fromNamespace(BUILD_NAMESPACE)], ports: tcp(HTTP_PORT) }]
+            : []),
         ],
-        [DNS, API_SERVER],
+        [
+          DNS,
+          API_SERVER,
+          ...(props.options.gitserver.registry?.egress ?? []).map(({ cidr, ports }) => ({
+            to: [{ ipBlock: { cidr } }],
+            ports: tcp(...ports),
+          })),
+        ],
       )
     allow(
       'hostplane-acme-http01-solver',

@@ -106,6 +106,29 @@ export interface GitServerOption {
   readonly size?: string
   /** Type of the SSH Service. @default LoadBalancer */
   readonly serviceType?: 'LoadBalancer' | 'NodePort' | 'ClusterIP'
+  /** The tenants' registry: with it pushes are built and become Releases (docs/builds.md). @default none */
+  readonly registry?: GitServerRegistryOption
+}
+
+/** The registry the gitserver builds into and whose tokens it signs. */
+export interface GitServerRegistryOption {
+  /** host[:port] as images name it, e.g. `registry.hostplane-system.svc:5000`. */
+  readonly host: string
+  /**
+   * A Secret in the system namespace whose `tls.key` signs the registry's tokens (its `tls.crt`
+   * is the registry's `auth.token.rootcertbundle`), e.g. a cert-manager Certificate's Secret.
+   */
+  readonly tokenKeySecret: string
+  /** The registry's `auth.token.service`. @default host */
+  readonly service?: string
+  /** The registry's `auth.token.issuer`. @default hostplane */
+  readonly issuer?: string
+  /** Speak http to it (inside the cluster, without TLS). @default false */
+  readonly plainHttp?: boolean
+  /** Where the registry listens, for the gitserver's egress policy. */
+  readonly egress: readonly BuildEgress[]
+  /** Also run buildpacks and dockerfile builds as Jobs in the build namespace. @default true */
+  readonly jobBuilds?: boolean
 }
 
 export interface HostplaneProps {
@@ -160,6 +183,7 @@ export interface InstallOptions {
     readonly storageClass?: string
     readonly size: string
     readonly serviceType: NonNullable<GitServerOption['serviceType']>
+    readonly registry?: GitServerRegistryOption
   }
   readonly builds: {
     readonly images: BuildImages
@@ -193,6 +217,7 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/
 const NAMESPACE = new RegExp(DNS_LABEL)
 const OBJECT_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/
 const CIDR = /^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-f:]+\/[0-9]{1,3})$/
+const REGISTRY_HOST = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$/
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/
 
@@ -259,6 +284,18 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
     problems.list.push(
       `gitserver.serviceType must be LoadBalancer, NodePort or ClusterIP, got ${String(serviceType)}`,
     )
+  const registry = props.gitserver?.registry
+  if (registry) {
+    problems.check(
+      'gitserver.registry.host',
+      registry.host,
+      REGISTRY_HOST,
+      'host[:port] such as registry.example.com:5000',
+    )
+    problems.check('gitserver.registry.tokenKeySecret', registry.tokenKeySecret, OBJECT_NAME, 'a Secret name')
+    for (const { cidr } of registry.egress)
+      problems.check('gitserver.registry.egress', cidr, CIDR, 'CIDRs such as 10.43.0.0/16')
+  }
   problems.count('replicas.operator', props.replicas?.operator)
   problems.count('replicas.nginx', props.replicas?.nginx)
   const image = imageReference(
@@ -306,7 +343,12 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
     replicas: { operator: props.replicas?.operator ?? 2, nginx: props.replicas?.nginx ?? 2 },
     resources: { ...DEFAULT_RESOURCES, ...props.resources },
     gitserver: props.gitserver?.enabled
-      ? { storageClass: props.gitserver.storageClass, size: props.gitserver.size ?? '20Gi', serviceType }
+      ? {
+          storageClass: props.gitserver.storageClass,
+          size: props.gitserver.size ?? '20Gi',
+          serviceType,
+          registry: props.gitserver.registry,
+        }
       : undefined,
     builds: { images: buildImages, egress: [...(props.builds?.egress ?? [])], runnerServiceAccount },
   }
