@@ -5,7 +5,7 @@
  * label, which the gitserver is started to select, so runs sharing a cluster do not meet.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
@@ -22,7 +22,8 @@ import { ISSUER, SERVICE, type TestRegistry } from '../build/registry.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { run, type RunResult, waitFor } from '../cluster/process.js'
-import { type CliProcess, startCli } from '../e2e/cli-process.js'
+import { type CliProcess, SOURCE_CLI, startCli } from '../e2e/cli-process.js'
+import type { OperatorEnv } from '../operator/harness.js'
 import { freePort } from '../serving/nginx-for-tests.js'
 
 export const RUN_LABEL = 'hostplane.dev/test-gitserver'
@@ -173,6 +174,36 @@ export class GitServerRun {
     return name
   }
 
+  /**
+   * A Customer of `test`'s operator (its selector label) that this gitserver sees too (the run's
+   * label), with these keys and size large, once the operator made its namespace; then its Webspace
+   * `site` on branch main with `spec`. Returns the Webspace's namespace.
+   */
+  async operatedCustomer(
+    test: OperatorEnv,
+    name: string,
+    sshKeys: string[],
+    spec: Record<string, unknown>,
+  ): Promise<string> {
+    await test.createCustomer(name, { size: 'large', sshKeys })
+    await this.admin.request('PATCH', test.customerPath(name), {
+      body: { metadata: { labels: this.labels } },
+      contentType: 'application/merge-patch+json',
+    })
+    const namespace = await test.waitUntil(`customer ${name} has its namespace`, async () => {
+      return (await test.getCustomer(name))?.status?.namespace
+    })
+    await this.admin.request('POST', test.webspacePath(namespace), {
+      body: {
+        apiVersion: API_VERSION,
+        kind: 'Webspace',
+        metadata: { name: 'site', labels: this.labels },
+        spec: { git: { branch: 'main' }, ...spec },
+      },
+    })
+    return namespace
+  }
+
   async setCustomerKeys(customer: string, sshKeys: string[]): Promise<void> {
     await this.admin.request(
       'PATCH',
@@ -226,7 +257,18 @@ export class GitServerRun {
     return (await this.admin.request<Webspace>('GET', path)).metadata.uid ?? ''
   }
 
-  async start(extraArgs: string[] = []): Promise<void> {
+  /** Starts the gitserver (from the sources, or `[BUILT_CLI]`) and waits until it is ready. */
+  /** Waits until the gitserver created the repository of the customer's Webspace `site`. */
+  async waitForRepository(customer: string): Promise<void> {
+    const dir = join(this.reposDir, `${await this.webspaceUid(customer)}.git`)
+    await waitFor(async () => ((await stat(dir).catch(() => undefined)) ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      describe: () => `the gitserver did not create ${customer}'s repository`,
+    })
+  }
+
+  async start(extraArgs: string[] = [], cli: readonly string[] = SOURCE_CLI): Promise<void> {
     await this.applyRbac()
     const { path: kubeconfig } = await this.cluster.serviceAccountKubeConfig(
       this.system,
@@ -257,6 +299,7 @@ export class GitServerRun {
       ],
       join(this.dir, 'gitserver.log'),
       { LOG_FORMAT: 'json' },
+      cli,
     )
     await waitFor(
       async () =>
@@ -269,6 +312,10 @@ export class GitServerRun {
       join(this.dir, 'known_hosts'),
       `[127.0.0.1]:${this.sshPort} ${publicHostKey(await readFile(hostKey, 'utf8'))}\n`,
     )
+  }
+
+  get pid(): number {
+    return this.process?.pid ?? 0
   }
 
   async log(): Promise<string> {

@@ -16,7 +16,6 @@ import type { Release, Webspace } from '../../src/api/resources.js'
 import { findCondition } from '../../src/kube/conditions.js'
 import type { KubeList } from '../../src/kube/object.js'
 import { KubeRest, resourcePath } from '../../src/kube/rest.js'
-import { REASON as CUSTOMER_REASON } from '../../src/operator/customer/conditions.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { REASON } from '../../src/operator/webspace/conditions.js'
 import { registrySkipReason, startRegistry, type TestRegistry } from '../build/registry.js'
@@ -85,25 +84,11 @@ describe(
       runtime = await gs.layerRuntime(registry, AbortSignal.timeout(120_000))
       await mkdir(join(gs.dir, 'keys'))
       key = await keyPair(join(gs.dir, 'keys'), 'laptop')
-      await test.createCustomer(customer(), { size: 'large', sshKeys: [key.publicKey] })
-      await admin.request('PATCH', test.customerPath(customer()), {
-        body: { metadata: { labels: gs.labels } },
-        contentType: 'application/merge-patch+json',
-      })
       operator = await test.startOperator({ resyncMs: 1000 })
-      await test.waitForCustomer(customer(), 'Ready', 'True', CUSTOMER_REASON.Ready)
-      await admin.request('POST', test.webspacePath(namespace()), {
-        body: {
-          apiVersion: API_VERSION,
-          kind: 'Webspace',
-          metadata: { name: 'site', labels: gs.labels },
-          spec: {
-            runtime,
-            replicas: 1,
-            git: { branch: 'main' },
-            rollout: { progressDeadlineSeconds: DEADLINE_SECONDS },
-          },
-        },
+      await gs.operatedCustomer(test, customer(), [key.publicKey], {
+        runtime,
+        replicas: 1,
+        rollout: { progressDeadlineSeconds: DEADLINE_SECONDS },
       })
       await gs.start(registryArgs(registry))
     })
