@@ -192,23 +192,45 @@ async function repositories(test: OperatorEnv) {
 }
 
 async function main() {
-  const started = new Date()
-  const result = await withOperatorBench(
+  const cpu = cpus()[0]?.model ?? 'unknown'
+  console.log(`date: ${new Date().toISOString()}`)
+  console.log(
+    `machine: ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  )
+  console.log(
+    `command: npx tsx bench/push.ts --pushes ${PUSHES} --size-mb ${SIZE_MB} --customers ${CUSTOMERS} --repositories ${REPOSITORIES}`,
+  )
+  // Each part prints when it ends, so a later part that fails does not take the earlier figures.
+  await withOperatorBench(
     { log: () => {}, metricsPort: await freePort(), resyncSeconds: 600 },
     async ({ admin, test }) => {
       const registry = await startRegistry()
       const gs = await GitServerRun.create(test.cluster, admin)
-      let runtime = ''
       try {
-        runtime = await gs.layerRuntime(registry, AbortSignal.timeout(120_000))
+        const runtime = await gs.layerRuntime(registry, AbortSignal.timeout(120_000))
         await mkdir(join(gs.dir, 'keys'))
         const key = await keyPair(join(gs.dir, 'keys'), 'bench')
         await gs.start(registryArgs(registry), [BUILT_CLI])
         const a = await sequential(test, gs, key, runtime)
-        const gitserverRss = await rssMiB(gs.pid, 'VmHWM')
+        console.log(`(a) ${PUSHES} pushes of a ${SIZE_MB} MiB repository, one page changed each:`)
+        console.log(`    push accepted (Release exists): ${summary(a.accepted)}`)
+        console.log(`    push → Deployment runs the Release's digest: ${summary(a.toDeployment)}`)
+        console.log(`    gitserver peak RSS after (a): ${await rssMiB(gs.pid, 'VmHWM')} MiB`)
         const b = await concurrent(test, gs, runtime)
+        console.log(
+          `(b) ${CUSTOMERS} first pushes of ${SIZE_MB} MiB from ${CUSTOMERS} customers at once, all accepted:`,
+        )
+        console.log(
+          `    wall ${seconds(b.wall)}; per push ${summary(b.latencies)}; all ${CUSTOMERS} Deployments updated after ${seconds(b.allDeployed)}`,
+        )
         const c = await repositories(test)
-        return { a, b, c, gitserverRss }
+        console.log(
+          `(c) ${c.repositories} repositories (${REPOSITORIES} Customers, each with a Webspace) on a fresh gitserver:`,
+        )
+        console.log(`    RSS idle ${c.idle} MiB → ${c.rss} MiB with ${c.repositories} (peak ${c.peak} MiB)`)
+        console.log(
+          `    objects created in ${seconds(c.created)}; every repository on the volume ${seconds(c.allRepositories)} after the first`,
+        )
       } finally {
         await gs.stop()
         await registry.stop()
@@ -216,32 +238,7 @@ async function main() {
       }
     },
   )
-  const { a, b, c } = result
-  const cpu = cpus()[0]?.model ?? 'unknown'
-  console.log(`date: ${started.toISOString()} – ${new Date().toISOString()}`)
-  console.log(
-    `machine: ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-  )
-  console.log(
-    `command: npx tsx bench/push.ts --pushes ${PUSHES} --size-mb ${SIZE_MB} --customers ${CUSTOMERS} --repositories ${REPOSITORIES}`,
-  )
-  console.log(`(a) ${PUSHES} pushes of a ${SIZE_MB} MiB repository, one page changed each:`)
-  console.log(`    push accepted (Release exists): ${summary(a.accepted)}`)
-  console.log(`    push → Deployment runs the Release's digest: ${summary(a.toDeployment)}`)
-  console.log(`    gitserver peak RSS after (a): ${result.gitserverRss} MiB`)
-  console.log(
-    `(b) ${CUSTOMERS} first pushes of ${SIZE_MB} MiB from ${CUSTOMERS} customers at once, all accepted:`,
-  )
-  console.log(
-    `    wall ${seconds(b.wall)}; per push ${summary(b.latencies)}; all ${CUSTOMERS} Deployments updated after ${seconds(b.allDeployed)}`,
-  )
-  console.log(
-    `(c) ${c.repositories} repositories (${REPOSITORIES} Customers, each with a Webspace) on a fresh gitserver:`,
-  )
-  console.log(`    RSS idle ${c.idle} MiB → ${c.rss} MiB with ${c.repositories} (peak ${c.peak} MiB)`)
-  console.log(
-    `    objects created in ${seconds(c.created)}; every repository on the volume ${seconds(c.allRepositories)} after the first`,
-  )
+  console.log(`end: ${new Date().toISOString()}`)
 }
 
 await main()

@@ -56,8 +56,27 @@ export class Repositories {
     return join(this.options.reposDir, `${entry.uid}.git`)
   }
 
-  /** Creates the repository if missing and makes its config and HEAD the platform's. */
-  async ensure(entry: RepositoryEntry): Promise<string> {
+  /** The ensure running per repository. */
+  private readonly running = new Map<string, Promise<string>>()
+
+  /**
+   * Creates the repository if missing and makes its config and HEAD the platform's. Calls for one
+   * repository run one after the other: the directory reports a Webspace again for each change of
+   * its Customer or keys, often at once, and two creations would share the `.new-` directory.
+   */
+  ensure(entry: RepositoryEntry): Promise<string> {
+    const next = (this.running.get(entry.uid) ?? Promise.resolve(''))
+      .catch(() => '')
+      .then(() => this.ensureNow(entry))
+    this.running.set(entry.uid, next)
+    const forget = () => {
+      if (this.running.get(entry.uid) === next) this.running.delete(entry.uid)
+    }
+    next.then(forget, forget)
+    return next
+  }
+
+  private async ensureNow(entry: RepositoryEntry): Promise<string> {
     const dir = this.dirOf(entry)
     const config = renderConfig(entry, this.options.hooksDir)
     const head = `ref: refs/heads/${entry.branch}\n`
