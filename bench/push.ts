@@ -18,7 +18,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { RELEASE_WEBSPACE_LABEL } from '../src/api/release.js'
+import { WEBSPACE_LABEL } from '../src/api/webspace.js'
 import type { Release } from '../src/api/resources.js'
 import type { KubeList } from '../src/kube/object.js'
 import { resourcePath } from '../src/kube/rest.js'
@@ -85,7 +85,7 @@ async function release(gs: GitServerRun, namespace: string, dir: string): Promis
   const list = await gs.admin.request<KubeList<Release>>(
     'GET',
     resourcePath({ apiVersion: API_VERSION, plural: 'releases', namespace }),
-    { query: { labelSelector: `${RELEASE_WEBSPACE_LABEL}=site` } },
+    { query: { labelSelector: `${WEBSPACE_LABEL}=site` } },
   )
   const found = list.items.find((r) => r.spec.commit === commit)
   if (!found) throw new Error(`no Release of ${commit} after an accepted push`)

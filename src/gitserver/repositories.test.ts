@@ -25,6 +25,8 @@ describe('Repositories.ensure', () => {
         branch: 'main',
         suspended: false,
         maxPushBytes: 1 << 20,
+        tier: 'shared' as const,
+        size: 'small' as const,
       }
       const results = await Promise.allSettled(
         Array.from({ length: 8 }, (_, i) =>
