@@ -95,6 +95,10 @@ const NEEDED_BEYOND_THIS_TEST: readonly { readonly grants: RegExp; readonly reas
     reason: 'Webspaces (no Webspace here)',
   },
   {
+    grants: /^hostplane-operator: delete hostplane\.dev\/releases$/,
+    reason: 'pruning a Webspace’s old Releases (no push here; test/tenancy/releases.test.ts)',
+  },
+  {
     grants: /^hostplane-operator: get hostplane\.dev\/(customers|runtimes)$/,
     reason:
       'hostplane-customer-<name> grants them to the customer, and the API server lets the operator grant only what it holds (no escalate)',
