@@ -20,7 +20,7 @@ import type { RegistryCredentials } from '../build/registry/client.js'
 import { parseImageReference, webspaceImageTag } from '../build/registry/reference.js'
 import { customerRepository, type RegistryTokenIssuer } from '../build/registry/token-service.js'
 import type { KubeList } from '../kube/object.js'
-import { isConflict, isNotFound, type KubeRest, resourcePath } from '../kube/rest.js'
+import { isConflict, isNotFound, KubeApiError, type KubeRest, resourcePath } from '../kube/rest.js'
 import type { Logger } from '../ops/log.js'
 import { GitRunner } from '../syncer/git-command.js'
 import type { Size, Tier } from '../api/customer.js'
@@ -226,7 +226,22 @@ export class ReleaseGate implements PushGate {
     }
     const { image } = built
     buildLog.line(`built ${image}`)
-    const release = await this.createRelease(request, webspace, { branch, commit, image, strategy }, buildLog)
+    let release: string
+    try {
+      release = await this.createRelease(request, webspace, { branch, commit, image, strategy }, buildLog)
+    } catch (error) {
+      if (!(
+        error instanceof KubeApiError &&
+        error.status === 403 &&
+        error.statusMessage.includes('exceeded quota')
+      ))
+        throw error
+      output(error.statusMessage)
+      return {
+        accepted: false,
+        message: `push refused: ${request.namespace} holds as many Releases as its tier allows; lower spec.releaseHistory of its Webspaces or delete preview branches, then push again`,
+      }
+    }
     output(`Release ${release} created; the ${action.preview ? 'preview' : 'Webspace'} deploys it`)
     return { accepted: true }
   }

@@ -237,6 +237,40 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
     assert.equal((await releases()).filter((r) => r.spec.branch === 'main').length, 1, 'production untouched')
   })
 
+  it('refuses a push once the namespace holds as many Releases as its quota allows, saying what to do', async () => {
+    const quotas = resourcePath({
+      apiVersion: 'v1',
+      plural: 'resourcequotas',
+      namespace: gs.namespaceOf(alice),
+    })
+    const quota = `${quotas}/releases`
+    const held = String((await releases()).length)
+    await admin.request('POST', quotas, {
+      body: { metadata: { name: 'releases' }, spec: { hard: { 'count/releases.hostplane.dev': held } } },
+    })
+    try {
+      // The quota controller fills in what is used before the API server admits against it.
+      await waitFor(
+        async () =>
+          (await admin.request<{ status?: { used?: Record<string, string> } }>('GET', quota)).status?.used?.[
+            'count/releases.hostplane.dev'
+          ] === held || undefined,
+        { timeoutMs: 30_000, intervalMs: 200, describe: () => 'the quota was not counted' },
+      )
+      const { dir, commit } = await gs.workTree('over-quota', { 'index.html': 'one too many\n' })
+      const pushed = await push(dir, '--force', 'main')
+      assert.notEqual(pushed.code, 0)
+      assert.match(pushed.stderr, /remote: .*exceeded quota/)
+      assert.match(
+        pushed.stderr,
+        /remote: push refused: .* holds as many Releases as its tier allows; lower spec\.releaseHistory/,
+      )
+      assert.notEqual((await gs.inRepository(alice, ['cat-file', '-e', commit])).code, 0, 'nothing was kept')
+    } finally {
+      await admin.request('DELETE', quota)
+    }
+  })
+
   it('refuses to delete the deployed branch', async () => {
     const { dir } = await gs.workTree('delete', { 'x.txt': 'x' })
     const pushed = await push(dir, ':main')

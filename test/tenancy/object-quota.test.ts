@@ -63,6 +63,20 @@ const COUNTED: readonly Counted[] = [
     }),
   },
   {
+    key: 'count/sshkeys.hostplane.dev',
+    apiPath: `/apis/${API_VERSION}`,
+    plural: 'sshkeys',
+    byTenant: true,
+    body: (name) => ({
+      apiVersion: API_VERSION,
+      kind: 'SshKey',
+      metadata: { name },
+      spec: {
+        publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA9lGtHNg8ubgsORENRTwGUtRQTB1YjofJActbRmkSYV quota',
+      },
+    }),
+  },
+  {
     key: 'secrets',
     apiPath: '/api/v1',
     plural: 'secrets',

@@ -40,6 +40,7 @@ describe('renderCustomer', () => {
       'count/webspaces.hostplane.dev': '50',
       'count/databases.hostplane.dev': '20',
       'count/releases.hostplane.dev': '500',
+      'count/sshkeys.hostplane.dev': '100',
       services: '60',
       secrets: '200',
       configmaps: '100',

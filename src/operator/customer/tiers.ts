@@ -88,6 +88,8 @@ export interface ObjectLimits {
   readonly webspaces: number
   readonly databases: number
   readonly releases: number
+  /** Push keys the tenant registers itself: each is held in the gitserver's index. */
+  readonly sshKeys: number
   /** A webspace's Service, plus room for what the tenant runs beside it. */
   readonly services: number
   /** The tenant's own Secrets plus a TLS Secret and cert-manager's next private key per webspace. */
@@ -105,6 +107,7 @@ const limits = (
   webspaces: number,
   databases: number,
   releases: number,
+  sshKeys: number,
   services: number,
   secrets: number,
   configMaps: number,
@@ -115,6 +118,7 @@ const limits = (
   webspaces,
   databases,
   releases,
+  sshKeys,
   services,
   secrets,
   configMaps,
@@ -125,13 +129,13 @@ const limits = (
 /** Object limits per tier and size; docs/tenancy.md has the table. */
 export const TIER_OBJECT_LIMITS: Readonly<Record<Tier, Partial<Record<Size, ObjectLimits>>>> = {
   shared: {
-    small: limits(10, 3, 2, 30, 5, 20, 10, 20, 5),
-    medium: limits(25, 10, 5, 100, 15, 50, 25, 50, 10),
-    large: limits(50, 20, 10, 200, 30, 100, 50, 100, 20),
+    small: limits(10, 3, 2, 30, 10, 5, 20, 10, 20, 5),
+    medium: limits(25, 10, 5, 100, 25, 15, 50, 25, 50, 10),
+    large: limits(50, 20, 10, 200, 50, 30, 100, 50, 100, 20),
   },
   dedicated: {
-    large: limits(100, 50, 20, 500, 60, 200, 100, 250, 30),
-    xlarge: limits(200, 100, 40, 1000, 120, 400, 200, 500, 50),
+    large: limits(100, 50, 20, 500, 100, 60, 200, 100, 250, 30),
+    xlarge: limits(200, 100, 40, 1000, 200, 120, 400, 200, 500, 50),
   },
 }
 
@@ -143,6 +147,7 @@ export function objectCountQuota(limits: ObjectLimits): Readonly<Record<string, 
     'count/webspaces.hostplane.dev': webspaces,
     'count/databases.hostplane.dev': limits.databases,
     'count/releases.hostplane.dev': limits.releases,
+    'count/sshkeys.hostplane.dev': limits.sshKeys,
     services: limits.services,
     secrets: limits.secrets,
     configmaps: limits.configMaps,
