@@ -150,13 +150,15 @@ export class ControllerBuilder {
   build({
     reconcile,
     gate,
+    gateAfter,
   }: {
     readonly reconcile: (key: string) => Promise<ReconcileResult>
     readonly gate?: (stopping: AbortSignal) => Promise<void>
+    readonly gateAfter?: readonly Cache[]
   }): Controller {
     this.reconcile = reconcile
     const { caches } = this
-    const lifecycle = new ControllerLifecycle({ caches, queue: this.queue, gate })
+    const lifecycle = new ControllerLifecycle({ caches, queue: this.queue, gate, gateAfter })
     return {
       get ready() {
         return lifecycle.ready

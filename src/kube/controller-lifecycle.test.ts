@@ -51,4 +51,28 @@ describe('ControllerLifecycle', () => {
     assert.equal(lifecycle.ready, false)
     assert.ok(!log.includes('queue runs'))
   })
+
+  it('opens the gate once the caches it needs are synced, while another cache is still syncing; the queue waits for all', async () => {
+    const { log, queue } = parts()
+    let synced: () => void = () => {}
+    const claimant = { start: async () => void log.push('claimant synced'), stop: async () => {} }
+    // A kind the API server does not serve yet: its informer retries until the CRD arrives.
+    const late = {
+      start: () => new Promise<void>((resolve) => (synced = resolve)),
+      stop: async () => {},
+    }
+    const lifecycle = new ControllerLifecycle({
+      caches: [claimant, late],
+      queue,
+      gate: async () => void log.push('claims loaded'),
+      gateAfter: [claimant],
+    })
+    const starting = lifecycle.start()
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(log, ['claimant synced', 'claims loaded'])
+    assert.equal(lifecycle.ready, false)
+    synced()
+    await starting
+    assert.deepEqual(log, ['claimant synced', 'claims loaded', 'queue runs'])
+  })
 })

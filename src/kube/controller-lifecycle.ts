@@ -1,6 +1,7 @@
 /**
- * How every controller starts and stops: sync all its caches, pass an optional gate (the domain
- * claims of the other kinds being loaded), and only then run the work queue, so the first pass
+ * How every controller starts and stops: sync its caches, pass an optional gate (the domain
+ * claims of the other kinds being loaded) once the caches it needs are synced, and only when every
+ * cache is synced run the work queue, so the first pass
  * over every key sees complete caches (orphans are removed, no domain goes to a newer claim).
  * Stopping stops the caches, releases a start still waiting at the gate, then waits for running
  * reconciles.
@@ -20,6 +21,12 @@ export interface ControllerParts {
   readonly queue: Pick<WorkQueue, 'start' | 'shutdown'>
   /** Resolves when the queue may start, or early once `stopping` aborts. */
   readonly gate?: (stopping: AbortSignal) => Promise<void>
+  /**
+   * The caches the gate needs synced before it is entered (default: all). Other controllers may
+   * wait at their gates for this one's (the domain claims), so a cache this gate does not need —
+   * one of a kind the API server does not serve yet, mid-upgrade — must not hold them all up.
+   */
+  readonly gateAfter?: readonly Cache[]
 }
 
 export class ControllerLifecycle {
@@ -35,9 +42,11 @@ export class ControllerLifecycle {
 
   /** Resolves when reconciling has begun (or the controller was stopped on the way). */
   async start(): Promise<void> {
-    const { caches, queue, gate } = this.parts
-    await Promise.all(caches.map((c) => c.start()))
+    const { caches, queue, gate, gateAfter = caches } = this.parts
+    const syncs = caches.map((cache) => ({ cache, synced: cache.start() }))
+    await Promise.all(syncs.filter(({ cache }) => gateAfter.includes(cache)).map(({ synced }) => synced))
     await gate?.(this.stopping.signal)
+    await Promise.all(syncs.map(({ synced }) => synced))
     if (this.stopping.signal.aborted) return
     queue.start()
     this.started = true

@@ -5,6 +5,7 @@
  * which claims count), and its queue waits until every kind's claims are loaded.
  */
 import type { ControllerBuilder, WatchedKind } from '../kube/controller-builder.js'
+import type { Cache } from '../kube/controller-lifecycle.js'
 import type { Informer } from '../kube/informer.js'
 import { type KubeObject, objectKey } from '../kube/object.js'
 import type { CustomerNamespaces } from './customer/by-namespace.js'
@@ -24,7 +25,12 @@ export interface ClaimantOptions<T extends KubeObject> {
 export function claimants<T extends KubeObject>(
   builder: ControllerBuilder,
   { kind, resource, labelSelector, claims, customers, claimOf }: ClaimantOptions<T>,
-): { readonly informer: Informer<T>; readonly gate: (stopping: AbortSignal) => Promise<void> } {
+): {
+  readonly informer: Informer<T>
+  readonly gate: (stopping: AbortSignal) => Promise<void>
+  /** The claims are loaded once the claimant's cache and the customers' (their domains) are synced. */
+  readonly gateAfter: readonly Cache[]
+} {
   const informer = builder.reconciles<T>(resource, {
     labelSelector,
     onChange: (event) => claims.track(kind, event, claimOf),
@@ -35,5 +41,5 @@ export function claimants<T extends KubeObject>(
     claims.reclaim(kind, affected, claimOf)
     for (const object of affected) builder.enqueue(objectKey(object))
   })
-  return { informer, gate: (stopping) => claims.loaded(kind, stopping) }
+  return { informer, gate: (stopping) => claims.loaded(kind, stopping), gateAfter: [informer, customers] }
 }

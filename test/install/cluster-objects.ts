@@ -6,8 +6,8 @@
  */
 import { isDeepStrictEqual } from 'node:util'
 import type { KubeList, Manifest } from '../../src/kube/object.js'
-import type { KubeRest } from '../../src/kube/rest.js'
-import { sleep } from '../cluster/process.js'
+import { KubeApiError, type KubeRest } from '../../src/kube/rest.js'
+import { sleep, waitFor } from '../cluster/process.js'
 
 interface ApiResource {
   readonly name: string
@@ -36,7 +36,15 @@ export async function clusterObjects(admin: KubeRest): Promise<ClusterObjects> {
     for (const resource of resources) {
       if (resource.name.includes('/') || !resource.verbs.includes('list') || LEFT_OUT.has(resource.kind))
         continue
-      const list = await admin.request<KubeList<Manifest>>('GET', `${base}/${resource.name}`)
+      // A CRD applied a moment ago answers 429 while its storage initializes.
+      const list = await waitFor(
+        () =>
+          admin.request<KubeList<Manifest>>('GET', `${base}/${resource.name}`).catch((error: unknown) => {
+            if (error instanceof KubeApiError && error.status === 429) return undefined
+            throw error
+          }),
+        { timeoutMs: 30_000, intervalMs: 250, describe: () => `${base}/${resource.name} kept answering 429` },
+      )
       for (const item of list.items) {
         const object = { ...item, apiVersion: groupVersion, kind: resource.kind }
         objects.set(objectId(object), object)

@@ -79,7 +79,11 @@ export function staticSiteController(options: StaticSiteControllerOptions): Cont
   )
   const claimOf = (site: StaticSite) =>
     siteClaim(site, domainPolicy(config.pagesDomain, customers.of(site.metadata.namespace ?? '')))
-  const { informer: sites, gate } = claimants<StaticSite>(builder, {
+  const {
+    informer: sites,
+    gate,
+    gateAfter,
+  } = claimants<StaticSite>(builder, {
     kind: 'StaticSite',
     resource: STATICSITES,
     labelSelector: options.siteSelector,
@@ -141,5 +145,6 @@ export function staticSiteController(options: StaticSiteControllerOptions): Cont
     reconcile: async (key) =>
       withTlsRecheck(await reconciler.reconcile(key), sites.get(key), options.tlsRecheckMs),
     gate,
+    gateAfter,
   })
 }

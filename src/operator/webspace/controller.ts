@@ -77,7 +77,11 @@ export function webspaceController(options: WebspaceControllerOptions): Controll
   const customers = builder.cache(new CustomerNamespaces({ rest, labelSelector: customerSelector, log }))
   const claimOf = (webspace: Webspace) =>
     webspaceClaim(webspace, domainPolicy(config.pagesDomain, customers.of(webspace.metadata.namespace ?? '')))
-  const { informer: webspaces, gate } = claimants<Webspace>(builder, {
+  const {
+    informer: webspaces,
+    gate,
+    gateAfter,
+  } = claimants<Webspace>(builder, {
     kind: 'Webspace',
     resource: WEBSPACES,
     claims,
@@ -134,5 +138,6 @@ export function webspaceController(options: WebspaceControllerOptions): Controll
       return withTlsRecheck(await reconciler.reconcile(key), webspace, options.tlsRecheckMs)
     },
     gate,
+    gateAfter,
   })
 }
