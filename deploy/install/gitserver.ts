@@ -9,6 +9,7 @@
 import { Construct } from 'constructs'
 import { emit } from './manifest-files.js'
 import type { GitServerRegistryOption, InstallOptions } from './options.js'
+import { REGISTRY_SETTINGS, REGISTRY_TOKEN_SECRET, registryEndpoint, TOKEN_ISSUER } from './registry.js'
 import {
   deploymentManifest,
   HTTP_PORT,
@@ -27,18 +28,44 @@ const DATA_DIR = '/var/lib/hostplane-gitserver'
 const RUN_DIR = '/run/hostplane-gitserver'
 const TOKEN_KEY_DIR = '/etc/hostplane/registry-token'
 
-/** Flags of the tenants' registry, and of Job builds whose Pods fetch sources from this Service. */
-const registryArgs = (namespace: string, registry: GitServerRegistryOption): string[] => [
+const sourceUrlArgs = (namespace: string, jobBuilds: boolean | undefined): string[] =>
+  jobBuilds === false ? [] : [`--build-source-url=http://${GITSERVER_NAME}.${namespace}.svc`]
+
+/** Flags of a registry of the user's own, and of Job builds whose Pods fetch sources from this Service. */
+const ownRegistryArgs = (namespace: string, registry: GitServerRegistryOption): string[] => [
   `--registry=${registry.host}`,
   `--registry-token-key=${TOKEN_KEY_DIR}/tls.key`,
   `--registry-service=${registry.service ?? registry.host}`,
-  `--registry-issuer=${registry.issuer ?? 'hostplane'}`,
+  `--registry-issuer=${registry.issuer ?? TOKEN_ISSUER}`,
   ...(registry.plainHttp ? ['--registry-plain-http'] : []),
-  ...(registry.jobBuilds === false ? [] : [`--build-source-url=http://${GITSERVER_NAME}.${namespace}.svc`]),
+  ...sourceUrlArgs(namespace, registry.jobBuilds),
 ]
 
+/**
+ * Flags of the install's registry (registry.ts): its public host comes from the settings
+ * ConfigMap (HOSTPLANE_REGISTRY, also the token service), the gitserver pushes through its Service.
+ */
+const bundledRegistryArgs = (namespace: string): string[] => [
+  `--registry-token-key=${TOKEN_KEY_DIR}/tls.key`,
+  `--registry-issuer=${TOKEN_ISSUER}`,
+  `--registry-endpoint=${registryEndpoint(namespace)}`,
+  ...sourceUrlArgs(namespace, true),
+]
+
+/** Which registry the gitserver builds into: the install's own, a user's, or none. */
+export type GitServerRegistry =
+  | { readonly kind: 'bundled' }
+  | { readonly kind: 'own'; readonly registry: GitServerRegistryOption }
+  | undefined
+
+export function gitserverRegistry(options: InstallOptions): GitServerRegistry {
+  if (options.registry) return { kind: 'bundled' }
+  const own = options.gitserver?.registry
+  return own ? { kind: 'own', registry: own } : undefined
+}
+
 /** The gitserver's container args: real `hostplane gitserver` flags (deploy/install/install.test.ts parses them). */
-export const gitserverArgs = (namespace: string, registry?: GitServerRegistryOption): string[] => [
+export const gitserverArgs = (namespace: string, registry?: GitServerRegistry): string[] => [
   'gitserver',
   `--repos-dir=${DATA_DIR}/repos`,
   `--host-key=${DATA_DIR}/host_key`,
@@ -46,7 +73,8 @@ export const gitserverArgs = (namespace: string, registry?: GitServerRegistryOpt
   `--run-dir=${RUN_DIR}`,
   `--ssh-listen=0.0.0.0:${SSH_PORT.containerPort}`,
   `--listen=0.0.0.0:${HTTP_PORT}`,
-  ...(registry ? registryArgs(namespace, registry) : []),
+  ...(registry?.kind === 'bundled' ? bundledRegistryArgs(namespace) : []),
+  ...(registry?.kind === 'own' ? ownRegistryArgs(namespace, registry.registry) : []),
 ]
 
 export class GitServerWorkload extends Construct {
@@ -62,6 +90,9 @@ export class GitServerWorkload extends Construct {
     super(scope, id)
     const { namespace } = props.options
     const { gitserver } = props
+    const registry = gitserverRegistry(props.options)
+    const tokenKeySecret =
+      registry?.kind === 'bundled' ? REGISTRY_TOKEN_SECRET : registry?.registry.tokenKeySecret
     emit(this, {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
@@ -74,7 +105,7 @@ export class GitServerWorkload extends Construct {
     })
     const container = hostplaneContainer({
       image: props.options.image,
-      args: gitserverArgs(namespace, gitserver.registry),
+      args: gitserverArgs(namespace, registry),
       settings: GITSERVER_SETTINGS,
       resources: props.options.resources.gitserver,
       morePorts: [SSH_PORT],
@@ -82,7 +113,7 @@ export class GitServerWorkload extends Construct {
         { name: 'data', mountPath: DATA_DIR },
         { name: 'run', mountPath: RUN_DIR },
         { name: 'tmp', mountPath: '/tmp' },
-        ...(gitserver.registry ? [{ name: 'registry-token', mountPath: TOKEN_KEY_DIR, readOnly: true }] : []),
+        ...(tokenKeySecret ? [{ name: 'registry-token', mountPath: TOKEN_KEY_DIR, readOnly: true }] : []),
       ],
     })
     emit(
@@ -96,19 +127,25 @@ export class GitServerWorkload extends Construct {
         serviceAccountName: props.serviceAccountName,
         automountServiceAccountToken: true,
         containers: [
-          { ...container, envFrom: [{ configMapRef: { name: GITSERVER_SETTINGS, optional: true } }] },
+          {
+            ...container,
+            envFrom: [
+              { configMapRef: { name: GITSERVER_SETTINGS, optional: true } },
+              ...(registry?.kind === 'bundled' ? [{ configMapRef: { name: REGISTRY_SETTINGS } }] : []),
+            ],
+          },
         ],
         volumes: [
           { name: 'data', persistentVolumeClaim: { claimName: GITSERVER_NAME } },
           // Hooks, their socket and git's HOME: written at every start.
           scratch('run', '64Mi'),
           scratch('tmp', '1Gi'),
-          ...(gitserver.registry
+          ...(tokenKeySecret
             ? [
                 {
                   name: 'registry-token',
                   secret: {
-                    secretName: gitserver.registry.tokenKeySecret,
+                    secretName: tokenKeySecret,
                     items: [{ key: 'tls.key', path: 'tls.key' }],
                     defaultMode: 0o400,
                   },

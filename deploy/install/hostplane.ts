@@ -19,6 +19,7 @@ import { NginxWorkload } from './nginx.js'
 import { OperatorWorkload } from './operator.js'
 import { type HostplaneProps, type InstallOptions, resolveOptions } from './options.js'
 import { Rbac } from './rbac.js'
+import { RegistryWorkload } from './registry.js'
 import { SitesVolume } from './sites-volume.js'
 import { SyncerWorkload } from './syncer.js'
 import { SystemNamespace } from './system.js'
@@ -49,6 +50,7 @@ export class Hostplane extends Construct {
         gitserver: options.gitserver,
         serviceAccountName: rbac.accounts.gitserver,
       })
+    if (options.registry) new RegistryWorkload(this, 'registry', { options, registry: options.registry })
     new SystemNetworkPolicies(this, 'network-policies', { options })
     for (const child of this.node.findAll())
       if (child instanceof ApiObject)

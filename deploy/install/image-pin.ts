@@ -1,8 +1,9 @@
 /**
- * The digest of the hostplane image this tree builds, as `npm run image -- --pin` recorded it in
- * deploy/install/image.json of the package (the sources' directory, so a compiled construct reads
- * the same file). The construct's default image names it, so every committed profile
- * pulls exactly that image; test/image checks it against the image CI builds from the same tree.
+ * The digests of the images this tree builds (the hostplane image and the tenants' registry
+ * image), as `npm run image -- --pin` recorded them in deploy/install/image.json of the package
+ * (the sources' directory, so a compiled construct reads the same file). The construct's default
+ * images name them, so every committed profile pulls exactly those images; test/image checks them
+ * against the images CI builds from the same tree.
  */
 import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
@@ -11,19 +12,34 @@ import { HOSTPLANE_PACKAGE } from '../../src/package-root.js'
 
 export const IMAGE_PIN_FILE = join(HOSTPLANE_PACKAGE.root, 'deploy', 'install', 'image.json')
 
-interface ImagePin {
-  /** `sha256:<64 hex>`: the manifest digest `npm run image` prints. */
+interface ImagePins {
+  /** `sha256:<64 hex>`: the hostplane image's manifest digest `npm run image` prints. */
   readonly digest: string
+  /** The same for the registry image (`hostplane-registry`). */
+  readonly registryDigest: string
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/
+
+function readPins(): Partial<ImagePins> {
+  return JSON.parse(readFileSync(IMAGE_PIN_FILE, 'utf8')) as Partial<ImagePins>
+}
+
+function checked(digest: unknown, what: string): string {
+  if (typeof digest !== 'string' || !DIGEST.test(digest))
+    throw new Error(`${IMAGE_PIN_FILE} names no ${what} digest: run npm run image -- --pin`)
+  return digest
 }
 
 export function pinnedImageDigest(): string {
-  const pin = JSON.parse(readFileSync(IMAGE_PIN_FILE, 'utf8')) as Partial<ImagePin>
-  if (typeof pin.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(pin.digest))
-    throw new Error(`${IMAGE_PIN_FILE} names no image digest: run npm run image -- --pin`)
-  return pin.digest
+  return checked(readPins().digest, 'hostplane image')
 }
 
-export async function pinImageDigest(digest: string): Promise<void> {
-  const pin: ImagePin = { digest }
-  await writeFile(IMAGE_PIN_FILE, `${JSON.stringify(pin, null, 2)}\n`)
+export function pinnedRegistryImageDigest(): string {
+  return checked(readPins().registryDigest, 'registry image')
+}
+
+export async function pinImageDigests(digests: { hostplane: string; registry: string }): Promise<void> {
+  const pins: ImagePins = { digest: digests.hostplane, registryDigest: digests.registry }
+  await writeFile(IMAGE_PIN_FILE, `${JSON.stringify(pins, null, 2)}\n`)
 }

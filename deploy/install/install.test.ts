@@ -16,8 +16,22 @@ import { Hostplane } from './hostplane.js'
 import { readManifestDir, readManifestFile } from './manifest-files.js'
 import { NGINX_SERVICE } from './nginx.js'
 import { DEFAULT_RESOURCES, type HostplaneProps } from './options.js'
-import { PROFILE_NAMES, profileDir, profileFiles, synthProfile } from './profile-files.js'
-import { K3S_TRAEFIK_POD_LABELS, PROFILES } from './profiles.js'
+import {
+  PROFILE_NAMES,
+  profileDir,
+  profileFiles,
+  pushToDeployDifference,
+  synthProfile,
+} from './profile-files.js'
+import { K3S_TRAEFIK_POD_LABELS, PROFILES, PUSH_TO_DEPLOY } from './profiles.js'
+import {
+  REGISTRY_FILES,
+  REGISTRY_NAME,
+  REGISTRY_SETTINGS,
+  REGISTRY_TOKEN_SECRET,
+  registryConfig,
+} from './registry.js'
+import { pinnedRegistryImageDigest } from './image-pin.js'
 import { GITSERVER_RBAC_FILE, RBAC_FILES, RBAC_FILES_NAMESPACE, TENANT_RBAC_FILE } from './rbac.js'
 import { REPO_ROOT } from '../../test/cluster/paths.js'
 
@@ -800,17 +814,27 @@ describe('network policies', () => {
 })
 
 describe('docs/install.md', () => {
-  it('quotes the overlay of examples/kustomize-k3s as it is, but for the profile’s URL and a placeholder digest', async () => {
+  it('quotes the overlays of examples/kustomize-k3s and kustomize-k3s-push as they are, but for the profile’s URL and a placeholder digest', async () => {
     const docs = await readFile(join(REPO_ROOT, 'docs', 'install.md'), 'utf8')
-    for (const file of ['kustomization.yaml', 'operator-settings.yaml']) {
-      const start = docs.indexOf('```yaml\n# ' + file + '\n')
+    const quotes: [string, string, number][] = [
+      ['kustomize-k3s', 'kustomization.yaml', 0],
+      ['kustomize-k3s', 'operator-settings.yaml', 0],
+      ['kustomize-k3s-push', 'kustomization.yaml', docs.indexOf('## Push to deploy')],
+    ]
+    for (const [example, file, from] of quotes) {
+      const start = docs.indexOf('```yaml\n# ' + file + '\n', from)
       const quoted =
         start < 0 ? undefined : docs.slice(start + '```yaml\n'.length, docs.indexOf('\n```', start))
       assert.ok(quoted, `docs/install.md quotes ${file}`)
-      const example = await readFile(join(REPO_ROOT, 'examples', 'kustomize-k3s', file), 'utf8')
-      const [docsObject, exampleObject] = [quoted, example].map((text) => {
-        const object = parse(text)[0] as Manifest & { resources?: string[]; images?: { digest?: string }[] }
+      const text = await readFile(join(REPO_ROOT, 'examples', example, file), 'utf8')
+      const [docsObject, exampleObject] = [quoted, text].map((yaml) => {
+        const object = parse(yaml)[0] as Manifest & {
+          resources?: string[]
+          components?: string[]
+          images?: { digest?: string }[]
+        }
         if (object.resources) object.resources = ['<the k3s profile>']
+        if (object.components) object.components = ['<the k3s profile>/push-to-deploy']
         for (const image of object.images ?? []) image.digest = '<digest>'
         return object
       })
@@ -834,7 +858,7 @@ describe('docs/install.md', () => {
     })
 })
 
-describe('the gitserver (off in the profiles, on with the gitserver option)', () => {
+describe('the gitserver (off in the profiles’ install.yaml, on with the gitserver option or their push-to-deploy Component)', () => {
   const enabled = render({
     pagesDomain: 'pages.test',
     gitserver: { enabled: true, storageClass: 'fast', size: '50Gi', serviceType: 'NodePort' },
@@ -964,6 +988,172 @@ describe('the gitserver (off in the profiles, on with the gitserver option)', ()
           gitserver: { enabled: true, size: 'big', serviceType: 'Public' as 'NodePort' },
         }),
       /gitserver\.size must be a size such as 20Gi, got big\ngitserver\.serviceType must be LoadBalancer, NodePort or ClusterIP, got Public/,
+    )
+  })
+})
+
+describe('the install’s registry (the registry option; each profile’s push-to-deploy Component)', () => {
+  const HOST = 'registry.acme.test'
+  const bundled = render({
+    pagesDomain: 'pages.test',
+    gitserver: { enabled: true },
+    registry: { host: HOST },
+  })
+  const registry = () => container(REGISTRY_NAME, bundled)
+  const podSpec = (name: string) => deployment(name, bundled).spec.template.spec
+  type Policy = Manifest & {
+    spec: {
+      ingress: { from: unknown[]; ports: { port: number }[] }[]
+      egress?: { to?: unknown[]; ports?: { port: number }[] }[]
+    }
+  }
+
+  it('runs Debian’s distribution from the hostplane-registry image pinned by digest, restricted, one replica on its own claim', () => {
+    const c = registry()
+    assert.equal(c.image, `ghcr.io/hostplane/hostplane-registry:0.1.0@${pinnedRegistryImageDigest()}`)
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true)
+    assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] })
+    assert.equal(deployment(REGISTRY_NAME, bundled).spec.replicas, 1)
+    assert.equal(podSpec(REGISTRY_NAME).automountServiceAccountToken, false)
+    assert.equal(c.volumeMounts.find((m) => m.name === 'data')?.mountPath, REGISTRY_FILES.storage)
+    assert.deepEqual(
+      find<Manifest & { spec: Record<string, unknown> }>('PersistentVolumeClaim', REGISTRY_NAME, bundled)
+        .spec,
+      { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } },
+    )
+    assert.deepEqual(
+      [c.livenessProbe?.httpGet.path, c.readinessProbe?.httpGet.path],
+      ['/debug/health', '/debug/health'],
+    )
+  })
+
+  it('trusts only tokens of the self-signed key cert-manager keeps for it; the gitserver alone gets the key', () => {
+    const config = parse(
+      find<Manifest & { data: Record<string, string> }>('ConfigMap', 'hostplane-registry-config', bundled)
+        .data['config.yml'] ?? '',
+    )[0] as unknown as { auth: { token: { rootcertbundle: string; issuer: string } } }
+    assert.equal(config.auth.token.issuer, 'hostplane')
+    const certDir = registry().volumeMounts.find((m) => m.name === 'token-cert')?.mountPath
+    assert.equal(config.auth.token.rootcertbundle, `${certDir}/tls.crt`)
+    assert.deepEqual(podSpec(REGISTRY_NAME).volumes.find((v) => v.name === 'token-cert')?.secret, {
+      secretName: REGISTRY_TOKEN_SECRET,
+      items: [{ key: 'tls.crt', path: 'tls.crt' }],
+    })
+    assert.deepEqual(
+      podSpec(GITSERVER_NAME).volumes.find((v) => v.name === 'registry-token')?.secret?.items,
+      [{ key: 'tls.key', path: 'tls.key' }],
+    )
+    const certificate = find<Manifest & { spec: Record<string, unknown> }>(
+      'Certificate',
+      REGISTRY_TOKEN_SECRET,
+      bundled,
+    )
+    assert.deepEqual(certificate.spec.issuerRef, { kind: 'Issuer', name: REGISTRY_TOKEN_SECRET })
+    assert.deepEqual(find<Manifest & { spec: object }>('Issuer', REGISTRY_TOKEN_SECRET, bundled).spec, {
+      selfSigned: {},
+    })
+  })
+
+  it('names its public host in one setting the registry and the gitserver read, the route and the certificate', async () => {
+    assert.deepEqual(find<Manifest & { data: object }>('ConfigMap', REGISTRY_SETTINGS, bundled).data, {
+      HOSTPLANE_REGISTRY: HOST,
+    })
+    const env = registry().env as unknown as { name: string; value?: string }[]
+    assert.deepEqual(
+      env.filter((e) => e.value).map((e) => [e.name, e.value]),
+      [
+        ['REGISTRY_AUTH_TOKEN_SERVICE', '$(HOSTPLANE_REGISTRY)'],
+        ['REGISTRY_AUTH_TOKEN_REALM', 'https://$(HOSTPLANE_REGISTRY)/registry/token'],
+      ],
+    )
+    const gitserver = container(GITSERVER_NAME, bundled)
+    assert.ok(gitserver.envFrom?.some((e) => e.configMapRef.name === REGISTRY_SETTINGS))
+    const [, ...args] = gitserver.args ?? []
+    const flags = await parseFlags('gitserver', args, { HOSTPLANE_REGISTRY: HOST })
+    assert.equal(flags.registry, HOST)
+    assert.equal(flags.registryService, undefined, 'the token service is the host')
+    assert.equal(flags.registryEndpoint, `http://${REGISTRY_NAME}.${SYSTEM_NAMESPACE}.svc:5000/`)
+    const route = find<
+      Manifest & { spec: { routes: { match: string; services: { name: string; port: number }[] }[] } }
+    >('IngressRoute', REGISTRY_NAME, bundled)
+    assert.deepEqual(
+      route.spec.routes.map((r) => [r.match, r.services[0]?.name, r.services[0]?.port]),
+      [
+        [`Host(\`${HOST}\`) && PathPrefix(\`/v2/\`)`, REGISTRY_NAME, 5000],
+        [`Host(\`${HOST}\`) && Path(\`/registry/token\`)`, GITSERVER_NAME, 80],
+      ],
+    )
+    assert.deepEqual(
+      find<Manifest & { spec: { dnsNames: string[] } }>('Certificate', 'hostplane-registry-tls', bundled).spec
+        .dnsNames,
+      [HOST],
+    )
+    assert.ok(!registryConfig().includes(HOST), 'the config file holds no host: it comes from the setting')
+  })
+
+  it('is reached only from the ingress controller and the gitserver, reaches nothing, and the gitserver reaches it', () => {
+    const policy = find<Policy>('NetworkPolicy', REGISTRY_NAME, bundled)
+    assert.deepEqual(
+      policy.spec.ingress.map((rule) => rule.ports.map((p) => p.port)),
+      [[5000], [5001]],
+    )
+    assert.equal(JSON.stringify(policy.spec.ingress[0]?.from).includes('hostplane-registry'), false)
+    assert.ok(
+      JSON.stringify(policy.spec.ingress[0]?.from).includes('"app.kubernetes.io/component":"gitserver"'),
+    )
+    assert.deepEqual(policy.spec.egress ?? [], [])
+    const gitserver = find<Policy>('NetworkPolicy', GITSERVER_NAME, bundled)
+    assert.ok(
+      gitserver.spec.egress?.some(
+        (rule) =>
+          JSON.stringify(rule.to).includes('"app.kubernetes.io/component":"registry"') &&
+          rule.ports?.[0]?.port === 5000,
+      ),
+    )
+    assert.ok(
+      gitserver.spec.ingress.some((rule) =>
+        JSON.stringify(rule.from).includes('"kubernetes.io/metadata.name":"traefik"'),
+      ),
+      'the token realm is reached through the ingress',
+    )
+  })
+
+  it('each profile’s push-to-deploy Component holds what the install with PUSH_TO_DEPLOY adds, and nothing of the base', () => {
+    for (const profile of PROFILE_NAMES) {
+      const { added } = pushToDeployDifference(profile)
+      const files = profileFiles(profile)
+      const resources = parse(files.get('push-to-deploy/push-to-deploy.yaml') ?? '')
+      assert.deepEqual(resources, added)
+      const names = new Set(resources.map((o) => `${o.kind}/${o.metadata.name}`))
+      for (const name of [
+        `Deployment/${GITSERVER_NAME}`,
+        `Deployment/${REGISTRY_NAME}`,
+        `IngressRoute/${REGISTRY_NAME}`,
+      ])
+        assert.ok(names.has(name), `${profile}: ${name}`)
+      const settings = resources.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name === REGISTRY_SETTINGS,
+      ) as (Manifest & { data: Record<string, string> }) | undefined
+      assert.equal(settings?.data.HOSTPLANE_REGISTRY, PUSH_TO_DEPLOY.registry.host)
+    }
+  })
+
+  it('refuses a registry without the gitserver, beside a registry of the user’s own, or with a bad host', () => {
+    assert.throws(
+      () => render({ pagesDomain: 'pages.test', registry: { host: 'Registry_1' } }),
+      /registry\.host must be a host name such as registry\.example\.com, got Registry_1\nregistry needs gitserver\.enabled/,
+    )
+    assert.throws(
+      () =>
+        render({
+          pagesDomain: 'pages.test',
+          gitserver: {
+            enabled: true,
+            registry: { host: 'own.example.com', tokenKeySecret: 'own', egress: [] },
+          },
+          registry: { host: HOST },
+        }),
+      /registry and gitserver\.registry exclude each other/,
     )
   })
 })

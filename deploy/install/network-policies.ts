@@ -11,8 +11,11 @@
  * - operator: in from the monitoring namespace (metrics); out to DNS and the API server.
  * - gitserver (when enabled): SSH in from anywhere (customers push from outside; it limits
  *   connections per address itself), metrics from the monitoring namespace, and with a registry
- *   its HTTP port from the build namespace (sources, registry tokens); out to DNS, the API server
- *   and, with a registry, the registry's addresses.
+ *   its HTTP port from the build namespace (sources, registry tokens) and, with the install's
+ *   registry, from the ingress controller (the token realm on the registry's public host); out to
+ *   DNS, the API server and the registry (the install's pods, or a user's registry's addresses).
+ * - registry (the install's own): in from the ingress controller and the gitserver on the
+ *   registry port, metrics from the monitoring namespace; nothing out (it checks tokens itself).
  * - cert-manager's HTTP-01 solver pods, which it starts beside the sites' Certificates in this
  *   namespace: in from the ingress controller on the solver's port; nothing out.
  * The API server is reached at the `kubernetes` Service (443) or, after the node's NAT, at its
@@ -28,7 +31,8 @@ import { Construct } from 'constructs'
 import { emit } from './manifest-files.js'
 import type { Component, InstallOptions } from './options.js'
 import { MIRROR_OPS_PORT } from './mirror-sidecar.js'
-import { SSH_PORT } from './gitserver.js'
+import { gitserverRegistry, SSH_PORT } from './gitserver.js'
+import { REGISTRY_DEBUG_PORT, REGISTRY_PORT } from './registry.js'
 import { BUILD_NAMESPACE } from '../../src/build/jobs/settings.js'
 import { FEED_PORT } from './syncer.js'
 import { componentLabels, HTTP_PORT } from './workload.js'
@@ -125,6 +129,7 @@ export class SystemNetworkPolicies extends Construct {
       [{ from: [fromNamespace(monitoringNamespace)], ports: tcp(HTTP_PORT) }],
       [DNS, API_SERVER],
     )
+    const registry = gitserverRegistry(props.options)
     if (props.options.gitserver)
       allow(
         ...component('gitserver'),
@@ -132,18 +137,30 @@ export class SystemNetworkPolicies extends Construct {
           { from: anywhere, ports: tcp(SSH_PORT.containerPort) },
           { from: [fromNamespace(monitoringNamespace)], ports: tcp(HTTP_PORT) },
           // Build Pods fetch their source and their registry tokens here.
-          ...(props.options.gitserver.registry
-            ? [{ from: [fromNamespace(BUILD_NAMESPACE)], ports: tcp(HTTP_PORT) }]
-            : []),
+          ...(registry ? [{ from: [fromNamespace(BUILD_NAMESPACE)], ports: tcp(HTTP_PORT) }] : []),
+          // Nodes and clients reach the token realm through the registry's public host.
+          ...(registry?.kind === 'bundled' ? [{ from: [fromIngress(ingress)], ports: tcp(HTTP_PORT) }] : []),
         ],
         [
           DNS,
           API_SERVER,
-          ...(props.options.gitserver.registry?.egress ?? []).map(({ cidr, ports }) => ({
+          ...(registry?.kind === 'bundled'
+            ? [{ to: [podsOf('registry')], ports: tcp(REGISTRY_PORT.containerPort) }]
+            : []),
+          ...(registry?.kind === 'own' ? registry.registry.egress : []).map(({ cidr, ports }) => ({
             to: [{ ipBlock: { cidr } }],
             ports: tcp(...ports),
           })),
         ],
+      )
+    if (registry?.kind === 'bundled')
+      allow(
+        ...component('registry'),
+        [
+          { from: [fromIngress(ingress), podsOf('gitserver')], ports: tcp(REGISTRY_PORT.containerPort) },
+          { from: [fromNamespace(monitoringNamespace)], ports: tcp(REGISTRY_DEBUG_PORT.containerPort) },
+        ],
+        [],
       )
     allow(
       'hostplane-acme-http01-solver',

@@ -8,7 +8,7 @@ import type { V1ResourceRequirements } from '@kubernetes/client-node'
 import { DNS_LABEL, LABEL_KEY, LABEL_VALUE } from '../../src/api/schema-kit.js'
 import { HOSTPLANE_PACKAGE } from '../../src/package-root.js'
 import { flagDefault } from './cli-flags.js'
-import { pinnedImageDigest } from './image-pin.js'
+import { pinnedImageDigest, pinnedRegistryImageDigest } from './image-pin.js'
 import type { BuildEgress } from '../../src/build/jobs/namespace.js'
 import { type BuildImages, DEFAULT_BUILD_IMAGES, isPinned } from '../../src/build/jobs/settings.js'
 
@@ -94,7 +94,7 @@ export interface BuildsOption {
 }
 
 /** What has its own resources: the Deployments, and the mirror sidecar of nginx pods (`mirror` mode). */
-export type Component = 'operator' | 'syncer' | 'nginx' | 'mirror' | 'gitserver'
+export type Component = 'operator' | 'syncer' | 'nginx' | 'mirror' | 'gitserver' | 'registry'
 
 /** `hostplane gitserver` (docs/gitserver.md): off unless `enabled`. */
 export interface GitServerOption {
@@ -106,8 +106,30 @@ export interface GitServerOption {
   readonly size?: string
   /** Type of the SSH Service. @default LoadBalancer */
   readonly serviceType?: 'LoadBalancer' | 'NodePort' | 'ClusterIP'
-  /** The tenants' registry: with it pushes are built and become Releases (docs/builds.md). @default none */
+  /**
+   * A tenants' registry of your own: with it pushes are built and become Releases
+   * (docs/builds.md). The install's own registry is the top-level `registry` option instead.
+   * @default none
+   */
   readonly registry?: GitServerRegistryOption
+}
+
+/**
+ * The tenants' registry the install runs (registry.ts, docs/builds.md "The bundled registry"):
+ * pushes to the gitserver are built into it, nodes pull from it. Needs `gitserver.enabled`.
+ */
+export interface RegistryOption {
+  /**
+   * The name nodes pull tenants' images by, routed by the ingress controller with a certificate
+   * from the default issuer, e.g. registry.example.com. Its DNS must point at the ingress.
+   */
+  readonly host: string
+  /** StorageClass of the registry's claim. @default the cluster's default class */
+  readonly storageClass?: string
+  /** Size of the registry's claim. @default 50Gi */
+  readonly size?: string
+  /** @default ghcr.io/hostplane/hostplane-registry:<package.json version>@<digest this tree builds> */
+  readonly image?: ImageOption
 }
 
 /** The registry the gitserver builds into and whose tokens it signs. */
@@ -156,6 +178,7 @@ export interface HostplaneProps {
   /** Requests and limits per component. @default the values in DEFAULT_RESOURCES */
   readonly resources?: Partial<Readonly<Record<Component, V1ResourceRequirements>>>
   readonly gitserver?: GitServerOption
+  readonly registry?: RegistryOption
   readonly builds?: BuildsOption
 }
 
@@ -185,6 +208,14 @@ export interface InstallOptions {
     readonly serviceType: NonNullable<GitServerOption['serviceType']>
     readonly registry?: GitServerRegistryOption
   }
+  /** Present only when the install runs the registry. */
+  readonly registry?: {
+    readonly host: string
+    readonly storageClass?: string
+    readonly size: string
+    /** Full image reference. */
+    readonly image: string
+  }
   readonly builds: {
     readonly images: BuildImages
     readonly egress: readonly BuildEgress[]
@@ -198,6 +229,7 @@ export const PACKAGE_ROOT = HOSTPLANE_PACKAGE.root
 /** The repository the install names when no image is given; kustomize `images:` entries match it. */
 export const IMAGE_REPOSITORY = 'ghcr.io/hostplane/hostplane'
 export const NGINX_IMAGE_REPOSITORY = 'docker.io/nginxinc/nginx-unprivileged'
+export const REGISTRY_IMAGE_REPOSITORY = 'ghcr.io/hostplane/hostplane-registry'
 
 export const DEFAULT_RESOURCES: Readonly<Record<Component, V1ResourceRequirements>> = {
   operator: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
@@ -209,6 +241,8 @@ export const DEFAULT_RESOURCES: Readonly<Record<Component, V1ResourceRequirement
   mirror: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
   // git's pack indexing of a push runs in the pod beside the server.
   gitserver: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
+  // distribution streams blobs to its volume; its memory is its caches.
+  registry: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '512Mi' } },
 }
 
 const REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/
@@ -296,6 +330,20 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
     for (const { cidr } of registry.egress)
       problems.check('gitserver.registry.egress', cidr, CIDR, 'CIDRs such as 10.43.0.0/16')
   }
+  const bundled = props.registry
+  if (bundled) {
+    problems.check('registry.host', bundled.host, DOMAIN, 'a host name such as registry.example.com')
+    problems.check('registry.storageClass', bundled.storageClass, OBJECT_NAME, 'a StorageClass name')
+    problems.check('registry.size', bundled.size, QUANTITY, 'a size such as 50Gi')
+    if (!props.gitserver?.enabled)
+      problems.list.push(
+        'registry needs gitserver.enabled: the gitserver builds into it and issues its tokens',
+      )
+    if (registry)
+      problems.list.push(
+        'registry and gitserver.registry exclude each other: run the install’s registry or name your own',
+      )
+  }
   problems.count('replicas.operator', props.replicas?.operator)
   problems.count('replicas.nginx', props.replicas?.nginx)
   const image = imageReference(
@@ -312,6 +360,17 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
     props.nginxImage ?? { repository: NGINX_IMAGE_REPOSITORY, tag: '1.28.0-bookworm' },
     problems,
   )
+  const registryImage = bundled
+    ? imageReference(
+        'registry.image',
+        bundled.image ?? {
+          repository: REGISTRY_IMAGE_REPOSITORY,
+          tag: HOSTPLANE_PACKAGE.version,
+          digest: pinnedRegistryImageDigest(),
+        },
+        problems,
+      )
+    : undefined
   const buildImages = { ...DEFAULT_BUILD_IMAGES, ...props.builds?.images }
   for (const [role, reference] of Object.entries(buildImages))
     if (!isPinned(reference))
@@ -350,6 +409,15 @@ export function resolveOptions(props: HostplaneProps): InstallOptions {
           registry: props.gitserver.registry,
         }
       : undefined,
+    registry:
+      bundled && registryImage
+        ? {
+            host: bundled.host,
+            storageClass: bundled.storageClass,
+            size: bundled.size ?? '50Gi',
+            image: registryImage,
+          }
+        : undefined,
     builds: { images: buildImages, egress: [...(props.builds?.egress ?? [])], runnerServiceAccount },
   }
 }

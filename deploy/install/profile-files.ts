@@ -6,13 +6,17 @@
  * - kustomization.yaml: the profile as a kustomize base, so `kubectl apply -k` and ArgoCD use it
  *   without a clone and configure it with an overlay (docs/install.md).
  * - cluster-issuer.yaml: an example cert-manager ClusterIssuer, not part of the base.
+ * - push-to-deploy/: a kustomize Component adding `hostplane gitserver` and the install's registry
+ *   (the profile synthesized with PUSH_TO_DEPLOY): the objects only that install has, and the
+ *   ones it changes as patches. An overlay lists it under `components:` (docs/install.md).
  */
 import { App, Chart } from 'cdk8s'
-import { stringify } from 'yaml'
+import { parseAllDocuments, stringify } from 'yaml'
+import type { Manifest } from '../../src/kube/object.js'
 import { LETSENCRYPT_STAGING, renderClusterIssuerExample } from './cluster-issuer.js'
 import { Hostplane } from './hostplane.js'
-import { resolveOptions } from './options.js'
-import { type ProfileName, PROFILES } from './profiles.js'
+import { type HostplaneProps, resolveOptions } from './options.js'
+import { type ProfileName, PROFILES, PUSH_TO_DEPLOY } from './profiles.js'
 
 export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[]
 
@@ -24,9 +28,59 @@ const generated = (profile: ProfileName, use: string) =>
 
 /** The install's objects for a profile, as one YAML stream. */
 export function synthProfile(profile: ProfileName): string {
+  return synth(profile, PROFILES[profile])
+}
+
+function synth(profile: ProfileName, props: HostplaneProps): string {
   const app = new App()
-  new Hostplane(new Chart(app, profile), 'hostplane', PROFILES[profile])
+  new Hostplane(new Chart(app, profile), 'hostplane', props)
   return app.synthYaml()
+}
+
+const objectKey = (object: Manifest) =>
+  `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`
+
+const objectsOf = (stream: string): Manifest[] =>
+  parseAllDocuments(stream)
+    .map((document) => document.toJS() as Manifest | null)
+    .filter((object): object is Manifest => object !== null)
+
+/**
+ * What push to deploy adds to a profile: the objects only the install with PUSH_TO_DEPLOY has, in
+ * apply order, and those it changes (whole, as strategic-merge patches).
+ */
+export function pushToDeployDifference(profile: ProfileName): { added: Manifest[]; changed: Manifest[] } {
+  const base = new Map(objectsOf(synthProfile(profile)).map((object) => [objectKey(object), object]))
+  const added: Manifest[] = []
+  const changed: Manifest[] = []
+  for (const object of objectsOf(synth(profile, { ...PROFILES[profile], ...PUSH_TO_DEPLOY }))) {
+    const before = base.get(objectKey(object))
+    if (!before) added.push(object)
+    else if (JSON.stringify(before) !== JSON.stringify(object)) changed.push(object)
+  }
+  return { added, changed }
+}
+
+const yamlStream = (objects: readonly Manifest[]) => objects.map((object) => stringify(object)).join('---\n')
+
+function pushToDeployFiles(profile: ProfileName): [string, string][] {
+  const dir = `${profileDir(profile)}/push-to-deploy`
+  const { added, changed } = pushToDeployDifference(profile)
+  const use = `Add to an overlay of ${profileDir(profile)}: components: [${dir}]`
+  const component = {
+    apiVersion: 'kustomize.config.k8s.io/v1alpha1',
+    kind: 'Component',
+    resources: ['push-to-deploy.yaml'],
+    ...(changed.length ? { patches: changed.map((_, i) => ({ path: `patch-${i + 1}.yaml` })) } : {}),
+  }
+  return [
+    ['push-to-deploy/kustomization.yaml', generated(profile, use) + stringify(component)],
+    ['push-to-deploy/push-to-deploy.yaml', generated(profile, use) + yamlStream(added)],
+    ...changed.map((object, i): [string, string] => [
+      `push-to-deploy/patch-${i + 1}.yaml`,
+      generated(profile, use) + stringify(object),
+    ]),
+  ]
 }
 
 /** Every file of a profile's directory (file name → content). */
@@ -53,5 +107,6 @@ export function profileFiles(profile: ProfileName): Map<string, string> {
         `# Try staging first (untrusted certificates, generous rate limits): server: ${LETSENCRYPT_STAGING}\n` +
         stringify(renderClusterIssuerExample(resolveOptions(PROFILES[profile]))),
     ],
+    ...pushToDeployFiles(profile),
   ])
 }

@@ -38,3 +38,13 @@ export const PROFILES = {
 } as const satisfies Record<string, HostplaneProps>
 
 export type ProfileName = keyof typeof PROFILES
+
+/**
+ * What each profile's `push-to-deploy` Component adds (profile-files.ts): the gitserver and the
+ * install's registry, whose host is a placeholder like the pages domain (docs/install.md says
+ * which three objects name it).
+ */
+export const PUSH_TO_DEPLOY = {
+  gitserver: { enabled: true },
+  registry: { host: `registry.${PAGES_DOMAIN}` },
+} as const satisfies Partial<HostplaneProps>

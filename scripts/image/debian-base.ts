@@ -1,6 +1,6 @@
 /**
  * The image's bottom layer: a minimal Debian root file system made by mmdebstrap from the
- * mirror's packages (Essential set + DEBIAN.packages, no apt), with the hostplane user. Building
+ * mirror's packages (Essential set + the recipe's packages, no apt), with the hostplane user. Building
  * it takes minutes, so the layer is cached under cacheRoot()/image, keyed by the recipe and by
  * the mirror's package indexes (the SHA256 its signed InRelease gives for main's Packages file):
  * when Debian publishes a new package version the key changes and the base is built again.
@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { cachedLayer, LAYER_FILE } from './layer-cache.js'
 import { type Layer, sha256, writeLayer } from './layer-tar.js'
-import { BASE_EPOCH, DEBIAN, USER } from './recipe.js'
+import { BASE_EPOCH, DEBIAN, type DebianRecipe, USER } from './recipe.js'
 
 const run = promisify(execFile)
 
@@ -29,12 +29,15 @@ const GROUP = `${USER.name}:x:${USER.gid}:`
 const CUSTOMIZE_HOOKS = [`echo '${PASSWD}' >> "$1/etc/passwd"`, `echo '${GROUP}' >> "$1/etc/group"`]
 
 /** The entry of main's amd64 Packages index in a suite's InRelease: changes with any package. */
-async function packageIndexOf(source: (typeof DEBIAN.sources)[number]): Promise<string> {
+async function packageIndexOf(
+  recipe: DebianRecipe,
+  source: DebianRecipe['sources'][number],
+): Promise<string> {
   const url = `${source.uri}/dists/${source.suite}/InRelease`
   const response = await fetch(url, { signal: AbortSignal.timeout(60_000) })
   if (!response.ok)
     throw new Error(`cannot read ${url} (HTTP ${response.status}): is the Debian mirror reachable?`)
-  const index = `main/binary-${DEBIAN.architecture}/Packages.xz`
+  const index = `main/binary-${recipe.architecture}/Packages.xz`
   const text = await response.text()
   const sha256Section = text.slice(text.indexOf('\nSHA256:'))
   const line = sha256Section.split('\n').find((l) => l.trim().endsWith(` ${index}`))
@@ -42,25 +45,29 @@ async function packageIndexOf(source: (typeof DEBIAN.sources)[number]): Promise<
   return `${url} ${line.trim()}`
 }
 
-async function baseKey(): Promise<string> {
-  const indexes = await Promise.all(DEBIAN.sources.map(packageIndexOf))
-  return sha256(JSON.stringify({ DEBIAN, BASE_EPOCH, CUSTOMIZE_HOOKS, indexes })).slice('sha256:'.length, 23)
+async function baseKey(recipe: DebianRecipe): Promise<string> {
+  const indexes = await Promise.all(recipe.sources.map((source) => packageIndexOf(recipe, source)))
+  // The property is named DEBIAN so the hostplane base keeps the key (and cache) it always had.
+  return sha256(JSON.stringify({ DEBIAN: recipe, BASE_EPOCH, CUSTOMIZE_HOOKS, indexes })).slice(
+    'sha256:'.length,
+    23,
+  )
 }
 
-async function mmdebstrap(root: string): Promise<void> {
+async function mmdebstrap(recipe: DebianRecipe, root: string): Promise<void> {
   await run(
     'mmdebstrap',
     [
       '--mode=root',
       '--variant=essential',
-      `--architectures=${DEBIAN.architecture}`,
-      `--include=${DEBIAN.packages.join(',')}`,
-      ...DEBIAN.dpkgExcludes.map((path) => `--dpkgopt=path-exclude=${path}`),
-      ...DEBIAN.dpkgIncludes.map((path) => `--dpkgopt=path-include=${path}`),
+      `--architectures=${recipe.architecture}`,
+      `--include=${recipe.packages.join(',')}`,
+      ...recipe.dpkgExcludes.map((path) => `--dpkgopt=path-exclude=${path}`),
+      ...recipe.dpkgIncludes.map((path) => `--dpkgopt=path-include=${path}`),
       ...CUSTOMIZE_HOOKS.map((hook) => `--customize-hook=${hook}`),
-      DEBIAN.suite,
+      recipe.suite,
       root,
-      ...DEBIAN.sources.map(({ uri, suite }) => `deb ${uri} ${suite} main`),
+      ...recipe.sources.map(({ uri, suite }) => `deb ${uri} ${suite} main`),
     ],
     {
       env: { ...process.env, SOURCE_DATE_EPOCH: String(BASE_EPOCH) },
@@ -74,15 +81,20 @@ async function mmdebstrap(root: string): Promise<void> {
   })
 }
 
-/** The Debian layer for the current mirror state, built on first use. */
-export async function ensureDebianBase(log: (line: string) => void): Promise<DebianBase> {
-  const name = `debian-${DEBIAN.suite}-${await baseKey()}`
+/** The Debian layer of `recipe` for the current mirror state, built on first use. */
+export async function ensureDebianBase(
+  log: (line: string) => void,
+  recipe: DebianRecipe = DEBIAN,
+): Promise<DebianBase> {
+  const name = `debian-${recipe.suite}-${await baseKey(recipe)}`
   const { dir, layer } = await cachedLayer(
     name,
     async (work) => {
-      log(`building the Debian ${DEBIAN.suite} base with mmdebstrap (minutes; cached as ${name})`)
+      log(
+        `building the Debian ${recipe.suite} base of ${recipe.packages.join(', ')} with mmdebstrap (minutes; cached as ${name})`,
+      )
       const root = join(work, 'root')
-      await mmdebstrap(root)
+      await mmdebstrap(recipe, root)
       const { stdout } = await run('dpkg-query', [
         `--admindir=${root}/var/lib/dpkg`,
         '-W',

@@ -4,10 +4,11 @@
  * package-lock.json and the sources) alone and a rebuild gives the same digest.
  */
 import { join } from 'node:path'
+import { REGISTRY_FILES } from '../../deploy/install/registry.js'
 import { REPO_ROOT } from '../../test/cluster/paths.js'
 
 /** Debian release of the root file system, and the sources its packages come from. */
-export const DEBIAN = {
+export const DEBIAN: DebianRecipe = {
   suite: 'bookworm',
   architecture: 'amd64',
   sources: [
@@ -25,6 +26,27 @@ export const DEBIAN = {
   dpkgExcludes: ['/usr/share/man/*', '/usr/share/info/*', '/usr/share/locale/*', '/usr/share/doc/*'],
   /** Licences stay. */
   dpkgIncludes: ['/usr/share/doc/*/copyright'],
+} as const
+
+/** What a Debian base layer is made of (debian-base.ts): every field is part of its cache key. */
+export interface DebianRecipe {
+  readonly suite: string
+  readonly architecture: string
+  readonly sources: readonly { readonly uri: string; readonly suite: string }[]
+  readonly packages: readonly string[]
+  readonly dpkgExcludes: readonly string[]
+  readonly dpkgIncludes: readonly string[]
+}
+
+/**
+ * The tenants' registry image (`hostplane-registry`, docs/builds.md): Debian's packaged
+ * distribution registry, which Debian's security team maintains, on the same bookworm base and
+ * user as the hostplane image, nothing else. It runs with the install's config mounted where
+ * REGISTRY_FILES says.
+ */
+export const REGISTRY = {
+  debian: { ...DEBIAN, packages: ['docker-registry'] } satisfies DebianRecipe,
+  entrypoint: ['/usr/bin/docker-registry', 'serve', REGISTRY_FILES.configFile],
 } as const
 
 /**
@@ -46,4 +68,11 @@ export const IMAGE_OUTPUT = {
   dir: join(REPO_ROOT, 'build', 'image'),
   layout: join(REPO_ROOT, 'build', 'image', 'oci'),
   archive: join(REPO_ROOT, 'build', 'image', 'hostplane.oci.tar'),
+} as const
+
+/** Where `npm run image` writes the registry image, beside the hostplane image. */
+export const REGISTRY_IMAGE_OUTPUT = {
+  dir: join(REPO_ROOT, 'build', 'image', 'registry'),
+  layout: join(REPO_ROOT, 'build', 'image', 'registry', 'oci'),
+  archive: join(REPO_ROOT, 'build', 'image', 'registry', 'hostplane-registry.oci.tar'),
 } as const

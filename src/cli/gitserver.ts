@@ -41,6 +41,7 @@ interface GitServerFlags {
   registryService?: string
   registryIssuer: string
   registryPlainHttp?: boolean
+  registryEndpoint?: string
   buildSourceUrl?: string
 }
 
@@ -187,6 +188,13 @@ export function registerGitServerCommand(program: Command): void {
         env: true,
       }),
     )
+    .addOption(
+      flag(
+        '--registry-endpoint <url>',
+        'where to connect to the registry when --registry (the name nodes pull by) is not the way in from here, e.g. its Service: http://hostplane-registry.hostplane-system:5000',
+        { env: true, parse: httpUrl },
+      ),
+    )
     .action((flags: GitServerFlags, command: Command) =>
       startOrExit('gitserver', async () => {
         await checkPaths(command)
@@ -198,12 +206,15 @@ export function registerGitServerCommand(program: Command): void {
         )
         if (flags.buildSourceUrl && !flags.registry)
           throw new UsageError('--build-source-url needs --registry (the builds push there)')
+        if (flags.registryEndpoint && !flags.registry)
+          throw new UsageError('--registry-endpoint needs --registry (the name images are pulled by)')
         if (flags.registry && !flags.registryTokenKey)
           throw new UsageError('--registry needs --registry-token-key (the key its auth.token trusts)')
         const registry = flags.registry
           ? {
               host: flags.registry,
               plainHttp: flags.registryPlainHttp === true,
+              endpoint: flags.registryEndpoint,
               tokens: await (
                 await import('../build/registry/token-routes.js')
               ).loadTokenIssuer({

@@ -41,6 +41,11 @@ export interface TenantRegistry {
   readonly tokens: RegistryTokenIssuer
   /** Speak http to it (a registry inside the cluster without TLS). */
   readonly plainHttp?: boolean
+  /**
+   * Where the gitserver connects to it when `host` (the name nodes pull by) is not the way in
+   * from the gitserver's pod, e.g. the registry's Service. @default host
+   */
+  readonly endpoint?: string
   /** For the Runtimes' base images when they live elsewhere. @default anonymous */
   readonly baseCredentials?: RegistryCredentials
 }
@@ -274,6 +279,7 @@ export class ReleaseGate implements PushGate {
       signal: timeout,
       log: buildLog.line,
       registryOptions: { plainHttp: registry.plainHttp },
+      endpoints: registry.endpoint ? { [registry.host]: registry.endpoint } : undefined,
     })
   }
 

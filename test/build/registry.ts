@@ -47,10 +47,11 @@ export interface TestRegistry {
 export const SERVICE = 'hostplane-registry'
 export const ISSUER = 'hostplane'
 
-export async function startRegistry(): Promise<TestRegistry> {
-  const dir = await mkdtemp(join(tmpdir(), 'hostplane-build-registry-'))
-  const key = join(dir, 'token.key')
-  const cert = join(dir, 'token.crt')
+/**
+ * A token signing key and its self-signed certificate, as cert-manager's self-signed ECDSA P-256
+ * Certificate makes them: `key` for the issuer, `cert` for the registry's rootcertbundle.
+ */
+export async function tokenKeyPair(key: string, cert: string): Promise<void> {
   await run('openssl', [
     'req',
     '-x509',
@@ -68,6 +69,13 @@ export async function startRegistry(): Promise<TestRegistry> {
     '-days',
     '1',
   ])
+}
+
+export async function startRegistry(): Promise<TestRegistry> {
+  const dir = await mkdtemp(join(tmpdir(), 'hostplane-build-registry-'))
+  const key = join(dir, 'token.key')
+  const cert = join(dir, 'token.crt')
+  await tokenKeyPair(key, cert)
   const privateKey = await readFile(key, 'utf8')
   const issuer = new RegistryTokenIssuer({ issuer: ISSUER, service: SERVICE, privateKey })
   const realm: Server = createServer(issuer.tokenHandler())

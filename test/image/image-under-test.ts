@@ -12,6 +12,7 @@ import { access, chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'n
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
+import type { REGISTRY_IMAGE_OUTPUT } from '../../scripts/image/recipe.js'
 import { IMAGE_OUTPUT } from '../../scripts/image/recipe.js'
 import { isCI } from '../cluster/paths.js'
 import { type CliProcess, type Outcome, runProcess, startProcess } from '../e2e/cli-process.js'
@@ -64,12 +65,15 @@ export async function missingTools(tools: readonly string[]): Promise<string[]> 
  * Why the image tests cannot run here (false when they can); in CI a missing image or tool
  * throws instead. `tools` are the Debian commands the suite runs.
  */
-export async function imageSkipReason(tools: readonly string[]): Promise<string | false> {
+export async function imageSkipReason(
+  tools: readonly string[],
+  output: ImageOutput = IMAGE_OUTPUT,
+): Promise<string | false> {
   const missing = await missingTools(tools)
   const problem = missing.length
     ? `${missing.join(', ')} not installed (apt-get install ${missing.join(' ')})`
-    : !(await exists(join(IMAGE_OUTPUT.layout, 'index.json'))) || !(await exists(IMAGE_OUTPUT.archive))
-      ? 'no hostplane image in build/image (build it with npm run image)'
+    : !(await exists(join(output.layout, 'index.json'))) || !(await exists(output.archive))
+      ? `no image in ${output.dir} (build it with npm run image)`
       : undefined
   if (!problem) return false
   if (isCI())
@@ -77,15 +81,18 @@ export async function imageSkipReason(tools: readonly string[]): Promise<string 
   return `image tests not run: ${problem}`
 }
 
-export async function imageUnderTest(): Promise<ImageUnderTest> {
-  const index = JSON.parse(await readFile(join(IMAGE_OUTPUT.layout, 'index.json'), 'utf8')) as OciIndex
+/** Where `npm run image` wrote an image: the hostplane image's or the registry image's. */
+export type ImageOutput = typeof IMAGE_OUTPUT | typeof REGISTRY_IMAGE_OUTPUT
+
+export async function imageUnderTest(output: ImageOutput = IMAGE_OUTPUT): Promise<ImageUnderTest> {
+  const index = JSON.parse(await readFile(join(output.layout, 'index.json'), 'utf8')) as OciIndex
   const [manifest] = index.manifests
-  if (!manifest) throw new Error(`${IMAGE_OUTPUT.layout}/index.json names no image`)
+  if (!manifest) throw new Error(`${output.layout}/index.json names no image`)
   return {
     digest: manifest.digest,
     tag: manifest.annotations['org.opencontainers.image.ref.name'] ?? '',
-    layout: IMAGE_OUTPUT.layout,
-    archive: IMAGE_OUTPUT.archive,
+    layout: output.layout,
+    archive: output.archive,
   }
 }
 

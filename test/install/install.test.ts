@@ -1,5 +1,6 @@
 /**
- * Each committed profile (dist/<profile>/install.yaml) on a real API server, as `kubectl apply
+ * Each committed profile (dist/<profile>/install.yaml, with its push-to-deploy Component's
+ * objects: the gitserver and the install's registry) on a real API server, as `kubectl apply
  * --server-side` would send it (./apply-install.ts). Other test files share the cluster and bind
  * deploy/rbac's objects by their real names, so this run renames the system namespace and the cluster-scoped objects
  * (except the CRDs, which are the same as the cluster's) with a suffix of its own (forThisRun).
@@ -86,10 +87,11 @@ function assertContains(actual: unknown, expected: unknown, where: string): void
   } else assert.equal(actual, expected, where)
 }
 
-/** NetworkPolicies and PodDisruptionBudgets each profile holds. */
-const POLICY_OBJECTS: Record<ProfileName, number> = { generic: 7, k3s: 6, 'k3s-mirror': 7 }
+/** NetworkPolicies and PodDisruptionBudgets each profile holds, with the gitserver's and the registry's. */
+const POLICY_OBJECTS: Record<ProfileName, number> = { generic: 9, k3s: 8, 'k3s-mirror': 9 }
 
 type Peer = {
+  ipBlock?: { cidr: string }
   namespaceSelector?: { matchLabels: Record<string, string> }
   podSelector?: { matchLabels: Record<string, string> }
 }
@@ -114,7 +116,13 @@ for (const profile of PROFILE_NAMES)
     const get = <T extends Manifest>(object: Manifest) => admin.request<T>('GET', manifestPath(object))
 
     before(async () => {
-      objects = forThisRun(await readInstall(join(profileDir(profile), 'install.yaml')), tag)
+      objects = forThisRun(
+        [
+          ...(await readInstall(join(profileDir(profile), 'install.yaml'))),
+          ...(await readInstall(join(profileDir(profile), 'push-to-deploy', 'push-to-deploy.yaml'))),
+        ],
+        tag,
+      )
       cluster = await env.get()
       admin = new KubeRest(cluster.kubeConfig())
     })
@@ -328,11 +336,20 @@ for (const profile of PROFILE_NAMES)
           const policies = of<NetworkPolicy>('NetworkPolicy').filter(
             (p) => p.metadata.name !== 'hostplane-default-deny',
           )
-          const fromTraefik = ['hostplane-nginx', 'hostplane-syncer', 'hostplane-acme-http01-solver']
+          const fromTraefik = [
+            'hostplane-nginx',
+            'hostplane-syncer',
+            'hostplane-acme-http01-solver',
+            // The registry's public host: its blobs, and the gitserver's token realm.
+            'hostplane-registry',
+            'hostplane-gitserver',
+          ]
           for (const policy of policies) {
             const stored = await get<NetworkPolicy>(policy)
             const admitted: string[] = []
-            for (const peer of (stored.spec.ingress ?? []).flatMap((r) => r.from)) {
+            // Addresses (the gitserver's SSH from anywhere) select no pods by label.
+            const selecting = (stored.spec.ingress ?? []).flatMap((r) => r.from).filter((p) => !p.ipBlock)
+            for (const peer of selecting) {
               // The API server's own label selection: the namespaces the peer names, then their pods.
               const namespaces = await admin.request<KubeList<Manifest>>(
                 'GET',

@@ -13,7 +13,7 @@ import { App, Chart } from 'cdk8s'
 import { parseAllDocuments } from 'yaml'
 import { Hostplane } from '../../deploy/install/hostplane.js'
 import { PROFILE_NAMES, profileDir } from '../../deploy/install/profile-files.js'
-import { PROFILES } from '../../deploy/install/profiles.js'
+import { PROFILES, PUSH_TO_DEPLOY } from '../../deploy/install/profiles.js'
 import type { Manifest } from '../../src/kube/object.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { kustomizeBuild } from './kustomize.js'
@@ -52,5 +52,15 @@ describe('the profiles as kustomize bases', () => {
       storage: { ...PROFILES.k3s.storage, storageClass: 'longhorn', size: '20Gi' },
     })
     assertSameObjects(await kustomizeBuild('examples/kustomize-k3s'), parse(app.synthYaml()))
+  })
+
+  it('the documented push-to-deploy overlay (each profile’s Component) gives what the construct synthesizes with the gitserver and a registry host of its own', async () => {
+    const app = new App()
+    new Hostplane(new Chart(app, 'overlay'), 'hostplane', {
+      ...PROFILES.k3s,
+      ...PUSH_TO_DEPLOY,
+      registry: { host: 'registry.acme.example' },
+    })
+    assertSameObjects(await kustomizeBuild('examples/kustomize-k3s-push'), parse(app.synthYaml()))
   })
 })

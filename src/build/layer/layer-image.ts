@@ -65,7 +65,9 @@ export interface LayerBuildOptions {
   /** One line per step, for the pusher's terminal; never a credential. */
   readonly log: (line: string) => void
   /** Per registry; plainHttp defaults to loopback only. */
-  readonly registryOptions?: Omit<RegistryClientOptions, 'registry' | 'credentials'>
+  readonly registryOptions?: Omit<RegistryClientOptions, 'registry' | 'credentials' | 'endpoint'>
+  /** Where to connect to a registry (by the host images name): RegistryClientOptions.endpoint. */
+  readonly endpoints?: Readonly<Record<string, string>>
   /** Deadline of each git call. @default 5 min */
   readonly gitTimeoutMs?: number
 }
@@ -118,11 +120,13 @@ export async function buildLayerImage(options: LayerBuildOptions): Promise<Layer
     const baseClient = new RegistryClient({
       ...options.registryOptions,
       registry: base.registry,
+      endpoint: options.endpoints?.[base.registry],
       credentials: options.baseCredentials ?? (sameRegistry ? options.credentials : { kind: 'anonymous' }),
     })
     const targetClient = new RegistryClient({
       ...options.registryOptions,
       registry: target.registry,
+      endpoint: options.endpoints?.[target.registry],
       credentials: options.credentials,
     })
     const resolved = await baseClient.resolveManifest(base.repository, base.digest, signal)

@@ -71,6 +71,12 @@ export interface RegistryClientOptions {
   readonly credentials?: RegistryCredentials
   /** Speak http instead of https. @default true only for localhost and loopback addresses */
   readonly plainHttp?: boolean
+  /**
+   * Where to connect instead of `registry` (a URL such as `http://registry.ns.svc:5000`), when the
+   * host images are named by is not the way in from here: inside a cluster, the registry's Service
+   * rather than its public name. Overrides plainHttp.
+   */
+  readonly endpoint?: string
   /** Deadline of a request without a blob body. @default 30 s */
   readonly requestTimeoutMs?: number
   /** Deadline of a blob download or upload. @default 10 min */
@@ -127,12 +133,13 @@ export class RegistryClient {
       registry,
       credentials = { kind: 'anonymous' },
       plainHttp = isLoopback(registry),
+      endpoint,
       requestTimeoutMs = 30_000,
       blobTimeoutMs = 10 * 60_000,
       maxManifestBytes = 4 * 1024 ** 2,
     } = options
     this.registry = registry
-    this.base = new URL(`${plainHttp ? 'http' : 'https'}://${registry}`)
+    this.base = new URL(endpoint ?? `${plainHttp ? 'http' : 'https'}://${registry}`)
     this.credentials = credentials
     this.requestTimeoutMs = requestTimeoutMs
     this.blobTimeoutMs = blobTimeoutMs
