@@ -3,7 +3,8 @@
  * the Customers' sshKeys and every SshKey) and which repository each `<customer>/<webspace>`
  * names (Webspace UID, branch, push limit). It writes each SshKey's status (fingerprint and
  * Accepted) when it differs, and tells listeners when keys change, so sessions of a removed key
- * are closed, and when a Webspace appears, so its repository is created.
+ * are closed, when a Webspace appears, so its repository is created, and when one is deleted,
+ * so its repository is collected.
  */
 import type { Size, Tier } from '../api/customer.js'
 import type { Customer, SshKey, Webspace } from '../api/resources.js'
@@ -31,6 +32,12 @@ export interface DirectoryOptions {
   readonly clock?: () => Date
 }
 
+export interface DeletedWebspace {
+  readonly namespace: string
+  readonly name: string
+  readonly uid: string
+}
+
 const repositoryKey = (customer: string, webspace: string) => `${customer}/${webspace}`
 
 export class Directory {
@@ -41,6 +48,7 @@ export class Directory {
   private repositories = new Map<string, RepositoryEntry>()
   private readonly keyListeners = new Set<() => void>()
   private readonly repositoryListeners = new Set<(entry: RepositoryEntry) => void>()
+  private readonly deletionListeners = new Set<(webspace: DeletedWebspace) => void>()
   private started = false
   private pending = false
   /** Status writes one after another, so two rebuilds never write the same status twice at once. */
@@ -59,6 +67,11 @@ export class Directory {
     this.sshKeys = new Informer<SshKey>({ ...common, ...SSHKEYS })
     for (const informer of [this.customers, this.webspaces, this.sshKeys])
       informer.onChange(() => this.schedule())
+    this.webspaces.onChange(({ type, object }) => {
+      const { uid, namespace = '', name } = object.metadata
+      if (type !== 'deleted' || !uid) return
+      for (const listener of this.deletionListeners) listener({ namespace, name, uid })
+    })
   }
 
   /** Who owns the key with this fingerprint now; undefined when no current key has it. */
@@ -72,6 +85,20 @@ export class Directory {
 
   allRepositories(): RepositoryEntry[] {
     return [...this.repositories.values()]
+  }
+
+  /**
+   * The UIDs of every cached Webspace (being deleted, or of no known Customer, too); undefined
+   * until every cache is synced and while one has stalled, when the set could miss live ones.
+   */
+  webspaceUids(): ReadonlySet<string> | undefined {
+    if (!this.ready) return undefined
+    return new Set(this.webspaces.list().flatMap((w) => (w.metadata.uid ? [w.metadata.uid] : [])))
+  }
+
+  /** Called when a Webspace was deleted (gone from the API server, or from the selector's view). */
+  onWebspaceDeleted(listener: (webspace: DeletedWebspace) => void): void {
+    this.deletionListeners.add(listener)
   }
 
   /** Called after keys changed (added, removed, re-claimed). */

@@ -23,11 +23,15 @@ import { Directory } from './directory.js'
 import { HookServer } from './hook-server.js'
 import { installHooks } from './hook-script.js'
 import { GitServerMetrics } from './metrics.js'
+import { listWebspaceUids, RepositoryCollector } from './collector.js'
 import { BranchGate, type PushGate } from './push-gate.js'
 import { ReleaseGate, type TenantRegistry } from './release-gate.js'
 import { SourceDrop, sourceRoutes } from './source-drop.js'
 import { Repositories } from './repositories.js'
 import { GitSshServer, type SshTimeouts } from './ssh-server.js'
+
+/** How often the volume is searched for repositories of deleted Webspaces that a watch event missed. */
+const COLLECT_EVERY_MS = 10 * 60_000
 
 export interface GitServerConfig {
   readonly kubeConfig: KubeCredentials
@@ -92,7 +96,19 @@ export async function startGitServer(config: GitServerConfig): Promise<GitServer
   const home = join(runDir, 'home')
   await mkdir(home, { recursive: true, mode: 0o700 })
   await installHooks(hooksDir)
-  const repositories = new Repositories({ reposDir, hooksDir, git: new GitRunner({ home }), log })
+  const repositories = new Repositories({
+    reposDir,
+    hooksDir,
+    git: new GitRunner({ home }),
+    log,
+    removed: metrics.repositoriesRemoved,
+  })
+  const collector = new RepositoryCollector({
+    existingUids: () => listWebspaceUids(rest),
+    repositories,
+    liveUids: () => directory.webspaceUids(),
+    log,
+  })
   const sources = config.jobBuilds && new SourceDrop(join(runDir, 'sources'), config.jobBuilds.sourceUrl)
   const jobs = sources && {
     sources,
@@ -129,12 +145,18 @@ export async function startGitServer(config: GitServerConfig): Promise<GitServer
       )
   })
 
+  directory.onWebspaceDeleted((webspace) => void collector.webspaceDeleted(webspace))
+
   const app = controlServer(log)
   await app.register(opsRoutes, { registry, ready: () => directory.ready })
   if (config.registry) await app.register(registryTokenRoutes, { issuer: config.registry.tokens })
   if (sources) await app.register(sourceRoutes, { drop: sources })
   const url = await app.listen({ host: config.listen.host, port: config.listen.port })
   await directory.start()
+  // Only once the caches are synced (webspaceUids() is undefined before): an empty cache is not "every Webspace was deleted".
+  void collector.collect()
+  const collections = setInterval(() => void collector.collect(), COLLECT_EVERY_MS)
+  collections.unref()
   const address = await ssh.listen(config.ssh.host, config.ssh.port)
   log.info({ ssh: address, url, instance: hostname() }, 'gitserver started')
   return {
@@ -142,6 +164,7 @@ export async function startGitServer(config: GitServerConfig): Promise<GitServer
     url,
     directory,
     async stop() {
+      clearInterval(collections)
       await ssh.close()
       await Promise.all([app.close(), hooks.stop()])
       await directory.stop()

@@ -9,6 +9,7 @@ export class GitServerMetrics {
   readonly refusedRequests: Counter<'request'>
   readonly closed: Counter<'reason'>
   readonly sessions: Gauge
+  readonly repositoriesRemoved: Counter<'reason'>
 
   constructor(registry: Registry) {
     const registers = [registry]
@@ -45,6 +46,12 @@ export class GitServerMetrics {
     this.closed = new Counter({
       name: 'hostplane_gitserver_connections_closed_total',
       help: 'Connections the gitserver closed, by reason: timeouts, too many attempts, key removed.',
+      labelNames: ['reason'],
+      registers,
+    })
+    this.repositoriesRemoved = new Counter({
+      name: 'hostplane_gitserver_repositories_removed_total',
+      help: 'Repositories removed from the volume, by reason: webspace_deleted, or orphaned (found with no Webspace).',
       labelNames: ['reason'],
       registers,
     })

@@ -27,7 +27,7 @@ import type { HookServer } from './hook-server.js'
 import { fingerprintOf } from './keys.js'
 import type { GitServerMetrics } from './metrics.js'
 import type { PushVerdict } from './push-gate.js'
-import { hardenedSettings, type Repositories } from './repositories.js'
+import { hardenedSettings, type OpenRepository, type Repositories } from './repositories.js'
 
 /** The one user name clients log in as (`git@host`). */
 export const GIT_USER = 'git'
@@ -346,11 +346,11 @@ export class GitSshServer {
       if (current?.customer !== identity.customer || current.key !== identity.key) this.recheckSessions()
       return
     }
-    const dir = await this.options.repositories.ensure(decision.repository).catch((error: unknown) => {
+    const opened = await this.options.repositories.open(decision.repository).catch((error: unknown) => {
       log.error({ err: error, uid: decision.repository.uid }, 'could not prepare the repository')
     })
-    if (!dir) return fail('the repository is not available right now; try again', 'failed')
-    this.run(channel, identity, command, decision.repository, dir, env, hooks)
+    if (!opened) return fail('the repository is not available right now; try again', 'failed')
+    this.run(channel, identity, command, decision.repository, opened, env, hooks)
   }
 
   private run(
@@ -358,7 +358,7 @@ export class GitSshServer {
     identity: KeyOwner,
     command: GitCommand,
     repository: RepositoryEntry,
-    dir: string,
+    { dir, release }: OpenRepository,
     clientEnv: { GIT_PROTOCOL?: string },
     hooks: { log: () => Logger; touch: () => void; started: (kill: () => void) => () => void },
   ): void {
@@ -427,6 +427,7 @@ export class GitSshServer {
     child.on('close', (code) => {
       ticket?.revoke()
       finished()
+      release()
       const exitCode = code ?? 128
       metrics.commands.inc({ service: command.service, result: exitCode === 0 ? 'ok' : 'failed' })
       if (push)

@@ -15,7 +15,7 @@ import { RegistryClient } from '../../src/build/registry/client.js'
 import { publicHostKey } from '../../src/gitserver/host-key.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { Manifest } from '../../src/kube/object.js'
-import { type KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { isNotFound, type KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { customerGroup } from '../../src/operator/customer/names.js'
 import { pushDockerBase } from '../build/base-image.js'
 import { ISSUER, SERVICE, type TestRegistry } from '../build/registry.js'
@@ -139,13 +139,43 @@ export class GitServerRun {
       spec: { displayName: base, email: `${base}@example.com`, ...spec },
     } as Manifest)
     await this.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespaceOf(name) } })
+    await this.createWebspace(name)
+    return name
+  }
+
+  /** The customer's Webspace `name` on branch main, of the run unless `labels` say otherwise. */
+  async createWebspace(customer: string, name = 'site', labels = this.labels): Promise<void> {
     await this.apply({
       apiVersion: API_VERSION,
       kind: 'Webspace',
-      metadata: { name: 'site', namespace: this.namespaceOf(name), labels: this.labels },
+      metadata: { name, namespace: this.namespaceOf(customer), labels },
       spec: { runtime: 'static', git: { branch: 'main' } },
     } as Manifest)
-    return name
+  }
+
+  /** Deletes the customer's Webspace `name` (no operator runs: nothing holds it back). */
+  async deleteWebspace(customer: string, name = 'site'): Promise<void> {
+    await this.admin.request('DELETE', this.webspacePath(customer, name))
+    await waitFor(
+      () =>
+        this.admin.request('GET', this.webspacePath(customer, name)).then(
+          () => undefined,
+          (error: unknown) => {
+            if (isNotFound(error)) return true
+            throw error
+          },
+        ),
+      { timeoutMs: 20_000, intervalMs: 100, describe: () => `Webspace ${customer}/${name} was not deleted` },
+    )
+  }
+
+  webspacePath(customer: string, name = 'site'): string {
+    return resourcePath({
+      apiVersion: API_VERSION,
+      plural: 'webspaces',
+      namespace: this.namespaceOf(customer),
+      name,
+    })
   }
 
   /**
@@ -247,14 +277,8 @@ export class GitServerRun {
     )
   }
 
-  async webspaceUid(customer: string): Promise<string> {
-    const path = resourcePath({
-      apiVersion: API_VERSION,
-      plural: 'webspaces',
-      namespace: this.namespaceOf(customer),
-      name: 'site',
-    })
-    return (await this.admin.request<Webspace>('GET', path)).metadata.uid ?? ''
+  async webspaceUid(customer: string, name = 'site'): Promise<string> {
+    return (await this.admin.request<Webspace>('GET', this.webspacePath(customer, name))).metadata.uid ?? ''
   }
 
   /** Starts the gitserver (from the sources, or `[BUILT_CLI]`) and waits until it is ready. */
@@ -414,6 +438,12 @@ export class GitServerRun {
         env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', HOME: this.dir },
       },
     )
+  }
+
+  /** Stops the gitserver process only; `start()` runs it again on the same volume. */
+  async stopProcess(): Promise<void> {
+    await this.process?.stop()
+    this.process = undefined
   }
 
   async stop(): Promise<void> {
