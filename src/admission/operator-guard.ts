@@ -11,7 +11,8 @@
  *   tenant Role;
  * - ClusterRoles and ClusterRoleBindings only `hostplane-customer-<name>`, with exactly the reads
  *   of its own Customer and the Runtimes, bound to that customer's group;
- * - Secrets only `tls-*` in the system namespace (copies of tenants' TLS Secrets for Traefik).
+ * - Secrets only `tls-*` in the system namespace (copies of tenants' TLS Secrets for Traefik), and
+ *   in customer namespaces only the registry pull Secret (created or changed, never deleted).
  * Installed with the install (src/admission/policies.ts), never applied by the operator, which
  * holds no admissionregistration rights.
  */
@@ -26,6 +27,7 @@ import {
   NAMESPACE_PREFIX,
 } from '../operator/customer/names.js'
 import { celString } from '../api/schema-kit.js'
+import { PULL_SECRET_TYPE, REGISTRY_PULL_SECRET } from '../operator/registry-pull/pull-secret.js'
 import { celLabel } from './cel-label.js'
 
 export const OPERATOR_GUARD_NAME = 'hostplane.dev-operator-guard'
@@ -109,8 +111,8 @@ export function renderOperatorGuard({ systemNamespace, serviceAccounts }: Operat
             `the operator creates, changes and deletes only customer namespaces (${prefixes.join(', ')} with the ${CUSTOMER_LABEL} label)`,
           ),
           rule(
-            `!${resource('secrets')} || (variables.inSystemNamespace && variables.requestName.startsWith(${celString(TLS_COPY_PREFIX)}))`,
-            `the operator writes only TLS Secret copies (${TLS_COPY_PREFIX}*) in ${systemNamespace}`,
+            `!${resource('secrets')} || (variables.inSystemNamespace && variables.requestName.startsWith(${celString(TLS_COPY_PREFIX)})) || (variables.inCustomerNamespace && request.operation != 'DELETE' && variables.requestName == ${celString(REGISTRY_PULL_SECRET)} && object.type == ${celString(PULL_SECRET_TYPE)})`,
+            `the operator writes only TLS Secret copies (${TLS_COPY_PREFIX}*) in ${systemNamespace} and the pull Secret ${REGISTRY_PULL_SECRET} (${PULL_SECRET_TYPE}) of customer namespaces`,
           ),
           rule(
             `!${resource('releases')} || request.operation == 'DELETE'`,

@@ -186,6 +186,15 @@ const urlOf =
     return url.href
   }
 
+/** `registry.example.com` or `registry:5000`: where the tenants' images go. */
+export function registryHost(text: string): string {
+  const [host = '', port] = text.split(/:(?=\d+$)/)
+  hostname(host)
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+    throw new InvalidArgumentError(`${text}: the port must be from 1 to 65535`)
+  return text
+}
+
 export const httpsUrl = urlOf(['https:'], 'an https:// URL')
 export const httpUrl = urlOf(['http:', 'https:'], 'an http:// or https:// URL')
 

@@ -6,19 +6,18 @@
 import type { Command } from 'commander'
 import { loadKubeConfig } from '../kube/kubeconfig.js'
 import { createLogger } from '../ops/log.js'
-import { InvalidArgumentError } from 'commander'
 import { defineCommand, StartError, startOrExit, UsageError } from './command.js'
 import {
   checkPaths,
   duration,
   flag,
-  hostname,
   httpUrl,
   type ListenAddress,
   listenAddress,
   parseSize,
   path,
   positive,
+  registryHost,
 } from './flags.js'
 import { stopOnSignal } from './shutdown.js'
 
@@ -38,20 +37,12 @@ interface GitServerFlags {
   selector?: string
   registry?: string
   registryTokenKey?: string
+  registryPullCert?: string
   registryService?: string
   registryIssuer: string
   registryPlainHttp?: boolean
   registryEndpoint?: string
   buildSourceUrl?: string
-}
-
-/** `registry.example.com` or `registry:5000`: where the tenants' images go. */
-function registryHost(text: string): string {
-  const [host = '', port] = text.split(/:(?=\d+$)/)
-  hostname(host)
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
-    throw new InvalidArgumentError(`${text}: the port must be from 1 to 65535`)
-  return text
 }
 
 export function registerGitServerCommand(program: Command): void {
@@ -166,6 +157,13 @@ export function registerGitServerCommand(program: Command): void {
       ),
     )
     .addOption(
+      flag(
+        '--registry-pull-cert <file>',
+        "PEM certificate (or public key) of the operator's --registry-pull-key: the realm then grants nodes pull on a customer's repository for the operator's pull tickets",
+        { env: true, parse: path, exists: 'file' },
+      ),
+    )
+    .addOption(
       flag('--registry-service <name>', "the registry's auth.token.service (default: --registry)", {
         env: true,
       }),
@@ -210,6 +208,9 @@ export function registerGitServerCommand(program: Command): void {
           throw new UsageError('--registry-endpoint needs --registry (the name images are pulled by)')
         if (flags.registry && !flags.registryTokenKey)
           throw new UsageError('--registry needs --registry-token-key (the key its auth.token trusts)')
+        if (flags.registryPullCert && !flags.registry)
+          throw new UsageError('--registry-pull-cert needs --registry (its realm checks the tickets)')
+        const tokenService = flags.registryService ?? flags.registry ?? ''
         const registry = flags.registry
           ? {
               host: flags.registry,
@@ -220,8 +221,17 @@ export function registerGitServerCommand(program: Command): void {
               ).loadTokenIssuer({
                 keyFile: flags.registryTokenKey ?? '',
                 issuer: flags.registryIssuer,
-                service: flags.registryService ?? flags.registry,
+                service: tokenService,
               }),
+              pullTickets: flags.registryPullCert
+                ? await (
+                    await import('../build/registry/pull-ticket.js')
+                  )
+                    .loadPullTicketVerifier({ certFile: flags.registryPullCert, service: tokenService })
+                    .catch((error: unknown) => {
+                      throw new StartError((error as Error).message)
+                    })
+                : undefined,
             }
           : undefined
         const kubeConfig = await loadKubeConfig({ file: flags.kubeconfig })

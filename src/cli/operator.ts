@@ -7,7 +7,7 @@ import { loadKubeConfig } from '../kube/kubeconfig.js'
 import { createLogger } from '../ops/log.js'
 import type { Operator } from '../operator/operator.js'
 import type { OperatorConfig } from '../operator/config.js'
-import { defineCommand, startOrExit, UsageError } from './command.js'
+import { defineCommand, StartError, startOrExit, UsageError } from './command.js'
 import {
   checkPaths,
   dnsLabel,
@@ -20,6 +20,7 @@ import {
   listenAddress,
   objectNames,
   path,
+  registryHost,
 } from './flags.js'
 
 interface OperatorFlags {
@@ -47,6 +48,9 @@ interface OperatorFlags {
   syncerServiceAccount: string
   refusalRetrySeconds: number
   refusalRetryMaxSeconds: number
+  registry?: string
+  registryService?: string
+  registryPullKey?: string
 }
 
 const SHUTDOWN_TIMEOUT_MS = 30_000
@@ -55,6 +59,12 @@ const SHUTDOWN_TIMEOUT_MS = 30_000
 export function operatorConfig(flags: OperatorFlags): OperatorConfig {
   if (!flags.pagesDomain)
     throw new UsageError('--pages-domain (or HOSTPLANE_PAGES_DOMAIN) is required, e.g. pages.example.com')
+  if (flags.registry && !flags.registryPullKey)
+    throw new UsageError(
+      "--registry needs --registry-pull-key (the key the registry realm's --registry-pull-cert certifies)",
+    )
+  if (flags.registryPullKey && !flags.registry)
+    throw new UsageError('--registry-pull-key needs --registry (the registry its tickets are for)')
   if (flags.tlsMode === 'wildcard' && !flags.wildcardSecret)
     throw new UsageError('--tls-mode wildcard needs --wildcard-secret naming the wildcard TLS Secret')
   return {
@@ -72,6 +82,7 @@ export function operatorConfig(flags: OperatorFlags): OperatorConfig {
         : { mode: 'individual' },
     ingressNamespace: flags.ingressNamespace,
     ingressPodLabels: flags.ingressPodLabels,
+    ...(flags.registry ? { registry: flags.registry } : {}),
     serviceAccounts: { operator: flags.serviceAccount, syncer: flags.syncerServiceAccount },
   }
 }
@@ -232,10 +243,41 @@ export function registerOperatorCommand(program: Command): void {
         default: '300',
       }),
     )
+    .addOption(
+      flag(
+        '--registry <host[:port]>',
+        "the tenants' registry: each customer namespace gets the pull Secret hostplane-registry-pull, and Webspaces running its images pull with it",
+        { env: true, parse: registryHost },
+      ),
+    )
+    .addOption(
+      flag('--registry-service <name>', "the registry's auth.token.service (default: --registry)", {
+        env: true,
+      }),
+    )
+    .addOption(
+      flag(
+        '--registry-pull-key <file>',
+        "PEM key (EC P-256 or RSA) signing the customers' pull tickets, read once at start (required with --registry)",
+        { env: true, parse: path, exists: 'file' },
+      ),
+    )
     .action((flags: OperatorFlags, command: Command) =>
       startOrExit('operator', async () => {
         const config = operatorConfig(flags)
         await checkPaths(command)
+        const pullTickets = flags.registryPullKey
+          ? await (
+              await import('../build/registry/pull-ticket.js')
+            )
+              .loadPullTicketSigner({
+                keyFile: flags.registryPullKey,
+                service: flags.registryService ?? flags.registry ?? '',
+              })
+              .catch((error: unknown) => {
+                throw new StartError((error as Error).message)
+              })
+          : undefined
         const kubeConfig = await loadKubeConfig({ file: flags.kubeconfig })
         const log = createLogger({ name: 'hostplane-operator' })
         const { Operator } = await import('../operator/operator.js')
@@ -248,6 +290,7 @@ export function registerOperatorCommand(program: Command): void {
           concurrency: flags.concurrency,
           resyncMs: flags.resyncSeconds * 1000,
           siteSelector: flags.siteSelector,
+          pullTickets,
           refusalBackoff: {
             baseMs: flags.refusalRetrySeconds * 1000,
             maxMs: Math.max(flags.refusalRetrySeconds, flags.refusalRetryMaxSeconds) * 1000,

@@ -149,7 +149,10 @@ export async function startGitServer(config: GitServerConfig): Promise<GitServer
 
   const app = controlServer(log)
   await app.register(opsRoutes, { registry, ready: () => directory.ready })
-  if (config.registry) await app.register(registryTokenRoutes, { issuer: config.registry.tokens })
+  if (config.registry) {
+    const { tokens, pullTickets } = config.registry
+    await app.register(registryTokenRoutes, { issuer: tokens, pullTickets })
+  }
   if (sources) await app.register(sourceRoutes, { drop: sources })
   const url = await app.listen({ host: config.listen.host, port: config.listen.port })
   await directory.start()

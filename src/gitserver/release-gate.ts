@@ -18,6 +18,7 @@ import { buildLayerImage, type LayerTarget, sourceArchive } from '../build/layer
 import type { LayerLimits } from '../build/layer/tree-rules.js'
 import type { RegistryCredentials } from '../build/registry/client.js'
 import { parseImageReference, webspaceImageTag } from '../build/registry/reference.js'
+import type { PullTicketVerifier } from '../build/registry/pull-ticket.js'
 import { customerRepository, type RegistryTokenIssuer } from '../build/registry/token-service.js'
 import type { KubeList } from '../kube/object.js'
 import { isConflict, isNotFound, KubeApiError, type KubeRest, resourcePath } from '../kube/rest.js'
@@ -48,6 +49,8 @@ export interface TenantRegistry {
   readonly endpoint?: string
   /** For the Runtimes' base images when they live elsewhere. @default anonymous */
   readonly baseCredentials?: RegistryCredentials
+  /** Checks the nodes' pull tickets (the operator signs them) at the token realm too. */
+  readonly pullTickets?: PullTicketVerifier
 }
 
 export interface JobBuilds {

@@ -41,4 +41,10 @@ export interface OperatorConfig {
    * git credentials and webhook secrets.
    */
   readonly serviceAccounts: { readonly operator: string; readonly syncer: string }
+  /**
+   * host[:port] of the tenants' registry: each customer namespace then holds the pull Secret
+   * `hostplane-registry-pull`, which Webspace Deployments of images in this registry name in
+   * `imagePullSecrets`.
+   */
+  readonly registry?: string
 }

@@ -24,6 +24,8 @@ import { ClaimIndex } from './staticsite/claim-index.js'
 import type { OperatorConfig } from './config.js'
 import { staticSiteController } from './staticsite/controller.js'
 import { webspaceController } from './webspace/controller.js'
+import { registryPullController } from './registry-pull/controller.js'
+import type { PullTicketSigner } from '../build/registry/pull-ticket.js'
 
 export interface OperatorOptions {
   /** A LightKubeConfig, or client-node's KubeConfig. */
@@ -53,6 +55,10 @@ export interface OperatorOptions {
   readonly requestTimeoutMs?: number
   /** How long a write the API server refused (a full quota, a denying policy) waits for its retry. */
   readonly refusalBackoff?: RefusalBackoffTimes
+  /** Signs the customers' pull tickets for `config.registry` (required with it). */
+  readonly pullTickets?: PullTicketSigner
+  /** How often a customer's pull Secret is read again; @default 5 minutes */
+  readonly pullSecretRecheckMs?: number
 }
 
 export class Operator {
@@ -66,6 +72,8 @@ export class Operator {
   private running: Promise<void> | undefined
 
   private constructor(private readonly options: OperatorOptions) {
+    if (options.config.registry && !options.pullTickets)
+      throw new Error("a tenants' registry needs the pull ticket signer (--registry-pull-key)")
     this.identity = options.identity ?? `${hostname()}-${randomBytes(4).toString('hex')}`
     this.rest = new KubeRest(options.kubeConfig, {
       timeoutMs: options.requestTimeoutMs ?? 30_000,
@@ -162,9 +170,27 @@ export class Operator {
         tlsRecheckMs: this.options.tlsRecheckMs,
         refusalBackoff: this.options.refusalBackoff,
       })
-      const controllers = [sites, customers, webspaces]
+      const { pullTickets } = this.options
+      const pullSecrets =
+        config.registry && pullTickets
+          ? registryPullController({
+              rest: this.rest,
+              applier,
+              log,
+              registry: this.registry,
+              tenantRegistry: config.registry,
+              signer: pullTickets,
+              recheckMs: this.options.pullSecretRecheckMs,
+              resyncMs: this.options.resyncMs,
+              customerSelector: this.options.customerSelector,
+            })
+          : undefined
+      const controllers = [sites, customers, webspaces, ...(pullSecrets ? [pullSecrets] : [])]
       this.controllers = controllers
-      log.info({ identity: this.identity }, 'starting the StaticSite, Customer and Webspace controllers')
+      log.info(
+        { identity: this.identity, registryPull: pullSecrets !== undefined },
+        'starting the StaticSite, Customer and Webspace controllers',
+      )
       const started = Promise.all(controllers.map((c) => c.start()))
       await new Promise<void>((resolve) =>
         leading.aborted ? resolve() : leading.addEventListener('abort', () => resolve(), { once: true }),

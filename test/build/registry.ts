@@ -1,19 +1,20 @@
 /**
  * A real docker-registry (Debian's distribution 2.8) for the build tests, configured the way the
  * install configures the tenants' registry: filesystem storage in a temporary directory, and
- * `auth.token` trusting only hostplane's token issuer — its realm is a token endpoint served here
- * by RegistryTokenIssuer.tokenHandler, its rootcertbundle a self-signed certificate of the
+ * `auth.token` trusting only hostplane's token issuer — its realm is the fastify plugin
+ * registryTokenRoutes served here as the gitserver serves it, its rootcertbundle a self-signed certificate of the
  * issuer's EC P-256 key (made with openssl, as cert-manager would in a cluster). No tool: CI fails,
  * elsewhere the suite is skipped.
  */
 import { execFile } from 'node:child_process'
-import { createServer, type Server } from 'node:http'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { stringify } from 'yaml'
+import Fastify from 'fastify'
+import type { PullTicketVerifier } from '../../src/build/registry/pull-ticket.js'
+import { registryTokenRoutes } from '../../src/build/registry/token-routes.js'
 import { RegistryTokenIssuer } from '../../src/build/registry/token-service.js'
 import { isCI } from '../cluster/paths.js'
 import { missingTools } from '../image/image-under-test.js'
@@ -71,16 +72,19 @@ export async function tokenKeyPair(key: string, cert: string): Promise<void> {
   ])
 }
 
-export async function startRegistry(): Promise<TestRegistry> {
+/** `pullTickets`: the realm accepts the nodes' pull tickets this verifier checks, as the gitserver's does. */
+export async function startRegistry(
+  options: { readonly pullTickets?: PullTicketVerifier } = {},
+): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'hostplane-build-registry-'))
   const key = join(dir, 'token.key')
   const cert = join(dir, 'token.crt')
   await tokenKeyPair(key, cert)
   const privateKey = await readFile(key, 'utf8')
   const issuer = new RegistryTokenIssuer({ issuer: ISSUER, service: SERVICE, privateKey })
-  const realm: Server = createServer(issuer.tokenHandler())
-  await new Promise<void>((resolve) => realm.listen(0, '127.0.0.1', resolve))
-  const realmUrl = `http://127.0.0.1:${(realm.address() as AddressInfo).port}/token`
+  const realm = Fastify()
+  await realm.register(registryTokenRoutes, { issuer, pullTickets: options.pullTickets, path: '/token' })
+  const realmUrl = `${await realm.listen({ host: '127.0.0.1', port: 0 })}/token`
 
   const { address, registry } = await serveDockerRegistry(dir, {
     token: { realm: realmUrl, service: SERVICE, issuer: ISSUER, rootcertbundle: cert },
@@ -92,7 +96,7 @@ export async function startRegistry(): Promise<TestRegistry> {
     dir,
     async stop() {
       await registry.stop()
-      await new Promise((resolve) => realm.close(resolve))
+      await realm.close()
       await rm(dir, { recursive: true, force: true })
     },
   }

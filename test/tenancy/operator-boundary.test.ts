@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { OPERATOR_GUARD_NAME } from '../../src/admission/operator-guard.js'
+import { REGISTRY_PULL_SECRET } from '../../src/operator/registry-pull/pull-secret.js'
 import { KubeApiError, KubeRest } from '../../src/kube/rest.js'
 import { REASON } from '../../src/operator/customer/conditions.js'
 import { customerAccessName, customerGroup } from '../../src/operator/customer/names.js'
@@ -426,9 +427,18 @@ describe('the operator’s own token against the API server', { skip: env.skip }
   })
 
   describe('secrets', () => {
-    it('reads none in kube-system, writes none in tenant namespaces, and only tls-* copies in the system namespace', async () => {
+    it('reads none in kube-system, writes only the registry pull Secret in tenant namespaces, and only tls-* copies in the system namespace', async () => {
       await refused('rbac', own.request('GET', '/api/v1/namespaces/kube-system/secrets/anything'))
-      await refused('rbac', post(`/api/v1/namespaces/${tenant}/secrets`, { metadata: { name: 'tls-x' } }))
+      await refused('guard', post(`/api/v1/namespaces/${tenant}/secrets`, { metadata: { name: 'tls-x' } }))
+      const pull = {
+        metadata: { name: REGISTRY_PULL_SECRET },
+        type: 'kubernetes.io/dockerconfigjson',
+        data: { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') },
+      }
+      await post(`/api/v1/namespaces/${tenant}/secrets`, pull)
+      await refused('guard', post(`/api/v1/namespaces/${tenant}/secrets`, { ...pull, type: 'Opaque' }))
+      await refused('rbac', post(`/api/v1/namespaces/${plain}/secrets`, pull))
+      await refused('rbac', remove(`/api/v1/namespaces/${tenant}/secrets/${REGISTRY_PULL_SECRET}`))
       await refused(
         'guard',
         post(`/api/v1/namespaces/${test.systemNamespace}/secrets`, { metadata: { name: 'other' } }),

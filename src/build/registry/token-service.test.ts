@@ -3,13 +3,8 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { parseChallenge } from './client.js'
 import { formatImageReference, parseImageReference, webspaceImageTag } from './reference.js'
-import {
-  customerRepository,
-  grantedAccess,
-  libtrustKeyId,
-  parseScopes,
-  RegistryTokenIssuer,
-} from './token-service.js'
+import { libtrustKeyId } from './jwt.js'
+import { customerRepository, grantedAccess, parseScopes, RegistryTokenIssuer } from './token-service.js'
 
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
 const issuer = (clock = Date.now) =>

@@ -11,17 +11,10 @@
  * such as skopeo). Tickets carry their grant, so the endpoint keeps no state and any hostplane
  * process holding the key answers it.
  */
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  type KeyObject,
-  randomUUID,
-  sign,
-  verify,
-} from 'node:crypto'
+import { createPrivateKey, createPublicKey, type KeyObject, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RegistryCredentials } from './client.js'
+import { type JwtAlgorithm, jwtAlgorithm, type JwtClaims, libtrustKeyId, signJwt, verifyJwt } from './jwt.js'
 import { isRepository } from './reference.js'
 
 export type RepositoryAction = 'pull' | 'push'
@@ -47,6 +40,17 @@ export interface TokenIssuerOptions {
 /** Checks basic credentials at the token realm: their grant, or undefined to refuse them. */
 export type Authenticate = (username: string, password: string) => readonly RepositoryAccess[] | undefined
 
+/** The grant of the first check that accepts the credentials (build tickets, pull tickets). */
+export const anyOf =
+  (...checks: readonly Authenticate[]): Authenticate =>
+  (username, password) => {
+    for (const check of checks) {
+      const grant = check(username, password)
+      if (grant) return grant
+    }
+    return undefined
+  }
+
 export interface TokenAnswer {
   readonly status: number
   readonly body: object
@@ -66,33 +70,6 @@ export function customerRepository(customer: string): string {
     throw new Error(`customer name ${JSON.stringify(customer)} cannot name a registry repository`)
   return repository
 }
-
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-
-/**
- * libtrust's key ID, which distribution looks a token's `kid` up by: the SHA-256 of the public
- * key's DER SubjectPublicKeyInfo, first 240 bits, base32, in groups of four joined by `:`.
- */
-export function libtrustKeyId(publicKey: KeyObject): string {
-  const hash = createHash('sha256')
-    .update(publicKey.export({ type: 'spki', format: 'der' }))
-    .digest()
-    .subarray(0, 30)
-  let bits = 0
-  let value = 0
-  let out = ''
-  for (const byte of hash) {
-    value = (value << 8) | byte
-    bits += 8
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31]
-      bits -= 5
-    }
-  }
-  return (out.match(/.{4}/g) ?? []).join(':')
-}
-
-const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url')
 
 const ACTIONS: readonly RepositoryAction[] = ['pull', 'push']
 
@@ -129,7 +106,7 @@ export class RegistryTokenIssuer {
   readonly keyId: string
   private readonly privateKey: KeyObject
   private readonly publicKey: KeyObject
-  private readonly algorithm: 'ES256' | 'RS256'
+  private readonly algorithm: JwtAlgorithm
   private readonly ttlSeconds: number
   private readonly clock: () => number
 
@@ -137,11 +114,7 @@ export class RegistryTokenIssuer {
     const { issuer, service, privateKey, ttlSeconds = 300, clock = Date.now } = options
     this.privateKey = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey
     this.publicKey = createPublicKey(this.privateKey)
-    const { asymmetricKeyType, asymmetricKeyDetails } = this.privateKey
-    if (asymmetricKeyType === 'ec' && asymmetricKeyDetails?.namedCurve === 'prime256v1')
-      this.algorithm = 'ES256'
-    else if (asymmetricKeyType === 'rsa') this.algorithm = 'RS256'
-    else throw new Error('the registry token key must be EC P-256 (ES256) or RSA (RS256)')
+    this.algorithm = jwtAlgorithm(this.privateKey)
     this.issuer = issuer
     this.service = service
     this.keyId = libtrustKeyId(this.publicKey)
@@ -185,9 +158,15 @@ export class RegistryTokenIssuer {
   }
 
   /** The grant of a valid, unexpired ticket issued to `username`; undefined otherwise. */
-  verifyTicket(username: string, password: string): readonly RepositoryAccess[] | undefined {
-    const claims = this.verify(password)
-    if (!claims || claims.aud !== this.ticketAudience() || claims.sub !== username) return undefined
+  readonly verifyTicket: Authenticate = (username, password) => {
+    const claims = verifyJwt(password, {
+      publicKey: this.publicKey,
+      algorithm: this.algorithm,
+      issuer: this.issuer,
+      audience: this.ticketAudience(),
+      now: this.clock() / 1000,
+    })
+    if (!claims || claims.sub !== username) return undefined
     return parseAccessClaim(claims.access)
   }
 
@@ -199,7 +178,7 @@ export class RegistryTokenIssuer {
   answerTokenRequest(
     query: URLSearchParams,
     authorization: string | undefined,
-    authenticate: Authenticate = (u, p) => this.verifyTicket(u, p),
+    authenticate: Authenticate = this.verifyTicket,
   ): TokenAnswer {
     if (query.get('service') !== this.service) return { status: 400, body: { error: 'unknown service' } }
     const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(authorization ?? '')
@@ -260,8 +239,7 @@ export class RegistryTokenIssuer {
     ttlSeconds: number,
   ): IssuedToken {
     const now = Math.floor(this.clock() / 1000)
-    const header = { typ: 'JWT', alg: this.algorithm, kid: this.keyId }
-    const claims = {
+    const claims: JwtClaims = {
       iss: this.issuer,
       sub: subject,
       aud: audience,
@@ -271,33 +249,9 @@ export class RegistryTokenIssuer {
       jti: randomUUID(),
       access: access.map((a) => ({ type: 'repository', name: a.repository, actions: [...a.actions] })),
     }
-    const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`
-    const signature = sign('sha256', Buffer.from(input), { key: this.privateKey, dsaEncoding: 'ieee-p1363' })
     return {
-      token: `${input}.${signature.toString('base64url')}`,
+      token: signJwt(this.privateKey, { algorithm: this.algorithm, keyId: this.keyId }, claims),
       expiresAt: new Date((now + ttlSeconds) * 1000),
-    }
-  }
-
-  private verify(token: string): Record<string, unknown> | undefined {
-    const [header = '', payload = '', signature = '', ...rest] = token.split('.')
-    if (rest.length > 0) return undefined
-    const valid = verify(
-      'sha256',
-      Buffer.from(`${header}.${payload}`),
-      { key: this.publicKey, dsaEncoding: 'ieee-p1363' },
-      Buffer.from(signature, 'base64url'),
-    )
-    if (!valid) return undefined
-    try {
-      const parsedHeader = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown }
-      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>
-      const now = this.clock() / 1000
-      if (parsedHeader.alg !== this.algorithm || claims.iss !== this.issuer) return undefined
-      if (typeof claims.exp !== 'number' || claims.exp <= now) return undefined
-      return claims
-    } catch {
-      return undefined
     }
   }
 }

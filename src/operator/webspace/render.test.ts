@@ -82,6 +82,25 @@ describe('renderWebspace', () => {
     ])
   })
 
+  it('names the registry pull Secret for images of the tenants’ registry only', () => {
+    const pullSecrets = (image: string, registry?: string) =>
+      at(
+        byKind(
+          renderWebspace(webspace(), runtime, customer(), { ...config, registry }, { image }),
+          'Deployment',
+        ),
+        'spec',
+        'template',
+        'spec',
+        'imagePullSecrets',
+      )
+    const built = `registry.test:5000/hostplane/acme@sha256:${'a'.repeat(64)}`
+    assert.deepEqual(pullSecrets(built, 'registry.test:5000'), [{ name: 'hostplane-registry-pull' }])
+    assert.equal(pullSecrets(built), undefined, 'no registry configured')
+    assert.equal(pullSecrets('docker.io/trafex/php-nginx:3.6.0', 'registry.test:5000'), undefined)
+    assert.equal(pullSecrets('registry.test:50001/x/y:1', 'registry.test:5000'), undefined, 'another port')
+  })
+
   it('adds an autoscaler (2–10) and a PodDisruptionBudget on the dedicated tier, leaving replicas to the autoscaler', () => {
     const objects = renderWebspace(
       webspace(),

@@ -12,11 +12,12 @@ import { controllerReference, type Manifest } from '../../kube/object.js'
 import type { OperatorConfig } from '../config.js'
 import { CUSTOMER_LABEL, MANAGED_BY } from '../customer/names.js'
 import { DEDICATED_AUTOSCALING, SIZE_RESOURCES } from '../customer/tiers.js'
+import { REGISTRY_PULL_SECRET } from '../registry-pull/pull-secret.js'
 import { domainsOf } from '../../domains/site-domains.js'
 
 export type WebspaceConfig = Pick<
   OperatorConfig,
-  'entryPoints' | 'defaultIssuer' | 'pagesDomain' | 'previewDomain'
+  'entryPoints' | 'defaultIssuer' | 'pagesDomain' | 'previewDomain' | 'registry'
 >
 
 const HTTP_PORT = 80
@@ -95,6 +96,10 @@ export function renderWebspace(
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
+            // The tenants' registry lets nodes pull a customer's images with its namespace's ticket.
+            ...(config.registry && image.startsWith(`${config.registry}/`)
+              ? { imagePullSecrets: [{ name: REGISTRY_PULL_SECRET }] }
+              : {}),
             securityContext: {
               runAsNonRoot: true,
               runAsUser: 101,
