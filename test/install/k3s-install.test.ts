@@ -106,7 +106,7 @@ const NEEDED_BEYOND_THIS_TEST: readonly { readonly grants: RegExp; readonly reas
   {
     grants: /^hostplane-operator: (create|patch|delete) secrets$/,
     reason:
-      'tls.mode secret: the tls-* copy of a tenant’s TLS Secret in hostplane-system (test/e2e/pages.test.ts)',
+      'tls.mode secret: the tls-* copy of a tenant’s TLS Secret in hostplane-system (test/e2e/pages.test.ts); with --registry, the pull Secret of customer namespaces (test/tenancy/registry-pull.test.ts)',
   },
   {
     grants: /^hostplane-(operator|syncer): get secrets$/,
