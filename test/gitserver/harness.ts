@@ -5,7 +5,7 @@
  * label, which the gitserver is started to select, so runs sharing a cluster do not meet.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
@@ -24,6 +24,7 @@ import { REPO_ROOT } from '../cluster/paths.js'
 import { run, type RunResult, waitFor } from '../cluster/process.js'
 import { type CliProcess, SOURCE_CLI, startCli } from '../e2e/cli-process.js'
 import type { OperatorEnv } from '../operator/harness.js'
+import { GitClient } from './git-client.js'
 import { freePort } from '../serving/nginx-for-tests.js'
 
 export const RUN_LABEL = 'hostplane.dev/test-gitserver'
@@ -350,26 +351,14 @@ export class GitServerRun {
     return (await fetch(`http://127.0.0.1:${this.httpPort}/metrics`)).text()
   }
 
+  /** A customer's OpenSSH and git, trusting only the gitserver's host key (known_hosts in `dir`). */
+  get client(): GitClient {
+    return new GitClient(this.dir, '127.0.0.1', this.sshPort, 'yes')
+  }
+
   /** `ssh` options that trust only the gitserver's host key and use only the given identities. */
   sshOptions(identities: string[], extra: string[] = []): string[] {
-    return [
-      '-F',
-      '/dev/null',
-      '-p',
-      String(this.sshPort),
-      '-o',
-      `UserKnownHostsFile=${join(this.dir, 'known_hosts')}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'ConnectTimeout=10',
-      ...identities.flatMap((file) => ['-i', file]),
-      ...extra,
-    ]
+    return this.client.sshOptions(identities, extra)
   }
 
   /** Runs `ssh git@127.0.0.1 <args>`. */
@@ -385,48 +374,25 @@ export class GitServerRun {
   }
 
   url(customer: string, webspace = 'site'): string {
-    return `ssh://git@127.0.0.1:${this.sshPort}/${customer}/${webspace}.git`
+    return this.client.url(customer, webspace)
   }
 
   /** Runs git in `cwd` with GIT_SSH_COMMAND using these identities. */
   git(cwd: string, identities: string[], args: string[], extra: string[] = []): Promise<RunResult> {
-    const command = ['ssh', ...this.sshOptions(identities, extra)].map((a) => `'${a}'`).join(' ')
-    return run('git', args, {
-      cwd,
-      env: {
-        PATH: process.env.PATH,
-        HOME: this.dir,
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_SSH_COMMAND: command,
-        GIT_AUTHOR_NAME: 'test',
-        GIT_AUTHOR_EMAIL: 'test@example.com',
-        GIT_COMMITTER_NAME: 'test',
-        GIT_COMMITTER_EMAIL: 'test@example.com',
-      },
-      timeoutMs: 60_000,
-    })
+    return this.client.git(cwd, identities, args, extra)
   }
 
   /** A work tree with one commit on `branch` holding `files`; returns its directory and commit. */
-  async workTree(
+  workTree(
     name: string,
     files: Record<string, string | Buffer>,
     branch = 'main',
   ): Promise<{ dir: string; commit: string }> {
-    const dir = join(this.dir, 'work', name)
-    await rm(dir, { recursive: true, force: true })
-    await mkdir(dir, { recursive: true })
-    await this.gitOk(dir, ['init', '--quiet', '--initial-branch', branch])
-    for (const [file, content] of Object.entries(files)) await writeFile(join(dir, file), content)
-    await this.gitOk(dir, ['add', '--all'])
-    await this.gitOk(dir, ['commit', '--quiet', '-m', name])
-    return { dir, commit: (await this.gitOk(dir, ['rev-parse', 'HEAD'])).stdout.trim() }
+    return this.client.workTree(name, files, branch)
   }
 
-  async gitOk(cwd: string, args: string[]): Promise<RunResult> {
-    const result = await this.git(cwd, [], args)
-    if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`)
-    return result
+  gitOk(cwd: string, args: string[]): Promise<RunResult> {
+    return this.client.gitOk(cwd, args)
   }
 
   /** What the repository on the gitserver's volume holds: `git <args>` run in it. */

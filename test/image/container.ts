@@ -7,9 +7,9 @@
  * nothing of them is visible on the host or outlives the process.
  */
 import { execFile } from 'node:child_process'
-import { chmod, mkdir, mkdtemp, readlink, rm, symlink } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -108,7 +108,11 @@ export async function containerCommand(
   const binds: string[] = []
   for (const { source, target, readOnly } of mounts) {
     const at = await inRoot(rootfs, target)
-    await mkdir(at, { recursive: true })
+    if ((await stat(source)).isFile()) {
+      // A file is bound over a file (the kubelet's /etc/hosts): one must be there to bind on.
+      await mkdir(dirname(at), { recursive: true })
+      await writeFile(at, '', { flag: 'a' })
+    } else await mkdir(at, { recursive: true })
     binds.push(`mount --rbind ${quote(source)} ${quote(at)}`)
     if (readOnly) binds.push(`mount -o remount,bind,ro ${quote(at)}`)
   }

@@ -9,7 +9,12 @@
  * install's ConfigMap, each Pod in its own network with its ServiceAccount's token from the
  * TokenRequest API; the real EndpointSlice controller fills the Services from the Pods' status.
  * Traefik from the test cache, configured as k3s's bundled Traefik, routes a Customer's
- * StaticSite, whose repository a git host serves, to nginx. Last, the API server's audit log
+ * StaticSite, whose repository a git host serves, to nginx. With the profile's push-to-deploy
+ * Component the gitserver and the install's registry run too (the registry from its own image, the
+ * test playing cert-manager for their Secrets): a customer's `git push` over SSH to the gitserver's
+ * Pod becomes a layer build in that registry, a Release and the operator's Deployment on its
+ * digest, and a node's pull of that digest goes through Traefik to the registry and the
+ * gitserver's token realm with the customer's credentials. Last, the API server's audit log
  * shows which (verb, resource) pairs the operator's and the syncer's ServiceAccounts used: none
  * was refused, and every pair the install grants was either used here or is listed with the
  * reason it is needed.
@@ -32,6 +37,17 @@ import { startProcess } from '../e2e/cli-process.js'
 import { selfSignedCertificate, tlsData } from '../fixtures/tls-certificate.js'
 import { HostRoot } from '../image/container.js'
 import { imageSkipReason, imageUnderTest, UnpackedImage } from '../image/image-under-test.js'
+import { PUSH_TO_DEPLOY } from '../../deploy/install/profiles.js'
+import { REGISTRY_IMAGE_REPOSITORY } from '../../deploy/install/options.js'
+import { REGISTRY_IMAGE_OUTPUT } from '../../scripts/image/recipe.js'
+import type { Release } from '../../src/api/resources.js'
+import { RegistryClient } from '../../src/build/registry/client.js'
+import { RegistryTokenIssuer } from '../../src/build/registry/token-service.js'
+import { pushDockerBase } from '../build/base-image.js'
+import { tokenKeyPair } from '../build/registry.js'
+import { GitClient } from '../gitserver/git-client.js'
+import { keyPair } from '../gitserver/harness.js'
+import { createHash } from 'node:crypto'
 import { type RawResponse, sendRequest } from '../serving/http-request.js'
 import { nginxUnavailable } from '../serving/nginx-for-tests.js'
 import { GitFixture } from '../syncer/git-fixture.js'
@@ -46,7 +62,8 @@ import { grantsOf, usedBy } from './rbac-audit.js'
 const env = await clusterForTests()
 const skip =
   env.skip ||
-  (await imageSkipReason(['umoci', 'unshare', 'nsenter', 'mknod', 'iptables'])) ||
+  (await imageSkipReason(['umoci', 'unshare', 'nsenter', 'mknod', 'iptables', 'openssl', 'ssh', 'git'])) ||
+  (await imageSkipReason([], REGISTRY_IMAGE_OUTPUT)) ||
   (await nginxUnavailable()) ||
   (await traefikUnavailable()) ||
   (await podAddressUnavailable())
@@ -54,17 +71,20 @@ const skip =
 const SYSTEM = 'hostplane-system'
 const OPERATOR = `system:serviceaccount:${SYSTEM}:hostplane-operator`
 const SYNCER = `system:serviceaccount:${SYSTEM}:hostplane-syncer`
+const GITSERVER = `system:serviceaccount:${SYSTEM}:hostplane-gitserver`
 /** The install's default pages domain: a site without domains answers at <name>-<namespace>.<it>. */
 const PAGES_DOMAIN = 'pages.example.com'
 const HOSTPLANE_IMAGE = 'ghcr.io/hostplane/hostplane'
+/** The registry's public host as the push-to-deploy Component names it. */
+const REGISTRY_HOST = PUSH_TO_DEPLOY.registry.host
 const GIT_CA_DIR = '/etc/hostplane/git-ca'
 
-/** Only the install's two ServiceAccounts are audited, at Metadata level (no bodies). */
+/** Only the install's ServiceAccounts are audited, at Metadata level (no bodies). */
 const AUDIT_POLICY = stringify({
   apiVersion: 'audit.k8s.io/v1',
   kind: 'Policy',
   omitStages: ['RequestReceived'],
-  rules: [{ level: 'Metadata', users: [OPERATOR, SYNCER] }, { level: 'None' }],
+  rules: [{ level: 'Metadata', users: [OPERATOR, SYNCER, GITSERVER] }, { level: 'None' }],
 })
 
 /** k3s's default StorageClass, as k3s ships it. */
@@ -91,10 +111,6 @@ const NEEDED_BEYOND_THIS_TEST: readonly { readonly grants: RegExp; readonly reas
     reason: 'a Webspace’s Deployment, Service, claim, HPA and PDB (no Webspace here)',
   },
   {
-    grants: /^hostplane-operator: patch hostplane\.dev\/webspaces\/status$/,
-    reason: 'Webspaces (no Webspace here)',
-  },
-  {
     grants: /^hostplane-operator: delete hostplane\.dev\/releases$/,
     reason: 'pruning a Webspace’s old Releases (no push here; test/tenancy/releases.test.ts)',
   },
@@ -117,6 +133,15 @@ const NEEDED_BEYOND_THIS_TEST: readonly { readonly grants: RegExp; readonly reas
     grants: /^hostplane-operator: bind rbac\.authorization\.k8s\.io\/clusterroles$/,
     reason:
       'binding hostplane-tenant and the Secret readers in sh-acme (done here): the API server checks bind then, and audits only the RoleBinding',
+  },
+  {
+    grants: /^hostplane-gitserver: (create|delete|get|list|watch) (batch\/jobs|pods|pods\/log|secrets)$/,
+    reason:
+      'buildpacks and dockerfile builds: Jobs, their Pods and logs, and each build’s push Secret, by the build runner’s Role in hostplane-builds only (the push here is a layer build; test/build/build-jobs.test.ts)',
+  },
+  {
+    grants: /^hostplane-gitserver: (list|delete) hostplane\.dev\/releases$/,
+    reason: 'removing the Releases of a deleted preview branch (test/gitserver/release-gate.test.ts)',
   },
   {
     grants: /^hostplane-operator: delete rbac\.authorization\.k8s\.io\/roles$/,
@@ -168,6 +193,7 @@ async function writeOverlay(dir: string, git: { address: string; caFile: string 
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
       resources: [relative(dir, join(REPO_ROOT, 'dist', 'k3s')), 'settings.yaml'],
+      components: [relative(dir, join(REPO_ROOT, 'dist', 'k3s', 'push-to-deploy'))],
       patches: [{ path: 'syncer-git-ca.yaml' }],
     }),
   )
@@ -184,12 +210,15 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
   let cluster: TestCluster
   let admin: KubeRest
   let image: UnpackedImage
+  let registryImage: UnpackedImage
   let hostRoot: HostRoot
   let gitAddress: PodAddress
   let git: GitFixture
   let traefik: RunningTraefik
   let kubelet: Kubelet
   let objects: Manifest[] = []
+  let issuer: RegistryTokenIssuer
+  let registryCertificate: Awaited<ReturnType<typeof selfSignedCertificate>>
   const started = performance.now()
 
   const list = <T extends Manifest>(apiVersion: string, plural: string, namespace?: string) =>
@@ -202,7 +231,14 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
 
   /** The runtime of each image the install names: hostplane's image, or Debian's nginx. */
   const runtimeFor = (reference: string): ImageRuntime => {
-    if (reference.startsWith(HOSTPLANE_IMAGE))
+    if (reference.startsWith(`${REGISTRY_IMAGE_REPOSITORY}:`))
+      return {
+        start: ({ command, args, env: variables }, logFile, options) => {
+          if (command) throw new Error(`${reference}: the install overrides the image's entrypoint`)
+          return registryImage.start(args, logFile, variables, options)
+        },
+      }
+    if (reference.startsWith(`${HOSTPLANE_IMAGE}:`))
       return {
         start: ({ command, args, env: variables }, logFile, options) => {
           if (command) throw new Error(`${reference}: the install overrides the image's entrypoint`)
@@ -224,6 +260,7 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'hostplane-k3s-install-'))
     image = await UnpackedImage.unpack(await imageUnderTest())
+    registryImage = await UnpackedImage.unpack(await imageUnderTest(REGISTRY_IMAGE_OUTPUT))
     hostRoot = await HostRoot.create()
     // A cluster of its own: the install's names are the real ones (no other test's objects are
     // judged by its admission policies), and the audit log holds only this install's requests.
@@ -255,6 +292,7 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
     admin?.close()
     await cluster?.stop()
     await image?.remove()
+    await registryImage?.remove()
     await hostRoot?.remove()
     if (work) await rm(work, { recursive: true, force: true })
     console.log(`k3s install end to end: ${((performance.now() - started) / 1000).toFixed(1)} s`)
@@ -265,6 +303,20 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
   })
 
   it('runs every Deployment’s Pods, created by the controllers under Pod Security restricted, until all are ready', async () => {
+    // cert-manager's part: the Secrets of the registry's self-signed token key and of its host.
+    await tokenKeyPair(join(work, 'token.key'), join(work, 'token.crt'))
+    const tokenKey = await readFile(join(work, 'token.key'), 'utf8')
+    issuer = new RegistryTokenIssuer({ issuer: 'hostplane', service: REGISTRY_HOST, privateKey: tokenKey })
+    registryCertificate = await selfSignedCertificate({ domains: [REGISTRY_HOST] })
+    const secret = (name: string, data: Record<string, string>) =>
+      admin.request('POST', resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace: SYSTEM }), {
+        body: { metadata: { name }, type: 'kubernetes.io/tls', data },
+      })
+    await secret('hostplane-registry-token', {
+      'tls.key': Buffer.from(tokenKey).toString('base64'),
+      'tls.crt': (await readFile(join(work, 'token.crt'))).toString('base64'),
+    })
+    await secret('hostplane-registry-tls', tlsData(registryCertificate))
     await kubelet.start()
     for (const deployment of objects.filter((o): o is Deployment => o.kind === 'Deployment'))
       await waitFor(
@@ -294,6 +346,8 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
         .filter((e) => e.conditions.ready).length
     assert.equal(ready('hostplane-nginx'), 2, 'nginx endpoints filled by the EndpointSlice controller')
     assert.equal(ready('hostplane-syncer'), 1)
+    assert.equal(ready('hostplane-gitserver'), 1)
+    assert.equal(ready('hostplane-registry'), 1)
   })
 
   it('names the hostplane image by the digest `npm run image` built', async () => {
@@ -301,9 +355,9 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
     const pods = await list<Pod>('v1', 'pods', SYSTEM)
     const references = pods.items
       .flatMap((p) => p.spec.containers)
-      .filter((c) => c.image.startsWith(HOSTPLANE_IMAGE))
+      .filter((c) => c.image.startsWith(`${HOSTPLANE_IMAGE}:`))
       .map((c) => c.image)
-    assert.equal(references.length, 3, 'two operators and a syncer')
+    assert.equal(references.length, 4, 'two operators, a syncer and the gitserver')
     for (const reference of references)
       assert.match(reference, new RegExp(`^${HOSTPLANE_IMAGE}(:[^@]+)?@${digest}$`))
   })
@@ -429,6 +483,145 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
     ).catch(withLogs)
   })
 
+  it('builds a customer’s git push into the install’s registry, runs its Release, and lets a node pull it through Traefik with the customer’s credentials', async () => {
+    const podIP = async (component: string) => {
+      const pods = await admin.request<KubeList<Manifest & { status?: { podIP?: string } }>>(
+        'GET',
+        resourcePath({ apiVersion: 'v1', plural: 'pods', namespace: SYSTEM }),
+        { query: { labelSelector: `app.kubernetes.io/component=${component}` } },
+      )
+      const ip = pods.items[0]?.status?.podIP
+      assert.ok(ip, `the ${component} pod has an address`)
+      return ip
+    }
+    // The platform admin's Runtime: a base image in the same registry, pinned by digest.
+    const runtimes = new RegistryClient({
+      registry: REGISTRY_HOST,
+      endpoint: `http://${await podIP('registry')}:5000`,
+      credentials: {
+        kind: 'bearer',
+        token: issuer.issue('admin', [{ repository: 'hostplane-runtimes/static', actions: ['pull', 'push'] }])
+          .token,
+      },
+    })
+    const signal = AbortSignal.timeout(120_000)
+    const base = `${REGISTRY_HOST}/hostplane-runtimes/static@${await pushDockerBase(runtimes, 'hostplane-runtimes/static', signal)}`
+    const api = (plural: string, namespace?: string, name?: string) =>
+      resourcePath({ apiVersion: 'hostplane.dev/v1alpha1', plural, namespace, name })
+    await admin.request('POST', api('runtimes'), {
+      body: {
+        apiVersion: 'hostplane.dev/v1alpha1',
+        kind: 'Runtime',
+        metadata: { name: 'static-pushed' },
+        spec: { image: base, port: 8080, build: { strategy: 'layer', appDir: '/srv/app' } },
+      },
+    })
+    const keys = join(work, 'keys')
+    await mkdir(keys)
+    const laptop = await keyPair(keys, 'laptop')
+    await admin.request('POST', api('sshkeys', 'sh-acme'), {
+      body: {
+        apiVersion: 'hostplane.dev/v1alpha1',
+        kind: 'SshKey',
+        metadata: { name: 'laptop' },
+        spec: { publicKey: laptop.publicKey },
+      },
+    })
+    await admin.request('POST', api('webspaces', 'sh-acme'), {
+      body: {
+        apiVersion: 'hostplane.dev/v1alpha1',
+        kind: 'Webspace',
+        metadata: { name: 'shop' },
+        spec: { runtime: 'static-pushed', git: { branch: 'main' }, replicas: 1 },
+      },
+    })
+
+    const client = new GitClient(join(work, 'git-client'), await podIP('gitserver'), 2222)
+    await mkdir(client.home)
+    const { dir, commit } = await client.workTree('shop', { 'index.html': '<h1>shop of acme</h1>\n' })
+    // The gitserver creates the repository once it has seen the Webspace and accepts the key once
+    // it has seen the SshKey: the first pushes may come too early.
+    let pushed: Awaited<ReturnType<GitClient['git']>> | undefined
+    await waitFor(
+      async () => {
+        pushed = await client.git(dir, [laptop.file], ['push', client.url('acme', 'shop'), 'main'])
+        return pushed.code === 0 || undefined
+      },
+      { timeoutMs: 90_000, intervalMs: 2000, describe: () => `git push: ${pushed?.stderr}` },
+    ).catch(withLogs)
+    const releases = await admin.request<KubeList<Release>>('GET', api('releases', 'sh-acme'))
+    const release = releases.items.find((r) => r.spec.commit === commit)
+    assert.ok(release, `the accepted push of ${commit} has its Release`)
+    assert.match(release.spec.image, new RegExp(`^${REGISTRY_HOST}/hostplane/acme@sha256:[0-9a-f]{64}$`))
+    await waitFor(
+      async () => {
+        const deployment = await admin
+          .request<Manifest & { spec: { template: { spec: { containers: { image: string }[] } } } }>(
+            'GET',
+            resourcePath({
+              apiVersion: 'apps/v1',
+              plural: 'deployments',
+              namespace: 'sh-acme',
+              name: 'shop',
+            }),
+          )
+          .catch(() => undefined)
+        return (
+          deployment?.spec.template.spec.containers.some((c) => c.image === release.spec.image) || undefined
+        )
+      },
+      { timeoutMs: 60_000, intervalMs: 500, describe: () => 'the operator did not run the Release' },
+    ).catch(withLogs)
+
+    // A node's pull, as containerd does it: the challenge, the realm, the manifest by digest.
+    const digest = release.spec.image.split('@')[1] ?? ''
+    const throughTraefik = (path: string, headers: Record<string, string> = {}) =>
+      sendRequest({
+        port: traefik.websecure,
+        method: 'GET',
+        path,
+        headers: { Host: REGISTRY_HOST, ...headers },
+        tls: { servername: REGISTRY_HOST, ca: registryCertificate.crt },
+      })
+    const manifestPath = `/v2/hostplane/acme/manifests/${digest}`
+    const accept = {
+      Accept:
+        'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+    }
+    const challenge = await waitFor(
+      async () => {
+        const answer = await throughTraefik(manifestPath, accept).catch(() => undefined)
+        return answer?.status === 401 ? answer : undefined
+      },
+      { timeoutMs: 60_000, intervalMs: 250, describe: () => 'Traefik does not route the registry host' },
+    ).catch(withLogs)
+    assert.equal(
+      challenge.headers['www-authenticate'],
+      `Bearer realm="https://${REGISTRY_HOST}/registry/token",service="${REGISTRY_HOST}",scope="repository:hostplane/acme:pull"`,
+    )
+    const token = async (credentials: { username: string; password: string }) =>
+      throughTraefik(
+        `/registry/token?service=${REGISTRY_HOST}&scope=${encodeURIComponent('repository:hostplane/acme:pull')}`,
+        {
+          Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+        },
+      )
+    const granted = await token(issuer.buildTicket('acme'))
+    assert.equal(granted.status, 200, granted.body)
+    const pulled = await throughTraefik(manifestPath, {
+      ...accept,
+      Authorization: `Bearer ${(JSON.parse(granted.body) as { token: string }).token}`,
+    })
+    assert.equal(pulled.status, 200, pulled.body)
+    assert.equal(`sha256:${createHash('sha256').update(pulled.body).digest('hex')}`, digest)
+    const foreign = await token(issuer.buildTicket('other'))
+    const refused = await throughTraefik(manifestPath, {
+      ...accept,
+      Authorization: `Bearer ${(JSON.parse(foreign.body) as { token: string }).token}`,
+    })
+    assert.equal(refused.status, 401, 'another customer’s credentials do not pull acme’s image')
+  })
+
   it('removes the Customer’s namespace once the Customer is deleted', async () => {
     await admin.request(
       'DELETE',
@@ -444,12 +637,13 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
     ).catch(withLogs)
   })
 
-  it('the operator and the syncer were refused nothing, and used every grant not listed with its reason', async () => {
+  it('the operator, the syncer and the gitserver were refused nothing, and used every grant not listed with its reason', async () => {
     const audit = await readFile(cluster.auditLogPath, 'utf8')
     const unused: Record<string, string[]> = {}
     for (const [account, username, runtime] of [
       ['hostplane-operator', OPERATOR, ['hostplane-operator-tls-secrets']],
       ['hostplane-syncer', SYNCER, ['hostplane-syncer-secrets']],
+      ['hostplane-gitserver', GITSERVER, []],
     ] as const) {
       const { used, refused } = usedBy(audit, username)
       assert.deepEqual([...refused], [], `${account} was refused`)

@@ -17,7 +17,11 @@
  *   IP; the Pod's status (podIP, Ready from its readiness probe) is written so the real
  *   EndpointSlice controller fills the Services;
  * - as kube-proxy, the `kubernetes` Service's ClusterIP (what KUBERNETES_SERVICE_HOST names, and
- *   what the API server's certificate is for) is forwarded from each pod to the API server.
+ *   what the API server's certificate is for) is forwarded from each pod to the API server, and
+ *   each ClusterIP Service of the namespace (those that exist when the pod starts) to a ready
+ *   endpoint of its EndpointSlices, looked up at each connection;
+ * - as the cluster's DNS, the pod's /etc/hosts (which the kubelet manages) names those Services'
+ *   ClusterIPs by `<service>`, `<service>.<namespace>` and `<service>.<namespace>.svc[.cluster.local]`.
  *
  * How an image's root file system is made is the caller's (`ImageRuntime`): the hostplane image
  * unpacked, or this machine's Debian for nginx.
@@ -99,12 +103,33 @@ type Pod = Manifest & {
 type DataObject = Manifest & { data?: Record<string, string> }
 
 /** How a container of an image is started: its root file system, entrypoint and environment. */
+/**
+ * The kubelet's `$(NAME)` references in env values, command and args: a variable defined before
+ * is replaced, an unknown one stays as written, and `$$` is one `$`.
+ */
+export function expandVariables(text: string, env: ReadonlyMap<string, string>): string {
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (whole, name?: string) =>
+    name === undefined ? '$' : (env.get(name) ?? whole),
+  )
+}
+
 export interface ImageRuntime {
   start(
     container: { command?: readonly string[]; args: readonly string[]; env: Record<string, string> },
     logFile: string,
     options: ContainerOptions,
   ): Promise<CliProcess>
+}
+
+interface ServicePort {
+  name?: string
+  port: number
+  protocol?: string
+}
+type Service = Manifest & { spec: { clusterIP?: string; ports?: ServicePort[] } }
+type EndpointSlice = Manifest & {
+  endpoints?: { addresses: string[]; conditions: { ready?: boolean } }[]
+  ports?: { name?: string; port: number }[]
 }
 
 interface RunningPod {
@@ -273,6 +298,7 @@ export class Kubelet {
     let proxy: Server | undefined
     try {
       proxy = await this.kubernetesServiceProxy(network)
+      const hosts = await this.servicesOfNamespace(network, pod)
       const started = new Map<string, CliProcess>()
       const running: RunningPod = { pod, network, proxy, containers: started, ready: false }
       try {
@@ -284,6 +310,7 @@ export class Kubelet {
               throw new Error(`container ${container.name} mounts ${m.name}, which the pod does not have`)
             return { source, target: m.mountPath, readOnly: m.readOnly ?? false }
           })
+          mounts.push({ source: hosts, target: '/etc/hosts', readOnly: true })
           const runtime = this.options.runtimeFor(container.image)
           const logFile = join(this.options.workDir, `${name}-${container.name}.log`)
           // The container's stdout is its own (nginx reopens /dev/stdout), as a runtime's pipe is.
@@ -292,7 +319,11 @@ export class Kubelet {
           started.set(
             container.name,
             await runtime.start(
-              { command: container.command, args: container.args ?? [], env: Object.fromEntries(variables) },
+              {
+                command: container.command?.map((part) => expandVariables(part, variables)),
+                args: (container.args ?? []).map((arg) => expandVariables(arg, variables)),
+                env: Object.fromEntries(variables),
+              },
               logFile,
               {
                 uid: security.runAsUser ?? 0,
@@ -401,7 +432,9 @@ export class Kubelet {
             ]
           : from?.fieldRef
             ? this.fieldOf(pod, from.fieldRef.fieldPath)
-            : variable.value
+            : variable.value === undefined
+              ? undefined
+              : expandVariables(variable.value, env)
       if (value !== undefined) env.set(variable.name, value)
     }
     return env
@@ -456,6 +489,105 @@ export class Kubelet {
       { timeoutMs: 10_000 },
     )
     return proxy
+  }
+
+  /** One host port per Service port, forwarding each connection to a ready endpoint. */
+  private readonly serviceProxies = new Map<string, Promise<number>>()
+
+  private serviceProxy(service: Service, port: ServicePort): Promise<number> {
+    const key = `${service.metadata.name}:${port.port}`
+    let listening = this.serviceProxies.get(key)
+    if (!listening) {
+      const server = createServer((client) => {
+        client.pause()
+        this.endpointOf(service.metadata.name, port.name).then(
+          (endpoint) => {
+            if (!endpoint) return client.destroy()
+            const upstream = connect(endpoint.port, endpoint.address)
+            client.pipe(upstream).pipe(client)
+            client.resume()
+            const close = () => {
+              client.destroy()
+              upstream.destroy()
+            }
+            client.on('error', close)
+            upstream.on('error', close)
+          },
+          () => client.destroy(),
+        )
+      })
+      this.servers.push(server)
+      listening = new Promise<number>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(0, '0.0.0.0', () => resolve((server.address() as { port: number }).port))
+      })
+      this.serviceProxies.set(key, listening)
+    }
+    return listening
+  }
+
+  private readonly servers: Server[] = []
+
+  /** A ready endpoint of the Service's EndpointSlices for its port `name`, as kube-proxy picks one. */
+  private async endpointOf(
+    service: string,
+    name: string | undefined,
+  ): Promise<{ address: string; port: number } | undefined> {
+    const slices = await this.admin.request<KubeList<EndpointSlice>>(
+      'GET',
+      resourcePath({
+        apiVersion: 'discovery.k8s.io/v1',
+        plural: 'endpointslices',
+        namespace: this.options.namespace,
+      }),
+      { query: { labelSelector: `kubernetes.io/service-name=${service}` } },
+    )
+    for (const slice of slices.items) {
+      const port = slice.ports?.find((p) => (p.name ?? '') === (name ?? ''))?.port
+      const address = slice.endpoints?.find((e) => e.conditions.ready !== false)?.addresses[0]
+      if (port && address) return { address, port }
+    }
+    return undefined
+  }
+
+  /**
+   * kube-proxy's and the cluster DNS's part for the namespace's ClusterIP Services: each port's
+   * ClusterIP translated, in the pod's network namespace, to this process's forwarder; returns
+   * the pod's /etc/hosts naming them.
+   */
+  private async servicesOfNamespace(network: PodNetwork, pod: Pod): Promise<string> {
+    const { namespace } = this.options
+    const services = await this.admin.request<KubeList<Service>>(
+      'GET',
+      resourcePath({ apiVersion: 'v1', plural: 'services', namespace }),
+    )
+    const lines = ['127.0.0.1 localhost', `${network.address} ${pod.metadata.name}`]
+    for (const service of services.items) {
+      const clusterIP = service.spec.clusterIP
+      if (!clusterIP || clusterIP === 'None') continue
+      const name = service.metadata.name
+      lines.push(
+        `${clusterIP} ${name} ${name}.${namespace} ${name}.${namespace}.svc ${name}.${namespace}.svc.cluster.local`,
+      )
+      for (const port of service.spec.ports ?? []) {
+        if ((port.protocol ?? 'TCP') !== 'TCP') continue
+        const local = await this.serviceProxy(service, port)
+        await runOrThrow(
+          'ip',
+          [
+            ...['netns', 'exec', network.namespace, 'iptables', '-t', 'nat', '-A', 'OUTPUT'],
+            ...['-d', `${clusterIP}/32`, '-p', 'tcp', '--dport', String(port.port)],
+            ...['-j', 'DNAT', '--to-destination', `${network.gateway}:${local}`],
+          ],
+          { timeoutMs: 10_000 },
+        )
+      }
+    }
+    const file = join(this.options.workDir, 'pods', `${pod.metadata.name}.hosts`)
+    await mkdir(join(file, '..'), { recursive: true })
+    await writeFile(file, `${lines.join('\n')}\n`)
+    await chmod(file, 0o644)
+    return file
   }
 
   /** Each volume of the Pod as a host directory, written as the kubelet writes it. */
@@ -711,6 +843,7 @@ export class Kubelet {
     await this.syncing
     for (const running of this.pods.values()) if (running !== 'starting') await this.stopPod(running)
     this.pods.clear()
+    for (const server of this.servers) server.close()
     await this.admin
       .request('DELETE', resourcePath({ apiVersion: 'v1', plural: 'nodes', name: this.options.nodeName }))
       .catch(() => {})
