@@ -5,11 +5,12 @@
  * and the operator guard; a tenant who deletes or edits it gets it back; Webspaces running an image
  * of that registry name it in `imagePullSecrets`, others do not; nothing is written while nothing
  * changes. Its credentials are used as a node would (skopeo with the Secret as auth file) against a
- * real docker-registry whose realm verifies pull tickets with the public key only.
+ * real docker-registry whose realm verifies pull tickets with the public key only, and are sent to
+ * a `hostplane gitserver` process given only the certificate (`--registry-pull-cert`).
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { createPublicKey, generateKeyPairSync } from 'node:crypto'
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,6 +32,8 @@ import { registrySkipReason, SERVICE, startRegistry, type TestRegistry } from '.
 import { clusterForTests } from '../cluster/for-tests.js'
 import { sleep } from '../cluster/process.js'
 import { apiWrites, OperatorEnv } from '../operator/harness.js'
+import { selfSignedCertificate } from '../fixtures/tls-certificate.js'
+import { GitServerRun, registryArgs } from '../gitserver/harness.js'
 
 const run = promisify(execFile)
 const env = await clusterForTests()
@@ -38,7 +41,8 @@ const skip = env.skip || (await registrySkipReason())
 
 describe('the registry pull Secret kept by the operator', { skip }, () => {
   const signal = AbortSignal.timeout(5 * 60_000)
-  const operatorKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey
+  let operatorKey: KeyObject
+  let gitserver: GitServerRun | undefined
   let test: OperatorEnv
   let operator: Operator
   let registry: TestRegistry
@@ -79,6 +83,10 @@ describe('the registry pull Secret kept by the operator', { skip }, () => {
   before(async () => {
     const cluster = await env.get()
     dir = await mkdtemp(join(tmpdir(), 'hostplane-pull-'))
+    // The operator's key and its certificate, as a cert-manager Secret's tls.key and tls.crt.
+    const pair = await selfSignedCertificate({ domains: ['registry-pull.hostplane'] })
+    operatorKey = createPrivateKey(pair.key)
+    await writeFile(join(dir, 'tls.crt'), pair.crt)
     test = new OperatorEnv(cluster, new KubeRest(cluster.kubeConfig()), 'pull')
     await test.setUp()
     runtime = await test.createRuntime()
@@ -107,6 +115,7 @@ describe('the registry pull Secret kept by the operator', { skip }, () => {
   })
 
   after(async () => {
+    await gitserver?.stop()
     tenant?.close()
     await operator?.stop()
     await registry?.stop()
@@ -165,5 +174,33 @@ describe('the registry pull Secret kept by the operator', { skip }, () => {
       )
     assert.deepEqual((await pullSecrets('built')).secrets, [{ name: REGISTRY_PULL_SECRET }])
     assert.equal((await pullSecrets('elsewhere')).secrets, undefined)
+  })
+
+  it('is accepted by the gitserver’s realm, which holds only the certificate, for pull on the customer’s repository only', async () => {
+    gitserver = await GitServerRun.create(test.cluster, test.admin)
+    await gitserver.start([...registryArgs(registry), '--registry-pull-cert', join(dir, 'tls.crt')])
+    const entry = auths(await waitForValidSecret('the pull Secret'))[registry.address]
+    const token = (authorization: string) =>
+      fetch(
+        `http://127.0.0.1:${gitserver?.httpPort}/registry/token?service=${SERVICE}` +
+          `&scope=repository:hostplane/${customer()}:pull,push&scope=repository:hostplane/other:pull`,
+        { headers: { authorization } },
+      )
+    const granted = await token(`Basic ${entry?.auth}`)
+    assert.equal(granted.status, 200)
+    const { token: jwt } = (await granted.json()) as { token: string }
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as {
+      access: unknown
+    }
+    assert.deepEqual(claims.access, [
+      { type: 'repository', name: `hostplane/${customer()}`, actions: ['pull'] },
+    ])
+    const forged = Buffer.from(`pull.${customer()}:${entry?.password}x`).toString('base64')
+    assert.equal((await token(`Basic ${forged}`)).status, 401)
+    const ticket = entry?.password ?? ''
+    assert.ok(
+      ticket.length > 0 && !(await gitserver.log()).includes(ticket.split('.')[2] ?? ticket),
+      'no ticket in its log',
+    )
   })
 })
