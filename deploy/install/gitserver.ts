@@ -9,7 +9,15 @@
 import { Construct } from 'constructs'
 import { emit } from './manifest-files.js'
 import type { GitServerRegistryOption, InstallOptions } from './options.js'
-import { REGISTRY_SETTINGS, REGISTRY_TOKEN_SECRET, registryEndpoint, TOKEN_ISSUER } from './registry.js'
+import {
+  PULL_KEY_DIR,
+  REGISTRY_PULL_SECRET,
+  REGISTRY_SETTINGS,
+  REGISTRY_TOKEN_SECRET,
+  registryEndpoint,
+  secretFile,
+  TOKEN_ISSUER,
+} from './registry.js'
 import {
   deploymentManifest,
   HTTP_PORT,
@@ -43,10 +51,12 @@ const ownRegistryArgs = (namespace: string, registry: GitServerRegistryOption): 
 
 /**
  * Flags of the install's registry (registry.ts): its public host comes from the settings
- * ConfigMap (HOSTPLANE_REGISTRY, also the token service), the gitserver pushes through its Service.
+ * ConfigMap (HOSTPLANE_REGISTRY, also the token service), the gitserver pushes through its Service,
+ * and its realm checks the operator's pull tickets with the pull key's certificate.
  */
 const bundledRegistryArgs = (namespace: string): string[] => [
   `--registry-token-key=${TOKEN_KEY_DIR}/tls.key`,
+  `--registry-pull-cert=${PULL_KEY_DIR}/tls.crt`,
   `--registry-issuer=${TOKEN_ISSUER}`,
   `--registry-endpoint=${registryEndpoint(namespace)}`,
   ...sourceUrlArgs(namespace, true),
@@ -93,6 +103,10 @@ export class GitServerWorkload extends Construct {
     const registry = gitserverRegistry(props.options)
     const tokenKeySecret =
       registry?.kind === 'bundled' ? REGISTRY_TOKEN_SECRET : registry?.registry.tokenKeySecret
+    const pullCert =
+      registry?.kind === 'bundled'
+        ? secretFile('registry-pull', REGISTRY_PULL_SECRET, 'tls.crt', PULL_KEY_DIR)
+        : undefined
     emit(this, {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
@@ -114,6 +128,7 @@ export class GitServerWorkload extends Construct {
         { name: 'run', mountPath: RUN_DIR },
         { name: 'tmp', mountPath: '/tmp' },
         ...(tokenKeySecret ? [{ name: 'registry-token', mountPath: TOKEN_KEY_DIR, readOnly: true }] : []),
+        ...(pullCert ? [pullCert.mount] : []),
       ],
     })
     emit(
@@ -152,6 +167,7 @@ export class GitServerWorkload extends Construct {
                 },
               ]
             : []),
+          ...(pullCert ? [pullCert.volume] : []),
         ],
       }),
     )

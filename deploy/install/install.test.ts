@@ -1091,6 +1091,43 @@ describe('the install’s registry (the registry option; each profile’s push-t
     assert.ok(!registryConfig().includes(HOST), 'the config file holds no host: it comes from the setting')
   })
 
+  it('lets nodes pull: the operator signs each customer’s pull Secret with the pull key, whose certificate alone the gitserver’s realm holds', async () => {
+    const operator = container('hostplane-operator', bundled)
+    assert.ok(operator.envFrom?.some((e) => e.configMapRef.name === REGISTRY_SETTINGS))
+    const [, ...operatorArgs] = operator.args ?? []
+    const operatorFlags = await parseFlags('operator', operatorArgs, { HOSTPLANE_REGISTRY: HOST })
+    assert.equal(operatorFlags.registry, HOST)
+    const keyDir = operator.volumeMounts.find((m) => m.name === 'registry-pull')?.mountPath
+    assert.equal(operatorFlags.registryPullKey, `${keyDir}/tls.key`)
+    assert.deepEqual(podSpec('hostplane-operator').volumes.find((v) => v.name === 'registry-pull')?.secret, {
+      secretName: 'hostplane-registry-pull',
+      items: [{ key: 'tls.key', path: 'tls.key' }],
+      defaultMode: 0o400,
+    })
+    const [, ...gitserverArgs] = container(GITSERVER_NAME, bundled).args ?? []
+    const gitserverFlags = await parseFlags('gitserver', gitserverArgs, { HOSTPLANE_REGISTRY: HOST })
+    const certDir = container(GITSERVER_NAME, bundled).volumeMounts.find(
+      (m) => m.name === 'registry-pull',
+    )?.mountPath
+    assert.equal(gitserverFlags.registryPullCert, `${certDir}/tls.crt`)
+    assert.deepEqual(podSpec(GITSERVER_NAME).volumes.find((v) => v.name === 'registry-pull')?.secret?.items, [
+      { key: 'tls.crt', path: 'tls.crt' },
+    ])
+    const pull = find<Manifest & { spec: Record<string, unknown> }>(
+      'Certificate',
+      'hostplane-registry-pull',
+      bundled,
+    )
+    assert.deepEqual(pull.spec.issuerRef, { kind: 'Issuer', name: REGISTRY_TOKEN_SECRET })
+    const plain = render({ pagesDomain: 'pages.test', gitserver: { enabled: true } })
+    const [, ...plainArgs] = container('hostplane-operator', plain).args ?? []
+    assert.equal(
+      (await parseFlags('operator', plainArgs)).registry,
+      undefined,
+      'without the registry, no pull Secrets',
+    )
+  })
+
   it('is reached only from the ingress controller and the gitserver, reaches nothing, and the gitserver reaches it', () => {
     const policy = find<Policy>('NetworkPolicy', REGISTRY_NAME, bundled)
     assert.deepEqual(

@@ -10,6 +10,7 @@ import { emit } from './manifest-files.js'
 import { NGINX_SERVICE, NGINX_SERVICE_PORT } from './nginx.js'
 import type { InstallOptions } from './options.js'
 import type { ServiceAccounts } from './rbac.js'
+import { PULL_KEY_DIR, REGISTRY_PULL_SECRET, REGISTRY_SETTINGS, secretFile } from './registry.js'
 import { deploymentManifest, HTTP_PORT, hostplaneContainer, scratch, serviceManifest } from './workload.js'
 
 export const OPERATOR_SETTINGS = 'hostplane-operator-settings'
@@ -31,6 +32,9 @@ export const operatorArgs = (options: InstallOptions, accounts: ServiceAccounts)
   `--nginx-service=${NGINX_SERVICE}`,
   `--nginx-port=${NGINX_SERVICE_PORT}`,
   `--listen=:${HTTP_PORT}`,
+  // With the install's registry: each customer namespace's pull Secret, signed with the pull key;
+  // the registry's host comes from its settings ConfigMap (HOSTPLANE_REGISTRY).
+  ...(options.registry ? [`--registry-pull-key=${PULL_KEY_DIR}/tls.key`] : []),
 ]
 
 /**
@@ -50,6 +54,17 @@ export class OperatorWorkload extends Construct {
   constructor(scope: Construct, id: string, props: { options: InstallOptions; accounts: ServiceAccounts }) {
     super(scope, id)
     const name = 'hostplane-operator'
+    const pullKey = props.options.registry
+      ? secretFile('registry-pull', REGISTRY_PULL_SECRET, 'tls.key', PULL_KEY_DIR)
+      : undefined
+    const container = hostplaneContainer({
+      image: props.options.image,
+      args: operatorArgs(props.options, props.accounts),
+      env: operatorEnv(props.options),
+      settings: OPERATOR_SETTINGS,
+      resources: props.options.resources.operator,
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(pullKey ? [pullKey.mount] : [])],
+    })
     emit(
       this,
       deploymentManifest({
@@ -60,16 +75,14 @@ export class OperatorWorkload extends Construct {
         serviceAccountName: props.accounts.operator,
         automountServiceAccountToken: true,
         containers: [
-          hostplaneContainer({
-            image: props.options.image,
-            args: operatorArgs(props.options, props.accounts),
-            env: operatorEnv(props.options),
-            settings: OPERATOR_SETTINGS,
-            resources: props.options.resources.operator,
-            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-          }),
+          pullKey
+            ? {
+                ...container,
+                envFrom: [...(container.envFrom ?? []), { configMapRef: { name: REGISTRY_SETTINGS } }],
+              }
+            : container,
         ],
-        volumes: [scratch('tmp', '64Mi')],
+        volumes: [scratch('tmp', '64Mi'), ...(pullKey ? [pullKey.volume] : [])],
       }),
     )
     emit(

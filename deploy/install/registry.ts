@@ -11,7 +11,7 @@
  * The host is read from the ConfigMap `hostplane-registry-settings` (HOSTPLANE_REGISTRY) by the
  * registry, the gitserver and the operator alike; the IngressRoute and the Certificate name it too.
  */
-import type { V1Container } from '@kubernetes/client-node'
+import type { V1Container, V1Volume, V1VolumeMount } from '@kubernetes/client-node'
 import { Construct } from 'constructs'
 import { stringify } from 'yaml'
 import type { Manifest } from '../../src/kube/object.js'
@@ -33,6 +33,12 @@ export const REGISTRY_SETTINGS = 'hostplane-registry-settings'
 /** cert-manager's Secret whose tls.key signs registry tokens (the gitserver) and whose tls.crt the registry trusts. */
 export const REGISTRY_TOKEN_SECRET = 'hostplane-registry-token'
 const REGISTRY_TLS_SECRET = 'hostplane-registry-tls'
+/**
+ * cert-manager's Secret whose tls.key signs customers' pull tickets (the operator, which writes
+ * each customer namespace's pull Secret) and whose tls.crt the gitserver's realm checks them with.
+ */
+export const REGISTRY_PULL_SECRET = 'hostplane-registry-pull'
+export const PULL_KEY_DIR = '/etc/hostplane/registry-pull'
 const CONFIG = 'hostplane-registry-config'
 export const REGISTRY_PORT: NamedPort = { name: 'registry', containerPort: REGISTRY_FILES.port }
 /** distribution's debug listener: /debug/health and Prometheus /metrics. */
@@ -144,6 +150,19 @@ export function registryRoute(options: InstallOptions, host: string): Manifest {
   }
 }
 
+/** One file of a Secret, read-only to the pod's user only, mounted at `dir`. */
+export function secretFile(
+  volume: string,
+  secretName: string,
+  key: string,
+  dir: string,
+): { volume: V1Volume; mount: V1VolumeMount } {
+  return {
+    volume: { name: volume, secret: { secretName, items: [{ key, path: key }], defaultMode: 0o400 } },
+    mount: { name: volume, mountPath: dir, readOnly: true },
+  }
+}
+
 export class RegistryWorkload extends Construct {
   constructor(
     scope: Construct,
@@ -165,26 +184,30 @@ export class RegistryWorkload extends Construct {
       metadata: { name: CONFIG, namespace },
       data: { [REGISTRY_FILES.configFile.slice(REGISTRY_FILES.configDir.length + 1)]: registryConfig() },
     })
-    // The token key never leaves the cluster and is trusted only by this registry: self-signed,
-    // and kept across renewals so tokens in flight stay valid (rotation: docs/builds.md).
+    // The signing keys never leave the cluster and are trusted only here: self-signed, and kept
+    // across renewals so tokens and tickets in flight stay valid (rotation: docs/builds.md).
     emit(this, {
       apiVersion: 'cert-manager.io/v1',
       kind: 'Issuer',
       metadata: { name: REGISTRY_TOKEN_SECRET, namespace },
       spec: { selfSigned: {} },
     })
-    emit(this, {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
-      metadata: { name: REGISTRY_TOKEN_SECRET, namespace },
-      spec: {
-        secretName: REGISTRY_TOKEN_SECRET,
-        commonName: 'hostplane registry token signer',
-        duration: '87600h',
-        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
-        issuerRef: { kind: 'Issuer', name: REGISTRY_TOKEN_SECRET },
-      },
-    })
+    for (const [secretName, commonName] of [
+      [REGISTRY_TOKEN_SECRET, 'hostplane registry token signer'],
+      [REGISTRY_PULL_SECRET, 'hostplane registry pull ticket signer'],
+    ] as const)
+      emit(this, {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: secretName, namespace },
+        spec: {
+          secretName,
+          commonName,
+          duration: '87600h',
+          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
+          issuerRef: { kind: 'Issuer', name: REGISTRY_TOKEN_SECRET },
+        },
+      })
     emit(this, {
       apiVersion: 'cert-manager.io/v1',
       kind: 'Certificate',

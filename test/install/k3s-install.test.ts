@@ -303,7 +303,8 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
   })
 
   it('runs every Deployment’s Pods, created by the controllers under Pod Security restricted, until all are ready', async () => {
-    // cert-manager's part: the Secrets of the registry's self-signed token key and of its host.
+    // cert-manager's part: the Secrets of the registry's self-signed token and pull ticket keys,
+    // and of its host.
     await tokenKeyPair(join(work, 'token.key'), join(work, 'token.crt'))
     const tokenKey = await readFile(join(work, 'token.key'), 'utf8')
     issuer = new RegistryTokenIssuer({ issuer: 'hostplane', service: REGISTRY_HOST, privateKey: tokenKey })
@@ -317,6 +318,11 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
       'tls.crt': (await readFile(join(work, 'token.crt'))).toString('base64'),
     })
     await secret('hostplane-registry-tls', tlsData(registryCertificate))
+    await tokenKeyPair(join(work, 'pull.key'), join(work, 'pull.crt'))
+    await secret('hostplane-registry-pull', {
+      'tls.key': (await readFile(join(work, 'pull.key'))).toString('base64'),
+      'tls.crt': (await readFile(join(work, 'pull.crt'))).toString('base64'),
+    })
     await kubelet.start()
     for (const deployment of objects.filter((o): o is Deployment => o.kind === 'Deployment'))
       await waitFor(
@@ -483,7 +489,7 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
     ).catch(withLogs)
   })
 
-  it('builds a customer’s git push into the install’s registry, runs its Release, and lets a node pull it through Traefik with the customer’s credentials', async () => {
+  it('builds a customer’s git push into the install’s registry, runs its Release, and lets a node pull it through Traefik with the pull Secret the operator keeps in the customer’s namespace', async () => {
     const podIP = async (component: string) => {
       const pods = await admin.request<KubeList<Manifest & { status?: { podIP?: string } }>>(
         'GET',
@@ -556,7 +562,13 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
     await waitFor(
       async () => {
         const deployment = await admin
-          .request<Manifest & { spec: { template: { spec: { containers: { image: string }[] } } } }>(
+          .request<
+            Manifest & {
+              spec: {
+                template: { spec: { containers: { image: string }[]; imagePullSecrets?: { name: string }[] } }
+              }
+            }
+          >(
             'GET',
             resourcePath({
               apiVersion: 'apps/v1',
@@ -566,8 +578,11 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
             }),
           )
           .catch(() => undefined)
+        const spec = deployment?.spec.template.spec
         return (
-          deployment?.spec.template.spec.containers.some((c) => c.image === release.spec.image) || undefined
+          (spec?.containers.some((c) => c.image === release.spec.image) &&
+            spec.imagePullSecrets?.some((secret) => secret.name === 'hostplane-registry-pull')) ||
+          undefined
         )
       },
       { timeoutMs: 60_000, intervalMs: 500, describe: () => 'the operator did not run the Release' },
@@ -606,7 +621,24 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
           Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
         },
       )
-    const granted = await token(issuer.buildTicket('acme'))
+    // The node's credentials: the pull Secret the operator keeps in the customer's namespace.
+    const pullSecret = await admin.request<Manifest & { data: Record<string, string> }>(
+      'GET',
+      resourcePath({
+        apiVersion: 'v1',
+        plural: 'secrets',
+        namespace: 'sh-acme',
+        name: 'hostplane-registry-pull',
+      }),
+    )
+    const auths = JSON.parse(
+      Buffer.from(pullSecret.data['.dockerconfigjson'] ?? '', 'base64').toString(),
+    ) as {
+      auths: Record<string, { username: string; password: string }>
+    }
+    const node = auths.auths[REGISTRY_HOST]
+    assert.ok(node, `the pull Secret holds credentials for ${REGISTRY_HOST}`)
+    const granted = await token(node)
     assert.equal(granted.status, 200, granted.body)
     const pulled = await throughTraefik(manifestPath, {
       ...accept,
@@ -614,12 +646,9 @@ describe('dist/k3s installed on a real API server, its Pods run as their manifes
     })
     assert.equal(pulled.status, 200, pulled.body)
     assert.equal(`sha256:${createHash('sha256').update(pulled.body).digest('hex')}`, digest)
-    const foreign = await token(issuer.buildTicket('other'))
-    const refused = await throughTraefik(manifestPath, {
-      ...accept,
-      Authorization: `Bearer ${(JSON.parse(foreign.body) as { token: string }).token}`,
-    })
-    assert.equal(refused.status, 401, 'another customer’s credentials do not pull acme’s image')
+    // acme's ticket presented as another customer's is refused by the realm.
+    const foreign = await token({ ...node, username: 'pull.other' })
+    assert.equal(foreign.status, 401, foreign.body)
   })
 
   it('removes the Customer’s namespace once the Customer is deleted', async () => {
