@@ -18,6 +18,7 @@ import { registerSyncCommand } from './sync.js'
 import { registerSyncerCommand } from './syncer.js'
 import { registerValidateCommand } from './validate.js'
 import { registerVerifyCommand } from './verify.js'
+import { registerPanelCommand } from './panel.js'
 
 const program = hostplaneProgram(new Command()).description(
   'Kubernetes-native web hosting: Git-synced static sites and app webspaces.',
@@ -34,5 +35,6 @@ registerVerifyCommand(program)
 registerGitServerCommand(program)
 registerReleasesCommand(program)
 registerRollbackCommand(program)
+registerPanelCommand(program)
 
 await run(program)

@@ -37,6 +37,12 @@ export interface RequestParams {
   readonly timeoutMs?: number
 }
 
+/**
+ * Header lines a client adds to every request; an array value is sent as one line per entry, as
+ * the API server reads a repeated `Impersonate-Group` (a comma-joined line would be one group).
+ */
+export type ExtraHeaders = Readonly<Record<string, string | readonly string[]>>
+
 export interface ResourcePath {
   readonly apiVersion: string
   readonly plural: string
@@ -86,7 +92,11 @@ export class KubeRest {
 
   constructor(
     private readonly kubeConfig: KubeCredentials,
-    private readonly defaults: { readonly timeoutMs?: number; readonly userAgent?: string } = {},
+    private readonly defaults: {
+      readonly timeoutMs?: number
+      readonly userAgent?: string
+      readonly headers?: ExtraHeaders
+    } = {},
   ) {
     const cluster = kubeConfig.getCurrentCluster()
     if (!cluster) throw new Error('the kubeconfig has no current cluster')
@@ -137,7 +147,8 @@ export class KubeRest {
     params: { body?: Buffer; contentType?: string; accept?: string; timeoutMs: number; signal?: AbortSignal },
   ): Promise<IncomingMessage> {
     const options = await this.options()
-    const headers: Record<string, string> = {
+    const headers: Record<string, string | string[]> = {
+      ...(this.defaults.headers as Record<string, string | string[]> | undefined),
       ...(options.headers as Record<string, string> | undefined),
       accept: params.accept ?? 'application/json',
       'user-agent': this.defaults.userAgent ?? 'hostplane',

@@ -15,9 +15,9 @@ import type { Customer } from '../../src/api/resources.js'
 import { type AdmissionOptions, renderAdmissionPolicies } from '../../src/admission/policies.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { Manifest } from '../../src/kube/object.js'
-import type { KubeRest } from '../../src/kube/rest.js'
+import { type KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { BOUND_ROLES } from '../../src/operator/customer/names.js'
-import type { TenancyConfig } from '../../src/operator/customer/render.js'
+import { renderCustomer, type TenancyConfig } from '../../src/operator/customer/render.js'
 import { REPO_ROOT } from './paths.js'
 
 const clusterRoles = async (file: string, only?: readonly string[]): Promise<Manifest[]> =>
@@ -95,3 +95,20 @@ export const sharedCustomer = (name: string): Customer => ({
     suspended: false,
   },
 })
+
+/**
+ * Creates each Customer and applies what the operator renders for it (namespace, quota, RBAC),
+ * as tenancy tests that run no operator need; each Customer gets its UID, which its objects own.
+ */
+export async function createCustomers(admin: KubeRest, customers: readonly Customer[]): Promise<void> {
+  for (const customer of customers) {
+    const created = await admin.request<Customer>(
+      'POST',
+      resourcePath({ apiVersion: API_VERSION, plural: 'customers' }),
+      { body: customer },
+    )
+    customer.metadata.uid = created.metadata.uid
+    for (const object of renderCustomer(customer, TEST_TENANCY))
+      await admin.apply(manifestPath(object), object, { fieldManager: 'hostplane' })
+  }
+}

@@ -9,14 +9,18 @@ import { type Manifest, objectKey } from '../../src/kube/object.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { customerGroup, customerNamespace } from '../../src/operator/customer/names.js'
-import { renderCustomer } from '../../src/operator/customer/render.js'
 import { renderWebspace } from '../../src/operator/webspace/render.js'
 import { parse } from 'yaml'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
-import { applyTenancyObjects, TEST_TENANCY, type TenancyObjects } from '../cluster/tenancy.js'
+import {
+  applyTenancyObjects,
+  createCustomers,
+  TEST_TENANCY,
+  type TenancyObjects,
+} from '../cluster/tenancy.js'
 
 const env = await clusterForTests()
 const PAGES_DOMAIN = 'pages.test'
@@ -66,21 +70,11 @@ describe('customer namespaces on a real API server', { skip: env.skip }, () => {
   ]
   const [acme, globex] = customers as [Customer, Customer]
 
-  const apply = (object: Manifest) => admin.apply(manifestPath(object), object, { fieldManager: 'hostplane' })
-
   before(async () => {
     cluster = await env.get()
     admin = new KubeRest(cluster.kubeConfig())
     tenancy = await applyTenancyObjects(admin, TEST_TENANCY, id)
-    for (const customer of customers) {
-      const created = await admin.request<Customer>(
-        'POST',
-        resourcePath({ apiVersion: API_VERSION, plural: 'customers' }),
-        { body: customer },
-      )
-      customer.metadata.uid = created.metadata.uid
-      for (const object of renderCustomer(customer, TEST_TENANCY)) await apply(object)
-    }
+    await createCustomers(admin, customers)
     // The policies are enforced once the API server's admission caches see them.
     await new Promise((resolve) => setTimeout(resolve, 1500))
   })

@@ -1,0 +1,85 @@
+/**
+ * `hostplane panel`: flags → the panel service (src/panel), running until SIGTERM or SIGINT.
+ * Every flag can also be set by its HOSTPLANE_* variable.
+ */
+import type { Command } from 'commander'
+import { loadKubeConfig } from '../kube/kubeconfig.js'
+import { createLogger } from '../ops/log.js'
+import { defineCommand, startOrExit } from './command.js'
+import { checkPaths, flag, type ListenAddress, list, listenAddress, path, positive } from './flags.js'
+import { stopOnSignal } from './shutdown.js'
+
+interface PanelFlags {
+  kubeconfig?: string
+  listen: ListenAddress
+  opsListen: ListenAddress
+  tokenNamespace: string
+  failedSignInsPerMinute: number
+  trustedProxies?: string[]
+}
+
+export function registerPanelCommand(program: Command): void {
+  defineCommand(program, 'panel')
+    .description(
+      "serve the customers' REST API, acting as each customer through impersonation (docs/panel.md)",
+    )
+    .addOption(
+      flag(
+        '--kubeconfig <file>',
+        "kubeconfig of the panel's ServiceAccount, which may only impersonate (default: $KUBECONFIG, ~/.kube/config, then in-cluster)",
+        { env: true, parse: path, exists: 'file' },
+      ),
+    )
+    .addOption(
+      flag('--listen <host:port>', 'address of the API', {
+        env: true,
+        parse: listenAddress,
+        default: '0.0.0.0:8080',
+      }),
+    )
+    .addOption(
+      flag('--ops-listen <host:port>', 'address of /healthz, /readyz and /metrics', {
+        env: true,
+        parse: listenAddress,
+        default: '0.0.0.0:9090',
+      }),
+    )
+    .addOption(
+      flag('--token-namespace <name>', 'namespace of the API token records (deploy/rbac/panel.yaml)', {
+        env: true,
+        default: 'hostplane-panel-tokens',
+      }),
+    )
+    .addOption(
+      flag('--failed-sign-ins-per-minute <n>', 'failed token attempts one address may make per minute', {
+        env: true,
+        parse: positive,
+        default: '10',
+      }),
+    )
+    .addOption(
+      flag(
+        '--trusted-proxies <addresses>',
+        'comma-separated addresses or CIDRs of proxies (the ingress) whose X-Forwarded-For names the client',
+        { env: true, parse: list },
+      ),
+    )
+    .action((flags: PanelFlags, command: Command) =>
+      startOrExit('panel', async () => {
+        await checkPaths(command)
+        const kubeConfig = await loadKubeConfig({ file: flags.kubeconfig })
+        const log = createLogger({ name: 'hostplane-panel' })
+        const { startPanel } = await import('../panel/panel-service.js')
+        const panel = await startPanel({
+          kubeConfig,
+          log,
+          listen: flags.listen,
+          opsListen: flags.opsListen,
+          tokenNamespace: flags.tokenNamespace,
+          failedSignIns: { perMinute: flags.failedSignInsPerMinute },
+          trustProxy: flags.trustedProxies,
+        })
+        stopOnSignal(log, () => panel.stop())
+      }),
+    )
+}

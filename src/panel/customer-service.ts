@@ -1,0 +1,288 @@
+/**
+ * What a customer can do, for one Identity, over the client that impersonates the customer: the
+ * JSON API and (later) the HTML pages both call this, so neither can do what the other refuses,
+ * and Kubernetes RBAC decides every read and write. Every object is addressed in the customer's
+ * own namespace, read from its Customer; a Kubernetes error becomes a PanelError by the rule of
+ * errors.ts (another customer's object is as missing as no object).
+ */
+import { API_VERSION } from '../api/kind.js'
+import type { Customer, Release, SshKey, StaticSite, Webspace } from '../api/resources.js'
+import type { StaticSiteSpec } from '../api/staticsite.js'
+import { WEBSPACE_LABEL, type WebspaceSpec } from '../api/webspace.js'
+import type { KubeList, KubeObject } from '../kube/object.js'
+import { type KubeRest, resourcePath } from '../kube/rest.js'
+import { customerNamespace } from '../operator/customer/names.js'
+import { fromKube, PanelError } from './errors.js'
+import type { Identity } from './identity.js'
+import type { PanelClients } from './kube-clients.js'
+import type { MeView, ReleaseView, SiteView, SshKeyView, WebspaceView } from './schemas.js'
+import type { TokenRecord, TokenStore } from './tokens/token-store.js'
+import { releaseView, siteView, sshKeyView, webspaceView } from './views.js'
+
+export const PLURALS = {
+  StaticSite: 'staticsites',
+  Webspace: 'webspaces',
+  Release: 'releases',
+  SshKey: 'sshkeys',
+} as const
+
+type Kind = keyof typeof PLURALS
+
+export interface PanelServiceOptions {
+  readonly clients: PanelClients
+  readonly tokens: TokenStore
+  /** How long a customer's namespace is remembered. @default 60000 */
+  readonly namespaceTtlMs?: number
+  readonly clock?: () => number
+}
+
+interface SelfSubjectReview {
+  status?: { userInfo?: { username?: string; groups?: string[] } }
+}
+
+/** The panel's services; `forIdentity` gives the one that acts for a caller. */
+export class PanelService {
+  private readonly namespaces = new Map<string, { readonly namespace: string; readonly until: number }>()
+
+  constructor(private readonly options: PanelServiceOptions) {}
+
+  forIdentity(identity: Identity): CustomerService {
+    return new CustomerService(identity, this.options.clients.forCustomer(identity.actingAs), this)
+  }
+
+  /** @internal The customer's namespace, remembered for a while: it never moves once recorded. */
+  async namespaceOf(rest: KubeRest, customer: string, fetch: () => Promise<Customer>): Promise<string> {
+    const { namespaceTtlMs = 60_000, clock = Date.now } = this.options
+    const known = this.namespaces.get(customer)
+    if (known && known.until > clock()) return known.namespace
+    const namespace = customerNamespace(await fetch())
+    if (this.namespaces.size > 10_000) this.namespaces.clear()
+    this.namespaces.set(customer, { namespace, until: clock() + namespaceTtlMs })
+    return namespace
+  }
+
+  get tokens(): TokenStore {
+    return this.options.tokens
+  }
+}
+
+export class CustomerService {
+  constructor(
+    readonly identity: Identity,
+    private readonly rest: KubeRest,
+    private readonly panel: PanelService,
+  ) {}
+
+  private get customer() {
+    return this.identity.actingAs
+  }
+
+  private async call<T>(named: boolean, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send()
+    } catch (error) {
+      throw fromKube(error, { named })
+    }
+  }
+
+  private customerObject(): Promise<Customer> {
+    return this.call(true, () =>
+      this.rest.request<Customer>(
+        'GET',
+        resourcePath({ apiVersion: API_VERSION, plural: 'customers', name: this.customer }),
+      ),
+    )
+  }
+
+  private async path(kind: Kind, name?: string): Promise<string> {
+    const namespace = await this.panel.namespaceOf(this.rest, this.customer, () => this.customerObject())
+    return resourcePath({ apiVersion: API_VERSION, plural: PLURALS[kind], namespace, name })
+  }
+
+  private async list<T extends KubeObject>(kind: Kind, labelSelector?: string): Promise<T[]> {
+    const path = await this.path(kind)
+    const list = await this.call(false, () =>
+      this.rest.request<KubeList<T>>('GET', path, { query: { labelSelector } }),
+    )
+    return list.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+  }
+
+  private async get<T extends KubeObject>(kind: Kind, name: string): Promise<T> {
+    const path = await this.path(kind, name)
+    return this.call(true, () => this.rest.request<T>('GET', path))
+  }
+
+  private async create<T extends KubeObject>(kind: Kind, name: string, spec: unknown): Promise<T> {
+    const path = await this.path(kind)
+    return this.call(false, () =>
+      this.rest.request<T>('POST', path, {
+        query: { fieldValidation: 'Strict' },
+        body: { apiVersion: API_VERSION, kind, metadata: { name }, spec },
+      }),
+    )
+  }
+
+  private async replaceSpec<T extends KubeObject>(
+    kind: Kind,
+    name: string,
+    spec: unknown,
+    resourceVersion: string | undefined,
+  ): Promise<T> {
+    const current = await this.get<T>(kind, name)
+    const path = await this.path(kind, name)
+    return this.call(true, () =>
+      this.rest.request<T>('PUT', path, {
+        query: { fieldValidation: 'Strict' },
+        body: {
+          apiVersion: API_VERSION,
+          kind,
+          metadata: {
+            ...current.metadata,
+            resourceVersion: resourceVersion ?? current.metadata.resourceVersion,
+          },
+          spec,
+        },
+      }),
+    )
+  }
+
+  private async remove(kind: Kind, name: string): Promise<void> {
+    const path = await this.path(kind, name)
+    await this.call(true, () => this.rest.request('DELETE', path))
+  }
+
+  async me(): Promise<MeView> {
+    const customer = await this.customerObject()
+    const review = await this.call(false, () =>
+      this.rest.request<SelfSubjectReview>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      }),
+    )
+    return {
+      customer: customer.metadata.name,
+      displayName: customer.spec.displayName,
+      tier: customer.spec.tier,
+      size: customer.spec.size,
+      namespace: customerNamespace(customer),
+      domains: customer.spec.domains ?? [],
+      suspended: customer.spec.suspended,
+      kubernetes: {
+        username: review.status?.userInfo?.username ?? '',
+        groups: review.status?.userInfo?.groups ?? [],
+      },
+    }
+  }
+
+  async listSites(): Promise<SiteView[]> {
+    return (await this.list<StaticSite>('StaticSite')).map(siteView)
+  }
+
+  async getSite(name: string): Promise<SiteView> {
+    return siteView(await this.get<StaticSite>('StaticSite', name))
+  }
+
+  async createSite(name: string, spec: StaticSiteSpec): Promise<SiteView> {
+    return siteView(await this.create<StaticSite>('StaticSite', name, spec))
+  }
+
+  async updateSite(name: string, spec: StaticSiteSpec, resourceVersion?: string): Promise<SiteView> {
+    return siteView(await this.replaceSpec<StaticSite>('StaticSite', name, spec, resourceVersion))
+  }
+
+  deleteSite(name: string): Promise<void> {
+    return this.remove('StaticSite', name)
+  }
+
+  private releasesOf(webspace?: string): Promise<Release[]> {
+    return this.list<Release>('Release', webspace ? `${WEBSPACE_LABEL}=${webspace}` : undefined)
+  }
+
+  async listWebspaces(): Promise<WebspaceView[]> {
+    const [webspaces, releases] = await Promise.all([this.list<Webspace>('Webspace'), this.releasesOf()])
+    return webspaces.map((w) =>
+      webspaceView(
+        w,
+        releases.filter((r) => r.spec.webspace === w.metadata.name),
+      ),
+    )
+  }
+
+  async getWebspace(name: string): Promise<WebspaceView> {
+    const webspace = await this.get<Webspace>('Webspace', name)
+    return webspaceView(webspace, await this.releasesOf(name))
+  }
+
+  async createWebspace(name: string, spec: WebspaceSpec): Promise<WebspaceView> {
+    return webspaceView(await this.create<Webspace>('Webspace', name, spec))
+  }
+
+  async updateWebspace(name: string, spec: WebspaceSpec, resourceVersion?: string): Promise<WebspaceView> {
+    const webspace = await this.replaceSpec<Webspace>('Webspace', name, spec, resourceVersion)
+    return webspaceView(webspace, await this.releasesOf(name))
+  }
+
+  deleteWebspace(name: string): Promise<void> {
+    return this.remove('Webspace', name)
+  }
+
+  /** The customer's Releases, newest first; of one webspace when it is named. */
+  async listReleases(webspace?: string): Promise<ReleaseView[]> {
+    // A webspace that is not the customer's is as missing as one that does not exist.
+    if (webspace) await this.get<Webspace>('Webspace', webspace)
+    const [releases, webspaces] = await Promise.all([
+      this.releasesOf(webspace),
+      this.list<Webspace>('Webspace'),
+    ])
+    const running = new Map(webspaces.map((w) => [w.metadata.name, w.status?.release]))
+    return releases
+      .filter((r) => !webspace || r.spec.webspace === webspace)
+      .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))
+      .map((r) => releaseView(r, running.get(r.spec.webspace)))
+  }
+
+  /** Runs `release` on `webspace` (its spec.release) until the customer picks another or clears it. */
+  async rollback(webspace: string, release: string): Promise<WebspaceView> {
+    await this.get<Webspace>('Webspace', webspace)
+    const chosen = await this.get<Release>('Release', release).catch((error: unknown) => {
+      if (error instanceof PanelError && error.code === 'HP_ERR_PANEL_NOT_FOUND') return undefined
+      throw error
+    })
+    if (chosen?.spec.webspace !== webspace) {
+      throw new PanelError('HP_ERR_PANEL_INVALID', `webspace ${webspace} has no Release ${release}`, [
+        { field: 'release', message: `no Release ${release} of webspace ${webspace}` },
+      ])
+    }
+    const path = await this.path('Webspace', webspace)
+    const patched = await this.call(true, () =>
+      this.rest.request<Webspace>('PATCH', path, {
+        body: { spec: { release } },
+        contentType: 'application/merge-patch+json',
+      }),
+    )
+    return webspaceView(patched, await this.releasesOf(webspace))
+  }
+
+  async listSshKeys(): Promise<SshKeyView[]> {
+    return (await this.list<SshKey>('SshKey')).map(sshKeyView)
+  }
+
+  async createSshKey(name: string, publicKey: string, title?: string): Promise<SshKeyView> {
+    return sshKeyView(await this.create<SshKey>('SshKey', name, { publicKey, ...(title ? { title } : {}) }))
+  }
+
+  deleteSshKey(name: string): Promise<void> {
+    return this.remove('SshKey', name)
+  }
+
+  listTokens(): Promise<TokenRecord[]> {
+    return this.panel.tokens.list(this.customer)
+  }
+
+  createToken(description: string): Promise<{ token: string; record: TokenRecord }> {
+    return this.panel.tokens.create(this.customer, description)
+  }
+
+  revokeToken(id: string): Promise<void> {
+    return this.panel.tokens.revoke(this.customer, id)
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Every way a panel request can fail, by stable code (`HP_ERR_PANEL_*`) with its HTTP status, and
+ * how a Kubernetes refusal becomes one. The rule that keeps customers apart: a named object that
+ * the API server says is missing or forbidden is 404 either way, so a customer cannot tell
+ * another customer's object from one that does not exist. Client mistakes are 4xx; only an
+ * unreachable or failing API server is 5xx. docs/panel.md lists every code.
+ */
+import { KubeApiError } from '../kube/rest.js'
+
+export const PANEL_ERRORS = {
+  HP_ERR_PANEL_UNAUTHENTICATED: { status: 401, summary: 'no valid API token' },
+  HP_ERR_PANEL_RATE_LIMITED: { status: 429, summary: 'too many failed sign-in attempts' },
+  HP_ERR_PANEL_NOT_FOUND: { status: 404, summary: 'no such object' },
+  HP_ERR_PANEL_INVALID: { status: 422, summary: 'the object is not valid' },
+  HP_ERR_PANEL_BAD_REQUEST: { status: 400, summary: 'the request is malformed' },
+  HP_ERR_PANEL_TOO_LARGE: { status: 413, summary: 'the request body is too large' },
+  HP_ERR_PANEL_UNSUPPORTED_MEDIA: { status: 415, summary: 'send the body as application/json' },
+  HP_ERR_PANEL_REFUSED: { status: 403, summary: 'refused by a policy of the cluster' },
+  HP_ERR_PANEL_CONFLICT: { status: 409, summary: 'the object exists or changed meanwhile' },
+  HP_ERR_PANEL_UNAVAILABLE: { status: 503, summary: 'the Kubernetes API is unavailable' },
+  HP_ERR_PANEL_INTERNAL: { status: 500, summary: 'the panel failed; the error is in its log' },
+} as const satisfies Record<string, { status: number; summary: string }>
+
+export type PanelErrorCode = keyof typeof PANEL_ERRORS
+
+/** A field the API server (or the request schema) found wrong, for a UI to show next to it. */
+export interface FieldProblem {
+  readonly field: string
+  readonly message: string
+}
+
+export class PanelError extends Error {
+  override name = 'PanelError'
+  readonly status: number
+
+  constructor(
+    readonly code: PanelErrorCode,
+    message: string = PANEL_ERRORS[code].summary,
+    readonly fields?: readonly FieldProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.status = PANEL_ERRORS[code].status
+  }
+}
+
+/** The body of every error answer. */
+export const errorBody = (error: PanelError) => ({
+  error: {
+    code: error.code,
+    message: error.message,
+    ...(error.fields?.length ? { fields: error.fields } : {}),
+  },
+})
+
+interface StatusCause {
+  readonly field?: string
+  readonly message?: string
+}
+
+const causesOf = (details: unknown): FieldProblem[] =>
+  ((details as { causes?: StatusCause[] } | undefined)?.causes ?? []).map((cause) => ({
+    field: cause.field ?? '',
+    message: cause.message ?? '',
+  }))
+
+/**
+ * A Kubernetes error as the panel's answer. `named` is true when the request addressed one object
+ * by name (get, update, delete): a 403 there is a 404, as it is for another customer's object.
+ */
+export function fromKube(error: unknown, { named }: { named: boolean }): Error {
+  if (error instanceof PanelError) return error
+  if (!(error instanceof KubeApiError))
+    return new PanelError('HP_ERR_PANEL_UNAVAILABLE', undefined, undefined, { cause: error })
+  const said = error.statusMessage
+  switch (error.status) {
+    case 404:
+      return new PanelError('HP_ERR_PANEL_NOT_FOUND', undefined, undefined, { cause: error })
+    case 403:
+      return named
+        ? new PanelError('HP_ERR_PANEL_NOT_FOUND', undefined, undefined, { cause: error })
+        : new PanelError('HP_ERR_PANEL_REFUSED', said, undefined, { cause: error })
+    case 409:
+      return new PanelError('HP_ERR_PANEL_CONFLICT', said, undefined, { cause: error })
+    case 422:
+      return new PanelError('HP_ERR_PANEL_INVALID', said, causesOf(error.details), { cause: error })
+    case 400:
+      return new PanelError('HP_ERR_PANEL_BAD_REQUEST', said, undefined, { cause: error })
+    case 413:
+      return new PanelError('HP_ERR_PANEL_TOO_LARGE', said, undefined, { cause: error })
+    default:
+      return new PanelError('HP_ERR_PANEL_UNAVAILABLE', undefined, undefined, { cause: error })
+  }
+}

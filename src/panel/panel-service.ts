@@ -1,0 +1,86 @@
+/**
+ * `hostplane panel` as one service: the impersonating clients, the token store, the API listener
+ * and /healthz, /readyz and /metrics on a listener of their own (not exposed with the API). The
+ * CLI runs it; tests run it in-process.
+ */
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
+import type { KubeCredentials } from '../kube/kubeconfig.js'
+import { controlServer } from '../ops/control-server.js'
+import type { Logger } from '../ops/log.js'
+import { opsRoutes } from '../ops/ops-routes.js'
+import { BearerAuth } from './auth/bearer.js'
+import { FailureLimiter, type FailureLimits } from './auth/failure-limiter.js'
+import { PanelService } from './customer-service.js'
+import { PanelClients } from './kube-clients.js'
+import { panelApp } from './panel-app.js'
+import { DEFAULT_TOKEN_NAMESPACE, TokenStore } from './tokens/token-store.js'
+
+export interface PanelConfig {
+  /** The panel's own credentials: its ServiceAccount, which may only impersonate. */
+  readonly kubeConfig: KubeCredentials
+  readonly log: Logger
+  /** The API. */
+  readonly listen: { readonly host: string; readonly port: number }
+  /** /healthz, /readyz, /metrics. */
+  readonly opsListen: { readonly host: string; readonly port: number }
+  /** Where token records are kept. @default hostplane-panel-tokens */
+  readonly tokenNamespace?: string
+  readonly failedSignIns?: FailureLimits
+  readonly trustProxy?: string | readonly string[]
+}
+
+export interface PanelProcess {
+  /** Base URL of the API listener. */
+  readonly url: string
+  readonly opsUrl: string
+  readonly panel: PanelService
+  stop(): Promise<void>
+}
+
+const urlOf = (address: string | { address: string; port: number } | null) => {
+  if (!address || typeof address === 'string') throw new Error('the panel is not listening on TCP')
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address
+  return `http://${host}:${address.port}`
+}
+
+export async function startPanel(config: PanelConfig): Promise<PanelProcess> {
+  const { log } = config
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const requests = new Counter({
+    name: 'hostplane_panel_requests_total',
+    help: 'Panel API answers by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  })
+  const failedSignIns = new Counter({
+    name: 'hostplane_panel_failed_sign_ins_total',
+    help: 'Requests refused for a missing, unknown or revoked API token',
+    registers: [registry],
+  })
+  const clients = new PanelClients(config.kubeConfig)
+  const tokens = new TokenStore(clients.tokenKeeper, config.tokenNamespace ?? DEFAULT_TOKEN_NAMESPACE)
+  const panel = new PanelService({ clients, tokens })
+  const auth = new BearerAuth(tokens, new FailureLimiter(config.failedSignIns), () => failedSignIns.inc())
+  const app = await panelApp({ panel, auth, log, requests, trustProxy: config.trustProxy })
+  const ops = controlServer(log)
+  await ops.register(opsRoutes, { registry, ready: () => app.server.listening })
+  try {
+    await app.listen(config.listen)
+    await ops.listen(config.opsListen)
+  } catch (error) {
+    await Promise.allSettled([app.close(), ops.close()])
+    clients.close()
+    throw error
+  }
+  log.info({ url: urlOf(app.server.address()) }, 'panel listening')
+  return {
+    url: urlOf(app.server.address()),
+    opsUrl: urlOf(ops.server.address()),
+    panel,
+    async stop() {
+      await Promise.allSettled([app.close(), ops.close()])
+      clients.close()
+    },
+  }
+}

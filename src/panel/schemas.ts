@@ -1,0 +1,184 @@
+/**
+ * The REST API's shapes, written once with TypeBox: fastify validates requests with them, types
+ * the handlers with them and openapi.ts turns them into the OpenAPI document. Specs are the very
+ * schemas of src/api that the CRDs carry, so a request the panel accepts is a spec the API server
+ * judges with the same rules (its CEL rules included: their messages come back as field errors).
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { StaticSiteSpec } from '../api/staticsite.js'
+import { WebspaceSpec } from '../api/webspace.js'
+import { PANEL_ERRORS } from './errors.js'
+
+/** An object name as the API server accepts it (a DNS subdomain), so no path can be built from anything else. */
+export const NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'
+export const Name = Type.String({ minLength: 1, maxLength: 253, pattern: NAME_PATTERN })
+
+export const NameParams = Type.Object({ name: Name })
+export const TokenParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.Unsafe<string>({ type: 'string', enum: Object.keys(PANEL_ERRORS) }),
+      message: Type.String(),
+      fields: Type.Optional(
+        Type.Array(
+          Type.Object({
+            field: Type.String({
+              description: 'The field, as the API server names it (e.g. spec.domains[0]).',
+            }),
+            message: Type.String(),
+          }),
+        ),
+      ),
+    }),
+  },
+  { title: 'Error' },
+)
+
+export const StatusWord = Type.Object({
+  state: Type.Unsafe<'ok' | 'pending' | 'problem'>({ type: 'string', enum: ['ok', 'pending', 'problem'] }),
+  text: Type.String(),
+})
+
+const ObjectFields = {
+  name: Type.String(),
+  createdAt: Type.Optional(Type.String({ format: 'date-time' })),
+  resourceVersion: Type.String({
+    description: 'Send it back with an update to refuse an edit of a changed object.',
+  }),
+}
+
+export const SiteView = Type.Object(
+  {
+    ...ObjectFields,
+    url: Type.Optional(Type.String()),
+    spec: StaticSiteSpec,
+    status: Type.Object({
+      ready: StatusWord,
+      routed: StatusWord,
+      domain: StatusWord,
+      certificate: StatusWord,
+      sync: StatusWord,
+      lastSync: Type.Optional(Type.String({ format: 'date-time' })),
+      lastCommit: Type.Optional(Type.String()),
+      revisions: Type.Array(
+        Type.Object({ commit: Type.String(), publishedAt: Type.String({ format: 'date-time' }) }),
+      ),
+    }),
+  },
+  { title: 'StaticSite' },
+)
+
+export const LastBuild = Type.Object({
+  release: Type.String(),
+  commit: Type.String(),
+  branch: Type.String(),
+  builtAt: Type.Optional(Type.String({ format: 'date-time' })),
+})
+
+export const WebspaceView = Type.Object(
+  {
+    ...ObjectFields,
+    url: Type.Optional(Type.String()),
+    spec: WebspaceSpec,
+    status: Type.Object({
+      ready: StatusWord,
+      deployed: StatusWord,
+      domain: StatusWord,
+      certificate: StatusWord,
+      release: StatusWord,
+      running: Type.Optional(Type.String({ description: 'The Release the webspace runs.' })),
+      lastBuild: Type.Optional(LastBuild),
+    }),
+  },
+  { title: 'Webspace' },
+)
+
+export const ReleaseView = Type.Object(
+  {
+    ...ObjectFields,
+    webspace: Type.String(),
+    branch: Type.String(),
+    commit: Type.String(),
+    image: Type.String(),
+    strategy: Type.String(),
+    pushedBy: Type.Object({ fingerprint: Type.String(), key: Type.String() }),
+    buildLog: Type.Array(Type.String(), { description: 'The last lines of the build log.' }),
+    running: Type.Boolean({ description: 'Whether its webspace runs it now.' }),
+  },
+  { title: 'Release' },
+)
+
+export const SshKeyView = Type.Object(
+  {
+    ...ObjectFields,
+    publicKey: Type.String(),
+    title: Type.Optional(Type.String()),
+    fingerprint: Type.Optional(Type.String()),
+    accepted: StatusWord,
+  },
+  { title: 'SshKey' },
+)
+
+export const TokenView = Type.Object(
+  {
+    id: Type.String(),
+    description: Type.String(),
+    createdAt: Type.String(),
+  },
+  { title: 'ApiToken' },
+)
+
+export const NewTokenView = Type.Object(
+  {
+    ...TokenView.properties,
+    token: Type.String({ description: 'The token itself: shown this once, stored only as its hash.' }),
+  },
+  { title: 'NewApiToken' },
+)
+
+export const MeView = Type.Object(
+  {
+    customer: Type.String(),
+    displayName: Type.String(),
+    tier: Type.String(),
+    size: Type.String(),
+    namespace: Type.String(),
+    domains: Type.Array(Type.String()),
+    suspended: Type.Boolean(),
+    kubernetes: Type.Object(
+      { username: Type.String(), groups: Type.Array(Type.String()) },
+      { description: 'Who the API server sees for this customer’s requests (a SelfSubjectReview).' },
+    ),
+  },
+  { title: 'Me' },
+)
+
+export const CreateSite = Type.Object({ name: Name, spec: StaticSiteSpec })
+export const CreateWebspace = Type.Object({ name: Name, spec: WebspaceSpec })
+const ResourceVersion = Type.Optional(
+  Type.String({ maxLength: 64, description: 'Refuse the update (409) when the object changed since.' }),
+)
+export const UpdateSite = Type.Object({ spec: StaticSiteSpec, resourceVersion: ResourceVersion })
+export const UpdateWebspace = Type.Object({ spec: WebspaceSpec, resourceVersion: ResourceVersion })
+export const Rollback = Type.Object({
+  release: Name,
+})
+export const CreateSshKey = Type.Object({
+  name: Name,
+  publicKey: Type.String({ minLength: 1, maxLength: 16384 }),
+  title: Type.Optional(Type.String({ maxLength: 256 })),
+})
+export const CreateToken = Type.Object({
+  description: Type.String({ minLength: 1, maxLength: 200, description: 'What the token is for.' }),
+})
+export const ReleaseQuery = Type.Object({ webspace: Type.Optional(Name) })
+
+export const ListOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) })
+
+export type SiteView = Static<typeof SiteView>
+export type WebspaceView = Static<typeof WebspaceView>
+export type ReleaseView = Static<typeof ReleaseView>
+export type SshKeyView = Static<typeof SshKeyView>
+export type MeView = Static<typeof MeView>
