@@ -23,7 +23,7 @@ export class RateLimitedError extends PanelError {
 
 export class BearerAuth {
   constructor(
-    private readonly tokens: TokenStore,
+    private readonly tokens: Pick<TokenStore, 'verify'>,
     private readonly failures: FailureLimiter,
     private readonly onFailure: () => void = () => {},
   ) {}
