@@ -43,9 +43,9 @@ export function hostplaneProgram(program: Command): Command {
   return keepContract(program, 'hostplane').name('hostplane').version(HOSTPLANE_PACKAGE.version, '--version')
 }
 
-/** A subcommand of `hostplane` that keeps the contract. */
-export function defineCommand(program: Command, name: string): Command {
-  return keepContract(program.command(name), `hostplane ${name}`)
+/** A subcommand of `hostplane` (or of one of its commands, named by `parent`) that keeps the contract. */
+export function defineCommand(program: Command, name: string, parent?: string): Command {
+  return keepContract(program.command(name), `hostplane ${parent ? `${parent} ` : ''}${name}`)
 }
 
 /**

@@ -19,6 +19,7 @@ import { registerSyncerCommand } from './syncer.js'
 import { registerValidateCommand } from './validate.js'
 import { registerVerifyCommand } from './verify.js'
 import { registerPanelCommand } from './panel.js'
+import { registerPanelTokenCommand } from './panel-token.js'
 
 const program = hostplaneProgram(new Command()).description(
   'Kubernetes-native web hosting: Git-synced static sites and app webspaces.',
@@ -36,5 +37,6 @@ registerGitServerCommand(program)
 registerReleasesCommand(program)
 registerRollbackCommand(program)
 registerPanelCommand(program)
+registerPanelTokenCommand(program)
 
 await run(program)

@@ -362,6 +362,28 @@ const ROWS: readonly Row[] = [
         `^hostplane rollback: kubeconfig user sso-user: the exec plugin ${esc(join(dir, 'kube', 'login.sh'))} exited with 7: session expired; log in again$`,
       ),
   },
+  // panel
+  {
+    command: 'panel',
+    what: 'bad flag value',
+    args: ['--listen', 'nonsense'],
+    code: 2,
+    line: /^hostplane panel: option '--listen <host:port>' argument 'nonsense' is invalid\. nonsense is not host:port/,
+  },
+  {
+    command: 'panel',
+    what: 'missing file',
+    args: ['--kubeconfig', '/nonexistent/kubeconfig'],
+    code: 1,
+    line: /^hostplane panel: .*\/nonexistent\/kubeconfig/,
+  },
+  {
+    command: 'panel-token',
+    what: 'usage',
+    args: ['create'],
+    code: 2,
+    line: /^hostplane panel-token create: required option '--customer <name>' not specified$/,
+  },
   // the program itself
   {
     command: '',

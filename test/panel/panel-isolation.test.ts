@@ -18,6 +18,7 @@ import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { REPO_ROOT } from '../cluster/paths.js'
+import { runHostplane } from '../e2e/cli-process.js'
 import {
   applyTenancyObjects,
   createCustomers,
@@ -249,7 +250,7 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     )
   })
 
-  it('a customer creates, reads, edits and deletes its own StaticSite, with its status in words', async () => {
+  it('a customer creates, reads, edits and deletes its own StaticSite and Webspace, with their status in words', async () => {
     const created = await call<SiteView>('POST', '/api/v1/staticsites', {
       token: as(a),
       body: { name: 'docs', spec: { repo: 'https://git.example.com/a/docs.git' } },
@@ -274,6 +275,14 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     })
     assert.equal(stale.status, 409)
     assert.equal((await call('DELETE', '/api/v1/staticsites/docs', { token: as(a) })).status, 204)
+    const webspace = await call<WebspaceView>('POST', '/api/v1/webspaces', {
+      token: as(a),
+      body: { name: 'shop', spec: { runtime: 'php-8.3', tls: { mode: 'none' } } },
+    })
+    assert.equal(webspace.status, 201, JSON.stringify(webspace.body))
+    assert.equal(webspace.body.spec.git.branch, 'main')
+    assert.deepEqual(webspace.body.status.deployed, { state: 'pending', text: 'not deployed yet' })
+    assert.equal((await call('DELETE', '/api/v1/webspaces/shop', { token: as(a) })).status, 204)
   })
 
   it("the API server's validation message comes back as 422 naming the field", async () => {
@@ -435,6 +444,32 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     const refused = await me(token)
     assert.equal(refused.status, 401)
     assert.equal(refused.body.error?.code, 'HP_ERR_PANEL_UNAUTHENTICATED')
+  })
+
+  it('an admin creates, lists and revokes a customer’s token with hostplane panel-token', async () => {
+    const flags = ['--customer', a.metadata.name, '--token-namespace', `hp-panel-tokens-${id}`]
+    const env = { KUBECONFIG: cluster.kubeconfigPath }
+    const created = await runHostplane(
+      ['panel-token', 'create', ...flags, '--description', 'from the CLI'],
+      REPO_ROOT,
+      env,
+    )
+    assert.equal(created.code, 0, created.stderr)
+    const token = created.stdout.trim()
+    assert.equal((await me(token)).body.customer, a.metadata.name)
+    const listed = await runHostplane(['panel-token', 'list', ...flags], REPO_ROOT, env)
+    const line =
+      listed.stdout.split('\n').find((l) => l.endsWith('\tfrom the CLI')) ?? assert.fail(listed.stdout)
+    const revoked = await runHostplane(
+      ['panel-token', 'revoke', ...flags, line.split('\t')[0] ?? ''],
+      REPO_ROOT,
+      env,
+    )
+    assert.equal(revoked.code, 0, revoked.stderr)
+    assert.equal((await me(token)).status, 401)
+    const typo = await runHostplane(['panel-token', 'create', '--customer', `nobody-${id}`], REPO_ROOT, env)
+    assert.equal(typo.code, 1)
+    assert.match(typo.stderr, /there is no Customer nobody-/)
   })
 
   it('serves the OpenAPI 3.1 document of every route without a token', async () => {
