@@ -51,7 +51,7 @@ export class PanelService {
   }
 
   /** @internal The customer's namespace, remembered for a while: it never moves once recorded. */
-  async namespaceOf(rest: KubeRest, customer: string, fetch: () => Promise<Customer>): Promise<string> {
+  async namespaceOf(customer: string, fetch: () => Promise<Customer>): Promise<string> {
     const { namespaceTtlMs = 60_000, clock = Date.now } = this.options
     const known = this.namespaces.get(customer)
     if (known && known.until > clock()) return known.namespace
@@ -95,7 +95,7 @@ export class CustomerService {
   }
 
   private async path(kind: Kind, name?: string): Promise<string> {
-    const namespace = await this.panel.namespaceOf(this.rest, this.customer, () => this.customerObject())
+    const namespace = await this.panel.namespaceOf(this.customer, () => this.customerObject())
     return resourcePath({ apiVersion: API_VERSION, plural: PLURALS[kind], namespace, name })
   }
 

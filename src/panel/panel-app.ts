@@ -9,7 +9,7 @@ import type { Counter } from 'prom-client'
 import { HOSTPLANE_PACKAGE } from '../package-root.js'
 import type { Logger } from '../ops/log.js'
 import { apiRoutes } from './api-routes.js'
-import type { BearerAuth } from './auth/bearer.js'
+import type { Authenticator } from './auth/authenticator.js'
 import { RateLimitedError } from './auth/bearer.js'
 import type { PanelService } from './customer-service.js'
 import { errorBody, PanelError } from './errors.js'
@@ -19,7 +19,7 @@ import { requestError } from './request-errors.js'
 
 export interface PanelAppOptions {
   readonly panel: PanelService
-  readonly auth: BearerAuth
+  readonly auth: Authenticator
   readonly log: Logger
   /** Answers by route, method and status. */
   readonly requests?: Counter<'route' | 'method' | 'status'>
@@ -93,9 +93,7 @@ export async function panelApp(options: PanelAppOptions) {
     async (api) => {
       api.decorateRequest('customer', null)
       api.addHook('onRequest', async (request) => {
-        request.customer = panel.forIdentity(
-          await auth.authenticate(request.headers.authorization, request.ip),
-        )
+        request.customer = panel.forIdentity(await auth.authenticate(request))
       })
       await api.register(apiRoutes)
     },

@@ -8,6 +8,7 @@ import { PanelError } from '../errors.js'
 import { type Identity, ownIdentity } from '../identity.js'
 import { isCustomerName } from '../impersonation.js'
 import type { TokenStore } from '../tokens/token-store.js'
+import type { Authenticator, SignInRequest } from './authenticator.js'
 import type { FailureLimiter } from './failure-limiter.js'
 
 const BEARER = /^Bearer ([^\s]+)$/i
@@ -21,14 +22,15 @@ export class RateLimitedError extends PanelError {
   }
 }
 
-export class BearerAuth {
+export class BearerAuth implements Authenticator {
   constructor(
     private readonly tokens: Pick<TokenStore, 'verify'>,
     private readonly failures: FailureLimiter,
     private readonly onFailure: () => void = () => {},
   ) {}
 
-  async authenticate(authorization: string | undefined, address: string): Promise<Identity> {
+  async authenticate({ headers, ip: address }: SignInRequest): Promise<Identity> {
+    const { authorization } = headers
     const waitMs = this.failures.retryAfterMs(address)
     if (waitMs > 0) throw new RateLimitedError(Math.ceil(waitMs / 1000))
     const token = authorization && BEARER.exec(authorization)?.[1]
