@@ -4,11 +4,13 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { KubeApiError } from '../kube/rest.js'
 import { HOSTPLANE_PACKAGE } from '../package-root.js'
-import { fromKube, PANEL_ERRORS, PanelError } from './errors.js'
+import { fromKube, PANEL_ERRORS, PanelError, policyFields } from './errors.js'
 import { fieldPath, requestError } from './request-errors.js'
 
-const kube = (status: number, details?: unknown) =>
-  new KubeApiError(status, 'Reason', `GET /x: ${status} said`, details, 'said')
+const RBAC_SAID =
+  'customers.hostplane.dev "b" is forbidden: User "hostplane:customer:a" cannot get resource "customers"'
+const kube = (status: number, details?: unknown, said = status === 403 ? RBAC_SAID : 'said') =>
+  new KubeApiError(status, 'Reason', `GET /x: ${status} ${said}`, details, said)
 
 describe('panel errors', () => {
   const table: [string, number, boolean, string, number][] = [
@@ -37,6 +39,23 @@ describe('panel errors', () => {
     assert.deepEqual(error.fields, [
       { field: 'spec.repo', message: 'Invalid value: "x": repo must be https' },
     ])
+  })
+
+  it('an admission policy refusing an update by name is a 403 that says why, not a 404', () => {
+    const said = `staticsites.hostplane.dev "s" is forbidden: ValidatingAdmissionPolicy 'p' with binding 'p' denied request: spec.domains: x.example not allowed`
+    const error = fromKube(kube(403, undefined, said), { named: true }) as PanelError
+    assert.equal(error.status, 403)
+    assert.deepEqual(error.fields, [{ field: 'spec.domains', message: 'x.example not allowed' }])
+  })
+
+  it("takes the field from a hostplane admission policy's denial", () => {
+    assert.deepEqual(
+      policyFields(
+        `staticsites.hostplane.dev "x" is forbidden: ValidatingAdmissionPolicy 'p' with binding 'p' denied request: spec.tls.clusterIssuer: evil is not allowed: use one of a`,
+      ),
+      [{ field: 'spec.tls.clusterIssuer', message: 'evil is not allowed: use one of a' }],
+    )
+    assert.deepEqual(policyFields('exceeded quota: hostplane-quota, requested: count/staticsites=1'), [])
   })
 
   it('a network failure is 503, never a client mistake', () => {

@@ -65,8 +65,23 @@ const causesOf = (details: unknown): FieldProblem[] =>
   }))
 
 /**
+ * hostplane's admission policies word a denial `<field>: <what to change>` (src/admission), so
+ * the field is taken from the message, for a form to show it where it belongs.
+ */
+const POLICY_DENIAL = /denied request: (spec(?:\.[A-Za-z][A-Za-z0-9]*)+): (.+)$/s
+
+export function policyFields(message: string): FieldProblem[] {
+  const [, field, said] = POLICY_DENIAL.exec(message) ?? []
+  return field && said ? [{ field, message: said }] : []
+}
+
+/** RBAC's refusal (`User "…" cannot get resource …`), as opposed to an admission policy's or a quota's. */
+const RBAC_REFUSAL = /\bcannot [a-z]+ resource\b/
+
+/**
  * A Kubernetes error as the panel's answer. `named` is true when the request addressed one object
- * by name (get, update, delete): a 403 there is a 404, as it is for another customer's object.
+ * by name (get, update, delete): RBAC refusing it is a 404 there, as for another customer's
+ * object; an admission policy or a quota refusing a write is a 403 that says why.
  */
 export function fromKube(error: unknown, { named }: { named: boolean }): Error {
   if (error instanceof PanelError) return error
@@ -77,9 +92,9 @@ export function fromKube(error: unknown, { named }: { named: boolean }): Error {
     case 404:
       return new PanelError('HP_ERR_PANEL_NOT_FOUND', undefined, undefined, { cause: error })
     case 403:
-      return named
+      return named && RBAC_REFUSAL.test(said)
         ? new PanelError('HP_ERR_PANEL_NOT_FOUND', undefined, undefined, { cause: error })
-        : new PanelError('HP_ERR_PANEL_REFUSED', said, undefined, { cause: error })
+        : new PanelError('HP_ERR_PANEL_REFUSED', said, policyFields(said), { cause: error })
     case 409:
       return new PanelError('HP_ERR_PANEL_CONFLICT', said, undefined, { cause: error })
     case 422:

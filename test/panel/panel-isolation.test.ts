@@ -285,7 +285,7 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     assert.equal((await call('DELETE', '/api/v1/webspaces/shop', { token: as(a) })).status, 204)
   })
 
-  it("the API server's validation message comes back as 422 naming the field", async () => {
+  it("the API server's validation message comes back as 422 naming the field, an admission policy's as 403 naming it", async () => {
     const refused = await call<ErrorAnswer>('POST', '/api/v1/staticsites', {
       token: as(a),
       body: { name: 'bad', spec: { repo: 'file:///etc' } },
@@ -297,6 +297,24 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
       ['spec.repo'],
     )
     assert.match(refused.body.error.fields?.[0]?.message ?? '', /repo must be an https:\/\/ URL/)
+    const foreignDomain = await call<ErrorAnswer>('POST', '/api/v1/staticsites', {
+      token: as(a),
+      body: {
+        name: 'taken',
+        spec: { repo: 'https://git.example.com/a/x.git', domains: [`www.${b.metadata.name}.example`] },
+      },
+    })
+    assert.equal(foreignDomain.status, 403, JSON.stringify(foreignDomain.body))
+    assert.equal(foreignDomain.body.error.fields?.[0]?.field, 'spec.domains')
+    assert.match(foreignDomain.body.error.fields?.[0]?.message ?? '', /not allowed for customer pa-/)
+    const foreignDomainEdit = await call<ErrorAnswer>('PUT', '/api/v1/staticsites/a-site', {
+      token: as(a),
+      body: {
+        spec: { repo: 'https://git.example.com/a/x.git', domains: [`www.${b.metadata.name}.example`] },
+      },
+    })
+    assert.equal(foreignDomainEdit.status, 403, 'an edit a policy refuses is not a missing site')
+    assert.equal(foreignDomainEdit.body.error.fields?.[0]?.field, 'spec.domains')
     const missing = await call<ErrorAnswer>('POST', '/api/v1/webspaces', {
       token: as(a),
       body: { name: 'w', spec: {} },
