@@ -60,6 +60,10 @@ export async function startPanel(config: PanelConfig): Promise<PanelProcess> {
   })
   const clients = new PanelClients(config.kubeConfig)
   const tokens = new TokenStore(clients.tokenKeeper, config.tokenNamespace ?? DEFAULT_TOKEN_NAMESPACE)
+  await tokens.check().catch((error: unknown) => {
+    clients.close()
+    throw error
+  })
   const panel = new PanelService({ clients, tokens })
   const auth = new BearerAuth(tokens, new FailureLimiter(config.failedSignIns), () => failedSignIns.inc())
   const app = await panelApp({ panel, auth, log, requests, trustProxy: config.trustProxy })

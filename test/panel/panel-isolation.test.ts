@@ -508,6 +508,19 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     assert.equal((await me(as(a))).status, 429)
   })
 
+  it('does not start when it cannot read its token records', async () => {
+    await assert.rejects(
+      startPanel({
+        kubeConfig: panelCredentials.kubeConfig,
+        log: silentLogger(),
+        listen: { host: '127.0.0.1', port: 0 },
+        opsListen: { host: '127.0.0.1', port: 0 },
+        tokenNamespace: customerNamespace(a),
+      }),
+      /cannot read the token records in namespace sh-pa-.* as the token keeper \(is deploy\/rbac\/panel\.yaml applied\?\): .*403/,
+    )
+  })
+
   it('the token keeper reads no Secret outside the token namespace', async () => {
     const clients = new PanelClients(panelCredentials.kubeConfig)
     try {

@@ -100,6 +100,20 @@ export class TokenStore {
     return tokenMatches(token, record.sha256) ? publicRecord(record) : undefined
   }
 
+  /**
+   * Throws unless the records can be read: the panel may impersonate the token keeper and the
+   * keeper may list the namespace (deploy/rbac/panel.yaml applied), so a missing piece of RBAC
+   * stops the panel at start rather than refusing every sign-in.
+   */
+  async check(): Promise<void> {
+    await this.rest.request('GET', this.path(), { query: { limit: 1 } }).catch((error: unknown) => {
+      throw new Error(
+        `cannot read the token records in namespace ${this.namespace} as the token keeper (is deploy/rbac/panel.yaml applied?): ${(error as Error).message}`,
+        { cause: error },
+      )
+    })
+  }
+
   async list(customer: string): Promise<TokenRecord[]> {
     const list = await this.rest
       .request<KubeList<TokenSecret>>('GET', this.path(), {
