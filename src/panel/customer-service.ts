@@ -19,7 +19,7 @@ import type { MeView, ReleaseView, SiteView, SshKeyView, WebspaceView } from './
 import type { TokenRecord, TokenStore } from './tokens/token-store.js'
 import { releaseView, siteView, sshKeyView, webspaceView } from './views.js'
 
-export const PLURALS = {
+const PLURALS = {
   StaticSite: 'staticsites',
   Webspace: 'webspaces',
   Release: 'releases',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { parseAllDocuments } from 'yaml'
@@ -18,7 +19,9 @@ import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { REPO_ROOT } from '../cluster/paths.js'
-import { runHostplane } from '../e2e/cli-process.js'
+import { runHostplane, startCli } from '../e2e/cli-process.js'
+import { waitFor } from '../cluster/process.js'
+import { freePort } from '../serving/nginx-for-tests.js'
 import {
   applyTenancyObjects,
   createCustomers,
@@ -506,6 +509,49 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
       answer = await me(`hpt_${'0'.repeat(16)}_${'x'.repeat(43)}`)
     assert.equal(answer?.status, 429)
     assert.equal((await me(as(a))).status, 429)
+  })
+
+  it('hostplane panel, run as a process with the ServiceAccount kubeconfig, serves the API and its probes, and stops on SIGTERM', async () => {
+    const [port, opsPort] = [await freePort(), await freePort()]
+    const dir = await mkdtemp(join(tmpdir(), 'hostplane-panel-'))
+    const cli = startCli(
+      [
+        'panel',
+        '--kubeconfig',
+        panelCredentials.path,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--ops-listen',
+        `127.0.0.1:${opsPort}`,
+        '--token-namespace',
+        `hp-panel-tokens-${id}`,
+      ],
+      join(dir, 'panel.log'),
+      { LOG_FORMAT: 'json' },
+    )
+    try {
+      await waitFor(
+        () =>
+          fetch(`http://127.0.0.1:${opsPort}/readyz`).then(
+            (r) => (r.ok ? true : undefined),
+            () => undefined,
+          ),
+        { timeoutMs: 60_000, describe: () => 'hostplane panel did not become ready' },
+      )
+      const answer = await fetch(`http://127.0.0.1:${port}/api/v1/me`, {
+        headers: { authorization: `Bearer ${as(b)}` },
+      })
+      assert.equal(answer.status, 200)
+      assert.equal(((await answer.json()) as MeView).customer, b.metadata.name)
+      const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text()
+      assert.match(
+        metrics,
+        /hostplane_panel_requests_total\{route="\/api\/v1\/me",method="GET",status="200"\} 1/,
+      )
+    } finally {
+      await cli.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('does not start when it cannot read its token records', async () => {
