@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { KubeApiError } from '../kube/rest.js'
 import { HOSTPLANE_PACKAGE } from '../package-root.js'
-import { fromKube, PANEL_ERRORS, PanelError, policyFields } from './errors.js'
+import { fromKube, PANEL_ERRORS, PanelError, policyFields, unknownFields } from './errors.js'
 import { fieldPath, requestError } from './request-errors.js'
 
 const RBAC_SAID =
@@ -46,6 +46,18 @@ describe('panel errors', () => {
     const error = fromKube(kube(403, undefined, said), { named: true }) as PanelError
     assert.equal(error.status, 403)
     assert.deepEqual(error.fields, [{ field: 'spec.domains', message: 'x.example not allowed' }])
+  })
+
+  it('an unknown field refused by strict field validation is a field error', () => {
+    const said =
+      'StaticSite in version "v1alpha1" cannot be handled as a StaticSite: strict decoding error: unknown field "spec.colour", unknown field "spec.size"'
+    assert.deepEqual(unknownFields(said), [
+      { field: 'spec.colour', message: 'unknown field' },
+      { field: 'spec.size', message: 'unknown field' },
+    ])
+    const error = fromKube(kube(400, undefined, said), { named: false }) as PanelError
+    assert.equal(error.status, 422)
+    assert.equal(unknownFields('the body is not JSON').length, 0)
   })
 
   it("takes the field from a hostplane admission policy's denial", () => {

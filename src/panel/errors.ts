@@ -75,6 +75,18 @@ export function policyFields(message: string): FieldProblem[] {
   return field && said ? [{ field, message: said }] : []
 }
 
+/**
+ * Strict field validation refuses a field the schema does not know with a 400 (`strict decoding
+ * error: unknown field "spec.colour"`): for a form that is a field error like any other.
+ */
+export const unknownFields = (message: string): FieldProblem[] =>
+  message.includes('strict decoding error')
+    ? [...message.matchAll(/unknown field "([^"]+)"/g)].map(([, field = '']) => ({
+        field,
+        message: 'unknown field',
+      }))
+    : []
+
 /** RBAC's refusal (`User "…" cannot get resource …`), as opposed to an admission policy's or a quota's. */
 const RBAC_REFUSAL = /\bcannot [a-z]+ resource\b/
 
@@ -99,8 +111,12 @@ export function fromKube(error: unknown, { named }: { named: boolean }): Error {
       return new PanelError('HP_ERR_PANEL_CONFLICT', said, undefined, { cause: error })
     case 422:
       return new PanelError('HP_ERR_PANEL_INVALID', said, causesOf(error.details), { cause: error })
-    case 400:
-      return new PanelError('HP_ERR_PANEL_BAD_REQUEST', said, undefined, { cause: error })
+    case 400: {
+      const unknown = unknownFields(said)
+      return unknown.length > 0
+        ? new PanelError('HP_ERR_PANEL_INVALID', said, unknown, { cause: error })
+        : new PanelError('HP_ERR_PANEL_BAD_REQUEST', said, undefined, { cause: error })
+    }
     case 413:
       return new PanelError('HP_ERR_PANEL_TOO_LARGE', said, undefined, { cause: error })
     default:

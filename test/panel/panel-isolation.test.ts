@@ -300,6 +300,15 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
       ['spec.repo'],
     )
     assert.match(refused.body.error.fields?.[0]?.message ?? '', /repo must be an https:\/\/ URL/)
+    const unknownField = await call<ErrorAnswer>('POST', '/api/v1/staticsites', {
+      token: as(a),
+      body: {
+        name: 'odd',
+        spec: { repo: 'https://git.example.com/a/x.git', colour: 'red', ref: 'main', syncInterval: '5m' },
+      },
+    })
+    assert.equal(unknownField.status, 422)
+    assert.deepEqual(unknownField.body.error.fields, [{ field: 'spec.colour', message: 'unknown field' }])
     const foreignDomain = await call<ErrorAnswer>('POST', '/api/v1/staticsites', {
       token: as(a),
       body: {
