@@ -69,9 +69,11 @@ export interface SignIn {
   /** The session's CSRF token, for forms and the UI's requests. */
   csrfToken(request: FastifyRequest): Promise<string | undefined>
   /**
-   * preHandler for state-changing routes authenticated by the session cookie: refuses (403
-   * HP_ERR_SIGNIN_CSRF) a request from another origin or without the session's token in
-   * `X-CSRF-Token` or a `_csrf` body field. Requests with `Authorization: Bearer` pass.
+   * preHandler for state-changing routes: refuses (403 HP_ERR_SIGNIN_CSRF) a request that a live
+   * session cookie authenticates when it comes from another origin or lacks the session's token
+   * in `X-CSRF-Token` or a `_csrf` body field. Requests with `Authorization: Bearer`, and requests
+   * without a live session, pass: the route's authentication decides about them, and must then
+   * not fall back to the session.
    */
   readonly requireCsrf: preHandlerAsyncHookHandler
 }
@@ -210,7 +212,6 @@ export function registerSignIn(app: FastifyInstance, options: SignInOptions): Si
     })
     const id = await transactions.create(transaction)
     return reply
-      .code(303)
       .header('cache-control', 'no-store')
       .header('set-cookie', setCookie(SIGNIN_COOKIE, id, TRANSACTION_SECONDS))
       .redirect(url.href, 303)
