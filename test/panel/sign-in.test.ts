@@ -26,9 +26,14 @@ describe('panel sign-in against a real OpenID Provider (oidc-provider)', () => {
   let panelUrl: string
   // Set by a test to change the ID token on its way from the provider's token endpoint.
   let tamper: ((idToken: string) => string) | undefined
+  // What the panel logged, and every ID token the provider issued to it.
+  const logs: string[] = []
+  const idTokens: string[] = []
+  // Added to the panel's clock, to age its sessions.
+  let skewMs = 0
 
   async function startPanel(options: Partial<SignInOptions> = {}) {
-    const panel = Fastify()
+    const panel = Fastify({ logger: { level: 'info', stream: { write: (line: string) => logs.push(line) } } })
     const handle = registerSignIn(panel, {
       issuer: provider.issuer,
       ...CLIENT,
@@ -55,10 +60,13 @@ describe('panel sign-in against a real OpenID Provider (oidc-provider)', () => {
     panelUrl = `http://127.0.0.1:${port}`
     ;({ panel: app, handle: signIn } = await startPanel({
       publicUrl: panelUrl,
+      clock: () => Date.now() + skewMs,
       fetch: async (url, init) => {
         const response = await fetch(url, init)
-        if (!tamper || !url.endsWith('/token') || !response.ok) return response
+        if (!url.endsWith('/token') || !response.ok) return response
         const body = (await response.json()) as { id_token: string }
+        idTokens.push(body.id_token)
+        if (!tamper) return Response.json(body)
         return new Response(JSON.stringify({ ...body, id_token: tamper(body.id_token) }), {
           status: response.status,
           headers: { 'content-type': 'application/json' },
@@ -330,6 +338,31 @@ describe('panel sign-in against a real OpenID Provider (oidc-provider)', () => {
       stop: (url) => url.origin === panelUrl,
     })
     assert.equal(back.url.href, `${panelUrl}/`)
+  })
+
+  it('ends a session unused for the idle time (30 minutes)', async () => {
+    const browser = await signedIn('alice')
+    skewMs = 29 * 60_000
+    try {
+      assert.equal((await session(browser)).status, 200, 'used within 29 minutes')
+      skewMs += 30 * 60_000
+      assert.equal((await session(browser)).status, 401)
+    } finally {
+      skewMs = 0
+    }
+  })
+
+  it('never logs the client secret or an ID token, and logs sign-ins and refusals with their code', () => {
+    const text = logs.join('')
+    assert.ok(idTokens.length > 5)
+    assert.ok(!text.includes(CLIENT.clientSecret))
+    for (const token of idTokens) assert.ok(!text.includes(token.split('.')[2] ?? token))
+    assert.match(text, /"subject":"alice","customer":"acme","admin":false,"msg":"signed in"/)
+    for (const check of ['JWT signature verification failed', '\\"aud\\" (audience)', '\\"nonce\\"'])
+      assert.ok(
+        text.includes(`"code":"HP_ERR_SIGNIN_TOKEN_INVALID","detail":"OAUTH_`) && text.includes(check),
+        check,
+      )
   })
 
   it('rate-limits sign-in attempts per address on the login and callback endpoints', async () => {

@@ -105,10 +105,13 @@ function callbackError(error: unknown): SignInError {
     )
   if (error instanceof oidc.AuthorizationResponseError)
     return new SignInError('HP_ERR_SIGNIN_PROVIDER_DENIED', `authorization: ${error.error}`, { cause: error })
-  if (error instanceof oidc.ClientError && error.code !== 'OAUTH_RESPONSE_IS_NOT_CONFORM')
-    return new SignInError('HP_ERR_SIGNIN_TOKEN_INVALID', `${error.code ?? 'client'}: ${error.message}`, {
+  if (error instanceof oidc.ClientError && error.code !== 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
+    // openid-client's message is generic; the check that failed (which claim, the signature) is its cause's.
+    const why = error.cause instanceof Error ? error.cause.message : error.message
+    return new SignInError('HP_ERR_SIGNIN_TOKEN_INVALID', `${error.code ?? 'client'}: ${why}`, {
       cause: error,
     })
+  }
   return new SignInError('HP_ERR_SIGNIN_PROVIDER_UNAVAILABLE', (error as Error).message, { cause: error })
 }
 
