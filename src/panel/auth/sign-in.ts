@@ -87,11 +87,13 @@ interface Transaction {
 
 const TRANSACTION_SECONDS = 600
 
-/** A same-origin path to return to after sign-in; anything else becomes `fallback`. */
+/**
+ * A path on the panel to return to after sign-in; anything else (another host by `//` or `/\`,
+ * a scheme, whitespace, characters a Location header cannot carry) becomes `fallback`.
+ */
 export function safeNext(next: unknown, fallback: string): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || /[\\\s]/.test(next))
-    return fallback
-  return next
+  // A `/` not followed by another, then printable ASCII but the backslash (0x5c), which browsers read as `/`.
+  return typeof next === 'string' && /^\/(?!\/)[\x21-\x5b\x5d-\x7e]*$/.test(next) ? next : fallback
 }
 
 /** The SignInError an openid-client failure of the callback is. */
