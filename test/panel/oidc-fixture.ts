@@ -8,7 +8,18 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import Fastify, { type FastifyInstance } from 'fastify'
 import Provider from 'oidc-provider'
+import { registerSignIn, type SignIn, type SignInOptions } from '../../src/panel/auth/sign-in.js'
+import { freePort } from '../serving/nginx-for-tests.js'
+
+export const TEST_CLIENT = { clientId: 'hostplane-panel', clientSecret: 'a-client-secret-for-tests-only' }
+
+export const TEST_ACCOUNTS = {
+  alice: { email: 'alice@acme.test', hostplane_customer: 'acme', groups: ['staff'] },
+  root: { email: 'root@provider.test', groups: ['hostplane-admins'] },
+  nobody: { email: 'nobody@elsewhere.test', groups: ['staff'] },
+} as const satisfies Record<string, TestAccount>
 
 export interface TestAccount {
   readonly email?: string
@@ -70,6 +81,55 @@ export async function startTestProvider(
         server.closeAllConnections()
         server.close(() => done())
       }),
+  }
+}
+
+export interface TestPanel {
+  readonly app: FastifyInstance
+  readonly signIn: SignIn
+  readonly panelUrl: string
+  listen(): Promise<void>
+}
+
+/**
+ * The panel's sign-in on a free loopback port with `provider` as its identity provider, and
+ * `POST /api/example` (CSRF-protected) answering the session's identity. `logs` collects the log.
+ */
+export async function startSignInPanel(
+  provider: TestProvider,
+  options: Partial<SignInOptions> = {},
+  logs?: string[],
+): Promise<TestPanel> {
+  const port = await freePort()
+  const panelUrl = `http://127.0.0.1:${port}`
+  const app = Fastify(
+    logs ? { logger: { level: 'info', stream: { write: (line: string) => logs.push(line) } } } : {},
+  )
+  const signIn = registerSignIn(app, {
+    issuer: provider.issuer,
+    ...TEST_CLIENT,
+    publicUrl: panelUrl,
+    claims: { adminGroup: 'hostplane-admins' },
+    allowHttpIssuer: true,
+    signInPerMinute: 1000,
+    ...options,
+  })
+  // Forms post url-encoded, as the panel's pages will.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  )
+  app.post('/api/example', { preHandler: signIn.requireCsrf }, async (request) => ({
+    identity: (await signIn.sessionIdentity(request)) ?? null,
+  }))
+  return {
+    app,
+    signIn,
+    panelUrl,
+    listen: async () => {
+      await app.listen({ port, host: '127.0.0.1' })
+    },
   }
 }
 

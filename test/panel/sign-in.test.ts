@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict'
 import { createSign } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { registerSignIn, type SignIn, type SignInOptions } from '../../src/panel/auth/sign-in.js'
-import { startTestProvider, TestBrowser, type TestProvider } from './oidc-fixture.js'
+import type { FastifyInstance } from 'fastify'
+import {
+  startSignInPanel,
+  startTestProvider,
+  TEST_ACCOUNTS,
+  TEST_CLIENT,
+  TestBrowser,
+  type TestProvider,
+} from './oidc-fixture.js'
 
-const CLIENT = { clientId: 'hostplane-panel', clientSecret: 'a-client-secret-for-tests-only' }
-const CLAIMS = { adminGroup: 'hostplane-admins' }
+const CLIENT = TEST_CLIENT
 
 type Claims = Record<string, unknown>
 
@@ -22,7 +27,6 @@ function forge(provider: TestProvider, idToken: string, change: (claims: Claims)
 describe('panel sign-in against a real OpenID Provider (oidc-provider)', () => {
   let provider: TestProvider
   let app: FastifyInstance
-  let signIn: SignIn
   let panelUrl: string
   // Set by a test to change the ID token on its way from the provider's token endpoint.
   let tamper: ((idToken: string) => string) | undefined
@@ -32,51 +36,28 @@ describe('panel sign-in against a real OpenID Provider (oidc-provider)', () => {
   // Added to the panel's clock, to age its sessions.
   let skewMs = 0
 
-  async function startPanel(options: Partial<SignInOptions> = {}) {
-    const panel = Fastify({ logger: { level: 'info', stream: { write: (line: string) => logs.push(line) } } })
-    const handle = registerSignIn(panel, {
-      issuer: provider.issuer,
-      ...CLIENT,
-      publicUrl: 'http://127.0.0.1',
-      claims: CLAIMS,
-      allowHttpIssuer: true,
-      signInPerMinute: 1000,
-      ...options,
-    })
-    return { panel, handle }
-  }
-
   before(async () => {
-    provider = await startTestProvider({
-      alice: { email: 'alice@acme.test', hostplane_customer: 'acme', groups: ['staff'] },
-      root: { email: 'root@provider.test', groups: ['hostplane-admins'] },
-      nobody: { email: 'nobody@elsewhere.test', groups: ['staff'] },
-    })
-    // The panel's URL is its listening port, which the client registration needs: listen first.
-    app = Fastify()
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const { port } = app.server.address() as { port: number }
-    await app.close()
-    panelUrl = `http://127.0.0.1:${port}`
-    ;({ panel: app, handle: signIn } = await startPanel({
-      publicUrl: panelUrl,
-      clock: () => Date.now() + skewMs,
-      fetch: async (url, init) => {
-        const response = await fetch(url, init)
-        if (!url.endsWith('/token') || !response.ok) return response
-        const body = (await response.json()) as { id_token: string }
-        idTokens.push(body.id_token)
-        if (!tamper) return Response.json(body)
-        return new Response(JSON.stringify({ ...body, id_token: tamper(body.id_token) }), {
-          status: response.status,
-          headers: { 'content-type': 'application/json' },
-        })
+    provider = await startTestProvider(TEST_ACCOUNTS)
+    const panel = await startSignInPanel(
+      provider,
+      {
+        clock: () => Date.now() + skewMs,
+        fetch: async (url, init) => {
+          const response = await fetch(url, init)
+          if (!url.endsWith('/token') || !response.ok) return response
+          const body = (await response.json()) as { id_token: string }
+          idTokens.push(body.id_token)
+          if (!tamper) return Response.json(body)
+          return new Response(JSON.stringify({ ...body, id_token: tamper(body.id_token) }), {
+            status: response.status,
+            headers: { 'content-type': 'application/json' },
+          })
+        },
       },
-    }))
-    app.post('/api/example', { preHandler: signIn.requireCsrf }, async (request) => ({
-      identity: (await signIn.sessionIdentity(request)) ?? null,
-    }))
-    await app.listen({ port, host: '127.0.0.1' })
+      logs,
+    )
+    ;({ app, panelUrl } = panel)
+    await panel.listen()
     provider.start({ ...CLIENT, panelUrl })
   })
 
@@ -366,7 +347,7 @@ describe('panel sign-in against a real OpenID Provider (oidc-provider)', () => {
   })
 
   it('rate-limits sign-in attempts per address on the login and callback endpoints', async () => {
-    const { panel } = await startPanel({ publicUrl: panelUrl, signInPerMinute: 3 })
+    const { app: panel } = await startSignInPanel(provider, { signInPerMinute: 3 })
     try {
       const statuses = []
       for (const path of ['/auth/login', '/auth/login', '/auth/callback?state=x&code=y', '/auth/login'])
@@ -385,7 +366,7 @@ describe('panel sign-in against a real OpenID Provider (oidc-provider)', () => {
   })
 
   it('says the provider is unavailable when it cannot be reached', async () => {
-    const { panel } = await startPanel({ issuer: 'http://127.0.0.1:9', publicUrl: panelUrl })
+    const { app: panel } = await startSignInPanel(provider, { issuer: 'http://127.0.0.1:9' })
     try {
       const answer = await panel.inject({ method: 'GET', url: '/auth/login' })
       assert.equal(answer.statusCode, 502)
