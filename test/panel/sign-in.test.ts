@@ -125,6 +125,18 @@ describe('panel sign-in against a real OpenID Provider (oidc-provider)', () => {
     assert.match(body.csrfToken, /^[A-Za-z0-9_-]{43}$/)
   })
 
+  it('a new sign-in in the same browser gets a new session id and ends the one before', async () => {
+    const browser = await signedIn('alice')
+    const before = browser.cookie(panelUrl, '__Host-hostplane-session') ?? ''
+    const answer = await browser.request((await toCallback(browser, 'alice')).href)
+    assert.equal(answer.status, 303)
+    assert.notEqual(browser.cookie(panelUrl, '__Host-hostplane-session'), before)
+    assert.equal((await session(browser)).status, 200)
+    const old = new TestBrowser()
+    old.setCookie(panelUrl, '__Host-hostplane-session', before)
+    assert.equal((await session(old)).status, 401)
+  })
+
   it('signs an account of the admin group in as an admin of no customer', async () => {
     const browser = await signedIn('root')
     const { identity } = (await (await session(browser)).json()) as { identity: unknown }

@@ -260,7 +260,10 @@ export function registerSignIn(app: FastifyInstance, options: SignInOptions): Si
       const decision = identityFromClaims(claims, options.claims)
       if (decision.refusal !== undefined) throw new SignInError('HP_ERR_SIGNIN_NO_CUSTOMER', decision.refusal)
       const { identity } = decision
-      // A new id at every sign-in: a session id planted before sign-in never becomes a session.
+      // A new id at every sign-in: a session id planted before sign-in never becomes a session,
+      // and a session this browser had before ends.
+      const previous = readCookie(request.headers.cookie, SESSION_COOKIE)
+      if (previous !== undefined) await sessions.delete(previous)
       const sessionId = await sessions.create({ identity, csrfToken: randomId(), idToken: tokens.id_token })
       request.log.info(
         { subject: identity.subject, customer: identity.customer, admin: identity.admin },
