@@ -11,6 +11,7 @@ import { describe, it } from 'node:test'
 import { BUILD_ERRORS } from '../../src/build/build-error.js'
 import { DOMAIN_REASON } from '../../src/domains/reasons.js'
 import { OPERATOR_REASONS, type ReasonKind, reasonsOf } from '../../src/operator/reasons.js'
+import { SIGNIN_ERRORS } from '../../src/panel/auth/errors.js'
 import { SYNC_ERRORS, SYNCED_REASONS } from '../../src/syncer/reasons.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 
@@ -92,5 +93,10 @@ describe('every reason and error code is documented, and every documented one ex
   it('the HP_ERR_BUILD and HP_ERR_REGISTRY codes are those of the table in docs/builds.md', () => {
     const rows = tableRows('docs/builds.md', '## Error codes')
     assert.deepEqual(sorted(rows.flatMap((row) => row.codes)), sorted(Object.keys(BUILD_ERRORS)))
+  })
+
+  it('the HP_ERR_SIGNIN codes are those of the table in docs/panel-sign-in.md', () => {
+    const rows = tableRows('docs/panel-sign-in.md', '## Error codes')
+    assert.deepEqual(sorted(rows.flatMap((row) => row.codes)), sorted(Object.keys(SIGNIN_ERRORS)))
   })
 })

@@ -7,10 +7,10 @@
  * installs the `openssh-server` package).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { access, constants, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
-import { isCI } from '../cluster/paths.js'
+import { binaryUnavailable } from '../cluster/paths.js'
 import { run, waitFor } from '../cluster/process.js'
 import { canConnect, freePort } from '../serving/nginx-for-tests.js'
 
@@ -19,16 +19,7 @@ export const SSHD_BINARY = process.env.HOSTPLANE_SSHD ?? '/usr/sbin/sshd'
 const PRIVSEP_DIR = '/run/sshd'
 
 /** Reason the SSH suite cannot run here, or false when it can. */
-export async function sshdUnavailable(): Promise<string | false> {
-  try {
-    await access(SSHD_BINARY, constants.X_OK)
-    return false
-  } catch {
-    const reason = `ssh tests not run: ${SSHD_BINARY} not found (apt-get install openssh-server)`
-    if (isCI()) throw new Error(reason)
-    return reason
-  }
-}
+export const sshdUnavailable = () => binaryUnavailable('ssh', SSHD_BINARY, 'openssh-server')
 
 /** A new ed25519 key pair in `file` and `file.pub`. */
 export async function generateKey(file: string): Promise<{ privateKey: string; publicKey: string }> {

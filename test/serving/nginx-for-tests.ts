@@ -5,26 +5,17 @@
  * (`.ci/run` installs the `nginx` package).
  */
 import { spawn } from 'node:child_process'
-import { access, chmod, constants, mkdir, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { createServer, connect } from 'node:net'
 import { join } from 'node:path'
 import { renderNginxConfig } from '../../src/serve/nginx-config.js'
-import { isCI } from '../cluster/paths.js'
+import { binaryUnavailable } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
 
 export const NGINX_BINARY = process.env.HOSTPLANE_NGINX ?? '/usr/sbin/nginx'
 
 /** Reason the nginx suite cannot run here, or false when it can. */
-export async function nginxUnavailable(): Promise<string | false> {
-  try {
-    await access(NGINX_BINARY, constants.X_OK)
-    return false
-  } catch {
-    const reason = `nginx tests not run: ${NGINX_BINARY} not found (apt-get install nginx)`
-    if (isCI()) throw new Error(reason)
-    return reason
-  }
-}
+export const nginxUnavailable = () => binaryUnavailable('nginx', NGINX_BINARY, 'nginx')
 
 export interface RunningNginx {
   readonly port: number

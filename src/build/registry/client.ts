@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto'
 import { DIGEST } from './reference.js'
 import { BuildError } from '../build-error.js'
+import { readBoundedBody } from '../../ops/bounded-body.js'
 
 export const MEDIA_TYPES = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -519,29 +520,13 @@ export class RegistryClient {
     }
   }
 
-  private async readBounded(
+  private readBounded(
     response: Response,
     maxBytes: number,
     repository: string,
     what: string,
   ): Promise<Buffer> {
-    const declared = Number(response.headers.get('content-length') ?? '0')
-    if (declared > maxBytes) {
-      await response.body?.cancel()
-      throw this.tooLarge(repository, what, maxBytes)
-    }
-    const chunks: Uint8Array[] = []
-    let total = 0
-    if (response.body)
-      for await (const chunk of response.body) {
-        total += chunk.length
-        if (total > maxBytes) {
-          await response.body.cancel().catch(() => undefined)
-          throw this.tooLarge(repository, what, maxBytes)
-        }
-        chunks.push(chunk)
-      }
-    return Buffer.concat(chunks)
+    return readBoundedBody(response, maxBytes, () => this.tooLarge(repository, what, maxBytes))
   }
 
   private async fail(response: Response, repository: string, what: string): Promise<BuildError> {
