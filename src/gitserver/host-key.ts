@@ -6,12 +6,29 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import ssh2 from 'ssh2'
 
+/**
+ * A new ed25519 key in OpenSSH format. ssh2's generator drops the leading zero bytes of a public
+ * key that starts with one (mscdex/ssh2#1513: about 1 key in 256), and its own parser then refuses
+ * the pair; such a pair is drawn again, so every key returned parses.
+ */
+export function generateEd25519Key(): string {
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519')
+    if (
+      !(ssh2.utils.parseKey(pair.private) instanceof Error) &&
+      !(ssh2.utils.parseKey(pair.public) instanceof Error)
+    )
+      return pair.private
+  }
+  throw new Error('ssh2 generated no ed25519 key it could read in 32 attempts')
+}
+
 export async function loadHostKey(file: string, generate: boolean): Promise<string> {
   const existing = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' && generate) return undefined
     throw new Error(`cannot read the host key ${file}: ${error.message}`)
   })
-  const key = existing ?? ssh2.utils.generateKeyPairSync('ed25519').private
+  const key = existing ?? generateEd25519Key()
   const parsed = ssh2.utils.parseKey(key)
   if (parsed instanceof Error || !parsed.isPrivateKey())
     throw new Error(`${file} is not an unencrypted OpenSSH private key`)

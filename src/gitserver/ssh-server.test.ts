@@ -2,13 +2,13 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import ssh2 from 'ssh2'
 import type { KeyOwner } from './claims.js'
+import { generateEd25519Key } from './host-key.js'
 import { fingerprintOf } from './keys.js'
 import { provenOwner } from './ssh-server.js'
 
 /** A key pair as the server sees it: the public blob, and a signer. */
 function key() {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519')
-  const parsed = ssh2.utils.parseKey(pair.private)
+  const parsed = ssh2.utils.parseKey(generateEd25519Key())
   if (parsed instanceof Error) throw parsed
   const data = parsed.getPublicSSH()
   return { data, sign: (blob: Buffer) => parsed.sign(blob), fingerprint: fingerprintOf(data) }
