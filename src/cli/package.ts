@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander'
 import { defineCommand, startOrExit } from './command.js'
-import { checkPaths, dnsLabel, flag, path } from './flags.js'
+import { checkPaths, flag, path } from './flags.js'
+import { kubeFlags } from './releases.js'
 
 export interface PackageFlags {
   namespace?: string
@@ -13,25 +14,14 @@ export interface PackageFlags {
 }
 
 export function registerPackageCommand(program: Command): void {
-  defineCommand(program, 'package')
-    .description(
-      'write a Release as an immutable package: MANIFEST.json, manifests, image digests, checksums',
-    )
-    .argument('<webspace>', 'the Webspace name')
-    .argument('[release]', 'the Release name (default: the one the Webspace runs)')
-    .addOption(
-      flag(
-        '-n, --namespace <namespace>',
-        "the webspace's namespace (default: the kubeconfig context's, else default)",
-        { parse: dnsLabel },
-      ),
-    )
-    .addOption(
-      flag('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config)', {
-        parse: path,
-        exists: 'file',
-      }),
-    )
+  kubeFlags(
+    defineCommand(program, 'package')
+      .description(
+        'write a Release as an immutable package: MANIFEST.json, manifests, image digests, checksums',
+      )
+      .argument('<webspace>', 'the Webspace name')
+      .argument('[release]', 'the Release name (default: the one the Webspace runs)'),
+  )
     .addOption(
       flag('--out <dir>', 'the package directory to create (default: ./<namespace>-<release>)', {
         parse: path,
