@@ -37,6 +37,9 @@ export async function panelApp(options: PanelAppOptions) {
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // Above any valid name or id, so a long one is judged by the route's schema (400) instead of
+    // fastify's own 414, which no route documents; the request line stays bounded by Node's 16 KiB.
+    routerOptions: { maxParamLength: 1024 },
     trustProxy: options.trustProxy ? [options.trustProxy].flat() : false,
     // The API server's strict field validation judges unknown fields, with its own messages.
     ajv: { customOptions: { removeAdditional: false, strictSchema: false } },

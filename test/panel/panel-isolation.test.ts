@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { parseAllDocuments } from 'yaml'
 import { API_VERSION } from '../../src/api/kind.js'
 import { releaseLabels, type ReleaseSpec } from '../../src/api/release.js'
 import type { Customer } from '../../src/api/resources.js'
@@ -18,6 +17,7 @@ import { PanelClients } from '../../src/panel/kube-clients.js'
 import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
+import { panelRbac } from './panel-rbac.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { runHostplane, startCli } from '../e2e/cli-process.js'
 import { waitFor } from '../cluster/process.js'
@@ -31,15 +31,6 @@ import {
 } from '../cluster/tenancy.js'
 
 const env = await clusterForTests()
-
-/** deploy/rbac/panel.yaml with the names of one run, so runs sharing a cluster stay apart. */
-async function panelRbac(id: string): Promise<Manifest[]> {
-  const text = (await readFile(join(REPO_ROOT, 'deploy/rbac/panel.yaml'), 'utf8'))
-    .replaceAll('hostplane-panel-tokens', `hp-panel-tokens-${id}`)
-    .replaceAll('namespace: hostplane-system', `namespace: hp-panel-${id}`)
-    .replaceAll(/name: hostplane-panel$/gm, `name: hostplane-panel-${id}`)
-  return parseAllDocuments(text).map((d) => d.toJS() as Manifest)
-}
 
 interface ErrorAnswer {
   readonly error: { code: string; message: string; fields?: { field: string; message: string }[] }

@@ -1,0 +1,15 @@
+/** deploy/rbac/panel.yaml for one test run, renamed so runs sharing a cluster stay apart. */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseAllDocuments } from 'yaml'
+import type { Manifest } from '../../src/kube/object.js'
+import { REPO_ROOT } from '../cluster/paths.js'
+
+/** The panel's ServiceAccount lives in `hp-panel-<id>`, its token records in `hp-panel-tokens-<id>`. */
+export async function panelRbac(id: string): Promise<Manifest[]> {
+  const text = (await readFile(join(REPO_ROOT, 'deploy/rbac/panel.yaml'), 'utf8'))
+    .replaceAll('hostplane-panel-tokens', `hp-panel-tokens-${id}`)
+    .replaceAll('namespace: hostplane-system', `namespace: hp-panel-${id}`)
+    .replaceAll(/name: hostplane-panel$/gm, `name: hostplane-panel-${id}`)
+  return parseAllDocuments(text).map((d) => d.toJS() as Manifest)
+}
