@@ -142,6 +142,40 @@ export const WebspaceSpec = Type.Object({
   ),
 })
 
+/** Lines of a running build the Webspace's status keeps: enough to follow, small beside 1 MiB. */
+export const MAX_BUILD_STATUS_LINES = 200
+/** A build log line is cut to this length (the gitserver's own bound). */
+export const MAX_BUILD_LINE = 1024
+
+export const BUILD_PHASES = ['Building', 'Succeeded', 'Failed'] as const
+
+export const BuildStatus = Type.Object(
+  {
+    phase: StringEnum(BUILD_PHASES, { description: 'Building until the push is accepted or refused.' }),
+    branch: Type.String({ maxLength: 255 }),
+    commit: Type.String({ maxLength: 40 }),
+    preview: Type.Optional(Type.Boolean()),
+    startedAt: Type.String({ format: 'date-time' }),
+    finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    release: Type.Optional(
+      Type.String({ maxLength: 253, description: 'The Release a successful build made.' }),
+    ),
+    lineCount: Type.Integer({
+      minimum: 0,
+      description: 'Lines the build has written so far; `lines` holds the last of them.',
+    }),
+    lines: Type.Array(Type.String({ maxLength: MAX_BUILD_LINE }), {
+      maxItems: MAX_BUILD_STATUS_LINES,
+      'x-kubernetes-list-type': 'atomic',
+    }),
+  },
+  {
+    description:
+      "The latest build of a push to the Webspace's repository, written by the gitserver while it runs (about once a second) and when it ends, so the panel and kubectl can follow it.",
+  },
+)
+export type BuildStatus = Static<typeof BuildStatus>
+
 export const WebspaceStatus = Type.Object({
   ...commonStatus,
   url: Type.Optional(Type.String({ maxLength: 2048 })),
@@ -161,6 +195,7 @@ export const WebspaceStatus = Type.Object({
   replicas: Type.Optional(Type.Integer({ minimum: 0 })),
   readyReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
   availableReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
+  build: Type.Optional(BuildStatus),
 })
 
 export type WebspaceSpec = Static<typeof WebspaceSpec>

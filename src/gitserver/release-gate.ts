@@ -25,6 +25,7 @@ import { isConflict, isNotFound, KubeApiError, type KubeRest, resourcePath } fro
 import type { Logger } from '../ops/log.js'
 import { GitRunner } from '../syncer/git-command.js'
 import type { Size, Tier } from '../api/customer.js'
+import { BuildProgress } from './build-progress.js'
 import type { SourceDrop } from './source-drop.js'
 import { type PushAction, planPush } from './push-plan.js'
 import type { PushGate, PushRequest, PushVerdict } from './push-gate.js'
@@ -198,60 +199,82 @@ export class ReleaseGate implements PushGate {
         accepted: false,
         message: `Runtime ${runtime.metadata.name} builds with ${strategy}; this gitserver runs layer builds only (start it with --build-source-url to run ${strategy} builds as Jobs); nothing was changed`,
       }
-    const buildLog = new BuildLog(output)
-    buildLog.line(`building ${what} (${strategy}${strategy === 'layer' ? ` on ${runtime.spec.image}` : ''})`)
-    const timeoutMs = this.options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS
-    const timeout = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
-    const target = {
-      registry: registry.host,
-      repository: customerRepository(request.customer),
-      tag: webspaceImageTag(webspace.metadata.name, commit),
-    }
-    let built: { image: string } | { failed: string }
+    const progress = new BuildProgress({
+      rest,
+      log,
+      namespace: request.namespace,
+      webspace: request.webspace,
+      branch,
+      commit,
+      preview: action.preview,
+    })
+    const buildLog = new BuildLog((line) => {
+      output(line)
+      progress.line(line)
+    })
+    let release: string | undefined
     try {
-      built =
-        strategy === 'layer' || !jobs
-          ? await this.layerImage(request, commit, runtime, appDir, target, { buildLog, timeout, timeoutMs })
-          : await this.jobImage(request, strategy, commit, target, jobs, { buildLog, timeout, timeoutMs })
-    } catch (error) {
-      if (!(error instanceof BuildError) && !timeout.aborted) throw error
-      built = {
-        failed:
-          timeout.aborted && !(error instanceof BuildError)
-            ? 'the build took too long'
-            : error instanceof Error
-              ? error.message
-              : String(error),
-      }
-    }
-    if ('failed' in built) {
-      log.info(
-        { namespace: request.namespace, webspace: request.webspace, commit, reason: built.failed },
-        'build failed',
+      buildLog.line(
+        `building ${what} (${strategy}${strategy === 'layer' ? ` on ${runtime.spec.image}` : ''})`,
       )
-      buildLog.line(`build failed: ${built.failed}`)
-      return { accepted: false, message: `push refused: the ${what} did not build; nothing was changed` }
-    }
-    const { image } = built
-    buildLog.line(`built ${image}`)
-    let release: string
-    try {
-      release = await this.createRelease(request, webspace, { branch, commit, image, strategy }, buildLog)
-    } catch (error) {
-      if (!(
-        error instanceof KubeApiError &&
-        error.status === 403 &&
-        error.statusMessage.includes('exceeded quota')
-      ))
-        throw error
-      output(error.statusMessage)
-      return {
-        accepted: false,
-        message: `push refused: ${request.namespace} holds as many Releases as its tier allows; lower spec.releaseHistory of its Webspaces or delete preview branches, then push again`,
+      const timeoutMs = this.options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS
+      const timeout = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+      const target = {
+        registry: registry.host,
+        repository: customerRepository(request.customer),
+        tag: webspaceImageTag(webspace.metadata.name, commit),
       }
+      let built: { image: string } | { failed: string }
+      try {
+        built =
+          strategy === 'layer' || !jobs
+            ? await this.layerImage(request, commit, runtime, appDir, target, {
+                buildLog,
+                timeout,
+                timeoutMs,
+              })
+            : await this.jobImage(request, strategy, commit, target, jobs, { buildLog, timeout, timeoutMs })
+      } catch (error) {
+        if (!(error instanceof BuildError) && !timeout.aborted) throw error
+        built = {
+          failed:
+            timeout.aborted && !(error instanceof BuildError)
+              ? 'the build took too long'
+              : error instanceof Error
+                ? error.message
+                : String(error),
+        }
+      }
+      if ('failed' in built) {
+        log.info(
+          { namespace: request.namespace, webspace: request.webspace, commit, reason: built.failed },
+          'build failed',
+        )
+        buildLog.line(`build failed: ${built.failed}`)
+        return { accepted: false, message: `push refused: the ${what} did not build; nothing was changed` }
+      }
+      const { image } = built
+      buildLog.line(`built ${image}`)
+      try {
+        release = await this.createRelease(request, webspace, { branch, commit, image, strategy }, buildLog)
+      } catch (error) {
+        if (!(
+          error instanceof KubeApiError &&
+          error.status === 403 &&
+          error.statusMessage.includes('exceeded quota')
+        ))
+          throw error
+        buildLog.line(error.statusMessage)
+        return {
+          accepted: false,
+          message: `push refused: ${request.namespace} holds as many Releases as its tier allows; lower spec.releaseHistory of its Webspaces or delete preview branches, then push again`,
+        }
+      }
+      buildLog.line(`Release ${release} created; the ${action.preview ? 'preview' : 'Webspace'} deploys it`)
+      return { accepted: true }
+    } finally {
+      await progress.finish(release === undefined ? { failed: true } : { release })
     }
-    output(`Release ${release} created; the ${action.preview ? 'preview' : 'Webspace'} deploys it`)
-    return { accepted: true }
   }
 
   /** The commit appended to the Runtime's pinned image; no tenant code runs. */

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import { API_VERSION } from '../../src/api/kind.js'
-import type { Release, Runtime } from '../../src/api/resources.js'
+import type { Release, Runtime, Webspace } from '../../src/api/resources.js'
 import { RegistryClient } from '../../src/build/registry/client.js'
 import { parseImageReference } from '../../src/build/registry/reference.js'
 import type { KubeList, Manifest } from '../../src/kube/object.js'
@@ -80,6 +80,19 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
       }),
       { body: { spec }, contentType: 'application/merge-patch+json' },
     )
+  /** The build the gitserver recorded in the Webspace's status (the panel streams it). */
+  const recordedBuild = async () =>
+    (
+      await admin.request<Webspace>(
+        'GET',
+        resourcePath({
+          apiVersion: API_VERSION,
+          plural: 'webspaces',
+          namespace: gs.namespaceOf(alice),
+          name: 'site',
+        }),
+      )
+    ).status?.build
   const push = (dir: string, ...refs: string[]) =>
     gs.git(dir, [aliceKey.file], ['push', gs.url(alice), ...refs])
 
@@ -184,6 +197,16 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
     assert.ok(layer.includes('srv/app/index.html'), 'the commit sits at the Runtime’s app directory')
     assert.ok(layer.includes('hello from alice\n'))
     assert.equal((await gs.inRepository(alice, ['rev-parse', 'refs/heads/main'])).stdout.trim(), commit)
+
+    const build = await recordedBuild()
+    assert.equal(build?.phase, 'Succeeded')
+    assert.equal(build.commit, commit)
+    assert.equal(build.branch, 'main')
+    assert.equal(build.release, release.metadata.name)
+    assert.ok(build.finishedAt && build.finishedAt >= build.startedAt)
+    assert.match(build.lines[0] ?? '', /^building release of main at /)
+    assert.match(build.lines.at(-1) ?? '', /^Release site-[0-9a-f]{12}-[0-9a-f]{6} created/)
+    assert.equal(build.lineCount, build.lines.length)
   })
 
   it('refuses a push whose build fails, with the reason on the terminal; the repository stays as it was', async () => {
@@ -209,6 +232,11 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
       'the objects were discarded',
     )
     assert.equal((await releases()).length, releasesBefore)
+    const build = await recordedBuild()
+    assert.equal(build?.phase, 'Failed')
+    assert.equal(build.commit, commit)
+    assert.equal(build.release, undefined)
+    assert.ok(build.lines.some((line) => /^build failed: .*passwd/.test(line)))
   })
 
   it('stores other branches without deploying while previews are off; builds previews and removes them with their branch when on', async () => {
