@@ -35,6 +35,8 @@ declare module 'fastify' {
     description?: string
     tags?: readonly string[]
     security?: readonly Record<string, readonly string[]>[]
+    /** The content type of a 200 that is not JSON (openapi.ts). */
+    produces?: string
   }
   interface FastifyRequest {
     /** The customer's service for the signed-in caller, set by the sign-in hook. */
@@ -44,13 +46,13 @@ declare module 'fastify' {
 
 type Name = { Params: Static<typeof NameParams> }
 
-const service = (request: FastifyRequest): CustomerService => {
+export const service = (request: FastifyRequest): CustomerService => {
   if (!request.customer) throw new Error('a /api/v1 route ran without the sign-in hook')
   return request.customer
 }
 
 /** The error answers every signed-in route can give, plus its own. */
-const errors = (...statuses: number[]) =>
+export const errors = (...statuses: number[]) =>
   Object.fromEntries([400, 401, 429, 503, ...statuses].map((status) => [status, ErrorBody]))
 
 export const apiRoutes: FastifyPluginAsync = async (app) => {

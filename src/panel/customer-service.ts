@@ -8,7 +8,7 @@
 import { API_VERSION } from '../api/kind.js'
 import type { Customer, Release, SshKey, StaticSite, Webspace } from '../api/resources.js'
 import type { StaticSiteSpec } from '../api/staticsite.js'
-import { WEBSPACE_LABEL, type WebspaceSpec } from '../api/webspace.js'
+import { type BuildStatus, WEBSPACE_LABEL, type WebspaceSpec } from '../api/webspace.js'
 import type { KubeList, KubeObject } from '../kube/object.js'
 import { type KubeRest, resourcePath } from '../kube/rest.js'
 import { customerNamespace } from '../operator/customer/names.js'
@@ -223,6 +223,47 @@ export class CustomerService {
 
   deleteWebspace(name: string): Promise<void> {
     return this.remove('Webspace', name)
+  }
+
+  /** The webspace's latest build as the gitserver records it, and the version to watch it from. */
+  async webspaceBuild(name: string): Promise<{ build?: BuildStatus; resourceVersion: string }> {
+    const webspace = await this.get<Webspace>('Webspace', name)
+    return {
+      ...(webspace.status?.build ? { build: webspace.status.build } : {}),
+      resourceVersion: webspace.metadata.resourceVersion ?? '',
+    }
+  }
+
+  /**
+   * Calls `onBuild` with the webspace's build each time the webspace changes after
+   * `resourceVersion`, until `signal` aborts, the webspace is deleted or the API server ends the
+   * watch (after `timeoutSeconds`); resolves with the last version seen, to watch on from.
+   */
+  async watchWebspaceBuild(
+    name: string,
+    resourceVersion: string,
+    onBuild: (build: BuildStatus | undefined) => void,
+    { signal, timeoutSeconds }: { signal: AbortSignal; timeoutSeconds: number },
+  ): Promise<{ resourceVersion: string; deleted: boolean }> {
+    const path = await this.path('Webspace')
+    let last = { resourceVersion, deleted: false }
+    await this.call(true, () =>
+      this.rest.watch(
+        path,
+        { fieldSelector: `metadata.name=${name}`, resourceVersion, timeoutSeconds },
+        (event) => {
+          const { type, object } = event as { type?: string; object?: Webspace }
+          if (!object?.metadata || (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED')) return
+          last = {
+            resourceVersion: object.metadata.resourceVersion ?? last.resourceVersion,
+            deleted: type === 'DELETED',
+          }
+          onBuild(object.status?.build)
+        },
+        { signal, idleTimeoutMs: (timeoutSeconds + 30) * 1000 },
+      ),
+    )
+    return last
   }
 
   /** The customer's Releases, newest first; of one webspace when it is named. */

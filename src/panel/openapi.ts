@@ -16,6 +16,8 @@ export interface RouteSchema {
   readonly querystring?: TSchema
   readonly body?: TSchema
   readonly response?: Readonly<Record<string | number, TSchema>>
+  /** The content type of the 200 answer when it is not JSON (a stream of server-sent events). */
+  readonly produces?: string
 }
 
 export interface DocumentedRoute {
@@ -44,7 +46,7 @@ const STATUS_TEXT: Readonly<Record<string, string>> = {
   404: 'No such object (or not one of yours)',
   409: 'The object exists already, or changed since it was read',
   422: 'The object is not valid: each field the API server refused, with its message',
-  429: 'Too many failed sign-in attempts from this address',
+  429: 'Too many failed sign-in attempts from this address, or too many open streams',
   503: 'The Kubernetes API is unavailable',
 }
 
@@ -71,7 +73,15 @@ function operation(schema: RouteSchema, method: string, url: string): Json {
       String(status),
       {
         description: STATUS_TEXT[status] ?? status,
-        ...(String(status) === '204' ? {} : { content: { 'application/json': { schema: plain(body) } } }),
+        ...(String(status) === '204'
+          ? {}
+          : {
+              content: {
+                [String(status) === '200' && schema.produces ? schema.produces : 'application/json']: {
+                  schema: plain(body),
+                },
+              },
+            }),
       },
     ]),
   )

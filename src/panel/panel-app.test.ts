@@ -77,6 +77,8 @@ describe('the panel app without an API server', () => {
       'GET /api/v1/tokens',
       'GET /api/v1/webspaces',
       'GET /api/v1/webspaces/{name}',
+      'GET /api/v1/webspaces/{name}/build',
+      'GET /api/v1/webspaces/{name}/build/events',
       'POST /api/v1/sshkeys',
       'POST /api/v1/staticsites',
       'POST /api/v1/tokens',
@@ -109,6 +111,10 @@ describe('the panel app without an API server', () => {
       '429',
       '503',
     ])
+    const events = document.paths['/api/v1/webspaces/{name}/build/events']?.get as {
+      responses: Record<string, { content?: Record<string, unknown> }>
+    }
+    assert.deepEqual(Object.keys(events.responses['200']?.content ?? {}), ['text/event-stream'])
     assert.ok(!JSON.stringify(document).includes('Symbol'))
   })
 

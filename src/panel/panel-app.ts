@@ -10,6 +10,7 @@ import { HOSTPLANE_PACKAGE } from '../package-root.js'
 import type { Logger } from '../ops/log.js'
 import { apiRoutes } from './api-routes.js'
 import type { Authenticator } from './auth/authenticator.js'
+import { buildRoutes, type BuildStreamLimits } from './build-routes.js'
 import { RateLimitedError } from './auth/bearer.js'
 import type { PanelService } from './customer-service.js'
 import { errorBody, PanelError } from './errors.js'
@@ -27,6 +28,7 @@ export interface PanelAppOptions {
   readonly trustProxy?: string | readonly string[]
   /** @default 262144 */
   readonly bodyLimit?: number
+  readonly buildStreams?: BuildStreamLimits
 }
 
 export const API_PREFIX = '/api/v1'
@@ -99,6 +101,7 @@ export async function panelApp(options: PanelAppOptions) {
         request.customer = panel.forIdentity(await auth.authenticate(request))
       })
       await api.register(apiRoutes)
+      await api.register(buildRoutes, { limits: options.buildStreams })
     },
     { prefix: API_PREFIX },
   )

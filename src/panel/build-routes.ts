@@ -1,0 +1,133 @@
+/**
+ * A webspace's build under /api/v1: its state as JSON, and its log live as server-sent events
+ * (build-events.ts says what a stream sends). A stream follows the latest build: while it runs,
+ * it watches the Webspace as the customer (so RBAC decides, and another customer's webspace is a
+ * 404 before any byte is sent) and sends each new line until the build ends; a build already over
+ * is replayed and the stream closes. Streams are bounded per customer and in time, and send a
+ * comment now and then so proxies keep them open.
+ */
+import { type Static, Type } from '@sinclair/typebox'
+import type { FastifyPluginAsync } from 'fastify'
+import { BuildStatus } from '../api/webspace.js'
+import { errors, service } from './api-routes.js'
+import { buildEvents, sseFrame, streamDone } from './build-events.js'
+import { PanelError } from './errors.js'
+import { NameParams } from './schemas.js'
+
+export interface BuildStreamLimits {
+  /** Open streams one customer may hold. @default 4 */
+  readonly perCustomer?: number
+  /** A stream is closed after this long, whatever the build does. @default 15 minutes */
+  readonly maxMs?: number
+  /** @default 15000 */
+  readonly keepAliveMs?: number
+  /** Seconds one watch of the API server lasts before it is renewed. @default 240 */
+  readonly watchSeconds?: number
+}
+
+const BuildAnswer = Type.Object(
+  { build: Type.Optional(BuildStatus) },
+  { title: 'WebspaceBuild', description: 'No `build` when the webspace was never pushed to.' },
+)
+
+type Name = { Params: Static<typeof NameParams> }
+
+export const buildRoutes: FastifyPluginAsync<{ limits?: BuildStreamLimits }> = async (app, options) => {
+  const {
+    perCustomer = 4,
+    maxMs = 15 * 60_000,
+    keepAliveMs = 15_000,
+    watchSeconds = 240,
+  } = options.limits ?? {}
+  const open = new Map<string, number>()
+
+  app.get<Name>(
+    '/webspaces/:name/build',
+    {
+      schema: {
+        summary: 'The webspace’s latest build: phase, commit, and the last lines of its log',
+        tags: ['releases'],
+        params: NameParams,
+        response: { 200: BuildAnswer, ...errors(404) },
+      },
+    },
+    async (request) => {
+      const { build } = await service(request).webspaceBuild(request.params.name)
+      return build ? { build } : {}
+    },
+  )
+
+  app.get<Name>(
+    '/webspaces/:name/build/events',
+    {
+      schema: {
+        summary: 'The webspace’s latest build log, live, as server-sent events',
+        description:
+          'Events: `build` (a build started), `line` ({n, text}), `skipped` ({lines}), `end` ({phase, release?}), `none` (never built). The stream closes when the build ends; a build already over is replayed.',
+        tags: ['releases'],
+        params: NameParams,
+        produces: 'text/event-stream',
+        response: { 200: Type.String({ description: 'text/event-stream' }), ...errors(404) },
+      },
+    },
+    async (request, reply) => {
+      const customer = service(request)
+      const who = customer.identity.actingAs
+      const name = request.params.name
+      // Before the stream opens, so a webspace that is not the caller's is an ordinary 404.
+      const { build, resourceVersion: readAt } = await customer.webspaceBuild(name)
+      let resourceVersion = readAt
+      if ((open.get(who) ?? 0) >= perCustomer)
+        throw new PanelError(
+          'HP_ERR_PANEL_TOO_MANY_STREAMS',
+          `${perCustomer} build log streams are open for ${who}; close one (another tab) and try again`,
+        )
+      open.set(who, (open.get(who) ?? 0) + 1)
+      const stop = new AbortController()
+      const closed = () => stop.abort()
+      request.raw.on('close', closed)
+      const deadline = setTimeout(closed, maxMs)
+      reply.hijack()
+      const out = reply.raw
+      out.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      })
+      // A client that reconnects after the end only sees the same build again: not soon.
+      out.write('retry: 30000\n\n')
+      const keepAlive = setInterval(() => out.write(': keep-alive\n\n'), keepAliveMs)
+      let seen: BuildStatus | undefined
+      const send = (now: BuildStatus | undefined) => {
+        for (const event of buildEvents(seen, now)) out.write(sseFrame(event))
+        if (now) seen = now
+        if (streamDone(seen)) stop.abort()
+      }
+      try {
+        if (!build) out.write(sseFrame({ event: 'none', data: {} }))
+        else send(build)
+        while (build && !stop.signal.aborted) {
+          const watched = await customer.watchWebspaceBuild(name, resourceVersion, send, {
+            signal: stop.signal,
+            timeoutSeconds: watchSeconds,
+          })
+          if (watched.deleted) break
+          resourceVersion = watched.resourceVersion
+        }
+      } catch (error) {
+        // The status is gone from under the watch (410) or the API server failed: the client
+        // reconnects and starts from the build as it stands then.
+        if (!stop.signal.aborted)
+          request.log.warn({ err: error, webspace: name, customer: who }, 'build stream ended')
+      } finally {
+        clearInterval(keepAlive)
+        clearTimeout(deadline)
+        request.raw.off('close', closed)
+        const left = (open.get(who) ?? 1) - 1
+        if (left > 0) open.set(who, left)
+        else open.delete(who)
+        out.end()
+      }
+    },
+  )
+}
