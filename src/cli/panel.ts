@@ -7,9 +7,10 @@ import { loadKubeConfig } from '../kube/kubeconfig.js'
 import { createLogger } from '../ops/log.js'
 import { defineCommand, startOrExit } from './command.js'
 import { checkPaths, flag, type ListenAddress, list, listenAddress, path, positive } from './flags.js'
+import { type SignInFlags, signInFlags, signInOptions } from './panel-sign-in-flags.js'
 import { stopOnSignal } from './shutdown.js'
 
-interface PanelFlags {
+interface PanelFlags extends Partial<SignInFlags> {
   kubeconfig?: string
   listen: ListenAddress
   opsListen: ListenAddress
@@ -19,7 +20,7 @@ interface PanelFlags {
 }
 
 export function registerPanelCommand(program: Command): void {
-  defineCommand(program, 'panel')
+  const command = defineCommand(program, 'panel')
     .description(
       "serve the customers' REST API, acting as each customer through impersonation (docs/panel.md)",
     )
@@ -64,22 +65,26 @@ export function registerPanelCommand(program: Command): void {
         { env: true, parse: list },
       ),
     )
-    .action((flags: PanelFlags, command: Command) =>
-      startOrExit('panel', async () => {
-        await checkPaths(command)
-        const kubeConfig = await loadKubeConfig({ file: flags.kubeconfig })
-        const log = createLogger({ name: 'hostplane-panel' })
-        const { startPanel } = await import('../panel/panel-service.js')
-        const panel = await startPanel({
-          kubeConfig,
-          log,
-          listen: flags.listen,
-          opsListen: flags.opsListen,
-          tokenNamespace: flags.tokenNamespace,
-          failedSignIns: { perMinute: flags.failedSignInsPerMinute },
-          trustProxy: flags.trustedProxies,
-        })
-        stopOnSignal(log, () => panel.stop())
-      }),
-    )
+  for (const option of signInFlags()) command.addOption(option)
+  command.action((flags: PanelFlags) =>
+    startOrExit('panel', async () => {
+      await checkPaths(command)
+      const kubeConfig = await loadKubeConfig({ file: flags.kubeconfig })
+      // With an issuer, sign-in is on and every setting it needs must be there (a StartError says which is missing).
+      const signIn = flags.oidcIssuer ? await signInOptions(flags as SignInFlags) : undefined
+      const log = createLogger({ name: 'hostplane-panel' })
+      const { startPanel } = await import('../panel/panel-service.js')
+      const panel = await startPanel({
+        kubeConfig,
+        log,
+        listen: flags.listen,
+        opsListen: flags.opsListen,
+        tokenNamespace: flags.tokenNamespace,
+        failedSignIns: { perMinute: flags.failedSignInsPerMinute },
+        trustProxy: flags.trustedProxies,
+        signIn,
+      })
+      stopOnSignal(log, () => panel.stop())
+    }),
+  )
 }

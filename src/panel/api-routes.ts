@@ -6,6 +6,8 @@
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { CustomerService } from './customer-service.js'
+import { PanelError } from './errors.js'
+import type { Identity } from './identity.js'
 import {
   CreateSite,
   CreateSshKey,
@@ -39,7 +41,9 @@ declare module 'fastify' {
     produces?: string
   }
   interface FastifyRequest {
-    /** The customer's service for the signed-in caller, set by the sign-in hook. */
+    /** Who the caller is, bound by the sign-in hook before any handler. */
+    identity: Identity | null
+    /** The customer's service for the caller; null for an admin acting as no customer. */
     customer: CustomerService | null
   }
 }
@@ -47,13 +51,14 @@ declare module 'fastify' {
 type Name = { Params: Static<typeof NameParams> }
 
 export const service = (request: FastifyRequest): CustomerService => {
-  if (!request.customer) throw new Error('a /api/v1 route ran without the sign-in hook')
+  if (!request.identity) throw new Error('a /api/v1 route ran without the sign-in hook')
+  if (!request.customer) throw new PanelError('HP_ERR_PANEL_NOT_A_CUSTOMER')
   return request.customer
 }
 
 /** The error answers every signed-in route can give, plus its own. */
 export const errors = (...statuses: number[]) =>
-  Object.fromEntries([400, 401, 429, 503, ...statuses].map((status) => [status, ErrorBody]))
+  Object.fromEntries([400, 401, 403, 429, 503, ...statuses].map((status) => [status, ErrorBody]))
 
 export const apiRoutes: FastifyPluginAsync = async (app) => {
   app.get(

@@ -72,7 +72,7 @@ export const buildRoutes: FastifyPluginAsync<{ limits?: BuildStreamLimits }> = a
     },
     async (request, reply) => {
       const customer = service(request)
-      const who = customer.identity.actingAs
+      const who = customer.customer
       const name = request.params.name
       // Before the stream opens, so a webspace that is not the caller's is an ordinary 404.
       const { build, resourceVersion: readAt } = await customer.webspaceBuild(name)

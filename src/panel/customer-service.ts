@@ -46,8 +46,11 @@ export class PanelService {
 
   constructor(private readonly options: PanelServiceOptions) {}
 
+  /** The service acting as the identity's customer; an admin acting as no customer has none (403). */
   forIdentity(identity: Identity): CustomerService {
-    return new CustomerService(identity, this.options.clients.forCustomer(identity.actingAs), this)
+    const { actingAs } = identity
+    if (actingAs === undefined) throw new PanelError('HP_ERR_PANEL_NOT_A_CUSTOMER')
+    return new CustomerService(identity, actingAs, this.options.clients.forCustomer(actingAs), this)
   }
 
   /** @internal The customer's namespace, remembered for a while: it never moves once recorded. */
@@ -69,13 +72,11 @@ export class PanelService {
 export class CustomerService {
   constructor(
     readonly identity: Identity,
+    /** The customer every request acts as. */
+    readonly customer: string,
     private readonly rest: KubeRest,
     private readonly panel: PanelService,
   ) {}
-
-  private get customer() {
-    return this.identity.actingAs
-  }
 
   private async call<T>(named: boolean, send: () => Promise<T>): Promise<T> {
     try {

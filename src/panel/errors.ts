@@ -8,9 +8,10 @@
 import { KubeApiError } from '../kube/rest.js'
 
 export const PANEL_ERRORS = {
-  HP_ERR_PANEL_UNAUTHENTICATED: { status: 401, summary: 'no valid API token' },
+  HP_ERR_PANEL_UNAUTHENTICATED: { status: 401, summary: 'no valid API token or session' },
   HP_ERR_PANEL_RATE_LIMITED: { status: 429, summary: 'too many failed sign-in attempts' },
   HP_ERR_PANEL_TOO_MANY_STREAMS: { status: 429, summary: 'too many open build log streams' },
+  HP_ERR_PANEL_NOT_A_CUSTOMER: { status: 403, summary: 'a provider admin is not acting as a customer' },
   HP_ERR_PANEL_NOT_FOUND: { status: 404, summary: 'no such object' },
   HP_ERR_PANEL_INVALID: { status: 422, summary: 'the object is not valid' },
   HP_ERR_PANEL_BAD_REQUEST: { status: 400, summary: 'the request is malformed' },

@@ -1,21 +1,48 @@
 /**
- * Who calls the panel, bound once at the point of proof (a valid API token now, an OpenID
- * Connect sign-in later) and passed on as a value: nothing a request carries afterwards changes
- * it. `actingAs` is the customer every Kubernetes request is made as; it differs from the actor's
- * own customer only when a provider admin acts as a customer, which the audit log records.
+ * Who calls the panel, bound once at the point of proof (a valid API token, or an OpenID Connect
+ * session) and passed on as a value: nothing a request carries afterwards changes it. `actingAs`
+ * is the customer every Kubernetes request is made as; it differs from the actor's own customer
+ * only when a provider admin acts as a customer (chosen in the server-side session), which the
+ * audit log records.
  */
+import type { SignInIdentity } from './auth/identity.js'
+
 export interface Actor {
-  /** Stable id for logs and the audit log: `token:<id>`, later `oidc:<subject>`. */
+  /** Stable id for logs and the audit log: `token:<id>` or `oidc:<subject>`. */
   readonly id: string
-  readonly method: 'token'
-  /** The customer the actor belongs to. */
-  readonly customer: string
+  readonly method: 'token' | 'oidc'
+  /** The customer the actor belongs to; absent for a provider admin of no customer. */
+  readonly customer?: string
+  /** A provider admin (the OpenID Connect admin group); an API token never is one. */
+  readonly admin: boolean
+  readonly email?: string
 }
 
 export interface Identity {
   readonly actor: Actor
-  readonly actingAs: string
+  /** The customer requests act as; undefined for an admin who is not acting as a customer. */
+  readonly actingAs?: string
 }
 
-/** A customer's own actor acting as its own customer. */
-export const ownIdentity = (actor: Actor): Identity => ({ actor, actingAs: actor.customer })
+/** An API token's identity: its customer, acting as itself. */
+export const tokenIdentity = (id: string, customer: string): Identity => ({
+  actor: { id: `token:${id}`, method: 'token', customer, admin: false },
+  actingAs: customer,
+})
+
+/**
+ * A signed-in session's identity: the account's own customer, or the one an admin of the session
+ * chose to act as.
+ */
+export function sessionIdentity(signedIn: SignInIdentity, actingAs?: string): Identity {
+  const { subject, email, customer, admin } = signedIn
+  const actor: Actor = {
+    id: `oidc:${subject}`,
+    method: 'oidc',
+    admin,
+    ...(customer !== undefined ? { customer } : {}),
+    ...(email !== undefined ? { email } : {}),
+  }
+  const acting = (admin ? actingAs : undefined) ?? customer
+  return acting === undefined ? { actor } : { actor, actingAs: acting }
+}

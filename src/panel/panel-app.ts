@@ -1,10 +1,17 @@
 /**
  * The panel's HTTP app: the OpenAPI document at /api/openapi.json, the customer API under /api/v1
- * behind API-token sign-in, and one error shape for every refusal. Inbound `Impersonate-*`
- * headers are deleted as a request arrives, whatever their case: nothing downstream can see
- * them, and the Kubernetes requests carry only the headers of the Identity bound at sign-in.
+ * behind API-token sign-in and, with OpenID Connect configured, session sign-in (auth/sign-in.ts)
+ * and the pages; one error shape for every refusal. Inbound `Impersonate-*` headers are deleted
+ * as a request arrives, whatever their case: nothing downstream can see them, and the Kubernetes
+ * requests carry only the headers of the Identity bound at sign-in.
  */
-import Fastify, { type FastifyError } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  type preHandlerAsyncHookHandler,
+} from 'fastify'
 import type { Counter } from 'prom-client'
 import { HOSTPLANE_PACKAGE } from '../package-root.js'
 import type { Logger } from '../ops/log.js'
@@ -12,16 +19,46 @@ import { apiRoutes } from './api-routes.js'
 import type { Authenticator } from './auth/authenticator.js'
 import { buildRoutes, type BuildStreamLimits } from './build-routes.js'
 import { RateLimitedError } from './auth/bearer.js'
-import type { PanelService } from './customer-service.js'
+import { readCookie, SESSION_COOKIE } from './auth/cookies.js'
+import { SignInError } from './auth/errors.js'
+import { refusalBody } from './auth/refusal-page.js'
+import { registerSignIn, type SignIn, type SignInOptions } from './auth/sign-in.js'
+import type { CustomerService, PanelService } from './customer-service.js'
 import { errorBody, PanelError } from './errors.js'
+import { type Identity, sessionIdentity } from './identity.js'
 import { isImpersonationHeader } from './impersonation.js'
 import { type DocumentedRoute, openApiDocument, type RouteSchema } from './openapi.js'
 import { requestError } from './request-errors.js'
+
+/** A signed-in browser session, as a page route sees it. */
+export interface PanelSession {
+  readonly identity: Identity
+  /** The service acting as the session's customer; undefined for an admin acting as no customer. */
+  readonly customer?: CustomerService
+  /** Send back in `X-CSRF-Token` or a `_csrf` form field with every state-changing request. */
+  readonly csrfToken: string
+}
+
+/** What the pages (src/panel/ui) get from the app: sessions, never API tokens. */
+export interface PanelPages {
+  /** The request's session, or undefined when it is not signed in (no cookie, ended, expired). */
+  session(request: FastifyRequest): Promise<PanelSession | undefined>
+  /** preHandler for every state-changing page route: 403 without the session's CSRF token. */
+  readonly requireCsrf: preHandlerAsyncHookHandler
+  /** `GET` starts a sign-in; `?next=/path` comes back to that page. */
+  readonly signInPath: string
+  /** `POST` (with `_csrf`) signs out. */
+  readonly signOutPath: string
+}
 
 export interface PanelAppOptions {
   readonly panel: PanelService
   readonly auth: Authenticator
   readonly log: Logger
+  /** OpenID Connect sign-in: sessions for the pages and the API. Without it, API tokens only. */
+  readonly signIn?: SignInOptions
+  /** The pages, registered at the root when `signIn` is set (a browser needs a session). */
+  readonly pages?: (app: FastifyInstance, pages: PanelPages) => Promise<void>
   /** Answers by route, method and status. */
   readonly requests?: Counter<'route' | 'method' | 'status'>
   /** Trust X-Forwarded-For from these proxies (the ingress) for the address failed sign-ins count against. */
@@ -37,7 +74,8 @@ export const OPENAPI_PATH = '/api/openapi.json'
 export async function panelApp(options: PanelAppOptions) {
   const { panel, auth, log, requests } = options
   const app = Fastify({
-    loggerInstance: log,
+    // Typed as fastify's logger, so that plugins written for a plain FastifyInstance register here.
+    loggerInstance: log as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     // Above any valid name or id, so a long one is judged by the route's schema (400) instead of
     // fastify's own 414, which no route documents; the request line stays bounded by Node's 16 KiB.
@@ -68,6 +106,7 @@ export async function panelApp(options: PanelAppOptions) {
   }
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof SignInError) return reply.code(error.status).send(refusalBody(error))
     const answer = error instanceof PanelError ? error : requestError(error)
     if (!answer) {
       request.log.error({ err: error }, 'panel request failed')
@@ -94,16 +133,58 @@ export async function panelApp(options: PanelAppOptions) {
     return document
   })
 
+  const signIn = options.signIn && registerSignIn(app, options.signIn)
+  const identify = async (request: FastifyRequest): Promise<Identity> => {
+    // A request that offers a token is judged by its token alone, never by a cookie it also sends.
+    if (signIn && request.headers.authorization === undefined) {
+      const session = await sessionOf(signIn, request)
+      if (session) return session.identity
+      if (readCookie(request.headers.cookie, SESSION_COOKIE) !== undefined)
+        throw new PanelError('HP_ERR_PANEL_UNAUTHENTICATED', 'the session has ended: sign in again')
+    }
+    return auth.authenticate(request)
+  }
+  const customerOf = (identity: Identity) =>
+    identity.actingAs === undefined ? undefined : panel.forIdentity(identity)
+
   await app.register(
     async (api) => {
+      api.decorateRequest('identity', null)
       api.decorateRequest('customer', null)
       api.addHook('onRequest', async (request) => {
-        request.customer = panel.forIdentity(await auth.authenticate(request))
+        request.identity = await identify(request)
+        request.customer = customerOf(request.identity) ?? null
       })
+      if (signIn)
+        api.addHook('preHandler', async (request) => {
+          const refusal = await signIn.csrfError(request)
+          if (refusal) throw refusal
+        })
       await api.register(apiRoutes)
       await api.register(buildRoutes, { limits: options.buildStreams })
     },
     { prefix: API_PREFIX },
   )
+
+  if (signIn && options.pages)
+    await options.pages(app, {
+      session: async (request) => {
+        const session = await sessionOf(signIn, request)
+        if (!session) return undefined
+        const customer = customerOf(session.identity)
+        return { ...session, ...(customer ? { customer } : {}) }
+      },
+      requireCsrf: signIn.requireCsrf,
+      signInPath: signIn.signInPath,
+      signOutPath: signIn.signOutPath,
+    })
   return app
+}
+
+async function sessionOf(signIn: SignIn, request: FastifyRequest) {
+  const [signedIn, csrfToken] = await Promise.all([
+    signIn.sessionIdentity(request),
+    signIn.csrfToken(request),
+  ])
+  return signedIn && csrfToken !== undefined ? { identity: sessionIdentity(signedIn), csrfToken } : undefined
 }

@@ -10,9 +10,10 @@ import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
 import { BearerAuth } from './auth/bearer.js'
 import { FailureLimiter, type FailureLimits } from './auth/failure-limiter.js'
+import type { SignInOptions } from './auth/sign-in.js'
 import { PanelService } from './customer-service.js'
 import { PanelClients } from './kube-clients.js'
-import { panelApp } from './panel-app.js'
+import { panelApp, type PanelAppOptions } from './panel-app.js'
 import { DEFAULT_TOKEN_NAMESPACE, TokenStore } from './tokens/token-store.js'
 
 export interface PanelConfig {
@@ -27,6 +28,9 @@ export interface PanelConfig {
   readonly tokenNamespace?: string
   readonly failedSignIns?: FailureLimits
   readonly trustProxy?: string | readonly string[]
+  /** OpenID Connect sign-in (docs/panel-sign-in.md); without it the panel takes API tokens only. */
+  readonly signIn?: SignInOptions
+  readonly pages?: PanelAppOptions['pages']
 }
 
 export interface PanelProcess {
@@ -66,7 +70,15 @@ export async function startPanel(config: PanelConfig): Promise<PanelProcess> {
   })
   const panel = new PanelService({ clients, tokens })
   const auth = new BearerAuth(tokens, new FailureLimiter(config.failedSignIns), () => failedSignIns.inc())
-  const app = await panelApp({ panel, auth, log, requests, trustProxy: config.trustProxy })
+  const app = await panelApp({
+    panel,
+    auth,
+    log,
+    requests,
+    trustProxy: config.trustProxy,
+    signIn: config.signIn,
+    pages: config.pages,
+  })
   const ops = controlServer(log)
   await ops.register(opsRoutes, { registry, ready: () => app.server.listening })
   try {

@@ -84,6 +84,16 @@ export async function startTestProvider(
   }
 }
 
+/** Sign-in at `panelUrl` with `provider`, whose group `hostplane-admins` makes provider admins. */
+export const testSignInOptions = (provider: TestProvider, panelUrl: string): SignInOptions => ({
+  issuer: provider.issuer,
+  ...TEST_CLIENT,
+  publicUrl: panelUrl,
+  claims: { adminGroup: 'hostplane-admins' },
+  allowHttpIssuer: true,
+  signInPerMinute: 1000,
+})
+
 export interface TestPanel {
   readonly app: FastifyInstance
   readonly signIn: SignIn
@@ -105,15 +115,7 @@ export async function startSignInPanel(
   const app = Fastify(
     logs ? { logger: { level: 'info', stream: { write: (line: string) => logs.push(line) } } } : {},
   )
-  const signIn = registerSignIn(app, {
-    issuer: provider.issuer,
-    ...TEST_CLIENT,
-    publicUrl: panelUrl,
-    claims: { adminGroup: 'hostplane-admins' },
-    allowHttpIssuer: true,
-    signInPerMinute: 1000,
-    ...options,
-  })
+  const signIn = registerSignIn(app, { ...testSignInOptions(provider, panelUrl), ...options })
   // Forms post url-encoded, as the panel's pages will.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -212,4 +214,13 @@ export class TestBrowser {
     }
     throw new Error(`more than 20 redirects from ${url}`)
   }
+}
+
+/** Signs `browser` in to the panel at `panelUrl` as the provider's account `login`. */
+export async function signInAs(browser: TestBrowser, panelUrl: string, login: string): Promise<void> {
+  const isCallback = (url: URL) => url.origin === panelUrl && url.pathname === '/auth/callback'
+  const { url, response } = await browser.follow(`${panelUrl}/auth/login`, { login, stop: isCallback })
+  if (!isCallback(url)) throw new Error(`sign-in stopped at ${url.href} (${response?.status})`)
+  const answer = await browser.request(url.href)
+  if (answer.status !== 303) throw new Error(`the callback answered ${answer.status}: ${await answer.text()}`)
 }

@@ -5,7 +5,7 @@
  * is even looked at.
  */
 import { PanelError } from '../errors.js'
-import { type Identity, ownIdentity } from '../identity.js'
+import { type Identity, tokenIdentity } from '../identity.js'
 import { isCustomerName } from '../impersonation.js'
 import type { TokenStore } from '../tokens/token-store.js'
 import type { Authenticator, SignInRequest } from './authenticator.js'
@@ -45,6 +45,6 @@ export class BearerAuth implements Authenticator {
           : 'send an API token: Authorization: Bearer <token>',
       )
     }
-    return ownIdentity({ id: `token:${record.id}`, method: 'token', customer: record.customer })
+    return tokenIdentity(record.id, record.customer)
   }
 }

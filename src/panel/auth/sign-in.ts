@@ -76,6 +76,12 @@ export interface SignIn {
    * not fall back to the session.
    */
   readonly requireCsrf: preHandlerAsyncHookHandler
+  /** requireCsrf's decision, for routes that answer it in their own error shape. */
+  csrfError(request: FastifyRequest): Promise<SignInError | undefined>
+  /** `GET` here starts a sign-in (`?next=/path` to come back to). */
+  readonly signInPath: string
+  /** `POST` here (with the CSRF token) signs out. */
+  readonly signOutPath: string
 }
 
 interface Transaction {
@@ -286,7 +292,7 @@ export function registerSignIn(app: FastifyInstance, options: SignInOptions): Si
     return { identity: record.identity, csrfToken: record.csrfToken }
   })
 
-  const requireCsrf: preHandlerAsyncHookHandler = async (request, reply) => {
+  const csrfError = async (request: FastifyRequest) => {
     const record = await sessionOf(request)
     const body = request.body as { _csrf?: unknown } | undefined
     const header = request.headers['x-csrf-token']
@@ -301,7 +307,12 @@ export function registerSignIn(app: FastifyInstance, options: SignInOptions): Si
       expected: record?.csrfToken,
       publicOrigin,
     })
-    if (refusal !== undefined) return refuse(request, reply, new SignInError('HP_ERR_SIGNIN_CSRF', refusal))
+    return refusal === undefined ? undefined : new SignInError('HP_ERR_SIGNIN_CSRF', refusal)
+  }
+
+  const requireCsrf: preHandlerAsyncHookHandler = async (request, reply) => {
+    const refusal = await csrfError(request)
+    if (refusal !== undefined) return refuse(request, reply, refusal)
   }
 
   app.post(`${prefix}/logout`, { preHandler: requireCsrf }, async (request, reply) => {
@@ -324,5 +335,8 @@ export function registerSignIn(app: FastifyInstance, options: SignInOptions): Si
     sessionIdentity: async (request) => (await sessionOf(request))?.identity,
     csrfToken: async (request) => (await sessionOf(request))?.csrfToken,
     requireCsrf,
+    csrfError,
+    signInPath,
+    signOutPath: `${prefix}/logout`,
   }
 }
