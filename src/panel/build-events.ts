@@ -13,8 +13,10 @@
  */
 import type { BuildStatus } from '../api/webspace.js'
 
+export const BUILD_EVENTS = ['build', 'line', 'skipped', 'end', 'none'] as const
+
 export interface BuildEvent {
-  readonly event: 'build' | 'line' | 'skipped' | 'end' | 'none'
+  readonly event: (typeof BUILD_EVENTS)[number]
   readonly data: Readonly<Record<string, unknown>>
 }
 

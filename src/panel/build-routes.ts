@@ -8,9 +8,10 @@
  */
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
+import { StringEnum } from '../api/schema-kit.js'
 import { BuildStatus } from '../api/webspace.js'
 import { errors, service } from './api-routes.js'
-import { buildEvents, sseFrame, streamDone } from './build-events.js'
+import { BUILD_EVENTS, buildEvents, sseFrame, streamDone } from './build-events.js'
 import { PanelError } from './errors.js'
 import { NameParams } from './schemas.js'
 
@@ -28,6 +29,15 @@ export interface BuildStreamLimits {
 const BuildAnswer = Type.Object(
   { build: Type.Optional(BuildStatus) },
   { title: 'WebspaceBuild', description: 'No `build` when the webspace was never pushed to.' },
+)
+
+/** One event of the stream, as a client's event parser gives it (`data` is JSON text). */
+const BuildStreamEvent = Type.Object(
+  {
+    event: StringEnum(BUILD_EVENTS),
+    data: Type.String({ contentMediaType: 'application/json' }),
+  },
+  { title: 'BuildStreamEvent' },
 )
 
 type Name = { Params: Static<typeof NameParams> }
@@ -67,7 +77,7 @@ export const buildRoutes: FastifyPluginAsync<{ limits?: BuildStreamLimits }> = a
         tags: ['releases'],
         params: NameParams,
         produces: 'text/event-stream',
-        response: { 200: Type.String({ description: 'text/event-stream' }), ...errors(404) },
+        response: { 200: BuildStreamEvent, ...errors(404) },
       },
     },
     async (request, reply) => {
