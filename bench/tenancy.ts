@@ -22,6 +22,7 @@ import { REASON } from '../src/operator/webspace/conditions.js'
 import { WEBSPACE_OWNED, WEBSPACES } from '../src/operator/webspace/owned.js'
 import { sleep, waitFor } from '../test/cluster/process.js'
 import { withOperatorBench } from './operator-process.js'
+import { inParallel } from './parallel.js'
 import { WEBSPACE_LABEL } from '../src/api/webspace.js'
 
 const { values } = parseArgs({
@@ -46,16 +47,6 @@ const ROUTED_KINDS = [
 ]
 
 const log = (line: string) => console.error(`[bench] ${line}`)
-
-/** Runs `work` for 0..count-1 with `parallel` workers. */
-async function inParallel(count: number, parallel: number, work: (i: number) => Promise<void>) {
-  let next = 0
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < count) await work(next++)
-    }),
-  )
-}
 
 /**
  * Webspaces whose status is for their generation with Deployed=True and a URL (`deployed`: the

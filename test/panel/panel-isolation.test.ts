@@ -17,7 +17,7 @@ import { PanelClients } from '../../src/panel/kube-clients.js'
 import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
-import { panelRbac } from './panel-rbac.js'
+import { panelArgs, panelRbac } from './panel-rbac.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { runHostplane, startCli } from '../e2e/cli-process.js'
 import { waitFor } from '../cluster/process.js'
@@ -514,21 +514,9 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
   it('hostplane panel, run as a process with the ServiceAccount kubeconfig, serves the API and its probes, and stops on SIGTERM', async () => {
     const [port, opsPort] = [await freePort(), await freePort()]
     const dir = await mkdtemp(join(tmpdir(), 'hostplane-panel-'))
-    const cli = startCli(
-      [
-        'panel',
-        '--kubeconfig',
-        panelCredentials.path,
-        '--listen',
-        `127.0.0.1:${port}`,
-        '--ops-listen',
-        `127.0.0.1:${opsPort}`,
-        '--token-namespace',
-        `hp-panel-tokens-${id}`,
-      ],
-      join(dir, 'panel.log'),
-      { LOG_FORMAT: 'json' },
-    )
+    const cli = startCli(panelArgs(panelCredentials.path, id, port, opsPort), join(dir, 'panel.log'), {
+      LOG_FORMAT: 'json',
+    })
     try {
       await waitFor(
         () =>

@@ -13,3 +13,16 @@ export async function panelRbac(id: string): Promise<Manifest[]> {
     .replaceAll(/name: hostplane-panel$/gm, `name: hostplane-panel-${id}`)
   return parseAllDocuments(text).map((d) => d.toJS() as Manifest)
 }
+
+/** `hostplane panel`'s arguments for the run's ServiceAccount kubeconfig, on loopback ports. */
+export const panelArgs = (kubeconfigPath: string, id: string, port: number, opsPort: number): string[] => [
+  'panel',
+  '--kubeconfig',
+  kubeconfigPath,
+  '--listen',
+  `127.0.0.1:${port}`,
+  '--ops-listen',
+  `127.0.0.1:${opsPort}`,
+  '--token-namespace',
+  `hp-panel-tokens-${id}`,
+]
