@@ -1,5 +1,5 @@
 /**
- * The real `hostplane operator`, `syncer`, `mirror` and `gitserver` flag definitions, read
+ * The real `hostplane operator`, `syncer`, `mirror`, `gitserver` and `panel` flag definitions, read
  * without running any command: the install takes its defaults from them, and its tests parse the
  * container args with them, so a renamed or removed flag fails the synth tests instead of a rollout.
  */
@@ -7,9 +7,10 @@ import { Command, type Option } from 'commander'
 import { registerGitServerCommand } from '../../src/cli/gitserver.js'
 import { registerMirrorCommand } from '../../src/cli/mirror.js'
 import { registerOperatorCommand } from '../../src/cli/operator.js'
+import { registerPanelCommand } from '../../src/cli/panel.js'
 import { registerSyncerCommand } from '../../src/cli/syncer.js'
 
-export type CommandName = 'operator' | 'syncer' | 'mirror' | 'gitserver'
+export type CommandName = 'operator' | 'syncer' | 'mirror' | 'gitserver' | 'panel'
 
 function command(name: CommandName): Command {
   const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} })
@@ -17,6 +18,7 @@ function command(name: CommandName): Command {
   registerSyncerCommand(program)
   registerMirrorCommand(program)
   registerGitServerCommand(program)
+  registerPanelCommand(program)
   const found = program.commands.find((c) => c.name() === name)
   if (!found) throw new Error(`hostplane has no ${name} command`)
   return found

@@ -17,6 +17,7 @@ import { BuildNamespace } from './builds.js'
 import { SystemNetworkPolicies } from './network-policies.js'
 import { NginxWorkload } from './nginx.js'
 import { OperatorWorkload } from './operator.js'
+import { PanelWorkload } from './panel.js'
 import { type HostplaneProps, type InstallOptions, resolveOptions } from './options.js'
 import { Rbac } from './rbac.js'
 import { RegistryWorkload } from './registry.js'
@@ -51,6 +52,12 @@ export class Hostplane extends Construct {
         serviceAccountName: rbac.accounts.gitserver,
       })
     if (options.registry) new RegistryWorkload(this, 'registry', { options, registry: options.registry })
+    if (options.panel && rbac.accounts.panel)
+      new PanelWorkload(this, 'panel', {
+        options,
+        panel: options.panel,
+        serviceAccountName: rbac.accounts.panel,
+      })
     new SystemNetworkPolicies(this, 'network-policies', { options })
     for (const child of this.node.findAll())
       if (child instanceof ApiObject)

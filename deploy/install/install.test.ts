@@ -12,6 +12,7 @@ import type { Manifest } from '../../src/kube/object.js'
 import { App, Chart } from 'cdk8s'
 import { commandOptions, parseFlags } from './cli-flags.js'
 import { GITSERVER_NAME } from './gitserver.js'
+import { PANEL_NAME, PANEL_SETTINGS } from './panel.js'
 import { Hostplane } from './hostplane.js'
 import { readManifestDir, readManifestFile } from './manifest-files.js'
 import { NGINX_SERVICE } from './nginx.js'
@@ -20,7 +21,7 @@ import {
   PROFILE_NAMES,
   profileDir,
   profileFiles,
-  pushToDeployDifference,
+  componentDifference,
   synthProfile,
 } from './profile-files.js'
 import { K3S_TRAEFIK_POD_LABELS, PROFILES, PUSH_TO_DEPLOY } from './profiles.js'
@@ -32,7 +33,13 @@ import {
   registryConfig,
 } from './registry.js'
 import { pinnedRegistryImageDigest } from './image-pin.js'
-import { GITSERVER_RBAC_FILE, RBAC_FILES, RBAC_FILES_NAMESPACE, TENANT_RBAC_FILE } from './rbac.js'
+import {
+  GITSERVER_RBAC_FILE,
+  PANEL_RBAC_FILE,
+  RBAC_FILES,
+  RBAC_FILES_NAMESPACE,
+  TENANT_RBAC_FILE,
+} from './rbac.js'
 import { REPO_ROOT } from '../../test/cluster/paths.js'
 
 interface Container {
@@ -814,12 +821,13 @@ describe('network policies', () => {
 })
 
 describe('docs/install.md', () => {
-  it('quotes the overlays of examples/kustomize-k3s and kustomize-k3s-push as they are, but for the profile’s URL and a placeholder digest', async () => {
+  it('quotes the overlays of examples/kustomize-k3s, kustomize-k3s-push and kustomize-k3s-panel as they are, but for the profile’s URL and a placeholder digest', async () => {
     const docs = await readFile(join(REPO_ROOT, 'docs', 'install.md'), 'utf8')
     const quotes: [string, string, number][] = [
       ['kustomize-k3s', 'kustomization.yaml', 0],
       ['kustomize-k3s', 'operator-settings.yaml', 0],
       ['kustomize-k3s-push', 'kustomization.yaml', docs.indexOf('## Push to deploy')],
+      ['kustomize-k3s-panel', 'kustomization.yaml', docs.indexOf('## The control panel')],
     ]
     for (const [example, file, from] of quotes) {
       const start = docs.indexOf('```yaml\n# ' + file + '\n', from)
@@ -1157,7 +1165,7 @@ describe('the install’s registry (the registry option; each profile’s push-t
 
   it('each profile’s push-to-deploy Component holds what the install with PUSH_TO_DEPLOY adds, and nothing of the base', () => {
     for (const profile of PROFILE_NAMES) {
-      const { added } = pushToDeployDifference(profile)
+      const { added } = componentDifference(profile, 'push-to-deploy')
       const files = profileFiles(profile)
       const resources = parse(files.get('push-to-deploy/push-to-deploy.yaml') ?? '')
       assert.deepEqual(resources, added)
@@ -1192,5 +1200,121 @@ describe('the install’s registry (the registry option; each profile’s push-t
         }),
       /registry and gitserver\.registry exclude each other/,
     )
+  })
+})
+
+describe('the panel (off in the profiles’ install.yaml, on with the panel option or their panel Component)', () => {
+  const given = render({
+    pagesDomain: 'pages.test',
+    panel: {
+      host: 'panel.acme.test',
+      oidc: { issuer: 'https://id.acme.test/realms/x', clientId: 'panel', adminGroup: 'ops' },
+    },
+  })
+  const panel = () => container(PANEL_NAME, given)
+
+  it('is not in the committed profiles, nor its RBAC', () => {
+    for (const profile of [objects, k3s, k3sMirror])
+      assert.ok(
+        !profile.some((o) => o.metadata.name === PANEL_NAME || o.metadata.name === 'hostplane-panel-tokens'),
+      )
+  })
+
+  it('runs as the ServiceAccount of deploy/rbac/panel.yaml, whose objects the install holds as they are, token namespace included', () => {
+    const rbac = readManifestFile(PANEL_RBAC_FILE)
+    for (const source of rbac)
+      assert.deepEqual(withoutPartOf(find(source.kind, source.metadata.name, given)), withoutPartOf(source))
+    const spec = deployment(PANEL_NAME, given).spec.template.spec as PodSpec & { serviceAccountName: string }
+    assert.equal(spec.serviceAccountName, rbac.find((o) => o.kind === 'ServiceAccount')?.metadata.name)
+    assert.equal(deployment(PANEL_NAME, given).spec.replicas, 1, 'sessions live in the process')
+  })
+
+  it('its args and settings parse as hostplane panel flags: the provider, the public URL, the secret from its file, the ingress trusted', async () => {
+    const [command, ...args] = panel().args ?? []
+    assert.equal(command, 'panel')
+    const settings = find<Manifest & { data: Record<string, string> }>(
+      'ConfigMap',
+      PANEL_SETTINGS,
+      given,
+    ).data
+    const flags = await parseFlags('panel', args, settings)
+    assert.equal(flags.publicUrl, 'https://panel.acme.test')
+    assert.equal(flags.oidcIssuer, 'https://id.acme.test/realms/x')
+    assert.equal(flags.oidcClientId, 'panel')
+    assert.equal(flags.oidcAdminGroup, 'ops')
+    assert.deepEqual(flags.trustedProxies, ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'])
+    const secretDir = panel().volumeMounts.find((m) => m.name === 'oidc')?.mountPath
+    assert.equal(flags.oidcClientSecretFile, `${secretDir}/client-secret`)
+    const volumes = (deployment(PANEL_NAME, given).spec.template.spec as PodSpec).volumes ?? []
+    assert.deepEqual(volumes.find((v) => v.name === 'oidc')?.secret, {
+      secretName: 'hostplane-panel-oidc',
+      items: [{ key: 'client-secret', path: 'client-secret' }],
+      defaultMode: 0o400,
+    })
+  })
+
+  it('runs restricted, probed on its ops port, and is routed at its host with a certificate of the default issuer', () => {
+    const c = panel()
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true)
+    assert.deepEqual([c.livenessProbe?.httpGet.path, c.readinessProbe?.httpGet.path], ['/healthz', '/readyz'])
+    assert.deepEqual(c.resources, DEFAULT_RESOURCES.panel)
+    const route = find<Manifest & { spec: { routes: { match: string }[]; tls: { secretName: string } } }>(
+      'IngressRoute',
+      PANEL_NAME,
+      given,
+    )
+    assert.deepEqual(
+      route.spec.routes.map((r) => r.match),
+      ['Host(`panel.acme.test`)'],
+    )
+    const certificate = find<Manifest & { spec: { dnsNames: string[]; secretName: string } }>(
+      'Certificate',
+      route.spec.tls.secretName,
+      given,
+    )
+    assert.deepEqual(certificate.spec.dnsNames, ['panel.acme.test'])
+  })
+
+  it('admits the ingress controller to the API and monitoring to the ops port, and reaches DNS, the API server and https', () => {
+    const policy = find<
+      Manifest & {
+        spec: { ingress: { ports: { port: number }[] }[]; egress: { ports?: { port: number }[] }[] }
+      }
+    >('NetworkPolicy', PANEL_NAME, given)
+    assert.deepEqual(
+      policy.spec.ingress.map((rule) => rule.ports.map((p) => p.port)),
+      [[8080], [9090]],
+    )
+    assert.ok(policy.spec.egress.some((rule) => rule.ports?.length === 1 && rule.ports[0]?.port === 443))
+  })
+
+  it('refuses a bad host, an http issuer and a bad proxy block, naming each option', () => {
+    assert.throws(
+      () =>
+        render({
+          pagesDomain: 'pages.test',
+          panel: {
+            host: 'Panel_1',
+            oidc: { issuer: 'http://id.acme.test', clientId: 'panel' },
+            trustedProxies: ['everyone'],
+          },
+        }),
+      /panel\.host must be a DNS name such as panel\.example\.com, got Panel_1\npanel\.oidc\.issuer must be an https URL without query or fragment, got http:\/\/id\.acme\.test\npanel\.trustedProxies must be address blocks such as 10\.42\.0\.0\/16, got everyone/,
+    )
+  })
+
+  it('each profile’s panel Component holds what the install with PANEL adds, and nothing of the base', () => {
+    for (const profile of PROFILE_NAMES) {
+      const { added } = componentDifference(profile, 'panel')
+      const resources = parse(profileFiles(profile).get('panel/panel.yaml') ?? '')
+      assert.deepEqual(resources, added)
+      const names = new Set(resources.map((o) => `${o.kind}/${o.metadata.name}`))
+      for (const name of [
+        `Deployment/${PANEL_NAME}`,
+        `IngressRoute/${PANEL_NAME}`,
+        `ConfigMap/${PANEL_SETTINGS}`,
+      ])
+        assert.ok(names.has(name), `${profile}: ${name}`)
+    }
   })
 })

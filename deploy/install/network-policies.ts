@@ -16,6 +16,9 @@
  *   DNS, the API server and the registry (the install's pods, or a user's registry's addresses).
  * - registry (the install's own): in from the ingress controller and the gitserver on the
  *   registry port, metrics from the monitoring namespace; nothing out (it checks tokens itself).
+ * - panel (when given): in from the ingress controller on its HTTP port and from the monitoring
+ *   namespace on its ops port; out to DNS, the API server and https anywhere (the provider's
+ *   OpenID Connect issuer, wherever it runs).
  * - cert-manager's HTTP-01 solver pods, which it starts beside the sites' Certificates in this
  *   namespace: in from the ingress controller on the solver's port; nothing out.
  * The API server is reached at the `kubernetes` Service (443) or, after the node's NAT, at its
@@ -32,6 +35,7 @@ import { emit } from './manifest-files.js'
 import type { Component, InstallOptions } from './options.js'
 import { MIRROR_OPS_PORT } from './mirror-sidecar.js'
 import { gitserverRegistry, SSH_PORT } from './gitserver.js'
+import { PANEL_HTTP_PORT, PANEL_OPS_PORT } from './panel.js'
 import { REGISTRY_DEBUG_PORT, REGISTRY_PORT } from './registry.js'
 import { BUILD_NAMESPACE } from '../../src/build/jobs/settings.js'
 import { FEED_PORT } from './syncer.js'
@@ -161,6 +165,16 @@ export class SystemNetworkPolicies extends Construct {
           { from: [fromNamespace(monitoringNamespace)], ports: tcp(REGISTRY_DEBUG_PORT.containerPort) },
         ],
         [],
+      )
+    if (props.options.panel)
+      allow(
+        ...component('panel'),
+        [
+          { from: [fromIngress(ingress)], ports: tcp(PANEL_HTTP_PORT.containerPort) },
+          { from: [fromNamespace(monitoringNamespace)], ports: tcp(PANEL_OPS_PORT.containerPort) },
+        ],
+        // The identity provider is wherever the provider runs it: https anywhere.
+        [DNS, API_SERVER, { to: anywhere, ports: tcp(443) }],
       )
     allow(
       'hostplane-acme-http01-solver',

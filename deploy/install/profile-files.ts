@@ -6,9 +6,10 @@
  * - kustomization.yaml: the profile as a kustomize base, so `kubectl apply -k` and ArgoCD use it
  *   without a clone and configure it with an overlay (docs/install.md).
  * - cluster-issuer.yaml: an example cert-manager ClusterIssuer, not part of the base.
- * - push-to-deploy/: a kustomize Component adding `hostplane gitserver` and the install's registry
- *   (the profile synthesized with PUSH_TO_DEPLOY): the objects only that install has, and the
- *   ones it changes as patches. An overlay lists it under `components:` (docs/install.md).
+ * - push-to-deploy/ and panel/: kustomize Components adding `hostplane gitserver` and the
+ *   install's registry (the profile synthesized with PUSH_TO_DEPLOY), and `hostplane panel` (with
+ *   PANEL): the objects only that install has, and the ones it changes as patches. An overlay lists
+ *   them under `components:` (docs/install.md).
  */
 import { App, Chart } from 'cdk8s'
 import { parseAllDocuments, stringify } from 'yaml'
@@ -16,7 +17,7 @@ import type { Manifest } from '../../src/kube/object.js'
 import { LETSENCRYPT_STAGING, renderClusterIssuerExample } from './cluster-issuer.js'
 import { Hostplane } from './hostplane.js'
 import { type HostplaneProps, resolveOptions } from './options.js'
-import { type ProfileName, PROFILES, PUSH_TO_DEPLOY } from './profiles.js'
+import { PANEL, type ProfileName, PROFILES, PUSH_TO_DEPLOY } from './profiles.js'
 
 export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[]
 
@@ -45,15 +46,22 @@ const objectsOf = (stream: string): Manifest[] =>
     .map((document) => document.toJS() as Manifest | null)
     .filter((object): object is Manifest => object !== null)
 
+/** The profile's kustomize Components: what each adds to the profile's options. */
+export const COMPONENTS = { 'push-to-deploy': PUSH_TO_DEPLOY, panel: PANEL } as const
+export type ComponentName = keyof typeof COMPONENTS
+
 /**
- * What push to deploy adds to a profile: the objects only the install with PUSH_TO_DEPLOY has, in
- * apply order, and those it changes (whole, as strategic-merge patches).
+ * What a Component adds to a profile: the objects only the install with its options has, in apply
+ * order, and those it changes (whole, as strategic-merge patches).
  */
-export function pushToDeployDifference(profile: ProfileName): { added: Manifest[]; changed: Manifest[] } {
+export function componentDifference(
+  profile: ProfileName,
+  name: ComponentName,
+): { added: Manifest[]; changed: Manifest[] } {
   const base = new Map(objectsOf(synthProfile(profile)).map((object) => [objectKey(object), object]))
   const added: Manifest[] = []
   const changed: Manifest[] = []
-  for (const object of objectsOf(synth(profile, { ...PROFILES[profile], ...PUSH_TO_DEPLOY }))) {
+  for (const object of objectsOf(synth(profile, { ...PROFILES[profile], ...COMPONENTS[name] }))) {
     const before = base.get(objectKey(object))
     if (!before) added.push(object)
     else if (JSON.stringify(before) !== JSON.stringify(object)) changed.push(object)
@@ -63,21 +71,21 @@ export function pushToDeployDifference(profile: ProfileName): { added: Manifest[
 
 const yamlStream = (objects: readonly Manifest[]) => objects.map((object) => stringify(object)).join('---\n')
 
-function pushToDeployFiles(profile: ProfileName): [string, string][] {
-  const dir = `${profileDir(profile)}/push-to-deploy`
-  const { added, changed } = pushToDeployDifference(profile)
+function componentFiles(profile: ProfileName, name: ComponentName): [string, string][] {
+  const dir = `${profileDir(profile)}/${name}`
+  const { added, changed } = componentDifference(profile, name)
   const use = `Add to an overlay of ${profileDir(profile)}: components: [${dir}]`
   const component = {
     apiVersion: 'kustomize.config.k8s.io/v1alpha1',
     kind: 'Component',
-    resources: ['push-to-deploy.yaml'],
+    resources: [`${name}.yaml`],
     ...(changed.length ? { patches: changed.map((_, i) => ({ path: `patch-${i + 1}.yaml` })) } : {}),
   }
   return [
-    ['push-to-deploy/kustomization.yaml', generated(profile, use) + stringify(component)],
-    ['push-to-deploy/push-to-deploy.yaml', generated(profile, use) + yamlStream(added)],
+    [`${name}/kustomization.yaml`, generated(profile, use) + stringify(component)],
+    [`${name}/${name}.yaml`, generated(profile, use) + yamlStream(added)],
     ...changed.map((object, i): [string, string] => [
-      `push-to-deploy/patch-${i + 1}.yaml`,
+      `${name}/patch-${i + 1}.yaml`,
       generated(profile, use) + stringify(object),
     ]),
   ]
@@ -107,6 +115,6 @@ export function profileFiles(profile: ProfileName): Map<string, string> {
         `# Try staging first (untrusted certificates, generous rate limits): server: ${LETSENCRYPT_STAGING}\n` +
         stringify(renderClusterIssuerExample(resolveOptions(PROFILES[profile]))),
     ],
-    ...pushToDeployFiles(profile),
+    ...(Object.keys(COMPONENTS) as ComponentName[]).flatMap((name) => componentFiles(profile, name)),
   ])
 }

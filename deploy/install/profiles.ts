@@ -48,3 +48,15 @@ export const PUSH_TO_DEPLOY = {
   gitserver: { enabled: true },
   registry: { host: `registry.${PAGES_DOMAIN}` },
 } as const satisfies Partial<HostplaneProps>
+
+/**
+ * What each profile's `panel` Component adds (profile-files.ts): `hostplane panel` at a placeholder
+ * host with a placeholder provider, which an overlay patches (docs/install.md says which objects
+ * name them; the client secret is a Secret the overlay adds).
+ */
+export const PANEL = {
+  panel: {
+    host: `panel.${PAGES_DOMAIN}`,
+    oidc: { issuer: 'https://id.example.com/realms/hosting', clientId: 'hostplane-panel' },
+  },
+} as const satisfies Partial<HostplaneProps>

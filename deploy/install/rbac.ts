@@ -24,6 +24,9 @@ export const RBAC_FILES = {
 /** The gitserver's, included only when the options enable it. */
 export const GITSERVER_RBAC_FILE = 'deploy/rbac/gitserver.yaml'
 
+/** The panel's, included only when the options give it. */
+export const PANEL_RBAC_FILE = 'deploy/rbac/panel.yaml'
+
 /** ClusterRoles only, no ServiceAccount: what tenants, and the components in tenant namespaces, may do. */
 export const TENANT_RBAC_FILE = 'deploy/rbac/tenant.yaml'
 
@@ -33,6 +36,8 @@ export interface ServiceAccounts {
   readonly syncer: string
   /** Only when the gitserver is enabled. */
   readonly gitserver?: string
+  /** Only when the panel is given. */
+  readonly panel?: string
 }
 
 export class Rbac extends Construct {
@@ -47,6 +52,7 @@ export class Rbac extends Construct {
       operator: this.include(RBAC_FILES.operator),
       syncer: this.include(RBAC_FILES.syncer),
       ...(props.options.gitserver ? { gitserver: this.include(GITSERVER_RBAC_FILE) } : {}),
+      ...(props.options.panel ? { panel: this.include(PANEL_RBAC_FILE) } : {}),
     }
     for (const object of readManifestFile(TENANT_RBAC_FILE)) {
       if (object.kind !== 'ClusterRole')
@@ -55,12 +61,17 @@ export class Rbac extends Construct {
     }
   }
 
-  /** Emits a file's objects and returns the name of its one ServiceAccount. */
+  /**
+   * Emits a file's objects and returns the name of its one ServiceAccount. Objects sit in the
+   * system namespace or in a Namespace the file makes itself (the panel's token records), which
+   * keeps its name.
+   */
   private include(path: string): string {
     const objects = readManifestFile(path)
+    const own = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name))
     for (const object of objects) {
       const namespace = object.metadata.namespace
-      if (namespace !== undefined && namespace !== RBAC_FILES_NAMESPACE)
+      if (namespace !== undefined && namespace !== RBAC_FILES_NAMESPACE && !own.has(namespace))
         throw new Error(
           `${path}: ${object.kind} ${object.metadata.name} is in ${namespace}, not ${RBAC_FILES_NAMESPACE}`,
         )
@@ -75,7 +86,7 @@ export class Rbac extends Construct {
   /** The object with the files' namespace, in itself and in its binding subjects, replaced by the install's. */
   private moved(object: Manifest): Manifest {
     const moved = structuredClone(object) as Manifest & { subjects?: { namespace?: string }[] }
-    if (moved.metadata.namespace) moved.metadata.namespace = this.namespace
+    if (moved.metadata.namespace === RBAC_FILES_NAMESPACE) moved.metadata.namespace = this.namespace
     for (const subject of moved.subjects ?? [])
       if (subject.namespace === RBAC_FILES_NAMESPACE) subject.namespace = this.namespace
     return moved

@@ -17,6 +17,7 @@ import { stringify } from 'yaml'
 import type { Manifest } from '../../src/kube/object.js'
 import { GITSERVER_NAME } from './gitserver.js'
 import { emit } from './manifest-files.js'
+import { hostCertificate, hostRoute } from './public-host.js'
 import type { InstallOptions } from './options.js'
 import { deploymentManifest, type NamedPort, scratch, serviceManifest } from './workload.js'
 
@@ -126,29 +127,20 @@ function registryContainer(
 }
 
 /** The Traefik route of the public host: blobs and manifests to the registry, the realm to the gitserver. */
-export function registryRoute(options: InstallOptions, host: string): Manifest {
-  return {
-    apiVersion: 'traefik.io/v1alpha1',
-    kind: 'IngressRoute',
-    metadata: { name: REGISTRY_NAME, namespace: options.namespace },
-    spec: {
-      entryPoints: ['websecure'],
-      routes: [
-        {
-          kind: 'Rule',
-          match: `Host(\`${host}\`) && PathPrefix(\`/v2/\`)`,
-          services: [{ name: REGISTRY_NAME, port: REGISTRY_PORT.containerPort }],
-        },
-        {
-          kind: 'Rule',
-          match: `Host(\`${host}\`) && Path(\`${TOKEN_REALM_PATH}\`)`,
-          services: [{ name: GITSERVER_NAME, port: 80 }],
-        },
-      ],
-      tls: { secretName: REGISTRY_TLS_SECRET },
-    },
-  }
-}
+export const registryRoute = (options: InstallOptions, host: string): Manifest =>
+  hostRoute(
+    options,
+    REGISTRY_NAME,
+    [
+      {
+        match: `Host(\`${host}\`) && PathPrefix(\`/v2/\`)`,
+        service: REGISTRY_NAME,
+        port: REGISTRY_PORT.containerPort,
+      },
+      { match: `Host(\`${host}\`) && Path(\`${TOKEN_REALM_PATH}\`)`, service: GITSERVER_NAME, port: 80 },
+    ],
+    REGISTRY_TLS_SECRET,
+  )
 
 /** One file of a Secret, read-only to the pod's user only, mounted at `dir`. */
 export function secretFile(
@@ -208,16 +200,7 @@ export class RegistryWorkload extends Construct {
           issuerRef: { kind: 'Issuer', name: REGISTRY_TOKEN_SECRET },
         },
       })
-    emit(this, {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
-      metadata: { name: REGISTRY_TLS_SECRET, namespace },
-      spec: {
-        secretName: REGISTRY_TLS_SECRET,
-        dnsNames: [registry.host],
-        issuerRef: { kind: 'ClusterIssuer', name: options.issuers.default },
-      },
-    })
+    emit(this, hostCertificate(options, REGISTRY_TLS_SECRET, registry.host))
     emit(this, {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',

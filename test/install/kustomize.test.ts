@@ -13,7 +13,7 @@ import { App, Chart } from 'cdk8s'
 import { parseAllDocuments } from 'yaml'
 import { Hostplane } from '../../deploy/install/hostplane.js'
 import { PROFILE_NAMES, profileDir } from '../../deploy/install/profile-files.js'
-import { PROFILES, PUSH_TO_DEPLOY } from '../../deploy/install/profiles.js'
+import { PANEL, PROFILES, PUSH_TO_DEPLOY } from '../../deploy/install/profiles.js'
 import type { Manifest } from '../../src/kube/object.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { kustomizeBuild } from './kustomize.js'
@@ -62,5 +62,22 @@ describe('the profiles as kustomize bases', () => {
       registry: { host: 'registry.acme.example' },
     })
     assertSameObjects(await kustomizeBuild('examples/kustomize-k3s-push'), parse(app.synthYaml()))
+  })
+
+  it('the documented panel overlay (each profile’s Component) gives what the construct synthesizes with its own host and identity provider', async () => {
+    const app = new App()
+    new Hostplane(new Chart(app, 'overlay'), 'hostplane', {
+      ...PROFILES.k3s,
+      panel: {
+        ...PANEL.panel,
+        host: 'panel.acme.example',
+        oidc: {
+          issuer: 'https://login.acme.example/realms/hosting',
+          clientId: 'acme-panel',
+          adminGroup: 'hosting-admins',
+        },
+      },
+    })
+    assertSameObjects(await kustomizeBuild('examples/kustomize-k3s-panel'), parse(app.synthYaml()))
   })
 })
