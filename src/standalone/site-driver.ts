@@ -12,6 +12,7 @@ import { WorkQueue, type HandleResult } from '../kube/work-queue.js'
 import type { Logger } from '../ops/log.js'
 import type { SyncTarget } from '../syncer/http-api.js'
 import { HostBusy } from '../syncer/host-slots.js'
+import type { Revision } from '../syncer/publish-store.js'
 import type { SiteSource, SiteSyncer } from '../syncer/site-syncer.js'
 import { asSyncError, type SyncErrorCode } from '../syncer/sync-error.js'
 import { type LastOutcome, nextCheckDelay } from '../syncer/sync-schedule.js'
@@ -32,6 +33,24 @@ export interface DrivenSite {
   readonly source: SiteSource
 }
 
+/**
+ * Where a site's syncing stands, as a cluster's `Synced` condition and status fields would say:
+ * what is published (kept after a failure: it is still served) and the last failure, if the last
+ * try failed.
+ */
+export interface SiteSyncState {
+  readonly state: 'pending' | 'synced' | 'failing'
+  /** When the last try ended (RFC 3339). */
+  readonly lastTry?: string
+  /** When the site was last synced with success. */
+  readonly lastSync?: string
+  /** The published commit. */
+  readonly commit?: string
+  /** Kept revisions, newest (served) first. */
+  readonly revisions: readonly Revision[]
+  readonly failure?: { readonly code: SyncErrorCode; readonly message: string }
+}
+
 export interface SiteDriverOptions {
   readonly syncer: SiteSyncer
   readonly log: Logger
@@ -41,6 +60,7 @@ export interface SiteDriverOptions {
   /** Called after a site's publish link switched (published or rolled back). */
   readonly onPublished: (key: string) => void
   readonly random?: () => number
+  readonly now?: () => Date
 }
 
 export class SiteDriver implements SyncTarget {
@@ -54,6 +74,7 @@ export class SiteDriver implements SyncTarget {
   /** Sites synced (or failed) at least once, and who waits for all of them. */
   private readonly tried = new Set<string>()
   private waiters: (() => void)[] = []
+  private readonly states = new Map<string, SiteSyncState>()
   private readonly queue: WorkQueue
 
   constructor(private readonly options: SiteDriverOptions) {
@@ -109,6 +130,12 @@ export class SiteDriver implements SyncTarget {
     for (const id of this.awaitingRepo) this.queue.add(id)
   }
 
+  /** The site's sync state; undefined when there is no such site. */
+  state(id: string): SiteSyncState | undefined {
+    if (!this.current.has(id)) return undefined
+    return this.states.get(id) ?? { state: 'pending', revisions: [] }
+  }
+
   trigger(id: string): boolean {
     if (!this.current.has(id)) return false
     this.queue.add(id)
@@ -130,6 +157,7 @@ export class SiteDriver implements SyncTarget {
     const key = this.removed.get(id)
     this.removed.delete(id)
     if (!site) {
+      this.states.delete(id)
       this.failures.delete(id)
       this.awaitingRepo.delete(id)
       if (key) {
@@ -147,6 +175,14 @@ export class SiteDriver implements SyncTarget {
         log.warn({ site: id, entry }, 'entry left out of the published tree')
       this.failures.delete(id)
       this.awaitingRepo.delete(id)
+      const at = this.stamp()
+      this.states.set(id, {
+        state: 'synced',
+        lastTry: at,
+        lastSync: at,
+        commit: result.commit,
+        revisions: result.revisions,
+      })
       last = { kind: 'success' }
     } catch (error) {
       if (error instanceof HostBusy) return { requeueAfterMs: error.retryAfterMs }
@@ -156,10 +192,22 @@ export class SiteDriver implements SyncTarget {
       this.failures.set(id, { count: consecutiveFailures, message: failure.message })
       if (failure.message !== previous?.message)
         log.error({ site: id, code: failure.code, reason: failure.reason }, failure.message)
+      const before = this.states.get(id)
+      this.states.set(id, {
+        ...before,
+        state: 'failing',
+        lastTry: this.stamp(),
+        revisions: before?.revisions ?? [],
+        failure: { code: failure.code, message: failure.message },
+      })
       if (site.source.localRepo && LOCAL_REPO_NOT_READY.has(failure.code)) this.awaitingRepo.add(id)
       else this.awaitingRepo.delete(id)
       last = { kind: 'failure', retry: failure.retry, consecutiveFailures }
     }
     return { requeueAfterMs: nextCheckDelay(site.intervalMs, last, random()) }
+  }
+
+  private stamp(): string {
+    return (this.options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z')
   }
 }

@@ -24,9 +24,10 @@ import type { AcmeConfig, AutomaticTls } from './acme/automatic-tls.js'
 import type { TlsSite } from './acme/certificate-domains.js'
 import { LOCAL_REPO_HOST, localRepoPath } from './local-repos.js'
 import { type DrivenSite, SiteDriver } from './site-driver.js'
-import { ClaimOrder, siteId } from './claim-order.js'
+import { type ArrangedSite, ClaimOrder, siteId } from './claim-order.js'
 import { type RoutedSite, routeSites, type SiteStatus } from './routed-sites.js'
 import { type FileSite, loadSiteFiles, type SiteFileCache } from './site-files.js'
+import { siteRefRoutes } from './site-ref-routes.js'
 
 export interface Address {
   readonly host: string
@@ -128,6 +129,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
   })
 
   let routed: readonly RoutedSite[] = []
+  let definitions = new Map<string, ArrangedSite>()
   let status: readonly SiteStatus[] = []
   let problems: readonly string[] = []
   let scanned = false
@@ -136,6 +138,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
   const scan = async () => {
     const files = await loadSiteFiles(sitesDir, parsedFiles)
     const arranged = claims.arrange(files.sites, files.unreadable)
+    definitions = new Map(arranged.sites.map((entry) => [siteId(entry), entry]))
     const routing = routeSites(arranged.sites, config.pagesDomain)
     routed = routing.routed
     status = routing.status
@@ -209,7 +212,14 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
     webhookSecrets: config.webhookSecrets,
     syncToken: config.syncToken,
   })
-  control.get('/status/sites', async () => ({ sites: status }))
+  control.get('/status/sites', async () => ({
+    sites: status.map((site) => ({ ...site, sync: driver.state(site.site) })),
+  }))
+  await control.register(siteRefRoutes, {
+    syncToken: config.syncToken,
+    definitionOf: (id) => definitions.get(id),
+    rescan,
+  })
   if (tls) control.get('/status/tls', async () => ({ domains: tls.status() }))
   const controlUrl = await control.listen({
     host: config.controlListen.host,
