@@ -8,6 +8,7 @@ import { GROUP, VERSION } from '../api/kind.js'
 import { REQUESTED_SYNC_ANNOTATION } from '../api/staticsite.js'
 import { loadKubeConfig } from '../kube/kubeconfig.js'
 import { KubeRest, resourcePath } from '../kube/rest.js'
+import { requestSync } from '../syncer/site-requests.js'
 import { apiRefusal } from './api-refusal.js'
 import type { SyncFlags } from './sync.js'
 
@@ -41,10 +42,7 @@ export async function syncCommand(
   try {
     const token = now().toISOString()
     try {
-      await rest.request('PATCH', path, {
-        body: { metadata: { annotations: { [REQUESTED_SYNC_ANNOTATION]: token } } },
-        contentType: 'application/merge-patch+json',
-      })
+      await requestSync(rest, path, token)
     } catch (error) {
       throw apiRefusal(error, what)
     }

@@ -13,6 +13,7 @@ import {
   CreateSshKey,
   CreateToken,
   CreateWebspace,
+  DomainsView,
   ErrorBody,
   ListOf,
   MeView,
@@ -21,12 +22,14 @@ import {
   ReleaseQuery,
   ReleaseView,
   Rollback,
+  SiteRollback,
   SiteView,
   SshKeyView,
   TokenParams,
   TokenView,
   UpdateSite,
   UpdateWebspace,
+  UsageView,
   WebspaceView,
 } from './schemas.js'
 
@@ -137,6 +140,58 @@ export const apiRoutes: FastifyPluginAsync = async (app) => {
       await service(request).deleteSite(request.params.name)
       return reply.code(204).send()
     },
+  )
+
+  app.post<Name>(
+    '/staticsites/:name/sync',
+    {
+      schema: {
+        summary: 'Ask the syncer to sync a StaticSite now (as hostplane sync does)',
+        description:
+          'Sets the hostplane.dev/requested-sync annotation; the syncer writes the same value to status.lastHandledSyncRequest once it has synced.',
+        tags: ['staticsites'],
+        params: NameParams,
+        response: { 200: SiteView, ...errors(404) },
+      },
+    },
+    (request) => service(request).syncSite(request.params.name, new Date().toISOString()),
+  )
+  app.post<Name & { Body: Static<typeof SiteRollback> }>(
+    '/staticsites/:name/rollback',
+    {
+      schema: {
+        summary: 'Serve one of the StaticSite’s kept revisions again (its spec.ref becomes the commit)',
+        tags: ['staticsites'],
+        params: NameParams,
+        body: SiteRollback,
+        response: { 200: SiteView, ...errors(403, 404, 409, 422) },
+      },
+    },
+    (request) => service(request).rollbackSite(request.params.name, request.body.commit),
+  )
+
+  app.get(
+    '/domains',
+    {
+      schema: {
+        summary:
+          'The domain suffixes you may claim, and every domain your sites and webspaces use with its claim',
+        tags: ['customer'],
+        response: { 200: DomainsView, ...errors(404) },
+      },
+    },
+    (request) => service(request).domains(),
+  )
+  app.get(
+    '/usage',
+    {
+      schema: {
+        summary: 'What you use of your namespace’s quota',
+        tags: ['customer'],
+        response: { 200: UsageView, ...errors(404) },
+      },
+    },
+    (request) => service(request).usage(),
   )
 
   app.get(

@@ -15,7 +15,17 @@ import { customerNamespace } from '../operator/customer/names.js'
 import { fromKube, PanelError } from './errors.js'
 import type { Identity } from './identity.js'
 import type { PanelClients } from './kube-clients.js'
-import type { MeView, ReleaseView, SiteView, SshKeyView, WebspaceView } from './schemas.js'
+import { keptRevision, requestSync, rollbackSite } from '../syncer/site-requests.js'
+import { domainClaimWord, quotaLines } from './account-words.js'
+import type {
+  DomainsView,
+  MeView,
+  ReleaseView,
+  SiteView,
+  SshKeyView,
+  UsageView,
+  WebspaceView,
+} from './schemas.js'
 import type { TokenRecord, TokenStore } from './tokens/token-store.js'
 import { releaseView, siteView, sshKeyView, webspaceView } from './views.js'
 
@@ -27,6 +37,17 @@ const PLURALS = {
 } as const
 
 type Kind = keyof typeof PLURALS
+
+interface ResourceQuota extends KubeObject {
+  status?: { hard?: Record<string, string>; used?: Record<string, string> }
+}
+
+/** The domains an object is served on: its own, or the default one its status.url shows. */
+const domainsUsed = (object: StaticSite | Webspace): readonly string[] => {
+  if (object.spec.domains?.length) return object.spec.domains
+  const url = object.status?.url
+  return url && URL.canParse(url) ? [new URL(url).hostname] : []
+}
 
 export interface PanelServiceOptions {
   readonly clients: PanelClients
@@ -192,6 +213,57 @@ export class CustomerService {
 
   deleteSite(name: string): Promise<void> {
     return this.remove('StaticSite', name)
+  }
+
+  /** Asks the syncer to sync the site now, as `hostplane sync` does; `token` is echoed once handled. */
+  async syncSite(name: string, token: string): Promise<SiteView> {
+    const path = await this.path('StaticSite', name)
+    return siteView(await this.call(true, () => requestSync(this.rest, path, token)))
+  }
+
+  /** Serves one of the site's kept revisions again (spec.ref becomes its commit id). */
+  async rollbackSite(name: string, commit: string): Promise<SiteView> {
+    const site = await this.get<StaticSite>('StaticSite', name)
+    if (!keptRevision(site, commit)) {
+      const kept = (site.status?.revisions ?? []).map((r) => r.commit.slice(0, 12)).join(', ')
+      throw new PanelError('HP_ERR_PANEL_INVALID', `StaticSite ${name} keeps no revision ${commit}`, [
+        {
+          field: 'commit',
+          message: kept ? `not a kept revision: pick one of ${kept}` : 'the site keeps no revisions yet',
+        },
+      ])
+    }
+    const path = await this.path('StaticSite', name)
+    return siteView(await this.call(true, () => rollbackSite(this.rest, path, commit)))
+  }
+
+  /** The suffixes the customer may claim, and every domain its sites and webspaces use with its claim. */
+  async domains(): Promise<DomainsView> {
+    const [customer, sites, webspaces] = await Promise.all([
+      this.customerObject(),
+      this.list<StaticSite>('StaticSite'),
+      this.list<Webspace>('Webspace'),
+    ])
+    const used = [
+      ...sites.map((site) => ({ kind: 'StaticSite' as const, object: site })),
+      ...webspaces.map((webspace) => ({ kind: 'Webspace' as const, object: webspace })),
+    ].flatMap(({ kind, object }) => {
+      const claim = domainClaimWord(object.status?.conditions, object.metadata.generation)
+      return domainsUsed(object).map((domain) => ({ domain, kind, object: object.metadata.name, claim }))
+    })
+    return { allowed: customer.spec.domains ?? [], used }
+  }
+
+  /** The namespace's ResourceQuota: what the customer uses of each of its limits. */
+  async usage(): Promise<UsageView> {
+    const namespace = await this.panel.namespaceOf(this.customer, () => this.customerObject())
+    const quotas = await this.call(false, () =>
+      this.rest.request<KubeList<ResourceQuota>>(
+        'GET',
+        resourcePath({ apiVersion: 'v1', plural: 'resourcequotas', namespace }),
+      ),
+    )
+    return { items: quotas.items.flatMap((quota) => quotaLines(quota.status)) }
   }
 
   private releasesOf(webspace?: string): Promise<Release[]> {

@@ -155,6 +155,45 @@ export const MeView = Type.Object(
   { title: 'Me' },
 )
 
+export const DomainsView = Type.Object(
+  {
+    allowed: Type.Array(Type.String(), {
+      description: 'The suffixes your account may claim: each domain itself and every subdomain.',
+    }),
+    used: Type.Array(
+      Type.Object({
+        domain: Type.String(),
+        kind: Type.Unsafe<'StaticSite' | 'Webspace'>({ type: 'string', enum: ['StaticSite', 'Webspace'] }),
+        object: Type.String({ description: 'The name of the site or webspace that uses it.' }),
+        claim: Type.Object({
+          ...StatusWord.properties,
+          fix: Type.Optional(Type.String({ description: 'What to change when it is not claimed.' })),
+        }),
+      }),
+    ),
+  },
+  { title: 'Domains' },
+)
+
+export const UsageView = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object({
+        resource: Type.String({
+          description: 'The ResourceQuota key, e.g. count/staticsites.hostplane.dev.',
+        }),
+        label: Type.String(),
+        used: Type.String(),
+        hard: Type.String(),
+        percent: Type.Integer({ minimum: 0, maximum: 100 }),
+        state: StatusWord.properties.state,
+        text: Type.String(),
+      }),
+    ),
+  },
+  { title: 'Usage' },
+)
+
 export const CreateSite = Type.Object({ name: Name, spec: StaticSiteSpec })
 export const CreateWebspace = Type.Object({ name: Name, spec: WebspaceSpec })
 const ResourceVersion = Type.Optional(
@@ -169,6 +208,12 @@ export const UpdateSite = Type.Object({ spec: StaticSiteSpec, resourceVersion: R
 export const UpdateWebspace = Type.Object({ spec: WebspaceSpec, resourceVersion: ResourceVersion })
 export const Rollback = Type.Object({
   release: Name,
+})
+export const SiteRollback = Type.Object({
+  commit: Type.String({
+    pattern: '^[0-9a-f]{40}([0-9a-f]{24})?$',
+    description: 'The full commit id of one of the site’s status.revisions.',
+  }),
 })
 export const CreateSshKey = Type.Object({
   name: Name,
@@ -187,3 +232,5 @@ export type WebspaceView = Static<typeof WebspaceView>
 export type ReleaseView = Static<typeof ReleaseView>
 export type SshKeyView = Static<typeof SshKeyView>
 export type MeView = Static<typeof MeView>
+export type DomainsView = Static<typeof DomainsView>
+export type UsageView = Static<typeof UsageView>

@@ -12,7 +12,7 @@ import type { Manifest } from '../../src/kube/object.js'
 import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { customerGroup, customerNamespace } from '../../src/operator/customer/names.js'
 import { silentLogger } from '../../src/ops/log.js'
-import type { MeView, SiteView, WebspaceView } from '../../src/panel/schemas.js'
+import type { DomainsView, MeView, SiteView, UsageView, WebspaceView } from '../../src/panel/schemas.js'
 import { PanelClients } from '../../src/panel/kube-clients.js'
 import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
@@ -342,6 +342,81 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     assert.equal(rolled.body.status.lastBuild?.release, 'a-rel')
   })
 
+  it('a customer syncs a StaticSite now, rolls it back to a kept revision, and reads its domains with their claim and its usage against quota', async () => {
+    const synced = await call<SiteView>('POST', '/api/v1/staticsites/a-site/sync', { token: as(a) })
+    assert.equal(synced.status, 200, JSON.stringify(synced.body))
+    const annotated = await admin.request<Manifest>('GET', path(a, 'staticsites', 'a-site'))
+    assert.match(
+      annotated.metadata.annotations?.['hostplane.dev/requested-sync'] ?? '',
+      /^\d{4}-\d\d-\d\dT/,
+      'the same annotation hostplane sync sets',
+    )
+
+    const [kept, newer] = [randomBytes(20).toString('hex'), randomBytes(20).toString('hex')]
+    const at = new Date().toISOString()
+    await admin.request('PATCH', `${path(a, 'staticsites', 'a-site')}/status`, {
+      contentType: 'application/merge-patch+json',
+      body: {
+        status: {
+          url: `https://a-site-${customerNamespace(a)}.pages.test/`,
+          revisions: [
+            { commit: newer, publishedAt: at },
+            { commit: kept, publishedAt: at },
+          ],
+          conditions: [
+            {
+              type: 'DomainClaimed',
+              status: 'False',
+              reason: 'DomainOwnedByOtherNamespace',
+              message: 'another namespace holds this domain',
+              lastTransitionTime: at,
+            },
+          ],
+        },
+      },
+    })
+    const notKept = await call<ErrorAnswer>('POST', '/api/v1/staticsites/a-site/rollback', {
+      token: as(a),
+      body: { commit: 'f'.repeat(40) },
+    })
+    assert.equal(notKept.status, 422, JSON.stringify(notKept.body))
+    assert.deepEqual(notKept.body.error.fields, [
+      {
+        field: 'commit',
+        message: `not a kept revision: pick one of ${newer.slice(0, 12)}, ${kept.slice(0, 12)}`,
+      },
+    ])
+    const rolled = await call<SiteView>('POST', '/api/v1/staticsites/a-site/rollback', {
+      token: as(a),
+      body: { commit: kept },
+    })
+    assert.equal(rolled.status, 200, JSON.stringify(rolled.body))
+    assert.equal(rolled.body.spec.ref, kept)
+
+    const domains = await call<DomainsView>('GET', '/api/v1/domains', { token: as(a) })
+    assert.equal(domains.status, 200, JSON.stringify(domains.body))
+    assert.deepEqual(domains.body.allowed, [`${a.metadata.name}.example`])
+    assert.deepEqual(
+      domains.body.used.find((d) => d.object === 'a-site'),
+      {
+        domain: `a-site-${customerNamespace(a)}.pages.test`,
+        kind: 'StaticSite',
+        object: 'a-site',
+        claim: {
+          state: 'problem',
+          text: 'another namespace holds this domain',
+          fix: 'another customer’s site or webspace holds this domain: pick another domain, or ask your provider if it is yours',
+        },
+      },
+    )
+
+    const usage = await call<UsageView>('GET', '/api/v1/usage', { token: as(a) })
+    assert.equal(usage.status, 200, JSON.stringify(usage.body))
+    const sites = usage.body.items.find((l) => l.resource === 'count/staticsites.hostplane.dev')
+    assert.ok(sites, JSON.stringify(usage.body))
+    assert.match(sites.text, new RegExp(`^static sites: \\d+ of ${sites.hard}`))
+  })
+
   it("A can never read, list, change, delete or detect B's objects: every endpoint answers as for a name that does not exist", async () => {
     const before = await bObjects()
     const siteSpec = { repo: 'https://git.example.com/x/y.git' }
@@ -353,6 +428,11 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
       ['get a Webspace', (n) => ['GET', `/api/v1/webspaces/${n}`]],
       ['edit a Webspace', (n) => ['PUT', `/api/v1/webspaces/${n}`, { spec: webSpec }]],
       ['delete a Webspace', (n) => ['DELETE', `/api/v1/webspaces/${n}`]],
+      ['sync a StaticSite now', (n) => ['POST', `/api/v1/staticsites/${n}/sync`]],
+      [
+        'roll a StaticSite back',
+        (n) => ['POST', `/api/v1/staticsites/${n}/rollback`, { commit: 'a'.repeat(40) }],
+      ],
       ['roll a Webspace back', (n) => ['POST', `/api/v1/webspaces/${n}/rollback`, { release: 'b-rel' }]],
       ['list a Webspace’s Releases', (n) => ['GET', `/api/v1/releases?webspace=${n}`]],
       ['delete an SshKey', (n) => ['DELETE', `/api/v1/sshkeys/${n}`]],
@@ -361,6 +441,8 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
       'get a StaticSite': 'b-site',
       'edit a StaticSite': 'b-site',
       'delete a StaticSite': 'b-site',
+      'sync a StaticSite now': 'b-site',
+      'roll a StaticSite back': 'b-site',
       'get a Webspace': 'b-web',
       'edit a Webspace': 'b-web',
       'delete a Webspace': 'b-web',
