@@ -201,6 +201,11 @@ async function serve(sitesDir: string, flags: ServeFlags, log: Logger): Promise<
     pagesDomain: flags.pagesDomain,
     webhookSecrets: await webhookSecrets(flags.secretsDir),
     syncToken,
+    syncTokenHint: tokenFile
+      ? shownPath(tokenFile)
+      : flags.secretsDir
+        ? join(flags.secretsDir, 'sync-token')
+        : 'HOSTPLANE_SYNC_TOKEN',
     rescanIntervalMs: flags.rescanInterval,
     workers: flags.workers,
     keep: flags.keepRevisions,
@@ -246,6 +251,7 @@ function welcome(
   if (tokenFile)
     lines.push(
       `  sync   curl -X POST -H "Authorization: Bearer $(cat ${tokenFile})" ${controlUrl}/sync/<namespace>/<name>`,
+      `  panel  ${controlUrl}/panel/ (sign in with the token in ${tokenFile})`,
     )
   lines.push('  stop   Ctrl-C', '', '')
   return lines.join('\n')

@@ -7,16 +7,13 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { verifySignature } from '../syncer/webhook.js'
-import type { FileSite } from './site-files.js'
-import { SiteRefError, writeSiteRef } from './site-ref.js'
+import { SiteRefError } from './site-ref.js'
 
 export interface SiteRefRoutesOptions {
   /** Bearer token, the sync token; without one the route answers 404. */
   readonly syncToken?: string
-  /** The file each site (`namespace/name`) was last read from. */
-  readonly definitionOf: (id: string) => FileSite | undefined
-  /** Reads the sites directory again. */
-  readonly rescan: () => Promise<void>
+  /** Writes the site's ref and reads the sites again; rejects with a SiteRefError saying why not. */
+  readonly setRef: (id: string, ref: string) => Promise<void>
 }
 
 export const siteRefRoutes: FastifyPluginAsync<SiteRefRoutesOptions> = async (app, options) => {
@@ -30,20 +27,18 @@ export const siteRefRoutes: FastifyPluginAsync<SiteRefRoutesOptions> = async (ap
       if (!verifySignature('generic', request.headers, Buffer.alloc(0), syncToken))
         return reply.code(401).send({ error: 'missing or invalid bearer token' })
       const id = `${request.params.namespace}/${request.params.name}`
-      const entry = options.definitionOf(id)
-      if (!entry) return reply.code(404).send({ error: `no StaticSite ${id}` })
       const ref = request.body?.ref
       if (typeof ref !== 'string' || ref.length === 0 || ref.length > 255)
         return reply.code(400).send({ error: 'send {"ref": "<commit, branch or tag>"} as JSON' })
       try {
-        await writeSiteRef(entry, ref)
+        await options.setRef(id, ref)
       } catch (error) {
-        if (error instanceof SiteRefError) return reply.code(422).send({ error: error.message })
+        if (error instanceof SiteRefError)
+          return reply.code(error.missing ? 404 : 422).send({ error: error.message })
         throw error
       }
-      request.log.info({ site: id, file: entry.file, ref }, 'site ref changed')
-      await options.rescan()
-      return { site: id, file: entry.file, ref }
+      request.log.info({ site: id, ref }, 'site ref changed')
+      return { site: id, ref }
     },
   )
 }

@@ -14,6 +14,14 @@ import { type FileSite, parseSiteFile } from './site-files.js'
 
 export class SiteRefError extends Error {
   override name = 'SiteRefError'
+
+  /** `missing`: there is no such site; otherwise the ref or the file is refused. */
+  constructor(
+    message: string,
+    readonly missing = false,
+  ) {
+    super(message)
+  }
 }
 
 /** The file's text with `spec.ref` of the site's document set to `ref`; throws SiteRefError saying why not. */

@@ -27,6 +27,8 @@ import { type DrivenSite, SiteDriver } from './site-driver.js'
 import { type ArrangedSite, ClaimOrder, siteId } from './claim-order.js'
 import { type RoutedSite, routeSites, type SiteStatus } from './routed-sites.js'
 import { type FileSite, loadSiteFiles, type SiteFileCache } from './site-files.js'
+import { localPanel } from './local-panel.js'
+import { SiteRefError, writeSiteRef } from './site-ref.js'
 import { siteRefRoutes } from './site-ref-routes.js'
 
 export interface Address {
@@ -55,6 +57,8 @@ export interface StandaloneConfig extends Pick<
   readonly pagesDomain: string
   readonly webhookSecrets: HttpApiOptions['webhookSecrets']
   readonly syncToken?: string
+  /** Where the sync token can be read, for the panel's sign-in page (e.g. `.data/sync-token`). */
+  readonly syncTokenHint?: string
   /** How often the sites directory is read again even without a change event. @default 10000 */
   readonly rescanIntervalMs?: number
   /** Sites synced at once. @default 4 */
@@ -215,10 +219,27 @@ export async function startStandalone(config: StandaloneConfig): Promise<Standal
   control.get('/status/sites', async () => ({
     sites: status.map((site) => ({ ...site, sync: driver.state(site.site) })),
   }))
-  await control.register(siteRefRoutes, {
+  const setRef = async (id: string, ref: string) => {
+    const entry = definitions.get(id)
+    if (!entry) throw new SiteRefError(`no StaticSite ${id}`, true)
+    await writeSiteRef(entry, ref)
+    await rescan()
+  }
+  await control.register(siteRefRoutes, { syncToken: config.syncToken, setRef })
+  await control.register(localPanel, {
     syncToken: config.syncToken,
-    definitionOf: (id) => definitions.get(id),
-    rescan,
+    tokenHint: config.syncTokenHint ?? 'the sync token file',
+    listenHost: config.controlListen.host,
+    rows: () =>
+      status.map((site) => ({
+        status: site,
+        sync: driver.state(site.site) ?? { state: 'pending', revisions: [] },
+        ref: definitions.get(site.site)?.site.spec.ref ?? '',
+      })),
+    fileOf: (id) => definitions.get(id)?.file,
+    problems: () => problems,
+    trigger: (id) => driver.trigger(id),
+    setRef,
   })
   if (tls) control.get('/status/tls', async () => ({ domains: tls.status() }))
   const controlUrl = await control.listen({

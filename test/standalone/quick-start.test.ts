@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
-import { cp, mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { after, before, it } from 'node:test'
@@ -16,7 +16,7 @@ const repository = join(import.meta.dirname, '..', '..')
 let copy: string
 let stopNpm: (() => Promise<void>) | undefined
 
-/** `npm start` in the copy, as a user runs it; resolves with the banner's open and try lines and the whole banner. */
+/** `npm start` in the copy, as a user runs it; resolves with the banner's open, try, sync and panel lines. */
 async function npmStart(): Promise<RegExpExecArray> {
   // Port 0: the machine is shared with other test runs; the printed URL names the port taken.
   const npm = spawn('npm', ['start', '--', '--listen', '127.0.0.1:0', '--control-listen', '127.0.0.1:0'], {
@@ -31,7 +31,11 @@ async function npmStart(): Promise<RegExpExecArray> {
       npm.once('exit', () => resolve())
       process.kill(-(npm.pid as number), 'SIGTERM')
     })
-  return waitForOutput(npm, /open +(http:\/\/\S+)\n +try +(curl .*)\n +sync +(curl .*)\n/, 120_000)
+  return waitForOutput(
+    npm,
+    /open +(http:\/\/\S+)\n +try +(curl .*)\n +sync +(curl .*)\n +panel +(http:\/\/\S+) \(sign in with the token in (\S+)\)\n/,
+    120_000,
+  )
 }
 
 /** The files a clone has: tracked and new ones, without what .gitignore leaves out (build/, .data/). */
@@ -86,6 +90,27 @@ it('npm start in a fresh copy builds, creates the example repository and serves 
   assert.equal(page.status, 200)
   assert.match(page.body, /<h1>Hello from hostplane<\/h1>/)
   assert.ok(await stat(join(copy, '.data', 'repos', 'example', 'HEAD')), 'the example repository is created')
+
+  // The panel it prints: signed in with the token file it names, it lists the example site.
+  const panel = new URL(printed[4] as string)
+  assert.equal(printed[5], '.data/sync-token')
+  const first = await fetch(panel, { redirect: 'manual' })
+  assert.equal(first.status, 303)
+  const token = (await readFile(join(copy, '.data', 'sync-token'), 'utf8')).trim()
+  const signedIn = await fetch(new URL('/panel/sign-in', panel), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }),
+  })
+  assert.equal(signedIn.status, 303)
+  const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+  const sites = await fetch(panel, { headers: { cookie } })
+  assert.equal(sites.status, 200)
+  assert.match(sites.headers.get('content-security-policy') ?? '', /default-src 'none'/)
+  const text = await sites.text()
+  assert.match(text, /default\/example/)
+  assert.match(text, /<span class="word ok">routed<\/span>/)
 })
 
 it('a second npm start with no source changed does not build again, and prints the manual sync line', async () => {

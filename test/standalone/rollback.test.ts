@@ -120,3 +120,124 @@ it('refuses without the token, a ref the schema refuses and an unknown site, cha
   assert.equal((await setRef('main', await token(), 'default/nope')).status, 404)
   assert.equal(await readFile(join(dir, 'sites', 'docs.yaml'), 'utf8'), before)
 })
+
+/** A browser's requests to the panel: its cookie, and forms as browsers post them. */
+class PanelBrowser {
+  cookie = ''
+
+  constructor(readonly origin: string) {}
+
+  async get(path: string) {
+    return fetch(`${this.origin}${path}`, { redirect: 'manual', headers: { cookie: this.cookie } })
+  }
+
+  async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+    const answer = await fetch(`${this.origin}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: this.cookie,
+        origin: this.origin,
+        'content-type': 'application/x-www-form-urlencoded',
+        ...headers,
+      },
+      body: new URLSearchParams(form),
+    })
+    const set = answer.headers.get('set-cookie')
+    if (set) this.cookie = set.split(';')[0] ?? ''
+    return answer
+  }
+
+  /** The CSRF token a page's forms carry. */
+  async csrf(path: string): Promise<string> {
+    const text = await (await this.get(path)).text()
+    return /name="_csrf" value="([^"]+)"/.exec(text)?.[1] ?? assert.fail(`no CSRF token on ${path}`)
+  }
+}
+
+it('the panel: sign-in with the sync token, the sites in words, sync now and roll back by buttons, refusals that change nothing', async () => {
+  const browser = new PanelBrowser(`http://127.0.0.1:${serve?.controlPort ?? 0}`)
+  assert.equal((await browser.get('/panel/')).headers.get('location'), '/panel/sign-in')
+  const wrong = await browser.post('/panel/sign-in', { token: 'nope' })
+  assert.equal(wrong.status, 401)
+  assert.match(await wrong.text(), /That is not the sync token/)
+  assert.equal(browser.cookie, '')
+  assert.equal((await browser.post('/panel/sign-in', { token: await token() })).status, 303)
+  assert.match(browser.cookie, /^hostplane-serve-panel=/)
+
+  const list = await browser.get('/panel/')
+  assert.equal(list.status, 200)
+  assert.equal(list.headers.get('cache-control'), 'no-store')
+  assert.match(list.headers.get('content-security-policy') ?? '', /script-src 'self'/)
+  const listText = await list.text()
+  assert.match(listText, /<a href="\/panel\/sites\/default\/docs">default\/docs<\/a>/)
+  assert.match(listText, /class="word ok">synced at [0-9a-f]{12}</)
+  const stylesheet =
+    /<link rel="stylesheet" href="([^"]+)"/.exec(listText)?.[1] ?? assert.fail('no stylesheet')
+  const css = await browser.get(stylesheet)
+  assert.equal(css.status, 200)
+  assert.match(css.headers.get('cache-control') ?? '', /immutable/)
+
+  const csrf = await browser.csrf('/panel/sites/default/docs')
+  assert.equal((await browser.post('/panel/sites/default/docs/sync', {})).status, 403, 'no CSRF token')
+  assert.equal(
+    (await browser.post('/panel/sites/default/docs/sync', { _csrf: csrf }, { origin: 'http://evil.example' }))
+      .status,
+    403,
+    'another origin',
+  )
+  const synced = await browser.post('/panel/sites/default/docs/sync', { _csrf: csrf })
+  assert.equal(synced.status, 303)
+  assert.match(await (await browser.get(synced.headers.get('location') ?? '')).text(), /Sync requested/)
+
+  const detail = await (await browser.get('/panel/sites/default/docs')).text()
+  const older = [...detail.matchAll(/name="ref"\s+value="([0-9a-f]{40})"/g)].map((m) => m[1] ?? '')
+  assert.equal(older.length, 1, 'one kept revision that is not served offers a rollback')
+  const rolled = await browser.post('/panel/sites/default/docs/ref', { _csrf: csrf, ref: older[0] ?? '' })
+  assert.equal(rolled.status, 303)
+  assert.match(await (await browser.get(rolled.headers.get('location') ?? '')).text(), /Rolled back/)
+  await waitFor(async () => ((await page()).includes('first') ? true : undefined), {
+    timeoutMs: 30_000,
+    describe: () => `not rolled back by the panel:\n${serve?.output.all}`,
+  })
+
+  const refused = await browser.post('/panel/sites/default/docs/ref', { _csrf: csrf, ref: '<b>..</b>' })
+  assert.equal(refused.status, 422)
+  const refusedText = await refused.text()
+  assert.match(refusedText, /role="alert">.*ref must be/s)
+  assert.doesNotMatch(refusedText, /<b>\.\.<\/b>/, 'what the form sent is never markup')
+
+  assert.equal(
+    (await browser.post('/panel/sites/default/docs/ref', { _csrf: csrf, ref: 'main' })).status,
+    303,
+  )
+  await waitFor(async () => ((await page()).includes('second') ? true : undefined), {
+    timeoutMs: 30_000,
+    describe: () => `not back on main:\n${serve?.output.all}`,
+  })
+
+  // fetch does not let a caller set Host; a raw request does, as a rebinding page's would arrive.
+  const rebound = await sendRequest({
+    port: serve?.controlPort ?? 0,
+    method: 'GET',
+    path: '/panel/',
+    headers: { Host: `evil.example:${serve?.controlPort ?? 0}`, Cookie: browser.cookie },
+  })
+  assert.equal(rebound.status, 403, 'a DNS name pointed at 127.0.0.1 does not reach the panel')
+
+  const out = await browser.post('/panel/sign-out', { _csrf: csrf })
+  assert.equal(out.status, 303)
+  assert.equal((await browser.get('/panel/')).status, 303, 'signed out')
+})
+
+it('the panel refuses an address after ten wrong tokens in a minute', async () => {
+  const browser = new PanelBrowser(`http://127.0.0.1:${serve?.controlPort ?? 0}`)
+  let last = 0
+  for (let i = 0; i < 11; i++) last = (await browser.post('/panel/sign-in', { token: `guess-${i}` })).status
+  assert.equal(last, 429)
+  assert.equal(
+    (await browser.post('/panel/sign-in', { token: await token() })).status,
+    429,
+    'even the right one, for now',
+  )
+})

@@ -1,0 +1,108 @@
+/**
+ * The frame of every page (the cluster panel's and `hostplane serve`'s): a skip link, a header with
+ * the navigation, the page's own content in `<main>`, one stylesheet from the process itself and no
+ * script unless the page names one of the process's own. Pure; `sendPage` adds the headers that
+ * make a page safe to serve: a strict Content-Security-Policy (nothing inline, nothing from another
+ * origin, no framing), no MIME sniffing, no referrer, and no caching of pages that show state.
+ */
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { html, type HtmlValue, safeHref, type SafeHtml } from './html.js'
+import { STYLESHEET } from './stylesheet.js'
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ')
+
+export const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+} as const
+
+export interface NavLink {
+  readonly href: string
+  readonly text: string
+  readonly current?: boolean
+}
+
+export interface PageProps {
+  readonly title: string
+  /** The product line in the header, e.g. "hostplane serve". */
+  readonly site: string
+  readonly nav?: readonly NavLink[]
+  /** A line above the content: what the last action did, or what went wrong. */
+  readonly notice?: { readonly kind: 'ok' | 'problem'; readonly text: string }
+  readonly body: HtmlValue
+  /** The path prefix the stylesheet is served under. @default '' */
+  readonly assetsPrefix?: string
+}
+
+/** The stylesheet's path: its content hash in the name, so it is cached for good and never stale. */
+export const stylesheetPath = (prefix = '') =>
+  `${prefix}/assets/panel-${createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 12)}.css`
+
+export function page(props: PageProps): SafeHtml {
+  const { title, site, nav = [], notice, body, assetsPrefix = '' } = props
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · ${site}</title>
+        <link rel="stylesheet" href="${stylesheetPath(assetsPrefix)}" />
+      </head>
+      <body>
+        <a class="skip" href="#main">Skip to content</a>
+        <header>
+          <p class="brand">${site}</p>
+          ${
+            nav.length > 0 &&
+            html`<nav aria-label="Main">
+              <ul>
+                ${nav.map(
+                  (link) =>
+                    html`<li>
+                      <a href="${safeHref(link.href)}" ${link.current ? html` aria-current="page"` : ''}
+                        >${link.text}</a
+                      >
+                    </li>`,
+                )}
+              </ul>
+            </nav>`
+          }
+        </header>
+        <main id="main" tabindex="-1">
+          <h1>${title}</h1>
+          ${notice && html`<p class="notice ${notice.kind}" role="${notice.kind === 'problem' ? 'alert' : 'status'}">${notice.text}</p>`}
+          ${body}
+        </main>
+      </body>
+    </html> `
+}
+
+export const sendPage = (reply: FastifyReply, content: SafeHtml, status = 200) =>
+  reply.code(status).headers(PAGE_HEADERS).send(content.text)
+
+/** Serves the stylesheet at its hashed path under `prefix`, cached for a year. */
+export function registerStylesheet(app: FastifyInstance, prefix = ''): void {
+  app.get(stylesheetPath(prefix), async (_request, reply) =>
+    reply
+      .headers({
+        'content-type': 'text/css; charset=utf-8',
+        'cache-control': 'public, max-age=31536000, immutable',
+        'x-content-type-options': 'nosniff',
+      })
+      .send(STYLESHEET),
+  )
+}
