@@ -3,7 +3,7 @@
  * one site with its revisions, and the sign-in. Pure functions from data to HTML, in the frame and
  * with the stylesheet of the cluster panel's pages (src/panel/ui).
  */
-import { html, type HtmlValue, type SafeHtml } from '../panel/ui/html.js'
+import { type Html, html, type Interpolation } from '../panel/ui/html.js'
 import { page, type PageProps } from '../panel/ui/page.js'
 import type { SiteSyncState } from './site-driver.js'
 import type { SiteStatus } from './routed-sites.js'
@@ -21,7 +21,7 @@ export interface SiteRow {
 
 type Word = { readonly kind: 'ok' | 'problem' | 'pending'; readonly text: string }
 
-const word = ({ kind, text }: Word): SafeHtml => html`<span class="word ${kind}">${text}</span>`
+const word = ({ kind, text }: Word): Html => html`<span class="word ${kind}">${text}</span>`
 
 const short = (commit: string | undefined) => (commit ? commit.slice(0, 12) : '')
 
@@ -64,8 +64,8 @@ const signOut = (csrf: string) =>
     ${hiddenCsrf(csrf)}<button class="secondary" type="submit">Sign out</button>
   </form>`
 
-export function sitesPage(rows: readonly SiteRow[], csrf: string, problems: readonly string[]): SafeHtml {
-  const body: HtmlValue = [
+export function sitesPage(rows: readonly SiteRow[], csrf: string, problems: readonly string[]): Html {
+  const body: Interpolation = [
     rows.length === 0
       ? html`<p>No StaticSite files yet: add one to the sites directory and it appears here.</p>`
       : html`<table>
@@ -120,11 +120,11 @@ export function sitePage(
   csrf: string,
   notice?:
     { readonly kind: 'ok'; readonly done: SiteNotice } | { readonly kind: 'problem'; readonly text: string },
-): SafeHtml {
+): Html {
   const { status, sync, ref } = row
   const action = (what: string) => `${sitePath(status.site)}/${what}`
   const served = sync.revisions[0]?.commit
-  const body: HtmlValue = [
+  const body: Interpolation = [
     html`<dl>
         <dt>File</dt>
         <dd><code>${file}</code></dd>
@@ -212,7 +212,7 @@ export function sitePage(
   })
 }
 
-export function signInPage(tokenHint: string, problem?: string): SafeHtml {
+export function signInPage(tokenHint: string, problem?: string): Html {
   return frame({
     title: 'Sign in',
     notice: problem ? { kind: 'problem', text: problem } : undefined,

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { html, type HtmlValue, safeHref, type SafeHtml } from './html.js'
+import { href, type Html, html, type Interpolation } from './html.js'
 import { STYLESHEET } from './stylesheet.js'
 
 export const CONTENT_SECURITY_POLICY = [
@@ -43,7 +43,7 @@ export interface PageProps {
   readonly nav?: readonly NavLink[]
   /** A line above the content: what the last action did, or what went wrong. */
   readonly notice?: { readonly kind: 'ok' | 'problem'; readonly text: string }
-  readonly body: HtmlValue
+  readonly body: Interpolation
   /** The path prefix the stylesheet is served under. @default '' */
   readonly assetsPrefix?: string
 }
@@ -52,7 +52,7 @@ export interface PageProps {
 export const stylesheetPath = (prefix = '') =>
   `${prefix}/assets/panel-${createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 12)}.css`
 
-export function page(props: PageProps): SafeHtml {
+export function page(props: PageProps): Html {
   const { title, site, nav = [], notice, body, assetsPrefix = '' } = props
   return html`<!doctype html>
     <html lang="en">
@@ -73,7 +73,7 @@ export function page(props: PageProps): SafeHtml {
                 ${nav.map(
                   (link) =>
                     html`<li>
-                      <a href="${safeHref(link.href)}" ${link.current ? html` aria-current="page"` : ''}
+                      <a href="${href(link.href)}" ${link.current ? html` aria-current="page"` : ''}
                         >${link.text}</a
                       >
                     </li>`,
@@ -91,8 +91,8 @@ export function page(props: PageProps): SafeHtml {
     </html> `
 }
 
-export const sendPage = (reply: FastifyReply, content: SafeHtml, status = 200) =>
-  reply.code(status).headers(PAGE_HEADERS).send(content.text)
+export const sendPage = (reply: FastifyReply, content: Html, status = 200) =>
+  reply.code(status).headers(PAGE_HEADERS).send(content.value)
 
 /** Serves the stylesheet at its hashed path under `prefix`, cached for a year. */
 export function registerStylesheet(app: FastifyInstance, prefix = ''): void {
