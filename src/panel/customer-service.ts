@@ -12,8 +12,9 @@ import { type BuildStatus, WEBSPACE_LABEL, type WebspaceSpec } from '../api/webs
 import type { KubeList, KubeObject } from '../kube/object.js'
 import { type KubeRest, resourcePath } from '../kube/rest.js'
 import { customerNamespace } from '../operator/customer/names.js'
-import { fromKube, PanelError } from './errors.js'
-import type { Identity } from './identity.js'
+import { AdminService } from './admin-service.js'
+import { kubeCall, PanelError } from './errors.js'
+import { actingAdmin, type Identity } from './identity.js'
 import type { PanelClients } from './kube-clients.js'
 import { keptRevision, requestSync, rollbackSite } from '../syncer/site-requests.js'
 import { domainClaimWord, quotaLines } from './account-words.js'
@@ -27,7 +28,7 @@ import type {
   WebspaceView,
 } from './schemas.js'
 import type { TokenRecord, TokenStore } from './tokens/token-store.js'
-import { releaseView, siteView, sshKeyView, webspaceView } from './views.js'
+import { actorView, releaseView, siteView, sshKeyView, webspaceView } from './views.js'
 
 const PLURALS = {
   StaticSite: 'staticsites',
@@ -71,7 +72,14 @@ export class PanelService {
   forIdentity(identity: Identity): CustomerService {
     const { actingAs } = identity
     if (actingAs === undefined) throw new PanelError('HP_ERR_PANEL_NOT_A_CUSTOMER')
-    return new CustomerService(identity, actingAs, this.options.clients.forCustomer(actingAs), this)
+    const client = this.options.clients.forCustomer(actingAs, actingAdmin(identity))
+    return new CustomerService(identity, actingAs, client, this)
+  }
+
+  /** The admin service of a provider admin; anyone else is refused (403). */
+  forAdmin(identity: Identity): AdminService {
+    if (!identity.actor.admin) throw new PanelError('HP_ERR_PANEL_NOT_ADMIN')
+    return new AdminService(identity, this.options.clients.forAdmin(identity.actor.subject))
   }
 
   /** @internal The customer's namespace, remembered for a while: it never moves once recorded. */
@@ -99,12 +107,8 @@ export class CustomerService {
     private readonly panel: PanelService,
   ) {}
 
-  private async call<T>(named: boolean, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send()
-    } catch (error) {
-      throw fromKube(error, { named })
-    }
+  private call<T>(named: boolean, send: () => Promise<T>): Promise<T> {
+    return kubeCall(named, send)
   }
 
   private customerObject(): Promise<Customer> {
@@ -181,6 +185,8 @@ export class CustomerService {
       }),
     )
     return {
+      actor: actorView(this.identity.actor),
+      actingAs: this.customer,
       customer: customer.metadata.name,
       displayName: customer.spec.displayName,
       tier: customer.spec.tier,

@@ -11,6 +11,7 @@ export const PANEL_ERRORS = {
   HP_ERR_PANEL_UNAUTHENTICATED: { status: 401, summary: 'no valid API token or session' },
   HP_ERR_PANEL_RATE_LIMITED: { status: 429, summary: 'too many failed sign-in attempts' },
   HP_ERR_PANEL_TOO_MANY_STREAMS: { status: 429, summary: 'too many open build log streams' },
+  HP_ERR_PANEL_NOT_ADMIN: { status: 403, summary: 'only a provider admin may do this' },
   HP_ERR_PANEL_NOT_A_CUSTOMER: { status: 403, summary: 'a provider admin is not acting as a customer' },
   HP_ERR_PANEL_NOT_FOUND: { status: 404, summary: 'no such object' },
   HP_ERR_PANEL_INVALID: { status: 422, summary: 'the object is not valid' },
@@ -91,6 +92,15 @@ export const unknownFields = (message: string): FieldProblem[] =>
 
 /** RBAC's refusal (`User "…" cannot get resource …`), as opposed to an admission policy's or a quota's. */
 const RBAC_REFUSAL = /\bcannot [a-z]+ resource\b/
+
+/** `send`'s Kubernetes error as the panel's answer (fromKube), its result as it is. */
+export async function kubeCall<T>(named: boolean, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send()
+  } catch (error) {
+    throw fromKube(error, { named })
+  }
+}
 
 /**
  * A Kubernetes error as the panel's answer. `named` is true when the request addressed one object

@@ -11,6 +11,8 @@ export interface Actor {
   /** Stable id for logs and the audit log: `token:<id>` or `oidc:<subject>`. */
   readonly id: string
   readonly method: 'token' | 'oidc'
+  /** The token's id, or the provider's subject: `id` is `<method>:<subject>`. */
+  readonly subject: string
   /** The customer the actor belongs to; absent for a provider admin of no customer. */
   readonly customer?: string
   /** A provider admin (the OpenID Connect admin group); an API token never is one. */
@@ -26,7 +28,7 @@ export interface Identity {
 
 /** An API token's identity: its customer, acting as itself. */
 export const tokenIdentity = (id: string, customer: string): Identity => ({
-  actor: { id: `token:${id}`, method: 'token', customer, admin: false },
+  actor: { id: `token:${id}`, method: 'token', subject: id, customer, admin: false },
   actingAs: customer,
 })
 
@@ -39,6 +41,7 @@ export function sessionIdentity(signedIn: SignInIdentity, actingAs?: string): Id
   const actor: Actor = {
     id: `oidc:${subject}`,
     method: 'oidc',
+    subject,
     admin,
     ...(customer !== undefined ? { customer } : {}),
     ...(email !== undefined ? { email } : {}),
@@ -46,3 +49,7 @@ export function sessionIdentity(signedIn: SignInIdentity, actingAs?: string): Id
   const acting = (admin ? actingAs : undefined) ?? customer
   return acting === undefined ? { actor } : { actor, actingAs: acting }
 }
+
+/** The admin's subject when the identity is an admin acting as a customer not its own. */
+export const actingAdmin = ({ actor, actingAs }: Identity): string | undefined =>
+  actor.admin && actingAs !== undefined && actingAs !== actor.customer ? actor.subject : undefined

@@ -1,12 +1,14 @@
 /**
  * The panel's Kubernetes clients: one KubeRest per impersonated identity over the panel's own
  * credentials (its ServiceAccount, which may impersonate and nothing else). Clients of recently
- * served customers are kept, each with its connection pool; one evicted from the bounded cache is
+ * served identities are kept, each with its connection pool; one evicted from the bounded cache is
  * closed once requests it may still carry are done.
  */
 import type { KubeCredentials } from '../kube/kubeconfig.js'
 import { KubeRest } from '../kube/rest.js'
 import {
+  actingAdminImpersonation,
+  adminImpersonation,
   customerImpersonation,
   type Impersonation,
   impersonationHeaders,
@@ -14,7 +16,7 @@ import {
 } from './impersonation.js'
 
 export interface PanelClientsOptions {
-  /** Customers whose clients stay open. @default 256 */
+  /** Identities (customers, admins) whose clients stay open. @default 256 */
   readonly maxClients?: number
   /** Per Kubernetes request. @default 15000 */
   readonly timeoutMs?: number
@@ -41,17 +43,30 @@ export class PanelClients {
     })
   }
 
-  /** The client acting as `customer`. */
-  forCustomer(customer: string): KubeRest {
-    const cached = this.customers.get(customer)
+  /** The client acting as `customer`; for an admin acting as it, naming the admin too. */
+  forCustomer(customer: string, actingAdmin?: string): KubeRest {
+    return actingAdmin === undefined
+      ? this.cached(`customer ${customer}`, () => customerImpersonation(customer))
+      : this.cached(`acting ${customer} ${actingAdmin}`, () =>
+          actingAdminImpersonation(customer, actingAdmin),
+        )
+  }
+
+  /** The client of a provider admin (its OpenID Connect subject). */
+  forAdmin(subject: string): KubeRest {
+    return this.cached(`admin ${subject}`, () => adminImpersonation(subject))
+  }
+
+  private cached(key: string, impersonation: () => Impersonation): KubeRest {
+    const cached = this.customers.get(key)
     if (cached) {
       // Map order is insertion order: re-inserting keeps the most recently used last.
-      this.customers.delete(customer)
-      this.customers.set(customer, cached)
+      this.customers.delete(key)
+      this.customers.set(key, cached)
       return cached
     }
-    const client = this.client(customerImpersonation(customer))
-    this.customers.set(customer, client)
+    const client = this.client(impersonation())
+    this.customers.set(key, client)
     const { maxClients = 256, timeoutMs = 15_000 } = this.options
     if (this.customers.size > maxClients) {
       const [oldest, evicted] = this.customers.entries().next().value as [string, KubeRest]

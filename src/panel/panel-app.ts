@@ -15,6 +15,7 @@ import Fastify, {
 import type { Counter } from 'prom-client'
 import { HOSTPLANE_PACKAGE } from '../package-root.js'
 import type { Logger } from '../ops/log.js'
+import { adminRoutes } from './admin-routes.js'
 import { apiRoutes } from './api-routes.js'
 import type { Authenticator } from './auth/authenticator.js'
 import { buildRoutes, type BuildStreamLimits } from './build-routes.js'
@@ -161,6 +162,7 @@ export async function panelApp(options: PanelAppOptions) {
           if (refusal) throw refusal
         })
       await api.register(apiRoutes)
+      if (signIn) await api.register(adminRoutes, { prefix: '/admin', panel, signIn })
       await api.register(buildRoutes, { limits: options.buildStreams })
     },
     { prefix: API_PREFIX },
@@ -182,9 +184,8 @@ export async function panelApp(options: PanelAppOptions) {
 }
 
 async function sessionOf(signIn: SignIn, request: FastifyRequest) {
-  const [signedIn, csrfToken] = await Promise.all([
-    signIn.sessionIdentity(request),
-    signIn.csrfToken(request),
-  ])
-  return signedIn && csrfToken !== undefined ? { identity: sessionIdentity(signedIn), csrfToken } : undefined
+  const record = await signIn.session(request)
+  return (
+    record && { identity: sessionIdentity(record.identity, record.actingAs), csrfToken: record.csrfToken }
+  )
 }

@@ -5,6 +5,8 @@
  * judges with the same rules (its CEL rules included: their messages come back as field errors).
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { CustomerSpec, MAX_CUSTOMER_NAME } from '../api/customer.js'
+import { DNS_LABEL } from '../api/schema-kit.js'
 import { StaticSiteSpec } from '../api/staticsite.js'
 import { WebspaceSpec } from '../api/webspace.js'
 import { PANEL_ERRORS } from './errors.js'
@@ -19,7 +21,11 @@ export const TokenParams = Type.Object({ id: Type.String({ minLength: 1, maxLeng
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({
-      code: Type.Unsafe<string>({ type: 'string', enum: Object.keys(PANEL_ERRORS) }),
+      // A session-authenticated change without its CSRF token is refused by sign-in's own code.
+      code: Type.Unsafe<string>({
+        type: 'string',
+        enum: [...Object.keys(PANEL_ERRORS), 'HP_ERR_SIGNIN_CSRF'],
+      }),
       message: Type.String(),
       fields: Type.Optional(
         Type.Array(
@@ -138,8 +144,23 @@ export const NewTokenView = Type.Object(
   { title: 'NewApiToken' },
 )
 
+export const ActorView = Type.Object(
+  {
+    id: Type.String({ description: '`token:<id>` or `oidc:<subject>`, as the audit log names the caller.' }),
+    method: Type.Unsafe<'token' | 'oidc'>({ type: 'string', enum: ['token', 'oidc'] }),
+    admin: Type.Boolean({ description: 'A provider admin (the OpenID Connect admin group).' }),
+    email: Type.Optional(Type.String()),
+    customer: Type.Optional(Type.String({ description: 'The customer the account belongs to.' })),
+  },
+  { title: 'Actor' },
+)
+
 export const MeView = Type.Object(
   {
+    actor: ActorView,
+    actingAs: Type.String({
+      description: 'The customer requests act as: the actor’s own, or the one an admin chose.',
+    }),
     customer: Type.String(),
     displayName: Type.String(),
     tier: Type.String(),
@@ -225,6 +246,46 @@ export const CreateToken = Type.Object({
 })
 export const ReleaseQuery = Type.Object({ webspace: Type.Optional(Name) })
 
+/** A Customer's name: a DNS label short enough for its namespace `ded-<name>`. */
+export const CustomerName = Type.String({ minLength: 1, maxLength: MAX_CUSTOMER_NAME, pattern: DNS_LABEL })
+export const CustomerParams = Type.Object({ name: CustomerName })
+
+export const CustomerView = Type.Object(
+  {
+    ...ObjectFields,
+    namespace: Type.String(),
+    spec: CustomerSpec,
+    status: Type.Object({
+      ready: StatusWord,
+      provisioned: StatusWord,
+      suspended: StatusWord,
+    }),
+  },
+  { title: 'Customer' },
+)
+export const CreateCustomer = Type.Object({ name: CustomerName, spec: CustomerSpec })
+const { displayName, email, tier, size, suspended, domains } = CustomerSpec.properties
+export const UpdateCustomer = Type.Object(
+  {
+    displayName: Type.Optional(displayName),
+    email: Type.Optional(email),
+    tier: Type.Optional(tier),
+    size: Type.Optional(size),
+    suspended: Type.Optional(suspended),
+    domains: Type.Optional(domains),
+    resourceVersion: ResourceVersion,
+  },
+  { description: 'The fields to change; the others stay as they are.' },
+)
+export const ActAs = Type.Object({ customer: CustomerName })
+export const ActingView = Type.Object(
+  {
+    actor: ActorView,
+    actingAs: Type.Optional(Type.String({ description: 'Absent when the admin acts as no customer.' })),
+  },
+  { title: 'Acting' },
+)
+
 export const ListOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) })
 
 export type SiteView = Static<typeof SiteView>
@@ -234,3 +295,6 @@ export type SshKeyView = Static<typeof SshKeyView>
 export type MeView = Static<typeof MeView>
 export type DomainsView = Static<typeof DomainsView>
 export type UsageView = Static<typeof UsageView>
+export type ActorView = Static<typeof ActorView>
+export type CustomerView = Static<typeof CustomerView>
+export type UpdateCustomer = Static<typeof UpdateCustomer>

@@ -6,7 +6,8 @@
 import type { Release, SshKey, StaticSite, Webspace } from '../api/resources.js'
 import { ACCEPTED } from '../gitserver/conditions.js'
 import type { KubeObject } from '../kube/object.js'
-import type { ReleaseView, SiteView, SshKeyView, WebspaceView } from './schemas.js'
+import type { Actor } from './identity.js'
+import type { ActorView, ReleaseView, SiteView, SshKeyView, WebspaceView } from './schemas.js'
 import { conditionWord, siteStatusWords, webspaceStatusWords } from './status-words.js'
 
 const objectFields = ({ metadata }: KubeObject) => ({
@@ -50,4 +51,13 @@ export const sshKeyView = (key: SshKey): SshKeyView => ({
     ok: 'accepted',
     pending: 'waiting for the gitserver',
   }),
+})
+
+/** Who the caller is, as /me and act-as answer it. */
+export const actorView = (actor: Actor): ActorView => ({
+  id: actor.id,
+  method: actor.method,
+  admin: actor.admin,
+  ...(actor.email !== undefined ? { email: actor.email } : {}),
+  ...(actor.customer !== undefined ? { customer: actor.customer } : {}),
 })

@@ -9,6 +9,7 @@ import { REPO_ROOT } from '../cluster/paths.js'
 export async function panelRbac(id: string): Promise<Manifest[]> {
   const text = (await readFile(join(REPO_ROOT, 'deploy/rbac/panel.yaml'), 'utf8'))
     .replaceAll('hostplane-panel-tokens', `hp-panel-tokens-${id}`)
+    .replaceAll('hostplane-panel-admins', `hp-panel-admins-${id}`)
     .replaceAll('namespace: hostplane-system', `namespace: hp-panel-${id}`)
     .replaceAll(/name: hostplane-panel$/gm, `name: hostplane-panel-${id}`)
   return parseAllDocuments(text).map((d) => d.toJS() as Manifest)

@@ -8,11 +8,12 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { API_VERSION } from '../../src/api/kind.js'
 import type { Manifest } from '../../src/kube/object.js'
-import { type KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { KubeApiError, type KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { PanelClients } from '../../src/panel/kube-clients.js'
 import { customerGroup, customerNamespace } from '../../src/operator/customer/names.js'
 import { silentLogger } from '../../src/ops/log.js'
 import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
-import type { MeView } from '../../src/panel/schemas.js'
+import type { CustomerView, MeView } from '../../src/panel/schemas.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { sharedCustomer } from '../cluster/tenancy.js'
 import { freePort } from '../serving/nginx-for-tests.js'
@@ -45,6 +46,8 @@ describe('the panel API with OpenID Connect sessions, on a real API server', { s
   const id = randomBytes(3).toString('hex')
   const a = sharedCustomer(`sa-${id}`)
   const b = sharedCustomer(`sb-${id}`)
+  // Made through the admin API by a test.
+  const created = `sc-${id}`
 
   /** One API request by `browser` (its cookies), JSON in and out. */
   const call = async <T = unknown>(
@@ -95,6 +98,9 @@ describe('the panel API with OpenID Connect sessions, on a real API server', { s
   after(async () => {
     await panel?.stop()
     await provider?.close()
+    await admin
+      ?.request('DELETE', resourcePath({ apiVersion: API_VERSION, plural: 'customers', name: created }))
+      .catch(() => {})
     await setup?.remove()
     await env.release()
   })
@@ -192,5 +198,172 @@ describe('the panel API with OpenID Connect sessions, on a real API server', { s
       assert.equal(answer.status, 403, path)
       assert.equal(answer.body.error?.code, 'HP_ERR_PANEL_NOT_A_CUSTOMER', path)
     }
+  })
+
+  /** A change by `browser`'s session, with its CSRF token from the panel's own origin. */
+  const change = async <T = unknown>(browser: TestBrowser, method: string, path: string, body?: unknown) =>
+    call<T>(browser, method, path, {
+      body,
+      headers: { origin: panelUrl, 'x-csrf-token': await csrfOf(browser) },
+    })
+  const sitePath = (customer: string, name?: string) =>
+    resourcePath({
+      apiVersion: API_VERSION,
+      plural: 'staticsites',
+      namespace: customerNamespace(customer === a.metadata.name ? a : b),
+      name,
+    })
+
+  it('a customer’s session and an API token are refused 403 HP_ERR_PANEL_NOT_ADMIN on every admin route', async () => {
+    const browser = await signedIn('alice')
+    const routes: readonly [string, string, unknown?][] = [
+      ['POST', '/api/v1/admin/act-as', { customer: b.metadata.name }],
+      ['DELETE', '/api/v1/admin/act-as'],
+      ['GET', '/api/v1/admin/customers'],
+      ['GET', `/api/v1/admin/customers/${b.metadata.name}`],
+      ['POST', '/api/v1/admin/customers', { name: `x-${id}`, spec: sharedCustomer(`x-${id}`).spec }],
+      ['PATCH', `/api/v1/admin/customers/${b.metadata.name}`, { suspended: true }],
+    ]
+    for (const [method, path, body] of routes) {
+      const bySession = await change(browser, method, path, body)
+      assert.equal(bySession.status, 403, `${method} ${path}: ${JSON.stringify(bySession.body)}`)
+      assert.equal(bySession.body.error?.code, 'HP_ERR_PANEL_NOT_ADMIN', `${method} ${path}`)
+      const byToken = await call(new TestBrowser(), method, path, {
+        body,
+        headers: { authorization: `Bearer ${token}` },
+      })
+      assert.equal(byToken.status, 403, `${method} ${path} by token`)
+    }
+    const still = await admin.request<{ spec: { suspended: boolean } }>(
+      'GET',
+      resourcePath({ apiVersion: API_VERSION, plural: 'customers', name: b.metadata.name }),
+    )
+    assert.equal(still.spec.suspended, false)
+  })
+
+  it('an admin acts as A: its session then sees exactly A’s objects as A’s Kubernetes user, until it stops', async () => {
+    for (const [customer, name] of [
+      [a.metadata.name, 'a-only'],
+      [b.metadata.name, 'b-only'],
+    ] as const)
+      await admin.request('POST', sitePath(customer), {
+        body: {
+          apiVersion: API_VERSION,
+          kind: 'StaticSite',
+          metadata: { name },
+          spec: { repo: `https://git.example.com/${name}.git` },
+        },
+      })
+    const root = await signedIn('root')
+    const withoutToken = await call(root, 'POST', '/api/v1/admin/act-as', {
+      body: { customer: a.metadata.name },
+    })
+    assert.equal(withoutToken.status, 403, 'acting as a customer is a change: it needs the CSRF token')
+    assert.equal((await change(root, 'POST', '/api/v1/admin/act-as', { customer: `none-${id}` })).status, 404)
+    const acting = await change<{ actingAs: string }>(root, 'POST', '/api/v1/admin/act-as', {
+      customer: a.metadata.name,
+    })
+    assert.equal(acting.status, 200, JSON.stringify(acting.body))
+    assert.equal(acting.body.actingAs, a.metadata.name)
+
+    const me = await call<MeView>(root, 'GET', '/api/v1/me')
+    assert.equal(me.status, 200, JSON.stringify(me.body))
+    assert.deepEqual(me.body.actor, {
+      id: 'oidc:root',
+      method: 'oidc',
+      admin: true,
+      email: 'root@provider.test',
+    })
+    assert.equal(me.body.actingAs, a.metadata.name)
+    assert.equal(me.body.kubernetes.username, `hostplane:customer:${a.metadata.name}`)
+    assert.deepEqual(
+      [...me.body.kubernetes.groups].sort(),
+      [customerGroup(a.metadata.name), 'system:authenticated'].sort(),
+    )
+    const sites = await call<{ items: { name: string }[] }>(root, 'GET', '/api/v1/staticsites')
+    const names = sites.body.items.map((site) => site.name)
+    assert.ok(names.includes('a-only') && !names.includes('b-only'), names.join(', '))
+    assert.equal((await call(root, 'GET', '/api/v1/staticsites/b-only')).status, 404)
+
+    const stopped = await change<{ actingAs?: string }>(root, 'DELETE', '/api/v1/admin/act-as')
+    assert.equal(stopped.status, 200)
+    assert.equal(stopped.body.actingAs, undefined)
+    assert.equal(
+      (await call(root, 'GET', '/api/v1/staticsites')).body.error?.code,
+      'HP_ERR_PANEL_NOT_A_CUSTOMER',
+    )
+  })
+
+  it('the API server sees an acting admin as the customer exactly, with the admin named in an extra; an admin’s own user reads no Secret', async () => {
+    const clients = new PanelClients(setup.kubeConfig)
+    try {
+      const review = await clients.forCustomer(a.metadata.name, 'root').request<{
+        status: { userInfo: { username: string; groups: string[]; extra?: Record<string, string[]> } }
+      }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      })
+      assert.equal(review.status.userInfo.username, `hostplane:customer:${a.metadata.name}`)
+      assert.deepEqual(review.status.userInfo.extra, {
+        'hostplane.dev/acting-admin': ['hostplane:admin:root'],
+      })
+      const secrets = await clients
+        .forAdmin('root')
+        .request('GET', '/api/v1/secrets')
+        .then(
+          () => 'read',
+          (error: unknown) => (error instanceof KubeApiError ? error.status : String(error)),
+        )
+      assert.equal(secrets, 403)
+    } finally {
+      clients.close()
+    }
+  })
+
+  it('an admin creates a Customer, finds it listed with its state in words, and changes its tier, size and suspension', async () => {
+    const root = await signedIn('root')
+    const spec = { ...sharedCustomer(created).spec }
+    const made = await change<CustomerView>(root, 'POST', '/api/v1/admin/customers', { name: created, spec })
+    assert.equal(made.status, 201, JSON.stringify(made.body))
+    assert.equal(made.body.namespace, `sh-${created}`)
+    assert.equal(made.body.status.ready.state, 'pending')
+    const stored = await admin.request<{ spec: { email: string } }>(
+      'GET',
+      resourcePath({ apiVersion: API_VERSION, plural: 'customers', name: created }),
+    )
+    assert.equal(stored.spec.email, spec.email)
+    assert.equal((await change(root, 'POST', '/api/v1/admin/customers', { name: created, spec })).status, 409)
+
+    const list = await call<{ items: CustomerView[] }>(root, 'GET', '/api/v1/admin/customers')
+    assert.ok(list.body.items.some((c) => c.name === created && c.status.suspended.text === 'not suspended'))
+
+    const invalid = await change<CustomerView>(root, 'PATCH', `/api/v1/admin/customers/${created}`, {
+      size: 'xlarge',
+    })
+    assert.equal(invalid.status, 422, JSON.stringify(invalid.body))
+    assert.ok(
+      (invalid.body as { error?: { fields?: { field: string }[] } }).error?.fields?.some(
+        (f) => f.field === 'spec.size',
+      ),
+      JSON.stringify(invalid.body),
+    )
+    const changed = await change<CustomerView>(root, 'PATCH', `/api/v1/admin/customers/${created}`, {
+      tier: 'dedicated',
+      size: 'large',
+      suspended: true,
+    })
+    assert.equal(changed.status, 200, JSON.stringify(changed.body))
+    assert.equal(changed.body.spec.tier, 'dedicated')
+    assert.equal(changed.body.status.suspended.state, 'problem')
+    const read = await call<CustomerView>(root, 'GET', `/api/v1/admin/customers/${created}`)
+    assert.deepEqual(
+      [read.body.spec.tier, read.body.spec.size, read.body.spec.suspended],
+      ['dedicated', 'large', true],
+    )
+    assert.equal((await call(root, 'GET', `/api/v1/admin/customers/none-${id}`)).status, 404)
+    const stale = await change(root, 'PATCH', `/api/v1/admin/customers/${created}`, {
+      displayName: 'late',
+      resourceVersion: made.body.resourceVersion,
+    })
+    assert.equal(stale.status, 409)
   })
 })

@@ -14,6 +14,8 @@ export interface SessionRecord {
   readonly csrfToken: string
   /** The provider's ID token, for RP-initiated logout's `id_token_hint`. */
   readonly idToken?: string
+  /** The customer an admin of this session acts as (POST /api/v1/admin/act-as). */
+  readonly actingAs?: string
 }
 
 export interface SessionStore<T = SessionRecord> {
@@ -24,6 +26,8 @@ export interface SessionStore<T = SessionRecord> {
   /** Removes and returns the value under `id`: a second take finds nothing. */
   take(id: string): Promise<T | undefined>
   delete(id: string): Promise<void>
+  /** Replaces the live value under `id`, keeping its expiry; false when there is none. */
+  replace(id: string, value: T): Promise<boolean>
 }
 
 export interface ExpiryLimits {
@@ -36,7 +40,7 @@ export interface ExpiryLimits {
 }
 
 interface Entry<T> {
-  readonly value: T
+  value: T
   readonly createdAt: number
   lastUsedAt: number
 }
@@ -89,6 +93,12 @@ export class MemorySessionStore<T = SessionRecord> implements SessionStore<T> {
   delete(id: string): Promise<void> {
     this.entries.delete(keyOf(id))
     return Promise.resolve()
+  }
+
+  replace(id: string, value: T): Promise<boolean> {
+    const entry = this.live(keyOf(id))
+    if (entry) entry.value = value
+    return Promise.resolve(entry !== undefined)
   }
 
   private live(key: string): Entry<T> | undefined {

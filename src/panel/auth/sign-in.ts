@@ -68,6 +68,13 @@ export interface SignIn {
   sessionIdentity(request: FastifyRequest): Promise<SignInIdentity | undefined>
   /** The session's CSRF token, for forms and the UI's requests. */
   csrfToken(request: FastifyRequest): Promise<string | undefined>
+  /** The request's live session record (identity, CSRF token, acting-as), or undefined. */
+  session(request: FastifyRequest): Promise<SessionRecord | undefined>
+  /**
+   * Stores in the request's session the customer its admin acts as (undefined: none); false when
+   * the request has no live session. Kept server-side: no request header can choose it.
+   */
+  actAs(request: FastifyRequest, customer: string | undefined): Promise<boolean>
   /**
    * preHandler for state-changing routes: refuses (403 HP_ERR_SIGNIN_CSRF) a request that a live
    * session cookie authenticates when it comes from another origin or lacks the session's token
@@ -331,9 +338,27 @@ export function registerSignIn(app: FastifyInstance, options: SignInOptions): Si
     return reply.redirect(target, 303)
   })
 
+  const actAs = async (request: FastifyRequest, customer: string | undefined) => {
+    const id = readCookie(request.headers.cookie, SESSION_COOKIE)
+    const record = await sessionOf(request)
+    if (id === undefined || !record) return false
+    const { identity, csrfToken, idToken } = record
+    const changed: SessionRecord = {
+      identity,
+      csrfToken,
+      ...(idToken !== undefined ? { idToken } : {}),
+      ...(customer !== undefined ? { actingAs: customer } : {}),
+    }
+    if (!(await sessions.replace(id, changed))) return false
+    records.set(request, changed)
+    return true
+  }
+
   return {
     sessionIdentity: async (request) => (await sessionOf(request))?.identity,
     csrfToken: async (request) => (await sessionOf(request))?.csrfToken,
+    session: sessionOf,
+    actAs,
     requireCsrf,
     csrfError,
     signInPath,
