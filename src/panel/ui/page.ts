@@ -3,7 +3,7 @@
  * the navigation, the page's own content in `<main>`, one stylesheet from the process itself and no
  * script unless the page names one of the process's own. Pure; `sendPage` adds the headers that
  * make a page safe to serve: a strict Content-Security-Policy (nothing inline, nothing from another
- * origin, no framing), no MIME sniffing, no referrer, and no caching of pages that show state.
+ * origin, no framing), no MIME sniffing, no referrer to other sites, and no caching of pages that show state.
  */
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply } from 'fastify'
@@ -25,7 +25,9 @@ export const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: with it Chromium sends `Origin: null` on the pages' own form posts, which
+  // the CSRF check must then refuse. same-origin tells other sites nothing.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
 } as const
