@@ -1,4 +1,5 @@
 import { CustomerKind } from './customer.js'
+import { DatabaseKind, DatabaseServerKind } from './database.js'
 import type { KindDefinition } from './kind.js'
 import { ReleaseKind } from './release.js'
 import { RuntimeKind } from './runtime.js'
@@ -14,6 +15,8 @@ export const KINDS: readonly KindDefinition[] = [
   RuntimeKind,
   ReleaseKind,
   SshKeyKind,
+  DatabaseServerKind,
+  DatabaseKind,
 ]
 
 export const kindByName = (kind: string): KindDefinition | undefined => KINDS.find((k) => k.kind === kind)

@@ -1,5 +1,6 @@
 /** Typed objects of hostplane's kinds, as read from the API server or a YAML file. */
 import type { CustomerSpec, CustomerStatus } from './customer.js'
+import type { DatabaseServerSpec, DatabaseServerStatus, DatabaseSpec, DatabaseStatus } from './database.js'
 import type { ReleaseSpec, ReleaseStatus } from './release.js'
 import type { RuntimeSpec, RuntimeStatus } from './runtime.js'
 import type { SshKeySpec, SshKeyStatus } from './sshkey.js'
@@ -18,3 +19,5 @@ export type Webspace = Resource<WebspaceSpec, WebspaceStatus>
 export type Runtime = Resource<RuntimeSpec, RuntimeStatus>
 export type Release = Resource<ReleaseSpec, ReleaseStatus>
 export type SshKey = Resource<SshKeySpec, SshKeyStatus>
+export type DatabaseServer = Resource<DatabaseServerSpec, DatabaseServerStatus>
+export type Database = Resource<DatabaseSpec, DatabaseStatus>
