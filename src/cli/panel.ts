@@ -15,6 +15,8 @@ interface PanelFlags extends Partial<SignInFlags> {
   listen: ListenAddress
   opsListen: ListenAddress
   tokenNamespace: string
+  auditNamespace: string
+  auditSegments: number
   failedSignInsPerMinute: number
   trustedProxies?: string[]
 }
@@ -52,6 +54,19 @@ export function registerPanelCommand(program: Command): void {
       }),
     )
     .addOption(
+      flag('--audit-namespace <name>', 'namespace of the audit log segments (deploy/rbac/panel.yaml)', {
+        env: true,
+        default: 'hostplane-panel-audit',
+      }),
+    )
+    .addOption(
+      flag('--audit-segments <n>', 'audit log segments kept (256 KiB each); the oldest beyond are dropped', {
+        env: true,
+        parse: positive,
+        default: '64',
+      }),
+    )
+    .addOption(
       flag('--failed-sign-ins-per-minute <n>', 'failed token attempts one address may make per minute', {
         env: true,
         parse: positive,
@@ -80,6 +95,7 @@ export function registerPanelCommand(program: Command): void {
         listen: flags.listen,
         opsListen: flags.opsListen,
         tokenNamespace: flags.tokenNamespace,
+        audit: { namespace: flags.auditNamespace, maxSegments: flags.auditSegments },
         failedSignIns: { perMinute: flags.failedSignInsPerMinute },
         trustProxy: flags.trustedProxies,
         signIn,

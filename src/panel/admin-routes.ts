@@ -3,9 +3,12 @@
  * are the provider's admin group; an API token never is one): acting as a customer, chosen in the
  * server-side session, and managing Customers as the admin's own impersonated user.
  */
-import type { Static } from '@sinclair/typebox'
+import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { AdminService } from './admin-service.js'
+import { AuditEntry } from './audit/entry.js'
+import { AUDIT_EXPORT_FORMATS, EXPORT_MEDIA_TYPE, toCsv, toJsonLines } from './audit/export.js'
+import { AuditFilters, AuditQuery } from './audit/query.js'
 import { errors } from './api-routes.js'
 import type { SignIn } from './auth/sign-in.js'
 import type { PanelService } from './customer-service.js'
@@ -28,6 +31,23 @@ export interface AdminRoutesOptions {
 }
 
 type CustomerName = { Params: Static<typeof CustomerParams> }
+
+const AuditPageView = Type.Object(
+  {
+    items: Type.Array(AuditEntry),
+    next: Type.Optional(Type.String({ description: 'Pass as `cursor` for the next, older page.' })),
+  },
+  { title: 'AuditPage' },
+)
+
+const AuditExportQuery = Type.Object({
+  ...AuditFilters,
+  format: Type.Unsafe<(typeof AUDIT_EXPORT_FORMATS)[number]>({
+    type: 'string',
+    enum: [...AUDIT_EXPORT_FORMATS],
+    default: 'jsonl',
+  }),
+})
 
 const actingView = ({ actor, actingAs }: Identity) => ({
   actor: actorView(actor),
@@ -57,11 +77,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
         response: { 200: ActingView, ...errors(404) },
       },
     },
-    async (request) => {
-      // The Customer is read as the admin: one that does not exist is a 404 here, not a session acting as nobody.
-      await admin(request).getCustomer(request.body.customer)
-      return actAs(request, request.body.customer)
-    },
+    // The Customer is read as the admin: one that does not exist is a 404 here, not a session acting as nobody.
+    (request) => admin(request).actAs(request.body.customer, () => actAs(request, request.body.customer)),
   )
   app.delete(
     '/act-as',
@@ -72,10 +89,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
         response: { 200: ActingView, ...errors() },
       },
     },
-    async (request) => {
-      admin(request)
-      return actAs(request, undefined)
-    },
+    (request) => admin(request).stopActing(() => actAs(request, undefined)),
   )
 
   app.get(
@@ -126,5 +140,39 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
       },
     },
     (request) => admin(request).updateCustomer(request.params.name, request.body),
+  )
+
+  app.get<{ Querystring: Static<typeof AuditQuery> }>(
+    '/audit',
+    {
+      schema: {
+        summary: 'Search the audit log: every change made through the panel, newest first',
+        tags: ['admin'],
+        querystring: AuditQuery,
+        response: { 200: AuditPageView, ...errors() },
+      },
+    },
+    (request) => admin(request).auditLog(request.query),
+  )
+  app.get<{ Querystring: Static<typeof AuditExportQuery> }>(
+    '/audit/export',
+    {
+      schema: {
+        summary: 'Export the audit log entries the filters select, newest first, as JSON lines or CSV',
+        tags: ['admin'],
+        querystring: AuditExportQuery,
+        produces: Object.values(EXPORT_MEDIA_TYPE),
+        response: { 200: Type.String(), ...errors() },
+      },
+    },
+    async (request, reply) => {
+      const { format, ...filters } = request.query
+      const entries = await admin(request).auditEntries(filters)
+      return reply
+        .type(`${EXPORT_MEDIA_TYPE[format]}; charset=utf-8`)
+        .header('content-disposition', `attachment; filename="hostplane-audit.${format}"`)
+        .header('cache-control', 'no-store')
+        .send(format === 'csv' ? toCsv(entries) : toJsonLines(entries))
+    },
   )
 }

@@ -40,8 +40,8 @@ declare module 'fastify' {
     description?: string
     tags?: readonly string[]
     security?: readonly Record<string, readonly string[]>[]
-    /** The content type of a 200 that is not JSON (openapi.ts). */
-    produces?: string
+    /** The content types of a 200 that is not JSON (openapi.ts). */
+    produces?: string | readonly string[]
   }
   interface FastifyRequest {
     /** Who the caller is, bound by the sign-in hook before any handler. */

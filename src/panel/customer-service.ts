@@ -3,7 +3,8 @@
  * JSON API and (later) the HTML pages both call this, so neither can do what the other refuses,
  * and Kubernetes RBAC decides every read and write. Every object is addressed in the customer's
  * own namespace, read from its Customer; a Kubernetes error becomes a PanelError by the rule of
- * errors.ts (another customer's object is as missing as no object).
+ * errors.ts (another customer's object is as missing as no object). Every change goes through
+ * `audited`, so the audit log (audit/audit-log.ts) records it with its outcome, here and only here.
  */
 import { API_VERSION } from '../api/kind.js'
 import type { Customer, Release, SshKey, StaticSite, Webspace } from '../api/resources.js'
@@ -13,6 +14,8 @@ import type { KubeList, KubeObject } from '../kube/object.js'
 import { type KubeRest, resourcePath } from '../kube/rest.js'
 import { customerNamespace } from '../operator/customer/names.js'
 import { AdminService } from './admin-service.js'
+import type { AuditTrail } from './audit/audit-log.js'
+import type { AuditAction } from './audit/entry.js'
 import { kubeCall, PanelError } from './errors.js'
 import { actingAdmin, type Identity } from './identity.js'
 import type { PanelClients } from './kube-clients.js'
@@ -27,6 +30,7 @@ import type {
   UsageView,
   WebspaceView,
 } from './schemas.js'
+import { isTokenId } from './tokens/token.js'
 import type { TokenRecord, TokenStore } from './tokens/token-store.js'
 import { actorView, releaseView, siteView, sshKeyView, webspaceView } from './views.js'
 
@@ -53,6 +57,9 @@ const domainsUsed = (object: StaticSite | Webspace): readonly string[] => {
 export interface PanelServiceOptions {
   readonly clients: PanelClients
   readonly tokens: TokenStore
+  /** Where every change is recorded; provider admins read it from `auditNamespace`. */
+  readonly audit: AuditTrail
+  readonly auditNamespace: string
   /** How long a customer's namespace is remembered. @default 60000 */
   readonly namespaceTtlMs?: number
   readonly clock?: () => number
@@ -79,7 +86,8 @@ export class PanelService {
   /** The admin service of a provider admin; anyone else is refused (403). */
   forAdmin(identity: Identity): AdminService {
     if (!identity.actor.admin) throw new PanelError('HP_ERR_PANEL_NOT_ADMIN')
-    return new AdminService(identity, this.options.clients.forAdmin(identity.actor.subject))
+    const { clients, audit, auditNamespace } = this.options
+    return new AdminService(identity, clients.forAdmin(identity.actor.subject), audit, auditNamespace)
   }
 
   /** @internal The customer's namespace, remembered for a while: it never moves once recorded. */
@@ -96,6 +104,17 @@ export class PanelService {
   get tokens(): TokenStore {
     return this.options.tokens
   }
+
+  get audit(): AuditTrail {
+    return this.options.audit
+  }
+}
+
+interface Change {
+  readonly action: AuditAction
+  readonly kind: Kind | 'ApiToken'
+  readonly name?: string
+  readonly detail?: Readonly<Record<string, string>>
 }
 
 export class CustomerService {
@@ -109,6 +128,27 @@ export class CustomerService {
 
   private call<T>(named: boolean, send: () => Promise<T>): Promise<T> {
     return kubeCall(named, send)
+  }
+
+  /** Runs `change` recorded in the audit log, with the object in the customer's namespace. */
+  private async audited<T>(
+    { action, kind, name, detail }: Change,
+    change: () => Promise<T>,
+    named?: (value: T) => string,
+  ): Promise<T> {
+    // Token records are not in the customer's namespace; a namespace that cannot be read is
+    // left out of the entry, and the change then fails on it and is recorded refused.
+    const namespace =
+      kind === 'ApiToken'
+        ? undefined
+        : await this.panel.namespaceOf(this.customer, () => this.customerObject()).catch(() => undefined)
+    const object = { kind, ...(namespace ? { namespace } : {}), ...(name !== undefined ? { name } : {}) }
+    return this.panel.audit.record(
+      this.identity,
+      { action, object, ...(detail ? { detail } : {}) },
+      change,
+      named,
+    )
   }
 
   private customerObject(): Promise<Customer> {
@@ -209,26 +249,40 @@ export class CustomerService {
     return siteView(await this.get<StaticSite>('StaticSite', name))
   }
 
-  async createSite(name: string, spec: StaticSiteSpec): Promise<SiteView> {
-    return siteView(await this.create<StaticSite>('StaticSite', name, spec))
+  createSite(name: string, spec: StaticSiteSpec): Promise<SiteView> {
+    return this.audited({ action: 'staticsite.create', kind: 'StaticSite', name }, async () =>
+      siteView(await this.create<StaticSite>('StaticSite', name, spec)),
+    )
   }
 
-  async updateSite(name: string, spec: StaticSiteSpec, resourceVersion?: string): Promise<SiteView> {
-    return siteView(await this.replaceSpec<StaticSite>('StaticSite', name, spec, resourceVersion))
+  updateSite(name: string, spec: StaticSiteSpec, resourceVersion?: string): Promise<SiteView> {
+    return this.audited({ action: 'staticsite.update', kind: 'StaticSite', name }, async () =>
+      siteView(await this.replaceSpec<StaticSite>('StaticSite', name, spec, resourceVersion)),
+    )
   }
 
   deleteSite(name: string): Promise<void> {
-    return this.remove('StaticSite', name)
+    return this.audited({ action: 'staticsite.delete', kind: 'StaticSite', name }, () =>
+      this.remove('StaticSite', name),
+    )
   }
 
   /** Asks the syncer to sync the site now, as `hostplane sync` does; `token` is echoed once handled. */
-  async syncSite(name: string, token: string): Promise<SiteView> {
-    const path = await this.path('StaticSite', name)
-    return siteView(await this.call(true, () => requestSync(this.rest, path, token)))
+  syncSite(name: string, token: string): Promise<SiteView> {
+    return this.audited({ action: 'staticsite.sync', kind: 'StaticSite', name }, async () => {
+      const path = await this.path('StaticSite', name)
+      return siteView(await this.call(true, () => requestSync(this.rest, path, token)))
+    })
   }
 
   /** Serves one of the site's kept revisions again (spec.ref becomes its commit id). */
-  async rollbackSite(name: string, commit: string): Promise<SiteView> {
+  rollbackSite(name: string, commit: string): Promise<SiteView> {
+    return this.audited({ action: 'staticsite.rollback', kind: 'StaticSite', name, detail: { commit } }, () =>
+      this.rollbackSiteNow(name, commit),
+    )
+  }
+
+  private async rollbackSiteNow(name: string, commit: string): Promise<SiteView> {
     const site = await this.get<StaticSite>('StaticSite', name)
     if (!keptRevision(site, commit)) {
       const kept = (site.status?.revisions ?? []).map((r) => r.commit.slice(0, 12)).join(', ')
@@ -291,17 +345,23 @@ export class CustomerService {
     return webspaceView(webspace, await this.releasesOf(name))
   }
 
-  async createWebspace(name: string, spec: WebspaceSpec): Promise<WebspaceView> {
-    return webspaceView(await this.create<Webspace>('Webspace', name, spec))
+  createWebspace(name: string, spec: WebspaceSpec): Promise<WebspaceView> {
+    return this.audited({ action: 'webspace.create', kind: 'Webspace', name }, async () =>
+      webspaceView(await this.create<Webspace>('Webspace', name, spec)),
+    )
   }
 
   async updateWebspace(name: string, spec: WebspaceSpec, resourceVersion?: string): Promise<WebspaceView> {
-    const webspace = await this.replaceSpec<Webspace>('Webspace', name, spec, resourceVersion)
+    const webspace = await this.audited({ action: 'webspace.update', kind: 'Webspace', name }, () =>
+      this.replaceSpec<Webspace>('Webspace', name, spec, resourceVersion),
+    )
     return webspaceView(webspace, await this.releasesOf(name))
   }
 
   deleteWebspace(name: string): Promise<void> {
-    return this.remove('Webspace', name)
+    return this.audited({ action: 'webspace.delete', kind: 'Webspace', name }, () =>
+      this.remove('Webspace', name),
+    )
   }
 
   /** The webspace's latest build as the gitserver records it, and the version to watch it from. */
@@ -361,7 +421,14 @@ export class CustomerService {
   }
 
   /** Runs `release` on `webspace` (its spec.release) until the customer picks another or clears it. */
-  async rollback(webspace: string, release: string): Promise<WebspaceView> {
+  rollback(webspace: string, release: string): Promise<WebspaceView> {
+    return this.audited(
+      { action: 'webspace.rollback', kind: 'Webspace', name: webspace, detail: { release } },
+      () => this.rollbackNow(webspace, release),
+    )
+  }
+
+  private async rollbackNow(webspace: string, release: string): Promise<WebspaceView> {
     await this.get<Webspace>('Webspace', webspace)
     const chosen = await this.get<Release>('Release', release).catch((error: unknown) => {
       if (error instanceof PanelError && error.code === 'HP_ERR_PANEL_NOT_FOUND') return undefined
@@ -386,23 +453,34 @@ export class CustomerService {
     return (await this.list<SshKey>('SshKey')).map(sshKeyView)
   }
 
-  async createSshKey(name: string, publicKey: string, title?: string): Promise<SshKeyView> {
-    return sshKeyView(await this.create<SshKey>('SshKey', name, { publicKey, ...(title ? { title } : {}) }))
+  createSshKey(name: string, publicKey: string, title?: string): Promise<SshKeyView> {
+    return this.audited({ action: 'sshkey.create', kind: 'SshKey', name }, async () =>
+      sshKeyView(await this.create<SshKey>('SshKey', name, { publicKey, ...(title ? { title } : {}) })),
+    )
   }
 
   deleteSshKey(name: string): Promise<void> {
-    return this.remove('SshKey', name)
+    return this.audited({ action: 'sshkey.delete', kind: 'SshKey', name }, () => this.remove('SshKey', name))
   }
 
   listTokens(): Promise<TokenRecord[]> {
     return this.panel.tokens.list(this.customer)
   }
 
+  /** The entry names the new token by its id: its description is the customer's text and stays out. */
   createToken(description: string): Promise<{ token: string; record: TokenRecord }> {
-    return this.panel.tokens.create(this.customer, description)
+    return this.audited(
+      { action: 'token.create', kind: 'ApiToken' },
+      () => this.panel.tokens.create(this.customer, description),
+      ({ record }) => record.id,
+    )
   }
 
   revokeToken(id: string): Promise<void> {
-    return this.panel.tokens.revoke(this.customer, id)
+    // Only a token id is named: a whole token pasted as the id must not reach the log.
+    const name = isTokenId(id) ? id : undefined
+    return this.audited({ action: 'token.revoke', kind: 'ApiToken', ...(name ? { name } : {}) }, () =>
+      this.panel.tokens.revoke(this.customer, id),
+    )
   }
 }

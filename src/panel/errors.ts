@@ -21,6 +21,10 @@ export const PANEL_ERRORS = {
   HP_ERR_PANEL_REFUSED: { status: 403, summary: 'refused by a policy of the cluster' },
   HP_ERR_PANEL_CONFLICT: { status: 409, summary: 'the object exists or changed meanwhile' },
   HP_ERR_PANEL_UNAVAILABLE: { status: 503, summary: 'the Kubernetes API is unavailable' },
+  HP_ERR_PANEL_AUDIT_UNAVAILABLE: {
+    status: 503,
+    summary: 'the change was not made: the panel cannot record it in its audit log',
+  },
   HP_ERR_PANEL_INTERNAL: { status: 500, summary: 'the panel failed; the error is in its log' },
 } as const satisfies Record<string, { status: number; summary: string }>
 

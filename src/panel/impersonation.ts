@@ -5,7 +5,8 @@
  * `system:authenticated`, so the tenant's own RBAC decides every request and the API server's
  * audit log names the customer (with the panel as impersonator). Token records are read and
  * written as `hostplane:panel:tokens`, which may touch the Secrets of one namespace only
- * (deploy/rbac/panel.yaml). A provider admin is impersonated as `hostplane:admin:<subject>` in
+ * (deploy/rbac/panel.yaml); the audit log is written as `hostplane:panel:audit`, which may touch
+ * the ConfigMaps of one namespace only. A provider admin is impersonated as `hostplane:admin:<subject>` in
 the group `hostplane:admins`, which may manage Customers and nothing else; an admin acting as a
 customer is that customer exactly, plus an extra naming the admin, so that the API server's
 audit log names both. Pure.
@@ -26,6 +27,9 @@ export const AUTHENTICATED_GROUP = 'system:authenticated'
 
 /** The narrow identity token records are kept as. */
 export const TOKEN_KEEPER: Impersonation = { user: 'hostplane:panel:tokens', groups: [AUTHENTICATED_GROUP] }
+
+/** The narrow identity the audit log is written as: ConfigMaps of its namespace, nothing else. */
+export const AUDIT_WRITER: Impersonation = { user: 'hostplane:panel:audit', groups: [AUTHENTICATED_GROUP] }
 
 const CUSTOMER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 

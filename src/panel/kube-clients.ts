@@ -12,6 +12,7 @@ import {
   customerImpersonation,
   type Impersonation,
   impersonationHeaders,
+  AUDIT_WRITER,
   TOKEN_KEEPER,
 } from './impersonation.js'
 
@@ -27,12 +28,14 @@ const USER_AGENT = 'hostplane-panel'
 export class PanelClients {
   private readonly customers = new Map<string, KubeRest>()
   readonly tokenKeeper: KubeRest
+  readonly auditWriter: KubeRest
 
   constructor(
     private readonly kubeConfig: KubeCredentials,
     private readonly options: PanelClientsOptions = {},
   ) {
     this.tokenKeeper = this.client(TOKEN_KEEPER)
+    this.auditWriter = this.client(AUDIT_WRITER)
   }
 
   private client(impersonation: Impersonation): KubeRest {
@@ -80,5 +83,6 @@ export class PanelClients {
     for (const client of this.customers.values()) client.close()
     this.customers.clear()
     this.tokenKeeper.close()
+    this.auditWriter.close()
   }
 }

@@ -16,8 +16,8 @@ export interface RouteSchema {
   readonly querystring?: TSchema
   readonly body?: TSchema
   readonly response?: Readonly<Record<string | number, TSchema>>
-  /** The content type of the 200 answer when it is not JSON (a stream of server-sent events). */
-  readonly produces?: string
+  /** The content types of the 200 answer when it is not JSON (server-sent events, an export). */
+  readonly produces?: string | readonly string[]
 }
 
 export interface DocumentedRoute {
@@ -76,11 +76,11 @@ function operation(schema: RouteSchema, method: string, url: string): Json {
         ...(String(status) === '204'
           ? {}
           : {
-              content: {
-                [String(status) === '200' && schema.produces ? schema.produces : 'application/json']: {
-                  schema: plain(body),
-                },
-              },
+              content: Object.fromEntries(
+                [String(status) === '200' && schema.produces ? schema.produces : 'application/json']
+                  .flat()
+                  .map((type) => [type, { schema: plain(body) }]),
+              ),
             }),
       },
     ]),

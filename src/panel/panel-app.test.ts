@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { silentLogger } from '../ops/log.js'
+import { AuditLog } from './audit/audit-log.js'
 import { BearerAuth } from './auth/bearer.js'
 import { FailureLimiter } from './auth/failure-limiter.js'
 import { PanelService } from './customer-service.js'
@@ -25,10 +26,20 @@ describe('the panel app without an API server', () => {
         : undefined,
   }
   let app: Awaited<ReturnType<typeof panelApp>>
+  const auditFailures: string[] = []
+  const audit = new AuditLog(clients.auditWriter, {
+    log: silentLogger(),
+    onFailure: (stage) => auditFailures.push(stage),
+  })
 
   before(async () => {
     app = await panelApp({
-      panel: new PanelService({ clients, tokens: tokens as unknown as TokenStore }),
+      panel: new PanelService({
+        clients,
+        tokens: tokens as unknown as TokenStore,
+        audit,
+        auditNamespace: audit.namespace,
+      }),
       auth: new BearerAuth(tokens, new FailureLimiter({ perMinute: 3 })),
       log: silentLogger(),
     })
@@ -154,6 +165,16 @@ describe('the panel app without an API server', () => {
     const answer = await request('GET', '/api/v1/staticsites', GOOD)
     assert.equal(answer.statusCode, 503)
     assert.equal(answer.json<{ error: { code: string } }>().error.code, 'HP_ERR_PANEL_UNAVAILABLE')
+  })
+
+  it('refuses a change it cannot record in the audit log with 503 HP_ERR_PANEL_AUDIT_UNAVAILABLE, and counts the failure', async () => {
+    const answer = await request('POST', '/api/v1/sshkeys', GOOD, {
+      name: 'laptop',
+      publicKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${'a'.repeat(43)}`,
+    })
+    assert.equal(answer.statusCode, 503)
+    assert.equal(answer.json<{ error: { code: string } }>().error.code, 'HP_ERR_PANEL_AUDIT_UNAVAILABLE')
+    assert.deepEqual(auditFailures, ['attempt'])
   })
 
   it('refuses an address after too many failed attempts, with Retry-After, even with a good token', async () => {

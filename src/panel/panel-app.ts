@@ -134,7 +134,14 @@ export async function panelApp(options: PanelAppOptions) {
     return document
   })
 
-  const signIn = options.signIn && registerSignIn(app, options.signIn)
+  const signIn =
+    options.signIn &&
+    registerSignIn(app, options.signIn, {
+      signedIn: (identity) =>
+        panel.audit.note(sessionIdentity(identity), { action: 'sign-in' }, { outcome: 'ok' }),
+      signedOut: ({ identity, actingAs }) =>
+        panel.audit.note(sessionIdentity(identity, actingAs), { action: 'sign-out' }, { outcome: 'ok' }),
+    })
   const identify = async (request: FastifyRequest): Promise<Identity> => {
     // A request that offers a token is judged by its token alone, never by a cookie it also sends.
     if (signIn && request.headers.authorization === undefined) {

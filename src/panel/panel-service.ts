@@ -1,5 +1,5 @@
 /**
- * `hostplane panel` as one service: the impersonating clients, the token store, the API listener
+ * `hostplane panel` as one service: the impersonating clients, the token store, the audit log, the API listener
  * and /healthz, /readyz and /metrics on a listener of their own (not exposed with the API). The
  * CLI runs it; tests run it in-process.
  */
@@ -8,6 +8,7 @@ import type { KubeCredentials } from '../kube/kubeconfig.js'
 import { controlServer } from '../ops/control-server.js'
 import type { Logger } from '../ops/log.js'
 import { opsRoutes } from '../ops/ops-routes.js'
+import { AuditLog, type AuditLogOptions } from './audit/audit-log.js'
 import { BearerAuth } from './auth/bearer.js'
 import { FailureLimiter, type FailureLimits } from './auth/failure-limiter.js'
 import type { SignInOptions } from './auth/sign-in.js'
@@ -26,6 +27,8 @@ export interface PanelConfig {
   readonly opsListen: { readonly host: string; readonly port: number }
   /** Where token records are kept. @default hostplane-panel-tokens */
   readonly tokenNamespace?: string
+  /** The audit log's namespace (default hostplane-panel-audit) and bound (docs/panel.md). */
+  readonly audit?: Pick<AuditLogOptions, 'namespace' | 'maxSegments' | 'segmentBytes'>
   readonly failedSignIns?: FailureLimits
   readonly trustProxy?: string | readonly string[]
   /** OpenID Connect sign-in (docs/panel-sign-in.md); without it the panel takes API tokens only. */
@@ -62,13 +65,24 @@ export async function startPanel(config: PanelConfig): Promise<PanelProcess> {
     help: 'Requests refused for a missing, unknown or revoked API token',
     registers: [registry],
   })
+  const auditFailures = new Counter({
+    name: 'hostplane_panel_audit_failures_total',
+    help: 'Audit log writes that failed, by stage: a change refused (attempt), an outcome or sign-out lost (outcome, note), old segments kept (prune)',
+    labelNames: ['stage'] as const,
+    registers: [registry],
+  })
   const clients = new PanelClients(config.kubeConfig)
   const tokens = new TokenStore(clients.tokenKeeper, config.tokenNamespace ?? DEFAULT_TOKEN_NAMESPACE)
-  await tokens.check().catch((error: unknown) => {
+  const audit = new AuditLog(clients.auditWriter, {
+    ...config.audit,
+    log,
+    onFailure: (stage) => auditFailures.inc({ stage }),
+  })
+  await Promise.all([tokens.check(), audit.check()]).catch((error: unknown) => {
     clients.close()
     throw error
   })
-  const panel = new PanelService({ clients, tokens })
+  const panel = new PanelService({ clients, tokens, audit, auditNamespace: audit.namespace })
   const auth = new BearerAuth(tokens, new FailureLimiter(config.failedSignIns), () => failedSignIns.inc())
   const app = await panelApp({
     panel,
@@ -96,6 +110,7 @@ export async function startPanel(config: PanelConfig): Promise<PanelProcess> {
     panel,
     async stop() {
       await Promise.allSettled([app.close(), ops.close()])
+      await audit.settled()
       clients.close()
     },
   }

@@ -24,7 +24,7 @@ import {
   type TenancyObjects,
 } from '../cluster/tenancy.js'
 import { waitFor } from '../cluster/process.js'
-import { panelRbac } from './panel-rbac.js'
+import { panelNamespaces, panelRbac } from './panel-rbac.js'
 
 const env = await clusterForTests()
 
@@ -140,7 +140,7 @@ describe("a webspace's build log, live through the panel", { skip: env.skip }, (
       log: silentLogger(),
       listen: { host: '127.0.0.1', port: 0 },
       opsListen: { host: '127.0.0.1', port: 0 },
-      tokenNamespace: `hp-panel-tokens-${id}`,
+      ...panelNamespaces(id),
     })
     for (const customer of [a, b])
       tokens.set(customer, (await panel.panel.tokens.create(customer.metadata.name, 'tests')).token)

@@ -25,7 +25,7 @@ import {
   TEST_TENANCY,
   type TenancyObjects,
 } from '../cluster/tenancy.js'
-import { panelRbac } from './panel-rbac.js'
+import { panelNamespaces, panelRbac } from './panel-rbac.js'
 import { cachedSchemathesis, schemathesisUnavailable } from './schemathesis.js'
 
 const run = promisify(execFile)
@@ -82,7 +82,7 @@ describe('the OpenAPI document fuzzed by schemathesis against the running panel'
       log: silentLogger(),
       listen: { host: '127.0.0.1', port: 0 },
       opsListen: { host: '127.0.0.1', port: 0 },
-      tokenNamespace: `hp-panel-tokens-${id}`,
+      ...panelNamespaces(id),
       // Fuzzed requests without a valid token must not lock the run's own address out.
       failedSignIns: { perMinute: 1_000_000 },
     })

@@ -25,6 +25,8 @@ export interface PanelCluster {
   readonly kubeConfig: KubeConfig
   /** The run's `--token-namespace`. */
   readonly tokenNamespace: string
+  /** The run's `--audit-namespace`. */
+  readonly auditNamespace: string
   remove(): Promise<void>
 }
 
@@ -58,7 +60,13 @@ export async function panelCluster(
       await admin.apply(manifestPath(object), object, { fieldManager: 'hostplane-test' })
     await createCustomers(admin, customers)
     const { kubeConfig } = await cluster.serviceAccountKubeConfig(`hp-panel-${id}`, `hostplane-panel-${id}`)
-    return { admin, kubeConfig, tokenNamespace: `hp-panel-tokens-${id}`, remove }
+    return {
+      admin,
+      kubeConfig,
+      tokenNamespace: `hp-panel-tokens-${id}`,
+      auditNamespace: `hp-panel-audit-${id}`,
+      remove,
+    }
   } catch (error) {
     await remove()
     throw error

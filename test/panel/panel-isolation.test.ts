@@ -17,7 +17,7 @@ import { PanelClients } from '../../src/panel/kube-clients.js'
 import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
-import { panelArgs, panelRbac } from './panel-rbac.js'
+import { panelArgs, panelNamespaces, panelRbac } from './panel-rbac.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { runHostplane, startCli } from '../e2e/cli-process.js'
 import { waitFor } from '../cluster/process.js'
@@ -163,7 +163,7 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
       log: silentLogger(),
       listen: { host: '127.0.0.1', port: 0 },
       opsListen: { host: '127.0.0.1', port: 0 },
-      tokenNamespace: `hp-panel-tokens-${id}`,
+      ...panelNamespaces(id),
       failedSignIns: { perMinute: 20 },
     })
     for (const customer of [a, b])
@@ -624,16 +624,22 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     }
   })
 
-  it('does not start when it cannot read its token records', async () => {
-    await assert.rejects(
+  it('does not start when it cannot read its token records, nor when it cannot read its audit log', async () => {
+    const start = (namespaces: ReturnType<typeof panelNamespaces>) =>
       startPanel({
         kubeConfig: panelCredentials.kubeConfig,
         log: silentLogger(),
         listen: { host: '127.0.0.1', port: 0 },
         opsListen: { host: '127.0.0.1', port: 0 },
-        tokenNamespace: customerNamespace(a),
-      }),
+        ...namespaces,
+      })
+    await assert.rejects(
+      start({ ...panelNamespaces(id), tokenNamespace: customerNamespace(a) }),
       /cannot read the token records in namespace sh-pa-.* as the token keeper \(is deploy\/rbac\/panel\.yaml applied\?\): .*403/,
+    )
+    await assert.rejects(
+      start({ ...panelNamespaces(id), audit: { namespace: customerNamespace(a) } }),
+      /cannot read the audit log in namespace sh-pa-.* as hostplane:panel:audit \(is deploy\/rbac\/panel\.yaml applied\?\): .*403/,
     )
   })
 

@@ -5,10 +5,14 @@ import { parseAllDocuments } from 'yaml'
 import type { Manifest } from '../../src/kube/object.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 
-/** The panel's ServiceAccount lives in `hp-panel-<id>`, its token records in `hp-panel-tokens-<id>`. */
+/**
+ * The panel's ServiceAccount lives in `hp-panel-<id>`, its token records in `hp-panel-tokens-<id>`,
+ * its audit log in `hp-panel-audit-<id>`.
+ */
 export async function panelRbac(id: string): Promise<Manifest[]> {
   const text = (await readFile(join(REPO_ROOT, 'deploy/rbac/panel.yaml'), 'utf8'))
     .replaceAll('hostplane-panel-tokens', `hp-panel-tokens-${id}`)
+    .replaceAll('hostplane-panel-audit', `hp-panel-audit-${id}`)
     .replaceAll('hostplane-panel-admins', `hp-panel-admins-${id}`)
     .replaceAll('namespace: hostplane-system', `namespace: hp-panel-${id}`)
     .replaceAll(/name: hostplane-panel$/gm, `name: hostplane-panel-${id}`)
@@ -26,4 +30,12 @@ export const panelArgs = (kubeconfigPath: string, id: string, port: number, opsP
   `127.0.0.1:${opsPort}`,
   '--token-namespace',
   `hp-panel-tokens-${id}`,
+  '--audit-namespace',
+  `hp-panel-audit-${id}`,
 ]
+
+/** `startPanel`'s namespaces for the run. */
+export const panelNamespaces = (id: string) => ({
+  tokenNamespace: `hp-panel-tokens-${id}`,
+  audit: { namespace: `hp-panel-audit-${id}` },
+})

@@ -18,7 +18,6 @@ import { clusterForTests } from '../cluster/for-tests.js'
 import { sharedCustomer } from '../cluster/tenancy.js'
 import { freePort } from '../serving/nginx-for-tests.js'
 import {
-  signInAs,
   startTestProvider,
   TEST_CLIENT,
   TestBrowser,
@@ -26,13 +25,9 @@ import {
   testSignInOptions,
 } from './oidc-fixture.js'
 import { type PanelCluster, panelCluster } from './panel-cluster.js'
+import { sessionCalls } from './session-calls.js'
 
 const env = await clusterForTests()
-
-interface Answer<T = unknown> {
-  readonly status: number
-  readonly body: T & { error?: { code: string; message: string } }
-}
 
 describe('the panel API with OpenID Connect sessions, on a real API server', { skip: env.skip }, () => {
   let setup: PanelCluster
@@ -49,28 +44,7 @@ describe('the panel API with OpenID Connect sessions, on a real API server', { s
   // Made through the admin API by a test.
   const created = `sc-${id}`
 
-  /** One API request by `browser` (its cookies), JSON in and out. */
-  const call = async <T = unknown>(
-    browser: TestBrowser,
-    method: string,
-    path: string,
-    { body, headers = {} }: { body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<Answer<T>> => {
-    const response = await browser.request(`${panelUrl}${path}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await response.text()
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Answer<T>['body'] }
-  }
-  const signedIn = async (login: string) => {
-    const browser = new TestBrowser()
-    await signInAs(browser, panelUrl, login)
-    return browser
-  }
-  const csrfOf = async (browser: TestBrowser) =>
-    (await call<{ csrfToken: string }>(browser, 'GET', '/auth/session')).body.csrfToken
+  const { call, signedIn, csrfOf, change } = sessionCalls(() => panelUrl)
   const site = (name: string) => ({ name, spec: { repo: `https://git.example.com/${name}.git` } })
 
   before(async () => {
@@ -89,6 +63,7 @@ describe('the panel API with OpenID Connect sessions, on a real API server', { s
       listen: { host: '127.0.0.1', port },
       opsListen: { host: '127.0.0.1', port: 0 },
       tokenNamespace: setup.tokenNamespace,
+      audit: { namespace: setup.auditNamespace },
       signIn: { ...testSignInOptions(provider, panelUrl), clock: () => Date.now() + skewMs },
     })
     provider.start({ ...TEST_CLIENT, panelUrl })
@@ -200,12 +175,6 @@ describe('the panel API with OpenID Connect sessions, on a real API server', { s
     }
   })
 
-  /** A change by `browser`'s session, with its CSRF token from the panel's own origin. */
-  const change = async <T = unknown>(browser: TestBrowser, method: string, path: string, body?: unknown) =>
-    call<T>(browser, method, path, {
-      body,
-      headers: { origin: panelUrl, 'x-csrf-token': await csrfOf(browser) },
-    })
   const sitePath = (customer: string, name?: string) =>
     resourcePath({
       apiVersion: API_VERSION,

@@ -24,6 +24,11 @@ export const SIGNIN_ERRORS = {
     status: 502,
     summary: 'The identity provider could not be reached or answered with an error. Try again in a moment.',
   },
+  HP_ERR_SIGNIN_AUDIT_UNAVAILABLE: {
+    status: 503,
+    summary:
+      'You are not signed in: the panel cannot record sign-ins in its audit log right now. Try again in a moment.',
+  },
   HP_ERR_SIGNIN_NO_SESSION: { status: 401, summary: 'You are not signed in, or your session has ended.' },
   HP_ERR_SIGNIN_RATE_LIMITED: {
     status: 429,

@@ -62,6 +62,14 @@ export interface SignInOptions {
   readonly clock?: () => number
 }
 
+/** What the panel records of sessions (its audit log). */
+export interface SignInEvents {
+  /** Before the session is made: a throw refuses the sign-in (HP_ERR_SIGNIN_AUDIT_UNAVAILABLE). */
+  signedIn(identity: SignInIdentity): Promise<void>
+  /** After the session ended; a throw is ignored, as a sign-out is never refused. */
+  signedOut(record: SessionRecord): Promise<void>
+}
+
 /** What the panel core uses of a signed-in session. */
 export interface SignIn {
   /** The identity of the request's session cookie, or undefined (no cookie, expired, signed out). */
@@ -131,7 +139,7 @@ function callbackError(error: unknown): SignInError {
 }
 
 /** Registers the sign-in routes on `app` and returns what the panel core needs of sessions. */
-export function registerSignIn(app: FastifyInstance, options: SignInOptions): SignIn {
+export function registerSignIn(app: FastifyInstance, options: SignInOptions, events?: SignInEvents): SignIn {
   const {
     prefix = '/auth',
     afterSignIn = '/',
@@ -273,6 +281,9 @@ export function registerSignIn(app: FastifyInstance, options: SignInOptions): Si
       const decision = identityFromClaims(claims, options.claims)
       if (decision.refusal !== undefined) throw new SignInError('HP_ERR_SIGNIN_NO_CUSTOMER', decision.refusal)
       const { identity } = decision
+      await events?.signedIn(identity).catch((error: unknown) => {
+        throw new SignInError('HP_ERR_SIGNIN_AUDIT_UNAVAILABLE', (error as Error).message, { cause: error })
+      })
       // A new id at every sign-in: a session id planted before sign-in never becomes a session,
       // and a session this browser had before ends.
       const previous = readCookie(request.headers.cookie, SESSION_COOKIE)
@@ -326,6 +337,8 @@ export function registerSignIn(app: FastifyInstance, options: SignInOptions): Si
     const id = readCookie(request.headers.cookie, SESSION_COOKIE)
     const record = await sessionOf(request)
     if (id !== undefined) await sessions.delete(id)
+    // The audit log has logged and counted a failed write; the person is signed out regardless.
+    if (record) await events?.signedOut(record).catch(() => {})
     reply.header('cache-control', 'no-store').header('set-cookie', clearCookie(SESSION_COOKIE))
     let target = `${publicOrigin}/`
     const config = await provider().catch(() => undefined)
