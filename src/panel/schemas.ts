@@ -265,14 +265,23 @@ export const CustomerView = Type.Object(
 )
 export const CreateCustomer = Type.Object({ name: CustomerName, spec: CustomerSpec })
 const { displayName, email, tier, size, suspended, domains } = CustomerSpec.properties
+/**
+ * A field of a change, without the spec's default: request validation fills in defaults, and a
+ * default in a merge patch would change a field the admin left out (a size change unsuspending).
+ */
+const unchangedUnlessGiven = <T extends TSchema>(schema: T) => {
+  const copy = { ...schema }
+  delete copy.default
+  return Type.Optional(copy)
+}
 export const UpdateCustomer = Type.Object(
   {
-    displayName: Type.Optional(displayName),
-    email: Type.Optional(email),
-    tier: Type.Optional(tier),
-    size: Type.Optional(size),
-    suspended: Type.Optional(suspended),
-    domains: Type.Optional(domains),
+    displayName: unchangedUnlessGiven(displayName),
+    email: unchangedUnlessGiven(email),
+    tier: unchangedUnlessGiven(tier),
+    size: unchangedUnlessGiven(size),
+    suspended: unchangedUnlessGiven(suspended),
+    domains: unchangedUnlessGiven(domains),
     resourceVersion: ResourceVersion,
   },
   { description: 'The fields to change; the others stay as they are.' },

@@ -323,6 +323,10 @@ describe('the panel API with OpenID Connect sessions, on a real API server', { s
     assert.equal(changed.status, 200, JSON.stringify(changed.body))
     assert.equal(changed.body.spec.tier, 'dedicated')
     assert.equal(changed.body.status.suspended.state, 'problem')
+    const renamed = await change<CustomerView>(root, 'PATCH', `/api/v1/admin/customers/${created}`, {
+      displayName: 'Renamed',
+    })
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body))
     const read = await call<CustomerView>(root, 'GET', `/api/v1/admin/customers/${created}`)
     assert.deepEqual(
       [read.body.spec.tier, read.body.spec.size, read.body.spec.suspended],
