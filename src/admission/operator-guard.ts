@@ -12,7 +12,9 @@
  * - ClusterRoles and ClusterRoleBindings only `hostplane-customer-<name>`, with exactly the reads
  *   of its own Customer and the Runtimes, bound to that customer's group;
  * - Secrets only `tls-*` in the system namespace (copies of tenants' TLS Secrets for Traefik), and
- *   in customer namespaces only the registry pull Secret (created or changed, never deleted).
+ *   in customer namespaces only the registry pull Secret and Databases' connection Secrets
+ *   (`<name>-database` of their own type; created or changed, never deleted);
+ * - Databases (their finalizer) only in customer namespaces.
  * Installed with the install (src/admission/policies.ts), never applied by the operator, which
  * holds no admissionregistration rights.
  */
@@ -29,6 +31,7 @@ import {
 import { celString } from '../api/schema-kit.js'
 import { PULL_SECRET_TYPE, REGISTRY_PULL_SECRET } from '../operator/registry-pull/pull-secret.js'
 import { celLabel } from './cel-label.js'
+import { DATABASE_SECRET_TYPE } from '../operator/database/owned.js'
 
 export const OPERATOR_GUARD_NAME = 'hostplane.dev-operator-guard'
 
@@ -47,7 +50,7 @@ const GUARDED: Readonly<Record<string, readonly string[]>> = {
   policy: ['poddisruptionbudgets'],
   'traefik.io': ['ingressroutes', 'middlewares'],
   'cert-manager.io': ['certificates'],
-  'hostplane.dev': ['releases'],
+  'hostplane.dev': ['releases', 'databases'],
 }
 
 /** Kinds the operator writes in the system namespace (site routes and their TLS). */
@@ -111,8 +114,8 @@ export function renderOperatorGuard({ systemNamespace, serviceAccounts }: Operat
             `the operator creates, changes and deletes only customer namespaces (${prefixes.join(', ')} with the ${CUSTOMER_LABEL} label)`,
           ),
           rule(
-            `!${resource('secrets')} || (variables.inSystemNamespace && variables.requestName.startsWith(${celString(TLS_COPY_PREFIX)})) || (variables.inCustomerNamespace && request.operation != 'DELETE' && variables.requestName == ${celString(REGISTRY_PULL_SECRET)} && object.type == ${celString(PULL_SECRET_TYPE)})`,
-            `the operator writes only TLS Secret copies (${TLS_COPY_PREFIX}*) in ${systemNamespace} and the pull Secret ${REGISTRY_PULL_SECRET} (${PULL_SECRET_TYPE}) of customer namespaces`,
+            `!${resource('secrets')} || (variables.inSystemNamespace && variables.requestName.startsWith(${celString(TLS_COPY_PREFIX)})) || (variables.inCustomerNamespace && request.operation != 'DELETE' && ((variables.requestName == ${celString(REGISTRY_PULL_SECRET)} && object.type == ${celString(PULL_SECRET_TYPE)}) || (variables.requestName.endsWith('-database') && object.type == ${celString(DATABASE_SECRET_TYPE)})))`,
+            `the operator writes only TLS Secret copies (${TLS_COPY_PREFIX}*) in ${systemNamespace}, and in customer namespaces the pull Secret ${REGISTRY_PULL_SECRET} (${PULL_SECRET_TYPE}) and Databases' connection Secrets (<name>-database, ${DATABASE_SECRET_TYPE})`,
           ),
           rule(
             `!${resource('releases')} || request.operation == 'DELETE'`,

@@ -31,14 +31,18 @@ const IPV6_CIDR = '^[0-9a-fA-F:]*:[0-9a-fA-F:]*/([0-9]|[1-9][0-9]|1[01][0-9]|12[
 const sizeRule = (tier: Tier) =>
   `self.tier != '${tier}' || self.size in [${TIER_SIZES[tier].map((s) => `'${s}'`).join(', ')}]`
 
-const EgressRule = Type.Object({
-  cidr: Type.String({
+/** An IPv4 or IPv6 range in CIDR notation; `what` names the field in the message. */
+export const IpRange = (what: string) =>
+  Type.String({
     maxLength: 64,
     ...celRules({
       rule: `${celMatches('self', IPV4_CIDR)} || ${celMatches('self', IPV6_CIDR)}`,
-      message: 'egress cidr must be an IP range such as 203.0.113.0/24',
+      message: `${what} must be an IP range such as 203.0.113.0/24`,
     }),
-  }),
+  })
+
+const EgressRule = Type.Object({
+  cidr: IpRange('egress cidr'),
   ports: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), {
     minItems: 1,
     maxItems: 16,

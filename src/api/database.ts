@@ -12,7 +12,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox'
 import { commonStatus, conditionColumn } from './conditions.js'
-import { TIERS } from './customer.js'
+import { IpRange, TIERS } from './customer.js'
 import type { KindDefinition } from './kind.js'
 import { celMatches, celRules, DNS_LABEL, Hostname, ObjectName, StringEnum } from './schema-kit.js'
 
@@ -70,6 +70,31 @@ export const DatabaseServerSpec = Type.Object({
         Type.Object({ namespace: Type.String({ maxLength: 63 }), name: ObjectName('tls.caSecretRef.name') }),
       ),
     }),
+  ),
+  network: Type.Optional(
+    Type.Object(
+      {
+        cidrs: Type.Optional(
+          Type.Array(IpRange('network.cidrs'), { maxItems: 16, 'x-kubernetes-list-type': 'set' }),
+        ),
+        namespace: Type.Optional(
+          Type.String({
+            maxLength: 63,
+            ...celRules({
+              rule: celMatches('self', DNS_LABEL),
+              message: 'network.namespace must be a namespace name',
+            }),
+          }),
+        ),
+        podLabels: Type.Optional(
+          Type.Record(Type.String({ maxLength: 317 }), Type.String({ maxLength: 63 }), { maxProperties: 8 }),
+        ),
+      },
+      {
+        description:
+          'Where the server is, for the NetworkPolicy that lets the namespaces with a Database here (and only those) open connections to it: IP ranges, or the namespace (and pod labels) of an in-cluster server. Without it tenants reach the server only through Customer spec.egress.',
+      },
+    ),
   ),
   tiers: Type.Array(StringEnum(TIERS), {
     minItems: 1,

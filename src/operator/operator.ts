@@ -1,6 +1,6 @@
 /**
  * The operator process: an ops server (/healthz, /readyz, /metrics), optional leader election,
- * and the StaticSite, Customer and Webspace controllers, which run only while this replica
+ * and the StaticSite, Customer, Webspace and Database controllers, which run only while this replica
  * leads, so only the leader writes. Losing the lease stops the controllers and the replica
  * campaigns again; stop() shuts down gracefully (running reconciles finish, the lease is released for a fast hand-over).
  */
@@ -24,6 +24,7 @@ import { ClaimIndex } from './staticsite/claim-index.js'
 import type { OperatorConfig } from './config.js'
 import { staticSiteController } from './staticsite/controller.js'
 import { webspaceController } from './webspace/controller.js'
+import { databaseController } from './database/controller.js'
 import { registryPullController } from './registry-pull/controller.js'
 import type { PullTicketSigner } from '../build/registry/pull-ticket.js'
 
@@ -59,6 +60,8 @@ export interface OperatorOptions {
   readonly pullTickets?: PullTicketSigner
   /** How often a customer's pull Secret is read again; @default 5 minutes */
   readonly pullSecretRecheckMs?: number
+  /** How often a ready Database's size is measured again; @default 5 minutes */
+  readonly databaseRecheckMs?: number
 }
 
 export class Operator {
@@ -185,11 +188,23 @@ export class Operator {
               customerSelector: this.options.customerSelector,
             })
           : undefined
-      const controllers = [sites, customers, webspaces, ...(pullSecrets ? [pullSecrets] : [])]
+      const databases = databaseController({
+        rest: this.rest,
+        applier,
+        events,
+        systemNamespace: config.systemNamespace,
+        log,
+        registry: this.registry,
+        concurrency: this.options.concurrency,
+        resyncMs: this.options.resyncMs,
+        recheckMs: this.options.databaseRecheckMs,
+        customerSelector: this.options.customerSelector,
+      })
+      const controllers = [sites, customers, webspaces, databases, ...(pullSecrets ? [pullSecrets] : [])]
       this.controllers = controllers
       log.info(
         { identity: this.identity, registryPull: pullSecrets !== undefined },
-        'starting the StaticSite, Customer and Webspace controllers',
+        'starting the StaticSite, Customer, Webspace and Database controllers',
       )
       const started = Promise.all(controllers.map((c) => c.start()))
       await new Promise<void>((resolve) =>
@@ -198,7 +213,10 @@ export class Operator {
       await Promise.all(controllers.map((c) => c.stop()))
       await started
       this.controllers = undefined
-      log.info({ identity: this.identity }, 'stopped the StaticSite, Customer and Webspace controllers')
+      log.info(
+        { identity: this.identity },
+        'stopped the StaticSite, Customer, Webspace and Database controllers',
+      )
     }
     if (leaderElection) {
       this.elector = new LeaderElector({

@@ -5,13 +5,13 @@
  * docs/operator.md (StaticSite) and docs/tenancy.md (Customer, Webspace) list the reasons of each
  * kind, and test/docs/reasons.test.ts fails when the docs and this registry differ.
  */
-export type ReasonKind = 'StaticSite' | 'Customer' | 'Webspace'
+export type ReasonKind = 'StaticSite' | 'Customer' | 'Webspace' | 'Database'
 
 export const OPERATOR_REASONS = {
   // Routed (StaticSite), Deployed (Webspace)
   RouteApplied: ['StaticSite'],
   ObjectsApplied: ['Webspace'],
-  NoCustomer: ['Webspace'],
+  NoCustomer: ['Webspace', 'Database'],
   RuntimeNotFound: ['Webspace'],
   SizeNotOffered: ['Webspace'],
   /** The API server refused a write (src/kube/refusal.ts): a full quota (or the tier quota policy), */
@@ -86,10 +86,31 @@ export const OPERATOR_REASONS = {
   Ready: ['StaticSite', 'Customer', 'Webspace'],
   NotSynced: ['StaticSite'],
   WaitingForSync: ['StaticSite'],
+  // Ready (Database)
+  DatabaseReady: ['Database'],
+  /** spec.server (or the server it is on) does not exist or runs another engine. */
+  ServerNotFound: ['Database'],
+  /** spec.server is not offered to the customer's tier. */
+  ServerNotAllowed: ['Database'],
+  /** No default server of the engine serves the customer's tier. */
+  NoServer: ['Database'],
+  /** The server holds its maxDatabases. */
+  ServerFull: ['Database'],
+  /** The operator cannot log in to the server or run its statements (retried every minute). */
+  ServerUnavailable: ['Database'],
+  /** A Secret `<name>-database` of another kind exists in the namespace: the operator will not overwrite it. */
+  SecretConflict: ['Database'],
+  // WithinQuota (Database)
+  WithinQuota: ['Database'],
+  OverQuota: ['Database'],
   // Events only
   /** A Webspace apply failed for a reason a retry may fix (retried with backoff; one Event until it succeeds). */
   ApplyFailed: ['Webspace'],
   NamespaceCreated: ['Customer'],
+  /** A deleted Database with deletionPolicy Retain: its user was locked, the database kept. */
+  DatabaseRetained: ['Database'],
+  /** A deleted Database with deletionPolicy Delete: the database and its user were dropped. */
+  DatabaseDropped: ['Database'],
   DeletingNamespace: ['Customer'],
   Deleted: ['Customer'],
 } as const satisfies Record<string, readonly ReasonKind[]>

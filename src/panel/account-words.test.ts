@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Condition } from '../api/conditions.js'
-import { domainClaimWord, quantity, quotaLines } from './account-words.js'
+import { quantity } from '../api/quantity.js'
+import { domainClaimWord, quotaLines } from './account-words.js'
 
 const claimed = (status: Condition['status'], reason: string, message = ''): Condition[] => [
   { type: 'DomainClaimed', status, reason, message, lastTransitionTime: '2026-01-01T00:00:00Z' },

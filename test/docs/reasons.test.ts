@@ -60,6 +60,7 @@ const OPERATOR_DOCS: readonly [ReasonKind, string, readonly string[]][] = [
   ['StaticSite', 'docs/operator.md', ['## Conditions and what to do about them']],
   ['Customer', 'docs/tenancy.md', ['### Customer conditions', '### Customer events']],
   ['Webspace', 'docs/tenancy.md', ['### Webspace conditions']],
+  ['Database', 'docs/databases.md', ['### Database conditions', '### Database events']],
 ]
 
 describe('every reason and error code is documented, and every documented one exists', () => {

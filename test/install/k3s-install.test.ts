@@ -111,6 +111,10 @@ const NEEDED_BEYOND_THIS_TEST: readonly { readonly grants: RegExp; readonly reas
     reason: 'a Webspace’s Deployment, Service, claim, HPA and PDB (no Webspace here)',
   },
   {
+    grants: /^hostplane-operator: patch hostplane\.dev\/databases(\/status)?$/,
+    reason: 'a Database’s finalizer and status (no Database here; test/database/database-operator.test.ts)',
+  },
+  {
     grants: /^hostplane-operator: delete hostplane\.dev\/releases$/,
     reason: 'pruning a Webspace’s old Releases (no push here; test/tenancy/releases.test.ts)',
   },
