@@ -24,7 +24,7 @@ interface PanelFlags extends Partial<SignInFlags> {
 export function registerPanelCommand(program: Command): void {
   const command = defineCommand(program, 'panel')
     .description(
-      "serve the customers' REST API, acting as each customer through impersonation (docs/panel.md)",
+      "serve the customers' REST API and, with OpenID Connect sign-in, their web UI, acting as each customer through impersonation (docs/panel.md)",
     )
     .addOption(
       flag(

@@ -1,7 +1,8 @@
 /**
- * `hostplane panel` as one service: the impersonating clients, the token store, the audit log, the API listener
- * and /healthz, /readyz and /metrics on a listener of their own (not exposed with the API). The
- * CLI runs it; tests run it in-process.
+ * `hostplane panel` as one service: the impersonating clients, the token store, the audit log, the
+ * API listener (with the web UI when OpenID Connect sign-in is on) and /healthz, /readyz and
+ * /metrics on a listener of their own (not exposed with the API). The CLI runs it; tests run it
+ * in-process.
  */
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
 import type { KubeCredentials } from '../kube/kubeconfig.js'
@@ -16,6 +17,7 @@ import { PanelService } from './customer-service.js'
 import { PanelClients } from './kube-clients.js'
 import { panelApp, type PanelAppOptions } from './panel-app.js'
 import { DEFAULT_TOKEN_NAMESPACE, TokenStore } from './tokens/token-store.js'
+import { customerPages } from './ui/routes.js'
 
 export interface PanelConfig {
   /** The panel's own credentials: its ServiceAccount, which may only impersonate. */
@@ -33,6 +35,7 @@ export interface PanelConfig {
   readonly trustProxy?: string | readonly string[]
   /** OpenID Connect sign-in (docs/panel-sign-in.md); without it the panel takes API tokens only. */
   readonly signIn?: SignInOptions
+  /** The web UI, mounted with `signIn`. @default the customer pages of src/panel/ui */
   readonly pages?: PanelAppOptions['pages']
 }
 
@@ -91,7 +94,7 @@ export async function startPanel(config: PanelConfig): Promise<PanelProcess> {
     requests,
     trustProxy: config.trustProxy,
     signIn: config.signIn,
-    pages: config.pages,
+    pages: config.pages ?? customerPages,
   })
   const ops = controlServer(log)
   await ops.register(opsRoutes, { registry, ready: () => app.server.listening })

@@ -17,6 +17,7 @@ import { csrfRefusal } from '../panel/auth/csrf.js'
 import { FailureLimiter } from '../panel/auth/failure-limiter.js'
 import { MemorySessionStore, randomId } from '../panel/auth/session-store.js'
 import { readCookie } from '../panel/auth/cookies.js'
+import { acceptForms } from '../panel/ui/form-body.js'
 import { registerStylesheet, sendPage } from '../panel/ui/page.js'
 import {
   isSiteNotice,
@@ -70,11 +71,7 @@ export const localPanel: FastifyPluginAsync<LocalPanelOptions> = async (app, opt
   const failures = new FailureLimiter({ perMinute: 10 })
   const loopbackOnly = LOOPBACK.has(options.listenHost)
 
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: 4096 },
-    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
-  )
+  acceptForms(app, 4096)
   registerStylesheet(app, PANEL_PREFIX)
 
   app.addHook('onRequest', async (request, reply) => {

@@ -3,6 +3,8 @@
  * one site with its revisions, and the sign-in. Pure functions from data to HTML, in the frame and
  * with the stylesheet of the cluster panel's pages (src/panel/ui).
  */
+import type { StatusWord } from '../panel/status-words.js'
+import { csrfField, shortCommit as short, statusWord as word } from '../panel/ui/components.js'
 import { type Html, html, type Interpolation } from '../panel/ui/html.js'
 import { page, type PageProps } from '../panel/ui/page.js'
 import type { SiteSyncState } from './site-driver.js'
@@ -19,27 +21,21 @@ export interface SiteRow {
   readonly ref: string
 }
 
-type Word = { readonly kind: 'ok' | 'problem' | 'pending'; readonly text: string }
-
-const word = ({ kind, text }: Word): Html => html`<span class="word ${kind}">${text}</span>`
-
-const short = (commit: string | undefined) => (commit ? commit.slice(0, 12) : '')
-
-export function routedWord(status: SiteStatus): Word {
+export function routedWord(status: SiteStatus): StatusWord {
   return status.routed
-    ? { kind: 'ok', text: 'routed' }
-    : { kind: 'problem', text: `not routed: ${status.reason ?? 'unknown'}` }
+    ? { state: 'ok', text: 'routed' }
+    : { state: 'problem', text: `not routed: ${status.reason ?? 'unknown'}` }
 }
 
-export function syncWord(sync: SiteSyncState): Word {
+export function syncWord(sync: SiteSyncState): StatusWord {
   switch (sync.state) {
     case 'pending':
-      return { kind: 'pending', text: 'waiting for its first sync' }
+      return { state: 'pending', text: 'waiting for its first sync' }
     case 'synced':
-      return { kind: 'ok', text: `synced at ${short(sync.commit)}` }
+      return { state: 'ok', text: `synced at ${short(sync.commit)}` }
     case 'failing':
       return {
-        kind: 'problem',
+        state: 'problem',
         text: sync.commit ? `failing; still serving ${short(sync.commit)}` : 'failing; nothing published yet',
       }
   }
@@ -57,11 +53,9 @@ const frame = (props: Omit<PageProps, 'site' | 'assetsPrefix' | 'nav'> & { curre
       : [],
   })
 
-const hiddenCsrf = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}" />`
-
 const signOut = (csrf: string) =>
   html`<form class="inline" method="post" action="${PANEL_PREFIX}/sign-out">
-    ${hiddenCsrf(csrf)}<button class="secondary" type="submit">Sign out</button>
+    ${csrfField(csrf)}<button class="secondary" type="submit">Sign out</button>
   </form>`
 
 export function sitesPage(rows: readonly SiteRow[], csrf: string, problems: readonly string[]): Html {
@@ -144,7 +138,7 @@ export function sitePage(
         <dd>${sync.lastSync ?? 'never'}</dd>
       </dl>
       <form method="post" action="${action('sync')}">
-        ${hiddenCsrf(csrf)}<button type="submit">Sync now</button>
+        ${csrfField(csrf)}<button type="submit">Sync now</button>
       </form>`,
     html`<h2 id="revisions">Revisions</h2>`,
     sync.revisions.length === 0
@@ -168,7 +162,7 @@ export function sitePage(
                       revision.commit === served
                         ? html`<span class="word ok">served now</span>`
                         : html`<form class="inline" method="post" action="${action('ref')}">
-                            ${hiddenCsrf(csrf)}<input
+                            ${csrfField(csrf)}<input
                               type="hidden"
                               name="ref"
                               value="${revision.commit}"
@@ -184,7 +178,7 @@ export function sitePage(
         </table>`,
     html`<h2>Follow a branch or tag</h2>
       <form method="post" action="${action('ref')}">
-        ${hiddenCsrf(csrf)}
+        ${csrfField(csrf)}
         <label for="ref">Ref</label>
         <input
           id="ref"

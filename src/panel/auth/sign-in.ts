@@ -21,6 +21,9 @@ import { SignInError } from './errors.js'
 import { type ClaimMapping, identityFromClaims, type SignInIdentity } from './identity.js'
 import { type ProviderFetch, providerFetch, type ProviderFetchLimits } from './provider-fetch.js'
 import { SignInRateLimiter } from './rate-limit.js'
+import { acceptForms } from '../ui/form-body.js'
+import { sendPage } from '../ui/page.js'
+import { signedOutPage } from '../ui/signed-out-page.js'
 import { refusalBody, refusalPage } from './refusal-page.js'
 import {
   type ExpiryLimits,
@@ -333,22 +336,30 @@ export function registerSignIn(app: FastifyInstance, options: SignInOptions, eve
     if (refusal !== undefined) return refuse(request, reply, refusal)
   }
 
-  app.post(`${prefix}/logout`, { preHandler: requireCsrf }, async (request, reply) => {
-    const id = readCookie(request.headers.cookie, SESSION_COOKIE)
-    const record = await sessionOf(request)
-    if (id !== undefined) await sessions.delete(id)
-    // The audit log has logged and counted a failed write; the person is signed out regardless.
-    if (record) await events?.signedOut(record).catch(() => {})
-    reply.header('cache-control', 'no-store').header('set-cookie', clearCookie(SESSION_COOKIE))
-    let target = `${publicOrigin}/`
-    const config = await provider().catch(() => undefined)
-    if (config?.serverMetadata().end_session_endpoint)
-      target = oidc.buildEndSessionUrl(config, {
-        post_logout_redirect_uri: `${publicOrigin}/`,
-        client_id: options.clientId,
-        ...(record?.idToken ? { id_token_hint: record.idToken } : {}),
-      }).href
-    return reply.redirect(target, 303)
+  // In a context of its own that reads forms: the pages sign out with a form (its `_csrf` field),
+  // while the rest of the API takes JSON only.
+  void app.register(async (forms) => {
+    acceptForms(forms, 4096)
+    forms.post(`${prefix}/logout`, { preHandler: requireCsrf }, async (request, reply) => {
+      const id = readCookie(request.headers.cookie, SESSION_COOKIE)
+      const record = await sessionOf(request)
+      if (id !== undefined) await sessions.delete(id)
+      // The audit log has logged and counted a failed write; the person is signed out regardless.
+      if (record) await events?.signedOut(record).catch(() => {})
+      reply.header('cache-control', 'no-store').header('set-cookie', clearCookie(SESSION_COOKIE))
+      const config = await provider().catch(() => undefined)
+      const providerSignOut = config?.serverMetadata().end_session_endpoint
+        ? oidc.buildEndSessionUrl(config, {
+            post_logout_redirect_uri: `${publicOrigin}/`,
+            client_id: options.clientId,
+            ...(record?.idToken ? { id_token_hint: record.idToken } : {}),
+          }).href
+        : undefined
+      // The pages' form gets a page with a link on: its CSP holds form redirects to the panel.
+      if (request.headers['content-type']?.startsWith('application/x-www-form-urlencoded'))
+        return sendPage(reply, signedOutPage(signInPath, providerSignOut))
+      return reply.redirect(providerSignOut ?? `${publicOrigin}/`, 303)
+    })
   })
 
   const actAs = async (request: FastifyRequest, customer: string | undefined) => {

@@ -1,9 +1,12 @@
 /**
- * The frame of every page (the cluster panel's and `hostplane serve`'s): a skip link, a header with
- * the navigation, the page's own content in `<main>`, one stylesheet from the process itself and no
- * script unless the page names one of the process's own. Pure; `sendPage` adds the headers that
- * make a page safe to serve: a strict Content-Security-Policy (nothing inline, nothing from another
- * origin, no framing), no MIME sniffing, no referrer to other sites, and no caching of pages that show state.
+ * The frame of every page (the cluster panel's and `hostplane serve`'s): a skip link, an optional
+ * banner above everything (who an admin acts as), a header with the navigation and the account's
+ * controls, the page's own content in `<main>`, one stylesheet from the process itself and no
+ * script unless the page names one of the process's own assets. Pure; `sendPage` adds the headers
+ * that make a page safe to serve: a strict Content-Security-Policy (nothing inline, nothing from
+ * another origin, no framing), no MIME sniffing, no referrer to other sites, and no caching of
+ * pages that show state. Assets (the stylesheet, scripts) are TypeScript string modules served at
+ * a path with their content hash, so the image needs no files beside the code.
  */
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply } from 'fastify'
@@ -46,16 +49,36 @@ export interface PageProps {
   /** A line above the content: what the last action did, or what went wrong. */
   readonly notice?: { readonly kind: 'ok' | 'problem'; readonly text: string }
   readonly body: Interpolation
-  /** The path prefix the stylesheet is served under. @default '' */
+  /** The path prefix the assets are served under. @default '' */
   readonly assetsPrefix?: string
+  /** A strip above the header on every page, e.g. "Acting as acme". */
+  readonly banner?: Interpolation
+  /** The header's end: who is signed in, a sign-out form. */
+  readonly account?: Interpolation
+  /** Scripts of the process's own (registerAsset), loaded deferred; the page works without them. */
+  readonly scripts?: readonly Asset[]
 }
 
-/** The stylesheet's path: its content hash in the name, so it is cached for good and never stale. */
-export const stylesheetPath = (prefix = '') =>
-  `${prefix}/assets/panel-${createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 12)}.css`
+/** A file the process serves from its own code. */
+export interface Asset {
+  /** The file name before its hash, e.g. `panel`. */
+  readonly name: string
+  readonly type: 'css' | 'js'
+  readonly content: string
+}
+
+const CONTENT_TYPES = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8' } as const
+
+export const STYLESHEET_ASSET: Asset = { name: 'panel', type: 'css', content: STYLESHEET }
+
+/** An asset's path: its content hash in the name, so it is cached for good and never stale. */
+export const assetPath = (asset: Asset, prefix = '') =>
+  `${prefix}/assets/${asset.name}-${createHash('sha256').update(asset.content).digest('hex').slice(0, 12)}.${asset.type}`
+
+export const stylesheetPath = (prefix = '') => assetPath(STYLESHEET_ASSET, prefix)
 
 export function page(props: PageProps): Html {
-  const { title, site, nav = [], notice, body, assetsPrefix = '' } = props
+  const { title, site, nav = [], notice, body, assetsPrefix = '', banner, account, scripts = [] } = props
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -63,10 +86,12 @@ export function page(props: PageProps): Html {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · ${site}</title>
         <link rel="stylesheet" href="${stylesheetPath(assetsPrefix)}" />
+        ${scripts.map((script) => html`<script src="${assetPath(script, assetsPrefix)}" defer></script>`)}
       </head>
       <body>
         <a class="skip" href="#main">Skip to content</a>
         <header>
+          ${banner !== undefined && html`<div class="banner">${banner}</div>`}
           <p class="brand">${site}</p>
           ${
             nav.length > 0 &&
@@ -83,6 +108,7 @@ export function page(props: PageProps): Html {
               </ul>
             </nav>`
           }
+          ${account !== undefined && html`<div class="account">${account}</div>`}
         </header>
         <main id="main" tabindex="-1">
           <h1>${title}</h1>
@@ -96,15 +122,18 @@ export function page(props: PageProps): Html {
 export const sendPage = (reply: FastifyReply, content: Html, status = 200) =>
   reply.code(status).headers(PAGE_HEADERS).send(content.value)
 
-/** Serves the stylesheet at its hashed path under `prefix`, cached for a year. */
-export function registerStylesheet(app: FastifyInstance, prefix = ''): void {
-  app.get(stylesheetPath(prefix), async (_request, reply) =>
+/** Serves an asset at its hashed path under `prefix`, cached for a year. */
+export function registerAsset(app: FastifyInstance, asset: Asset, prefix = ''): void {
+  app.get(assetPath(asset, prefix), async (_request, reply) =>
     reply
       .headers({
-        'content-type': 'text/css; charset=utf-8',
+        'content-type': CONTENT_TYPES[asset.type],
         'cache-control': 'public, max-age=31536000, immutable',
         'x-content-type-options': 'nosniff',
       })
-      .send(STYLESHEET),
+      .send(asset.content),
   )
 }
+
+export const registerStylesheet = (app: FastifyInstance, prefix = '') =>
+  registerAsset(app, STYLESHEET_ASSET, prefix)

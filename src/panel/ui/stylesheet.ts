@@ -1,7 +1,8 @@
 /**
  * The panel's one stylesheet, kept in the code so the process serves it from its own build
  * (nothing is loaded from elsewhere): readable on a phone (one column below 40em), visible focus
- * for keyboard users, contrast above WCAG AA, status words with a text as well as a colour.
+ * for keyboard users, contrast above WCAG AA, status words with a text as well as a colour, and
+ * long values (commit ids, keys, log lines) wrapped rather than scrolled sideways.
  */
 export const STYLESHEET = `
 :root { color-scheme: light; --ink: #1b1f24; --muted: #4d5660; --line: #c9d0d6; --accent: #0b57a4;
@@ -9,12 +10,14 @@ export const STYLESHEET = `
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
 a { color: var(--accent); }
-a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, main:focus-visible {
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, main:focus-visible, pre:focus-visible {
   outline: 3px solid #f0a500; outline-offset: 2px; }
 .skip { position: absolute; left: -999px; top: 0; background: var(--ink); color: #fff; padding: .5em 1em; }
 .skip:focus { left: 0; z-index: 1; }
 header { display: flex; flex-wrap: wrap; align-items: center; gap: .5em 2em; padding: .75em 1.25em; border-bottom: 1px solid var(--line); background: var(--soft); }
 .brand { margin: 0; font-weight: 700; }
+.banner { flex-basis: 100%; margin: -.75em -1.25em 0; padding: .5em 1.25em; background: #fff3cd; border-bottom: 2px solid var(--pending); }
+.account { margin-left: auto; display: flex; flex-wrap: wrap; align-items: center; gap: .5em 1em; }
 nav ul { display: flex; flex-wrap: wrap; gap: .25em 1.25em; list-style: none; margin: 0; padding: 0; }
 nav a[aria-current="page"] { font-weight: 700; color: var(--ink); }
 main { max-width: 70em; margin: 0 auto; padding: 1em 1.25em 3em; }
@@ -36,7 +39,17 @@ button { font: inherit; padding: .4em .9em; border: 1px solid var(--accent); bor
 button.secondary { background: #fff; color: var(--accent); }
 label { display: block; font-weight: 600; margin: .8em 0 .2em; }
 input, select, textarea { font: inherit; padding: .4em .5em; border: 1px solid var(--muted); border-radius: 4px; width: 100%; max-width: 32em; }
+textarea { min-height: 5em; }
+input[aria-invalid="true"], select[aria-invalid="true"], textarea[aria-invalid="true"] { border: 2px solid var(--problem); }
 .field-error { color: var(--problem); margin: .2em 0 0; }
+.help { color: var(--muted); margin: .2em 0 0; font-size: .95em; }
+.actions { display: flex; flex-wrap: wrap; gap: .5em 1em; align-items: center; margin: 1.2em 0; }
+.actions form { margin: 0; }
+button.danger { background: var(--problem); border-color: var(--problem); }
+a.button { display: inline-block; padding: .4em .9em; border: 1px solid var(--accent); border-radius: 4px; text-decoration: none; }
+.secret { display: block; padding: .6em; background: var(--soft); border: 1px solid var(--line); font-size: 1em; }
+pre.log { background: var(--ink); color: #f3f5f7; padding: .8em; border-radius: 4px; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 30em; overflow-y: auto; }
+meter { width: 8em; vertical-align: middle; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .3em 1.2em; }
 dt { font-weight: 600; }
 dd { margin: 0; }
