@@ -24,6 +24,7 @@ import { readCookie, SESSION_COOKIE } from './auth/cookies.js'
 import { SignInError } from './auth/errors.js'
 import { refusalBody } from './auth/refusal-page.js'
 import { registerSignIn, type SignIn, type SignInOptions } from './auth/sign-in.js'
+import type { AdminService } from './admin-service.js'
 import type { CustomerService, PanelService } from './customer-service.js'
 import { errorBody, PanelError } from './errors.js'
 import { type Identity, sessionIdentity } from './identity.js'
@@ -36,6 +37,8 @@ export interface PanelSession {
   readonly identity: Identity
   /** The service acting as the session's customer; undefined for an admin acting as no customer. */
   readonly customer?: CustomerService
+  /** The admin service, for a provider admin's session (acting as a customer or not). */
+  readonly admin?: AdminService
   /** Send back in `X-CSRF-Token` or a `_csrf` form field with every state-changing request. */
   readonly csrfToken: string
 }
@@ -50,6 +53,8 @@ export interface PanelPages {
   readonly signInPath: string
   /** `POST` (with `_csrf`) signs out. */
   readonly signOutPath: string
+  /** Keeps in the request's session the customer its admin acts as (undefined: none); false without a session. */
+  actAs(request: FastifyRequest, customer: string | undefined): Promise<boolean>
 }
 
 export interface PanelAppOptions {
@@ -181,8 +186,10 @@ export async function panelApp(options: PanelAppOptions) {
         const session = await sessionOf(signIn, request)
         if (!session) return undefined
         const customer = customerOf(session.identity)
-        return { ...session, ...(customer ? { customer } : {}) }
+        const admin = session.identity.actor.admin ? panel.forAdmin(session.identity) : undefined
+        return { ...session, ...(customer ? { customer } : {}), ...(admin ? { admin } : {}) }
       },
+      actAs: (request, customer) => signIn.actAs(request, customer),
       requireCsrf: signIn.requireCsrf,
       signInPath: signIn.signInPath,
       signOutPath: signIn.signOutPath,

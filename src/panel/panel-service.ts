@@ -4,6 +4,7 @@
  * /metrics on a listener of their own (not exposed with the API). The CLI runs it; tests run it
  * in-process.
  */
+import type { FastifyInstance } from 'fastify'
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
 import type { KubeCredentials } from '../kube/kubeconfig.js'
 import { controlServer } from '../ops/control-server.js'
@@ -15,9 +16,16 @@ import { FailureLimiter, type FailureLimits } from './auth/failure-limiter.js'
 import type { SignInOptions } from './auth/sign-in.js'
 import { PanelService } from './customer-service.js'
 import { PanelClients } from './kube-clients.js'
-import { panelApp, type PanelAppOptions } from './panel-app.js'
+import { panelApp, type PanelAppOptions, type PanelPages } from './panel-app.js'
 import { DEFAULT_TOKEN_NAMESPACE, TokenStore } from './tokens/token-store.js'
+import { adminPages } from './ui/admin-pages.js'
 import { customerPages } from './ui/routes.js'
+
+/** The web UI: the customers' pages and, beside them, the provider admins'. */
+async function panelPages(app: FastifyInstance, pages: PanelPages): Promise<void> {
+  await customerPages(app, pages)
+  await adminPages(app, pages)
+}
 
 export interface PanelConfig {
   /** The panel's own credentials: its ServiceAccount, which may only impersonate. */
@@ -35,7 +43,7 @@ export interface PanelConfig {
   readonly trustProxy?: string | readonly string[]
   /** OpenID Connect sign-in (docs/panel-sign-in.md); without it the panel takes API tokens only. */
   readonly signIn?: SignInOptions
-  /** The web UI, mounted with `signIn`. @default the customer pages of src/panel/ui */
+  /** The web UI, mounted with `signIn`. @default the customer and admin pages of src/panel/ui */
   readonly pages?: PanelAppOptions['pages']
 }
 
@@ -94,7 +102,7 @@ export async function startPanel(config: PanelConfig): Promise<PanelProcess> {
     requests,
     trustProxy: config.trustProxy,
     signIn: config.signIn,
-    pages: config.pages ?? customerPages,
+    pages: config.pages ?? panelPages,
   })
   const ops = controlServer(log)
   await ops.register(opsRoutes, { registry, ready: () => app.server.listening })

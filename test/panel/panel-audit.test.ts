@@ -12,22 +12,15 @@ import { API_VERSION } from '../../src/api/kind.js'
 import type { KubeList, Manifest } from '../../src/kube/object.js'
 import { KubeApiError, type KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { customerNamespace } from '../../src/operator/customer/names.js'
-import { silentLogger } from '../../src/ops/log.js'
 import type { AuditEntry } from '../../src/panel/audit/entry.js'
 import { PanelClients } from '../../src/panel/kube-clients.js'
-import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
+import type { PanelProcess } from '../../src/panel/panel-service.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { waitFor } from '../cluster/process.js'
 import { sharedCustomer } from '../cluster/tenancy.js'
 import { freePort } from '../serving/nginx-for-tests.js'
-import {
-  startTestProvider,
-  TEST_CLIENT,
-  TestBrowser,
-  type TestProvider,
-  testSignInOptions,
-} from './oidc-fixture.js'
-import { type PanelCluster, panelCluster } from './panel-cluster.js'
+import { startTestProvider, TEST_CLIENT, TestBrowser, type TestProvider } from './oidc-fixture.js'
+import { type PanelCluster, panelCluster, startSignedInPanel } from './panel-cluster.js'
 import { sessionCalls } from './session-calls.js'
 
 const env = await clusterForTests()
@@ -59,15 +52,7 @@ describe('the panel’s audit log, on a real API server', { skip: env.skip }, ()
 
   const start = async (audit: { maxSegments?: number; segmentBytes?: number } = {}) => {
     await panel?.stop()
-    panel = await startPanel({
-      kubeConfig: setup.kubeConfig,
-      log: silentLogger(),
-      listen: { host: '127.0.0.1', port },
-      opsListen: { host: '127.0.0.1', port: 0 },
-      tokenNamespace: setup.tokenNamespace,
-      audit: { namespace: setup.auditNamespace, ...audit },
-      signIn: testSignInOptions(provider, panelUrl),
-    })
+    panel = await startSignedInPanel(setup, provider, { port, audit })
   }
 
   const { call, signedIn, change } = sessionCalls(() => panelUrl)

@@ -16,6 +16,9 @@ import {
   TEST_TENANCY,
   type TenancyObjects,
 } from '../cluster/tenancy.js'
+import { silentLogger } from '../../src/ops/log.js'
+import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
+import { type TestProvider, testSignInOptions } from './oidc-fixture.js'
 import { panelRbac } from './panel-rbac.js'
 
 export interface PanelCluster {
@@ -72,3 +75,29 @@ export async function panelCluster(
     throw error
   }
 }
+
+export interface SignedInPanelOptions {
+  /** The loopback port: the provider's client redirects to it, so a restart keeps it. */
+  readonly port: number
+  readonly audit?: { readonly maxSegments?: number; readonly segmentBytes?: number }
+  readonly clock?: () => number
+}
+
+/**
+ * `hostplane panel` in-process as the run's ServiceAccount, with the run's namespaces and sign-in
+ * at `provider` (whose client the caller starts once, with the same URL).
+ */
+export const startSignedInPanel = (
+  setup: PanelCluster,
+  provider: TestProvider,
+  { port, audit = {}, clock }: SignedInPanelOptions,
+): Promise<PanelProcess> =>
+  startPanel({
+    kubeConfig: setup.kubeConfig,
+    log: silentLogger(),
+    listen: { host: '127.0.0.1', port },
+    opsListen: { host: '127.0.0.1', port: 0 },
+    tokenNamespace: setup.tokenNamespace,
+    audit: { namespace: setup.auditNamespace, ...audit },
+    signIn: { ...testSignInOptions(provider, `http://127.0.0.1:${port}`), ...(clock ? { clock } : {}) },
+  })

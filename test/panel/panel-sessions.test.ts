@@ -11,20 +11,13 @@ import type { Manifest } from '../../src/kube/object.js'
 import { KubeApiError, type KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { PanelClients } from '../../src/panel/kube-clients.js'
 import { customerGroup, customerNamespace } from '../../src/operator/customer/names.js'
-import { silentLogger } from '../../src/ops/log.js'
-import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
+import type { PanelProcess } from '../../src/panel/panel-service.js'
 import type { CustomerView, MeView } from '../../src/panel/schemas.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { sharedCustomer } from '../cluster/tenancy.js'
 import { freePort } from '../serving/nginx-for-tests.js'
-import {
-  startTestProvider,
-  TEST_CLIENT,
-  TestBrowser,
-  type TestProvider,
-  testSignInOptions,
-} from './oidc-fixture.js'
-import { type PanelCluster, panelCluster } from './panel-cluster.js'
+import { startTestProvider, TEST_CLIENT, TestBrowser, type TestProvider } from './oidc-fixture.js'
+import { type PanelCluster, panelCluster, startSignedInPanel } from './panel-cluster.js'
 import { sessionCalls } from './session-calls.js'
 
 const env = await clusterForTests()
@@ -57,15 +50,7 @@ describe('the panel API with OpenID Connect sessions, on a real API server', { s
     })
     const port = await freePort()
     panelUrl = `http://127.0.0.1:${port}`
-    panel = await startPanel({
-      kubeConfig: setup.kubeConfig,
-      log: silentLogger(),
-      listen: { host: '127.0.0.1', port },
-      opsListen: { host: '127.0.0.1', port: 0 },
-      tokenNamespace: setup.tokenNamespace,
-      audit: { namespace: setup.auditNamespace },
-      signIn: { ...testSignInOptions(provider, panelUrl), clock: () => Date.now() + skewMs },
-    })
+    panel = await startSignedInPanel(setup, provider, { port, clock: () => Date.now() + skewMs })
     provider.start({ ...TEST_CLIENT, panelUrl })
     token = (await panel.panel.tokens.create(a.metadata.name, 'tests')).token
   })

@@ -17,6 +17,12 @@ export const NOTICES = {
   'key-added': 'SSH key added. The gitserver accepts pushes with it once it shows “accepted”.',
   'key-deleted': 'SSH key removed: it can no longer push.',
   'token-revoked': 'Token revoked: requests with it are refused from now on.',
+  'customer-created': 'Customer created. The operator makes its namespace now.',
+  'customer-saved': 'Saved. The operator applies the new tier and size now.',
+  suspended: 'Suspended: its sites and webspaces go offline now.',
+  unsuspended: 'Back online: its sites and webspaces are served again.',
+  acting: 'You are acting as this customer: the banner above says so, and stops it.',
+  'stopped-acting': 'You stopped acting as the customer.',
 } as const
 
 export type NoticeCode = keyof typeof NOTICES

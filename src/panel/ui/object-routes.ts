@@ -56,7 +56,8 @@ export type Named = { Params: { name: string }; Querystring: { done?: string } }
 export const named = { schema: { params: NameParams } }
 
 /** A resourceVersion as the API server takes it (schemas.ts says why only digits). */
-const versionOf = (value: string | undefined) => (/^[0-9]{1,20}$/.test(value ?? '') ? value : undefined)
+export const versionOf = (value: string | undefined) =>
+  /^[0-9]{1,20}$/.test(value ?? '') ? value : undefined
 
 export function objectRoutes<View extends EditedObject<Spec>, Spec>(
   app: FastifyInstance,

@@ -11,6 +11,7 @@ import type { CustomerService } from '../customer-service.js'
 import { PanelError } from '../errors.js'
 import type { PanelPages } from '../panel-app.js'
 import { requestError } from '../request-errors.js'
+import { actingBanner } from './admin-frame.js'
 import { acceptForms } from './form-body.js'
 import { PANEL_NAME, problemPage, SECTIONS, type Section, type Viewer } from './frame.js'
 import { html } from './html.js'
@@ -54,21 +55,16 @@ export async function customerPages(app: FastifyInstance, pages: PanelPages): Pr
         const back = request.method === 'GET' ? request.url : '/'
         return seeOther(reply, `${pages.signInPath}?next=${encodeURIComponent(back)}`)
       }
+      const banner = actingBanner(session.identity, session.csrfToken)
       const viewer: Viewer = {
         identity: session.identity,
         csrfToken: session.csrfToken,
         signOutPath: pages.signOutPath,
+        ...(banner ? { banner } : {}),
       }
-      if (!session.customer)
-        return sendPage(
-          reply,
-          problemPage(
-            viewer,
-            'No customer',
-            'You are a provider admin acting as no customer: these pages show a customer’s objects.',
-          ),
-          403,
-        )
+      // Only an admin acts as no customer (sign-in refuses any other account without one): its
+      // pages are the admin pages.
+      if (!session.customer) return seeOther(reply, '/admin/customers')
       signedIn.set(request, { viewer, customer: session.customer })
     })
 
