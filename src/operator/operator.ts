@@ -1,6 +1,6 @@
 /**
  * The operator process: an ops server (/healthz, /readyz, /metrics), optional leader election,
- * and the StaticSite, Customer, Webspace and Database controllers, which run only while this replica
+ * and the StaticSite, Customer, Webspace, Database and DatabaseServer controllers, which run only while this replica
  * leads, so only the leader writes. Losing the lease stops the controllers and the replica
  * campaigns again; stop() shuts down gracefully (running reconciles finish, the lease is released for a fast hand-over).
  */
@@ -25,6 +25,8 @@ import type { OperatorConfig } from './config.js'
 import { staticSiteController } from './staticsite/controller.js'
 import { webspaceController } from './webspace/controller.js'
 import { databaseController } from './database/controller.js'
+import { databaseServerController } from './database/server-controller.js'
+import { ServerEngines } from './database/server-engines.js'
 import { registryPullController } from './registry-pull/controller.js'
 import type { PullTicketSigner } from '../build/registry/pull-ticket.js'
 
@@ -60,7 +62,7 @@ export interface OperatorOptions {
   readonly pullTickets?: PullTicketSigner
   /** How often a customer's pull Secret is read again; @default 5 minutes */
   readonly pullSecretRecheckMs?: number
-  /** How often a ready Database's size is measured again; @default 5 minutes */
+  /** How often a ready Database's size is measured again, and each DatabaseServer checked; @default 5 minutes */
   readonly databaseRecheckMs?: number
 }
 
@@ -188,11 +190,12 @@ export class Operator {
               customerSelector: this.options.customerSelector,
             })
           : undefined
+      const engines = new ServerEngines({ rest: this.rest, systemNamespace: config.systemNamespace })
       const databases = databaseController({
         rest: this.rest,
         applier,
         events,
-        systemNamespace: config.systemNamespace,
+        engines,
         log,
         registry: this.registry,
         concurrency: this.options.concurrency,
@@ -200,11 +203,28 @@ export class Operator {
         recheckMs: this.options.databaseRecheckMs,
         customerSelector: this.options.customerSelector,
       })
-      const controllers = [sites, customers, webspaces, databases, ...(pullSecrets ? [pullSecrets] : [])]
+      const databaseServers = databaseServerController({
+        rest: this.rest,
+        applier,
+        events,
+        engines,
+        log,
+        registry: this.registry,
+        resyncMs: this.options.resyncMs,
+        recheckMs: this.options.databaseRecheckMs,
+      })
+      const controllers = [
+        sites,
+        customers,
+        webspaces,
+        databases,
+        databaseServers,
+        ...(pullSecrets ? [pullSecrets] : []),
+      ]
       this.controllers = controllers
       log.info(
         { identity: this.identity, registryPull: pullSecrets !== undefined },
-        'starting the StaticSite, Customer, Webspace and Database controllers',
+        'starting the StaticSite, Customer, Webspace, Database and DatabaseServer controllers',
       )
       const started = Promise.all(controllers.map((c) => c.start()))
       await new Promise<void>((resolve) =>
@@ -212,10 +232,11 @@ export class Operator {
       )
       await Promise.all(controllers.map((c) => c.stop()))
       await started
+      await engines.close()
       this.controllers = undefined
       log.info(
         { identity: this.identity },
-        'stopped the StaticSite, Customer, Webspace and Database controllers',
+        'stopped the StaticSite, Customer, Webspace, Database and DatabaseServer controllers',
       )
     }
     if (leaderElection) {

@@ -5,7 +5,7 @@
  * docs/operator.md (StaticSite) and docs/tenancy.md (Customer, Webspace) list the reasons of each
  * kind, and test/docs/reasons.test.ts fails when the docs and this registry differ.
  */
-export type ReasonKind = 'StaticSite' | 'Customer' | 'Webspace' | 'Database'
+export type ReasonKind = 'StaticSite' | 'Customer' | 'Webspace' | 'Database' | 'DatabaseServer'
 
 export const OPERATOR_REASONS = {
   // Routed (StaticSite), Deployed (Webspace)
@@ -97,7 +97,9 @@ export const OPERATOR_REASONS = {
   /** The server holds its maxDatabases. */
   ServerFull: ['Database'],
   /** The operator cannot log in to the server or run its statements (retried every minute). */
-  ServerUnavailable: ['Database'],
+  ServerUnavailable: ['Database', 'DatabaseServer'],
+  /** The operator logs in to the server with its admin Secret. */
+  ServerReady: ['DatabaseServer'],
   /** A Secret `<name>-database` of another kind exists in the namespace: the operator will not overwrite it. */
   SecretConflict: ['Database'],
   // WithinQuota (Database)

@@ -10,11 +10,11 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createConnection } from 'mysql2/promise'
 import type { DatabaseServerSpec, DatabaseSpec } from '../../src/api/database.js'
-import type { Database } from '../../src/api/resources.js'
+import type { Database, DatabaseServer } from '../../src/api/resources.js'
 import { findCondition } from '../../src/kube/conditions.js'
 import type { KubeObject } from '../../src/kube/object.js'
 import { isNotFound, KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
-import { CONDITION, REASON } from '../../src/operator/database/conditions.js'
+import { CONDITION, REASON, SERVER_REASON } from '../../src/operator/database/conditions.js'
 import { DATABASE_SERVERS, DATABASES, ownedName } from '../../src/operator/database/owned.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { clusterForTests } from '../cluster/for-tests.js'
@@ -208,6 +208,22 @@ describe(
       ])
     })
 
+    it('reports each server as Ready with its version and the Databases on it', async () => {
+      for (const name of ['maria', 'pg']) {
+        const server = await test.waitUntil(`DatabaseServer ${name} reports 2 Databases`, async () => {
+          const found = await test.admin.request<DatabaseServer>(
+            'GET',
+            resourcePath({ ...DATABASE_SERVERS, name: serverName(name) }),
+          )
+          return findCondition(found.status?.conditions, CONDITION.Ready)?.status === 'True' &&
+            found.status?.databases === 2
+            ? found
+            : undefined
+        })
+        assert.match(server.status?.version ?? '', name === 'maria' ? /MariaDB/ : /^\d+\.\d+/)
+      }
+    })
+
     it('holds the server’s connection limit per user', async () => {
       const login = loginOf(await secretOf(`sh-${a}`, 'shop'))
       const open = () =>
@@ -272,6 +288,16 @@ describe(
       const message = findCondition(down.status?.conditions, CONDITION.Ready)?.message ?? ''
       assert.match(message, new RegExp(`DatabaseServer ${serverName('down')}`))
       assert.ok(!message.includes(mariadb.admin.password), 'no password in the status')
+      const server = await test.waitUntil('the down server says so', async () => {
+        const found = await test.admin.request<DatabaseServer>(
+          'GET',
+          resourcePath({ ...DATABASE_SERVERS, name: serverName('down') }),
+        )
+        const ready = findCondition(found.status?.conditions, CONDITION.Ready)
+        return ready?.reason === SERVER_REASON.ServerUnavailable ? ready : undefined
+      })
+      assert.equal(server.status, 'False')
+      assert.match(server.message, /ECONNREFUSED|connect/i)
     })
 
     it('refuses names that could reach SQL in the schema, before the operator sees them', async () => {

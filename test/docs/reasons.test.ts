@@ -61,6 +61,7 @@ const OPERATOR_DOCS: readonly [ReasonKind, string, readonly string[]][] = [
   ['Customer', 'docs/tenancy.md', ['### Customer conditions', '### Customer events']],
   ['Webspace', 'docs/tenancy.md', ['### Webspace conditions']],
   ['Database', 'docs/databases.md', ['### Database conditions', '### Database events']],
+  ['DatabaseServer', 'docs/databases.md', ['### DatabaseServer conditions']],
 ]
 
 describe('every reason and error code is documented, and every documented one exists', () => {

@@ -15,3 +15,4 @@ export const CONDITION = {
 export const FINALIZER = 'hostplane.dev/database'
 
 export const REASON = reasonsOf('Database')
+export const SERVER_REASON = reasonsOf('DatabaseServer')

@@ -1,7 +1,7 @@
 /**
  * The Database controller: informers on Databases (all namespaces), DatabaseServers, Customers
  * (the namespace's tier) and the NetworkPolicies Databases own (by label); a work queue running the
- * reconciler, with one connection pool per server. A changed DatabaseServer requeues the
+ * reconciler, with one connection pool per server (ServerEngines, shared with the DatabaseServer controller). A changed DatabaseServer requeues the
  * Databases on it (and, while some wait for a server, those too); a changed Customer requeues
  * the Databases of its namespace; a ready Database comes back every `recheckMs` to be measured.
  */
@@ -17,13 +17,14 @@ import { CustomerNamespaces } from '../customer/by-namespace.js'
 import { tlsSecretReader } from '../staticsite/tls-secret-reader.js'
 import { DATABASE_LABEL, DATABASE_SERVERS, DATABASES, databaseOf, NETWORK_POLICIES } from './owned.js'
 import { DatabaseReconciler } from './reconcile.js'
-import { ServerEngines } from './server-engines.js'
+import type { ServerEngines } from './server-engines.js'
 
 export interface DatabaseControllerOptions {
   readonly rest: KubeRest
   readonly applier: Applier
   readonly events: Pick<EventRecorder, 'record'>
-  readonly systemNamespace: string
+  /** The connection pools, shared with the DatabaseServer controller. */
+  readonly engines: Pick<ServerEngines, 'engineOf' | 'forget'>
   readonly log: Logger
   readonly registry: Registry
   /** @default 10 */
@@ -34,8 +35,6 @@ export interface DatabaseControllerOptions {
   readonly recheckMs?: number
   /** Only Customers matching this label selector, and so only their Databases (tests). */
   readonly customerSelector?: string
-  /** Per connection and statement on a database server. @default 10000 */
-  readonly serverTimeoutMs?: number
 }
 
 export function databaseController(options: DatabaseControllerOptions): Controller {
@@ -60,11 +59,6 @@ export function databaseController(options: DatabaseControllerOptions): Controll
     requeue((d) => d.status?.server === name || d.status?.server === undefined)
   })
   const policies = builder.owns([NETWORK_POLICIES], { labelSelector: DATABASE_LABEL, ownerOf: databaseOf })
-  const engines = new ServerEngines({
-    rest,
-    systemNamespace: options.systemNamespace,
-    timeoutMs: options.serverTimeoutMs,
-  })
   const reconciler = new DatabaseReconciler({
     cache: {
       database: (key) => databases.get(key),
@@ -75,28 +69,15 @@ export function databaseController(options: DatabaseControllerOptions): Controll
     },
     applier: options.applier,
     events: options.events,
-    engines,
+    engines: options.engines,
     readSecret: tlsSecretReader(rest),
     recheckMs: options.recheckMs,
   })
-  const controller = builder.build({
+  return builder.build({
     reconcile: async (key) => {
       const database = databases.get(key)
       if (customerSelector && database && !customers.of(database.metadata.namespace ?? '')) return 'none'
       return reconciler.reconcile(key)
     },
   })
-  return {
-    get ready() {
-      return controller.ready
-    },
-    get stalled() {
-      return controller.stalled
-    },
-    start: () => controller.start(),
-    async stop() {
-      await controller.stop()
-      await engines.close()
-    },
-  }
 }

@@ -33,7 +33,7 @@ import {
   renderDatabaseNetworkPolicy,
   renderDatabaseSecret,
 } from './plan.js'
-import { ServerUnavailableError } from './server-engines.js'
+import { ServerUnavailableError, unavailableMessage } from './server-engines.js'
 
 export interface DatabaseCache {
   database(key: string): Database | undefined
@@ -224,13 +224,6 @@ export class DatabaseReconciler {
     )
     return 'status'
   }
-}
-
-/** What went wrong on the server, in words, without anything from the connection settings. */
-function unavailableMessage(server: DatabaseServer, error: unknown): string {
-  if (error instanceof ServerUnavailableError) return error.message
-  const detail = error instanceof Error ? error.message.split('\n')[0]?.slice(0, 200) : String(error)
-  return `DatabaseServer ${server.metadata.name} (${server.spec.host}) failed: ${detail ?? 'unknown error'}`
 }
 
 const ownedBy = (object: KubeObject, database: Database) =>

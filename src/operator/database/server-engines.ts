@@ -16,10 +16,14 @@ interface SecretData {
   readonly data?: Readonly<Record<string, string>>
 }
 
+/** How long a dropped pool stays open for the statements still running on it. */
+const RETIRE_AFTER_MS = 30_000
+
 /** A server the operator cannot use, with what to fix: the message goes to the Databases' status. */
 export class ServerUnavailableError extends Error {}
 
 export class ServerEngines {
+  private readonly retiring = new Set<Promise<DatabaseEngine>>()
   private readonly pools = new Map<
     string,
     { readonly generation: number; readonly engine: Promise<DatabaseEngine> }
@@ -51,15 +55,28 @@ export class ServerEngines {
     return engine
   }
 
-  /** Closes the server's pool: the next engineOf opens a new one with the Secret read again. */
+  /**
+   * Drops the server's pool: the next engineOf opens a new one with the Secret read again. The
+   * old pool closes a little later, so statements another reconcile still runs on it finish.
+   */
   async forget(name: string): Promise<void> {
     const open = this.pools.get(name)
+    if (!open) return
     this.pools.delete(name)
-    await open?.engine.then((engine) => engine.close()).catch(() => {})
+    this.retiring.add(open.engine)
+    const timer = setTimeout(() => void this.closeRetired(open.engine), RETIRE_AFTER_MS)
+    timer.unref()
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.pools.keys()].map((name) => this.forget(name)))
+    const engines = [...[...this.pools.values()].map((p) => p.engine), ...this.retiring]
+    this.pools.clear()
+    await Promise.all(engines.map((engine) => this.closeRetired(engine)))
+  }
+
+  private async closeRetired(engine: Promise<DatabaseEngine>): Promise<void> {
+    this.retiring.delete(engine)
+    await engine.then((e) => e.close()).catch(() => {})
   }
 
   private async open(server: DatabaseServer): Promise<DatabaseEngine> {
@@ -114,4 +131,11 @@ export class ServerEngines {
       ]),
     )
   }
+}
+
+/** What went wrong on the server, in words, without anything from the connection settings. */
+export function unavailableMessage(server: DatabaseServer, error: unknown): string {
+  if (error instanceof ServerUnavailableError) return error.message
+  const detail = error instanceof Error ? error.message.split('\n')[0]?.slice(0, 200) : String(error)
+  return `DatabaseServer ${server.metadata.name} (${server.spec.host}) failed: ${detail ?? 'unknown error'}`
 }
