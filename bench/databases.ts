@@ -79,6 +79,8 @@ async function main(): Promise<void> {
       test,
       metricsPort: Number(values['metrics-port']),
       resyncSeconds: RESYNC_S,
+      // The run's ServiceAccount, which the operator guard expects in each Customer's bindings.
+      extraArgs: ['--service-account', test.operatorAccount],
     })
     for (const name of customers) await test.waitForCustomer(name, 'Ready', 'True', 'Ready')
     const baseline = await operator.writes()
