@@ -50,7 +50,7 @@ export interface OperatorOptions {
   readonly resyncMs?: number
   /** See StaticSiteControllerOptions.siteSelector. */
   readonly siteSelector?: string
-  /** See CustomerControllerOptions.customerSelector. */
+  /** See CustomerControllerOptions.customerSelector; it selects DatabaseServers too. */
   readonly customerSelector?: string
   /** See StaticSiteControllerOptions.tlsRecheckMs (webspaces alike). */
   readonly tlsRecheckMs?: number
@@ -202,6 +202,7 @@ export class Operator {
         resyncMs: this.options.resyncMs,
         recheckMs: this.options.databaseRecheckMs,
         customerSelector: this.options.customerSelector,
+        serverSelector: this.options.customerSelector,
       })
       const databaseServers = databaseServerController({
         rest: this.rest,
@@ -212,6 +213,7 @@ export class Operator {
         registry: this.registry,
         resyncMs: this.options.resyncMs,
         recheckMs: this.options.databaseRecheckMs,
+        serverSelector: this.options.customerSelector,
       })
       const controllers = [
         sites,

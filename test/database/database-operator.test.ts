@@ -72,7 +72,8 @@ describe(
         body: {
           apiVersion: DATABASE_SERVERS.apiVersion,
           kind: DATABASE_SERVERS.kind,
-          metadata: { name: serverName(name) },
+          // Labelled for this run's operator: others on the shared cluster leave it alone.
+          metadata: { name: serverName(name), labels: Object.fromEntries([test.selector.split('=')]) },
           spec: {
             engine: server.engine,
             host: server.host,

@@ -35,6 +35,8 @@ export interface DatabaseControllerOptions {
   readonly recheckMs?: number
   /** Only Customers matching this label selector, and so only their Databases (tests). */
   readonly customerSelector?: string
+  /** Only DatabaseServers matching this label selector (tests). */
+  readonly serverSelector?: string
 }
 
 export function databaseController(options: DatabaseControllerOptions): Controller {
@@ -54,10 +56,14 @@ export function databaseController(options: DatabaseControllerOptions): Controll
     for (const database of databases.list()) if (matches(database)) builder.enqueue(objectKey(database))
   }
   customers.onChange((namespace) => requeue((d) => d.metadata.namespace === namespace))
-  const servers = builder.watches<DatabaseServer>(DATABASE_SERVERS, {}, (event) => {
-    const name = event.object.metadata.name
-    requeue((d) => d.status?.server === name || d.status?.server === undefined)
-  })
+  const servers = builder.watches<DatabaseServer>(
+    DATABASE_SERVERS,
+    { labelSelector: options.serverSelector },
+    (event) => {
+      const name = event.object.metadata.name
+      requeue((d) => d.status?.server === name || d.status?.server === undefined)
+    },
+  )
   const policies = builder.owns([NETWORK_POLICIES], { labelSelector: DATABASE_LABEL, ownerOf: databaseOf })
   const reconciler = new DatabaseReconciler({
     cache: {

@@ -26,6 +26,8 @@ export interface DatabaseServerControllerOptions {
   readonly registry: Registry
   /** @default 10 minutes */
   readonly resyncMs?: number
+  /** Only DatabaseServers matching this label selector (tests: one operator per run on a shared cluster). */
+  readonly serverSelector?: string
   /** How often each server is checked. @default 5 minutes */
   readonly recheckMs?: number
   readonly clock?: () => Date
@@ -42,7 +44,9 @@ export function databaseServerController(options: DatabaseServerControllerOption
     concurrency: 2,
     resyncMs,
   })
-  const servers = builder.reconciles<DatabaseServer>(DATABASE_SERVERS)
+  const servers = builder.reconciles<DatabaseServer>(DATABASE_SERVERS, {
+    labelSelector: options.serverSelector,
+  })
   // A Database placed or gone changes its server's count.
   const databases = builder.watches<Database>(DATABASES, {}, (event) => {
     for (const name of new Set([event.previous?.status?.server, event.object.status?.server]))
