@@ -22,7 +22,9 @@ export const SIZE_RESOURCES: Readonly<Record<Size, ReplicaResources>> = {
   },
   xlarge: {
     requests: { cpu: '200m', memory: '256Mi' },
-    limits: { cpu: '1000m', memory: '1Gi' },
+    // '1', not '1000m': the API server stores quantities in canonical form, and a value it
+    // rewrites never matches what the operator applies (a write on every pass, idle or not).
+    limits: { cpu: '1', memory: '1Gi' },
     replicas: 3,
   },
 }

@@ -17,6 +17,8 @@ import { CONDITION, SERVER_REASON as REASON } from './conditions.js'
 import { DATABASE_SERVERS, DATABASES } from './owned.js'
 import { type ServerEngines, unavailableMessage } from './server-engines.js'
 
+const COUNT_DELAY_MS = 2000
+
 export interface DatabaseServerControllerOptions {
   readonly rest: KubeRest
   readonly applier: Applier
@@ -47,10 +49,11 @@ export function databaseServerController(options: DatabaseServerControllerOption
   const servers = builder.reconciles<DatabaseServer>(DATABASE_SERVERS, {
     labelSelector: options.serverSelector,
   })
-  // A Database placed or gone changes its server's count.
+  // A Database placed or gone changes its server's count: counted a moment later, so 500 new
+  // Databases make a few status writes, not 500.
   const databases = builder.watches<Database>(DATABASES, {}, (event) => {
     for (const name of new Set([event.previous?.status?.server, event.object.status?.server]))
-      if (name) builder.enqueue(name)
+      if (name) builder.enqueueAfter(name, COUNT_DELAY_MS)
   })
   const reconcile = async (name: string) => {
     const server = servers.get(name)
