@@ -111,7 +111,8 @@ const NEEDED_BEYOND_THIS_TEST: readonly { readonly grants: RegExp; readonly reas
     reason: 'a Webspace’s Deployment, Service, claim, HPA and PDB (no Webspace here)',
   },
   {
-    grants: /^hostplane-operator: patch hostplane\.dev\/(databases|databases\/status|databaseservers\/status)$/,
+    grants:
+      /^hostplane-operator: patch hostplane\.dev\/(databases|databases\/status|databaseservers\/status)$/,
     reason:
       'a Database’s finalizer and status, a DatabaseServer’s status (no database server here; test/database/database-operator.test.ts)',
   },
