@@ -160,16 +160,22 @@ export async function adminPages(app: FastifyInstance, pages: PanelPages): Promi
       },
     )
 
+    /** Stores the choice in the session; a session ended meanwhile refuses it (and the audit log says so). */
+    const keepActingAs = async (request: FastifyRequest, customer: string | undefined) => {
+      if (!(await pages.actAs(request, customer)))
+        throw new PanelError('HP_ERR_PANEL_UNAUTHENTICATED', 'the session has ended: sign in again')
+    }
+
     ui.post(ACT_AS_PATH, { preHandler: pages.requireCsrf }, async (request, reply) => {
       const { admin } = of(request)
       const customer = trimmed(formOf(request.body).customer)
       if (!isCustomerName(customer)) throw new PanelError('HP_ERR_PANEL_NOT_FOUND')
-      await admin.actAs(customer, () => pages.actAs(request, customer))
+      await admin.actAs(customer, () => keepActingAs(request, customer))
       return seeOther(reply, withNotice('/', 'acting'))
     })
 
     ui.post(STOP_ACTING_PATH, { preHandler: pages.requireCsrf }, async (request, reply) => {
-      await of(request).admin.stopActing(() => pages.actAs(request, undefined))
+      await of(request).admin.stopActing(() => keepActingAs(request, undefined))
       return seeOther(reply, withNotice('/admin/customers', 'stopped-acting'))
     })
 
