@@ -24,7 +24,7 @@ export const OPERATOR_REASONS = {
   WriteForbidden: ['StaticSite', 'Customer', 'Webspace'],
   DomainNotClaimed: ['StaticSite'],
   /** The namespace's Customer is suspended: the same reason on the Customer, its sites and webspaces. */
-  CustomerSuspended: ['StaticSite', 'Customer', 'Webspace'],
+  CustomerSuspended: ['StaticSite', 'Customer', 'Webspace', 'Database'],
   /** A reserved name under the pages domain. */
   DomainRefused: ['StaticSite', 'Webspace'],
   /** A domain outside the namespace Customer's spec.domains. */

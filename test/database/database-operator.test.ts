@@ -269,6 +269,21 @@ describe(
       assert.equal(await apiWrites(operator), before)
     })
 
+    it('locks a suspended customer’s users, keeping the data, and unlocks them when it is resumed', async () => {
+      const login = loginOf(await secretOf(`sh-${b}`, 'shop'))
+      await mariadb.sql('CREATE TABLE orders (id INT PRIMARY KEY)', login)
+      await test.updateCustomer(b, { suspended: true })
+      await waitForDatabase(`sh-${b}`, 'shop', CONDITION.Ready, 'False', REASON.CustomerSuspended)
+      await waitForDatabase(`sh-${b}`, 'blog', CONDITION.Ready, 'False', REASON.CustomerSuspended)
+      await assert.rejects(mariadb.sql('SELECT 1', login), /denied|locked/i)
+      await test.updateCustomer(b, { suspended: false })
+      await waitForDatabase(`sh-${b}`, 'shop', CONDITION.Ready, 'True', REASON.DatabaseReady)
+      assert.equal((await mariadb.sql('SHOW TABLES', login)).trim(), 'orders')
+      const blog = loginOf(await secretOf(`sh-${b}`, 'blog'))
+      await waitForDatabase(`sh-${b}`, 'blog', CONDITION.Ready, 'True', REASON.DatabaseReady)
+      assert.equal((await postgres.sql('SELECT 1', blog)).trim(), '1')
+    })
+
     it('explains a Database it cannot place: a server the tier may not use, a server that is down', async () => {
       await createServer('dedicated', mariadb, { tiers: ['dedicated'] })
       await createDatabase(`sh-${c}`, 'far', { engine: 'MariaDB', server: serverName('dedicated') })

@@ -92,6 +92,7 @@ export class DatabaseReconciler {
       return this.writeStatus(database, problemConditions(placement.reason, placement.message), {})
     const { server } = placement
     const identifier = databaseIdentifier(namespace, database.metadata.name)
+    if (cache.customerOf(namespace)?.spec.suspended) return this.suspend(database, server, identifier)
     const secretName = ownedName(database.metadata.name)
     const read = await this.options.readSecret(namespace, secretName)
     if (read.kind === 'found' && read.secret.type !== DATABASE_SECRET_TYPE)
@@ -145,6 +146,42 @@ export class DatabaseReconciler {
       limitBytes: limit,
     })
     return { step: wrote ? 'applied' : step, requeueAfterMs: recheckMs }
+  }
+
+  /**
+   * A suspended customer's user is locked and its sessions end (the data stays); resuming makes
+   * the next pass unlock it with the Secret's password.
+   */
+  private async suspend(
+    database: Database,
+    server: DatabaseServer,
+    identifier: string,
+  ): Promise<ReconcileResult> {
+    const { recheckMs = 5 * 60_000, retryMs = 60_000 } = this.options
+    const fields = { server: server.metadata.name }
+    if (database.status?.database !== undefined)
+      try {
+        await (await this.options.engines.engineOf(server)).retire(identifier)
+      } catch (error) {
+        if (!(error instanceof ServerUnavailableError))
+          await this.options.engines.forget(server.metadata.name)
+        const message = `${unavailableMessage(server, error)}; the customer is suspended and its user could not be locked`
+        const step = await this.writeStatus(
+          database,
+          problemConditions(REASON.ServerUnavailable, message),
+          fields,
+        )
+        return { step, requeueAfterMs: retryMs }
+      }
+    const step = await this.writeStatus(
+      database,
+      problemConditions(
+        REASON.CustomerSuspended,
+        'the customer is suspended: its user is locked and the data kept until it is resumed',
+      ),
+      fields,
+    )
+    return { step, requeueAfterMs: recheckMs }
   }
 
   /** Retires or drops the database on its server, then lets the Database go. */
