@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { API_VERSION } from '../../src/api/kind.js'
-import { releaseLabels, type ReleaseSpec } from '../../src/api/release.js'
 import type { Customer } from '../../src/api/resources.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { Manifest } from '../../src/kube/object.js'
@@ -18,6 +17,7 @@ import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { panelArgs, panelNamespaces, panelRbac } from './panel-rbac.js'
+import { testRelease } from './test-release.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { runHostplane, startCli } from '../e2e/cli-process.js'
 import { waitFor } from '../cluster/process.js'
@@ -84,28 +84,6 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     call<MeView>('GET', '/api/v1/me', { token, headers })
   const as = (customer: Customer) => tokens[customer.metadata.name] ?? assert.fail('no token')
 
-  const release = (customer: Customer, webspace: string, name: string): Manifest => {
-    const spec: ReleaseSpec = {
-      webspace,
-      branch: 'main',
-      commit: randomBytes(20).toString('hex'),
-      image: `registry.test/${customer.metadata.name}/${webspace}@sha256:${randomBytes(32).toString('hex')}`,
-      strategy: 'layer',
-      pushedBy: {
-        customer: customer.metadata.name,
-        fingerprint: `SHA256:${randomBytes(32).toString('base64').slice(0, 43)}`,
-        key: 'customer',
-      },
-      buildLog: { digest: `sha256:${randomBytes(32).toString('hex')}`, lines: ['built'] },
-    }
-    return {
-      apiVersion: API_VERSION,
-      kind: 'Release',
-      metadata: { name, namespace: customerNamespace(customer), labels: releaseLabels(spec) },
-      spec,
-    }
-  }
-
   /** Every object of B, as the API server holds it before A tries anything. */
   const bObjects = () =>
     Promise.all(
@@ -152,7 +130,7 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
       for (const object of [
         site(customer, `${prefix}-site`),
         webspace(customer, `${prefix}-web`),
-        release(customer, `${prefix}-web`, `${prefix}-rel`),
+        testRelease(customer, `${prefix}-web`, `${prefix}-rel`),
         key(customer, `${prefix}-key`),
       ])
         await admin.request('POST', manifestPath(object as Manifest, { withName: false }), { body: object })

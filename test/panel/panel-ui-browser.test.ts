@@ -9,11 +9,13 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { API_VERSION } from '../../src/api/kind.js'
-import type { StaticSite } from '../../src/api/resources.js'
+import type { StaticSite, Webspace } from '../../src/api/resources.js'
 import type { KubeRest } from '../../src/kube/rest.js'
 import { resourcePath } from '../../src/kube/rest.js'
 import { customerNamespace } from '../../src/operator/customer/names.js'
@@ -27,10 +29,29 @@ import { freePort } from '../serving/nginx-for-tests.js'
 import { chromiumUnavailable, launchChromium } from './chromium-for-tests.js'
 import { startTestProvider, TEST_CLIENT, type TestProvider, testSignInOptions } from './oidc-fixture.js'
 import { type PanelCluster, panelCluster } from './panel-cluster.js'
+import { testRelease } from './test-release.js'
 
 const env = await clusterForTests()
 const noChromium = await chromiumUnavailable()
 const SCREENSHOTS = process.env.HOSTPLANE_SCREENSHOTS === '1'
+const require = createRequire(import.meta.url)
+
+/** Every page a customer has, once the tests before have made a site, a webspace and a key. */
+const PAGES = [
+  '/',
+  '/sites',
+  '/sites/new',
+  '/sites/blog',
+  '/sites/blog/edit',
+  '/sites/blog/delete',
+  '/webspaces',
+  '/webspaces/new',
+  '/webspaces/shop',
+  '/webspaces/shop/edit',
+  '/webspaces/shop/delete',
+  '/ssh-keys',
+  '/tokens',
+]
 
 /** What one browser context saw: requests to other origins, pages' CSPs and CSP violations. */
 interface Watched {
@@ -53,6 +74,8 @@ describe('the web UI of hostplane panel in Chromium', { skip: env.skip || noChro
   const namespace = customerNamespace(customer)
   const commits = [randomBytes(20).toString('hex'), randomBytes(20).toString('hex')] as const
 
+  const webspacePath = (name: string, sub?: string) =>
+    `${resourcePath({ apiVersion: API_VERSION, plural: 'webspaces', namespace, name })}${sub ? `/${sub}` : ''}`
   const sitePath = (name: string, sub?: string) =>
     `${resourcePath({ apiVersion: API_VERSION, plural: 'staticsites', namespace, name })}${sub ? `/${sub}` : ''}`
 
@@ -258,11 +281,12 @@ describe('the web UI of hostplane panel in Chromium', { skip: env.skip || noChro
     assert.match(await mainText(page), /served now/)
     await shoot(page, 'site')
     const name = `Roll back to ${commits[0].slice(0, 12)}`
+    const focused = 'document.activeElement?.textContent?.replace(/\\s+/g, " ").trim()'
     for (let i = 0; i < 20; i++) {
       await page.keyboard.press('Tab')
-      if ((await page.evaluate('document.activeElement?.getAttribute("aria-label")')) === name) break
+      if ((await page.evaluate(focused)) === name) break
     }
-    assert.equal(await page.evaluate('document.activeElement?.getAttribute("aria-label")'), name)
+    assert.equal(await page.evaluate(focused), name)
     await page.keyboard.press('Enter')
     await page.waitForURL(`${panelUrl}/sites/blog?done=site-rolled-back`)
     assert.match((await page.getByRole('status').textContent()) ?? '', /Rolled back/)
@@ -306,6 +330,159 @@ describe('the web UI of hostplane panel in Chromium', { skip: env.skip || noChro
     await watched.context.close()
   })
 
+  /** Waits until `selector`'s text (blanks made single spaces) matches: the page changes by itself. */
+  const textBecomes = (page: Page, selector: string, pattern: RegExp) =>
+    page.locator(selector, { hasText: pattern }).waitFor({ timeout: 15_000 })
+
+  it('creates a webspace with the form and follows its build live, line by line, while the page is open', async () => {
+    const watched = await open()
+    const { page } = watched
+    await signIn(watched, '/webspaces/new')
+    await page.fill('#field-name', 'shop')
+    await page.fill('#field-runtime', 'php-8.3')
+    await page.selectOption('#field-tls', 'none')
+    await page.click('button:has-text("Create webspace")')
+    await page.waitForURL(`${panelUrl}/webspaces/shop?done=created`)
+    assert.match(await mainText(page), /never built/)
+
+    for (const [name, commit] of [
+      ['shop-1', commits[0]],
+      ['shop-2', commits[1]],
+    ] as const)
+      await admin.request('POST', resourcePath({ apiVersion: API_VERSION, plural: 'releases', namespace }), {
+        body: testRelease(customer, 'shop', name, commit),
+      })
+    const startedAt = new Date().toISOString()
+    const build = (lines: string[], end?: { phase: 'Succeeded'; release: string }) =>
+      admin.request('PATCH', webspacePath('shop', 'status'), {
+        contentType: 'application/merge-patch+json',
+        body: {
+          status: {
+            release: 'shop-2',
+            build: {
+              phase: end?.phase ?? 'Building',
+              branch: 'main',
+              commit: commits[1],
+              startedAt,
+              lineCount: lines.length,
+              lines,
+              ...(end ? { release: end.release, finishedAt: new Date().toISOString() } : {}),
+            },
+          },
+        },
+      })
+    await build(['building release of main (layer)'])
+    await page.goto(`${panelUrl}/webspaces/shop`)
+    assert.match((await page.textContent('#build-log')) ?? '', /building release of main/)
+    await textBecomes(page, '#build-state', /^building$/)
+    await build(['building release of main (layer)', 'layer 1/1 pushed', '<script>not markup</script>'])
+    await textBecomes(page, '#build-log', /layer 1\/1 pushed\s+<script>not markup<\/script>/)
+    await build(['building release of main (layer)', 'layer 1/1 pushed', '<script>not markup</script>'], {
+      phase: 'Succeeded',
+      release: 'shop-2',
+    })
+    await textBecomes(page, '#build-state', /succeeded: release shop-2/)
+    assert.equal(await page.locator('#build-log script').count(), 0, 'a log line is text, never markup')
+    await shoot(page, 'webspace')
+
+    // Without a script the page still shows where the build stands.
+    const plain = await browser.newContext({
+      javaScriptEnabled: false,
+      storageState: await watched.context.storageState(),
+    })
+    const still = await plain.newPage()
+    await still.goto(`${panelUrl}/webspaces/shop`)
+    assert.match((await still.textContent('#build-log')) ?? '', /layer 1\/1 pushed/)
+    assert.match((await still.textContent('#build-state')) ?? '', /succeeded: release shop-2/)
+    await plain.close()
+
+    await page.getByRole('button', { name: 'Roll back to shop-1' }).click()
+    await page.waitForURL(`${panelUrl}/webspaces/shop?done=webspace-rolled-back`)
+    const webspaceNow = async () => admin.request<Webspace>('GET', webspacePath('shop'))
+    assert.equal((await webspaceNow()).spec.release, 'shop-1')
+    await page.getByRole('button', { name: 'Follow the branch again' }).click()
+    await page.waitForURL(`${panelUrl}/webspaces/shop?done=following`)
+    assert.equal((await webspaceNow()).spec.release, undefined)
+
+    await page.goto(`${panelUrl}/webspaces`)
+    assert.match(await mainText(page), /shop[\s\S]*shop-[12] of main/)
+    await shoot(page, 'webspaces')
+    assert.deepEqual(watched.violations, [])
+    assert.deepEqual(watched.foreign, [])
+    await watched.context.close()
+  })
+
+  it('adds an SSH key, shows the refusal of a bad one next to its field, and removes a key after asking', async () => {
+    const watched = await open()
+    const { page } = watched
+    await signIn(watched, '/ssh-keys')
+    await page.fill('#field-name', 'laptop')
+    await page.fill('#field-publicKey', 'ssh-dss AAAA not a key we take')
+    await page.click('button:has-text("Add key")')
+    assert.match(
+      (await page.textContent('#field-publicKey-error')) ?? '',
+      /publicKey must be one public key line/,
+    )
+    assert.equal(await page.inputValue('#field-name'), 'laptop')
+    const publicKey = `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${randomBytes(32).toString('base64').slice(0, 43)} alice`
+    await page.fill('#field-publicKey', publicKey)
+    await page.fill('#field-title', 'Alice’s laptop')
+    await page.click('button:has-text("Add key")')
+    await page.waitForURL(`${panelUrl}/ssh-keys?done=key-added`)
+    assert.match(await mainText(page), /laptop[\s\S]*Alice’s laptop[\s\S]*waiting for the gitserver/)
+    await shoot(page, 'ssh-keys')
+    await page.getByRole('link', { name: /^Remove the key laptop/ }).click()
+    await page.click('button:has-text("Remove key")')
+    await page.waitForURL(`${panelUrl}/ssh-keys?done=key-deleted`)
+    assert.match(await mainText(page), /No SSH keys yet/)
+    await watched.context.close()
+  })
+
+  it('creates an API token that is shown once and works, and revokes it', async () => {
+    const watched = await open()
+    const { page } = watched
+    await signIn(watched, '/tokens')
+    await page.click('button:has-text("Create token")')
+    assert.match((await page.textContent('#field-description-error')) ?? '', /length/)
+    await page.fill('#field-description', 'deploys from CI')
+    await page.click('button:has-text("Create token")')
+    const token = await page.inputValue('#token')
+    assert.match(token, /^hpt_/)
+    const me = (bearer: string) =>
+      fetch(`${panelUrl}/api/v1/me`, { headers: { authorization: `Bearer ${bearer}` } }).then((r) => r.status)
+    assert.equal(await me(token), 200)
+    await shoot(page, 'tokens')
+    await page.goto(`${panelUrl}/tokens`)
+    assert.doesNotMatch(await page.content(), new RegExp(token), 'the token is shown once')
+    assert.match(await mainText(page), /deploys from CI/)
+    await page.getByRole('link', { name: /^Revoke the token for deploys from CI/ }).click()
+    await page.click('button:has-text("Revoke token")')
+    await page.waitForURL(`${panelUrl}/tokens?done=token-revoked`)
+    assert.equal(await me(token), 401)
+    await watched.context.close()
+  })
+
+  it('has no serious or critical accessibility violations on any page (axe-core)', async () => {
+    const axe = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8')
+    // axe is injected as a script of the test's own, which the pages' CSP would refuse.
+    const context = await browser.newContext({ bypassCSP: true })
+    const page = await context.newPage()
+    await signIn({ context, page, foreign: [], policies: [], violations: [] }, '/')
+    const found: string[] = []
+    for (const path of PAGES) {
+      await page.goto(`${panelUrl}${path}`)
+      await page.addScriptTag({ content: axe })
+      const violations = await page.evaluate<string[]>(
+        `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`,
+      )
+      found.push(...violations.map((v) => `${path}: ${v}`))
+    }
+    assert.deepEqual(found, [])
+    await context.close()
+  })
+
   it('reads on a phone (375 px) without sideways scrolling on every page', async () => {
     const watched = await open({ width: 375, height: 740 })
     const { page } = watched
@@ -324,8 +501,8 @@ describe('the web UI of hostplane panel in Chromium', { skip: env.skip || noChro
       )
       assert.ok((scroll ?? 0) <= (inner ?? 0), `${path} is ${scroll}px wide on a ${inner}px screen`)
     }
-    await page.goto(`${panelUrl}/sites/blog`)
-    await shoot(page, 'site-phone')
+    await page.goto(`${panelUrl}/webspaces/shop`)
+    await shoot(page, 'webspace-phone')
     assert.deepEqual(watched.violations, [])
     assert.deepEqual(watched.foreign, [])
     await watched.context.close()

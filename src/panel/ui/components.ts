@@ -15,21 +15,26 @@ export interface ActionButton {
   readonly action: string
   readonly csrf: string
   readonly label: string
-  /** The button's accessible name when its label alone is ambiguous in a list ("Roll back to …"). */
-  readonly name?: string
+  /**
+   * Said after the label to screen readers only, when the label alone is ambiguous in a list
+   * ("Roll back" + " to 0123456789ab"): the accessible name starts with the visible label.
+   */
+  readonly which?: string
   /** Hidden fields sent with it. */
   readonly fields?: Readonly<Record<string, string>>
   readonly look?: 'secondary' | 'danger'
 }
 
+/** Text for screen readers only (the stylesheet's `.sr-only`). */
+export const screenReaderOnly = (text: string | undefined): Html | false =>
+  text !== undefined && html`<span class="sr-only"> ${text}</span>`
+
 /** A form that is one button: a POST with the CSRF token and its hidden fields. */
-export const actionButton = ({ action, csrf, label, name, fields = {}, look }: ActionButton): Html =>
+export const actionButton = ({ action, csrf, label, which, fields = {}, look }: ActionButton): Html =>
   html`<form class="inline" method="post" action="${action}">
     ${csrfField(csrf)}${Object.entries(fields).map(
       ([field, value]) => html`<input type="hidden" name="${field}" value="${value}" />`,
-    )}<button type="submit" ${look && html`class="${look}"`} ${name && html`aria-label="${name}"`}>
-      ${label}
-    </button>
+    )}<button type="submit" ${look && html`class="${look}"`}>${label}${screenReaderOnly(which)}</button>
   </form>`
 
 /** A commit id as people compare them: its first 12 characters. */

@@ -32,7 +32,7 @@ const actAsButton = (viewer: Viewer, customer: string) =>
     action: ACT_AS_PATH,
     csrf: viewer.csrfToken,
     label: 'Act as',
-    name: `Act as ${customer}`,
+    which: customer,
     fields: { customer },
     look: 'secondary',
   })

@@ -6,7 +6,8 @@
  * holds it; whatever no field holds is said above the form. Pure.
  */
 import { type FieldProblem, PanelError } from '../errors.js'
-import { type Html, html } from './html.js'
+import { csrfField } from './components.js'
+import { type Html, html, type Interpolation } from './html.js'
 
 /** What a form posted, by field name. */
 export type FormValues = Readonly<Record<string, string | undefined>>
@@ -169,3 +170,24 @@ export const formOf = (body: unknown): FormValues =>
         Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
       )
     : {}
+
+export interface PostForm {
+  readonly action: string
+  readonly csrf: string
+  readonly errors: FormErrors
+  readonly fields: Interpolation
+  readonly button: string
+  /** Beside the button, e.g. a Cancel link. */
+  readonly beside?: Interpolation
+}
+
+/**
+ * A form the API server judges: the refusals no field holds above it, its fields, the CSRF token
+ * and the button. `novalidate`: the browser does not judge first, so every message is the API's.
+ */
+export const postForm = ({ action, csrf, errors, fields, button, beside }: PostForm): Html =>
+  html`${generalErrors(errors)}
+    <form method="post" action="${action}" novalidate>
+      ${csrfField(csrf)} ${fields}
+      <div class="actions"><button type="submit">${button}</button> ${beside}</div>
+    </form>`

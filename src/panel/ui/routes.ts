@@ -12,13 +12,17 @@ import { PanelError } from '../errors.js'
 import type { PanelPages } from '../panel-app.js'
 import { requestError } from '../request-errors.js'
 import { actingBanner } from './admin-frame.js'
+import { BUILD_LOG_SCRIPT } from './build-log-script.js'
 import { acceptForms } from './form-body.js'
 import { PANEL_NAME, problemPage, SECTIONS, type Section, type Viewer } from './frame.js'
 import { html } from './html.js'
 import { noticeOf } from './notices.js'
 import { overviewPage } from './overview-page.js'
-import { page, registerStylesheet, sendPage } from './page.js'
+import { page, registerAsset, registerStylesheet, sendPage } from './page.js'
 import { siteRoutes } from './site-routes.js'
+import { sshKeyRoutes } from './ssh-key-routes.js'
+import { tokenRoutes } from './token-routes.js'
+import { webspaceRoutes } from './webspace-routes.js'
 
 /** A signed-in customer's page request, as its handler gets it. */
 export interface PageRequest {
@@ -46,6 +50,7 @@ export async function customerPages(app: FastifyInstance, pages: PanelPages): Pr
     // An SSH key is the largest thing a form sends: 16 KiB at most.
     acceptForms(ui, 64 * 1024)
     registerStylesheet(ui)
+    registerAsset(ui, BUILD_LOG_SCRIPT)
 
     const signedIn = new WeakMap<FastifyRequest, PageRequest>()
     ui.addHook('onRequest', async (request, reply) => {
@@ -120,5 +125,8 @@ export async function customerPages(app: FastifyInstance, pages: PanelPages): Pr
       return sendPage(reply, overviewPage(viewer, { me, usage, domains }, noticeOf(request.query.done)))
     })
     siteRoutes(ui, routes)
+    webspaceRoutes(ui, routes)
+    sshKeyRoutes(ui, routes)
+    tokenRoutes(ui, routes)
   })
 }

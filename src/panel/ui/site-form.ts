@@ -8,17 +8,9 @@
 import type { StaticSiteSpec } from '../../api/staticsite.js'
 import type { SiteView } from '../schemas.js'
 import type { Viewer } from './frame.js'
-import {
-  type FormErrors,
-  type FormValues,
-  inputField,
-  listOf,
-  NO_ERRORS,
-  selectField,
-  trimmed,
-} from './form.js'
+import { type FormValues, inputField, listOf, NO_ERRORS, selectField, trimmed } from './form.js'
 import { html } from './html.js'
-import { objectFormPage } from './object-form.js'
+import { domainsField, type FormInput, objectFormPage, tlsField, tlsOf } from './object-form.js'
 
 export const SITE_FIELDS = [
   'name',
@@ -52,7 +44,6 @@ export const siteFormValues = ({ name, spec }: Pick<SiteView, 'name' | 'spec'>):
 export function siteSpec(form: FormValues, base?: StaticSiteSpec): StaticSiteSpec {
   const domains = listOf(form.domains)
   const pathPrefix = trimmed(form.pathPrefix)
-  const mode = trimmed(form.tls) || 'auto'
   // Domains and path prefix are the form's to set or to clear.
   const kept: Partial<StaticSiteSpec> = { ...base }
   delete kept.domains
@@ -63,31 +54,17 @@ export function siteSpec(form: FormValues, base?: StaticSiteSpec): StaticSiteSpe
     ref: trimmed(form.ref) || 'main',
     path: trimmed(form.path) || '/',
     syncInterval: trimmed(form.syncInterval) || '5m',
-    tls: base?.tls.mode === mode ? base.tls : ({ mode } as StaticSiteSpec['tls']),
+    tls: tlsOf(form.tls, base?.tls),
     fallback: (trimmed(form.fallback) || 'notFound') as StaticSiteSpec['fallback'],
     ...(domains.length > 0 ? { domains } : {}),
     ...(pathPrefix ? { pathPrefix } : {}),
   }
 }
 
-export interface SiteFormProps {
-  /** The site being edited; creating without one. */
-  readonly editing?: Pick<SiteView, 'name' | 'resourceVersion' | 'spec'>
-  readonly values: FormValues
-  readonly errors?: FormErrors
-}
-
-export const TLS_MODES = [
-  ['auto', 'a certificate from the cluster (Let’s Encrypt)'],
-  ['none', 'none: HTTP only'],
-] as const
+export type SiteFormProps = FormInput<Pick<SiteView, 'name' | 'resourceVersion' | 'spec'>>
 
 export function siteFormPage(viewer: Viewer, { editing, values, errors = NO_ERRORS }: SiteFormProps) {
   const field = { errors }
-  const tlsModes =
-    editing?.spec.tls.mode === 'secret'
-      ? [...TLS_MODES, ['secret', `the TLS Secret ${editing.spec.tls.secretName ?? ''}`] as const]
-      : TLS_MODES
   return objectFormPage(viewer, {
     section: 'sites',
     noun: 'site',
@@ -116,14 +93,11 @@ export function siteFormPage(viewer: Viewer, { editing, values, errors = NO_ERRO
       maxlength: 1024,
       help: 'A directory of the repository, e.g. /public; / publishes all of it.',
     })}
-    ${inputField({
-      ...field,
-      name: 'domains',
-      label: 'Domains',
-      value: values.domains,
-      multiline: true,
-      help: 'One per line; the first is the main one, the others redirect to it. Empty: the default domain.',
-    })}
+    ${domainsField(
+      errors,
+      values.domains,
+      'One per line; the first is the main one, the others redirect to it. Empty: the default domain.',
+    )}
     ${inputField({
       ...field,
       name: 'pathPrefix',
@@ -140,7 +114,7 @@ export function siteFormPage(viewer: Viewer, { editing, values, errors = NO_ERRO
       maxlength: 32,
       help: 'A duration from 30s to 24h, e.g. 5m or 1h.',
     })}
-    ${selectField({ ...field, name: 'tls', label: 'Certificate', value: values.tls ?? 'auto', options: tlsModes })}
+    ${tlsField(errors, values.tls, editing?.spec.tls)}
     ${selectField({
       ...field,
       name: 'fallback',

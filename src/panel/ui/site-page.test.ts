@@ -73,7 +73,7 @@ describe('the StaticSite pages', () => {
     assert.match(page, /served now/)
     assert.equal(page.match(/action="\/sites\/blog\/rollback"/g)?.length, 1)
     assert.match(page, new RegExp(`name="commit" value="${older}"`))
-    assert.match(page, new RegExp(`aria-label="Roll back to ${older.slice(0, 12)}"`))
+    assert.match(page, new RegExp(`Roll back<span class="sr-only"> to ${older.slice(0, 12)}</span>`))
     assert.doesNotMatch(page, new RegExp(`value="${served}"`))
     assert.match(page, /action="\/sites\/blog\/sync"[\s\S]*name="_csrf" value="csrf-1"/)
     assert.match(page, /https:\/\/git.example.com\/&lt;x&gt;.git/)

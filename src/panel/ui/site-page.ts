@@ -59,8 +59,8 @@ export function sitePage(viewer: Viewer, site: SiteView, notice?: PageProps['not
                     : actionButton({
                         action: `${path}/rollback`,
                         csrf,
-                        label: 'Roll back to this',
-                        name: `Roll back to ${shortCommit(revision.commit)}`,
+                        label: 'Roll back',
+                        which: `to ${shortCommit(revision.commit)}`,
                         fields: { commit: revision.commit },
                         look: 'secondary',
                       }),

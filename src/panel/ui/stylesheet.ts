@@ -12,6 +12,7 @@ body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, s
 a { color: var(--accent); }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, main:focus-visible, pre:focus-visible {
   outline: 3px solid #f0a500; outline-offset: 2px; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .skip { position: absolute; left: -999px; top: 0; background: var(--ink); color: #fff; padding: .5em 1em; }
 .skip:focus { left: 0; z-index: 1; }
 header { display: flex; flex-wrap: wrap; align-items: center; gap: .5em 2em; padding: .75em 1.25em; border-bottom: 1px solid var(--line); background: var(--soft); }
