@@ -160,7 +160,21 @@ export function objectCountQuota(limits: ObjectLimits): Readonly<Record<string, 
     'count/horizontalpodautoscalers.autoscaling': webspaces,
     'count/poddisruptionbudgets.policy': webspaces,
   }
-  return Object.fromEntries(Object.entries(counts).map(([key, value]) => [key, String(value)]))
+  return Object.fromEntries(Object.entries(counts).map(([key, value]) => [key, countQuantity(value)]))
+}
+
+/**
+ * A count as the API server stores it: whole thousands with the decimal suffix (1000 is `1k`), so
+ * the quota the operator applies is the quota it reads back and is not written again on every pass.
+ */
+export function countQuantity(count: number): string {
+  for (const [suffix, scale] of [
+    ['G', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ] as const)
+    if (count >= scale && count % scale === 0) return `${count / scale}${suffix}`
+  return String(count)
 }
 
 /** The largest size a tier offers: a container may never ask for more (LimitRange max). */
