@@ -4,7 +4,7 @@
  * with the stylesheet of the cluster panel's pages (src/panel/ui).
  */
 import type { StatusWord } from '../panel/status-words.js'
-import { csrfField, shortCommit as short, statusWord as word } from '../panel/ui/components.js'
+import { actionButton, csrfField, shortCommit as short, statusWord as word } from '../panel/ui/components.js'
 import { type Html, html, type Interpolation } from '../panel/ui/html.js'
 import { page, type PageProps } from '../panel/ui/page.js'
 import type { SiteSyncState } from './site-driver.js'
@@ -161,15 +161,13 @@ export function sitePage(
                     ${
                       revision.commit === served
                         ? html`<span class="word ok">served now</span>`
-                        : html`<form class="inline" method="post" action="${action('ref')}">
-                            ${csrfField(csrf)}<input
-                              type="hidden"
-                              name="ref"
-                              value="${revision.commit}"
-                            /><button type="submit" aria-label="Roll back to ${short(revision.commit)}">
-                              Roll back to this
-                            </button>
-                          </form>`
+                        : actionButton({
+                            action: action('ref'),
+                            csrf,
+                            label: 'Roll back',
+                            which: `to ${short(revision.commit)}`,
+                            fields: { ref: revision.commit },
+                          })
                     }
                   </td>
                 </tr>`,
