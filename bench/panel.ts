@@ -5,9 +5,12 @@
  * Webspaces): one customer sees N objects, the cluster holds C × N. Each endpoint is asked R times
  * by W concurrent clients with the customer's API token; beside each, the same read made directly
  * of the API server with the cluster admin's credentials (what `kubectl get` costs), so the
- * panel's own share shows. Then the panel's resident memory (/proc).
+ * panel's own share shows. The panel runs with OpenID Connect sign-in against the test provider
+ * (test/panel/oidc-fixture.ts), so the same run asks the web UI's pages as a signed-in browser
+ * would — the session cookie of a sign-in through the provider's login and consent — as the
+ * customer and, for the admin pages, as a provider admin. Then the panel's resident memory (/proc).
  *
- *   npx tsx bench/panel.ts [--customers 10] [--objects 1000] [--requests 200] [--concurrency 4] [--pages /,/sites]
+ *   npx tsx bench/panel.ts [--customers 10] [--objects 1000] [--requests 200] [--concurrency 4]
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -15,6 +18,7 @@ import { readFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { API_VERSION } from '../src/api/kind.js'
+import { CLIENT_SECRET_ENV } from '../src/cli/panel-sign-in-flags.js'
 import type { Customer } from '../src/api/resources.js'
 import { manifestPath } from '../src/kube/manifest-path.js'
 import type { Manifest } from '../src/kube/object.js'
@@ -32,6 +36,14 @@ import {
   TEST_TENANCY,
 } from '../test/cluster/tenancy.js'
 import { freePort } from '../test/serving/nginx-for-tests.js'
+import {
+  signInAs,
+  startTestProvider,
+  TEST_ACCOUNTS,
+  TEST_CLIENT,
+  TestBrowser,
+  type TestProvider,
+} from '../test/panel/oidc-fixture.js'
 import { panelArgs, panelRbac } from '../test/panel/panel-rbac.js'
 import { inParallel } from './parallel.js'
 
@@ -41,7 +53,6 @@ const { values } = parseArgs({
     objects: { type: 'string', default: '1000' },
     requests: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '4' },
-    pages: { type: 'string', default: '' },
   },
 })
 const CUSTOMERS = Number(values.customers)
@@ -49,7 +60,6 @@ const OBJECTS = Number(values.objects)
 const REQUESTS = Number(values.requests)
 const CONCURRENCY = Number(values.concurrency)
 const SITES = Math.round(OBJECTS * 0.8)
-const PAGES = values.pages.split(',').filter(Boolean)
 
 const log = (line: string) => console.error(`[bench] ${line}`)
 
@@ -117,6 +127,7 @@ async function main(): Promise<void> {
   const admin = new KubeRest(cluster.kubeConfig())
   const id = randomBytes(3).toString('hex')
   let panel: ChildProcess | undefined
+  let provider: TestProvider | undefined
   try {
     await applyTenancyObjects(admin, TEST_TENANCY, id)
     await admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name: `hp-panel-${id}` } } })
@@ -152,11 +163,27 @@ async function main(): Promise<void> {
     log(`created in ${((Date.now() - creating) / 1000).toFixed(1)} s`)
 
     const credentials = await cluster.serviceAccountKubeConfig(`hp-panel-${id}`, `hostplane-panel-${id}`)
+    const customer = customers[0] as Customer
     const [port, opsPort] = [await freePort(), await freePort()]
+    const panelUrl = `http://127.0.0.1:${port}`
+    provider = await startTestProvider({
+      customer: { hostplane_customer: customer.metadata.name },
+      admin: TEST_ACCOUNTS.root,
+    })
+    provider.start({ ...TEST_CLIENT, panelUrl })
     panel = spawn(
       process.execPath,
-      ['build/src/cli/main.js', ...panelArgs(credentials.path, id, port, opsPort)],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+      [
+        'build/src/cli/main.js',
+        ...panelArgs(credentials.path, id, port, opsPort),
+        ...['--public-url', panelUrl, '--oidc-issuer', provider.issuer],
+        ...['--oidc-client-id', TEST_CLIENT.clientId, '--oidc-admin-group', 'hostplane-admins'],
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, [CLIENT_SECRET_ENV]: TEST_CLIENT.clientSecret },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
     )
     await waitFor(
       async () =>
@@ -165,7 +192,6 @@ async function main(): Promise<void> {
           : undefined,
       { timeoutMs: 30_000, describe: () => 'the panel did not become ready' },
     )
-    const customer = customers[0] as Customer
     const clients = new PanelClients(credentials.kubeConfig)
     const { token } = await new TokenStore(clients.tokenKeeper, `hp-panel-tokens-${id}`).create(
       customer.metadata.name,
@@ -173,11 +199,14 @@ async function main(): Promise<void> {
     )
     clients.close()
     const rssIdle = await rssMiB(panel, 'VmRSS')
+    const [customerBrowser, adminBrowser] = [new TestBrowser(), new TestBrowser()]
+    await signInAs(customerBrowser, panelUrl, 'customer')
+    await signInAs(adminBrowser, panelUrl, 'admin')
 
-    const panelUrl = `http://127.0.0.1:${port}`
     const asCustomer = (path: string) => () =>
       fetch(`${panelUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })
     const namespace = customerNamespace(customer)
+    const page = (browser: TestBrowser, path: string) => () => browser.request(`${panelUrl}${path}`)
     const direct = (plural: string, name?: string) => {
       const path = resourcePath({ apiVersion: API_VERSION, plural, namespace, name })
       return async () => {
@@ -197,11 +226,13 @@ async function main(): Promise<void> {
       ['GET /api/v1/webspaces', asCustomer('/api/v1/webspaces'), direct('webspaces')],
       ['GET /api/v1/webspaces/app-3', asCustomer('/api/v1/webspaces/app-3'), direct('webspaces', 'app-3')],
       ['GET /api/v1/releases', asCustomer('/api/v1/releases'), direct('releases')],
-      ...PAGES.map((path): [string, () => Promise<Response>, undefined] => [
-        `GET ${path} (page)`,
-        asCustomer(path),
-        undefined,
-      ]),
+      ['page /', page(customerBrowser, '/'), undefined],
+      ['page /sites', page(customerBrowser, '/sites'), undefined],
+      ['page /sites/site-7', page(customerBrowser, '/sites/site-7'), undefined],
+      ['page /webspaces', page(customerBrowser, '/webspaces'), undefined],
+      ['page /webspaces/app-3', page(customerBrowser, '/webspaces/app-3'), undefined],
+      ['page /admin/customers (admin)', page(adminBrowser, '/admin/customers'), undefined],
+      ['page /admin/audit (admin)', page(adminBrowser, '/admin/audit'), undefined],
     ]
     const rows: Record<string, unknown>[] = []
     for (const [name, viaPanel, viaApi] of endpoints) {
@@ -234,6 +265,7 @@ async function main(): Promise<void> {
     )
   } finally {
     panel?.kill('SIGTERM')
+    await provider?.close()
     admin.close()
     await cluster.stop()
   }
