@@ -56,6 +56,21 @@ describe('parseSiteFile', () => {
     assert.equal(parseSiteFile('c.yaml', customer).broken, false)
   })
 
+  it('says that a Database runs in a cluster only, beside the sites of its file', () => {
+    const database =
+      'apiVersion: hostplane.dev/v1alpha1\nkind: Database\nmetadata: {name: shop}\nspec: {engine: MariaDB}\n'
+    const parsed = parseSiteFile('shop.yaml', `${site('a')}---\n${database}`)
+    assert.equal(parsed.broken, false)
+    assert.deepEqual(
+      parsed.sites.map((entry) => entry.site.metadata.name),
+      ['a'],
+    )
+    assert.match(
+      parsed.problems[0] ?? '',
+      /^shop\.yaml \(document 2\): kind: Database is valid but hostplane serve runs no databases: they run in a cluster \(docs\/databases\.md\)/,
+    )
+  })
+
   it('reports an alias bomb as a broken file in one line instead of throwing', () => {
     const levels = Array.from(
       { length: 12 },

@@ -122,6 +122,13 @@ export function keepLastValid(previous: ParsedSiteFile | undefined, next: Parsed
  * are located as `hostplane validate` locates them (the parser's line and column); the excerpt
  * the parser adds below that line is left to `validate`, since a problem here is one log line.
  */
+/** Why a valid resource of another kind is not run here, and where it does run. */
+function notServed(kind: string): string {
+  if (kind === 'Database' || kind === 'DatabaseServer')
+    return `kind: ${kind} is valid but hostplane serve runs no databases: they run in a cluster (docs/databases.md); on one machine, give the site a database server of its own`
+  return `kind: ${kind} is valid but hostplane serve runs only StaticSite`
+}
+
 export function parseSiteFile(file: string, text: string): ParsedSiteFile {
   const parsed = parseDocuments(file, text)
   const count = parsed.documents.length + parsed.problems.length
@@ -139,10 +146,7 @@ export function parseSiteFile(file: string, text: string): ParsedSiteFile {
       found.push({ document, problem: `${at}: ${formatFieldErrors(result.errors)}` })
       broken = true
     } else if (result.object.kind !== 'StaticSite')
-      found.push({
-        document,
-        problem: `${at}: kind: ${result.object.kind} is valid but hostplane serve runs only StaticSite; ignored`,
-      })
+      found.push({ document, problem: `${at}: ${notServed(result.object.kind)}; ignored` })
     else {
       const site = result.object as unknown as StaticSite
       site.metadata.namespace ??= DEFAULT_NAMESPACE
