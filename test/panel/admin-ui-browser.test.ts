@@ -3,22 +3,27 @@
  * real process, the real API server and the real OpenID Provider: an admin signs in, finds the
  * customer on the Customers page, acts as it — every page then carries a banner naming the
  * customer, with the button that stops it — and finds that act-as in the audit log page, searched
- * with its filters, next to export links of the same search.
+ * with its filters, next to export links of the same search. No admin page, the banner included,
+ * has a serious or critical accessibility violation (axe-core). With HOSTPLANE_SCREENSHOTS=1 it
+ * writes the admin screenshots docs/panel.md shows.
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
+import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import type { PanelProcess } from '../../src/panel/panel-service.js'
 import { clusterForTests } from '../cluster/for-tests.js'
+import { REPO_ROOT } from '../cluster/paths.js'
 import { sharedCustomer } from '../cluster/tenancy.js'
 import { freePort } from '../serving/nginx-for-tests.js'
-import { chromiumUnavailable, launchChromium } from './chromium-for-tests.js'
+import { chromiumUnavailable, launchChromium, seriousAxeViolations } from './chromium-for-tests.js'
 import { startTestProvider, TEST_CLIENT, type TestProvider } from './oidc-fixture.js'
 import { type PanelCluster, panelCluster, startSignedInPanel } from './panel-cluster.js'
 
 const env = await clusterForTests()
 const noChromium = await chromiumUnavailable()
+const SCREENSHOTS = process.env.HOSTPLANE_SCREENSHOTS === '1'
 
 describe('the admin pages of hostplane panel in Chromium', { skip: env.skip || noChromium }, () => {
   let setup: PanelCluster
@@ -53,6 +58,16 @@ describe('the admin pages of hostplane panel in Chromium', { skip: env.skip || n
 
   const banner = (page: Page) => page.locator('header .banner')
 
+  /** Signs the admin in through the provider's login and consent pages, starting at the Customers page. */
+  async function signIn(page: Page) {
+    await page.goto(`${panelUrl}/admin/customers`)
+    await page.fill('input[name=login]', 'root')
+    await page.fill('input[name=password]', 'any password')
+    await page.click('button[type=submit]')
+    await page.click('button[type=submit]') // the consent page's Continue
+    await page.waitForURL(`${panelUrl}/admin/customers`)
+  }
+
   it('an admin acts as a customer, sees the banner naming it on the customer’s pages, stops, and finds the act-as in the audit log', async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
     const page = await context.newPage()
@@ -61,12 +76,7 @@ describe('the admin pages of hostplane panel in Chromium', { skip: env.skip || n
       if (/Content Security Policy/i.test(message.text())) violations.push(message.text())
     })
 
-    await page.goto(`${panelUrl}/admin/customers`)
-    await page.fill('input[name=login]', 'root')
-    await page.fill('input[name=password]', 'any password')
-    await page.click('button[type=submit]')
-    await page.click('button[type=submit]') // the consent page's Continue
-    await page.waitForURL(`${panelUrl}/admin/customers`)
+    await signIn(page)
     assert.equal(await banner(page).count(), 0, 'no banner while acting as no customer')
 
     await page.getByRole('button', { name: `Act as ${name}` }).click()
@@ -106,6 +116,39 @@ describe('the admin pages of hostplane panel in Chromium', { skip: env.skip || n
       new RegExp(`,oidc:root,root@provider\\.test,true,,act-as\\.start,Customer,,${name},ok,`),
     )
     assert.deepEqual(violations, [], 'no page breaks its Content-Security-Policy')
+    await context.close()
+  })
+
+  it('has no serious or critical accessibility violations on any admin page, the act-as banner included (axe-core)', async () => {
+    // bypassCSP lets the test inject axe; the test above checks the CSP.
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, bypassCSP: true })
+    const page = await context.newPage()
+    const found: string[] = []
+    const check = async (shot?: string) => {
+      if (shot && SCREENSHOTS)
+        await page.screenshot({
+          path: join(REPO_ROOT, 'docs', 'images', `panel-${shot}.png`),
+          fullPage: true,
+        })
+      found.push(...(await seriousAxeViolations(page)).map((v) => `${new URL(page.url()).pathname}: ${v}`))
+    }
+    await signIn(page)
+    await check('admin-customers')
+    for (const path of ['/admin/customers/new', `/admin/customers/${name}`]) {
+      await page.goto(`${panelUrl}${path}`)
+      await check()
+    }
+    await page.goto(`${panelUrl}/admin/customers`)
+    await page.getByRole('button', { name: `Act as ${name}` }).click()
+    await page.waitForURL(`${panelUrl}/?done=acting`)
+    await check('acting-as')
+    await page.goto(`${panelUrl}/sites`)
+    await check()
+    await page.getByRole('button', { name: `Stop acting as ${name}` }).click()
+    await page.waitForURL(`${panelUrl}/admin/customers?done=stopped-acting`)
+    await page.goto(`${panelUrl}/admin/audit?customer=${name}`)
+    await check('admin-audit')
+    assert.deepEqual(found, [])
     await context.close()
   })
 })

@@ -9,8 +9,6 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -26,7 +24,7 @@ import { REPO_ROOT } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
 import { sharedCustomer } from '../cluster/tenancy.js'
 import { freePort } from '../serving/nginx-for-tests.js'
-import { chromiumUnavailable, launchChromium } from './chromium-for-tests.js'
+import { chromiumUnavailable, launchChromium, seriousAxeViolations } from './chromium-for-tests.js'
 import { startTestProvider, TEST_CLIENT, type TestProvider, testSignInOptions } from './oidc-fixture.js'
 import { type PanelCluster, panelCluster } from './panel-cluster.js'
 import { testRelease } from './test-release.js'
@@ -34,7 +32,6 @@ import { testRelease } from './test-release.js'
 const env = await clusterForTests()
 const noChromium = await chromiumUnavailable()
 const SCREENSHOTS = process.env.HOSTPLANE_SCREENSHOTS === '1'
-const require = createRequire(import.meta.url)
 
 /** Every page a customer has, once the tests before have made a site, a webspace and a key. */
 const PAGES = [
@@ -463,21 +460,13 @@ describe('the web UI of hostplane panel in Chromium', { skip: env.skip || noChro
   })
 
   it('has no serious or critical accessibility violations on any page (axe-core)', async () => {
-    const axe = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8')
-    // axe is injected as a script of the test's own, which the pages' CSP would refuse.
     const context = await browser.newContext({ bypassCSP: true })
     const page = await context.newPage()
     await signIn({ context, page, foreign: [], policies: [], violations: [] }, '/')
     const found: string[] = []
     for (const path of PAGES) {
       await page.goto(`${panelUrl}${path}`)
-      await page.addScriptTag({ content: axe })
-      const violations = await page.evaluate<string[]>(
-        `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`,
-      )
-      found.push(...violations.map((v) => `${path}: ${v}`))
+      found.push(...(await seriousAxeViolations(page)).map((v) => `${path}: ${v}`))
     }
     assert.deepEqual(found, [])
     await context.close()
