@@ -17,7 +17,7 @@ a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible
 .skip:focus { left: 0; z-index: 1; }
 header { display: flex; flex-wrap: wrap; align-items: center; gap: .5em 2em; padding: .75em 1.25em; border-bottom: 1px solid var(--line); background: var(--soft); }
 .brand { margin: 0; font-weight: 700; }
-.banner { flex-basis: 100%; margin: -.75em -1.25em 0; padding: .5em 1.25em; background: #fff3cd; border-bottom: 2px solid var(--pending); }
+.banner { flex-basis: calc(100% + 2.5em); margin: -.75em -1.25em 0; padding: .5em 1.25em; background: #fff3cd; border-bottom: 2px solid var(--pending); }
 .account { margin-left: auto; display: flex; flex-wrap: wrap; align-items: center; gap: .5em 1em; }
 nav ul { display: flex; flex-wrap: wrap; gap: .25em 1.25em; list-style: none; margin: 0; padding: 0; }
 nav a[aria-current="page"] { font-weight: 700; color: var(--ink); }
