@@ -122,6 +122,8 @@ describe('the panel app without an API server', () => {
       '403',
       '404',
       '409',
+      '413',
+      '415',
       '422',
       '429',
       '503',

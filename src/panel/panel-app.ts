@@ -31,6 +31,7 @@ import { type Identity, sessionIdentity } from './identity.js'
 import { isImpersonationHeader } from './impersonation.js'
 import { type DocumentedRoute, openApiDocument, type RouteSchema } from './openapi.js'
 import { requestError } from './request-errors.js'
+import { ErrorBody } from './schemas.js'
 
 /** A signed-in browser session, as a page route sees it. */
 export interface PanelSession {
@@ -75,6 +76,8 @@ export interface PanelAppOptions {
 }
 
 export const API_PREFIX = '/api/v1'
+
+const BODY_REFUSALS = { 413: ErrorBody, 415: ErrorBody, 422: ErrorBody }
 export const OPENAPI_PATH = '/api/openapi.json'
 
 export async function panelApp(options: PanelAppOptions) {
@@ -93,8 +96,12 @@ export async function panelApp(options: PanelAppOptions) {
 
   const routes: DocumentedRoute[] = []
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/') && route.schema)
-      routes.push({ method: route.method, url: route.url, schema: route.schema as RouteSchema })
+    if (!route.url.startsWith('/api/') || !route.schema) return
+    // Whatever a route says, a body is refused before it runs when it is too large (413), not
+    // JSON (415) or not what its schema takes (422): documented once here, for every route with one.
+    if (route.schema.body && route.schema.response)
+      route.schema.response = { ...BODY_REFUSALS, ...(route.schema.response as object) }
+    routes.push({ method: route.method, url: route.url, schema: route.schema as RouteSchema })
   })
 
   app.addHook('onRequest', async (request) => {

@@ -26,7 +26,7 @@ describe('the test cluster harness', { skip: env.skip }, () => {
     await env.release()
   })
 
-  it('starts in under 30 s from cached binaries, and the next start cleans up a crashed run', async () => {
+  it('starts in under a minute from cached binaries (not a rebuild), and the next start cleans up a crashed run', async () => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', join(REPO_ROOT, 'test/cluster/fixtures/start-and-hang.ts')],
@@ -45,7 +45,9 @@ describe('the test cluster harness', { skip: env.skip }, () => {
       ),
     ])
     const { dir, seconds } = JSON.parse(line ?? '{}') as { dir: string; seconds: number }
-    assert.ok(seconds < 30, `the cluster took ${seconds} s to start`)
+    // What it tells apart is cached binaries (seconds) from a rebuild (minutes); on two shared cores
+    // busy with other suites a cached start has taken 32 s, so the bound leaves room for that.
+    assert.ok(seconds < 60, `the cluster took ${seconds} s to start`)
 
     const { pids } = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as {
       pids: Record<string, number>

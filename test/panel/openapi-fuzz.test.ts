@@ -1,7 +1,10 @@
 /**
  * The panel's OpenAPI document fuzzed by schemathesis against the running panel on a real API
- * server, signed in as a customer with objects of every kind: no request gets a 5xx, every answer
- * matches the status codes, content type and schema the document declares.
+ * server, with sign-in configured as in production (so the document holds the admin routes too):
+ * every operation as a customer with objects of every kind (by API token), and the admin reads as
+ * a provider admin (by session). No request gets a 5xx, every answer matches the status codes,
+ * content type and schema the document declares. The admin writes are not fuzzed here: on the
+ * shared test cluster they would change other tests' Customers (the admin pages' tests cover them).
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -12,20 +15,22 @@ import { promisify } from 'node:util'
 import { API_VERSION } from '../../src/api/kind.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { Manifest } from '../../src/kube/object.js'
-import { KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { customerNamespace } from '../../src/operator/customer/names.js'
-import { silentLogger } from '../../src/ops/log.js'
 import { OPENAPI_PATH } from '../../src/panel/panel-app.js'
-import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
+import { SESSION_COOKIE } from '../../src/panel/auth/cookies.js'
+import type { PanelProcess } from '../../src/panel/panel-service.js'
 import { clusterForTests } from '../cluster/for-tests.js'
+import { sharedCustomer } from '../cluster/tenancy.js'
+import { freePort } from '../serving/nginx-for-tests.js'
 import {
-  applyTenancyObjects,
-  createCustomers,
-  sharedCustomer,
-  TEST_TENANCY,
-  type TenancyObjects,
-} from '../cluster/tenancy.js'
-import { panelNamespaces, panelRbac } from './panel-rbac.js'
+  signInAs,
+  startTestProvider,
+  TEST_ACCOUNTS,
+  TEST_CLIENT,
+  TestBrowser,
+  type TestProvider,
+} from './oidc-fixture.js'
+import { type PanelCluster, panelCluster, startSignedInPanel } from './panel-cluster.js'
 import { cachedSchemathesis, schemathesisUnavailable } from './schemathesis.js'
 
 const run = promisify(execFile)
@@ -41,26 +46,19 @@ const CHECKS = [
 ].join(',')
 
 describe('the OpenAPI document fuzzed by schemathesis against the running panel', { skip }, () => {
-  let admin: KubeRest
-  let tenancy: TenancyObjects
-  let rbac: Manifest[]
+  let setup: PanelCluster
+  let provider: TestProvider
   let panel: PanelProcess
+  let panelUrl: string
   let token: string
+  let session: string
   const id = randomBytes(3).toString('hex')
   const customer = sharedCustomer(`fz-${id}`)
   const namespace = customerNamespace(customer)
 
-  const apply = (object: Manifest) =>
-    admin.apply(manifestPath(object), object, { fieldManager: 'hostplane-test' })
-
   before(async () => {
     const cluster = await env.get()
-    admin = new KubeRest(cluster.kubeConfig())
-    tenancy = await applyTenancyObjects(admin, TEST_TENANCY, id)
-    await admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name: `hp-panel-${id}` } } })
-    rbac = await panelRbac(id)
-    for (const object of rbac) await apply(object)
-    await createCustomers(admin, [customer])
+    setup = await panelCluster(cluster, id, [customer])
     for (const object of [
       {
         kind: 'StaticSite',
@@ -74,46 +72,36 @@ describe('the OpenAPI document fuzzed by schemathesis against the running panel'
         ...object,
         metadata: { ...object.metadata, namespace },
       } as Manifest
-      await admin.request('POST', manifestPath(manifest, { withName: false }), { body: manifest })
+      await setup.admin.request('POST', manifestPath(manifest, { withName: false }), { body: manifest })
     }
-    const credentials = await cluster.serviceAccountKubeConfig(`hp-panel-${id}`, `hostplane-panel-${id}`)
-    panel = await startPanel({
-      kubeConfig: credentials.kubeConfig,
-      log: silentLogger(),
-      listen: { host: '127.0.0.1', port: 0 },
-      opsListen: { host: '127.0.0.1', port: 0 },
-      ...panelNamespaces(id),
-      // Fuzzed requests without a valid token must not lock the run's own address out.
-      failedSignIns: { perMinute: 1_000_000 },
-    })
+    provider = await startTestProvider(TEST_ACCOUNTS)
+    const port = await freePort()
+    panelUrl = `http://127.0.0.1:${port}`
+    // Fuzzed requests without a valid token must not lock the run's own address out.
+    panel = await startSignedInPanel(setup, provider, { port, failedSignIns: { perMinute: 1_000_000 } })
+    provider.start({ ...TEST_CLIENT, panelUrl })
     token = (await panel.panel.tokens.create(customer.metadata.name, 'fuzzing')).token
+    const browser = new TestBrowser()
+    await signInAs(browser, panelUrl, 'root')
+    session = browser.cookie(panelUrl, SESSION_COOKIE) ?? assert.fail('the admin has no session cookie')
   })
 
   after(async () => {
     await panel?.stop()
-    await admin
-      ?.request(
-        'DELETE',
-        resourcePath({ apiVersion: API_VERSION, plural: 'customers', name: customer.metadata.name }),
-      )
-      .catch(() => {})
-    for (const object of [...(rbac ?? [])].reverse())
-      await admin?.request('DELETE', manifestPath(object)).catch(() => {})
-    await admin?.request('DELETE', `/api/v1/namespaces/hp-panel-${id}`).catch(() => {})
-    await tenancy?.remove()
-    admin?.close()
+    await provider?.close()
+    await setup?.remove()
     await env.release()
   })
 
-  it('no request gets a 5xx and every answer matches the document, for every operation', async () => {
+  /** Runs schemathesis over the document with `args`; the output when it failed, credentials hidden. */
+  const fuzz = async (args: readonly string[], secrets: readonly string[]) => {
     const st = (await cachedSchemathesis()) ?? assert.fail('schemathesis is not installed')
     const result = await run(
       st,
       [
         'run',
-        `${panel.url}${OPENAPI_PATH}`,
-        '--header',
-        `Authorization: Bearer ${token}`,
+        `${panelUrl}${OPENAPI_PATH}`,
+        ...args,
         '--checks',
         CHECKS,
         '--phases',
@@ -138,8 +126,31 @@ describe('the OpenAPI document fuzzed by schemathesis against the running panel'
         stdout: `${error.stdout ?? ''}\n${error.stderr ?? error.message}`,
       }),
     )
-    // The token is a credential of a throwaway customer; the output is what says what failed.
-    assert.ok(result.ok, result.stdout.split(token).join('<token>').slice(-12_000))
+    const shown = secrets.reduce((text, secret) => text.split(secret).join('<secret>'), result.stdout)
+    assert.ok(result.ok, shown.slice(-12_000))
     assert.match(result.stdout, /passed/i)
+  }
+
+  it('no request gets a 5xx and every answer matches the document, for every operation as a customer', async () => {
+    await fuzz(['--header', `Authorization: Bearer ${token}`], [token])
+  })
+
+  it('the admin reads answer by the document as a provider admin', async () => {
+    await fuzz(
+      [
+        '--header',
+        `Cookie: ${SESSION_COOKIE}=${session}`,
+        '--include-path-regex',
+        '^/api/v1/admin',
+        // Filters of one kind add up; exclusions then narrow to the reads.
+        '--exclude-method',
+        'POST',
+        '--exclude-method',
+        'PATCH',
+        '--exclude-method',
+        'DELETE',
+      ],
+      [session],
+    )
   })
 })

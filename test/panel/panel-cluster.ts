@@ -81,6 +81,8 @@ export interface SignedInPanelOptions {
   readonly port: number
   readonly audit?: { readonly maxSegments?: number; readonly segmentBytes?: number }
   readonly clock?: () => number
+  /** Failed token attempts an address may make per minute (a fuzzer makes many on purpose). */
+  readonly failedSignIns?: { readonly perMinute: number }
 }
 
 /**
@@ -90,7 +92,7 @@ export interface SignedInPanelOptions {
 export const startSignedInPanel = (
   setup: PanelCluster,
   provider: TestProvider,
-  { port, audit = {}, clock }: SignedInPanelOptions,
+  { port, audit = {}, clock, failedSignIns }: SignedInPanelOptions,
 ): Promise<PanelProcess> =>
   startPanel({
     kubeConfig: setup.kubeConfig,
@@ -100,4 +102,5 @@ export const startSignedInPanel = (
     tokenNamespace: setup.tokenNamespace,
     audit: { namespace: setup.auditNamespace, ...audit },
     signIn: { ...testSignInOptions(provider, `http://127.0.0.1:${port}`), ...(clock ? { clock } : {}) },
+    ...(failedSignIns ? { failedSignIns } : {}),
   })
