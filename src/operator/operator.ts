@@ -27,6 +27,7 @@ import { webspaceController } from './webspace/controller.js'
 import { databaseController } from './database/controller.js'
 import { databaseServerController } from './database/server-controller.js'
 import { ServerEngines } from './database/server-engines.js'
+import { databasesAvailable } from './database/availability.js'
 import { registryPullController } from './registry-pull/controller.js'
 import type { PullTicketSigner } from '../build/registry/pull-ticket.js'
 
@@ -191,41 +192,45 @@ export class Operator {
             })
           : undefined
       const engines = new ServerEngines({ rest: this.rest, systemNamespace: config.systemNamespace })
-      const databases = databaseController({
-        rest: this.rest,
-        applier,
-        events,
-        engines,
-        log,
-        registry: this.registry,
-        concurrency: this.options.concurrency,
-        resyncMs: this.options.resyncMs,
-        recheckMs: this.options.databaseRecheckMs,
-        customerSelector: this.options.customerSelector,
-        serverSelector: this.options.customerSelector,
-      })
-      const databaseServers = databaseServerController({
-        rest: this.rest,
-        applier,
-        events,
-        engines,
-        log,
-        registry: this.registry,
-        resyncMs: this.options.resyncMs,
-        recheckMs: this.options.databaseRecheckMs,
-        serverSelector: this.options.customerSelector,
-      })
+      const withDatabases = await databasesAvailable(this.rest, log)
+      const databaseControllers = withDatabases
+        ? [
+            databaseController({
+              rest: this.rest,
+              applier,
+              events,
+              engines,
+              log,
+              registry: this.registry,
+              concurrency: this.options.concurrency,
+              resyncMs: this.options.resyncMs,
+              recheckMs: this.options.databaseRecheckMs,
+              customerSelector: this.options.customerSelector,
+              serverSelector: this.options.customerSelector,
+            }),
+            databaseServerController({
+              rest: this.rest,
+              applier,
+              events,
+              engines,
+              log,
+              registry: this.registry,
+              resyncMs: this.options.resyncMs,
+              recheckMs: this.options.databaseRecheckMs,
+              serverSelector: this.options.customerSelector,
+            }),
+          ]
+        : []
       const controllers = [
         sites,
         customers,
         webspaces,
-        databases,
-        databaseServers,
+        ...databaseControllers,
         ...(pullSecrets ? [pullSecrets] : []),
       ]
       this.controllers = controllers
       log.info(
-        { identity: this.identity, registryPull: pullSecrets !== undefined },
+        { identity: this.identity, registryPull: pullSecrets !== undefined, databases: withDatabases },
         'starting the StaticSite, Customer, Webspace, Database and DatabaseServer controllers',
       )
       const started = Promise.all(controllers.map((c) => c.start()))
