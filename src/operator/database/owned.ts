@@ -13,7 +13,6 @@ export const DATABASE_SERVERS = {
   kind: 'DatabaseServer',
   plural: 'databaseservers',
 } as const
-export const SECRETS = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' } as const
 export const NETWORK_POLICIES = {
   apiVersion: 'networking.k8s.io/v1',
   kind: 'NetworkPolicy',
