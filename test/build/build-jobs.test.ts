@@ -145,6 +145,15 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
       ]),
     )
 
+  /** What the API server (its admission included) says to creating this Pod, without creating it. */
+  const dryRunPod = (object: Manifest, namespace: string) =>
+    outcome(
+      admin.request('POST', resourcePath({ apiVersion: 'v1', plural: 'pods', namespace }), {
+        body: { ...object, metadata: { ...object.metadata, namespace } },
+        query: { dryRun: 'All' },
+      }),
+    )
+
   before(async () => {
     cluster = await env.get()
     admin = new KubeRest(cluster.kubeConfig())
@@ -166,14 +175,18 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
     await apply(role)
     await apply({ ...binding, metadata: { ...binding.metadata, name: `${binding.metadata.name}-${id}` } })
     runner = new KubeRest((await cluster.serviceAccountKubeConfig(runnerNamespace, 'gitserver')).kubeConfig)
-    // The API server reads policies from its own cache: wait until a loosened Pod is refused.
+    // The API server reads each policy and binding from its own cache: wait until both are
+    // enforced — a loosened Pod refused in the build namespace, a builder Pod outside it.
     const loosened = podOf(fixtureJob('dockerfile'))
     loosened.spec.hostNetwork = true
+    const refused = async (object: Manifest, namespace: string) =>
+      (await dryRunPod(object, namespace)) !== 'admitted'
     await waitFor(
       async () =>
-        (await outcome(admin.request('POST', PODS, { body: loosened, query: { dryRun: 'All' } }))) !==
-          'admitted' || undefined,
-      { timeoutMs: 15_000, intervalMs: 200, describe: () => 'the build Pod policy is not enforced yet' },
+        ((await refused(loosened, BUILD_NAMESPACE)) &&
+          (await refused(podOf(fixtureJob('dockerfile')), runnerNamespace))) ||
+        undefined,
+      { timeoutMs: 15_000, intervalMs: 200, describe: () => 'the build Pod policies are not enforced yet' },
     )
   })
 
@@ -186,13 +199,7 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
   })
 
   describe('admission', () => {
-    const create = (object: Manifest, namespace = BUILD_NAMESPACE) =>
-      outcome(
-        admin.request('POST', resourcePath({ apiVersion: 'v1', plural: 'pods', namespace }), {
-          body: { ...object, metadata: { ...object.metadata, namespace } },
-          query: { dryRun: 'All' },
-        }),
-      )
+    const create = (object: Manifest, namespace = BUILD_NAMESPACE) => dryRunPod(object, namespace)
 
     for (const strategy of ['buildpacks', 'dockerfile'] as const)
       it(`admits the exact ${strategy} build Pod and Job`, async () => {
