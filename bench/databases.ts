@@ -13,11 +13,11 @@ import type { Database } from '../src/api/resources.js'
 import { findCondition } from '../src/kube/conditions.js'
 import type { KubeList } from '../src/kube/object.js'
 import { KubeRest, resourcePath } from '../src/kube/rest.js'
-import { DATABASE_SERVERS, DATABASES } from '../src/operator/database/owned.js'
+import { DATABASES } from '../src/operator/database/owned.js'
 import { TestCluster } from '../test/cluster/cluster.js'
 import { REPO_ROOT } from '../test/cluster/paths.js'
 import { runOrThrow, sleep, waitFor } from '../test/cluster/process.js'
-import { startMariaDb, startPostgres } from '../test/database/servers.js'
+import { createDatabaseServer, startMariaDb, startPostgres } from '../test/database/servers.js'
 import { OperatorEnv } from '../test/operator/harness.js'
 import { OperatorProcess } from './operator-process.js'
 
@@ -50,30 +50,10 @@ async function main(): Promise<void> {
       (_, i) => `db${i}-${test.tag}`,
     )
     for (const name of customers) await test.createCustomer(name, { tier: 'dedicated', size: 'xlarge' })
-    await admin.request(
-      'POST',
-      resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace: test.systemNamespace }),
-      {
-        body: { metadata: { name: 'db-admin' }, stringData: server.admin },
-      },
-    )
-    await admin.request('POST', resourcePath(DATABASE_SERVERS), {
-      body: {
-        apiVersion: DATABASE_SERVERS.apiVersion,
-        kind: DATABASE_SERVERS.kind,
-        metadata: { name: `bench-${test.tag}` },
-        spec: {
-          engine: ENGINE,
-          host: server.host,
-          port: server.port,
-          adminSecretRef: { namespace: test.systemNamespace, name: 'db-admin' },
-          tls: { mode: 'disable' },
-          tiers: ['dedicated'],
-          default: true,
-          network: { cidrs: ['127.0.0.1/32'] },
-          limits: { maxDatabaseSize: '1Gi', maxConnectionsPerUser: 10 },
-        },
-      },
+    await createDatabaseServer(test, `bench-${test.tag}`, server, {
+      tiers: ['dedicated'],
+      default: true,
+      limits: { maxDatabaseSize: '1Gi', maxConnectionsPerUser: 10 },
     })
     operator = await OperatorProcess.start({
       test,

@@ -20,7 +20,13 @@ import type { Operator } from '../../src/operator/operator.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { sleep } from '../cluster/process.js'
 import { apiWrites, OperatorEnv } from '../operator/harness.js'
-import { type DatabaseServerUnderTest, databasesUnavailable, startMariaDb, startPostgres } from './servers.js'
+import {
+  createDatabaseServer,
+  type DatabaseServerUnderTest,
+  databasesUnavailable,
+  startMariaDb,
+  startPostgres,
+} from './servers.js'
 
 const env = await clusterForTests()
 const unavailable = await databasesUnavailable()
@@ -55,38 +61,8 @@ describe(
       server: DatabaseServerUnderTest,
       spec: Partial<DatabaseServerSpec> = {},
     ) => {
-      const secret = `db-admin-${name}`
-      await test.admin
-        .request(
-          'POST',
-          resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace: test.systemNamespace }),
-          {
-            body: { metadata: { name: secret }, stringData: server.admin },
-          },
-        )
-        .catch((error: unknown) => {
-          if (!(error instanceof KubeApiError && error.status === 409)) throw error
-        })
       servers.push(serverName(name))
-      await test.admin.request('POST', resourcePath(DATABASE_SERVERS), {
-        body: {
-          apiVersion: DATABASE_SERVERS.apiVersion,
-          kind: DATABASE_SERVERS.kind,
-          // Labelled for this run's operator: others on the shared cluster leave it alone.
-          metadata: { name: serverName(name), labels: Object.fromEntries([test.selector.split('=')]) },
-          spec: {
-            engine: server.engine,
-            host: server.host,
-            port: server.port,
-            adminSecretRef: { namespace: test.systemNamespace, name: secret },
-            tls: { mode: 'disable' },
-            tiers: ['shared'],
-            network: { cidrs: ['127.0.0.1/32'] },
-            limits: { maxDatabaseSize: '2Mi', maxConnectionsPerUser: 3 },
-            ...spec,
-          },
-        },
-      })
+      await createDatabaseServer(test, serverName(name), server, spec)
     }
     const databasePath = (namespace: string, name?: string) => resourcePath({ ...DATABASES, namespace, name })
     const createDatabase = (

@@ -12,8 +12,12 @@ import { chmod, chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import type { DatabaseServerSpec } from '../../src/api/database.js'
+import { isConflict, resourcePath } from '../../src/kube/rest.js'
+import { DATABASE_SERVERS } from '../../src/operator/database/owned.js'
 import { binaryUnavailable } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
+import type { OperatorEnv } from '../operator/harness.js'
 import { freePort } from '../serving/nginx-for-tests.js'
 
 const run = promisify(execFile)
@@ -256,4 +260,43 @@ async function postgresUser(): Promise<{ uid: number; gid: number }> {
   const { stdout } = await run('id', ['-u', 'postgres'])
   const { stdout: group } = await run('id', ['-g', 'postgres'])
   return { uid: Number(stdout.trim()), gid: Number(group.trim()) }
+}
+
+/**
+ * A DatabaseServer `name` for `server`, labelled for the run's operator (others on the shared
+ * cluster leave it alone), with its admin Secret in the run's system namespace. Loopback needs no
+ * TLS; the limits are small unless `spec` says otherwise.
+ */
+export async function createDatabaseServer(
+  test: OperatorEnv,
+  name: string,
+  server: DatabaseServerUnderTest,
+  spec: Partial<DatabaseServerSpec> = {},
+): Promise<void> {
+  const secret = `db-admin-${name}`
+  await test.admin
+    .request('POST', resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace: test.systemNamespace }), {
+      body: { metadata: { name: secret }, stringData: server.admin },
+    })
+    .catch((error: unknown) => {
+      if (!isConflict(error)) throw error
+    })
+  await test.admin.request('POST', resourcePath(DATABASE_SERVERS), {
+    body: {
+      apiVersion: DATABASE_SERVERS.apiVersion,
+      kind: DATABASE_SERVERS.kind,
+      metadata: { name, labels: Object.fromEntries([test.selector.split('=')]) },
+      spec: {
+        engine: server.engine,
+        host: server.host,
+        port: server.port,
+        adminSecretRef: { namespace: test.systemNamespace, name: secret },
+        tls: { mode: 'disable' },
+        tiers: ['shared'],
+        network: { cidrs: ['127.0.0.1/32'] },
+        limits: { maxDatabaseSize: '2Mi', maxConnectionsPerUser: 3 },
+        ...spec,
+      },
+    },
+  })
 }
