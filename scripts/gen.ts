@@ -1,4 +1,4 @@
-/** Regenerates every committed artefact derived from src/api (today: the CRDs in deploy/crds). */
+/** Regenerates every committed artefact derived from the source: the CRDs, the API reference, the wordpress Runtime. */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { generatedFiles } from './generated-files.js'

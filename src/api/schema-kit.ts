@@ -105,12 +105,15 @@ export const UrlPath = (what: string, options: SchemaOptions = {}): TString =>
  * A git branch name (the short name, without `refs/heads/`): letters, digits and `. _ / + -`, not
  * starting with `-` (it would read as an option) and without `..` (git refuses it).
  */
+/** A branch name as hostplane takes it (also never starting with '-' and without '..'). */
+export const GIT_BRANCH = '^[A-Za-z0-9._/+-]+$'
+
 export const GitBranch = (what: string, options: StringOptions = {}): TString =>
   Type.String({
     ...options,
     maxLength: 255,
     ...celRules({
-      rule: `${celMatches('self', '^[A-Za-z0-9._/+-]+$')} && !self.startsWith('-') && !self.contains('..')`,
+      rule: `${celMatches('self', GIT_BRANCH)} && !self.startsWith('-') && !self.contains('..')`,
       message: `${what} must be a branch name (letters, digits and . _ / + -, not starting with '-')`,
     }),
   })

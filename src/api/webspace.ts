@@ -28,6 +28,9 @@ const MAX_PREVIEW_TTL = '2160h'
 /** Label naming the Webspace an object belongs to: its Releases and everything rendered for it. */
 export const WEBSPACE_LABEL = 'hostplane.dev/webspace'
 
+/** A webspace's volume size: a quantity in Mi, Gi or Ti. */
+export const STORAGE_SIZE = '^[1-9][0-9]{0,5}(Mi|Gi|Ti)$'
+
 /** Longest webspace name: generated objects append suffixes such as `-tls` and stay DNS labels. */
 export const MAX_WEBSPACE_NAME = 50
 
@@ -97,7 +100,7 @@ export const WebspaceSpec = Type.Object({
       size: Type.String({
         maxLength: 16,
         ...celRules({
-          rule: celMatches('self', '^[1-9][0-9]{0,5}(Mi|Gi|Ti)$'),
+          rule: celMatches('self', STORAGE_SIZE),
           message: 'storage size must be a quantity such as 512Mi or 10Gi',
         }),
       }),

@@ -20,6 +20,7 @@ import { registerValidateCommand } from './validate.js'
 import { registerVerifyCommand } from './verify.js'
 import { registerPanelCommand } from './panel.js'
 import { registerPanelTokenCommand } from './panel-token.js'
+import { registerWordPressCommand } from './wordpress.js'
 
 const program = hostplaneProgram(new Command()).description(
   'Kubernetes-native web hosting: Git-synced static sites and app webspaces.',
@@ -38,5 +39,6 @@ registerReleasesCommand(program)
 registerRollbackCommand(program)
 registerPanelCommand(program)
 registerPanelTokenCommand(program)
+registerWordPressCommand(program)
 
 await run(program)

@@ -191,14 +191,21 @@ export class KubeRest {
     return text
   }
 
-  /** Server-side apply: the object as sent becomes the field manager's complete intent. */
+  /**
+   * Server-side apply: the object as sent becomes the field manager's complete intent. `dryRun`:
+   * the API server validates and admits it as it would, and stores nothing.
+   */
   apply<T>(
     path: string,
     object: unknown,
-    { fieldManager, force = true }: { fieldManager: string; force?: boolean },
+    {
+      fieldManager,
+      force = true,
+      dryRun = false,
+    }: { fieldManager: string; force?: boolean; dryRun?: boolean },
   ) {
     return this.request<T>('PATCH', path, {
-      query: { fieldManager, force },
+      query: { fieldManager, force, ...(dryRun ? { dryRun: 'All' } : {}) },
       body: object,
       contentType: 'application/apply-patch+yaml',
     })
