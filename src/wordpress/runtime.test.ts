@@ -43,7 +43,7 @@ describe('the wordpress Runtime', () => {
   it('runs under a read-only root file system: nothing the processes write stays under /run', () => {
     assert.match(
       wordpressDockerfile(),
-      /sed -i 's#\/run\/#\/tmp\/#g' \/etc\/nginx\/nginx.conf \/etc\/php83\/php-fpm.d\/www.conf \/etc\/supervisor\/conf.d\/supervisord.conf/,
+      /sed -i 's#\/run\/#\/tmp\/#g' \/etc\/nginx\/nginx.conf \/etc\/php83\/php-fpm.d\/www.conf \/etc\/supervisor\/conf.d\/supervisord.conf && rm -rf \/var\/www\/html\/\*$/m,
     )
     assert.match(wordpressDockerfile(), /fastcgi_pass unix:\/tmp\/php-fpm.sock;/)
   })

@@ -77,7 +77,8 @@ export function wordpressDockerfile(): string {
     '',
     `FROM ${PHP_IMAGE}`,
     'USER root',
-    "RUN sed -i 's#/run/#/tmp/#g' /etc/nginx/nginx.conf /etc/php83/php-fpm.d/www.conf /etc/supervisor/conf.d/supervisord.conf",
+    // The image's sample pages go; WordPress is the document root's only content.
+    `RUN sed -i 's#/run/#/tmp/#g' /etc/nginx/nginx.conf /etc/php83/php-fpm.d/www.conf /etc/supervisor/conf.d/supervisord.conf && rm -rf ${DOCUMENT_ROOT}/*`,
     `COPY <<'EOF' /etc/nginx/conf.d/default.conf`,
     `${NGINX_SERVER}EOF`,
     `COPY <<'EOF' /etc/php83/conf.d/zz-wordpress.ini`,
