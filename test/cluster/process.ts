@@ -11,14 +11,18 @@ export interface RunResult {
 export function run(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     })
+    // Without `input` the child reads end of file at once. One that exits before reading all of
+    // it is judged by its exit code, not by EPIPE.
+    child.stdin.on('error', () => {})
+    child.stdin.end(options.input)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => {
