@@ -10,8 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { request } from 'node:https'
 import { join } from 'node:path'
-import { cachedGoTools, ensureGoTools, type GoTools, ToolchainMissingError } from '../cluster/go-tools.js'
-import { isCI } from '../cluster/paths.js'
+import { ensureGoTools, type GoTools, goToolsUnavailable } from '../cluster/go-tools.js'
 import { waitFor } from '../cluster/process.js'
 import { canConnect, freePort } from '../serving/nginx-for-tests.js'
 
@@ -32,16 +31,7 @@ export const PEBBLE: GoTools<'pebble' | 'pebble-challtestsrv'> = {
 }
 
 /** Reason the Pebble suite cannot run here, or false when it can (building Pebble if needed). */
-export async function pebbleUnavailable(): Promise<string | false> {
-  if (await cachedGoTools(PEBBLE)) return false
-  try {
-    await ensureGoTools(PEBBLE, () => {})
-    return false
-  } catch (error) {
-    if (error instanceof ToolchainMissingError && !isCI()) return `ACME tests not run: ${error.message}`
-    throw error
-  }
-}
+export const pebbleUnavailable = (): Promise<string | false> => goToolsUnavailable(PEBBLE, 'ACME', () => {})
 
 interface Child {
   readonly child: ChildProcess

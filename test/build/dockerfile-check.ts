@@ -5,8 +5,7 @@
  * tenant's first build to say so. Outside CI a machine without Go skips what needs it with the
  * reason; under CI=true that is a failure (`.ci/run` builds it with `npm run dockerfile:build`).
  */
-import { cachedGoTools, ensureGoTools, type GoTools, ToolchainMissingError } from '../cluster/go-tools.js'
-import { isCI } from '../cluster/paths.js'
+import { ensureGoTools, type GoTools, goToolsUnavailable } from '../cluster/go-tools.js'
 import { run } from '../cluster/process.js'
 
 export const DOCKERFILE_CHECK: GoTools<'dockerfile-check'> = {
@@ -17,17 +16,8 @@ export const DOCKERFILE_CHECK: GoTools<'dockerfile-check'> = {
 }
 
 /** Reason the checker cannot run here, or false when it can (building it if needed). */
-export async function dockerfileCheckUnavailable(): Promise<string | false> {
-  if (await cachedGoTools(DOCKERFILE_CHECK)) return false
-  try {
-    await ensureGoTools(DOCKERFILE_CHECK, () => {})
-    return false
-  } catch (error) {
-    if (error instanceof ToolchainMissingError && !isCI())
-      return `Dockerfile checks not run: ${error.message}`
-    throw error
-  }
-}
+export const dockerfileCheckUnavailable = (): Promise<string | false> =>
+  goToolsUnavailable(DOCKERFILE_CHECK, 'Dockerfile', () => {})
 
 /** BuildKit's objections to `text`, one per line ("line N: message"); none when it parses. */
 export async function dockerfileParseProblems(text: string): Promise<string[]> {

@@ -12,10 +12,9 @@ import { closeSync, openSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { KubeRest } from '../../src/kube/rest.js'
-import { cachedGoTools, ensureGoTools, type GoTools, ToolchainMissingError } from '../cluster/go-tools.js'
+import { ensureGoTools, type GoTools, goToolsUnavailable } from '../cluster/go-tools.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { applyManifest } from '../cluster/manifest.js'
-import { isCI } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
 import { freePort } from '../serving/nginx-for-tests.js'
 
@@ -27,16 +26,7 @@ export const TRAEFIK: GoTools<'traefik'> = {
 }
 
 /** Reason the Traefik suites cannot run here, or false when they can (building Traefik if needed). */
-export async function traefikUnavailable(): Promise<string | false> {
-  if (await cachedGoTools(TRAEFIK)) return false
-  try {
-    await ensureGoTools(TRAEFIK)
-    return false
-  } catch (error) {
-    if (error instanceof ToolchainMissingError && !isCI()) return `Traefik tests not run: ${error.message}`
-    throw error
-  }
-}
+export const traefikUnavailable = (): Promise<string | false> => goToolsUnavailable(TRAEFIK, 'Traefik')
 
 export interface RunningTraefik {
   readonly version: string
