@@ -4,7 +4,7 @@
  * is killed, and bounded output. Secrets reach git only through the environment of one call,
  * never through its arguments.
  */
-import { spawn } from 'node:child_process'
+import { BoundedProcessError, runBounded } from '../ops/bounded-process.js'
 
 export interface GitCall {
   readonly args: readonly string[]
@@ -27,19 +27,10 @@ export interface GitResult {
   readonly stderr: string
 }
 
-export class GitCommandError extends Error {
+export class GitCommandError extends BoundedProcessError {
   override name = 'GitCommandError'
-  constructor(
-    readonly command: string,
-    readonly exitCode: number | null,
-    readonly stderr: string,
-    readonly timedOut: boolean,
-  ) {
-    super(
-      timedOut
-        ? `git ${command} did not finish in time`
-        : `git ${command} failed (exit ${exitCode}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
-    )
+  constructor(command: string, exitCode: number | null, stderr: string, timedOut: boolean) {
+    super('git', command, exitCode, stderr, timedOut)
   }
 }
 
@@ -50,8 +41,6 @@ export interface GitRunnerOptions {
   /** Sees every argument list, for tests proving that no secret is ever an argument. */
   readonly onSpawn?: (args: readonly string[]) => void
 }
-
-const STDERR_KEEP = 8 * 1024
 
 /** The git subcommand of an argument list, for messages: options and the values of -c and -C skipped. */
 export function subcommand(args: readonly string[]): string {
@@ -81,72 +70,40 @@ export class GitRunner {
     }
   }
 
-  run(call: GitCall): Promise<GitResult> {
+  async run(call: GitCall): Promise<GitResult> {
     const { args, timeoutMs, maxOutputBytes = 256 * 1024 ** 2 } = call
     const command = subcommand(args)
     this.options.onSpawn?.(args)
-    return new Promise((resolve, reject) => {
-      const binary = this.options.binary ?? 'git'
-      // `ulimit -f` counts 512-byte blocks in POSIX sh; the limit is inherited by every git helper.
-      const [program, argv] =
-        call.maxFileBytes === undefined
-          ? [binary, args]
-          : [
-              '/bin/sh',
-              [
-                '-c',
-                'ulimit -f "$1" && shift && exec "$@"',
-                'sh',
-                String(Math.ceil(call.maxFileBytes / 512)),
-                binary,
-                ...args,
-              ],
-            ]
-      const child = spawn(program, argv, {
-        cwd: call.cwd,
-        env: { ...this.baseEnv, ...call.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true,
-      })
-      const stdout: Buffer[] = []
-      let stdoutBytes = 0
-      let stderr = ''
-      let failure: 'timeout' | 'output' | undefined
-      const killGroup = () => {
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL')
-        } catch {
-          child.kill('SIGKILL')
-        }
-      }
-      const timer = setTimeout(() => {
-        failure = 'timeout'
-        killGroup()
-      }, timeoutMs)
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdoutBytes += chunk.length
-        if (stdoutBytes > maxOutputBytes) {
-          failure ??= 'output'
-          killGroup()
-          return
-        }
-        stdout.push(chunk)
-      })
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP)
-      })
-      child.stdin.on('error', () => {})
-      child.on('error', (error) => {
-        clearTimeout(timer)
-        reject(error)
-      })
-      child.on('close', (code) => {
-        clearTimeout(timer)
-        if (failure === 'output') stderr += `\noutput exceeded ${maxOutputBytes} bytes`
-        if (code === 0 && !failure) resolve({ stdout: Buffer.concat(stdout), stderr })
-        else reject(new GitCommandError(command, code, stderr, failure === 'timeout'))
-      })
-      child.stdin.end(call.input)
+    const binary = this.options.binary ?? 'git'
+    // `ulimit -f` counts 512-byte blocks in POSIX sh; the limit is inherited by every git helper.
+    const [program, argv] =
+      call.maxFileBytes === undefined
+        ? [binary, args]
+        : [
+            '/bin/sh',
+            [
+              '-c',
+              'ulimit -f "$1" && shift && exec "$@"',
+              'sh',
+              String(Math.ceil(call.maxFileBytes / 512)),
+              binary,
+              ...args,
+            ],
+          ]
+    const result = await runBounded({
+      program,
+      args: argv,
+      cwd: call.cwd,
+      env: { ...this.baseEnv, ...call.env },
+      input: call.input,
+      timeoutMs,
+      maxOutputBytes,
     })
+    const stderr =
+      result.failure === 'output'
+        ? `${result.stderr}\noutput exceeded ${maxOutputBytes} bytes`
+        : result.stderr
+    if (result.code === 0 && !result.failure) return { stdout: result.stdout, stderr }
+    throw new GitCommandError(command, result.code, stderr, result.failure === 'timeout')
   }
 }
