@@ -11,7 +11,8 @@ import { lstat, readdir, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ManifestFile, ManifestSymlink, TreeManifest } from './feed-protocol.js'
 
-async function sha256Of(file: string): Promise<string> {
+/** A file's SHA-256, read as a stream (the backups' manifests use it too). */
+export async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256')
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
   return hash.digest('hex')

@@ -1,0 +1,160 @@
+/**
+ * The one way hostplane runs restic: a customer's repository (its URL, password and the
+ * target's credentials reach restic through the environment of each call, never its arguments or
+ * a log line), a deadline after which the process group is killed, bounded output, and restic's
+ * JSON read into types. Debian's restic (bookworm: 0.14) is the one in the hostplane image.
+ */
+import { BoundedProcessError, runBounded } from '../ops/bounded-process.js'
+
+export interface ResticRepository {
+  /** e.g. `s3:https://s3.example.com/backups/acme`. */
+  readonly url: string
+  readonly password: string
+  /** The target's credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_DEFAULT_REGION). */
+  readonly env: Readonly<Record<string, string>>
+}
+
+export interface ResticOptions {
+  readonly binary?: string
+  /** restic's cache of the repository's index; a private directory. */
+  readonly cacheDir: string
+  readonly timeoutMs?: number
+}
+
+/** What restic says at the end of a backup. */
+export interface BackupSummary {
+  readonly snapshot_id: string
+  readonly files_new: number
+  readonly files_changed: number
+  readonly files_unmodified: number
+  readonly data_added: number
+  readonly total_files_processed: number
+  readonly total_bytes_processed: number
+}
+
+export interface Snapshot {
+  readonly id: string
+  readonly short_id: string
+  readonly time: string
+  readonly paths: readonly string[]
+  readonly tags?: readonly string[]
+}
+
+export class ResticError extends BoundedProcessError {
+  override name = 'ResticError'
+  constructor(command: string, exitCode: number | null, stderr: string, timedOut: boolean) {
+    super('restic', command, exitCode, stderr, timedOut)
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 6 * 3600_000
+const MAX_OUTPUT_BYTES = 64 * 1024 ** 2
+
+/** The last line of restic's `--json` output that parses as an object with `message_type` `type`. */
+function jsonMessage<T>(output: string, type: string): T {
+  for (const line of output.trim().split('\n').reverse()) {
+    try {
+      const message = JSON.parse(line) as { message_type?: string }
+      if (message.message_type === type) return message as T
+    } catch {
+      // progress lines are not all JSON objects
+    }
+  }
+  throw new Error(`restic printed no ${type} message`)
+}
+
+export class Restic {
+  constructor(
+    private readonly repository: ResticRepository,
+    private readonly options: ResticOptions,
+  ) {}
+
+  /** Runs restic with `args`; `input` goes to its stdin. Resolves with stdout. */
+  async run(
+    args: readonly string[],
+    { input, cwd }: { input?: Buffer | string; cwd?: string } = {},
+  ): Promise<Buffer> {
+    const command = args[0] ?? 'restic'
+    const result = await runBounded({
+      program: this.options.binary ?? 'restic',
+      args,
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: this.options.cacheDir,
+        RESTIC_REPOSITORY: this.repository.url,
+        RESTIC_PASSWORD: this.repository.password,
+        RESTIC_CACHE_DIR: this.options.cacheDir,
+        ...this.repository.env,
+      },
+      input,
+      timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxOutputBytes: MAX_OUTPUT_BYTES,
+    }).catch((error: Error) => {
+      throw new ResticError(command, null, error.message, false)
+    })
+    if (result.code === 0 && !result.failure) return result.stdout
+    const stderr =
+      result.failure === 'output' ? `more than ${MAX_OUTPUT_BYTES} bytes of output` : result.stderr
+    throw new ResticError(command, result.code, stderr, result.failure === 'timeout')
+  }
+
+  /** Creates the repository unless it exists (its config object is there). */
+  async ensureRepository(): Promise<'created' | 'exists'> {
+    try {
+      await this.run(['cat', 'config'])
+      return 'exists'
+    } catch (error) {
+      if (!(error instanceof ResticError) || error.timedOut) throw error
+    }
+    await this.run(['init'])
+    return 'created'
+  }
+
+  /**
+   * Backs up directory `dir` (restic records its absolute path) with `tags`. restic reads it
+   * where it is: nothing is copied first.
+   */
+  async backupDirectory(dir: string, tags: readonly string[]): Promise<BackupSummary> {
+    const output = await this.run(['backup', '--json', ...tagArgs(tags), dir])
+    return jsonMessage<BackupSummary>(output.toString('utf8'), 'summary')
+  }
+
+  /** Backs up `data` as the one file `/<name>` of a snapshot with `tags`. */
+  async backupStdin(name: string, data: Buffer | string, tags: readonly string[]): Promise<BackupSummary> {
+    const output = await this.run(
+      ['backup', '--json', '--stdin', '--stdin-filename', name, ...tagArgs(tags)],
+      {
+        input: data,
+      },
+    )
+    return jsonMessage<BackupSummary>(output.toString('utf8'), 'summary')
+  }
+
+  /** The snapshots carrying every one of `tags`, oldest first. */
+  async snapshots(tags: readonly string[] = []): Promise<Snapshot[]> {
+    const output = await this.run([
+      'snapshots',
+      '--json',
+      ...(tags.length > 0 ? ['--tag', tags.join(',')] : []),
+    ])
+    return (JSON.parse(output.toString('utf8')) as Snapshot[] | null) ?? []
+  }
+
+  /** Restores snapshot `id` under `target` (restic recreates the backed-up absolute paths there). */
+  async restore(id: string, target: string): Promise<void> {
+    await this.run(['restore', id, '--target', target])
+  }
+
+  /** The bytes of file `path` of snapshot `id`. */
+  dump(id: string, path: string): Promise<Buffer> {
+    return this.run(['dump', id, path])
+  }
+
+  /** Checks the repository's structure and reads back the data of every pack: a damaged one fails. */
+  async check(): Promise<void> {
+    await this.run(['check', '--read-data'])
+  }
+}
+
+const tagArgs = (tags: readonly string[]) => tags.flatMap((tag) => ['--tag', tag])
