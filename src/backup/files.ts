@@ -8,13 +8,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { type FileManifest, fileManifest, manifestDifferences } from './manifest.js'
-import type { Restic, Snapshot } from './restic.js'
-
-export const PARTS = { files: 'files', filesManifest: 'files-manifest' } as const
-type Part = (typeof PARTS)[keyof typeof PARTS]
-
-/** The tags of one part of restore point `point`; every hostplane snapshot carries `hostplane`. */
-export const partTags = (point: string, part: Part) => ['hostplane', `point=${point}`, `part=${part}`]
+import type { Restic } from './restic.js'
+import { PARTS, partOf, partTags, storedJson } from './restore-point.js'
 
 const MANIFEST_FILE = 'manifest.json'
 
@@ -40,18 +35,9 @@ export async function backupFiles(restic: Restic, dir: string, point: string): P
   }
 }
 
-async function partOf(restic: Restic, point: string, part: Part): Promise<Snapshot> {
-  const [snapshot, ...more] = await restic.snapshots(partTags(point, part))
-  if (!snapshot) throw new Error(`restore point ${point} has no ${part} snapshot`)
-  if (more.length > 0)
-    throw new Error(`restore point ${point} has ${more.length + 1} ${part} snapshots, expected one`)
-  return snapshot
-}
-
 /** The manifest recorded when restore point `point` was taken. */
 export async function recordedManifest(restic: Restic, point: string): Promise<FileManifest> {
-  const snapshot = await partOf(restic, point, PARTS.filesManifest)
-  return JSON.parse((await restic.dump(snapshot.id, `/${MANIFEST_FILE}`)).toString('utf8')) as FileManifest
+  return storedJson<FileManifest>(restic, point, PARTS.filesManifest, MANIFEST_FILE)
 }
 
 /**

@@ -40,6 +40,13 @@ export interface Snapshot {
   readonly tags?: readonly string[]
 }
 
+/** A program at the other end of a pipe from restic, with the secrets it reads from its environment. */
+export interface PipedProgram {
+  readonly program: string
+  readonly args: readonly string[]
+  readonly env: Readonly<Record<string, string>>
+}
+
 export class ResticError extends BoundedProcessError {
   override name = 'ResticError'
   constructor(command: string, exitCode: number | null, stderr: string, timedOut: boolean) {
@@ -69,6 +76,17 @@ export class Restic {
     private readonly options: ResticOptions,
   ) {}
 
+  private env(): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: this.options.cacheDir,
+      RESTIC_REPOSITORY: this.repository.url,
+      RESTIC_PASSWORD: this.repository.password,
+      RESTIC_CACHE_DIR: this.options.cacheDir,
+      ...this.repository.env,
+    }
+  }
+
   /** Runs restic with `args`; `input` goes to its stdin. Resolves with stdout. */
   async run(
     args: readonly string[],
@@ -79,14 +97,7 @@ export class Restic {
       program: this.options.binary ?? 'restic',
       args,
       cwd,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: this.options.cacheDir,
-        RESTIC_REPOSITORY: this.repository.url,
-        RESTIC_PASSWORD: this.repository.password,
-        RESTIC_CACHE_DIR: this.options.cacheDir,
-        ...this.repository.env,
-      },
+      env: this.env(),
       input,
       timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxOutputBytes: MAX_OUTPUT_BYTES,
@@ -151,6 +162,71 @@ export class Restic {
     return this.run(['dump', id, path])
   }
 
+  /**
+   * Backs up what `producer` writes to stdout as the one file `/<name>`, streamed (a 100 MB dump is
+   * never held in memory): one bash pipeline with pipefail in one process group, so a producer
+   * that fails fails the backup and the deadline kills both. `env` adds the producer's secrets.
+   */
+  async backupOutputOf(
+    producer: {
+      readonly program: string
+      readonly args: readonly string[]
+      readonly env: Readonly<Record<string, string>>
+    },
+    name: string,
+    tags: readonly string[],
+  ): Promise<BackupSummary> {
+    const restic = ['backup', '--json', '--stdin', '--stdin-filename', name, ...tagArgs(tags)]
+    const output = await this.pipeline(
+      `"$@" | ${this.binary} ${restic.map(shellWord).join(' ')}`,
+      [producer.program, ...producer.args],
+      producer.env,
+      'backup',
+    )
+    return jsonMessage<BackupSummary>(output.toString('utf8'), 'summary')
+  }
+
+  /** Streams file `path` of snapshot `id` into `consumer`'s stdin (a database client restoring a dump). */
+  async restoreInto(
+    id: string,
+    path: string,
+    consumer: {
+      readonly program: string
+      readonly args: readonly string[]
+      readonly env: Readonly<Record<string, string>>
+    },
+  ): Promise<void> {
+    await this.pipeline(
+      `${this.binary} dump ${shellWord(id)} ${shellWord(path)} | "$@"`,
+      [consumer.program, ...consumer.args],
+      consumer.env,
+      'dump',
+    )
+  }
+
+  private get binary(): string {
+    return shellWord(this.options.binary ?? 'restic')
+  }
+
+  private async pipeline(
+    script: string,
+    args: readonly string[],
+    env: Readonly<Record<string, string>>,
+    command: string,
+  ): Promise<Buffer> {
+    const result = await runBounded({
+      program: 'bash',
+      args: ['-c', `set -o pipefail; ${script}`, 'bash', ...args],
+      env: { ...this.env(), ...env },
+      timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxOutputBytes: MAX_OUTPUT_BYTES,
+    }).catch((error: Error) => {
+      throw new ResticError(command, null, error.message, false)
+    })
+    if (result.code === 0 && !result.failure) return result.stdout
+    throw new ResticError(command, result.code, result.stderr, result.failure === 'timeout')
+  }
+
   /** Checks the repository's structure and reads back the data of every pack: a damaged one fails. */
   async check(): Promise<void> {
     await this.run(['check', '--read-data'])
@@ -158,3 +234,6 @@ export class Restic {
 }
 
 const tagArgs = (tags: readonly string[]) => tags.flatMap((tag) => ['--tag', tag])
+
+/** A word for bash, single-quoted: nothing in it is expanded. */
+const shellWord = (word: string) => `'${word.replaceAll("'", "'\\''")}'`

@@ -7,6 +7,7 @@
  */
 import { Command } from 'commander'
 import { hostplaneProgram, run } from './command.js'
+import { registerBackupCommand } from './backup.js'
 import { registerGitServerCommand } from './gitserver.js'
 import { registerMirrorCommand } from './mirror.js'
 import { registerOperatorCommand } from './operator.js'
@@ -40,5 +41,6 @@ registerRollbackCommand(program)
 registerPanelCommand(program)
 registerPanelTokenCommand(program)
 registerWordPressCommand(program)
+registerBackupCommand(program)
 
 await run(program)

@@ -1,0 +1,284 @@
+/**
+ * A Database's part of a restore point: a consistent dump streamed into restic, and beside it
+ * each table's row count and content checksum, taken from the same data the dump holds. On
+ * PostgreSQL both read one exported snapshot (`pg_dump --snapshot`); MariaDB has no shared
+ * snapshots, so the sums are taken before and after the `--single-transaction` dump and a table
+ * whose sums moved in between is recorded as changing (its contents are not vouched for). A
+ * verification restores the dump into a scratch database and compares the sums.
+ */
+import { createConnection, type RowDataPacket } from 'mysql2/promise'
+import pg from 'pg'
+import type { PipedProgram, Restic } from './restic.js'
+import { PARTS, partOf, partTags, storedJson } from './restore-point.js'
+
+/** What a Database's Secret says, and what a restore needs to write a database. */
+export interface DatabaseLogin {
+  readonly engine: 'MariaDB' | 'PostgreSQL'
+  readonly host: string
+  readonly port: number
+  readonly database: string
+  readonly username: string
+  readonly password: string
+}
+
+export interface TableSums {
+  readonly table: string
+  readonly rows: number
+  readonly checksum: string
+}
+
+export interface DatabaseManifest {
+  readonly engine: DatabaseLogin['engine']
+  readonly tables: readonly TableSums[]
+  /** Tables written to while the backup ran: present in the dump, their sums not comparable. */
+  readonly changing: readonly string[]
+}
+
+const DUMP_FILE = 'dump.sql'
+const MANIFEST_FILE = 'database-manifest.json'
+const CONNECT_TIMEOUT_MS = 10_000
+
+type Sql = (statement: string) => Promise<Record<string, unknown>[]>
+
+async function withMariaDb<T>(login: DatabaseLogin, use: (sql: Sql) => Promise<T>): Promise<T> {
+  const connection = await createConnection({
+    host: login.host,
+    port: login.port,
+    user: login.username,
+    password: login.password,
+    database: login.database,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    multipleStatements: false,
+  })
+  try {
+    return await use(async (statement) => {
+      const [rows] = await connection.query<RowDataPacket[]>(statement)
+      return rows
+    })
+  } finally {
+    await connection.end()
+  }
+}
+
+async function withPostgres<T>(
+  login: DatabaseLogin,
+  use: (sql: Sql, client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({
+    host: login.host,
+    port: login.port,
+    user: login.username,
+    password: login.password,
+    database: login.database,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  })
+  await client.connect()
+  try {
+    return await use(
+      async (statement) => (await client.query<Record<string, unknown>>(statement)).rows,
+      client,
+    )
+  } finally {
+    await client.end()
+  }
+}
+
+async function mariaDbSums(sql: Sql): Promise<TableSums[]> {
+  const tables = await sql(
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name",
+  )
+  const sums: TableSums[] = []
+  for (const { name } of tables) {
+    const quoted = `\`${String(name).replaceAll('`', '``')}\``
+    const [count] = await sql(`SELECT COUNT(*) AS n FROM ${quoted}`)
+    const [checksum] = await sql(`CHECKSUM TABLE ${quoted} EXTENDED`)
+    sums.push({
+      table: String(name),
+      rows: Number(count?.n ?? 0),
+      checksum: String(checksum?.Checksum ?? ''),
+    })
+  }
+  return sums
+}
+
+async function postgresSums(sql: Sql, client: pg.Client): Promise<TableSums[]> {
+  const tables = await sql(
+    "SELECT schemaname AS schema, tablename AS name FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
+  )
+  const sums: TableSums[] = []
+  for (const { schema, name } of tables) {
+    const quoted = `${client.escapeIdentifier(String(schema))}.${client.escapeIdentifier(String(name))}`
+    const [row] = await sql(
+      `SELECT count(*)::bigint AS n, coalesce(md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))), '') AS sum FROM ${quoted} t`,
+    )
+    sums.push({
+      table: `${String(schema)}.${String(name)}`,
+      rows: Number(row?.n ?? 0),
+      checksum: String(row?.sum ?? ''),
+    })
+  }
+  return sums
+}
+
+const dumpOf = (login: DatabaseLogin, snapshot?: string): PipedProgram =>
+  login.engine === 'MariaDB'
+    ? {
+        program: 'mariadb-dump',
+        args: [
+          '--no-defaults',
+          `--host=${login.host}`,
+          `--port=${login.port}`,
+          `--user=${login.username}`,
+          '--single-transaction',
+          '--routines',
+          '--triggers',
+          '--hex-blob',
+          '--no-tablespaces',
+          '--skip-comments',
+          login.database,
+        ],
+        env: { MYSQL_PWD: login.password },
+      }
+    : {
+        program: 'pg_dump',
+        args: [
+          `--host=${login.host}`,
+          `--port=${login.port}`,
+          `--username=${login.username}`,
+          '--no-owner',
+          '--no-privileges',
+          ...(snapshot ? [`--snapshot=${snapshot}`] : []),
+          login.database,
+        ],
+        env: { PGPASSWORD: login.password },
+      }
+
+const clientOf = (login: DatabaseLogin): PipedProgram =>
+  login.engine === 'MariaDB'
+    ? {
+        program: 'mariadb',
+        args: [
+          '--no-defaults',
+          `--host=${login.host}`,
+          `--port=${login.port}`,
+          `--user=${login.username}`,
+          login.database,
+        ],
+        env: { MYSQL_PWD: login.password },
+      }
+    : {
+        program: 'psql',
+        args: [
+          '--quiet',
+          '--no-psqlrc',
+          '--set=ON_ERROR_STOP=1',
+          `--host=${login.host}`,
+          `--port=${login.port}`,
+          `--username=${login.username}`,
+          `--dbname=${login.database}`,
+        ],
+        env: { PGPASSWORD: login.password },
+      }
+
+/** The sums of every table as they are now. */
+export function databaseSums(login: DatabaseLogin): Promise<TableSums[]> {
+  return login.engine === 'MariaDB' ? withMariaDb(login, mariaDbSums) : withPostgres(login, postgresSums)
+}
+
+export interface DatabaseBackup {
+  readonly snapshot: string
+  readonly tables: number
+  readonly rows: number
+  readonly added: number
+  readonly changing: readonly string[]
+}
+
+export async function backupDatabase(
+  restic: Restic,
+  login: DatabaseLogin,
+  point: string,
+): Promise<DatabaseBackup> {
+  let manifest: DatabaseManifest
+  let snapshot: string
+  let added: number
+  if (login.engine === 'PostgreSQL') {
+    ;({ manifest, snapshot, added } = await withPostgres(login, async (sql, client) => {
+      await sql('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      const [exported] = await sql('SELECT pg_export_snapshot() AS id')
+      const tables = await postgresSums(sql, client)
+      const summary = await restic.backupOutputOf(
+        dumpOf(login, String(exported?.id)),
+        DUMP_FILE,
+        partTags(point, PARTS.database),
+      )
+      await sql('COMMIT')
+      return {
+        manifest: { engine: login.engine, tables, changing: [] },
+        snapshot: summary.snapshot_id,
+        added: summary.data_added,
+      }
+    }))
+  } else {
+    const before = await databaseSums(login)
+    const summary = await restic.backupOutputOf(dumpOf(login), DUMP_FILE, partTags(point, PARTS.database))
+    const after = await databaseSums(login)
+    const was = new Map(before.map((sums) => [sums.table, JSON.stringify(sums)]))
+    manifest = {
+      engine: login.engine,
+      tables: after,
+      changing: after
+        .filter((sums) => was.get(sums.table) !== JSON.stringify(sums))
+        .map((sums) => sums.table),
+    }
+    snapshot = summary.snapshot_id
+    added = summary.data_added
+  }
+  await restic.backupStdin(MANIFEST_FILE, JSON.stringify(manifest), partTags(point, PARTS.databaseManifest))
+  return {
+    snapshot,
+    tables: manifest.tables.length,
+    rows: manifest.tables.reduce((sum, table) => sum + table.rows, 0),
+    added,
+    changing: manifest.changing,
+  }
+}
+
+export async function recordedDatabaseManifest(restic: Restic, point: string): Promise<DatabaseManifest> {
+  return storedJson<DatabaseManifest>(restic, point, PARTS.databaseManifest, MANIFEST_FILE)
+}
+
+/** Restores the dump of `point` into the database `login` names, which should be empty. */
+export async function restoreDatabase(restic: Restic, point: string, login: DatabaseLogin): Promise<void> {
+  const snapshot = await partOf(restic, point, PARTS.database)
+  await restic.restoreInto(snapshot.id, `/${DUMP_FILE}`, clientOf(login))
+}
+
+/**
+ * Restores `point` into the empty scratch database `scratch` and compares each table's sums with
+ * the recorded ones. Returns the problems, none when the backup holds what it should.
+ */
+export async function verifyDatabase(
+  restic: Restic,
+  point: string,
+  scratch: DatabaseLogin,
+): Promise<string[]> {
+  try {
+    const expected = await recordedDatabaseManifest(restic, point)
+    if (expected.tables.length === 0) return [`restore point ${point} holds no tables`]
+    await restoreDatabase(restic, point, scratch)
+    const actual = new Map((await databaseSums(scratch)).map((sums) => [sums.table, sums]))
+    const problems: string[] = []
+    for (const table of expected.tables) {
+      const found = actual.get(table.table)
+      if (!found) problems.push(`table ${table.table}: missing`)
+      else if (expected.changing.includes(table.table)) continue
+      else if (found.rows !== table.rows)
+        problems.push(`table ${table.table}: ${found.rows} rows, was ${table.rows}`)
+      else if (found.checksum !== table.checksum)
+        problems.push(`table ${table.table}: its contents differ from the backup's`)
+    }
+    return problems
+  } catch (error) {
+    return [`restore point ${point} could not be restored: ${(error as Error).message}`]
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * A Database's backups with real restic on a real S3-compatible server (moto), from real MariaDB
+ * and PostgreSQL servers: the dump restored into a new database row for row, the sums recorded at
+ * backup time matching a drill's restore, a database without tables and a damaged backup found,
+ * and not a byte of the data in the bucket in the clear.
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import {
+  backupDatabase,
+  databaseSums,
+  type DatabaseLogin,
+  restoreDatabase,
+  verifyDatabase,
+} from '../../src/backup/database.js'
+import { Restic } from '../../src/backup/restic.js'
+import { binaryUnavailable } from '../cluster/paths.js'
+import {
+  type DatabaseServerUnderTest,
+  databasesUnavailable,
+  startMariaDb,
+  startPostgres,
+} from '../database/servers.js'
+import { motoUnavailable, S3_TEST_CREDENTIALS, type S3UnderTest, startMoto } from './moto.js'
+
+const unavailable =
+  (await binaryUnavailable('backup', '/usr/bin/restic', 'restic')) ||
+  (await motoUnavailable()) ||
+  (await databasesUnavailable())
+
+const BUCKET = 'hostplane-db-backups'
+const PLAINTEXT = 'ROW-PLAINTEXT-hostplane-4e1c'
+
+for (const engine of ['MariaDB', 'PostgreSQL'] as const)
+  describe(
+    `a ${engine} Database’s backups with restic on an S3-compatible server`,
+    { skip: unavailable },
+    () => {
+      let s3: S3UnderTest
+      let server: DatabaseServerUnderTest
+      let work: string
+      let restic: Restic
+      const password = randomBytes(12).toString('hex')
+      const loginOf = (database: string): DatabaseLogin => ({
+        engine,
+        host: server.host,
+        port: server.port,
+        database,
+        username: 'shop',
+        password,
+      })
+      const asShop = (database: string) => ({ username: 'shop', password, database })
+
+      /** An empty database the shop user owns. */
+      const createDatabase = async (name: string) => {
+        if (engine === 'MariaDB')
+          await server.sql(`CREATE DATABASE ${name}; GRANT ALL ON ${name}.* TO 'shop'@'%';`)
+        else await server.sql(`CREATE DATABASE ${name} OWNER shop`)
+      }
+
+      before(async () => {
+        ;[s3, server] = await Promise.all([
+          startMoto(),
+          engine === 'MariaDB' ? startMariaDb() : startPostgres(),
+        ])
+        await s3.createBucket(BUCKET)
+        if (engine === 'MariaDB') await server.sql(`CREATE USER 'shop'@'%' IDENTIFIED BY '${password}';`)
+        else await server.sql(`CREATE ROLE shop LOGIN PASSWORD '${password}'`)
+        for (const name of ['shop', 'restored', 'drill', 'drill2', 'nothing']) await createDatabase(name)
+        const blob = engine === 'MariaDB' ? 'BLOB' : 'BYTEA'
+        const binary = engine === 'MariaDB' ? "X'00FF10'" : "'\\x00ff10'"
+        await server.sql(
+          [
+            `CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(100), note TEXT, picture ${blob})`,
+            `INSERT INTO customers VALUES (1, 'Zoë', '${PLAINTEXT}', ${binary}), (2, 'O''Brien', NULL, NULL)`,
+            'CREATE TABLE orders (id INTEGER PRIMARY KEY, customer INTEGER, total DECIMAL(10,2))',
+            `INSERT INTO orders SELECT n, 1 + n % 2, n * 1.5 FROM (${engine === 'MariaDB' ? 'SELECT seq AS n FROM seq_1_to_500' : 'SELECT generate_series(1, 500) AS n'}) s`,
+          ].join(';\n'),
+          asShop('shop'),
+        )
+        work = await mkdtemp(join(tmpdir(), 'hp-db-backup-'))
+        restic = new Restic(
+          {
+            url: `s3:${s3.endpoint}/${BUCKET}/acme`,
+            password: randomBytes(24).toString('base64url'),
+            env: S3_TEST_CREDENTIALS,
+          },
+          { cacheDir: join(work, 'cache'), timeoutMs: 120_000 },
+        )
+        await restic.ensureRepository()
+      })
+
+      after(async () => {
+        await Promise.all([s3?.stop(), server?.stop()])
+        if (work) await rm(work, { recursive: true, force: true })
+      })
+
+      it('restores the dump into a new database row for row', async () => {
+        const backup = await backupDatabase(restic, loginOf('shop'), 'p1')
+        assert.equal(backup.tables, 2)
+        assert.equal(backup.rows, 502)
+        assert.deepEqual(backup.changing, [])
+        await restoreDatabase(restic, 'p1', loginOf('restored'))
+        assert.deepEqual(await databaseSums(loginOf('restored')), await databaseSums(loginOf('shop')))
+        const rows = (database: string) =>
+          server.sql('SELECT id, name, note FROM customers ORDER BY id', asShop(database))
+        assert.equal(await rows('restored'), await rows('shop'))
+        assert.match(await rows('restored'), /Zoë/)
+      })
+
+      it('a drill restores it into a scratch database and finds the recorded sums', async () => {
+        assert.deepEqual(await verifyDatabase(restic, 'p1', loginOf('drill')), [])
+      })
+
+      it('never puts a row in the bucket in the clear', async () => {
+        for (const [key, body] of await s3.objects(BUCKET))
+          assert.ok(!body.includes(PLAINTEXT) && !body.includes('CREATE TABLE'), `${key} holds plaintext`)
+      })
+
+      it('finds a backup of a database without tables', async () => {
+        await backupDatabase(restic, loginOf('nothing'), 'p-nothing')
+        assert.deepEqual(await verifyDatabase(restic, 'p-nothing', loginOf('drill2')), [
+          'restore point p-nothing holds no tables',
+        ])
+      })
+
+      it('finds a damaged backup', async () => {
+        const objects = [...(await s3.objects(BUCKET))].filter(([key]) => key.startsWith('acme/data/'))
+        for (const [key, body] of objects) {
+          const damaged = Buffer.from(body)
+          damaged[damaged.length >> 1] = (damaged[damaged.length >> 1] ?? 0) ^ 0x5a
+          await s3.put(BUCKET, key, damaged)
+        }
+        const problems = await verifyDatabase(restic, 'p1', loginOf('drill2'))
+        assert.equal(problems.length, 1)
+        assert.match(problems[0] ?? '', /^restore point p1 could not be restored: /)
+      })
+    },
+  )
