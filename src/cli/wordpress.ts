@@ -49,6 +49,13 @@ const branchName = (text: string) => {
   return text
 }
 
+/** A remote git reads as a remote, never as one of its own options (`--upload-pack=…`). */
+const gitRemote = (text: string) => {
+  if (!text || text.startsWith('-') || /[\0\n]/.test(text))
+    throw new InvalidArgumentError(`${text} is not a git remote such as git@git.example.com:acme/blog.git`)
+  return text
+}
+
 export function registerWordPressCommand(program: Command): void {
   const wordpress = defineCommand(program, 'wordpress').description('WordPress sites in one step')
   kubeFlags(
@@ -87,6 +94,7 @@ export function registerWordPressCommand(program: Command): void {
         flag(
           '--git-remote <url>',
           "the webspace's repository (git@git.example.com:<customer>/<name>.git): pushes the first commit unless the branch exists",
+          { parse: gitRemote },
         ),
       ),
   ).action((name: string, flags: WordPressFlags, command: Command) =>

@@ -384,6 +384,36 @@ const ROWS: readonly Row[] = [
     code: 2,
     line: /^hostplane panel-token create: required option '--customer <name>' not specified$/,
   },
+  // wordpress
+  {
+    command: 'wordpress',
+    what: 'bad flag value',
+    args: ['create', 'blog', '--domain', 'blog.example.com', '--git-remote=--upload-pack=touch /tmp/x'],
+    code: 2,
+    line: /^hostplane wordpress create: option '--git-remote <url>' argument '--upload-pack=touch \/tmp\/x' is invalid\. .* is not a git remote/,
+  },
+  {
+    command: 'wordpress',
+    what: 'usage',
+    args: ['create', 'blog'],
+    code: 2,
+    line: /^hostplane wordpress create: required option '--domain <host>' not specified$/,
+  },
+  // backup
+  {
+    command: 'backup',
+    what: 'bad flag value',
+    args: ['run', '--repository', '.', '--point', 'Nightly,1'],
+    code: 2,
+    line: /^hostplane backup run: option '--point <id>' argument 'Nightly,1' is invalid\. Nightly,1 is not a restore point id/,
+  },
+  {
+    command: 'backup',
+    what: 'missing file',
+    args: ['verify', '--repository', '/nonexistent/repository', '--point', 'p1', '--volume', 'drill'],
+    code: 1,
+    line: /^hostplane backup verify: --repository \/nonexistent\/repository: does not exist$/,
+  },
   // the program itself
   {
     command: '',
