@@ -117,19 +117,21 @@ describe('the panel of hostplane serve in Chromium', { skip }, () => {
     await page.keyboard.press('Enter')
     await page.waitForURL(`${origin}/panel/sites/default/docs`)
     const rollBack = page.getByRole('button', { name: /^Roll back to [0-9a-f]{12}$/ })
+    const target =
+      /[0-9a-f]{12}$/.exec((await rollBack.textContent()) ?? '')?.[0] ??
+      assert.fail('no commit on the button')
     await rollBack.focus()
     await shoot(page, 'serve-panel-site')
     await page.keyboard.press('Enter')
     await page.waitForURL(/\?done=rolled-back$/)
     assert.match((await page.getByRole('status').textContent()) ?? '', /Rolled back/)
+    // The site served the newer of its two revisions until now: wait for the one the button named.
     const served = await waitFor(
       async () => {
         const state = await siteState()
-        return state?.commit && state.commit === state.revisions[0]?.commit && state.revisions.length === 2
-          ? state.commit
-          : undefined
+        return state?.commit?.startsWith(target) && state.revisions.length === 2 ? state.commit : undefined
       },
-      { timeoutMs: 30_000, describe: () => 'the rollback was not published' },
+      { timeoutMs: 30_000, describe: () => `the rollback to ${target} was not published` },
     )
     assert.match(await readFile(join(dir, 'sites', 'docs.yaml'), 'utf8'), new RegExp(`ref: ${served}`))
 
