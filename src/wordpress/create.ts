@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { KubeObject } from '../kube/object.js'
-import { isNotFound, type KubeRest, resourcePath } from '../kube/rest.js'
+import { manifestPath } from '../kube/manifest-path.js'
+import { isNotFound, type KubeRest } from '../kube/rest.js'
 import { apiRefusal } from '../cli/api-refusal.js'
 import {
   INSTALL_TOKEN_KEY,
@@ -30,19 +31,11 @@ interface Secret extends KubeObject {
 /** 64 characters from 48 random bytes, as WordPress's own generator makes its keys. */
 const randomKey = () => randomBytes(48).toString('base64url')
 
-const pathOf = (object: KubeObject) =>
-  resourcePath({
-    apiVersion: object.apiVersion,
-    plural: `${object.kind.toLowerCase()}s`,
-    namespace: object.metadata.namespace,
-    name: object.metadata.name,
-  })
-
 const describe = (object: KubeObject) => `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`
 
 async function existing<T extends KubeObject>(api: Api, object: KubeObject): Promise<T | undefined> {
   try {
-    return await api.request<T>('GET', pathOf(object))
+    return await api.request<T>('GET', manifestPath(object))
   } catch (error) {
     if (isNotFound(error)) return undefined
     throw apiRefusal(error, describe(object))
@@ -88,16 +81,16 @@ export async function createWordPress(api: Api, site: WordPressSite): Promise<Cr
           {
             object: secret,
             write: (dryRun: boolean) =>
-              api.request(
-                'POST',
-                resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace: site.namespace }),
-                { body: secret, query: dryRun ? { dryRun: 'All' } : {} },
-              ),
+              api.request('POST', manifestPath(secret, { withName: false }), {
+                body: secret,
+                query: dryRun ? { dryRun: 'All' } : {},
+              }),
           },
         ]),
     ...[database, webspace].map((object) => ({
       object,
-      write: (dryRun: boolean) => api.apply(pathOf(object), object, { fieldManager: FIELD_MANAGER, dryRun }),
+      write: (dryRun: boolean) =>
+        api.apply(manifestPath(object), object, { fieldManager: FIELD_MANAGER, dryRun }),
     })),
   ]
   // The API server's checks (schemas, quota, the Customer's domains) on all of them first: a
