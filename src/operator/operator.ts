@@ -193,32 +193,25 @@ export class Operator {
           : undefined
       const engines = new ServerEngines({ rest: this.rest, systemNamespace: config.systemNamespace })
       const withDatabases = await databasesAvailable(this.rest, log)
+      const databaseOptions = {
+        rest: this.rest,
+        applier,
+        events,
+        engines,
+        log,
+        registry: this.registry,
+        resyncMs: this.options.resyncMs,
+        recheckMs: this.options.databaseRecheckMs,
+        serverSelector: this.options.customerSelector,
+      }
       const databaseControllers = withDatabases
         ? [
             databaseController({
-              rest: this.rest,
-              applier,
-              events,
-              engines,
-              log,
-              registry: this.registry,
+              ...databaseOptions,
               concurrency: this.options.concurrency,
-              resyncMs: this.options.resyncMs,
-              recheckMs: this.options.databaseRecheckMs,
               customerSelector: this.options.customerSelector,
-              serverSelector: this.options.customerSelector,
             }),
-            databaseServerController({
-              rest: this.rest,
-              applier,
-              events,
-              engines,
-              log,
-              registry: this.registry,
-              resyncMs: this.options.resyncMs,
-              recheckMs: this.options.databaseRecheckMs,
-              serverSelector: this.options.customerSelector,
-            }),
+            databaseServerController(databaseOptions),
           ]
         : []
       const controllers = [
