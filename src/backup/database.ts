@@ -9,7 +9,7 @@
 import { createConnection, type RowDataPacket } from 'mysql2/promise'
 import pg from 'pg'
 import type { PipedProgram, Restic } from './restic.js'
-import { PARTS, partOf, partTags, storedJson } from './restore-point.js'
+import { PARTS, type PointLabels, partLabels, partOf, storedJson } from './restore-point.js'
 
 /** What a Database's Secret says, and what a restore needs to write a database. */
 export interface DatabaseLogin {
@@ -197,6 +197,7 @@ export async function backupDatabase(
   restic: Restic,
   login: DatabaseLogin,
   point: string,
+  labels: PointLabels = {},
 ): Promise<DatabaseBackup> {
   let manifest: DatabaseManifest
   let snapshot: string
@@ -209,7 +210,7 @@ export async function backupDatabase(
       const summary = await restic.backupOutputOf(
         dumpOf(login, String(exported?.id)),
         DUMP_FILE,
-        partTags(point, PARTS.database),
+        partLabels(point, PARTS.database, labels),
       )
       await sql('COMMIT')
       return {
@@ -220,7 +221,11 @@ export async function backupDatabase(
     }))
   } else {
     const before = await databaseSums(login)
-    const summary = await restic.backupOutputOf(dumpOf(login), DUMP_FILE, partTags(point, PARTS.database))
+    const summary = await restic.backupOutputOf(
+      dumpOf(login),
+      DUMP_FILE,
+      partLabels(point, PARTS.database, labels),
+    )
     const after = await databaseSums(login)
     const was = new Map(before.map((sums) => [sums.table, JSON.stringify(sums)]))
     manifest = {
@@ -233,7 +238,11 @@ export async function backupDatabase(
     snapshot = summary.snapshot_id
     added = summary.data_added
   }
-  await restic.backupStdin(MANIFEST_FILE, JSON.stringify(manifest), partTags(point, PARTS.databaseManifest))
+  await restic.backupStdin(
+    MANIFEST_FILE,
+    JSON.stringify(manifest),
+    partLabels(point, PARTS.databaseManifest, labels),
+  )
   return {
     snapshot,
     tables: manifest.tables.length,

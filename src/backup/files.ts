@@ -9,7 +9,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { type FileManifest, fileManifest, manifestDifferences } from './manifest.js'
 import type { Restic } from './restic.js'
-import { PARTS, partOf, partTags, storedJson } from './restore-point.js'
+import { PARTS, type PointLabels, partLabels, partOf, storedJson } from './restore-point.js'
 
 const MANIFEST_FILE = 'manifest.json'
 
@@ -21,12 +21,21 @@ export interface FilesBackup {
   readonly added: number
 }
 
-export async function backupFiles(restic: Restic, dir: string, point: string): Promise<FilesBackup> {
-  const summary = await restic.backupDirectory(dir, partTags(point, PARTS.files))
+export async function backupFiles(
+  restic: Restic,
+  dir: string,
+  point: string,
+  labels: PointLabels = {},
+): Promise<FilesBackup> {
+  const summary = await restic.backupDirectory(dir, partLabels(point, PARTS.files, labels))
   // After restic read the files: a file that changed meanwhile is recorded as it is now, and the
   // verification reports it rather than passing a backup it cannot vouch for.
   const manifest = await fileManifest(dir)
-  await restic.backupStdin(MANIFEST_FILE, JSON.stringify(manifest), partTags(point, PARTS.filesManifest))
+  await restic.backupStdin(
+    MANIFEST_FILE,
+    JSON.stringify(manifest),
+    partLabels(point, PARTS.filesManifest, labels),
+  )
   return {
     snapshot: summary.snapshot_id,
     files: manifest.files,

@@ -38,6 +38,14 @@ export interface Snapshot {
   readonly time: string
   readonly paths: readonly string[]
   readonly tags?: readonly string[]
+  /** restic 0.17 and later record what the backup read. */
+  readonly summary?: { readonly total_bytes_processed?: number }
+}
+
+/** What a new snapshot is labelled with: its tags, and its time when it is not now. */
+export interface SnapshotLabels {
+  readonly tags: readonly string[]
+  readonly time?: Date
 }
 
 /** A program at the other end of a pipe from restic, with the secrets it reads from its environment. */
@@ -83,6 +91,8 @@ export class Restic {
       RESTIC_REPOSITORY: this.repository.url,
       RESTIC_PASSWORD: this.repository.password,
       RESTIC_CACHE_DIR: this.options.cacheDir,
+      // restic reads --time in local time: UTC, whatever the machine's zone.
+      TZ: 'UTC',
       ...this.repository.env,
     }
   }
@@ -123,18 +133,18 @@ export class Restic {
   }
 
   /**
-   * Backs up directory `dir` (restic records its absolute path) with `tags`. restic reads it
+   * Backs up directory `dir` (restic records its absolute path) labelled `labels`. restic reads it
    * where it is: nothing is copied first.
    */
-  async backupDirectory(dir: string, tags: readonly string[]): Promise<BackupSummary> {
-    const output = await this.run(['backup', '--json', ...tagArgs(tags), dir])
+  async backupDirectory(dir: string, labels: SnapshotLabels): Promise<BackupSummary> {
+    const output = await this.run(['backup', '--json', ...labelArgs(labels), dir])
     return jsonMessage<BackupSummary>(output.toString('utf8'), 'summary')
   }
 
-  /** Backs up `data` as the one file `/<name>` of a snapshot with `tags`. */
-  async backupStdin(name: string, data: Buffer | string, tags: readonly string[]): Promise<BackupSummary> {
+  /** Backs up `data` as the one file `/<name>` of a snapshot labelled `labels`. */
+  async backupStdin(name: string, data: Buffer | string, labels: SnapshotLabels): Promise<BackupSummary> {
     const output = await this.run(
-      ['backup', '--json', '--stdin', '--stdin-filename', name, ...tagArgs(tags)],
+      ['backup', '--json', '--stdin', '--stdin-filename', name, ...labelArgs(labels)],
       {
         input: data,
       },
@@ -174,9 +184,9 @@ export class Restic {
       readonly env: Readonly<Record<string, string>>
     },
     name: string,
-    tags: readonly string[],
+    labels: SnapshotLabels,
   ): Promise<BackupSummary> {
-    const restic = ['backup', '--json', '--stdin', '--stdin-filename', name, ...tagArgs(tags)]
+    const restic = ['backup', '--json', '--stdin', '--stdin-filename', name, ...labelArgs(labels)]
     const output = await this.pipeline(
       `"$@" | ${this.binary} ${restic.map(shellWord).join(' ')}`,
       [producer.program, ...producer.args],
@@ -227,13 +237,27 @@ export class Restic {
     throw new ResticError(command, result.code, result.stderr, result.failure === 'timeout')
   }
 
+  /** Forgets snapshots `ids` (their data stays until a prune). */
+  async forget(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.run(['forget', ...ids])
+  }
+
+  /** Removes the data no snapshot refers to any more. */
+  async prune(): Promise<void> {
+    await this.run(['prune'])
+  }
+
   /** Checks the repository's structure and reads back the data of every pack: a damaged one fails. */
   async check(): Promise<void> {
     await this.run(['check', '--read-data'])
   }
 }
 
-const tagArgs = (tags: readonly string[]) => tags.flatMap((tag) => ['--tag', tag])
+/** `--tag` for each tag, and `--time` as restic reads it (`2026-12-07 03:00:00`, local time: UTC here). */
+const labelArgs = ({ tags, time }: SnapshotLabels) => [
+  ...tags.flatMap((tag) => ['--tag', tag]),
+  ...(time ? ['--time', time.toISOString().slice(0, 19).replace('T', ' ')] : []),
+]
 
 /** A word for bash, single-quoted: nothing in it is expanded. */
 const shellWord = (word: string) => `'${word.replaceAll("'", "'\\''")}'`
