@@ -1,30 +1,79 @@
 /**
- * `hostplane backup run|restore|verify`: what a backup Job's container runs (issue 18), and what
- * an operator runs by hand. The repository and the database come from mounted Secrets
- * (src/backup/mounted-secrets.ts); the answer is one JSON line on stdout, which a Job keeps as its
- * termination message. `verify` exits 1 when the restore point does not hold what it recorded.
+ * `hostplane backup run|restore|verify|forget|list`: what a backup Job's container runs (issue
+ * 18), and what an operator runs by hand. The repository and the database come from mounted
+ * Secrets (src/backup/mounted-secrets.ts); the answer is one JSON line on stdout and, with
+ * `--answer-file`, in a file a Job keeps as its termination message (backup-answer.ts). `verify`
+ * exits 1 when the restore point does not hold what it recorded.
  */
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
-import { defineCommand, startOrExit } from './command.js'
-import { checkPaths, flag, path } from './flags.js'
+import { isTimeZone } from '../backup/cron.js'
+import { writeAnswer, writeFailure } from './backup-answer.js'
+import { defineCommand, startOrExit, UsageError } from './command.js'
+import { checkPaths, flag, path, positive } from './flags.js'
 
-export interface BackupFlags {
+interface RepositoryFlags {
   repository: string
+  cacheDir: string
+  answerFile?: string
+}
+
+export interface BackupFlags extends RepositoryFlags {
   point: string
   volume?: string
   database?: string
-  cacheDir: string
 }
 
-/** A restore point's id: it becomes a restic tag, which takes neither commas nor spaces. */
-const pointId = (text: string) => {
+interface RunFlags extends BackupFlags {
+  group: string
+  time?: Date
+}
+
+interface ForgetFlags extends RepositoryFlags {
+  group: string
+  keepLast?: number
+  keepDaily?: number
+  keepWeekly?: number
+  keepMonthly?: number
+  timeZone: string
+  prune?: boolean
+}
+
+interface ListFlags extends RepositoryFlags {
+  group?: string
+}
+
+/**
+ * A restore point's or a group's id: it becomes a restic tag, which takes neither commas nor
+ * spaces.
+ */
+const tagValue = (what: string) => (text: string) => {
   if (!/^[a-z0-9][a-z0-9.-]{0,99}$/.test(text))
-    throw new InvalidArgumentError(`${text} is not a restore point id (lower-case letters, digits, '.', '-')`)
+    throw new InvalidArgumentError(`${text} is not a ${what} id (lower-case letters, digits, '.', '-')`)
+  return text
+}
+const pointId = tagValue('restore point')
+const groupId = tagValue('group')
+
+/** An instant with its zone, e.g. `2026-12-07T03:00:00Z`. */
+const instant = (text: string) => {
+  const time = new Date(text)
+  if (
+    !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(text) ||
+    Number.isNaN(time.getTime())
+  )
+    throw new InvalidArgumentError(`${text} is not a time such as 2026-12-07T03:00:00Z`)
+  return time
+}
+
+const timeZone = (text: string) => {
+  if (!isTimeZone(text))
+    throw new InvalidArgumentError(`${text} is not an IANA time zone such as Europe/Berlin`)
   return text
 }
 
-const common = (command: Command, volume: string, database: string) =>
+/** The flags every backup command has: the repository, restic's cache, the answer file. */
+const repositoryFlags = (command: Command) =>
   command
     .addOption(
       flag(
@@ -36,23 +85,55 @@ const common = (command: Command, volume: string, database: string) =>
         },
       ).makeOptionMandatory(),
     )
+    .addOption(flag('--cache-dir <dir>', "restic's cache", { parse: path, default: '/tmp/restic-cache' }))
+    .addOption(
+      flag(
+        '--answer-file <path>',
+        "also write the answer here, fitted to a termination message's 4096 bytes (e.g. /dev/termination-log)",
+        { parse: path },
+      ),
+    )
+
+const common = (command: Command, volume: string, database: string) =>
+  repositoryFlags(command)
     .addOption(flag('--point <id>', 'the restore point', { parse: pointId }).makeOptionMandatory())
     .addOption(flag('--volume <dir>', volume, { parse: path }))
     .addOption(flag('--database <dir>', database, { parse: path, exists: 'dir' }))
-    .addOption(flag('--cache-dir <dir>', "restic's cache", { parse: path, default: '/tmp/restic-cache' }))
 
-async function open(flags: BackupFlags) {
-  const { mountedDatabase, mountedRepository } = await import('../backup/mounted-secrets.js')
+async function openRepository(flags: RepositoryFlags) {
+  const { mountedRepository } = await import('../backup/mounted-secrets.js')
   const { Restic } = await import('../backup/restic.js')
-  const restic = new Restic(await mountedRepository(flags.repository), { cacheDir: flags.cacheDir })
-  return { restic, database: flags.database ? await mountedDatabase(flags.database) : undefined }
+  return new Restic(await mountedRepository(flags.repository), { cacheDir: flags.cacheDir })
 }
 
-const answer = (result: object) => process.stdout.write(`${JSON.stringify(result)}\n`)
+async function open(flags: BackupFlags) {
+  const { mountedDatabase } = await import('../backup/mounted-secrets.js')
+  return {
+    restic: await openRepository(flags),
+    database: flags.database ? await mountedDatabase(flags.database) : undefined,
+  }
+}
+
+/** Runs a backup command: its answer on stdout and in the answer file, or why it failed in both places. */
+function answering<F extends RepositoryFlags>(
+  name: string,
+  act: (flags: F, command: Command) => Promise<object>,
+): (flags: F, command: Command) => Promise<void> {
+  return (flags, command) =>
+    startOrExit(name, async () => {
+      try {
+        await checkPaths(command)
+        await writeAnswer(await act(flags, command), flags.answerFile)
+      } catch (error) {
+        await writeFailure(error, flags.answerFile)
+        throw error
+      }
+    })
+}
 
 export function registerBackupCommand(program: Command): void {
   const backup = defineCommand(program, 'backup').description(
-    "a customer's backups: take, restore and verify restore points",
+    "a customer's backups: take, restore, verify, list and forget restore points",
   )
 
   common(
@@ -61,22 +142,39 @@ export function registerBackupCommand(program: Command): void {
     ),
     'the volume to back up',
     'the mounted Secret of the Database to dump (its operator-written Secret)',
-  ).action((flags: BackupFlags, command: Command) =>
-    startOrExit('backup run', async () => {
-      await checkPaths(command)
-      if (!flags.volume && !flags.database)
-        throw new Error('nothing to back up: give --volume, --database or both')
-      const { restic, database } = await open(flags)
-      await restic.ensureRepository()
-      const { backupFiles } = await import('../backup/files.js')
-      const { backupDatabase } = await import('../backup/database.js')
-      answer({
-        point: flags.point,
-        ...(flags.volume ? { files: await backupFiles(restic, flags.volume, flags.point) } : {}),
-        ...(database ? { database: await backupDatabase(restic, database, flags.point) } : {}),
-      })
-    }),
   )
+    .addOption(
+      flag(
+        '--group <id>',
+        'the group the point belongs to (its BackupSchedule); retention works within one',
+        {
+          parse: groupId,
+          default: 'manual',
+        },
+      ),
+    )
+    .addOption(
+      flag('--time <time>', 'when the point counts as taken, e.g. 2026-12-07T03:00:00Z (default: now)', {
+        parse: instant,
+      }),
+    )
+    .action(
+      answering('backup run', async (flags: RunFlags) => {
+        if (!flags.volume && !flags.database)
+          throw new Error('nothing to back up: give --volume, --database or both')
+        const { restic, database } = await open(flags)
+        await restic.ensureRepository()
+        const { backupFiles } = await import('../backup/files.js')
+        const { backupDatabase } = await import('../backup/database.js')
+        const labels = { group: flags.group, time: flags.time }
+        return {
+          point: flags.point,
+          group: flags.group,
+          ...(flags.volume ? { files: await backupFiles(restic, flags.volume, flags.point, labels) } : {}),
+          ...(database ? { database: await backupDatabase(restic, database, flags.point, labels) } : {}),
+        }
+      }),
+    )
 
   common(
     defineCommand(backup, 'restore', 'backup').description(
@@ -84,9 +182,8 @@ export function registerBackupCommand(program: Command): void {
     ),
     'the new directory to restore the files into (must not exist)',
     'the mounted Secret of the (empty) Database to restore the dump into',
-  ).action((flags: BackupFlags, command: Command) =>
-    startOrExit('backup restore', async () => {
-      await checkPaths(command)
+  ).action(
+    answering('backup restore', async (flags: BackupFlags) => {
       if (!flags.volume && !flags.database)
         throw new Error('nothing to restore: give --volume, --database or both')
       const { restic, database } = await open(flags)
@@ -94,13 +191,13 @@ export function registerBackupCommand(program: Command): void {
       const { restoreDatabase } = await import('../backup/database.js')
       if (flags.volume) await restoreFiles(restic, flags.point, flags.volume)
       if (database) await restoreDatabase(restic, flags.point, database)
-      answer({
+      return {
         point: flags.point,
         restored: {
           ...(flags.volume ? { files: flags.volume } : {}),
           ...(database ? { database: database.database } : {}),
         },
-      })
+      }
     }),
   )
 
@@ -110,9 +207,8 @@ export function registerBackupCommand(program: Command): void {
     ),
     'a scratch directory to restore the files into (must not exist; removed afterwards)',
     'the mounted Secret of an empty scratch Database to restore the dump into',
-  ).action((flags: BackupFlags, command: Command) =>
-    startOrExit('backup verify', async () => {
-      await checkPaths(command)
+  ).action(
+    answering('backup verify', async (flags: BackupFlags) => {
       if (!flags.volume && !flags.database)
         throw new Error('nothing to verify: give --volume, --database or both')
       const { restic, database } = await open(flags)
@@ -122,8 +218,87 @@ export function registerBackupCommand(program: Command): void {
         ...(flags.volume ? await verifyFiles(restic, flags.point, flags.volume) : []),
         ...(database ? await verifyDatabase(restic, flags.point, database) : []),
       ]
-      answer({ point: flags.point, verified: problems.length === 0, problems })
       if (problems.length > 0) process.exitCode = 1
+      return { point: flags.point, verified: problems.length === 0, problems }
     }),
   )
+
+  repositoryFlags(
+    defineCommand(backup, 'list', 'backup').description('list the restore points, oldest first'),
+  )
+    .addOption(flag('--group <id>', 'only the points of this group', { parse: groupId }))
+    .action(
+      answering('backup list', async (flags: ListFlags) => {
+        const { restorePoints } = await import('../backup/restore-point.js')
+        const points = await restorePoints(await openRepository(flags), flags.group)
+        return {
+          points: points.map(({ point, group, time, parts, bytes }) => ({
+            point,
+            group,
+            time,
+            parts,
+            bytes,
+          })),
+        }
+      }),
+    )
+
+  repositoryFlags(
+    defineCommand(backup, 'forget', 'backup').description(
+      "forget a group's restore points that no --keep-* rule keeps (restic's forget semantics)",
+    ),
+  )
+    .addOption(
+      flag('--group <id>', 'the group to apply the rules to', { parse: groupId }).makeOptionMandatory(),
+    )
+    .addOption(flag('--keep-last <n>', 'keep the n newest points', { parse: positive }))
+    .addOption(
+      flag('--keep-daily <n>', 'keep the newest point of each of the n latest days with points', {
+        parse: positive,
+      }),
+    )
+    .addOption(flag('--keep-weekly <n>', 'the same for ISO weeks (Monday to Sunday)', { parse: positive }))
+    .addOption(flag('--keep-monthly <n>', 'the same for months', { parse: positive }))
+    .addOption(
+      flag('--time-zone <zone>', 'the IANA time zone days, weeks and months are counted in', {
+        parse: timeZone,
+        default: 'UTC',
+      }),
+    )
+    .addOption(flag('--prune', 'then remove the data no restore point refers to any more'))
+    .action(
+      answering('backup forget', async (flags: ForgetFlags) => {
+        const policy = {
+          last: flags.keepLast,
+          daily: flags.keepDaily,
+          weekly: flags.keepWeekly,
+          monthly: flags.keepMonthly,
+        }
+        if (Object.values(policy).every((count) => count === undefined))
+          throw new UsageError(
+            `no --keep-last, --keep-daily, --keep-weekly or --keep-monthly: that would forget every restore point of group ${flags.group}`,
+          )
+        const restic = await openRepository(flags)
+        const { restorePoints } = await import('../backup/restore-point.js')
+        const { pointsToForget } = await import('../backup/retention.js')
+        const points = await restorePoints(restic, flags.group)
+        const retention = pointsToForget(
+          points.map(({ point, time }) => ({ id: point, time })),
+          policy,
+          flags.timeZone,
+        )
+        const forgotten = new Set(retention.forget)
+        await restic.forget(
+          points.filter(({ point }) => forgotten.has(point)).flatMap(({ snapshots }) => snapshots),
+        )
+        const pruned = Boolean(flags.prune) && forgotten.size > 0
+        if (pruned) await restic.prune()
+        return {
+          group: flags.group,
+          kept: retention.kept.map(({ id, why }) => ({ point: id, why })),
+          forgotten: retention.forget,
+          pruned,
+        }
+      }),
+    )
 }

@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test'
 import { binaryUnavailable } from '../cluster/paths.js'
 import { type DatabaseServerUnderTest, databasesUnavailable, startMariaDb } from '../database/servers.js'
 import { runHostplane } from '../e2e/cli-process.js'
-import { motoUnavailable, S3_TEST_CREDENTIALS, type S3UnderTest, startMoto } from './moto.js'
+import { motoUnavailable, type S3UnderTest, startMoto } from './moto.js'
+import { mountRepositorySecret, mountSecret } from './mounted-secret.js'
 
 const unavailable =
   (await binaryUnavailable('backup', '/usr/bin/restic', 'restic')) ||
@@ -21,13 +22,6 @@ const unavailable =
   (await databasesUnavailable())
 
 const BUCKET = 'hostplane-command-backups'
-
-/** A Secret as the kubelet mounts it: one file per key. */
-async function mountSecret(dir: string, data: Record<string, string>): Promise<string> {
-  await mkdir(dir, { recursive: true })
-  for (const [key, value] of Object.entries(data)) await writeFile(join(dir, key), value)
-  return dir
-}
 
 describe('hostplane backup as a process', { skip: unavailable }, () => {
   let s3: S3UnderTest
@@ -59,12 +53,7 @@ describe('hostplane backup as a process', { skip: unavailable }, () => {
     work = await mkdtemp(join(tmpdir(), 'hp-backup-command-'))
     await mkdir(join(work, 'volume/uploads'), { recursive: true })
     await writeFile(join(work, 'volume/uploads/a.txt'), 'uploaded\n')
-    repository = await mountSecret(join(work, 'secret-repository'), {
-      repository: `s3:${s3.endpoint}/${BUCKET}/acme`,
-      password: randomBytes(24).toString('base64url'),
-      'access-key-id': S3_TEST_CREDENTIALS.AWS_ACCESS_KEY_ID,
-      'secret-access-key': S3_TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
-    })
+    repository = await mountRepositorySecret(join(work, 'secret-repository'), s3.endpoint, BUCKET, 'acme')
   })
 
   after(async () => {
