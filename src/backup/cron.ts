@@ -5,7 +5,7 @@
  *
  * - Day of month and day of week: when both are restricted, a day matching either one fires
  *   (Vixie cron). A field is unrestricted when it is `*` or `?`; like Kubernetes (robfig/cron),
- *   `*` with a step (`* /2`) counts as restricted.
+ *   a star with a step of 2 or more counts as restricted.
  * - Weekday 0 and 7 are both Sunday; month and weekday names are read case-insensitively.
  * - Time zones: a wall time that does not exist on a day (a DST gap) is skipped that day; a wall
  *   time that happens twice (an overlap) fires once, at its first occurrence.
@@ -113,8 +113,8 @@ function parseField(field: Field, text: string): { values: Set<number>; restrict
     let end: number
     if (range === '*' || range === '?') {
       ;[start, end] = [field.min, field.max]
-      // robfig/cron (Kubernetes): only a plain `*` leaves the field unrestricted.
-      if (text === range) restricted = false
+      // robfig/cron (Kubernetes): a star (or a star with step 1) leaves the field unrestricted.
+      if (step === 1) restricted = false
       if (field === FIELD.dayOfWeek) end = 6
     } else {
       const [low = '', high, ...more] = range.split('-')
