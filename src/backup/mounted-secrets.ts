@@ -17,16 +17,32 @@ async function key(dir: string, name: string, what: string): Promise<string> {
   return trimmed
 }
 
-/** A repository Secret: `repository` (restic's URL), `password`, `access-key-id`, `secret-access-key`. */
+/** The bucket's keys from a Secret: `access-key-id`, `secret-access-key`. */
+export async function mountedS3Keys(
+  dir: string,
+  what: string,
+): Promise<{ readonly accessKeyId: string; readonly secretAccessKey: string }> {
+  return {
+    accessKeyId: await key(dir, 'access-key-id', what),
+    secretAccessKey: await key(dir, 'secret-access-key', what),
+  }
+}
+
+/**
+ * A repository Secret: `repository` (restic's URL) and `password`; an `s3:` repository also
+ * `access-key-id` and `secret-access-key` (the bucket's keys). A `rest:` repository (the
+ * repository proxy) needs no more: its URL carries the customer's token.
+ */
 export async function mountedRepository(dir: string): Promise<ResticRepository> {
   const what = 'the repository Secret'
+  const url = await key(dir, 'repository', what)
+  const password = await key(dir, 'password', what)
+  if (!url.startsWith('s3:')) return { url, password, env: {} }
+  const keys = await mountedS3Keys(dir, 'the s3: repository Secret')
   return {
-    url: await key(dir, 'repository', what),
-    password: await key(dir, 'password', what),
-    env: {
-      AWS_ACCESS_KEY_ID: await key(dir, 'access-key-id', what),
-      AWS_SECRET_ACCESS_KEY: await key(dir, 'secret-access-key', what),
-    },
+    url,
+    password,
+    env: { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey },
   }
 }
 

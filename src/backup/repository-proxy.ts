@@ -23,9 +23,39 @@ export interface RepositoryProxyOptions {
   /** Where the repositories live in the bucket, e.g. `hostplane/` (ends with / when set). */
   readonly prefix: string
   /** The SHA-256 (hex) of the customer's token, or undefined for a customer without one. */
-  readonly tokenHash: (customer: string) => string | undefined
+  readonly tokenHash: (customer: string) => string | undefined | Promise<string | undefined>
   /** Largest object a client may write (restic's packs are 4–16 MiB by default). */
   readonly maxObjectBytes?: number
+  /** Told of every request once its answer is complete or cut, for a log line and metrics. */
+  readonly onAnswered?: (request: ProxiedRequest) => void
+}
+
+/** What the proxy did with one request: nothing a client sent but its method, never a token. */
+export interface ProxiedRequest {
+  /** The customer its token proved; undefined when it proved none. */
+  readonly customer?: string
+  readonly method: string
+  /** What it addressed: an object type (`data`, `keys`, …), `config`, `repository`, or `none`. */
+  readonly type: string
+  readonly status: number
+  /** Bytes of objects stored. */
+  readonly bytesIn: number
+  /** Bytes of objects and listings sent. */
+  readonly bytesOut: number
+  readonly durationMs: number
+  /** The bucket's failure (the answer was 502, or cut). */
+  readonly error?: Error
+  /** The answer was not complete: the client went away, or the bucket failed mid-way. */
+  readonly aborted: boolean
+}
+
+/** What the handler learns of a request as it goes. */
+interface Seen {
+  customer?: string
+  type: string
+  bytesIn: number
+  bytesOut: number
+  error?: Error
 }
 
 type Route =
@@ -60,17 +90,17 @@ const keyOf = (prefix: string, route: Route): string => {
 }
 
 /** The customer a request's Basic credentials prove, or undefined. */
-function authenticated(
+async function authenticated(
   request: IncomingMessage,
   tokenHash: RepositoryProxyOptions['tokenHash'],
-): string | undefined {
+): Promise<string | undefined> {
   const header = request.headers.authorization ?? ''
   if (!header.startsWith('Basic ')) return undefined
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   if (colon < 0) return undefined
   const customer = decoded.slice(0, colon)
-  const expected = CUSTOMER.test(customer) ? tokenHash(customer) : undefined
+  const expected = CUSTOMER.test(customer) ? await tokenHash(customer) : undefined
   if (!expected || !/^[0-9a-f]{64}$/.test(expected)) return undefined
   const given = createHash('sha256')
     .update(decoded.slice(colon + 1))
@@ -92,10 +122,24 @@ const answer = (response: ServerResponse, status: number, text = '') => {
  */
 export function repositoryProxy(options: RepositoryProxyOptions) {
   const handle = proxyHandler(options)
+  const { onAnswered } = options
   return (request: IncomingMessage, response: ServerResponse): void => {
-    handle(request, response).catch((error: unknown) => {
+    const started = performance.now()
+    const seen: Seen = { type: 'none', bytesIn: 0, bytesOut: 0 }
+    if (onAnswered)
+      response.once('close', () =>
+        onAnswered({
+          ...seen,
+          method: request.method ?? 'GET',
+          status: response.statusCode,
+          durationMs: performance.now() - started,
+          aborted: !response.writableFinished,
+        }),
+      )
+    handle(request, response, seen).catch((error: unknown) => {
+      seen.error = error instanceof Error ? error : new Error(String(error))
       if (response.headersSent) response.destroy()
-      else answer(response, 502, `${error instanceof Error ? error.message : String(error)}\n`)
+      else answer(response, 502, `${seen.error.message}\n`)
     })
   }
 }
@@ -103,16 +147,18 @@ export function repositoryProxy(options: RepositoryProxyOptions) {
 function proxyHandler(options: RepositoryProxyOptions) {
   const { s3, prefix } = options
   const maxObjectBytes = options.maxObjectBytes ?? 128 * 1024 ** 2
-  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  return async (request: IncomingMessage, response: ServerResponse, seen: Seen): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://proxy')
     const route = routeOf(url.pathname)
-    const customer = authenticated(request, options.tokenHash)
+    const customer = await authenticated(request, options.tokenHash)
     if (!customer) {
       response.setHeader('www-authenticate', 'Basic realm="hostplane backups"')
       return answer(response, 401, 'a customer and its token are needed\n')
     }
+    seen.customer = customer
     // The same answer for another customer's path and a path that is not one: nothing to probe.
     if (!route || route.customer !== customer) return answer(response, 404, 'not found\n')
+    seen.type = route.what === 'list' || route.what === 'object' ? route.type : route.what
     const key = keyOf(prefix, route)
     const method = request.method ?? 'GET'
     if (route.what === 'repository') {
@@ -128,9 +174,10 @@ function proxyHandler(options: RepositoryProxyOptions) {
         .filter((object) => NAME.test(object.name))
       const v2 = (request.headers.accept ?? '').includes(V2)
       const body = JSON.stringify(v2 ? names : names.map((object) => object.name))
+      seen.bytesOut = Buffer.byteLength(body)
       response.writeHead(200, {
         'content-type': v2 ? V2 : 'application/vnd.x.restic.rest.v1',
-        'content-length': Buffer.byteLength(body),
+        'content-length': seen.bytesOut,
       })
       return void response.end(body)
     }
@@ -152,7 +199,16 @@ function proxyHandler(options: RepositoryProxyOptions) {
         ...(object.headers['content-length'] ? { 'content-length': object.headers['content-length'] } : {}),
         ...(object.headers['content-range'] ? { 'content-range': object.headers['content-range'] } : {}),
       })
-      return pipeline(object, response)
+      return pipeline(
+        object,
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            seen.bytesOut += chunk.length
+            yield chunk
+          }
+        },
+        response,
+      )
     }
     if (method === 'POST') {
       const length = Number(request.headers['content-length'])
@@ -161,6 +217,7 @@ function proxyHandler(options: RepositoryProxyOptions) {
       if (length > maxObjectBytes)
         return answer(response, 413, `objects are at most ${maxObjectBytes} bytes\n`)
       await s3.put(key, request, length)
+      seen.bytesIn = length
       return answer(response, 200)
     }
     if (method === 'DELETE' && route.what === 'object') {

@@ -90,6 +90,13 @@ export class S3Client {
     return new S3Error(response.statusCode ?? 502, `${what}: the bucket answered ${code}`)
   }
 
+  /** Resolves when the bucket is there and these credentials may use it (HEAD on the bucket). */
+  async checkBucket(): Promise<void> {
+    const response = await this.send('HEAD', undefined)
+    response.resume()
+    if (response.statusCode !== 200) throw await this.refused(response, `HEAD ${this.target.bucket}`)
+  }
+
   /** The object's size, or undefined when there is none. */
   async head(key: string): Promise<number | undefined> {
     const response = await this.send('HEAD', key)

@@ -78,7 +78,7 @@ const repositoryFlags = (command: Command) =>
     .addOption(
       flag(
         '--repository <dir>',
-        "the mounted Secret of the customer's repository (repository, password, access-key-id, secret-access-key)",
+        "the mounted Secret of the customer's repository (repository, password; for an s3: repository also access-key-id, secret-access-key)",
         {
           parse: path,
           exists: 'dir',

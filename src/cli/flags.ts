@@ -213,6 +213,14 @@ export function listenAddress(text: string): ListenAddress {
   return { host: host || '0.0.0.0', port: Number(port) }
 }
 
+/** `--ops-listen`: /healthz, /readyz and /metrics on a listener apart from what the command serves. */
+export const opsListenFlag = () =>
+  flag('--ops-listen <host:port>', 'address of /healthz, /readyz and /metrics', {
+    env: true,
+    parse: listenAddress,
+    default: '0.0.0.0:9090',
+  })
+
 /** `name=dir`: a local repository to create from a directory's files; the directory made absolute. */
 export function localRepoInit(text: string): { name: string; dir: string } {
   const [name = '', dir = '', ...rest] = text.split('=')

@@ -8,6 +8,7 @@
 import { Command } from 'commander'
 import { hostplaneProgram, run } from './command.js'
 import { registerBackupCommand } from './backup.js'
+import { registerBackupProxyCommand } from './backup-proxy.js'
 import { registerGitServerCommand } from './gitserver.js'
 import { registerMirrorCommand } from './mirror.js'
 import { registerOperatorCommand } from './operator.js'
@@ -42,5 +43,6 @@ registerPanelCommand(program)
 registerPanelTokenCommand(program)
 registerWordPressCommand(program)
 registerBackupCommand(program)
+registerBackupProxyCommand(program)
 
 await run(program)

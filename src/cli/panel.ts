@@ -6,7 +6,16 @@ import type { Command } from 'commander'
 import { loadKubeConfig } from '../kube/kubeconfig.js'
 import { createLogger } from '../ops/log.js'
 import { defineCommand, startOrExit } from './command.js'
-import { checkPaths, flag, type ListenAddress, list, listenAddress, path, positive } from './flags.js'
+import {
+  checkPaths,
+  flag,
+  type ListenAddress,
+  list,
+  listenAddress,
+  opsListenFlag,
+  path,
+  positive,
+} from './flags.js'
 import { type SignInFlags, signInFlags, signInOptions } from './panel-sign-in-flags.js'
 import { stopOnSignal } from './shutdown.js'
 
@@ -40,13 +49,7 @@ export function registerPanelCommand(program: Command): void {
         default: '0.0.0.0:8080',
       }),
     )
-    .addOption(
-      flag('--ops-listen <host:port>', 'address of /healthz, /readyz and /metrics', {
-        env: true,
-        parse: listenAddress,
-        default: '0.0.0.0:9090',
-      }),
-    )
+    .addOption(opsListenFlag())
     .addOption(
       flag('--token-namespace <name>', 'namespace of the API token records (deploy/rbac/panel.yaml)', {
         env: true,

@@ -55,6 +55,7 @@ interface Row {
 const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const pages = ['--pages-domain', 'pages.test']
 const hosts = ['--allowed-hosts', 'git.test']
+const bucket = ['--endpoint', 'https://s3.test', '--bucket', 'backups']
 
 const ROWS: readonly Row[] = [
   // operator
@@ -413,6 +414,31 @@ const ROWS: readonly Row[] = [
     args: ['verify', '--repository', '/nonexistent/repository', '--point', 'p1', '--volume', 'drill'],
     code: 1,
     line: /^hostplane backup verify: --repository \/nonexistent\/repository: does not exist$/,
+  },
+  // backup-proxy
+  {
+    command: 'backup-proxy',
+    what: 'bad flag value',
+    args: [...bucket, '--credentials', '.', '--tokens', '.', '--prefix', 'hostplane'],
+    code: 2,
+    line: /^hostplane backup-proxy: option '--prefix <prefix>' argument 'hostplane' is invalid\. hostplane is not a key prefix/,
+  },
+  {
+    command: 'backup-proxy',
+    what: 'missing file',
+    args: [...bucket, '--credentials', '/nonexistent/credentials', '--tokens', '.'],
+    code: 1,
+    line: /^hostplane backup-proxy: --credentials \/nonexistent\/credentials: does not exist$/,
+  },
+  {
+    command: 'backup-proxy',
+    what: 'relative path',
+    args: [...bucket, '--credentials', '.', '--tokens', '.'],
+    code: 1,
+    line: (dir) =>
+      new RegExp(
+        `^hostplane backup-proxy: the credentials Secret ${esc(dir)}: no key access-key-id \\(missing\\)$`,
+      ),
   },
   // the program itself
   {
