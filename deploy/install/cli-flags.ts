@@ -1,16 +1,18 @@
 /**
- * The real `hostplane operator`, `syncer`, `mirror`, `gitserver` and `panel` flag definitions, read
- * without running any command: the install takes its defaults from them, and its tests parse the
- * container args with them, so a renamed or removed flag fails the synth tests instead of a rollout.
+ * The real `hostplane operator`, `syncer`, `mirror`, `gitserver`, `panel` and `backup-proxy` flag
+ * definitions, read without running any command: the install takes its defaults from them, and its
+ * tests (and the operator's, for the backup proxy it renders) parse the container args with them,
+ * so a renamed or removed flag fails the synth tests instead of a rollout.
  */
 import { Command, type Option } from 'commander'
+import { registerBackupProxyCommand } from '../../src/cli/backup-proxy.js'
 import { registerGitServerCommand } from '../../src/cli/gitserver.js'
 import { registerMirrorCommand } from '../../src/cli/mirror.js'
 import { registerOperatorCommand } from '../../src/cli/operator.js'
 import { registerPanelCommand } from '../../src/cli/panel.js'
 import { registerSyncerCommand } from '../../src/cli/syncer.js'
 
-export type CommandName = 'operator' | 'syncer' | 'mirror' | 'gitserver' | 'panel'
+export type CommandName = 'operator' | 'syncer' | 'mirror' | 'gitserver' | 'panel' | 'backup-proxy'
 
 function command(name: CommandName): Command {
   const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} })
@@ -19,6 +21,7 @@ function command(name: CommandName): Command {
   registerMirrorCommand(program)
   registerGitServerCommand(program)
   registerPanelCommand(program)
+  registerBackupProxyCommand(program)
   const found = program.commands.find((c) => c.name() === name)
   if (!found) throw new Error(`hostplane has no ${name} command`)
   return found

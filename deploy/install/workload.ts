@@ -13,10 +13,8 @@ import type {
   V1Volume,
 } from '@kubernetes/client-node'
 import type { Manifest } from '../../src/kube/object.js'
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../../src/kube/pod-security.js'
 import type { Component } from './options.js'
-
-/** One non-root UID and GID for every container; the sites volume is group-owned by it (fsGroup). */
-export const RUN_AS = 10001
 
 /** The container port of every component: health, metrics and (syncer) webhooks, or (nginx) sites. */
 export const HTTP_PORT = 8080
@@ -30,15 +28,7 @@ export const componentLabels = (component: Component) => ({
   'app.kubernetes.io/component': component,
 })
 
-export const CONTAINER_SECURITY: V1SecurityContext = {
-  runAsNonRoot: true,
-  runAsUser: RUN_AS,
-  runAsGroup: RUN_AS,
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-}
+export const CONTAINER_SECURITY: V1SecurityContext = restrictedContainerSecurity()
 
 /** Liveness and readiness on the component's own health endpoints. */
 export function httpProbes(
@@ -76,13 +66,7 @@ export function podTemplate(props: PodProps): { metadata: V1ObjectMeta; spec: V1
       automountServiceAccountToken: props.automountServiceAccountToken,
       enableServiceLinks: false,
       affinity: props.affinity,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: RUN_AS,
-        runAsGroup: RUN_AS,
-        fsGroup: RUN_AS,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: restrictedPodSecurity(),
       containers: props.containers.map((container) => ({
         ...container,
         securityContext: CONTAINER_SECURITY,

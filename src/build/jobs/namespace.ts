@@ -13,6 +13,7 @@
  * - The runner's Role: create, get, list, watch and delete Jobs, read their Pods and logs, and
  *   create and delete the per-build push Secrets, in the build namespace only.
  */
+import { dnsEgress, namespaceNamed } from '../../kube/network-policy.js'
 import type { Manifest } from '../../kube/object.js'
 import { MANAGED_BY } from '../../operator/customer/names.js'
 
@@ -29,10 +30,6 @@ export interface BuildNamespaceOptions {
   readonly systemNamespace: string
   readonly egress: readonly BuildEgress[]
 }
-
-const byName = (name: string) => ({
-  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
-})
 
 export function renderBuildNamespace({
   namespace,
@@ -62,14 +59,8 @@ export function renderBuildNamespace({
         podSelector: {},
         policyTypes: ['Ingress', 'Egress'],
         egress: [
-          {
-            to: [byName('kube-system')],
-            ports: [
-              { protocol: 'UDP', port: 53 },
-              { protocol: 'TCP', port: 53 },
-            ],
-          },
-          { to: [byName(systemNamespace)] },
+          dnsEgress(),
+          { to: [namespaceNamed(systemNamespace)] },
           ...egress.map(({ cidr, ports }) => ({
             to: [{ ipBlock: { cidr } }],
             ports: ports.map((port) => ({ protocol: 'TCP', port })),

@@ -5,6 +5,7 @@
  * customer namespace are the install's (src/admission). Pure.
  */
 import type { Customer } from '../../api/resources.js'
+import { dnsEgress } from '../../kube/network-policy.js'
 import { controllerReference, type Manifest } from '../../kube/object.js'
 import type { OperatorConfig } from '../config.js'
 import { type AccessConfig, renderCustomerAccess } from './access.js'
@@ -98,13 +99,7 @@ export function renderCustomer(customer: Customer, config: TenancyConfig): Manif
           },
         ],
         egress: [
-          {
-            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
-            ports: [
-              { protocol: 'UDP', port: 53 },
-              { protocol: 'TCP', port: 53 },
-            ],
-          },
+          dnsEgress(),
           ...(customer.spec.egress ?? []).map((rule) => ({
             to: [{ ipBlock: { cidr: rule.cidr } }],
             ports: rule.ports.map((port) => ({ protocol: 'TCP', port })),
