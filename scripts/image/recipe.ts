@@ -18,10 +18,18 @@ export const DEBIAN: DebianRecipe = {
   ],
   /**
    * Beyond Debian's Essential set (which brings dash and coreutils: git runs hooks and
-   * GIT_SSH_COMMAND through /bin/sh): the syncer runs real git over https and ssh, and Node's
-   * binary links libstdc++.
+   * GIT_SSH_COMMAND through /bin/sh): the syncer runs real git over https and ssh, Node's binary
+   * links libstdc++, and `hostplane backup` runs restic, mariadb and mariadb-dump, psql and pg_dump.
    */
-  packages: ['git', 'openssh-client', 'ca-certificates', 'libstdc++6'],
+  packages: [
+    'git',
+    'openssh-client',
+    'ca-certificates',
+    'libstdc++6',
+    'restic',
+    'mariadb-client',
+    'postgresql-client',
+  ],
   /** Files no process of the image reads. */
   dpkgExcludes: ['/usr/share/man/*', '/usr/share/info/*', '/usr/share/locale/*', '/usr/share/doc/*'],
   /** Licences stay. */

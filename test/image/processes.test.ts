@@ -7,12 +7,14 @@
  *
  * - `--version` prints the package version; node is the entrypoint (no shell between), and user
  *   10001 can change no file of the app (root owns them, nobody else may write);
+ * - the programs a backup Job's `hostplane backup` runs are there (restic and the database clients);
  * - the operator answers /readyz with 200 and routes a StaticSite (Routed=True, its IngressRoute);
  * - the syncer answers /healthz and publishes a site with the image's own git, cloning over https
  *   with the CA file it is given.
  */
 import assert from 'node:assert/strict'
-import { lstat, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, lstat, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -103,6 +105,13 @@ describe('the hostplane image’s processes, run from its root file system as us
         writable.push(`${entry} (uid ${uid}, mode ${(mode & 0o777).toString(8)})`)
     }
     assert.deepEqual(writable.slice(0, 10), [], 'files of /app that someone other than root may change')
+  })
+
+  it('carries the programs `hostplane backup` runs: restic, mariadb, mariadb-dump, psql and pg_dump', async () => {
+    const missing: string[] = []
+    for (const program of ['restic', 'mariadb', 'mariadb-dump', 'psql', 'pg_dump'])
+      await access(join(image.rootfs, 'usr/bin', program), constants.X_OK).catch(() => missing.push(program))
+    assert.deepEqual(missing, [], 'not executable in /usr/bin of the image')
   })
 
   it('`hostplane operator` answers /readyz with 200 and routes a StaticSite with its ServiceAccount', async () => {
