@@ -60,7 +60,8 @@ export class ProxyTokens {
   async tokenHash(customer: string): Promise<string | undefined> {
     const known = this.hashes.get(customer)
     if (known !== undefined) return known
-    if (Date.now() - this.lastRead < (this.options.unknownRetryMs ?? 5_000)) return undefined
+    // A read under way is joined, whatever its age: it may be the one that brings this customer.
+    if (!this.reading && Date.now() - this.lastRead < (this.options.unknownRetryMs ?? 5_000)) return undefined
     await this.reload().catch(() => undefined)
     return this.hashes.get(customer)
   }

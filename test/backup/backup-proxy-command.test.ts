@@ -4,7 +4,8 @@
  * and `hostplane backup run|verify` in front of it with a `rest:` repository Secret that holds only
  * `repository` and `password` (what a backup Job gets). Its probes and metrics answer; a wrong or
  * unknown token is refused; a customer added to, or removed from, the tokens Secret is let in, or
- * shut out, without a restart; no token and no key of the bucket reaches its log.
+ * shut out, without a restart; no token and no key of the bucket reaches its log; it is not ready
+ * while its bucket does not answer; SIGTERM stops it at once.
  */
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
@@ -173,6 +174,38 @@ describe('hostplane backup-proxy as a process', { skip: unavailable }, () => {
     assert.equal(await status('/acme/config', 'acme', TOKENS.acme), 200)
   })
 
+  it('is alive but not ready while its bucket does not answer, and counts the bucket’s refusals', async () => {
+    const opsPort = await freePort()
+    const lost = startCli(
+      [
+        'backup-proxy',
+        ...['--listen', `127.0.0.1:${await freePort()}`, '--ops-listen', `127.0.0.1:${opsPort}`],
+        ...['--endpoint', s3.endpoint, '--bucket', 'no-such-bucket'],
+        ...['--credentials', join(work, 'credentials'), '--tokens', tokensDir],
+      ],
+      join(work, 'lost.log'),
+      { LOG_FORMAT: 'json' },
+    )
+    try {
+      const url = `http://127.0.0.1:${opsPort}`
+      await waitFor(
+        () =>
+          fetch(`${url}/metrics`).then(
+            async (response) =>
+              /^hostplane_backup_proxy_bucket_errors_total\{status="404"\} [1-9]/m.test(await response.text())
+                ? true
+                : undefined,
+            () => undefined,
+          ),
+        { timeoutMs: 20_000, intervalMs: 200, describe: () => 'no refusal of the bucket was counted' },
+      )
+      assert.equal((await fetch(`${url}/healthz`)).status, 200)
+      assert.equal((await fetch(`${url}/readyz`)).status, 503)
+    } finally {
+      await lost.stop()
+    }
+  })
+
   it('logs one line per request with its customer, and neither a token nor the bucket’s key', async () => {
     const log = await proxy.log()
     for (const secret of [TOKENS.acme, TOKENS.bravo, sha256(TOKENS.acme), SECRET_KEY, 'guessed', 'Basic '])
@@ -188,5 +221,12 @@ describe('hostplane backup-proxy as a process', { skip: unavailable }, () => {
     assert.equal(upload.status, 200)
     assert.ok(Number(upload.bytesIn) > 0 && typeof upload.ms === 'number')
     assert.ok(requests.some((line) => line.status === 401 && line.customer === undefined))
+  })
+
+  it('stops at once on SIGTERM, saying so', async () => {
+    const started = Date.now()
+    await proxy.stop()
+    assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`)
+    assert.match(await proxy.log(), /"msg":"shutting down"/)
   })
 })
