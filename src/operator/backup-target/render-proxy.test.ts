@@ -189,7 +189,10 @@ describe('renderBackupProxy', () => {
     assert.deepEqual(spec.ingress, [
       {
         from: [
-          { namespaceSelector: {}, podSelector: { matchLabels: { 'hostplane.dev/component': 'backup' } } },
+          {
+            namespaceSelector: {},
+            podSelector: { matchLabels: { 'app.kubernetes.io/component': 'backup' } },
+          },
         ],
         ports: [{ protocol: 'TCP', port: 8000 }],
       },

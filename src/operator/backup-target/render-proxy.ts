@@ -4,7 +4,7 @@
  * backupProxyName(target). Its Pod has no ServiceAccount token (it needs no Kubernetes API at
  * all), runs under Pod Security `restricted`, and reads the bucket's keys and the customers'
  * token hashes from two Secrets mounted read-only; it answers restic only for Pods labelled
- * `hostplane.dev/component: backup` (the backup Jobs, in any namespace), and reaches only DNS
+ * `app.kubernetes.io/component: backup` (the backup Jobs, in any namespace), and reaches only DNS
  * and the bucket's port. Pure.
  *
  * Name rule (pinned by tests): `backup-proxy-<target>` when it has at most 63 characters and the
@@ -24,7 +24,7 @@ export const BACKUP_PROXY_PORT = 8000
 export const BACKUP_PROXY_OPS_PORT = 9090
 export const BACKUP_TARGET_LABEL = 'hostplane.dev/backup-target'
 /** The label, and its value, of the Pods the proxy answers: the backup Jobs'. */
-export const BACKUP_CLIENT_LABELS = { 'hostplane.dev/component': 'backup' } as const
+export const BACKUP_CLIENT_LABELS = { 'app.kubernetes.io/component': 'backup' } as const
 const MOUNTS = { credentials: '/etc/hostplane/backup-credentials', tokens: '/etc/hostplane/backup-tokens' }
 const MAX_NAME = 63
 const PREFIX = 'backup-proxy-'
