@@ -32,6 +32,8 @@ export const operatorArgs = (options: InstallOptions, accounts: ServiceAccounts)
   `--nginx-service=${NGINX_SERVICE}`,
   `--nginx-port=${NGINX_SERVICE_PORT}`,
   `--listen=:${HTTP_PORT}`,
+  // Backup Jobs run the operator's own image: the `hostplane backup` the install shipped.
+  `--backup-image=${options.image}`,
   // With the install's registry: each customer namespace's pull Secret, signed with the pull key;
   // the registry's host comes from its settings ConfigMap (HOSTPLANE_REGISTRY).
   ...(options.registry ? [`--registry-pull-key=${PULL_KEY_DIR}/tls.key`] : []),

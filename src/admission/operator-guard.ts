@@ -4,16 +4,21 @@
  * name pattern); this policy, matched by the operator's username, narrows them to:
  * - namespaced objects only in customer namespaces (`sh-`/`ded-` names with the
  *   `hostplane.dev/customer` label), and in the system namespace only site routes, middlewares,
- *   Certificates and TLS Secret copies;
+ *   Certificates, TLS Secret copies and backup proxies;
  * - Namespaces only customer namespaces, before and after the change;
  * - RoleBindings only to the install's fixed ClusterRoles, each to its one expected subject (the
  *   namespace's customer group, the operator, the syncer); Roles only the deletion of the legacy
  *   tenant Role;
  * - ClusterRoles and ClusterRoleBindings only `hostplane-customer-<name>`, with exactly the reads
  *   of its own Customer and the Runtimes, bound to that customer's group;
- * - Secrets only `tls-*` in the system namespace (copies of tenants' TLS Secrets for Traefik), and
- *   in customer namespaces only the registry pull Secret and Databases' connection Secrets
- *   (`<name>-database` of their own type; created or changed, never deleted);
+ * - Secrets only `tls-*` in the system namespace (copies of tenants' TLS Secrets for Traefik) and
+ *   the backup targets' token and key Secrets (never deleted: a lost key is a lost backup), and
+ *   in customer namespaces only the registry pull Secret, Databases' connection Secrets
+ *   (`<name>-database` of their own type) and backup repository Secrets (created or changed,
+ *   never deleted);
+ * - Jobs only backup Jobs, whose Pods get no ServiceAccount token; in the system namespace,
+ *   Deployments, Services and NetworkPolicies only of backup repository proxies (`backup-proxy-*`),
+ *   whose Pods get no ServiceAccount token either;
  * - Databases (their finalizer) only in customer namespaces.
  * Installed with the install (src/admission/policies.ts), never applied by the operator, which
  * holds no admissionregistration rights.
@@ -32,13 +37,27 @@ import { celString } from '../api/schema-kit.js'
 import { PULL_SECRET_TYPE, REGISTRY_PULL_SECRET } from '../operator/registry-pull/pull-secret.js'
 import { celLabel } from './cel-label.js'
 import { DATABASE_SECRET_TYPE } from '../operator/database/owned.js'
+import {
+  BACKUP_COMPONENT,
+  keysSecretName,
+  repositorySecretName,
+  SECRET_TYPE as BACKUP_SECRET_TYPE,
+  tokensSecretName,
+} from '../operator/backup/owned.js'
+import { backupProxyName } from '../operator/backup-target/render-proxy.js'
 
 export const OPERATOR_GUARD_NAME = 'hostplane.dev-operator-guard'
+
+/** Every backup proxy's name starts so (and its target is a DNS label after it). */
+const PROXY_PREFIX = backupProxyName('x').slice(0, -1)
 
 /** The operator's copies of tenants' TLS Secrets in the system namespace are named with this prefix. */
 export const TLS_COPY_PREFIX = 'tls-'
 
 export type OperatorGuardOptions = Pick<OperatorConfig, 'systemNamespace' | 'serviceAccounts'>
+
+/** What a backup target's repository proxy is made of, in the system namespace. */
+const PROXY_RESOURCES = ['deployments', 'services', 'networkpolicies']
 
 /** The resources the operator writes (deploy/rbac/operator.yaml), by API group. */
 const GUARDED: Readonly<Record<string, readonly string[]>> = {
@@ -51,10 +70,11 @@ const GUARDED: Readonly<Record<string, readonly string[]>> = {
   'traefik.io': ['ingressroutes', 'middlewares'],
   'cert-manager.io': ['certificates'],
   'hostplane.dev': ['releases', 'databases'],
+  batch: ['jobs'],
 }
 
-/** Kinds the operator writes in the system namespace (site routes and their TLS). */
-const SYSTEM_NAMESPACE_RESOURCES = ['ingressroutes', 'middlewares', 'certificates', 'secrets']
+/** Kinds the operator writes in the system namespace (site routes and their TLS, backup proxies). */
+const SYSTEM_NAMESPACE_RESOURCES = ['ingressroutes', 'middlewares', 'certificates', 'secrets', ...PROXY_RESOURCES]
 
 export function renderOperatorGuard({ systemNamespace, serviceAccounts }: OperatorGuardOptions): Manifest[] {
   const labels = { ...MANAGED_BY }
@@ -69,6 +89,13 @@ export function renderOperatorGuard({ systemNamespace, serviceAccounts }: Operat
     `${subject}.kind == 'ServiceAccount' && has(${subject}.namespace) && ${subject}.namespace == ${celString(systemNamespace)} && ${subject}.name == ${celString(name)}`
   const customerOfAccess = `variables.requestName.substring(${CUSTOMER_ACCESS_PREFIX.length})`
   const rule = (expression: string, message: string) => ({ expression, message, reason: 'Forbidden' })
+  const systemBackupSecret = `((variables.requestName.startsWith(${celString(tokensSecretName(''))}) && object.type == ${celString(BACKUP_SECRET_TYPE.tokens)}) || (variables.requestName.startsWith(${celString(keysSecretName(''))}) && object.type == ${celString(BACKUP_SECRET_TYPE.keys)}))`
+  const backupComponent = `request.operation != 'DELETE' && ${Object.entries(BACKUP_COMPONENT)
+    .map(
+      ([key, value]) =>
+        `${celLabel('object', key)} == ${celString(value)} && ${celLabel('object.spec.template', key)} == ${celString(value)}`,
+    )
+    .join(' && ')}`
   return [
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
@@ -107,15 +134,25 @@ export function renderOperatorGuard({ systemNamespace, serviceAccounts }: Operat
         validations: [
           rule(
             `${resource('namespaces')} || variables.requestNamespace == '' || variables.inCustomerNamespace || (variables.inSystemNamespace && request.resource.resource in [${SYSTEM_NAMESPACE_RESOURCES.map(celString).join(', ')}])`,
-            `the operator writes namespaced objects only in customer namespaces (${prefixes.join(', ')} with the ${CUSTOMER_LABEL} label), and only routes, middlewares, Certificates and TLS Secret copies in ${systemNamespace}`,
+            `the operator writes namespaced objects only in customer namespaces (${prefixes.join(', ')} with the ${CUSTOMER_LABEL} label), and in ${systemNamespace} only routes, middlewares, Certificates, TLS Secret copies and backup proxies`,
           ),
           rule(
             `!${resource('namespaces')} || ((request.operation == 'DELETE' || ${isCustomerNamespace('object')}) && (request.operation == 'CREATE' || ${isCustomerNamespace('oldObject')}))`,
             `the operator creates, changes and deletes only customer namespaces (${prefixes.join(', ')} with the ${CUSTOMER_LABEL} label)`,
           ),
           rule(
-            `!${resource('secrets')} || (variables.inSystemNamespace && variables.requestName.startsWith(${celString(TLS_COPY_PREFIX)})) || (variables.inCustomerNamespace && request.operation != 'DELETE' && ((variables.requestName == ${celString(REGISTRY_PULL_SECRET)} && object.type == ${celString(PULL_SECRET_TYPE)}) || (variables.requestName.endsWith('-database') && object.type == ${celString(DATABASE_SECRET_TYPE)})))`,
-            `the operator writes only TLS Secret copies (${TLS_COPY_PREFIX}*) in ${systemNamespace}, and in customer namespaces the pull Secret ${REGISTRY_PULL_SECRET} (${PULL_SECRET_TYPE}) and Databases' connection Secrets (<name>-database, ${DATABASE_SECRET_TYPE})`,
+            `!${resource('secrets')} || (variables.inSystemNamespace && variables.requestName.startsWith(${celString(TLS_COPY_PREFIX)})) || (variables.inSystemNamespace && request.operation != 'DELETE' && ${systemBackupSecret}) || (variables.inCustomerNamespace && request.operation != 'DELETE' && ((variables.requestName == ${celString(REGISTRY_PULL_SECRET)} && object.type == ${celString(PULL_SECRET_TYPE)}) || (variables.requestName.endsWith('-database') && object.type == ${celString(DATABASE_SECRET_TYPE)}) || (variables.requestName.startsWith(${celString(repositorySecretName(''))}) && object.type == ${celString(BACKUP_SECRET_TYPE.repository)})))`,
+            `the operator writes only TLS Secret copies (${TLS_COPY_PREFIX}*) and the backup targets' ${tokensSecretName('*')} and ${keysSecretName('*')} (never deleted) in ${systemNamespace}, and in customer namespaces the pull Secret ${REGISTRY_PULL_SECRET} (${PULL_SECRET_TYPE}), Databases' connection Secrets (<name>-database, ${DATABASE_SECRET_TYPE}) and backup repository Secrets (${repositorySecretName('*')}, ${BACKUP_SECRET_TYPE.repository})`,
+          ),
+          rule(
+            `!variables.inSystemNamespace || !(request.resource.resource in [${PROXY_RESOURCES.map(celString).join(', ')}]) || (variables.requestName.startsWith(${celString(PROXY_PREFIX)}) && (request.operation == 'DELETE' || !${resource('deployments')} || (object.spec.template.spec.automountServiceAccountToken == false && !has(object.spec.template.spec.serviceAccountName))))`,
+            `in ${systemNamespace} the operator writes Deployments, Services and NetworkPolicies only of backup repository proxies (${PROXY_PREFIX}*), whose Pods get no ServiceAccount or its token`,
+          ),
+          rule(
+            `!${resource('jobs')} || (${backupComponent} && object.spec.template.spec.automountServiceAccountToken == false && !has(object.spec.template.spec.serviceAccountName))`,
+            `the operator writes only backup Jobs (${Object.entries(BACKUP_COMPONENT)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')}), without a ServiceAccount or its token, and never deletes one`,
           ),
           rule(
             `!${resource('releases')} || request.operation == 'DELETE'`,

@@ -1,3 +1,4 @@
+import { BackupKind, BackupTargetKind } from './backup.js'
 import { CustomerKind } from './customer.js'
 import { DatabaseKind, DatabaseServerKind } from './database.js'
 import type { KindDefinition } from './kind.js'
@@ -17,6 +18,8 @@ export const KINDS: readonly KindDefinition[] = [
   SshKeyKind,
   DatabaseServerKind,
   DatabaseKind,
+  BackupTargetKind,
+  BackupKind,
 ]
 
 export const kindByName = (kind: string): KindDefinition | undefined => KINDS.find((k) => k.kind === kind)

@@ -1,4 +1,5 @@
 /** Typed objects of hostplane's kinds, as read from the API server or a YAML file. */
+import type { BackupSpec, BackupStatus, BackupTargetSpec, BackupTargetStatus } from './backup.js'
 import type { CustomerSpec, CustomerStatus } from './customer.js'
 import type { DatabaseServerSpec, DatabaseServerStatus, DatabaseSpec, DatabaseStatus } from './database.js'
 import type { ReleaseSpec, ReleaseStatus } from './release.js'
@@ -21,3 +22,5 @@ export type Release = Resource<ReleaseSpec, ReleaseStatus>
 export type SshKey = Resource<SshKeySpec, SshKeyStatus>
 export type DatabaseServer = Resource<DatabaseServerSpec, DatabaseServerStatus>
 export type Database = Resource<DatabaseSpec, DatabaseStatus>
+export type BackupTarget = Resource<BackupTargetSpec, BackupTargetStatus>
+export type Backup = Resource<BackupSpec, BackupStatus>

@@ -10,6 +10,7 @@ import { access, readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { DNS_LABEL, HOSTNAME, LABEL_KEY, LABEL_VALUE } from '../api/schema-kit.js'
+import { IMAGE } from '../api/runtime.js'
 import { parseDuration } from '../syncer/sync-schedule.js'
 import { FORGES, type Forge } from '../syncer/webhook.js'
 import { StartError } from './command.js'
@@ -192,6 +193,15 @@ export function registryHost(text: string): string {
   hostname(host)
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
     throw new InvalidArgumentError(`${text}: the port must be from 1 to 65535`)
+  return text
+}
+
+/** A container image reference (registry/repository[:tag][@sha256:digest]). */
+export function imageReference(text: string): string {
+  if (!new RegExp(IMAGE).test(text))
+    throw new InvalidArgumentError(
+      `${text} is not an image reference (registry/repository[:tag][@sha256:<64 hex digits>])`,
+    )
   return text
 }
 

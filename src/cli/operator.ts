@@ -15,6 +15,7 @@ import {
   flag,
   hostname,
   integer,
+  imageReference,
   labelMap,
   type ListenAddress,
   listenAddress,
@@ -51,6 +52,7 @@ interface OperatorFlags {
   registry?: string
   registryService?: string
   registryPullKey?: string
+  backupImage?: string
 }
 
 const SHUTDOWN_TIMEOUT_MS = 30_000
@@ -83,6 +85,7 @@ export function operatorConfig(flags: OperatorFlags): OperatorConfig {
     ingressNamespace: flags.ingressNamespace,
     ingressPodLabels: flags.ingressPodLabels,
     ...(flags.registry ? { registry: flags.registry } : {}),
+    ...(flags.backupImage ? { backupImage: flags.backupImage } : {}),
     serviceAccounts: { operator: flags.serviceAccount, syncer: flags.syncerServiceAccount },
   }
 }
@@ -260,6 +263,13 @@ export function registerOperatorCommand(program: Command): void {
         '--registry-pull-key <file>',
         "PEM key (EC P-256 or RSA) signing the customers' pull tickets, read once at start (required with --registry)",
         { env: true, parse: path, exists: 'file' },
+      ),
+    )
+    .addOption(
+      flag(
+        '--backup-image <ref>',
+        'the hostplane image (best by digest) backup Jobs run in customer namespaces; without it, Backups wait (BackupsNotConfigured)',
+        { env: true, parse: imageReference },
       ),
     )
     .action((flags: OperatorFlags, command: Command) =>

@@ -47,4 +47,9 @@ export interface OperatorConfig {
    * `imagePullSecrets`.
    */
   readonly registry?: string
+  /**
+   * The hostplane image (by digest) whose `hostplane backup` the backup Jobs run in customer
+   * namespaces; without it, Backups wait (BackupsNotConfigured).
+   */
+  readonly backupImage?: string
 }

@@ -1,6 +1,6 @@
 /**
  * The operator process: an ops server (/healthz, /readyz, /metrics), optional leader election,
- * and the StaticSite, Customer, Webspace, Database and DatabaseServer controllers, which run only while this replica
+ * and the StaticSite, Customer, Webspace, Database, DatabaseServer and Backup controllers, which run only while this replica
  * leads, so only the leader writes. Losing the lease stops the controllers and the replica
  * campaigns again; stop() shuts down gracefully (running reconciles finish, the lease is released for a fast hand-over).
  */
@@ -27,7 +27,11 @@ import { webspaceController } from './webspace/controller.js'
 import { databaseController } from './database/controller.js'
 import { databaseServerController } from './database/server-controller.js'
 import { ServerEngines } from './database/server-engines.js'
-import { databasesAvailable } from './database/availability.js'
+import { kindsAvailable } from './availability.js'
+import { backupController } from './backup/controller.js'
+import { backupTargetController } from './backup/target-controller.js'
+import { BACKUP_TARGETS, BACKUPS } from './backup/owned.js'
+import { DATABASE_SERVERS, DATABASES } from './database/owned.js'
 import { registryPullController } from './registry-pull/controller.js'
 import type { PullTicketSigner } from '../build/registry/pull-ticket.js'
 
@@ -192,7 +196,8 @@ export class Operator {
             })
           : undefined
       const engines = new ServerEngines({ rest: this.rest, systemNamespace: config.systemNamespace })
-      const withDatabases = await databasesAvailable(this.rest, log)
+      const withDatabases = await kindsAvailable(this.rest, log, 'Databases', [DATABASES, DATABASE_SERVERS])
+      const withBackups = await kindsAvailable(this.rest, log, 'Backups', [BACKUPS, BACKUP_TARGETS])
       const databaseOptions = {
         rest: this.rest,
         applier,
@@ -219,12 +224,44 @@ export class Operator {
         customers,
         webspaces,
         ...databaseControllers,
+        ...(withBackups
+          ? [
+              backupController({
+                rest: this.rest,
+                applier,
+                events,
+                log,
+                registry: this.registry,
+                systemNamespace: config.systemNamespace,
+                settings: config.backupImage ? { image: config.backupImage } : undefined,
+                resyncMs: this.options.resyncMs,
+                customerSelector: this.options.customerSelector,
+                targetSelector: this.options.customerSelector,
+              }),
+              backupTargetController({
+                rest: this.rest,
+                applier,
+                events,
+                log,
+                registry: this.registry,
+                systemNamespace: config.systemNamespace,
+                image: config.backupImage,
+                resyncMs: this.options.resyncMs,
+                targetSelector: this.options.customerSelector,
+              }),
+            ]
+          : []),
         ...(pullSecrets ? [pullSecrets] : []),
       ]
       this.controllers = controllers
       log.info(
-        { identity: this.identity, registryPull: pullSecrets !== undefined, databases: withDatabases },
-        'starting the StaticSite, Customer, Webspace, Database and DatabaseServer controllers',
+        {
+          identity: this.identity,
+          registryPull: pullSecrets !== undefined,
+          databases: withDatabases,
+          backups: withBackups,
+        },
+        'starting the controllers',
       )
       const started = Promise.all(controllers.map((c) => c.start()))
       await new Promise<void>((resolve) =>
@@ -234,10 +271,7 @@ export class Operator {
       await started
       await engines.close()
       this.controllers = undefined
-      log.info(
-        { identity: this.identity },
-        'stopped the StaticSite, Customer, Webspace, Database and DatabaseServer controllers',
-      )
+      log.info({ identity: this.identity }, 'stopped the controllers')
     }
     if (leaderElection) {
       this.elector = new LeaderElector({

@@ -5,13 +5,14 @@
  * docs/operator.md (StaticSite) and docs/tenancy.md (Customer, Webspace) list the reasons of each
  * kind, and test/docs/reasons.test.ts fails when the docs and this registry differ.
  */
-export type ReasonKind = 'StaticSite' | 'Customer' | 'Webspace' | 'Database' | 'DatabaseServer'
+export type ReasonKind =
+  'StaticSite' | 'Customer' | 'Webspace' | 'Database' | 'DatabaseServer' | 'Backup' | 'BackupTarget'
 
 export const OPERATOR_REASONS = {
   // Routed (StaticSite), Deployed (Webspace)
   RouteApplied: ['StaticSite'],
   ObjectsApplied: ['Webspace'],
-  NoCustomer: ['Webspace', 'Database'],
+  NoCustomer: ['Webspace', 'Database', 'Backup'],
   RuntimeNotFound: ['Webspace'],
   SizeNotOffered: ['Webspace'],
   /** The API server refused a write (src/kube/refusal.ts): a full quota (or the tier quota policy), */
@@ -101,10 +102,37 @@ export const OPERATOR_REASONS = {
   /** The operator logs in to the server with its admin Secret. */
   ServerReady: ['DatabaseServer'],
   /** A Secret `<name>-database` of another kind exists in the namespace: the operator will not overwrite it. */
-  SecretConflict: ['Database'],
+  SecretConflict: ['Database', 'Backup'],
   // WithinQuota (Database)
   WithinQuota: ['Database'],
   OverQuota: ['Database'],
+  // Ready (Backup): waiting to start
+  /** spec.target names no BackupTarget, or there is no default one. */
+  TargetNotFound: ['Backup'],
+  /** The operator runs without --backup-image: it cannot start backup Jobs. */
+  BackupsNotConfigured: ['Backup', 'BackupTarget'],
+  /** spec.webspace names no Webspace of the namespace. */
+  WebspaceNotFound: ['Backup'],
+  /** The Webspace has no spec.storage: there is no volume to back up. */
+  NoStorage: ['Backup'],
+  /** spec.database names no Database of the namespace, or it has no Secret yet. */
+  DatabaseNotReady: ['Backup'],
+  /** Another backup Job of the namespace runs: one at a time, within the customer's quota. */
+  BackupQueued: ['Backup'],
+  // Ready (Backup): running and done
+  BackupRunning: ['Backup'],
+  BackupSucceeded: ['Backup'],
+  /** The Job failed (both attempts) or ran out of time; the message holds its last words. */
+  BackupFailed: ['Backup'],
+  /** The Job succeeded but the restore point holds no file or no table: nothing worth restoring. */
+  BackupEmpty: ['Backup'],
+  /** The Job was gone before its answer was read (deleted by hand). */
+  JobLost: ['Backup'],
+  // Ready (BackupTarget)
+  /** The target's repository proxy has an available replica. */
+  ProxyAvailable: ['BackupTarget'],
+  /** The proxy's Deployment has no available replica yet (its Pods' events say why). */
+  ProxyUnavailable: ['BackupTarget'],
   // Events only
   /** A Webspace apply failed for a reason a retry may fix (retried with backoff; one Event until it succeeds). */
   ApplyFailed: ['Webspace'],

@@ -29,6 +29,7 @@ import { type BuildLimits, buildLimits } from '../../src/operator/customer/tiers
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { waitFor } from '../cluster/process.js'
+import { type ContainerEnd, finishPod } from '../cluster/job-pod.js'
 
 const env = await clusterForTests()
 const settings = buildSettings()
@@ -101,42 +102,7 @@ describe('build Jobs on a real API server', { skip: env.skip }, () => {
     )
 
   /** Plays the kubelet: every container of the Pod ran, and ended as `ends` says (exit code, message). */
-  const finish = async (pod: Pod, ends: Record<string, { exitCode: number; message?: string }>) => {
-    const now = new Date().toISOString()
-    const status = (c: { name: string; image: string }) => {
-      const end = ends[c.name]
-      return {
-        name: c.name,
-        image: c.image,
-        imageID: c.image,
-        ready: false,
-        restartCount: 0,
-        state: end
-          ? {
-              terminated: {
-                exitCode: end.exitCode,
-                reason: end.exitCode ? 'Error' : 'Completed',
-                ...(end.message ? { message: end.message } : {}),
-                startedAt: now,
-                finishedAt: now,
-              },
-            }
-          : { waiting: { reason: 'PodInitializing' } },
-      }
-    }
-    const failed = Object.values(ends).some((end) => end.exitCode !== 0)
-    await admin.request('PATCH', `${PODS}/${pod.metadata.name}/status`, {
-      contentType: 'application/merge-patch+json',
-      body: {
-        status: {
-          phase: failed ? 'Failed' : 'Succeeded',
-          startTime: now,
-          initContainerStatuses: pod.spec.initContainers.map(status),
-          containerStatuses: pod.spec.containers.map(status),
-        },
-      },
-    })
-  }
+  const finish = (pod: Pod, ends: Record<string, ContainerEnd>) => finishPod(admin, pod, ends)
   const allSucceed = (pod: Pod) =>
     Object.fromEntries(
       [...pod.spec.initContainers, ...pod.spec.containers].map((c) => [

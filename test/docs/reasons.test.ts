@@ -62,6 +62,8 @@ const OPERATOR_DOCS: readonly [ReasonKind, string, readonly string[]][] = [
   ['Webspace', 'docs/tenancy.md', ['### Webspace conditions']],
   ['Database', 'docs/databases.md', ['### Database conditions', '### Database events']],
   ['DatabaseServer', 'docs/databases.md', ['### DatabaseServer conditions']],
+  ['Backup', 'docs/backups.md', ['### Backup conditions']],
+  ['BackupTarget', 'docs/backups.md', ['### BackupTarget conditions']],
 ]
 
 describe('every reason and error code is documented, and every documented one exists', () => {

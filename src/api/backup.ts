@@ -1,0 +1,197 @@
+/**
+ * Backups (issue 18, seed 003). `BackupTarget` (cluster-scoped, admin): an S3-compatible bucket
+ * holding one encrypted, deduplicated restic repository per customer, reached by tenants' Jobs
+ * only through the target's repository proxy, never with the bucket's credentials. `Backup`
+ * (namespaced, tenant): one restore point of a Webspace's volume, a Database, or both, taken by a
+ * Job in the tenant's namespace running `hostplane backup run`.
+ */
+import { type Static, Type } from '@sinclair/typebox'
+import { commonStatus, conditionColumn } from './conditions.js'
+import type { KindDefinition } from './kind.js'
+import { celMatches, celRules, DNS_LABEL, ObjectName, StringEnum } from './schema-kit.js'
+
+/**
+ * Longest Backup name: it is the restore point's id and names its Job `backup-<name>`, whose
+ * `job-name` label the Job controller puts on the Pod (a label value: 63 characters).
+ */
+export const MAX_BACKUP_NAME = 56
+
+const immutable = (what: string) => ({ rule: 'self == oldSelf', message: `${what} cannot be changed` })
+
+export const BackupTargetSpec = Type.Object({
+  s3: Type.Object(
+    {
+      endpoint: Type.String({
+        maxLength: 512,
+        description: 'The S3 API endpoint, e.g. https://s3.eu-central-1.amazonaws.com.',
+        ...celRules({
+          rule: celMatches('self', '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$'),
+          message: 's3.endpoint must be an http(s) URL of a host (and port), without a path',
+        }),
+      }),
+      bucket: Type.String({
+        minLength: 3,
+        maxLength: 63,
+        ...celRules({
+          rule: celMatches('self', '^[a-z0-9][a-z0-9.-]*[a-z0-9]$'),
+          message: "s3.bucket must be a bucket name (lower-case letters, digits, '.' and '-')",
+        }),
+      }),
+      region: Type.String({ minLength: 1, maxLength: 64, default: 'us-east-1' }),
+      prefix: Type.String({
+        maxLength: 256,
+        default: 'hostplane/',
+        description: 'Where the repositories live in the bucket: <prefix><customer>/.',
+        ...celRules({
+          rule: celMatches('self', '^([A-Za-z0-9._-]+/)*$'),
+          message: "s3.prefix must be empty or path segments each ending with '/', e.g. hostplane/",
+        }),
+      }),
+    },
+    { description: 'The bucket.' },
+  ),
+  credentialsSecretRef: Type.Object(
+    { name: ObjectName('credentialsSecretRef.name') },
+    {
+      description:
+        "A Secret in hostplane's system namespace with `access-key-id` and `secret-access-key` for the bucket: only the target's repository proxy mounts it.",
+    },
+  ),
+  default: Type.Optional(Type.Boolean({ description: 'Where Backups without spec.target go.' })),
+})
+
+export const BackupTargetStatus = Type.Object({
+  ...commonStatus,
+  proxy: Type.Optional(
+    Type.String({ maxLength: 512, description: "The repository proxy's URL, as backup Jobs reach it." }),
+  ),
+  customers: Type.Optional(Type.Integer({ minimum: 0, description: 'Customers with a repository here.' })),
+})
+
+export const BackupSpec = Type.Object(
+  {
+    target: Type.Optional(
+      ObjectName('target', {
+        description: 'A BackupTarget; without it, the default one.',
+        ...celRules(immutable('target')),
+      }),
+    ),
+    webspace: Type.Optional(
+      ObjectName('webspace', {
+        description: 'A Webspace of this namespace whose volume (spec.storage) to back up.',
+        ...celRules(immutable('webspace')),
+      }),
+    ),
+    database: Type.Optional(
+      ObjectName('database', {
+        description: 'A Database of this namespace to dump (consistently) into the same restore point.',
+        ...celRules(immutable('database')),
+      }),
+    ),
+  },
+  {
+    ...celRules(
+      { rule: 'has(self.webspace) || has(self.database)', message: 'name a webspace, a database or both' },
+      { rule: 'has(self.webspace) == has(oldSelf.webspace)', message: 'webspace cannot be added or removed' },
+      { rule: 'has(self.database) == has(oldSelf.database)', message: 'database cannot be added or removed' },
+      { rule: 'has(self.target) == has(oldSelf.target)', message: 'target cannot be added or removed' },
+    ),
+  },
+)
+
+export const BACKUP_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const
+export type BackupPhase = (typeof BACKUP_PHASES)[number]
+
+const Snapshot = Type.String({ maxLength: 64, description: "restic's snapshot id." })
+const Bytes = Type.Integer({ minimum: 0 })
+
+/** What a backup Job answers for the volume (the files part of the restore point). */
+export const FilesResult = Type.Object({
+  snapshot: Snapshot,
+  files: Type.Integer({ minimum: 0 }),
+  bytes: Bytes,
+  added: Type.Integer({ minimum: 0, description: 'Bytes this backup added to the repository.' }),
+})
+
+/** What a backup Job answers for the database (the dump and its sums). */
+export const DatabaseResult = Type.Object({
+  snapshot: Snapshot,
+  tables: Type.Integer({ minimum: 0 }),
+  rows: Type.Integer({ minimum: 0 }),
+  added: Bytes,
+  changing: Type.Optional(
+    Type.Array(Type.String({ maxLength: 256 }), {
+      maxItems: 64,
+      description: 'Tables written to while the dump ran (MariaDB): in the dump, their sums not compared.',
+    }),
+  ),
+})
+
+export const BackupStatus = Type.Object({
+  ...commonStatus,
+  phase: Type.Optional(StringEnum(BACKUP_PHASES)),
+  target: Type.Optional(Type.String({ maxLength: 253 })),
+  job: Type.Optional(Type.String({ maxLength: 63, description: 'The Job taking it.' })),
+  startTime: Type.Optional(Type.String({ format: 'date-time' })),
+  completionTime: Type.Optional(Type.String({ format: 'date-time' })),
+  files: Type.Optional(FilesResult),
+  database: Type.Optional(DatabaseResult),
+})
+
+export type BackupTargetSpec = Static<typeof BackupTargetSpec>
+export type BackupTargetStatus = Static<typeof BackupTargetStatus>
+export type BackupSpec = Static<typeof BackupSpec>
+export type BackupStatus = Static<typeof BackupStatus>
+export type FilesResult = Static<typeof FilesResult>
+export type DatabaseResult = Static<typeof DatabaseResult>
+
+export const BackupTargetKind: KindDefinition = {
+  kind: 'BackupTarget',
+  plural: 'backuptargets',
+  singular: 'backuptarget',
+  shortNames: ['bt'],
+  scope: 'Cluster',
+  description: "An S3-compatible bucket holding each customer's encrypted backup repository.",
+  spec: BackupTargetSpec,
+  status: BackupTargetStatus,
+  objectRules: [
+    {
+      rule: `size(self.metadata.name) <= 40 && ${celMatches('self.metadata.name', DNS_LABEL)}`,
+      message:
+        "metadata.name must be a DNS label of at most 40 characters (lower-case letters, digits and '-'): it names the target's proxy",
+    },
+  ],
+  printerColumns: [
+    { name: 'Endpoint', type: 'string', jsonPath: '.spec.s3.endpoint' },
+    { name: 'Bucket', type: 'string', jsonPath: '.spec.s3.bucket' },
+    { name: 'Default', type: 'boolean', jsonPath: '.spec.default' },
+    { name: 'Ready', type: 'string', jsonPath: conditionColumn('Ready') },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+}
+
+export const BackupKind: KindDefinition = {
+  kind: 'Backup',
+  plural: 'backups',
+  singular: 'backup',
+  shortNames: ['bk'],
+  scope: 'Namespaced',
+  description: "One restore point of a Webspace's volume, a Database, or both, in the customer's repository.",
+  spec: BackupSpec,
+  status: BackupStatus,
+  objectRules: [
+    {
+      rule: `size(self.metadata.name) <= ${MAX_BACKUP_NAME} && ${celMatches('self.metadata.name', DNS_LABEL)}`,
+      message: `metadata.name must be a DNS label of at most ${MAX_BACKUP_NAME} characters (lower-case letters, digits and '-')`,
+    },
+  ],
+  printerColumns: [
+    { name: 'Webspace', type: 'string', jsonPath: '.spec.webspace' },
+    { name: 'Database', type: 'string', jsonPath: '.spec.database' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Files', type: 'integer', jsonPath: '.status.files.files' },
+    { name: 'Rows', type: 'integer', jsonPath: '.status.database.rows' },
+    { name: 'Ready', type: 'string', jsonPath: conditionColumn('Ready') },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+}

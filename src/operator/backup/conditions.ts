@@ -1,0 +1,13 @@
+/**
+ * The condition types the backup controllers write and their view of the operator's reason
+ * registry (../reasons.ts); docs/backups.md explains each reason.
+ */
+import { reasonsOf } from '../reasons.js'
+
+export const CONDITION = {
+  /** Backup: the restore point is taken and holds files and tables. BackupTarget: its proxy serves. */
+  Ready: 'Ready',
+} as const
+
+export const REASON = reasonsOf('Backup')
+export const TARGET_REASON = reasonsOf('BackupTarget')
