@@ -74,7 +74,13 @@ const GUARDED: Readonly<Record<string, readonly string[]>> = {
 }
 
 /** Kinds the operator writes in the system namespace (site routes and their TLS, backup proxies). */
-const SYSTEM_NAMESPACE_RESOURCES = ['ingressroutes', 'middlewares', 'certificates', 'secrets', ...PROXY_RESOURCES]
+const SYSTEM_NAMESPACE_RESOURCES = [
+  'ingressroutes',
+  'middlewares',
+  'certificates',
+  'secrets',
+  ...PROXY_RESOURCES,
+]
 
 export function renderOperatorGuard({ systemNamespace, serviceAccounts }: OperatorGuardOptions): Manifest[] {
   const labels = { ...MANAGED_BY }

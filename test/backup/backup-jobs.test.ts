@@ -18,14 +18,14 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import type { BackupSpec, BackupTargetSpec } from '../../src/api/backup.js'
+import type { BackupSpec, BackupTargetSpec, BackupTargetStatus } from '../../src/api/backup.js'
 import type { Backup, Database } from '../../src/api/resources.js'
 import { repositoryProxy } from '../../src/backup/repository-proxy.js'
 import { S3Client } from '../../src/backup/s3-client.js'
 import { findCondition } from '../../src/kube/conditions.js'
 import type { KubeList, KubeObject } from '../../src/kube/object.js'
 import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
-import { REASON } from '../../src/operator/backup/conditions.js'
+import { REASON, TARGET_REASON } from '../../src/operator/backup/conditions.js'
 import {
   BACKUP_TARGETS,
   BACKUPS,
@@ -378,6 +378,56 @@ describe(
           assert.ok(!body.includes(plain), `the bucket holds "${plain}" in the clear`)
     })
 
+    it('runs the target’s repository proxy in the system namespace, owned by the target, and says it is not available yet', async () => {
+      const name = `backup-proxy-${target}`
+      const deployment = await test.waitUntil('the proxy Deployment', () =>
+        test.admin
+          .request<Job>(
+            'GET',
+            resourcePath({
+              apiVersion: 'apps/v1',
+              plural: 'deployments',
+              namespace: test.systemNamespace,
+              name,
+            }),
+          )
+          .catch(() => undefined),
+      )
+      assert.equal(deployment.metadata.ownerReferences?.[0]?.kind, 'BackupTarget')
+      assert.equal(deployment.spec.template.spec.automountServiceAccountToken, false)
+      for (const plural of ['services', 'networkpolicies'])
+        await test.admin.request(
+          'GET',
+          resourcePath({
+            apiVersion: plural === 'services' ? 'v1' : 'networking.k8s.io/v1',
+            plural,
+            namespace: test.systemNamespace,
+            name,
+          }),
+        )
+      const status = await test.waitUntil('the BackupTarget status', async () => {
+        const found = await test.admin.request<{ status?: BackupTargetStatus }>(
+          'GET',
+          resourcePath({ ...BACKUP_TARGETS, name: target }),
+        )
+        const ready = findCondition(found.status?.conditions, 'Ready')
+        return ready?.reason === TARGET_REASON.ProxyUnavailable && found.status?.customers === 1
+          ? found.status
+          : undefined
+      })
+      assert.equal(status.proxy, `http://${name}.${test.systemNamespace}.svc:8000`)
+      // Only backup Pods of a customer namespace may reach the proxies.
+      await test.admin.request(
+        'GET',
+        resourcePath({
+          apiVersion: 'networking.k8s.io/v1',
+          plural: 'networkpolicies',
+          namespace: ns(a),
+          name: 'hostplane-backup-egress',
+        }),
+      )
+    })
+
     it('calls a backup with no file in it empty: Failed, a Warning Event, counted', async () => {
       const namespace = ns(b)
       await test.createWebspace(namespace, 'blank', { runtime, storage: { size: '1Gi', mountPath: '/data' } })
@@ -418,7 +468,7 @@ describe(
       assert.equal(await metric('failed'), 1)
     })
 
-    it('says why a Backup cannot start, and fails it when it waited too long', async () => {
+    it('says why a Backup cannot start', async () => {
       const namespace = ns(b)
       await createBackup(namespace, 'ghost', { webspace: 'nowhere' })
       await waitForBackup(namespace, 'ghost', 'Pending', REASON.WebspaceNotFound)

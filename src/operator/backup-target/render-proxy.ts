@@ -24,6 +24,8 @@ export const BACKUP_PROXY_PORT = 8000
 export const BACKUP_PROXY_OPS_PORT = 9090
 export const BACKUP_TARGET_LABEL = 'hostplane.dev/backup-target'
 /** The label, and its value, of the Pods the proxy answers: the backup Jobs'. */
+/** Every proxy Pod's label, whatever its target: what backup Jobs may reach. */
+export const BACKUP_PROXY_LABELS = { 'app.kubernetes.io/name': 'hostplane-backup-proxy' } as const
 export const BACKUP_CLIENT_LABELS = { 'app.kubernetes.io/component': 'backup' } as const
 const MOUNTS = { credentials: '/etc/hostplane/backup-credentials', tokens: '/etc/hostplane/backup-tokens' }
 const MAX_NAME = 63
@@ -86,7 +88,7 @@ export function renderBackupProxy(input: BackupProxyInput): Manifest[] {
   const name = backupProxyName(target)
   const endpoint = new URL(s3.endpoint)
   const bucketPort = Number(endpoint.port || (endpoint.protocol === 'https:' ? 443 : 80))
-  const selector = { 'app.kubernetes.io/name': 'hostplane-backup-proxy', [BACKUP_TARGET_LABEL]: target }
+  const selector = { ...BACKUP_PROXY_LABELS, [BACKUP_TARGET_LABEL]: target }
   const labels = { ...MANAGED_BY, ...selector }
   const metadata = {
     name,

@@ -1,6 +1,6 @@
 /**
  * The kinds of the backup controllers and the names of what they write. In the system namespace,
- * per BackupTarget: its repository proxy (`backup-proxy-<target>`), the SHA-256 of each customer's
+ * per BackupTarget: its repository proxy (../backup-target/render-proxy.ts), the SHA-256 of each customer's
  * proxy token (`backup-tokens-<target>`, mounted by the proxy) and each customer's repository
  * password (`backup-keys-<target>`, the operator's copy: a repository outlives its namespace). In
  * a customer namespace: the repository Secret its backup Jobs mount (`hostplane-backup-<target>`),
@@ -8,7 +8,12 @@
  */
 import { API_VERSION } from '../../api/kind.js'
 import type { KubeObject } from '../../kube/object.js'
-import { COMPONENT_LABEL } from '../../build/jobs/names.js'
+import {
+  BACKUP_CLIENT_LABELS,
+  BACKUP_PROXY_PORT,
+  BACKUP_TARGET_LABEL,
+  backupProxyName,
+} from '../backup-target/render-proxy.js'
 
 export const BACKUPS = { apiVersion: API_VERSION, kind: 'Backup', plural: 'backups' } as const
 export const BACKUP_TARGETS = {
@@ -21,11 +26,11 @@ export const PODS = { apiVersion: 'v1', kind: 'Pod', plural: 'pods' } as const
 export const SECRETS = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' } as const
 
 /** The component label of backup Pods: the repository proxy admits connections only from them. */
-export const BACKUP_COMPONENT = { [COMPONENT_LABEL]: 'backup' } as const
+export const BACKUP_COMPONENT = BACKUP_CLIENT_LABELS
 /** Which Backup a Job and its Pod belong to. */
 export const BACKUP_LABEL = 'hostplane.dev/backup'
 /** Which BackupTarget a system-namespace object serves. */
-export const TARGET_LABEL = 'hostplane.dev/backup-target'
+export const TARGET_LABEL = BACKUP_TARGET_LABEL
 
 export const SECRET_TYPE = {
   /** In a customer namespace: `repository` (the proxy URL with the customer's token) and `password`. */
@@ -40,14 +45,10 @@ export const backupJobName = (backup: string) => `backup-${backup}`
 export const repositorySecretName = (target: string) => `hostplane-backup-${target}`
 export const tokensSecretName = (target: string) => `backup-tokens-${target}`
 export const keysSecretName = (target: string) => `backup-keys-${target}`
-export const proxyName = (target: string) => `backup-proxy-${target}`
-
-/** The port of the proxy's Service, where restic's REST protocol is spoken. */
-export const PROXY_PORT = 8000
 
 /** The proxy as a backup Job in any namespace reaches it. */
 export const proxyUrl = (target: string, systemNamespace: string) =>
-  `http://${proxyName(target)}.${systemNamespace}.svc:${PROXY_PORT}`
+  `http://${backupProxyName(target)}.${systemNamespace}.svc:${BACKUP_PROXY_PORT}`
 
 /** The `namespace/name` key of the Backup a Job or Pod belongs to. */
 export const backupOf = (object: KubeObject): string | undefined => {

@@ -53,10 +53,14 @@ export function backupTargetController(options: BackupTargetControllerOptions): 
     labelSelector: TARGET_LABEL,
     ownerOf: targetOf,
   })
-  const secrets = builder.watches(SECRETS, { namespace: systemNamespace, labelSelector: TARGET_LABEL }, (event) => {
-    const target = targetOf(event.object)
-    if (target) builder.enqueue(target)
-  })
+  const secrets = builder.watches(
+    SECRETS,
+    { namespace: systemNamespace, labelSelector: TARGET_LABEL },
+    (event) => {
+      const target = targetOf(event.object)
+      if (target) builder.enqueue(target)
+    },
+  )
   const systemSecret = (name: string) => secrets.get(`${systemNamespace}/${name}`)
   const reconciler = new BackupTargetReconciler({
     cache: {

@@ -66,7 +66,8 @@ export class BackupTargetReconciler {
       tokensSecret: tokensSecretName(name),
     })
     const wrote = await applier.converge(desired, live)
-    const deployment = live.find((o) => o.kind === 'Deployment') as (KubeObject & DeploymentStatus) | undefined
+    const deployment = live.find((o) => o.kind === 'Deployment') as
+      (KubeObject & DeploymentStatus) | undefined
     const available = (deployment?.status?.availableReplicas ?? 0) > 0
     const step = await this.writeStatus(
       target,
@@ -105,10 +106,19 @@ export class BackupTargetReconciler {
         apiVersion: BACKUP_TARGETS.apiVersion,
         kind: BACKUP_TARGETS.kind,
         metadata: { name: target.metadata.name },
-        status: { ...status, conditions: storedConditions([condition], current?.conditions, generation, clock()) },
+        status: {
+          ...status,
+          conditions: storedConditions([condition], current?.conditions, generation, clock()),
+        },
       },
     )
-    await recordConditionChanges(this.options.events, target, current?.conditions, [condition], [CONDITION.Ready])
+    await recordConditionChanges(
+      this.options.events,
+      target,
+      current?.conditions,
+      [condition],
+      [CONDITION.Ready],
+    )
     return 'status'
   }
 }

@@ -26,6 +26,8 @@ export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'hostplane' } as con
 export const QUOTA_NAME = 'hostplane-quota'
 export const LIMIT_RANGE_NAME = 'hostplane-limits'
 export const NETWORK_POLICY_NAME = 'hostplane-isolation'
+/** Lets the namespace's backup Jobs (and only them) reach the backup targets' repository proxies. */
+export const BACKUP_EGRESS_POLICY_NAME = 'hostplane-backup-egress'
 
 /**
  * The fixed ClusterRoles of deploy/rbac/tenant.yaml and deploy/rbac/syncer.yaml that the operator

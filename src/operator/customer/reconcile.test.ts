@@ -21,6 +21,7 @@ const TENANT_OBJECTS = [
   `APPLY ${NS}/resourcequotas/hostplane-quota`,
   `APPLY ${NS}/limitranges/hostplane-limits`,
   `APPLY /apis/networking.k8s.io/v1/namespaces/sh-acme/networkpolicies/hostplane-isolation`,
+  `APPLY /apis/networking.k8s.io/v1/namespaces/sh-acme/networkpolicies/hostplane-backup-egress`,
   `APPLY ${RBAC}/namespaces/sh-acme/rolebindings/hostplane-tenant`,
   `APPLY ${RBAC}/namespaces/sh-acme/rolebindings/hostplane-operator-tls-secrets`,
   `APPLY ${RBAC}/namespaces/sh-acme/rolebindings/hostplane-syncer-secrets`,

@@ -8,6 +8,11 @@ import type { Customer } from '../../api/resources.js'
 import { dnsEgress } from '../../kube/network-policy.js'
 import { controllerReference, type Manifest } from '../../kube/object.js'
 import type { OperatorConfig } from '../config.js'
+import {
+  BACKUP_CLIENT_LABELS,
+  BACKUP_PROXY_LABELS,
+  BACKUP_PROXY_PORT,
+} from '../backup-target/render-proxy.js'
 import { type AccessConfig, renderCustomerAccess } from './access.js'
 import {
   CUSTOMER_LABEL,
@@ -15,6 +20,7 @@ import {
   LIMIT_RANGE_NAME,
   MANAGED_BY,
   NETWORK_POLICY_NAME,
+  BACKUP_EGRESS_POLICY_NAME,
   QUOTA_NAME,
   TIER_LABEL,
 } from './names.js'
@@ -104,6 +110,26 @@ export function renderCustomer(customer: Customer, config: TenancyConfig): Manif
             to: [{ ipBlock: { cidr: rule.cidr } }],
             ports: rule.ports.map((port) => ({ protocol: 'TCP', port })),
           })),
+        ],
+      },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(BACKUP_EGRESS_POLICY_NAME),
+      spec: {
+        podSelector: { matchLabels: { ...BACKUP_CLIENT_LABELS } },
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': config.systemNamespace } },
+                podSelector: { matchLabels: { ...BACKUP_PROXY_LABELS } },
+              },
+            ],
+            ports: [{ protocol: 'TCP', port: BACKUP_PROXY_PORT }],
+          },
         ],
       },
     },
