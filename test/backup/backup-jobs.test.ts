@@ -214,10 +214,14 @@ describe(
       return { code, stderr: ran.stderr }
     }
 
-    const metric = async (outcome: string) => {
-      const text = await operator.registry.getSingleMetricAsString('hostplane_backups_finished_total')
-      return Number(new RegExp(`outcome="${outcome}"} (\\d+)`).exec(text)?.[1] ?? 0)
-    }
+    /** Waits until the operator has counted `count` Backups of this outcome (it counts after the status write). */
+    const counted = (outcome: string, count: number) =>
+      test.waitUntil(`${count} Backups counted ${outcome}`, async () => {
+        const text = await operator.registry.getSingleMetricAsString('hostplane_backups_finished_total')
+        return Number(new RegExp(`outcome="${outcome}"} (\\d+)`).exec(text)?.[1] ?? 0) === count
+          ? true
+          : undefined
+      })
     const warnings = async (namespace: string, name: string) => {
       const list = await test.admin.request<
         KubeList<{ reason: string; type: string; regarding: { name: string } }>
@@ -345,7 +349,7 @@ describe(
       assert.equal(done.status?.files?.files, 2)
       assert.deepEqual([done.status?.database?.tables, done.status?.database?.rows], [1, 2])
       assert.ok(done.status?.completionTime)
-      assert.equal(await metric('succeeded'), 1)
+      await counted('succeeded', 1)
 
       // The customer's repository Secret: the proxy URL with its token, and the password — and the
       // operator's copies in the system namespace: the token's hash only, the same password.
@@ -439,7 +443,7 @@ describe(
       assert.equal(ran.code, 0, ran.stderr)
       const empty = await waitForBackup(namespace, 'nothing', 'Failed', REASON.BackupEmpty)
       assert.match(findCondition(empty.status?.conditions, 'Ready')?.message ?? '', /no file/)
-      assert.equal(await metric('empty'), 1)
+      await counted('empty', 1)
       await test.waitUntil('a Warning Event BackupEmpty', async () =>
         (await warnings(namespace, 'nothing')).includes(REASON.BackupEmpty) ? true : undefined,
       )
@@ -465,7 +469,7 @@ describe(
       }
       const failed = await waitForBackup(namespace, 'broken', 'Failed', REASON.BackupFailed)
       assert.match(findCondition(failed.status?.conditions, 'Ready')?.message ?? '', /connection refused/)
-      assert.equal(await metric('failed'), 1)
+      await counted('failed', 1)
     })
 
     it('says why a Backup cannot start', async () => {
