@@ -46,7 +46,7 @@ interface Container {
   name: string
   image: string
   args?: string[]
-  env?: { name: string; value: string }[]
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]
   envFrom?: { configMapRef: { name: string; optional?: boolean } }[]
   ports?: { name: string; containerPort: number }[]
   securityContext: Record<string, unknown>
@@ -97,6 +97,9 @@ const find = <T extends Manifest = Manifest>(kind: string, name: string, from = 
   return found as T
 }
 const deployment = (name: string, from = objects) => find<Deployment>('Deployment', name, from)
+/** A container's env with a plain value (the downward API's are left out). */
+const valuesOf = (env: Container['env']): Record<string, string> =>
+  Object.fromEntries((env ?? []).flatMap((v) => (v.value === undefined ? [] : [[v.name, v.value]])))
 const container = (name: string, from = objects) => {
   const [first] = deployment(name, from).spec.template.spec.containers
   assert.ok(first)
@@ -228,7 +231,7 @@ describe('container args are real flags of the real commands', () => {
     const operator = container('hostplane-operator')
     const [command, ...args] = operator.args ?? []
     assert.equal(command, 'operator')
-    const env = Object.fromEntries((operator.env ?? []).map((v) => [v.name, v.value]))
+    const env = valuesOf(operator.env)
     const flags = await parseFlags('operator', args, env)
     const config = operatorConfig(flags as unknown as Parameters<typeof operatorConfig>[0])
     assert.equal(config.systemNamespace, SYSTEM_NAMESPACE)
@@ -310,8 +313,7 @@ describe('workloads', () => {
 
 describe('the construct’s options', () => {
   const DIGEST = `sha256:${'a'.repeat(64)}`
-  const operatorEnv = (from: Manifest[]) =>
-    Object.fromEntries((container('hostplane-operator', from).env ?? []).map((v) => [v.name, v.value]))
+  const operatorEnv = (from: Manifest[]) => valuesOf(container('hostplane-operator', from).env)
 
   it('image by digest (or tag and digest) reaches the operator and the syncer', () => {
     const custom = render({
@@ -365,6 +367,17 @@ describe('the construct’s options', () => {
       { name: 'defaultIssuer', expression: "'letsencrypt-prod'" },
       { name: 'tenantClusterIssuers', expression: "['letsencrypt-staging', 'internal-ca']" },
     ])
+  })
+
+  it('the operator learns its own Pod from the downward API, to run backup Jobs with its own image', () => {
+    const env = container('hostplane-operator', render({ pagesDomain: 'pages.test' })).env ?? []
+    assert.deepEqual(
+      env.filter((v) => v.value === undefined).map((v) => [v.name, v.valueFrom?.fieldRef?.fieldPath]),
+      [
+        ['HOSTPLANE_POD_NAME', 'metadata.name'],
+        ['HOSTPLANE_POD_NAMESPACE', 'metadata.namespace'],
+      ],
+    )
   })
 
   it('replicas and resources reach their Deployments; the syncer stays one', () => {
@@ -726,7 +739,7 @@ describe('the k3s profiles', () => {
 
   it('tells the operator Traefik’s pod labels, so tenant namespaces too admit only Traefik of kube-system', async () => {
     const operator = container('hostplane-operator', k3s)
-    const env = Object.fromEntries((operator.env ?? []).map((v) => [v.name, v.value]))
+    const env = valuesOf(operator.env)
     const flags = await parseFlags('operator', operator.args?.slice(1) ?? [], env)
     const config = operatorConfig(flags as unknown as Parameters<typeof operatorConfig>[0])
     assert.equal(config.ingressNamespace, 'kube-system')

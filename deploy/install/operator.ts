@@ -6,6 +6,7 @@
  * domain and the issuers too, which the admission policies hold) and win over the ConfigMap.
  */
 import { Construct } from 'constructs'
+import { OWN_POD_ENV } from '../../src/operator/own-image.js'
 import { emit } from './manifest-files.js'
 import { NGINX_SERVICE, NGINX_SERVICE_PORT } from './nginx.js'
 import type { InstallOptions } from './options.js'
@@ -32,8 +33,6 @@ export const operatorArgs = (options: InstallOptions, accounts: ServiceAccounts)
   `--nginx-service=${NGINX_SERVICE}`,
   `--nginx-port=${NGINX_SERVICE_PORT}`,
   `--listen=:${HTTP_PORT}`,
-  // Backup Jobs run the operator's own image: the `hostplane backup` the install shipped.
-  `--backup-image=${options.image}`,
   // With the install's registry: each customer namespace's pull Secret, signed with the pull key;
   // the registry's host comes from its settings ConfigMap (HOSTPLANE_REGISTRY).
   ...(options.registry ? [`--registry-pull-key=${PULL_KEY_DIR}/tls.key`] : []),
@@ -77,12 +76,19 @@ export class OperatorWorkload extends Construct {
         serviceAccountName: props.accounts.operator,
         automountServiceAccountToken: true,
         containers: [
-          pullKey
-            ? {
-                ...container,
-                envFrom: [...(container.envFrom ?? []), { configMapRef: { name: REGISTRY_SETTINGS } }],
-              }
-            : container,
+          {
+            ...container,
+            // Backup Jobs run the operator's own image, read from its Pod: a kustomize `images:`
+            // override then changes both at once (docs/install.md).
+            env: [
+              ...(container.env ?? []),
+              { name: OWN_POD_ENV.name, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: OWN_POD_ENV.namespace, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+            ],
+            ...(pullKey
+              ? { envFrom: [...(container.envFrom ?? []), { configMapRef: { name: REGISTRY_SETTINGS } }] }
+              : {}),
+          },
         ],
         volumes: [scratch('tmp', '64Mi'), ...(pullKey ? [pullKey.volume] : [])],
       }),

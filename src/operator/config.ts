@@ -49,7 +49,8 @@ export interface OperatorConfig {
   readonly registry?: string
   /**
    * The hostplane image (by digest) whose `hostplane backup` the backup Jobs run in customer
-   * namespaces; without it, Backups wait (BackupsNotConfigured).
+   * namespaces; without it, the image of the operator's own Pod (own-image.ts), and outside a Pod
+   * Backups wait (BackupsNotConfigured).
    */
   readonly backupImage?: string
 }

@@ -28,6 +28,7 @@ import { databaseController } from './database/controller.js'
 import { databaseServerController } from './database/server-controller.js'
 import { ServerEngines } from './database/server-engines.js'
 import { kindsAvailable } from './availability.js'
+import { ownImage } from './own-image.js'
 import { backupController } from './backup/controller.js'
 import { backupTargetController } from './backup/target-controller.js'
 import { BACKUP_TARGETS, BACKUPS } from './backup/owned.js'
@@ -198,6 +199,9 @@ export class Operator {
       const engines = new ServerEngines({ rest: this.rest, systemNamespace: config.systemNamespace })
       const withDatabases = await kindsAvailable(this.rest, log, 'Databases', [DATABASES, DATABASE_SERVERS])
       const withBackups = await kindsAvailable(this.rest, log, 'Backups', [BACKUPS, BACKUP_TARGETS])
+      const backupImage = withBackups
+        ? (config.backupImage ?? (await ownImage(this.rest, process.env, log)))
+        : undefined
       const databaseOptions = {
         rest: this.rest,
         applier,
@@ -233,7 +237,7 @@ export class Operator {
                 log,
                 registry: this.registry,
                 systemNamespace: config.systemNamespace,
-                settings: config.backupImage ? { image: config.backupImage } : undefined,
+                settings: backupImage ? { image: backupImage } : undefined,
                 resyncMs: this.options.resyncMs,
                 customerSelector: this.options.customerSelector,
                 targetSelector: this.options.customerSelector,
@@ -245,7 +249,7 @@ export class Operator {
                 log,
                 registry: this.registry,
                 systemNamespace: config.systemNamespace,
-                image: config.backupImage,
+                image: backupImage,
                 resyncMs: this.options.resyncMs,
                 targetSelector: this.options.customerSelector,
               }),

@@ -150,6 +150,12 @@ const NEEDED_BEYOND_THIS_TEST: readonly { readonly grants: RegExp; readonly reas
     reason: 'removing the Releases of a deleted preview branch (test/gitserver/release-gate.test.ts)',
   },
   {
+    grants:
+      /^hostplane-operator: ((create|patch) batch\/jobs|patch hostplane\.dev\/(backups|backuptargets)\/status)$/,
+    reason:
+      'a Backup’s Job and status, a BackupTarget’s status (no backup here; test/backup/backup-jobs.test.ts)',
+  },
+  {
     grants: /^hostplane-operator: delete rbac\.authorization\.k8s\.io\/roles$/,
     reason: 'removing the Role hostplane-tenant of operators before issue 19 (docs/install.md, Upgrading)',
   },

@@ -58,6 +58,22 @@ const selector = (labels: Readonly<Record<string, string>>) =>
     .map(([key, value]) => `${key}=${value}`)
     .join(',')
 
+/** One counter per registry: the controllers are made again each time this replica leads. */
+const outcomeCounters = new WeakMap<Registry, Counter<'outcome'>>()
+function outcomeCounter(registry: Registry): Counter<'outcome'> {
+  let counter = outcomeCounters.get(registry)
+  if (!counter) {
+    counter = new Counter({
+      name: 'hostplane_backups_finished_total',
+      help: 'Backups finished, by outcome: succeeded, failed (the Job failed or never started), empty (no file or no table)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    })
+    outcomeCounters.set(registry, counter)
+  }
+  return counter
+}
+
 export function backupController(options: BackupControllerOptions): Controller {
   const { rest, log, concurrency = 4, resyncMs = 10 * 60_000, customerSelector, systemNamespace } = options
   const builder = new ControllerBuilder({
@@ -99,12 +115,7 @@ export function backupController(options: BackupControllerOptions): Controller {
   const componentSelector = selector(BACKUP_COMPONENT)
   const jobs = builder.owns([JOBS], { labelSelector: componentSelector, ownerOf: backupOf })
   const pods = builder.owns([PODS], { labelSelector: componentSelector, ownerOf: backupOf })
-  const outcomes = new Counter({
-    name: 'hostplane_backups_finished_total',
-    help: 'Backups finished, by outcome: succeeded, failed (the Job failed or never started), empty (no file or no table)',
-    labelNames: ['outcome'],
-    registers: [options.registry],
-  })
+  const outcomes = outcomeCounter(options.registry)
   const access = new RepositoryAccessKeeper({
     applier: options.applier,
     systemNamespace,
