@@ -82,8 +82,14 @@ export class OperatorWorkload extends Construct {
             // override then changes both at once (docs/install.md).
             env: [
               ...(container.env ?? []),
-              { name: OWN_POD_ENV.name, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-              { name: OWN_POD_ENV.namespace, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              {
+                name: OWN_POD_ENV.name,
+                valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
+              },
+              {
+                name: OWN_POD_ENV.namespace,
+                valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } },
+              },
             ],
             ...(pullKey
               ? { envFrom: [...(container.envFrom ?? []), { configMapRef: { name: REGISTRY_SETTINGS } }] }
