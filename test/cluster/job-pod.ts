@@ -19,14 +19,16 @@ interface PodToFinish {
   }
 }
 
+/** `others`: how the containers `ends` does not name ended; without it they are still waiting. */
 export async function finishPod(
   admin: Pick<KubeRest, 'request'>,
   pod: PodToFinish,
   ends: Readonly<Record<string, ContainerEnd>>,
+  others?: ContainerEnd,
 ): Promise<void> {
   const now = new Date().toISOString()
   const status = (c: { name: string; image: string }) => {
-    const end = ends[c.name]
+    const end = ends[c.name] ?? others
     return {
       name: c.name,
       image: c.image,

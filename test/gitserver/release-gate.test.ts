@@ -28,6 +28,7 @@ import { CONTAINER } from '../../src/build/jobs/names.js'
 import { BUILD_NAMESPACE, buildSettings } from '../../src/build/jobs/settings.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import { CUSTOMER_LABEL } from '../../src/operator/customer/names.js'
+import { type ContainerEnd, finishPod } from '../cluster/job-pod.js'
 import { waitFor } from '../cluster/process.js'
 import { WEBSPACE_LABEL } from '../../src/api/webspace.js'
 
@@ -323,41 +324,9 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
         { timeoutMs: 60_000, intervalMs: 200, describe: () => 'no build Pod for the push' },
       )
 
-    /** Plays the kubelet: every container ran and ended as `ends` says. */
-    const finish = async (pod: BuildPod, ends: Record<string, { exitCode: number; message?: string }>) => {
-      const now = new Date().toISOString()
-      const status = (c: { name: string; image: string }) => {
-        const end = ends[c.name] ?? { exitCode: 0 }
-        return {
-          name: c.name,
-          image: c.image,
-          imageID: c.image,
-          ready: false,
-          restartCount: 0,
-          state: {
-            terminated: {
-              exitCode: end.exitCode,
-              reason: end.exitCode ? 'Error' : 'Completed',
-              ...(end.message ? { message: end.message } : {}),
-              startedAt: now,
-              finishedAt: now,
-            },
-          },
-        }
-      }
-      const failed = Object.values(ends).some((end) => end.exitCode !== 0)
-      await admin.request('PATCH', `${PODS}/${pod.metadata.name}/status`, {
-        contentType: 'application/merge-patch+json',
-        body: {
-          status: {
-            phase: failed ? 'Failed' : 'Succeeded',
-            startTime: now,
-            initContainerStatuses: pod.spec.initContainers.map(status),
-            containerStatuses: pod.spec.containers.map(status),
-          },
-        },
-      })
-    }
+    /** Plays the kubelet: every container ran and ended as `ends` says (the others with exit 0). */
+    const finish = (pod: BuildPod, ends: Record<string, ContainerEnd>) =>
+      finishPod(admin, pod, ends, { exitCode: 0 })
 
     /** Does what the fetch container does: downloads the source once, from the gitserver's listener. */
     const fetchSource = async (pod: BuildPod) => {
