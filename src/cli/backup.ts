@@ -24,19 +24,22 @@ export interface BackupFlags extends RepositoryFlags {
   database?: string
 }
 
-interface RunFlags extends BackupFlags {
+interface RunFlags extends BackupFlags, RetentionFlags {
   group: string
   time?: Date
 }
 
-interface ForgetFlags extends RepositoryFlags {
-  group: string
+interface RetentionFlags {
   keepLast?: number
   keepDaily?: number
   keepWeekly?: number
   keepMonthly?: number
   timeZone: string
   prune?: boolean
+}
+
+interface ForgetFlags extends RepositoryFlags, RetentionFlags {
+  group: string
 }
 
 interface ListFlags extends RepositoryFlags {
@@ -53,6 +56,33 @@ const tagValue = (what: string) => (text: string) => {
   return text
 }
 const pointId = tagValue('restore point')
+
+const policyOf = (flags: RetentionFlags) => ({
+  last: flags.keepLast,
+  daily: flags.keepDaily,
+  weekly: flags.keepWeekly,
+  monthly: flags.keepMonthly,
+})
+
+/** The --keep-* rules, --time-zone and --prune, for `forget` and (after its backup) `run`. */
+const withRetention = (command: Command, after: string) => {
+  for (const option of retentionOptions(after)) command.addOption(option)
+  return command
+}
+
+const retentionOptions = (after: string) => [
+  flag('--keep-last <n>', `${after}keep the n newest points`, { parse: positive }),
+  flag('--keep-daily <n>', `${after}keep the newest point of each of the n latest days with points`, {
+    parse: positive,
+  }),
+  flag('--keep-weekly <n>', `${after}the same for ISO weeks (Monday to Sunday)`, { parse: positive }),
+  flag('--keep-monthly <n>', `${after}the same for months`, { parse: positive }),
+  flag('--time-zone <zone>', 'the IANA time zone days, weeks and months are counted in', {
+    parse: timeZone,
+    default: 'UTC',
+  }),
+  flag('--prune', 'then remove the data no restore point refers to any more'),
+]
 const groupId = tagValue('group')
 
 /** An instant with its zone, e.g. `2026-12-07T03:00:00Z`. */
@@ -136,45 +166,55 @@ export function registerBackupCommand(program: Command): void {
     "a customer's backups: take, restore, verify, list and forget restore points",
   )
 
-  common(
-    defineCommand(backup, 'run', 'backup').description(
-      'take a restore point of a volume, a database or both',
-    ),
-    'the volume to back up',
-    'the mounted Secret of the Database to dump (its operator-written Secret)',
-  )
-    .addOption(
-      flag(
-        '--group <id>',
-        'the group the point belongs to (its BackupSchedule); retention works within one',
-        {
-          parse: groupId,
-          default: 'manual',
-        },
+  withRetention(
+    common(
+      defineCommand(backup, 'run', 'backup').description(
+        'take a restore point of a volume, a database or both',
       ),
+      'the volume to back up',
+      'the mounted Secret of the Database to dump (its operator-written Secret)',
     )
-    .addOption(
-      flag('--time <time>', 'when the point counts as taken, e.g. 2026-12-07T03:00:00Z (default: now)', {
-        parse: instant,
-      }),
-    )
-    .action(
-      answering('backup run', async (flags: RunFlags) => {
-        if (!flags.volume && !flags.database)
-          throw new Error('nothing to back up: give --volume, --database or both')
-        const { restic, database } = await open(flags)
-        await restic.ensureRepository()
-        const { backupFiles } = await import('../backup/files.js')
-        const { backupDatabase } = await import('../backup/database.js')
-        const labels = { group: flags.group, time: flags.time }
-        return {
-          point: flags.point,
-          group: flags.group,
-          ...(flags.volume ? { files: await backupFiles(restic, flags.volume, flags.point, labels) } : {}),
-          ...(database ? { database: await backupDatabase(restic, database, flags.point, labels) } : {}),
-        }
-      }),
-    )
+      .addOption(
+        flag(
+          '--group <id>',
+          'the group the point belongs to (its BackupSchedule); retention works within one',
+          {
+            parse: groupId,
+            default: 'manual',
+          },
+        ),
+      )
+      .addOption(
+        flag('--time <time>', 'when the point counts as taken, e.g. 2026-12-07T03:00:00Z (default: now)', {
+          parse: instant,
+        }),
+      ),
+    'after the backup, in its group: ',
+  ).action(
+    answering('backup run', async (flags: RunFlags) => {
+      if (!flags.volume && !flags.database)
+        throw new Error('nothing to back up: give --volume, --database or both')
+      const { restic, database } = await open(flags)
+      await restic.ensureRepository()
+      const { backupFiles } = await import('../backup/files.js')
+      const { backupDatabase } = await import('../backup/database.js')
+      const labels = { group: flags.group, time: flags.time }
+      const taken = {
+        point: flags.point,
+        group: flags.group,
+        ...(flags.volume ? { files: await backupFiles(restic, flags.volume, flags.point, labels) } : {}),
+        ...(database ? { database: await backupDatabase(restic, database, flags.point, labels) } : {}),
+      }
+      const policy = policyOf(flags)
+      const { applyRetention, hasRule } = await import('../backup/apply-retention.js')
+      if (!hasRule(policy)) return taken
+      const { forgotten, pruned } = await applyRetention(restic, flags.group, policy, {
+        timeZone: flags.timeZone,
+        prune: Boolean(flags.prune),
+      })
+      return { ...taken, retention: { forgotten, pruned } }
+    }),
+  )
 
   common(
     defineCommand(backup, 'restore', 'backup').description(
@@ -243,62 +283,31 @@ export function registerBackupCommand(program: Command): void {
       }),
     )
 
-  repositoryFlags(
-    defineCommand(backup, 'forget', 'backup').description(
-      "forget a group's restore points that no --keep-* rule keeps (restic's forget semantics)",
-    ),
-  )
-    .addOption(
+  withRetention(
+    repositoryFlags(
+      defineCommand(backup, 'forget', 'backup').description(
+        "forget a group's restore points that no --keep-* rule keeps (restic's forget semantics)",
+      ),
+    ).addOption(
       flag('--group <id>', 'the group to apply the rules to', { parse: groupId }).makeOptionMandatory(),
-    )
-    .addOption(flag('--keep-last <n>', 'keep the n newest points', { parse: positive }))
-    .addOption(
-      flag('--keep-daily <n>', 'keep the newest point of each of the n latest days with points', {
-        parse: positive,
-      }),
-    )
-    .addOption(flag('--keep-weekly <n>', 'the same for ISO weeks (Monday to Sunday)', { parse: positive }))
-    .addOption(flag('--keep-monthly <n>', 'the same for months', { parse: positive }))
-    .addOption(
-      flag('--time-zone <zone>', 'the IANA time zone days, weeks and months are counted in', {
-        parse: timeZone,
-        default: 'UTC',
-      }),
-    )
-    .addOption(flag('--prune', 'then remove the data no restore point refers to any more'))
-    .action(
-      answering('backup forget', async (flags: ForgetFlags) => {
-        const policy = {
-          last: flags.keepLast,
-          daily: flags.keepDaily,
-          weekly: flags.keepWeekly,
-          monthly: flags.keepMonthly,
-        }
-        if (Object.values(policy).every((count) => count === undefined))
-          throw new UsageError(
-            `no --keep-last, --keep-daily, --keep-weekly or --keep-monthly: that would forget every restore point of group ${flags.group}`,
-          )
-        const restic = await openRepository(flags)
-        const { restorePoints } = await import('../backup/restore-point.js')
-        const { pointsToForget } = await import('../backup/retention.js')
-        const points = await restorePoints(restic, flags.group)
-        const retention = pointsToForget(
-          points.map(({ point, time }) => ({ id: point, time })),
-          policy,
-          flags.timeZone,
+    ),
+    '',
+  ).action(
+    answering('backup forget', async (flags: ForgetFlags) => {
+      const policy = policyOf(flags)
+      const { applyRetention, hasRule } = await import('../backup/apply-retention.js')
+      if (!hasRule(policy))
+        throw new UsageError(
+          `no --keep-last, --keep-daily, --keep-weekly or --keep-monthly: that would forget every restore point of group ${flags.group}`,
         )
-        const forgotten = new Set(retention.forget)
-        await restic.forget(
-          points.filter(({ point }) => forgotten.has(point)).flatMap(({ snapshots }) => snapshots),
-        )
-        const pruned = Boolean(flags.prune) && forgotten.size > 0
-        if (pruned) await restic.prune()
-        return {
-          group: flags.group,
-          kept: retention.kept.map(({ id, why }) => ({ point: id, why })),
-          forgotten: retention.forget,
-          pruned,
-        }
-      }),
-    )
+      const restic = await openRepository(flags)
+      return {
+        group: flags.group,
+        ...(await applyRetention(restic, flags.group, policy, {
+          timeZone: flags.timeZone,
+          prune: Boolean(flags.prune),
+        })),
+      }
+    }),
+  )
 }
