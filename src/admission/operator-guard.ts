@@ -19,7 +19,8 @@
  * - Jobs only backup Jobs, whose Pods get no ServiceAccount token; in the system namespace,
  *   Deployments, Services and NetworkPolicies only of backup repository proxies (`backup-proxy-*`),
  *   whose Pods get no ServiceAccount token either;
- * - Databases (their finalizer) only in customer namespaces.
+ * - Databases (their finalizer) only in customer namespaces; Backups only those of a
+ *   BackupSchedule (created, and old ones deleted).
  * Installed with the install (src/admission/policies.ts), never applied by the operator, which
  * holds no admissionregistration rights.
  */
@@ -45,6 +46,7 @@ import {
   tokensSecretName,
 } from '../operator/backup/owned.js'
 import { backupProxyName } from '../operator/backup-target/render-proxy.js'
+import { SCHEDULE_LABEL } from '../operator/backup/reconcile.js'
 
 export const OPERATOR_GUARD_NAME = 'hostplane.dev-operator-guard'
 
@@ -69,7 +71,7 @@ const GUARDED: Readonly<Record<string, readonly string[]>> = {
   policy: ['poddisruptionbudgets'],
   'traefik.io': ['ingressroutes', 'middlewares'],
   'cert-manager.io': ['certificates'],
-  'hostplane.dev': ['releases', 'databases'],
+  'hostplane.dev': ['releases', 'databases', 'backups'],
   batch: ['jobs'],
 }
 
@@ -153,6 +155,10 @@ export function renderOperatorGuard({ systemNamespace, serviceAccounts }: Operat
           rule(
             `!variables.inSystemNamespace || !(request.resource.resource in [${PROXY_RESOURCES.map(celString).join(', ')}]) || (variables.requestName.startsWith(${celString(PROXY_PREFIX)}) && (request.operation == 'DELETE' || !${resource('deployments')} || (object.spec.template.spec.automountServiceAccountToken == false && !has(object.spec.template.spec.serviceAccountName))))`,
             `in ${systemNamespace} the operator writes Deployments, Services and NetworkPolicies only of backup repository proxies (${PROXY_PREFIX}*), whose Pods get no ServiceAccount or its token`,
+          ),
+          rule(
+            `!${resource('backups')} || request.operation == 'DELETE' || ${celLabel('object', SCHEDULE_LABEL)} != ''`,
+            `the operator creates only the Backups of a BackupSchedule (labelled ${SCHEDULE_LABEL})`,
           ),
           rule(
             `!${resource('jobs')} || (${backupComponent} && object.spec.template.spec.automountServiceAccountToken == false && !has(object.spec.template.spec.serviceAccountName))`,

@@ -7,6 +7,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox'
 import { commonStatus, conditionColumn } from './conditions.js'
+import { CRON_PATTERN } from '../backup/cron.js'
 import type { KindDefinition } from './kind.js'
 import { celMatches, celRules, DNS_LABEL, ObjectName, StringEnum } from './schema-kit.js'
 
@@ -99,6 +100,97 @@ export const BackupSpec = Type.Object(
   },
 )
 
+/** Longest BackupSchedule name: its Backups are named `<schedule>-<yyyymmddhhmm>` (MAX_BACKUP_NAME). */
+export const MAX_SCHEDULE_NAME = MAX_BACKUP_NAME - 13
+
+const Count = (description: string, defaultValue?: number) =>
+  Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      description,
+      ...(defaultValue ? { default: defaultValue } : {}),
+    }),
+  )
+
+export const BackupScheduleSpec = Type.Object(
+  {
+    target: Type.Optional(
+      ObjectName('target', { description: 'A BackupTarget; without it, the default one.' }),
+    ),
+    webspace: Type.Optional(
+      ObjectName('webspace', { description: 'A Webspace of this namespace whose volume to back up.' }),
+    ),
+    database: Type.Optional(
+      ObjectName('database', {
+        description: 'A Database of this namespace to dump into the same restore points.',
+      }),
+    ),
+    schedule: Type.String({
+      maxLength: 128,
+      description: 'When, in cron syntax as a Kubernetes CronJob takes it, e.g. `0 3 * * *` or `@daily`.',
+      ...celRules({
+        rule: celMatches('self', CRON_PATTERN),
+        message:
+          'schedule must be 5 cron fields (minute hour day-of-month month day-of-week) or a macro such as @daily',
+      }),
+    }),
+    timeZone: Type.String({
+      maxLength: 64,
+      default: 'UTC',
+      description: 'The IANA time zone the schedule and the retention days are read in, e.g. Europe/Berlin.',
+      ...celRules({
+        rule: celMatches('self', '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$'),
+        message: 'timeZone must be an IANA time zone name such as Europe/Berlin or UTC',
+      }),
+    }),
+    startingDeadlineSeconds: Type.Integer({
+      minimum: 60,
+      maximum: 86400,
+      default: 3600,
+      description: 'A run more than this late (the operator was down) does not start, and counts as missed.',
+    }),
+    retention: Type.Object(
+      {
+        last: Count('Keep the n newest restore points.'),
+        daily: Count('Keep the newest point of each of the n latest days with points.', 7),
+        weekly: Count('The same for ISO weeks.', 4),
+        monthly: Count('The same for months.', 6),
+      },
+      {
+        default: {},
+        description:
+          "Which of the schedule's restore points stay; the others are forgotten after each backup.",
+      },
+    ),
+    suspend: Type.Boolean({
+      default: false,
+      description: 'No new backups while true; runs missed meanwhile are not counted.',
+    }),
+  },
+  {
+    ...celRules({
+      rule: 'has(self.webspace) || has(self.database)',
+      message: 'name a webspace, a database or both',
+    }),
+  },
+)
+
+export const BackupScheduleStatus = Type.Object({
+  ...commonStatus,
+  lastScheduleTime: Type.Optional(
+    Type.String({ format: 'date-time', description: 'The last scheduled time a Backup was made for.' }),
+  ),
+  nextScheduleTime: Type.Optional(Type.String({ format: 'date-time' })),
+  lastBackup: Type.Optional(Type.String({ maxLength: 63 })),
+  lastSuccessfulBackup: Type.Optional(Type.String({ maxLength: 63 })),
+  lastSuccessTime: Type.Optional(Type.String({ format: 'date-time' })),
+  missedRuns: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'Scheduled runs that did not run, ever.' }),
+  ),
+  lastMissedTime: Type.Optional(Type.String({ format: 'date-time' })),
+})
+
 export const BACKUP_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const
 export type BackupPhase = (typeof BACKUP_PHASES)[number]
 
@@ -138,6 +230,8 @@ export const BackupStatus = Type.Object({
   database: Type.Optional(DatabaseResult),
 })
 
+export type BackupScheduleSpec = Static<typeof BackupScheduleSpec>
+export type BackupScheduleStatus = Static<typeof BackupScheduleStatus>
 export type BackupTargetSpec = Static<typeof BackupTargetSpec>
 export type BackupTargetStatus = Static<typeof BackupTargetStatus>
 export type BackupSpec = Static<typeof BackupSpec>
@@ -191,6 +285,31 @@ export const BackupKind: KindDefinition = {
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'Files', type: 'integer', jsonPath: '.status.files.files' },
     { name: 'Rows', type: 'integer', jsonPath: '.status.database.rows' },
+    { name: 'Ready', type: 'string', jsonPath: conditionColumn('Ready') },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+}
+
+export const BackupScheduleKind: KindDefinition = {
+  kind: 'BackupSchedule',
+  plural: 'backupschedules',
+  singular: 'backupschedule',
+  shortNames: ['bks'],
+  scope: 'Namespaced',
+  description: "Backups of a Webspace's volume, a Database or both on a cron schedule, with retention.",
+  spec: BackupScheduleSpec,
+  status: BackupScheduleStatus,
+  objectRules: [
+    {
+      rule: `size(self.metadata.name) <= ${MAX_SCHEDULE_NAME} && ${celMatches('self.metadata.name', DNS_LABEL)}`,
+      message: `metadata.name must be a DNS label of at most ${MAX_SCHEDULE_NAME} characters (lower-case letters, digits and '-')`,
+    },
+  ],
+  printerColumns: [
+    { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule' },
+    { name: 'Suspend', type: 'boolean', jsonPath: '.spec.suspend' },
+    { name: 'Last Success', type: 'date', jsonPath: '.status.lastSuccessTime' },
+    { name: 'Missed', type: 'integer', jsonPath: '.status.missedRuns' },
     { name: 'Ready', type: 'string', jsonPath: conditionColumn('Ready') },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],

@@ -1,4 +1,4 @@
-import { BackupKind, BackupTargetKind } from './backup.js'
+import { BackupKind, BackupScheduleKind, BackupTargetKind } from './backup.js'
 import { CustomerKind } from './customer.js'
 import { DatabaseKind, DatabaseServerKind } from './database.js'
 import type { KindDefinition } from './kind.js'
@@ -20,6 +20,7 @@ export const KINDS: readonly KindDefinition[] = [
   DatabaseKind,
   BackupTargetKind,
   BackupKind,
+  BackupScheduleKind,
 ]
 
 export const kindByName = (kind: string): KindDefinition | undefined => KINDS.find((k) => k.kind === kind)

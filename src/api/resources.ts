@@ -1,5 +1,12 @@
 /** Typed objects of hostplane's kinds, as read from the API server or a YAML file. */
-import type { BackupSpec, BackupStatus, BackupTargetSpec, BackupTargetStatus } from './backup.js'
+import type {
+  BackupScheduleSpec,
+  BackupScheduleStatus,
+  BackupSpec,
+  BackupStatus,
+  BackupTargetSpec,
+  BackupTargetStatus,
+} from './backup.js'
 import type { CustomerSpec, CustomerStatus } from './customer.js'
 import type { DatabaseServerSpec, DatabaseServerStatus, DatabaseSpec, DatabaseStatus } from './database.js'
 import type { ReleaseSpec, ReleaseStatus } from './release.js'
@@ -24,3 +31,4 @@ export type DatabaseServer = Resource<DatabaseServerSpec, DatabaseServerStatus>
 export type Database = Resource<DatabaseSpec, DatabaseStatus>
 export type BackupTarget = Resource<BackupTargetSpec, BackupTargetStatus>
 export type Backup = Resource<BackupSpec, BackupStatus>
+export type BackupSchedule = Resource<BackupScheduleSpec, BackupScheduleStatus>

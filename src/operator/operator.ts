@@ -31,7 +31,8 @@ import { kindsAvailable } from './availability.js'
 import { ownImage } from './own-image.js'
 import { backupController } from './backup/controller.js'
 import { backupTargetController } from './backup/target-controller.js'
-import { BACKUP_TARGETS, BACKUPS } from './backup/owned.js'
+import { backupScheduleController } from './backup/schedule-controller.js'
+import { BACKUP_SCHEDULES, BACKUP_TARGETS, BACKUPS } from './backup/owned.js'
 import { DATABASE_SERVERS, DATABASES } from './database/owned.js'
 import { registryPullController } from './registry-pull/controller.js'
 import type { PullTicketSigner } from '../build/registry/pull-ticket.js'
@@ -198,7 +199,11 @@ export class Operator {
           : undefined
       const engines = new ServerEngines({ rest: this.rest, systemNamespace: config.systemNamespace })
       const withDatabases = await kindsAvailable(this.rest, log, 'Databases', [DATABASES, DATABASE_SERVERS])
-      const withBackups = await kindsAvailable(this.rest, log, 'Backups', [BACKUPS, BACKUP_TARGETS])
+      const withBackups = await kindsAvailable(this.rest, log, 'Backups', [
+        BACKUPS,
+        BACKUP_TARGETS,
+        BACKUP_SCHEDULES,
+      ])
       const backupImage = withBackups
         ? (config.backupImage ?? (await ownImage(this.rest, process.env, log)))
         : undefined
@@ -241,6 +246,15 @@ export class Operator {
                 resyncMs: this.options.resyncMs,
                 customerSelector: this.options.customerSelector,
                 targetSelector: this.options.customerSelector,
+              }),
+              backupScheduleController({
+                rest: this.rest,
+                applier,
+                events,
+                log,
+                registry: this.registry,
+                resyncMs: this.options.resyncMs,
+                customerSelector: this.options.customerSelector,
               }),
               backupTargetController({
                 rest: this.rest,

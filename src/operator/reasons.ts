@@ -6,13 +6,20 @@
  * kind, and test/docs/reasons.test.ts fails when the docs and this registry differ.
  */
 export type ReasonKind =
-  'StaticSite' | 'Customer' | 'Webspace' | 'Database' | 'DatabaseServer' | 'Backup' | 'BackupTarget'
+  | 'StaticSite'
+  | 'Customer'
+  | 'Webspace'
+  | 'Database'
+  | 'DatabaseServer'
+  | 'Backup'
+  | 'BackupTarget'
+  | 'BackupSchedule'
 
 export const OPERATOR_REASONS = {
   // Routed (StaticSite), Deployed (Webspace)
   RouteApplied: ['StaticSite'],
   ObjectsApplied: ['Webspace'],
-  NoCustomer: ['Webspace', 'Database', 'Backup'],
+  NoCustomer: ['Webspace', 'Database', 'Backup', 'BackupSchedule'],
   RuntimeNotFound: ['Webspace'],
   SizeNotOffered: ['Webspace'],
   /** The API server refused a write (src/kube/refusal.ts): a full quota (or the tier quota policy), */
@@ -84,7 +91,7 @@ export const OPERATOR_REASONS = {
   /** Overlapping domains nobody allowed: stored before the admission policy refused them. */
   DomainsOverlap: ['Customer'],
   // Ready (when False it carries the reason of the failing condition)
-  Ready: ['StaticSite', 'Customer', 'Webspace'],
+  Ready: ['StaticSite', 'Customer', 'Webspace', 'BackupSchedule'],
   NotSynced: ['StaticSite'],
   WaitingForSync: ['StaticSite'],
   // Ready (Database)
@@ -102,32 +109,40 @@ export const OPERATOR_REASONS = {
   /** The operator logs in to the server with its admin Secret. */
   ServerReady: ['DatabaseServer'],
   /** A Secret `<name>-database` of another kind exists in the namespace: the operator will not overwrite it. */
-  SecretConflict: ['Database', 'Backup'],
+  SecretConflict: ['Database', 'Backup', 'BackupSchedule'],
   // WithinQuota (Database)
   WithinQuota: ['Database'],
   OverQuota: ['Database'],
   // Ready (Backup): waiting to start
   /** spec.target names no BackupTarget, or there is no default one. */
-  TargetNotFound: ['Backup'],
+  TargetNotFound: ['Backup', 'BackupSchedule'],
   /** The operator runs without --backup-image: it cannot start backup Jobs. */
-  BackupsNotConfigured: ['Backup', 'BackupTarget'],
+  BackupsNotConfigured: ['Backup', 'BackupTarget', 'BackupSchedule'],
   /** spec.webspace names no Webspace of the namespace. */
-  WebspaceNotFound: ['Backup'],
+  WebspaceNotFound: ['Backup', 'BackupSchedule'],
   /** The Webspace has no spec.storage: there is no volume to back up. */
-  NoStorage: ['Backup'],
+  NoStorage: ['Backup', 'BackupSchedule'],
   /** spec.database names no Database of the namespace, or it has no Secret yet. */
-  DatabaseNotReady: ['Backup'],
+  DatabaseNotReady: ['Backup', 'BackupSchedule'],
   /** Another backup Job of the namespace runs: one at a time, within the customer's quota. */
   BackupQueued: ['Backup'],
   // Ready (Backup): running and done
   BackupRunning: ['Backup'],
-  BackupSucceeded: ['Backup'],
+  BackupSucceeded: ['Backup', 'BackupSchedule'],
   /** The Job failed (both attempts) or ran out of time; the message holds its last words. */
-  BackupFailed: ['Backup'],
+  BackupFailed: ['Backup', 'BackupSchedule'],
   /** The Job succeeded but the restore point holds no file or no table: nothing worth restoring. */
-  BackupEmpty: ['Backup'],
+  BackupEmpty: ['Backup', 'BackupSchedule'],
   /** The Job was gone before its answer was read (deleted by hand). */
-  JobLost: ['Backup'],
+  JobLost: ['Backup', 'BackupSchedule'],
+  // Scheduled, BackedUp (BackupSchedule); BackedUp False carries the newest Backup's reason
+  /** spec.schedule or spec.timeZone cannot be read: the message says what is wrong. */
+  InvalidSchedule: ['BackupSchedule'],
+  OnSchedule: ['BackupSchedule'],
+  /** Scheduled runs did not run (the operator was down past the deadline, or the previous backup still ran). */
+  MissedSchedule: ['BackupSchedule'],
+  Suspended: ['BackupSchedule'],
+  NoBackupYet: ['BackupSchedule'],
   // Ready (BackupTarget)
   /** The target's repository proxy has an available replica. */
   ProxyAvailable: ['BackupTarget'],

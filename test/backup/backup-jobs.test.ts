@@ -18,7 +18,12 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import type { BackupSpec, BackupTargetSpec, BackupTargetStatus } from '../../src/api/backup.js'
+import type {
+  BackupScheduleStatus,
+  BackupSpec,
+  BackupTargetSpec,
+  BackupTargetStatus,
+} from '../../src/api/backup.js'
 import type { Backup, Database } from '../../src/api/resources.js'
 import { repositoryProxy } from '../../src/backup/repository-proxy.js'
 import { S3Client } from '../../src/backup/s3-client.js'
@@ -27,6 +32,7 @@ import type { KubeList, KubeObject } from '../../src/kube/object.js'
 import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { REASON, TARGET_REASON } from '../../src/operator/backup/conditions.js'
 import {
+  BACKUP_SCHEDULES,
   BACKUP_TARGETS,
   BACKUPS,
   keysSecretName,
@@ -430,6 +436,51 @@ describe(
           name: 'hostplane-backup-egress',
         }),
       )
+    })
+
+    it('takes a scheduled backup at its time, in its group, with its retention applied by the Job', async () => {
+      const namespace = ns(a)
+      await test.admin.request('POST', resourcePath({ ...BACKUP_SCHEDULES, namespace }), {
+        body: {
+          apiVersion: BACKUP_SCHEDULES.apiVersion,
+          kind: BACKUP_SCHEDULES.kind,
+          metadata: { name: 'often' },
+          spec: { webspace: 'shop', schedule: '* * * * *', retention: { last: 2 } },
+        },
+      })
+      const scheduled = await test.waitUntil(
+        'a Backup of schedule often',
+        async () => {
+          const list = await test.admin.request<KubeList<Backup>>('GET', backupPath(namespace), {
+            query: { labelSelector: 'hostplane.dev/backup-schedule=often' },
+          })
+          return list.items[0]
+        },
+        75_000,
+      )
+      assert.match(scheduled.metadata.name, /^often-\d{12}$/)
+      const pod = await podOf(namespace, scheduled.metadata.name)
+      const args = pod.spec.containers[0]?.args ?? []
+      for (const arg of ['--group=often', '--keep-last=2', '--keep-daily=7', '--time-zone=UTC', '--prune'])
+        assert.ok(args.includes(arg), `${arg} in ${args.join(' ')}`)
+      const ran = await runPod(pod)
+      assert.equal(ran.code, 0, ran.stderr)
+      await waitForBackup(namespace, scheduled.metadata.name, 'Succeeded', REASON.BackupSucceeded)
+      const status = await test.waitUntil('the schedule says its backup succeeded', async () => {
+        const found = await test.admin.request<{ status?: BackupScheduleStatus }>(
+          'GET',
+          resourcePath({ ...BACKUP_SCHEDULES, namespace, name: 'often' }),
+        )
+        return findCondition(found.status?.conditions, 'BackedUp')?.status === 'True'
+          ? found.status
+          : undefined
+      })
+      assert.equal(status.lastSuccessfulBackup, scheduled.metadata.name)
+      assert.equal(findCondition(status.conditions, 'Scheduled')?.reason, 'OnSchedule')
+      await test.admin.request('PATCH', resourcePath({ ...BACKUP_SCHEDULES, namespace, name: 'often' }), {
+        body: { spec: { suspend: true } },
+        contentType: 'application/merge-patch+json',
+      })
     })
 
     it('calls a backup with no file in it empty: Failed, a Warning Event, counted', async () => {

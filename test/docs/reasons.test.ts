@@ -64,6 +64,7 @@ const OPERATOR_DOCS: readonly [ReasonKind, string, readonly string[]][] = [
   ['DatabaseServer', 'docs/databases.md', ['### DatabaseServer conditions']],
   ['Backup', 'docs/backups.md', ['### Backup conditions']],
   ['BackupTarget', 'docs/backups.md', ['### BackupTarget conditions']],
+  ['BackupSchedule', 'docs/backups.md', ['### BackupSchedule conditions']],
 ]
 
 describe('every reason and error code is documented, and every documented one exists', () => {

@@ -151,7 +151,7 @@ const NEEDED_BEYOND_THIS_TEST: readonly { readonly grants: RegExp; readonly reas
   },
   {
     grants:
-      /^hostplane-operator: ((create|patch) batch\/jobs|patch hostplane\.dev\/(backups|backuptargets)\/status)$/,
+      /^hostplane-operator: ((create|patch) batch\/jobs|(create|delete) hostplane\.dev\/backups|patch hostplane\.dev\/(backups|backuptargets|backupschedules)\/status)$/,
     reason:
       'a Backup’s Job and status, a BackupTarget’s status (no backup here; test/backup/backup-jobs.test.ts)',
   },

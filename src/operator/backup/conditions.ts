@@ -11,3 +11,13 @@ export const CONDITION = {
 
 export const REASON = reasonsOf('Backup')
 export const TARGET_REASON = reasonsOf('BackupTarget')
+
+export const SCHEDULE_CONDITION = {
+  /** Runs start when scheduled; False when one was missed, until a later one starts. */
+  Scheduled: 'Scheduled',
+  /** The newest finished Backup of the schedule succeeded. */
+  BackedUp: 'BackedUp',
+  Ready: 'Ready',
+} as const
+
+export const SCHEDULE_REASON = reasonsOf('BackupSchedule')

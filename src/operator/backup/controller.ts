@@ -6,7 +6,7 @@
  * namespace (or all of them, for a target); finished Backups are never queued for work again.
  */
 import { Counter, type Registry } from 'prom-client'
-import type { Backup, BackupTarget, Database, Webspace } from '../../api/resources.js'
+import type { Backup, BackupSchedule, BackupTarget, Database, Webspace } from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
 import { type Controller, ControllerBuilder } from '../../kube/controller-builder.js'
 import type { EventRecorder } from '../../kube/events.js'
@@ -20,6 +20,7 @@ import { WEBSPACES } from '../webspace/owned.js'
 import type { BackupJobSettings } from './job.js'
 import {
   BACKUP_COMPONENT,
+  BACKUP_SCHEDULES,
   BACKUP_TARGETS,
   backupOf,
   BACKUPS,
@@ -112,6 +113,7 @@ export function backupController(options: BackupControllerOptions): Controller {
     { namespace: systemNamespace, labelSelector: TARGET_LABEL },
     () => unfinished(() => true),
   )
+  const schedules = builder.watches<BackupSchedule>(BACKUP_SCHEDULES, {}, () => undefined)
   const componentSelector = selector(BACKUP_COMPONENT)
   const jobs = builder.owns([JOBS], { labelSelector: componentSelector, ownerOf: backupOf })
   const pods = builder.owns([PODS], { labelSelector: componentSelector, ownerOf: backupOf })
@@ -135,6 +137,7 @@ export function backupController(options: BackupControllerOptions): Controller {
           .list()
           .filter((backup) => backup.metadata.namespace === namespace)
           .flatMap((backup) => jobs.get(objectKey(backup)) as JobObject[]),
+      schedule: (key) => schedules.get(key),
       targets: () => targets.list(),
       customerOf: (namespace) => customers.of(namespace),
       webspace: (key) => webspaces.get(key),

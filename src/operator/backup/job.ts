@@ -27,6 +27,14 @@ export interface BackupJobInput {
   readonly webspace?: { readonly name: string; readonly claim: string }
   /** The Database's connection Secret. */
   readonly databaseSecret?: string
+  /** Its BackupSchedule's retention, applied in the group after the backup. */
+  readonly retention?: {
+    readonly last?: number
+    readonly daily?: number
+    readonly weekly?: number
+    readonly monthly?: number
+    readonly timeZone: string
+  }
 }
 
 export const CONTAINER = 'backup'
@@ -54,6 +62,7 @@ export function renderBackupJob(input: BackupJobInput, settings: BackupJobSettin
     '--answer-file=/dev/termination-log',
     ...(webspace ? [`--volume=${VOLUME_DIR}`] : []),
     ...(databaseSecret ? [`--database=${SECRETS_DIR}/database`] : []),
+    ...retentionArgs(input.retention),
   ]
   const secretVolume = (volume: string, secretName: string) => ({
     name: volume,
@@ -157,4 +166,12 @@ export function renderBackupJob(input: BackupJobInput, settings: BackupJobSettin
       },
     },
   }
+}
+
+function retentionArgs(retention: BackupJobInput['retention']): string[] {
+  if (!retention) return []
+  const rules = (['last', 'daily', 'weekly', 'monthly'] as const).flatMap((rule) =>
+    retention[rule] === undefined ? [] : [`--keep-${rule}=${retention[rule]}`],
+  )
+  return rules.length > 0 ? [...rules, `--time-zone=${retention.timeZone}`, '--prune'] : []
 }

@@ -16,6 +16,11 @@ import {
 } from '../backup-target/render-proxy.js'
 
 export const BACKUPS = { apiVersion: API_VERSION, kind: 'Backup', plural: 'backups' } as const
+export const BACKUP_SCHEDULES = {
+  apiVersion: API_VERSION,
+  kind: 'BackupSchedule',
+  plural: 'backupschedules',
+} as const
 export const BACKUP_TARGETS = {
   apiVersion: API_VERSION,
   kind: 'BackupTarget',

@@ -13,7 +13,14 @@
  *     keeps a backup within the customer's quota beside its apps
  *   otherwise                       → the customer's repository access, then the Job.
  */
-import type { Backup, BackupTarget, Customer, Database, Webspace } from '../../api/resources.js'
+import type {
+  Backup,
+  BackupSchedule,
+  BackupTarget,
+  Customer,
+  Database,
+  Webspace,
+} from '../../api/resources.js'
 import type { BackupPhase, BackupStatus } from '../../api/backup.js'
 import { containsDesired, type Applier } from '../../kube/apply.js'
 import {
@@ -60,6 +67,8 @@ export interface BackupCache {
   pods(key: string): readonly PodObject[]
   /** The backup Jobs of a namespace. */
   jobsIn(namespace: string): readonly JobObject[]
+  /** A BackupSchedule by `namespace/name`. */
+  schedule(key: string): BackupSchedule | undefined
   targets(): readonly BackupTarget[]
   customerOf(namespace: string): Customer | undefined
   webspace(key: string): Webspace | undefined
@@ -182,14 +191,17 @@ export class BackupReconciler {
     const access = await this.options.access.ensure(targetName, customer.metadata.name, namespace)
     if (access.kind === 'conflict') return this.wait(backup, REASON.SecretConflict, access.message)
     if (access.kind === 'wrote') return { step: 'applied', requeueAfterMs: Math.min(retryMs, 1000) }
+    const group = backup.metadata.labels?.[SCHEDULE_LABEL] ?? MANUAL_GROUP
+    const schedule = cache.schedule(`${namespace}/${group}`)
     const job = renderBackupJob(
       {
         backup: { name: backup.metadata.name, namespace, uid: backup.metadata.uid ?? '' },
         customer: customer.metadata.name,
         target: targetName,
-        group: backup.metadata.labels?.[SCHEDULE_LABEL] ?? MANUAL_GROUP,
+        group,
         webspace,
         databaseSecret,
+        ...(schedule ? { retention: { ...schedule.spec.retention, timeZone: schedule.spec.timeZone } } : {}),
       },
       settings,
     )
