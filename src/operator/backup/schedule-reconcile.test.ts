@@ -151,4 +151,17 @@ describe('the BackupSchedule reconciler', () => {
     assert.equal(suspended.missed(), 0)
     assert.equal(findCondition(suspended.status()?.conditions, 'Scheduled')?.reason, 'Suspended')
   })
+
+  it('counts no miss for the run it made itself when its own status write is not yet in the cache', async () => {
+    const run = reconcilerAt(
+      '2026-12-07T03:00:40Z',
+      schedule({}, { lastScheduleTime: '2026-12-06T03:00:00Z' }),
+      [backup('nightly-202612070300', '2026-12-07T03:00:20Z', 'Running')],
+    )
+    await run.reconciler.reconcile('sh-acme/nightly')
+    assert.deepEqual(run.writes, [])
+    assert.equal(run.missed(), 0)
+    assert.equal(run.status()?.lastBackup, 'nightly-202612070300')
+    assert.equal(findCondition(run.status()?.conditions, 'Scheduled')?.reason, 'OnSchedule')
+  })
 })

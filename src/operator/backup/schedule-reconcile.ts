@@ -105,17 +105,18 @@ export class BackupScheduleReconciler {
     const running = backups.find((backup) => !finished(backup))
     if (plan.due) {
       fields.lastScheduleTime = kubeTime(plan.due)
+      const name = scheduledBackupName(schedule.metadata.name, plan.due)
       if (schedule.spec.suspend) {
         // Not run and not missed: the tenant asked for no backups.
+      } else if (backups.some((backup) => backup.metadata.name === name)) {
+        // Made by a pass whose status write this cache has not seen yet.
+        fields.lastBackup = name
       } else if (running) {
         missed += 1
       } else {
-        const name = scheduledBackupName(schedule.metadata.name, plan.due)
-        if (!backups.some((backup) => backup.metadata.name === name)) {
-          await this.createBackup(schedule, name)
-          wrote = true
-          created = true
-        }
+        await this.createBackup(schedule, name)
+        wrote = true
+        created = true
         fields.lastBackup = name
       }
     }
