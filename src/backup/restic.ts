@@ -162,9 +162,19 @@ export class Restic {
     return (JSON.parse(output.toString('utf8')) as Snapshot[] | null) ?? []
   }
 
-  /** Restores snapshot `id` under `target` (restic recreates the backed-up absolute paths there). */
-  async restore(id: string, target: string): Promise<void> {
-    await this.run(['restore', id, '--target', target])
+  /**
+   * Restores snapshot `id` under `target` (restic recreates the backed-up absolute paths there), or
+   * only what `includes` match: restic's patterns (globs; one without a leading `/` matches at any
+   * depth) with each match's parent directories. Matching nothing is no error.
+   */
+  async restore(id: string, target: string, includes: readonly string[] = []): Promise<void> {
+    await this.run([
+      'restore',
+      id,
+      '--target',
+      target,
+      ...includes.flatMap((include) => ['--include', include]),
+    ])
   }
 
   /** The bytes of file `path` of snapshot `id`. */
