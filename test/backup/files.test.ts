@@ -1,16 +1,28 @@
 /**
  * A volume's backups with real restic against a real S3-compatible server (moto): restored into
- * a new place byte for byte, the second backup adding only what changed, the bucket never holding
+ * a new place byte for byte, restored over a changed live volume (whole, or one file or directory
+ * of it) byte for byte, the second backup adding only what changed, the bucket never holding
  * a byte of the files in the clear, and the verification finding a damaged, emptied or empty
  * backup; one customer's repository does not open with another's password.
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile, chmod } from 'node:fs/promises'
+import {
+  chmod,
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { backupFiles, restoreFiles, verifyFiles } from '../../src/backup/files.js'
+import { backupFiles, restoreFiles, verifyFiles, volumePathProblem } from '../../src/backup/files.js'
 import { fileManifest, manifestDifferences } from '../../src/backup/manifest.js'
 import { Restic, ResticError } from '../../src/backup/restic.js'
 import { binaryUnavailable } from '../cluster/paths.js'
@@ -76,6 +88,135 @@ describe('a volume’s backups with restic on an S3-compatible server', { skip: 
     assert.deepEqual(await verifyFiles(acme, 'p1', join(work, 'drill-1')), [])
   })
 
+  describe('over a live volume', () => {
+    let live: string
+    let point: Awaited<ReturnType<typeof fileManifest>>
+    const unchangedExcept = (before: typeof point, after: typeof point, path: string) =>
+      manifestDifferences(
+        { ...before, entries: before.entries.filter((entry) => !entry.path.startsWith(path)) },
+        { ...after, entries: after.entries.filter((entry) => !entry.path.startsWith(path)) },
+      )
+
+    before(async () => {
+      live = join(work, 'live')
+      await cp(volume, live, { recursive: true, verbatimSymlinks: true })
+      await symlink('../outside', join(live, 'wp-content/dangling'))
+      await backupFiles(acme, live, 'live-1')
+      point = await fileManifest(live)
+    })
+
+    it('replaces its contents with the point’s: added files gone, deleted ones back, links and modes restored', async () => {
+      await writeFile(join(live, 'added-since.txt'), 'new\n')
+      await mkdir(join(live, 'wp-content/cache/x'), { recursive: true })
+      await writeFile(join(live, 'index.html'), '<p>defaced</p>\n')
+      await chmod(join(live, 'secret.env'), 0o644)
+      await unlink(join(live, 'empty.txt'))
+      await rm(join(live, 'wp-content/uploads/2026'), { recursive: true })
+      await unlink(join(live, 'uploads'))
+      await symlink('/etc', join(live, 'uploads'))
+      await writeFile(join(live, '.hostplane-restoring-0123456789ab'), 'a scratch left by a killed restore\n')
+      const restored = await restoreFiles(acme, 'live-1', live, { replace: true })
+      assert.deepEqual(manifestDifferences(point, await fileManifest(live)), [])
+      assert.deepEqual(restored, { dir: live, files: point.files, bytes: point.bytes, problems: [] })
+      assert.deepEqual(
+        await readFile(join(live, 'wp-content/uploads/2026/12/photo.bin')),
+        await readFile(join(volume, 'wp-content/uploads/2026/12/photo.bin')),
+      )
+      assert.ok(!(await readdir(live)).some((name) => name.startsWith('.hostplane-restoring-')))
+    })
+
+    it('replaces one directory, and only it', async () => {
+      await writeFile(join(live, 'index.html'), '<p>edited after</p>\n')
+      await writeFile(join(live, 'wp-content/uploads/2026/12/photo.bin'), 'overwritten')
+      await writeFile(join(live, 'wp-content/uploads/later.txt'), 'uploaded later\n')
+      const before = await fileManifest(live)
+      const restored = await restoreFiles(acme, 'live-1', live, {
+        replace: true,
+        path: 'wp-content/uploads/',
+      })
+      const after = await fileManifest(live)
+      assert.deepEqual(restored, {
+        dir: live,
+        path: 'wp-content/uploads',
+        files: 1,
+        bytes: 3 * 1024 * 1024,
+        problems: [],
+      })
+      assert.deepEqual(
+        manifestDifferences(
+          { ...point, entries: point.entries.filter((entry) => entry.path.startsWith('wp-content/uploads')) },
+          { ...after, entries: after.entries.filter((entry) => entry.path.startsWith('wp-content/uploads')) },
+        ),
+        [],
+      )
+      assert.deepEqual(unchangedExcept(before, after, 'wp-content/uploads'), [])
+      assert.equal(await readFile(join(live, 'index.html'), 'utf8'), '<p>edited after</p>\n')
+    })
+
+    it('replaces one file, and creates its missing parent directories as they were', async () => {
+      await rm(join(live, 'wp-content'), { recursive: true })
+      await writeFile(join(live, 'wp-content'), 'a file where the directory was')
+      const before = await fileManifest(live)
+      const restored = await restoreFiles(acme, 'live-1', live, {
+        replace: true,
+        path: 'wp-content/uploads/2026/12/photo.bin',
+      })
+      assert.deepEqual([restored.files, restored.bytes, restored.problems], [1, 3 * 1024 * 1024, []])
+      assert.deepEqual(
+        await readFile(join(live, 'wp-content/uploads/2026/12/photo.bin')),
+        await readFile(join(volume, 'wp-content/uploads/2026/12/photo.bin')),
+      )
+      const after = await fileManifest(live)
+      const chain = (manifest: typeof point) =>
+        manifest.entries.filter((entry) => 'wp-content/uploads/2026/12/photo.bin'.startsWith(entry.path))
+      assert.deepEqual(
+        chain(after).map((entry) => entry.path),
+        [
+          'wp-content',
+          'wp-content/uploads',
+          'wp-content/uploads/2026',
+          'wp-content/uploads/2026/12',
+          'wp-content/uploads/2026/12/photo.bin',
+        ],
+      )
+      assert.deepEqual(chain(after), chain(point))
+      assert.deepEqual(unchangedExcept(before, after, 'wp-content'), [])
+      await restoreFiles(acme, 'live-1', live, { replace: true, path: 'index.html' })
+      assert.equal(
+        await readFile(join(live, 'index.html'), 'utf8'),
+        await readFile(join(volume, 'index.html'), 'utf8'),
+      )
+    })
+
+    it('refuses a path the point does not hold, or that leaves the volume, and changes nothing', async () => {
+      const before = await fileManifest(live)
+      await assert.rejects(
+        restoreFiles(acme, 'live-1', live, { replace: true, path: 'wp-content/nothing[1].txt' }),
+        /^Error: restore point live-1 has no wp-content\/nothing\[1\]\.txt in its files$/,
+      )
+      for (const path of ['/etc/passwd', '../live', 'wp-content/../../x', '', 'a//b', './index.html']) {
+        assert.ok(volumePathProblem(path), path)
+        await assert.rejects(restoreFiles(acme, 'live-1', live, { replace: true, path }))
+      }
+      assert.deepEqual(manifestDifferences(before, await fileManifest(live)), [])
+      await assert.rejects(
+        restoreFiles(acme, 'live-1', join(work, 'nowhere'), { replace: true }),
+        /is not a directory/,
+      )
+    })
+
+    it('restores a file whose name is a restic pattern as that name only', async () => {
+      const odd = join(work, 'odd')
+      await mkdir(join(odd, 'a'), { recursive: true })
+      await writeFile(join(odd, 'a/[x]*.txt'), 'literal\n')
+      await writeFile(join(odd, 'a/x-anything.txt'), 'not asked for\n')
+      await backupFiles(acme, odd, 'odd-1')
+      const restored = await restoreFiles(acme, 'odd-1', join(work, 'odd-restored'), { path: 'a/[x]*.txt' })
+      assert.deepEqual([restored.files, restored.problems], [1, []])
+      assert.deepEqual(await readdir(join(work, 'odd-restored/a')), ['[x]*.txt'])
+    })
+  })
+
   it('adds only what changed on the next backup', async () => {
     await writeFile(join(volume, 'new.txt'), 'one new small file\n')
     const backup = await backupFiles(acme, volume, 'p2')
@@ -131,6 +272,17 @@ describe('a volume’s backups with restic on an S3-compatible server', { skip: 
     const damaged = await verifyFiles(dedicated, 'p3', join(work, 'drill-damaged'))
     assert.equal(damaged.length, 1)
     assert.match(damaged[0] ?? '', /^restore point p3 could not be restored: /)
+    const live = join(work, 'live-over-damaged')
+    await cp(volume, live, { recursive: true, verbatimSymlinks: true })
+    await writeFile(join(live, 'added-since.txt'), 'kept\n')
+    const before = await fileManifest(live)
+    await assert.rejects(restoreFiles(dedicated, 'p3', live, { replace: true }), ResticError)
+    assert.deepEqual(
+      manifestDifferences(before, await fileManifest(live)),
+      [],
+      'a failed restore changed the volume',
+    )
+    assert.ok(!(await readdir(live)).some((name) => name.startsWith('.hostplane-restoring-')))
 
     for (const [dataKey] of data) await s3.remove(BUCKET, dataKey)
     const emptied = await verifyFiles(dedicated, 'p3', join(work, 'drill-emptied'))
