@@ -256,10 +256,92 @@ export async function recordedDatabaseManifest(restic: Restic, point: string): P
   return storedJson<DatabaseManifest>(restic, point, PARTS.databaseManifest, MANIFEST_FILE)
 }
 
-/** Restores the dump of `point` into the database `login` names, which should be empty. */
-export async function restoreDatabase(restic: Restic, point: string, login: DatabaseLogin): Promise<void> {
+/**
+ * Drops what a restore replaces: on MariaDB the database's views, tables and sequences (with
+ * foreign keys unchecked, so no order is needed) and its routines (the dump holds them; events it
+ * does not hold are kept); on PostgreSQL everything the user owns (`DROP OWNED`, which keeps the
+ * database's `public` schema, owned by `pg_database_owner`, and the user's right to connect).
+ */
+export async function emptyDatabase(login: DatabaseLogin): Promise<void> {
+  if (login.engine === 'PostgreSQL') {
+    await withPostgres(login, (sql) => sql('DROP OWNED BY CURRENT_USER CASCADE'))
+    return
+  }
+  await withMariaDb(login, async (sql) => {
+    const quoted = (name: unknown) => `\`${String(name).replaceAll('`', '``')}\``
+    await sql('SET FOREIGN_KEY_CHECKS = 0')
+    const tables = await sql(
+      "SELECT table_name AS name, table_type AS type FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_type = 'VIEW' DESC",
+    )
+    for (const { name, type } of tables)
+      await sql(
+        `DROP ${type === 'VIEW' ? 'VIEW' : type === 'SEQUENCE' ? 'SEQUENCE' : 'TABLE'} IF EXISTS ${quoted(name)}`,
+      )
+    const routines = await sql(
+      'SELECT routine_name AS name, routine_type AS type FROM information_schema.routines WHERE routine_schema = DATABASE()',
+    )
+    for (const { name, type } of routines)
+      await sql(`DROP ${type === 'FUNCTION' ? 'FUNCTION' : 'PROCEDURE'} IF EXISTS ${quoted(name)}`)
+  })
+}
+
+/** How a database's tables differ from the sums recorded at backup time; empty when they hold the same. */
+function sumsDifferences(expected: DatabaseManifest, actual: readonly TableSums[]): string[] {
+  const found = new Map(actual.map((sums) => [sums.table, sums]))
+  const problems: string[] = []
+  for (const table of expected.tables) {
+    const sums = found.get(table.table)
+    found.delete(table.table)
+    if (!sums) problems.push(`table ${table.table}: missing`)
+    else if (expected.changing.includes(table.table)) continue
+    else if (sums.rows !== table.rows)
+      problems.push(`table ${table.table}: ${sums.rows} rows, was ${table.rows}`)
+    else if (sums.checksum !== table.checksum)
+      problems.push(`table ${table.table}: its contents differ from the backup's`)
+  }
+  for (const extra of found.keys()) problems.push(`table ${extra}: not in the backup`)
+  return problems
+}
+
+export interface DatabaseRestore {
+  readonly database: string
+  readonly tables: number
+  readonly rows: number
+  /** How the restored tables differ from the recorded sums; empty when they match. */
+  readonly problems: readonly string[]
+}
+
+/**
+ * Restores the dump of `point` into the database `login` names, which should be empty unless
+ * `replace`: then everything the user may drop is dropped first (`emptyDatabase`). Answers what
+ * the database holds afterwards, compared with the sums recorded at backup time.
+ */
+export async function restoreDatabase(
+  restic: Restic,
+  point: string,
+  login: DatabaseLogin,
+  { replace = false }: { replace?: boolean } = {},
+): Promise<DatabaseRestore> {
+  return restoreAsRecorded(restic, point, login, await recordedDatabaseManifest(restic, point), replace)
+}
+
+async function restoreAsRecorded(
+  restic: Restic,
+  point: string,
+  login: DatabaseLogin,
+  expected: DatabaseManifest,
+  replace: boolean,
+): Promise<DatabaseRestore> {
   const snapshot = await partOf(restic, point, PARTS.database)
+  if (replace) await emptyDatabase(login)
   await restic.restoreInto(snapshot.id, `/${DUMP_FILE}`, clientOf(login))
+  const sums = await databaseSums(login)
+  return {
+    database: login.database,
+    tables: sums.length,
+    rows: sums.reduce((sum, table) => sum + table.rows, 0),
+    problems: sumsDifferences(expected, sums),
+  }
 }
 
 /**
@@ -274,19 +356,7 @@ export async function verifyDatabase(
   try {
     const expected = await recordedDatabaseManifest(restic, point)
     if (expected.tables.length === 0) return [`restore point ${point} holds no tables`]
-    await restoreDatabase(restic, point, scratch)
-    const actual = new Map((await databaseSums(scratch)).map((sums) => [sums.table, sums]))
-    const problems: string[] = []
-    for (const table of expected.tables) {
-      const found = actual.get(table.table)
-      if (!found) problems.push(`table ${table.table}: missing`)
-      else if (expected.changing.includes(table.table)) continue
-      else if (found.rows !== table.rows)
-        problems.push(`table ${table.table}: ${found.rows} rows, was ${table.rows}`)
-      else if (found.checksum !== table.checksum)
-        problems.push(`table ${table.table}: its contents differ from the backup's`)
-    }
-    return problems
+    return [...(await restoreAsRecorded(restic, point, scratch, expected, false)).problems]
   } catch (error) {
     return [`restore point ${point} could not be restored: ${(error as Error).message}`]
   }

@@ -116,6 +116,42 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
         assert.deepEqual(await verifyDatabase(restic, 'p1', loginOf('drill')), [])
       })
 
+      it('restores over the live database changed since: it holds the point’s tables row for row, nothing else', async () => {
+        const recorded = await databaseSums(loginOf('shop'))
+        const references =
+          engine === 'MariaDB' ? 'INTEGER REFERENCES customers(id)' : 'INTEGER REFERENCES customers'
+        await server.sql(
+          [
+            "UPDATE customers SET name = 'changed', note = NULL WHERE id = 1",
+            "INSERT INTO customers VALUES (3, 'later', NULL, NULL)",
+            'DROP TABLE orders',
+            `CREATE TABLE reviews (id INTEGER PRIMARY KEY, customer ${references}, stars INTEGER)`,
+            'INSERT INTO reviews VALUES (1, 1, 5), (2, 3, 1)',
+            'CREATE VIEW good AS SELECT * FROM reviews WHERE stars > 3',
+          ].join(';\n'),
+          asShop('shop'),
+        )
+        const restored = await restoreDatabase(restic, 'p1', loginOf('shop'), { replace: true })
+        assert.deepEqual(restored, { database: 'shop', tables: 2, rows: 502, problems: [] })
+        assert.deepEqual(await databaseSums(loginOf('shop')), recorded)
+        const objects =
+          engine === 'MariaDB'
+            ? 'SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1'
+            : "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+        assert.equal(await server.sql(objects, asShop('shop')), 'customers\norders\n')
+      })
+
+      it('says how a restore into a database that was not empty differs from the point', async () => {
+        await server.sql('CREATE TABLE leftover (id INTEGER)', asShop('drill2'))
+        const restored = await restoreDatabase(restic, 'p1', loginOf('drill2'))
+        const leftover = engine === 'MariaDB' ? 'leftover' : 'public.leftover'
+        assert.deepEqual(restored.problems, [`table ${leftover}: not in the backup`])
+        assert.deepEqual(
+          (await restoreDatabase(restic, 'p1', loginOf('drill2'), { replace: true })).problems,
+          [],
+        )
+      })
+
       it('never puts a row in the bucket in the clear', async () => {
         for (const [key, body] of await s3.objects(BUCKET))
           assert.ok(!body.includes(PLAINTEXT) && !body.includes('CREATE TABLE'), `${key} holds plaintext`)
