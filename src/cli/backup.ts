@@ -3,11 +3,12 @@
  * 18), and what an operator runs by hand. The repository and the database come from mounted
  * Secrets (src/backup/mounted-secrets.ts); the answer is one JSON line on stdout and, with
  * `--answer-file`, in a file a Job keeps as its termination message (backup-answer.ts). `verify`
- * exits 1 when the restore point does not hold what it recorded.
+ * and `restore` exit 1 when what they restored differs from what the restore point recorded.
  */
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { isTimeZone } from '../backup/cron.js'
+import { volumePathProblem } from '../backup/files.js'
 import { writeAnswer, writeFailure } from './backup-answer.js'
 import { defineCommand, startOrExit, UsageError } from './command.js'
 import { checkPaths, flag, path, positive } from './flags.js'
@@ -22,6 +23,11 @@ export interface BackupFlags extends RepositoryFlags {
   point: string
   volume?: string
   database?: string
+}
+
+interface RestoreFlags extends BackupFlags {
+  replace?: boolean
+  path?: string
 }
 
 interface RunFlags extends BackupFlags, RetentionFlags {
@@ -56,6 +62,13 @@ const tagValue = (what: string) => (text: string) => {
   return text
 }
 const pointId = tagValue('restore point')
+
+/** A file or directory of a volume, relative to its root: nothing outside it can be named. */
+const volumePath = (text: string) => {
+  const problem = volumePathProblem(text)
+  if (problem) throw new InvalidArgumentError(problem)
+  return text.replace(/\/+$/, '')
+}
 
 const policyOf = (flags: RetentionFlags) => ({
   last: flags.keepLast,
@@ -218,28 +231,60 @@ export function registerBackupCommand(program: Command): void {
 
   common(
     defineCommand(backup, 'restore', 'backup').description(
-      'restore a restore point into a new directory, a database or both',
+      'restore a restore point (or one path of its files) into a new directory or over a volume, a database or both',
     ),
-    'the new directory to restore the files into (must not exist)',
-    'the mounted Secret of the (empty) Database to restore the dump into',
-  ).action(
-    answering('backup restore', async (flags: BackupFlags) => {
-      if (!flags.volume && !flags.database)
-        throw new Error('nothing to restore: give --volume, --database or both')
-      const { restic, database } = await open(flags)
-      const { restoreFiles } = await import('../backup/files.js')
-      const { restoreDatabase } = await import('../backup/database.js')
-      if (flags.volume) await restoreFiles(restic, flags.point, flags.volume)
-      if (database) await restoreDatabase(restic, flags.point, database)
-      return {
-        point: flags.point,
-        restored: {
-          ...(flags.volume ? { files: flags.volume } : {}),
-          ...(database ? { database: database.database } : {}),
-        },
-      }
-    }),
+    'the directory to restore the files into: a new one, or with --replace an existing one (a volume)',
+    'the mounted Secret of the Database to restore the dump into (empty, or emptied with --replace)',
   )
+    .addOption(
+      flag(
+        '--replace',
+        "restore over what is there: the volume's contents (or --path) become the point's, the database is emptied first",
+      ),
+    )
+    .addOption(
+      flag(
+        '--path <path>',
+        'only this file or directory of the volume, relative to its root (needs --volume)',
+        {
+          parse: volumePath,
+        },
+      ),
+    )
+    .action(
+      answering('backup restore', async (flags: RestoreFlags) => {
+        if (!flags.volume && !flags.database)
+          throw new Error('nothing to restore: give --volume, --database or both')
+        if (flags.path !== undefined && !flags.volume)
+          throw new UsageError('--path names a path of the volume: give --volume too')
+        const { restic, database } = await open(flags)
+        const { restoreFiles } = await import('../backup/files.js')
+        const { restoreDatabase } = await import('../backup/database.js')
+        const replace = Boolean(flags.replace)
+        const files = flags.volume
+          ? await restoreFiles(restic, flags.point, flags.volume, { replace, path: flags.path })
+          : undefined
+        const restored = database
+          ? await restoreDatabase(restic, flags.point, database, { replace })
+          : undefined
+        const problems: string[] = []
+        // Each part's counts go under `restored`, its problems into the answer's one list.
+        const counted = <T extends { problems: readonly string[] }>({ problems: found, ...counts }: T) => {
+          problems.push(...found)
+          return counts
+        }
+        const answer = {
+          point: flags.point,
+          restored: {
+            ...(files ? { files: counted(files) } : {}),
+            ...(restored ? { database: counted(restored) } : {}),
+          },
+        }
+        if (problems.length === 0) return answer
+        process.exitCode = 1
+        return { ...answer, problems }
+      }),
+    )
 
   common(
     defineCommand(backup, 'verify', 'backup').description(

@@ -2,14 +2,20 @@
  * `hostplane backup run|restore|verify` as a process, as a backup Job's container runs it: the
  * repository and the Database from mounted Secret directories, one JSON line as the answer. With
  * real restic, moto's S3 server and a real MariaDB: a volume and a database as one restore point,
- * restored into new places, verified, and a damaged point refused with exit 1 and its problems.
+ * restored into new places and over the changed live ones (whole, or one path of the volume),
+ * verified, and a damaged point refused with exit 1 and its problems.
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import type { DatabaseManifest } from '../../src/backup/database.js'
+import type { FileManifest } from '../../src/backup/manifest.js'
+import { mountedRepository } from '../../src/backup/mounted-secrets.js'
+import { PARTS, type Part, partLabels, partOf } from '../../src/backup/restore-point.js'
+import { Restic } from '../../src/backup/restic.js'
 import { binaryUnavailable } from '../cluster/paths.js'
 import { type DatabaseServerUnderTest, databasesUnavailable, startMariaDb } from '../database/servers.js'
 import { runHostplane } from '../e2e/cli-process.js'
@@ -22,6 +28,15 @@ const unavailable =
   (await databasesUnavailable())
 
 const BUCKET = 'hostplane-command-backups'
+
+/** Stores `change` of what part `point` recorded (a manifest, one JSON file) in place of it. */
+async function rewriteRecord<T>(restic: Restic, point: string, part: Part, change: (record: T) => T) {
+  const snapshot = await partOf(restic, point, part)
+  const [file = ''] = snapshot.paths
+  const record = JSON.parse((await restic.dump(snapshot.id, file)).toString('utf8')) as T
+  await restic.forget([snapshot.id])
+  await restic.backupStdin(file.replace(/^\//, ''), JSON.stringify(change(record)), partLabels(point, part))
+}
 
 describe('hostplane backup as a process', { skip: unavailable }, () => {
   let s3: S3UnderTest
@@ -39,6 +54,12 @@ describe('hostplane backup as a process', { skip: unavailable }, () => {
     })
   const backup = (...args: string[]) =>
     runHostplane(['backup', ...args, '--repository', repository, '--cache-dir', join(work, 'cache')])
+  /** `backup run` of `volume` and the shop database as point `point`. */
+  const backUp = async (point: string, volume: string) =>
+    backup('run', '--point', point, '--volume', volume, '--database', await database('shop'))
+  /** `backup restore --replace` of point p1 over `dir`. */
+  const restoreOver = (dir: string, ...args: string[]) =>
+    backup('restore', '--point', 'p1', '--replace', '--volume', dir, ...args)
 
   before(async () => {
     ;[s3, mariadb] = await Promise.all([startMoto(), startMariaDb()])
@@ -62,15 +83,7 @@ describe('hostplane backup as a process', { skip: unavailable }, () => {
   })
 
   it('takes a volume and a database as one restore point, and restores both into new places', async () => {
-    const taken = await backup(
-      'run',
-      '--point',
-      'p1',
-      '--volume',
-      join(work, 'volume'),
-      '--database',
-      await database('shop'),
-    )
+    const taken = await backUp('p1', join(work, 'volume'))
     assert.equal(taken.code, 0, taken.stderr)
     const answer = JSON.parse(taken.stdout) as {
       point: string
@@ -101,6 +114,121 @@ describe('hostplane backup as a process', { skip: unavailable }, () => {
       }),
       '1\tHello\n2\tWorld\n',
     )
+  })
+
+  it('restores over the live volume and database (--replace), or one path of the volume (--path)', async () => {
+    const shop = { username: 'shop', password: 'shop-password-1', database: 'shop' }
+    const live = join(work, 'volume')
+    await writeFile(join(live, 'uploads/a.txt'), 'overwritten\n')
+    await writeFile(join(live, 'added.txt'), 'added after the backup\n')
+    await mariadb.sql(
+      "UPDATE posts SET title = 'Changed' WHERE id = 1; CREATE TABLE later (id INTEGER);",
+      shop,
+    )
+    const replaced = await restoreOver(live, '--database', await database('shop'))
+    assert.equal(replaced.code, 0, replaced.stderr)
+    assert.deepEqual(JSON.parse(replaced.stdout), {
+      point: 'p1',
+      restored: {
+        files: { dir: live, files: 1, bytes: 9 },
+        database: { database: 'shop', tables: 1, rows: 2 },
+      },
+    })
+    assert.deepEqual(await readdir(live), ['uploads'])
+    assert.equal(await readFile(join(live, 'uploads/a.txt'), 'utf8'), 'uploaded\n')
+    assert.equal(await mariadb.sql('SELECT id, title FROM posts ORDER BY id', shop), '1\tHello\n2\tWorld\n')
+    assert.equal(await mariadb.sql('SHOW TABLES', shop), 'posts\n')
+
+    await writeFile(join(live, 'uploads/a.txt'), 'overwritten again\n')
+    await writeFile(join(live, 'kept.txt'), 'not part of the path\n')
+    const one = await restoreOver(live, '--path', 'uploads/a.txt')
+    assert.equal(one.code, 0, one.stderr)
+    assert.deepEqual(JSON.parse(one.stdout), {
+      point: 'p1',
+      restored: { files: { dir: live, path: 'uploads/a.txt', files: 1, bytes: 9 } },
+    })
+    assert.equal(await readFile(join(live, 'uploads/a.txt'), 'utf8'), 'uploaded\n')
+    assert.equal(await readFile(join(live, 'kept.txt'), 'utf8'), 'not part of the path\n')
+
+    const absent = await restoreOver(live, '--path', 'uploads/b.txt')
+    assert.deepEqual(
+      [absent.code, absent.stderr.trim()],
+      [1, 'hostplane backup restore: restore point p1 has no uploads/b.txt in its files'],
+    )
+  })
+
+  it('restores a point that does not hold what it recorded, and answers the differences with exit 1', async () => {
+    await mkdir(join(work, 'volume-lost/uploads'), { recursive: true })
+    await writeFile(join(work, 'volume-lost/uploads/a.txt'), 'uploaded\n')
+    const taken = await backUp('p-lost', join(work, 'volume-lost'))
+    assert.equal(taken.code, 0, taken.stderr)
+    // As if the backup had lost a file and a row: what restic holds no longer matches the records.
+    const restic = new Restic(await mountedRepository(repository), { cacheDir: join(work, 'cache') })
+    await rewriteRecord<FileManifest>(restic, 'p-lost', PARTS.filesManifest, (manifest) => ({
+      entries: [
+        ...manifest.entries,
+        { path: 'uploads/lost.txt', type: 'file', mode: 0o644, size: 5, sha256: '0'.repeat(64) },
+      ],
+      files: manifest.files + 1,
+      bytes: manifest.bytes + 5,
+    }))
+    await rewriteRecord<DatabaseManifest>(restic, 'p-lost', PARTS.databaseManifest, (manifest) => ({
+      ...manifest,
+      tables: manifest.tables.map((table) => ({ ...table, rows: table.rows + 1 })),
+    }))
+    await mkdir(join(work, 'restored-lost'))
+    const answerFile = join(work, 'answer-lost')
+    const lost = await backup(
+      'restore',
+      '--point',
+      'p-lost',
+      '--volume',
+      join(work, 'restored-lost'),
+      '--replace',
+      '--database',
+      await database('restored'),
+      '--answer-file',
+      answerFile,
+    )
+    assert.equal(lost.code, 1, lost.stderr)
+    const answer = {
+      point: 'p-lost',
+      restored: {
+        files: { dir: join(work, 'restored-lost'), files: 1, bytes: 9 },
+        database: { database: 'restored', tables: 1, rows: 2 },
+      },
+      problems: [
+        `uploads/lost.txt: missing (was a file of 5 bytes, sha256 000000000000…, mode 644)`,
+        'table posts: 2 rows, was 3',
+      ],
+    }
+    assert.deepEqual(JSON.parse(lost.stdout), answer)
+    assert.deepEqual(JSON.parse(await readFile(answerFile, 'utf8')), answer)
+    assert.equal(await readFile(join(work, 'restored-lost/uploads/a.txt'), 'utf8'), 'uploaded\n')
+  })
+
+  it('refuses a --path outside the volume, and one without --volume', async () => {
+    for (const [path, said] of [
+      ['/etc/passwd', /\/etc\/passwd is absolute: give a path in the volume/],
+      ['uploads/../../etc', /is not a plain path in the volume/],
+      ['', /an empty path names no file in the volume/],
+    ] as const) {
+      const refused = await restoreOver(work, '--path', path)
+      assert.equal(refused.code, 2, path)
+      assert.match(refused.stderr, /--path/)
+      assert.match(refused.stderr, said)
+    }
+    const alone = await backup(
+      'restore',
+      '--point',
+      'p1',
+      '--path',
+      'uploads',
+      '--database',
+      await database('drill'),
+    )
+    assert.equal(alone.code, 2)
+    assert.match(alone.stderr, /--path names a path of the volume: give --volume too/)
   })
 
   it('verifies a restore point, and refuses a damaged one with exit 1 and what is wrong', async () => {
