@@ -128,6 +128,9 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
             `CREATE TABLE reviews (id INTEGER PRIMARY KEY, customer ${references}, stars INTEGER)`,
             'INSERT INTO reviews VALUES (1, 1, 5), (2, 3, 1)',
             'CREATE VIEW good AS SELECT * FROM reviews WHERE stars > 3',
+            engine === 'MariaDB'
+              ? 'CREATE PROCEDURE later() SELECT 1'
+              : "CREATE FUNCTION later() RETURNS integer LANGUAGE sql AS 'SELECT 1'",
           ].join(';\n'),
           asShop('shop'),
         )
@@ -139,6 +142,8 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
             ? 'SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1'
             : "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
         assert.equal(await server.sql(objects, asShop('shop')), 'customers\norders\n')
+        const routines = `SELECT routine_name FROM information_schema.routines WHERE routine_schema = ${engine === 'MariaDB' ? 'DATABASE()' : "'public'"}`
+        assert.equal(await server.sql(routines, asShop('shop')), '')
       })
 
       it('says how a restore into a database that was not empty differs from the point', async () => {
