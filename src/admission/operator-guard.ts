@@ -19,8 +19,9 @@
  * - Jobs only backup Jobs, whose Pods get no ServiceAccount token; in the system namespace,
  *   Deployments, Services and NetworkPolicies only of backup repository proxies (`backup-proxy-*`),
  *   whose Pods get no ServiceAccount token either;
- * - Databases (their finalizer) only in customer namespaces; Backups only those of a
- *   BackupSchedule (created, and old ones deleted).
+ * - Databases (their finalizer) only in customer namespaces, created and deleted only as a
+ *   drill's scratch Database; Backups only those of a BackupSchedule (created, and old ones
+ *   deleted) and of a Restore (what it replaces); Restores only a schedule's drills.
  * Installed with the install (src/admission/policies.ts), never applied by the operator, which
  * holds no admissionregistration rights.
  */
@@ -42,6 +43,8 @@ import {
   BACKUP_COMPONENT,
   keysSecretName,
   repositorySecretName,
+  RESTORE_LABEL,
+  SCRATCH_LABEL,
   SECRET_TYPE as BACKUP_SECRET_TYPE,
   tokensSecretName,
 } from '../operator/backup/owned.js'
@@ -71,7 +74,7 @@ const GUARDED: Readonly<Record<string, readonly string[]>> = {
   policy: ['poddisruptionbudgets'],
   'traefik.io': ['ingressroutes', 'middlewares'],
   'cert-manager.io': ['certificates'],
-  'hostplane.dev': ['releases', 'databases', 'backups'],
+  'hostplane.dev': ['releases', 'webspaces', 'databases', 'backups', 'restores'],
   batch: ['jobs'],
 }
 
@@ -157,8 +160,20 @@ export function renderOperatorGuard({ systemNamespace, serviceAccounts }: Operat
             `in ${systemNamespace} the operator writes Deployments, Services and NetworkPolicies only of backup repository proxies (${PROXY_PREFIX}*), whose Pods get no ServiceAccount or its token`,
           ),
           rule(
-            `!${resource('backups')} || request.operation == 'DELETE' || ${celLabel('object', SCHEDULE_LABEL)} != ''`,
-            `the operator creates only the Backups of a BackupSchedule (labelled ${SCHEDULE_LABEL})`,
+            `!${resource('backups')} || request.operation == 'DELETE' || ${celLabel('object', SCHEDULE_LABEL)} != '' || ${celLabel('object', RESTORE_LABEL)} != ''`,
+            `the operator creates only the Backups of a BackupSchedule (labelled ${SCHEDULE_LABEL}) and of a Restore (labelled ${RESTORE_LABEL}: what it replaces)`,
+          ),
+          rule(
+            `!${resource('restores')} || (request.operation == 'DELETE' ? ${celLabel('oldObject', SCHEDULE_LABEL)} != '' : ${celLabel('object', SCHEDULE_LABEL)} != '' && has(object.spec.verify) && object.spec.verify == true)`,
+            `the operator creates and deletes only the drills of a BackupSchedule (labelled ${SCHEDULE_LABEL}, spec.verify true)`,
+          ),
+          rule(
+            `!${resource('webspaces')} || (request.operation == 'UPDATE' && object.spec == oldObject.spec)`,
+            'the operator changes no Webspace but its finalizers (the final backup before a delete)',
+          ),
+          rule(
+            `!${resource('databases')} || (request.operation == 'UPDATE' && object.spec == oldObject.spec) || (request.operation == 'DELETE' ? ${celLabel('oldObject', SCRATCH_LABEL)} != '' : ${celLabel('object', SCRATCH_LABEL)} != '')`,
+            `the operator creates and deletes only the scratch Databases of restore drills (labelled ${SCRATCH_LABEL})`,
           ),
           rule(
             `!${resource('jobs')} || (${backupComponent} && object.spec.template.spec.automountServiceAccountToken == false && !has(object.spec.template.spec.serviceAccountName))`,

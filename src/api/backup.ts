@@ -100,8 +100,17 @@ export const BackupSpec = Type.Object(
   },
 )
 
-/** Longest BackupSchedule name: its Backups are named `<schedule>-<yyyymmddhhmm>` (MAX_BACKUP_NAME). */
-export const MAX_SCHEDULE_NAME = MAX_BACKUP_NAME - 13
+/**
+ * Longest Restore name: it names its Job `restore-<name>` and the Backup of what it replaces,
+ * `<name>-before` (MAX_BACKUP_NAME).
+ */
+export const MAX_RESTORE_NAME = MAX_BACKUP_NAME - 7
+
+/**
+ * Longest BackupSchedule name: its Backups and its drills' Restores are named
+ * `<schedule>-<yyyymmddhhmm>` (MAX_RESTORE_NAME).
+ */
+export const MAX_SCHEDULE_NAME = MAX_RESTORE_NAME - 13
 
 const Count = (description: string, defaultValue?: number) =>
   Type.Optional(
@@ -167,6 +176,32 @@ export const BackupScheduleSpec = Type.Object(
       default: false,
       description: 'No new backups while true; runs missed meanwhile are not counted.',
     }),
+    finalBackup: Type.Boolean({
+      default: true,
+      description:
+        'Deleting the Webspace or Database takes one more Backup first (<schedule>-final-<time>); the delete completes when it finished.',
+    }),
+    drill: Type.Object(
+      {
+        schedule: Type.String({
+          maxLength: 128,
+          default: '@weekly',
+          description:
+            'When the newest successful Backup is restored into a throwaway place and compared with the checksums recorded when it was taken (cron, in spec.timeZone).',
+          ...celRules({
+            rule: celMatches('self', CRON_PATTERN),
+            message:
+              'drill.schedule must be 5 cron fields (minute hour day-of-month month day-of-week) or a macro such as @weekly',
+          }),
+        }),
+        suspend: Type.Boolean({ default: false, description: 'No restore drills while true.' }),
+      },
+      {
+        default: {},
+        description:
+          'Restore drills: a backup is only known to work once it was restored. A drill changes nothing of yours; a Database drill uses a scratch Database on the same server for its duration.',
+      },
+    ),
   },
   {
     ...celRules({
@@ -189,6 +224,20 @@ export const BackupScheduleStatus = Type.Object({
     Type.Integer({ minimum: 0, description: 'Scheduled runs that did not run, ever.' }),
   ),
   lastMissedTime: Type.Optional(Type.String({ format: 'date-time' })),
+  lastDrillScheduleTime: Type.Optional(
+    Type.String({ format: 'date-time', description: 'The last scheduled time a drill was due.' }),
+  ),
+  lastDrill: Type.Optional(Type.String({ maxLength: 63, description: 'The newest drill Restore.' })),
+  lastVerifiedRestore: Type.Optional(
+    Type.Object(
+      {
+        time: Type.String({ format: 'date-time' }),
+        backup: Type.String({ maxLength: 63 }),
+        restore: Type.String({ maxLength: 63 }),
+      },
+      { description: 'The newest drill that restored a Backup and found everything it recorded.' },
+    ),
+  ),
 })
 
 export const BACKUP_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const
@@ -230,6 +279,85 @@ export const BackupStatus = Type.Object({
   database: Type.Optional(DatabaseResult),
 })
 
+export const RestoreSpec = Type.Object(
+  {
+    backup: ObjectName('backup', {
+      description: 'The Backup (restore point) of this namespace to restore.',
+    }),
+    webspace: Type.Optional(
+      ObjectName('webspace', {
+        description:
+          "A Webspace of this namespace to restore the Backup's files into, the original or another: its volume's contents are replaced by the Backup's.",
+      }),
+    ),
+    database: Type.Optional(
+      ObjectName('database', {
+        description:
+          "A Database of this namespace to restore the Backup's dump into, the original or another: its tables are replaced by the Backup's.",
+      }),
+    ),
+    path: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description:
+          'Only this file or directory of the volume, relative to its root (e.g. wp-content/uploads); the rest stays as it is.',
+        ...celRules({
+          rule: `!self.startsWith('/') && !self.endsWith('/') && !self.contains('//') && !${celMatches('self', '(^|/)[.][.]?(/|$)')}`,
+          message: "path must be relative to the volume's root, without '.', '..' or empty segments",
+        }),
+      }),
+    ),
+    verify: Type.Optional(
+      Type.Boolean({
+        description:
+          'A drill: restore into a throwaway place and compare with the checksums recorded when the Backup was taken; nothing of yours is changed.',
+      }),
+    ),
+    keepCurrent: Type.Boolean({
+      default: true,
+      description:
+        'Back up what is there now as Backup <name>-before, before anything is replaced (a restore can be undone).',
+    }),
+  },
+  {
+    ...celRules(
+      { rule: 'self == oldSelf', message: 'a Restore cannot be changed: make a new one' },
+      {
+        rule: 'has(self.verify) && self.verify ? !has(self.webspace) && !has(self.database) && !has(self.path) : has(self.webspace) || has(self.database)',
+        message:
+          'name where to restore (a webspace, a database or both), or set verify: true for a drill that writes nowhere',
+      },
+      { rule: '!has(self.path) || has(self.webspace)', message: 'path needs a webspace to restore into' },
+    ),
+  },
+)
+
+export const RESTORE_PHASES = BACKUP_PHASES
+
+export const RestoreStatus = Type.Object({
+  ...commonStatus,
+  phase: Type.Optional(StringEnum(RESTORE_PHASES)),
+  target: Type.Optional(Type.String({ maxLength: 253 })),
+  job: Type.Optional(Type.String({ maxLength: 63, description: 'The Job restoring it.' })),
+  before: Type.Optional(
+    Type.String({ maxLength: 63, description: 'The Backup of what was there before the restore.' }),
+  ),
+  scratch: Type.Optional(
+    Type.String({ maxLength: 63, description: "A drill's scratch Database, deleted when the drill ends." }),
+  ),
+  startTime: Type.Optional(Type.String({ format: 'date-time' })),
+  completionTime: Type.Optional(Type.String({ format: 'date-time' })),
+  problems: Type.Optional(
+    Type.Array(Type.String({ maxLength: 512 }), {
+      maxItems: 20,
+      description: 'What the restored data lacks against what the Backup recorded.',
+    }),
+  ),
+})
+
+export type RestoreSpec = Static<typeof RestoreSpec>
+export type RestoreStatus = Static<typeof RestoreStatus>
 export type BackupScheduleSpec = Static<typeof BackupScheduleSpec>
 export type BackupScheduleStatus = Static<typeof BackupScheduleStatus>
 export type BackupTargetSpec = Static<typeof BackupTargetSpec>
@@ -290,6 +418,33 @@ export const BackupKind: KindDefinition = {
   ],
 }
 
+export const RestoreKind: KindDefinition = {
+  kind: 'Restore',
+  plural: 'restores',
+  singular: 'restore',
+  shortNames: ['rs'],
+  scope: 'Namespaced',
+  description:
+    'A Backup restored into a Webspace, a Database or both (all, or one file or directory), or a drill that restores it into a throwaway place and checks it.',
+  spec: RestoreSpec,
+  status: RestoreStatus,
+  objectRules: [
+    {
+      rule: `size(self.metadata.name) <= ${MAX_RESTORE_NAME} && ${celMatches('self.metadata.name', DNS_LABEL)}`,
+      message: `metadata.name must be a DNS label of at most ${MAX_RESTORE_NAME} characters (lower-case letters, digits and '-')`,
+    },
+  ],
+  printerColumns: [
+    { name: 'Backup', type: 'string', jsonPath: '.spec.backup' },
+    { name: 'Webspace', type: 'string', jsonPath: '.spec.webspace' },
+    { name: 'Database', type: 'string', jsonPath: '.spec.database' },
+    { name: 'Verify', type: 'boolean', jsonPath: '.spec.verify' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Ready', type: 'string', jsonPath: conditionColumn('Ready') },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+}
+
 export const BackupScheduleKind: KindDefinition = {
   kind: 'BackupSchedule',
   plural: 'backupschedules',
@@ -310,6 +465,7 @@ export const BackupScheduleKind: KindDefinition = {
     { name: 'Suspend', type: 'boolean', jsonPath: '.spec.suspend' },
     { name: 'Last Success', type: 'date', jsonPath: '.status.lastSuccessTime' },
     { name: 'Missed', type: 'integer', jsonPath: '.status.missedRuns' },
+    { name: 'Verified', type: 'date', jsonPath: '.status.lastVerifiedRestore.time' },
     { name: 'Ready', type: 'string', jsonPath: conditionColumn('Ready') },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],

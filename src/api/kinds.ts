@@ -1,4 +1,4 @@
-import { BackupKind, BackupScheduleKind, BackupTargetKind } from './backup.js'
+import { BackupKind, BackupScheduleKind, BackupTargetKind, RestoreKind } from './backup.js'
 import { CustomerKind } from './customer.js'
 import { DatabaseKind, DatabaseServerKind } from './database.js'
 import type { KindDefinition } from './kind.js'
@@ -21,6 +21,7 @@ export const KINDS: readonly KindDefinition[] = [
   BackupTargetKind,
   BackupKind,
   BackupScheduleKind,
+  RestoreKind,
 ]
 
 export const kindByName = (kind: string): KindDefinition | undefined => KINDS.find((k) => k.kind === kind)

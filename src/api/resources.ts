@@ -6,6 +6,8 @@ import type {
   BackupStatus,
   BackupTargetSpec,
   BackupTargetStatus,
+  RestoreSpec,
+  RestoreStatus,
 } from './backup.js'
 import type { CustomerSpec, CustomerStatus } from './customer.js'
 import type { DatabaseServerSpec, DatabaseServerStatus, DatabaseSpec, DatabaseStatus } from './database.js'
@@ -32,3 +34,4 @@ export type Database = Resource<DatabaseSpec, DatabaseStatus>
 export type BackupTarget = Resource<BackupTargetSpec, BackupTargetStatus>
 export type Backup = Resource<BackupSpec, BackupStatus>
 export type BackupSchedule = Resource<BackupScheduleSpec, BackupScheduleStatus>
+export type Restore = Resource<RestoreSpec, RestoreStatus>

@@ -14,12 +14,13 @@ export type ReasonKind =
   | 'Backup'
   | 'BackupTarget'
   | 'BackupSchedule'
+  | 'Restore'
 
 export const OPERATOR_REASONS = {
   // Routed (StaticSite), Deployed (Webspace)
   RouteApplied: ['StaticSite'],
   ObjectsApplied: ['Webspace'],
-  NoCustomer: ['Webspace', 'Database', 'Backup', 'BackupSchedule'],
+  NoCustomer: ['Webspace', 'Database', 'Backup', 'BackupSchedule', 'Restore'],
   RuntimeNotFound: ['Webspace'],
   SizeNotOffered: ['Webspace'],
   /** The API server refused a write (src/kube/refusal.ts): a full quota (or the tier quota policy), */
@@ -109,23 +110,23 @@ export const OPERATOR_REASONS = {
   /** The operator logs in to the server with its admin Secret. */
   ServerReady: ['DatabaseServer'],
   /** A Secret `<name>-database` of another kind exists in the namespace: the operator will not overwrite it. */
-  SecretConflict: ['Database', 'Backup', 'BackupSchedule'],
+  SecretConflict: ['Database', 'Backup', 'BackupSchedule', 'Restore'],
   // WithinQuota (Database)
   WithinQuota: ['Database'],
   OverQuota: ['Database'],
   // Ready (Backup): waiting to start
   /** spec.target names no BackupTarget, or there is no default one. */
-  TargetNotFound: ['Backup', 'BackupSchedule'],
+  TargetNotFound: ['Backup', 'BackupSchedule', 'Restore'],
   /** The operator runs without --backup-image: it cannot start backup Jobs. */
-  BackupsNotConfigured: ['Backup', 'BackupTarget', 'BackupSchedule'],
+  BackupsNotConfigured: ['Backup', 'BackupTarget', 'BackupSchedule', 'Restore'],
   /** spec.webspace names no Webspace of the namespace. */
-  WebspaceNotFound: ['Backup', 'BackupSchedule'],
+  WebspaceNotFound: ['Backup', 'BackupSchedule', 'Restore'],
   /** The Webspace has no spec.storage: there is no volume to back up. */
-  NoStorage: ['Backup', 'BackupSchedule'],
+  NoStorage: ['Backup', 'BackupSchedule', 'Restore'],
   /** spec.database names no Database of the namespace, or it has no Secret yet. */
-  DatabaseNotReady: ['Backup', 'BackupSchedule'],
+  DatabaseNotReady: ['Backup', 'BackupSchedule', 'Restore'],
   /** Another backup Job of the namespace runs: one at a time, within the customer's quota. */
-  BackupQueued: ['Backup'],
+  BackupQueued: ['Backup', 'Restore'],
   // Ready (Backup): running and done
   BackupRunning: ['Backup'],
   BackupSucceeded: ['Backup', 'BackupSchedule'],
@@ -134,7 +135,26 @@ export const OPERATOR_REASONS = {
   /** The Job succeeded but the restore point holds no file or no table: nothing worth restoring. */
   BackupEmpty: ['Backup', 'BackupSchedule'],
   /** The Job was gone before its answer was read (deleted by hand). */
-  JobLost: ['Backup', 'BackupSchedule'],
+  JobLost: ['Backup', 'BackupSchedule', 'Restore'],
+  // Ready (Restore)
+  /** spec.backup names no Backup of the namespace, or it is not done, or it failed. */
+  BackupNotFound: ['Restore'],
+  /** The Backup holds no files (or no database) to restore into what spec names. */
+  NothingToRestore: ['Restore'],
+  /** A drill's scratch Database is being made on the server of the Backup's Database. */
+  ScratchNotReady: ['Restore'],
+  /** The Backup `<name>-before` of what the restore replaces runs first. */
+  SavingCurrent: ['Restore'],
+  /** That Backup failed: nothing was replaced. */
+  SavingCurrentFailed: ['Restore'],
+  RestoreRunning: ['Restore'],
+  Restored: ['Restore'],
+  /** The Job failed, or the restored data lacks what the Backup recorded (status.problems). */
+  RestoreFailed: ['Restore'],
+  /** A drill restored the Backup into a throwaway place and found everything it recorded. */
+  DrillPassed: ['Restore', 'BackupSchedule'],
+  /** A drill could not restore the Backup, or found it lacking (status.problems): the Backup cannot be trusted. */
+  DrillFailed: ['Restore', 'BackupSchedule'],
   // Scheduled, BackedUp (BackupSchedule); BackedUp False carries the newest Backup's reason
   /** spec.schedule or spec.timeZone cannot be read: the message says what is wrong. */
   InvalidSchedule: ['BackupSchedule'],
@@ -143,6 +163,8 @@ export const OPERATOR_REASONS = {
   MissedSchedule: ['BackupSchedule'],
   Suspended: ['BackupSchedule'],
   NoBackupYet: ['BackupSchedule'],
+  /** Verified (BackupSchedule): no drill has finished yet. */
+  NoDrillYet: ['BackupSchedule'],
   // Ready (BackupTarget)
   /** The target's repository proxy has an available replica. */
   ProxyAvailable: ['BackupTarget'],

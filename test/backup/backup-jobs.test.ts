@@ -23,24 +23,28 @@ import type {
   BackupSpec,
   BackupTargetSpec,
   BackupTargetStatus,
+  RestoreSpec,
 } from '../../src/api/backup.js'
-import type { Backup, Database } from '../../src/api/resources.js'
+import type { Backup, Database, Restore } from '../../src/api/resources.js'
 import { repositoryProxy } from '../../src/backup/repository-proxy.js'
 import { S3Client } from '../../src/backup/s3-client.js'
 import { findCondition } from '../../src/kube/conditions.js'
 import type { KubeList, KubeObject } from '../../src/kube/object.js'
-import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
-import { REASON, TARGET_REASON } from '../../src/operator/backup/conditions.js'
+import { isNotFound, KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { REASON, RESTORE_REASON, TARGET_REASON } from '../../src/operator/backup/conditions.js'
 import {
   BACKUP_SCHEDULES,
   BACKUP_TARGETS,
   BACKUPS,
+  FINAL_BACKUP,
   keysSecretName,
   repositorySecretName,
+  RESTORES,
   SECRET_TYPE,
   tokensSecretName,
 } from '../../src/operator/backup/owned.js'
 import { DATABASES } from '../../src/operator/database/owned.js'
+import { WEBSPACES } from '../../src/operator/webspace/owned.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { finishPod } from '../cluster/job-pod.js'
@@ -154,15 +158,51 @@ describe(
           .catch(() => undefined),
       )
     /** The Job's newest Pod that has not ended, once the Job controller made it. */
-    const podOf = (namespace: string, backup: string) =>
-      test.waitUntil(`a running Pod of Backup ${backup}`, async () => {
+    const podOf = (namespace: string, backup: string, label = 'hostplane.dev/backup') =>
+      test.waitUntil(`a running Pod of ${label} ${backup}`, async () => {
         const list = await test.admin.request<KubeList<Pod>>(
           'GET',
           resourcePath({ apiVersion: 'v1', plural: 'pods', namespace }),
-          { query: { labelSelector: `hostplane.dev/backup=${backup}` } },
+          { query: { labelSelector: `${label}=${backup}` } },
         )
         return list.items.find((pod) => !pod.status?.phase?.match(/Succeeded|Failed/))
       })
+    const restorePodOf = (namespace: string, restore: string) =>
+      podOf(namespace, restore, 'hostplane.dev/restore')
+    const restorePath = (namespace: string, name?: string) => resourcePath({ ...RESTORES, namespace, name })
+    /** Waits until the object at `path` is gone. */
+    const waitGone = (what: string, path: string) =>
+      test.waitUntil(`${what} gone`, () =>
+        test.admin.request('GET', path).then(
+          () => undefined,
+          (error: unknown) => (isNotFound(error) ? true : undefined),
+        ),
+      )
+    /** A Webspace with a volume, its claim played by a directory holding `files`. */
+    const webspaceWithVolume = async (namespace: string, name: string, files: Record<string, string>) => {
+      await test.createWebspace(namespace, name, { runtime, storage: { size: '1Gi', mountPath: '/data' } })
+      const volume = join(work, `volume-${namespace}-${name}`)
+      await mkdir(volume)
+      for (const [file, text] of Object.entries(files)) await writeFile(join(volume, file), text)
+      claims.set(`${namespace}/${name}`, volume)
+      return volume
+    }
+    const createRestore = (namespace: string, name: string, spec: Partial<RestoreSpec>) =>
+      test.admin.request<Restore>('POST', restorePath(namespace), {
+        body: { apiVersion: RESTORES.apiVersion, kind: RESTORES.kind, metadata: { name }, spec },
+      })
+    const waitForRestore = (namespace: string, name: string, phase: string, reason: string) =>
+      test.waitUntil(`Restore ${namespace}/${name}: ${phase}/${reason}`, async () => {
+        const restore = await test.admin.request<Restore>('GET', restorePath(namespace, name))
+        const ready = findCondition(restore.status?.conditions, 'Ready')
+        return restore.status?.phase === phase && ready?.reason === reason ? restore : undefined
+      })
+    /** Each try of a Job that fails: the kubelet's part for every Pod the Job controller makes. */
+    async function runUntilJobEnds(namespace: string, restore: string, tries: number) {
+      const codes: number[] = []
+      for (let i = 0; i < tries; i++) codes.push((await runPod(await restorePodOf(namespace, restore))).code)
+      return codes
+    }
 
     /**
      * The kubelet's part for one backup Pod: its Secrets and volumes as directories, its command line
@@ -213,10 +253,11 @@ describe(
       tokenHashes = decoded(tokens)
       const ran = await runHostplane(args)
       const code = ran.code ?? 1
-      const message = await readFile(join(dir, 'termination-log'), 'utf8').catch(() => '')
-      await finishPod(test.admin, pod, {
-        [container.name]: { exitCode: code, message: code === 0 ? message : ran.stderr.slice(-2048) },
-      })
+      // As the kubelet under FallbackToLogsOnError: the file, or the log's tail when a failed
+      // container left the file empty.
+      const written = await readFile(join(dir, 'termination-log'), 'utf8').catch(() => '')
+      const message = written || (code === 0 ? '' : `${ran.stdout}${ran.stderr}`.slice(-2048))
+      await finishPod(test.admin, pod, { [container.name]: { exitCode: code, message } })
       return { code, stderr: ran.stderr }
     }
 
@@ -438,6 +479,50 @@ describe(
       )
     })
 
+    it('drills a Backup: restores it into a scratch directory and a scratch Database, finds it whole, and removes the scratch Database', async () => {
+      const namespace = ns(a)
+      await createRestore(namespace, 'drill-first', { backup: 'first', verify: true })
+      const pod = await restorePodOf(namespace, 'drill-first')
+      const args = pod.spec.containers[0]?.args ?? []
+      assert.ok(args.includes('verify') && args.includes('--point=first'), args.join(' '))
+      // Nothing of the customer's is mounted: the files go to the Pod's own scratch directory.
+      assert.ok(!pod.spec.volumes.some((volume) => volume.persistentVolumeClaim))
+      const running = await test.admin.request<Restore>('GET', restorePath(namespace, 'drill-first'))
+      const scratch = running.status?.scratch
+      assert.match(scratch ?? '', /^drill-[0-9a-f]{12}$/)
+      const ran = await runPod(pod)
+      assert.equal(ran.code, 0, ran.stderr)
+      await waitForRestore(namespace, 'drill-first', 'Succeeded', RESTORE_REASON.DrillPassed)
+      await waitGone('the scratch Database', resourcePath({ ...DATABASES, namespace, name: scratch }))
+    })
+
+    it('fails the drill of a Backup whose data was damaged in the bucket, with a Warning Event — never silent', async () => {
+      const namespace = ns(b)
+      await webspaceWithVolume(namespace, 'docs', { 'guide.md': '# a guide worth keeping\n'.repeat(100) })
+      await createBackup(namespace, 'docs-1', { webspace: 'docs' })
+      assert.equal((await runPod(await podOf(namespace, 'docs-1'))).code, 0)
+      await waitForBackup(namespace, 'docs-1', 'Succeeded', REASON.BackupSucceeded)
+      const packs = [...(await s3.objects(BUCKET)).keys()].filter((key) =>
+        key.startsWith(`${PREFIX}${b}/data/`),
+      )
+      assert.ok(packs.length > 0)
+      // Damaged in the bucket: the same objects, other bytes (restic finds it by their MACs).
+      const stored = await s3.objects(BUCKET)
+      for (const key of packs) await s3.put(BUCKET, key, Buffer.alloc(stored.get(key)?.length ?? 1024, 7))
+      await createRestore(namespace, 'drill-docs', { backup: 'docs-1', verify: true })
+      const codes = await runUntilJobEnds(namespace, 'drill-docs', 2)
+      assert.ok(codes.every((code) => code !== 0))
+      const failed = await waitForRestore(namespace, 'drill-docs', 'Failed', RESTORE_REASON.DrillFailed)
+      assert.match(findCondition(failed.status?.conditions, 'Ready')?.message ?? '', /docs-1/)
+      await test.waitUntil('a Warning Event DrillFailed', async () =>
+        (await warnings(namespace, 'drill-docs')).includes(RESTORE_REASON.DrillFailed) ? true : undefined,
+      )
+      await test.waitUntil('the failed drill counted', async () => {
+        const text = await operator.registry.getSingleMetricAsString('hostplane_restores_finished_total')
+        return /kind="drill",outcome="failed"} 1/.test(text) ? true : undefined
+      })
+    })
+
     it('takes a scheduled backup at its time, in its group, with its retention applied by the Job', async () => {
       const namespace = ns(a)
       await test.admin.request('POST', resourcePath({ ...BACKUP_SCHEDULES, namespace }), {
@@ -485,12 +570,48 @@ describe(
       assert.equal(status.missedRuns ?? 0, 0)
     })
 
+    it('takes a final backup of a deleted Webspace that a schedule backs up, and lets it go once the backup is done', async () => {
+      const namespace = ns(b)
+      await webspaceWithVolume(namespace, 'leaving', { 'last-words.txt': 'kept after the delete\n' })
+      await test.admin.request('POST', resourcePath({ ...BACKUP_SCHEDULES, namespace }), {
+        body: {
+          apiVersion: BACKUP_SCHEDULES.apiVersion,
+          kind: BACKUP_SCHEDULES.kind,
+          metadata: { name: 'keep' },
+          // Suspended: no scheduled run, yet the delete is still backed up.
+          spec: { webspace: 'leaving', schedule: '@daily', suspend: true },
+        },
+      })
+      const webspacePath = resourcePath({ ...WEBSPACES, namespace, name: 'leaving' })
+      await test.waitUntil('the final-backup finalizer on the Webspace', async () =>
+        (await test.admin.request<KubeObject>('GET', webspacePath)).metadata.finalizers?.includes(
+          FINAL_BACKUP,
+        )
+          ? true
+          : undefined,
+      )
+      await test.admin.request('DELETE', webspacePath)
+      const final = await test.waitUntil('the final Backup of schedule keep', async () => {
+        const list = await test.admin.request<KubeList<Backup>>('GET', backupPath(namespace), {
+          query: { labelSelector: 'hostplane.dev/backup-schedule=keep' },
+        })
+        return list.items[0]
+      })
+      assert.match(final.metadata.name, /^keep-final-\d{12}$/)
+      assert.deepEqual(final.spec, { webspace: 'leaving' })
+      const pod = await podOf(namespace, final.metadata.name)
+      // The Webspace (and so its volume) is still there while its last backup runs.
+      assert.ok((await test.admin.request<KubeObject>('GET', webspacePath)).metadata.deletionTimestamp)
+      const ran = await runPod(pod)
+      assert.equal(ran.code, 0, ran.stderr)
+      const done = await waitForBackup(namespace, final.metadata.name, 'Succeeded', REASON.BackupSucceeded)
+      assert.equal(done.status?.files?.files, 1)
+      await waitGone('the Webspace', webspacePath)
+    })
+
     it('calls a backup with no file in it empty: Failed, a Warning Event, counted', async () => {
       const namespace = ns(b)
-      await test.createWebspace(namespace, 'blank', { runtime, storage: { size: '1Gi', mountPath: '/data' } })
-      const volume = join(work, 'volume-b')
-      await mkdir(volume)
-      claims.set(`${namespace}/blank`, volume)
+      await webspaceWithVolume(namespace, 'blank', {})
       await createBackup(namespace, 'nothing', { webspace: 'blank' })
       const ran = await runPod(await podOf(namespace, 'nothing'))
       assert.equal(ran.code, 0, ran.stderr)

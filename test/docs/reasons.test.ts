@@ -65,6 +65,7 @@ const OPERATOR_DOCS: readonly [ReasonKind, string, readonly string[]][] = [
   ['Backup', 'docs/backups.md', ['### Backup conditions']],
   ['BackupTarget', 'docs/backups.md', ['### BackupTarget conditions']],
   ['BackupSchedule', 'docs/backups.md', ['### BackupSchedule conditions']],
+  ['Restore', 'docs/backups.md', ['### Restore conditions']],
 ]
 
 describe('every reason and error code is documented, and every documented one exists', () => {

@@ -151,9 +151,9 @@ const NEEDED_BEYOND_THIS_TEST: readonly { readonly grants: RegExp; readonly reas
   },
   {
     grants:
-      /^hostplane-operator: ((create|patch) batch\/jobs|(create|delete) hostplane\.dev\/backups|patch hostplane\.dev\/(backups|backuptargets|backupschedules)\/status)$/,
+      /^hostplane-operator: ((create|patch) batch\/jobs|(create|delete) hostplane\.dev\/(backups|restores|databases)|patch hostplane\.dev\/(backups|backuptargets|backupschedules|restores)\/status|patch hostplane\.dev\/webspaces)$/,
     reason:
-      'a Backup’s Job and status, a BackupTarget’s status (no backup here; test/backup/backup-jobs.test.ts)',
+      'a Backup’s and a Restore’s Job and status, a drill’s scratch Database, the final-backup finalizer, a BackupTarget’s status (no backup here; test/backup/backup-jobs.test.ts)',
   },
   {
     grants: /^hostplane-operator: delete rbac\.authorization\.k8s\.io\/roles$/,

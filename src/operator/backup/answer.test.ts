@@ -23,7 +23,11 @@ describe("a backup Job's answer", () => {
     )
   })
 
-  it("keeps a failure's last line, bounded", () => {
+  it("says the error of a failure answer, else a failure's last line, bounded", () => {
+    assert.equal(
+      failureText('{"error":"restic: wrong password or no key found (is --key the repository\'s?)"}\n'),
+      "restic: wrong password or no key found (is --key the repository's?)",
+    )
     assert.equal(
       failureText('restic: reading\nhostplane backup run: no key password\n\n'),
       'hostplane backup run: no key password',

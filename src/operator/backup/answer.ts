@@ -20,14 +20,30 @@ export type BackupAnswer =
 /** The longest failure text kept in a condition: the end of a log, where the error is. */
 const MAX_FAILURE = 1024
 
-/** A failed container's message: its last line that says something (FallbackToLogsOnError keeps the log's tail). */
+const FailureAnswer = Type.Object({ error: Type.String() })
+
+/**
+ * A failed container's message: the error of the `{"error": …}` answer a backup command leaves in
+ * its answer file, or else the last line that says something (FallbackToLogsOnError keeps the
+ * log's tail when the file is empty).
+ */
 export function failureText(message: string | undefined): string {
   const lines = (message ?? '')
     .split('\n')
     .map((line) => line.trim())
     .filter(Boolean)
-  const text = lines.at(-1) ?? 'no message (the container left none)'
+  const last = lines.at(-1)
+  const text = last === undefined ? 'no message (the container left none)' : (answeredError(last) ?? last)
   return text.length > MAX_FAILURE ? `…${text.slice(-MAX_FAILURE)}` : text
+}
+
+function answeredError(line: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(line)
+    return Value.Check(FailureAnswer, parsed) ? parsed.error : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -11,12 +11,15 @@ export const CONDITION = {
 
 export const REASON = reasonsOf('Backup')
 export const TARGET_REASON = reasonsOf('BackupTarget')
+export const RESTORE_REASON = reasonsOf('Restore')
 
 export const SCHEDULE_CONDITION = {
   /** Runs start when scheduled; False when one was missed, until a later one starts. */
   Scheduled: 'Scheduled',
   /** The newest finished Backup of the schedule succeeded. */
   BackedUp: 'BackedUp',
+  /** The newest finished restore drill found everything its Backup recorded. */
+  Verified: 'Verified',
   Ready: 'Ready',
 } as const
 

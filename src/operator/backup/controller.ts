@@ -1,12 +1,21 @@
 /**
- * The Backup controller: informers on Backups (all namespaces), their Jobs and Pods (by the
- * backup component label), BackupTargets, the namespaces' Customers, Webspaces and Databases, and
- * the target Secrets of the system namespace (by label); a work queue running the reconciler. A
- * change to anything a waiting Backup may wait for requeues the unfinished Backups of its
- * namespace (or all of them, for a target); finished Backups are never queued for work again.
+ * The Backup controller, for Backups and Restores (a restore is a backup Job the other way, in the
+ * same one-Job-per-namespace turn): informers on both (all namespaces), their Jobs and Pods (by
+ * the backup component label), BackupTargets, the namespaces' Customers, Webspaces and
+ * Databases, and the target Secrets of the system namespace (by label); one work queue, a
+ * Restore's key marked (owned.ts restoreKey). A change to anything a waiting Backup or Restore
+ * may wait for requeues the unfinished ones of its namespace (or all of them, for a target);
+ * finished ones are queued again only by their own changes.
  */
 import { Counter, type Registry } from 'prom-client'
-import type { Backup, BackupSchedule, BackupTarget, Database, Webspace } from '../../api/resources.js'
+import type {
+  Backup,
+  BackupSchedule,
+  BackupTarget,
+  Database,
+  Restore,
+  Webspace,
+} from '../../api/resources.js'
 import type { Applier } from '../../kube/apply.js'
 import { type Controller, ControllerBuilder } from '../../kube/controller-builder.js'
 import type { EventRecorder } from '../../kube/events.js'
@@ -22,14 +31,20 @@ import {
   BACKUP_COMPONENT,
   BACKUP_SCHEDULES,
   BACKUP_TARGETS,
-  backupOf,
   BACKUPS,
   JOBS,
   PODS,
+  RESTORES,
+  restoreKey,
+  restoreOfKey,
+  runOf,
+  SCRATCH_LABEL,
   SECRETS,
   TARGET_LABEL,
 } from './owned.js'
-import { type BackupOutcome, BackupReconciler, type JobObject, type PodObject } from './reconcile.js'
+import { isFinished, type JobObject, type PodObject } from './job-run.js'
+import { type BackupOutcome, BackupReconciler } from './reconcile.js'
+import { type RestoreCache, type RestoreOutcome, RestoreReconciler } from './restore-reconcile.js'
 import { RepositoryAccessKeeper } from './repository-access.js'
 
 export interface BackupControllerOptions {
@@ -59,20 +74,33 @@ const selector = (labels: Readonly<Record<string, string>>) =>
     .map(([key, value]) => `${key}=${value}`)
     .join(',')
 
-/** One counter per registry: the controllers are made again each time this replica leads. */
-const outcomeCounters = new WeakMap<Registry, Counter<'outcome'>>()
-function outcomeCounter(registry: Registry): Counter<'outcome'> {
-  let counter = outcomeCounters.get(registry)
-  if (!counter) {
-    counter = new Counter({
-      name: 'hostplane_backups_finished_total',
-      help: 'Backups finished, by outcome: succeeded, failed (the Job failed or never started), empty (no file or no table)',
-      labelNames: ['outcome'],
-      registers: [registry],
-    })
-    outcomeCounters.set(registry, counter)
+interface Counters {
+  readonly backups: Counter<'outcome'>
+  readonly restores: Counter<'kind' | 'outcome'>
+}
+
+/** One set per registry: the controllers are made again each time this replica leads. */
+const countersByRegistry = new WeakMap<Registry, Counters>()
+function countersOf(registry: Registry): Counters {
+  let counters = countersByRegistry.get(registry)
+  if (!counters) {
+    counters = {
+      backups: new Counter({
+        name: 'hostplane_backups_finished_total',
+        help: 'Backups finished, by outcome: succeeded, failed (the Job failed or never started), empty (no file or no table)',
+        labelNames: ['outcome'],
+        registers: [registry],
+      }),
+      restores: new Counter({
+        name: 'hostplane_restores_finished_total',
+        help: 'Restores finished, by kind (restore, or drill: restored into a throwaway place and checked) and outcome (succeeded, failed)',
+        labelNames: ['kind', 'outcome'],
+        registers: [registry],
+      }),
+    }
+    countersByRegistry.set(registry, counters)
   }
-  return counter
+  return counters
 }
 
 export function backupController(options: BackupControllerOptions): Controller {
@@ -88,14 +116,17 @@ export function backupController(options: BackupControllerOptions): Controller {
   })
   const customers = builder.cache(new CustomerNamespaces({ rest, labelSelector: customerSelector, log }))
   const backups = builder.reconciles<Backup>(BACKUPS)
-  const unfinished = (matches: (backup: Backup) => boolean) => {
-    for (const backup of backups.list()) {
-      const phase = backup.status?.phase
-      if (phase !== 'Succeeded' && phase !== 'Failed' && matches(backup)) builder.enqueue(objectKey(backup))
-    }
+  const restores = builder.watches<Restore>(RESTORES, {}, (event) =>
+    builder.enqueue(restoreKey(objectKey(event.object))),
+  )
+  const unfinished = (matches: (run: Backup | Restore) => boolean) => {
+    for (const backup of backups.list())
+      if (!isFinished(backup) && matches(backup)) builder.enqueue(objectKey(backup))
+    for (const restore of restores.list())
+      if (!isFinished(restore) && matches(restore)) builder.enqueue(restoreKey(objectKey(restore)))
   }
   const inNamespace = (namespace: string | undefined) => () =>
-    unfinished((backup) => backup.metadata.namespace === namespace)
+    unfinished((run) => run.metadata.namespace === namespace)
   customers.onChange((namespace) => inNamespace(namespace)())
   const targets = builder.watches<BackupTarget>(
     BACKUP_TARGETS,
@@ -105,9 +136,12 @@ export function backupController(options: BackupControllerOptions): Controller {
   const webspaces = builder.watches<Webspace>(WEBSPACES, {}, (event) =>
     inNamespace(event.object.metadata.namespace)(),
   )
-  const databases = builder.watches<Database>(DATABASES, {}, (event) =>
-    inNamespace(event.object.metadata.namespace)(),
-  )
+  const databases = builder.watches<Database>(DATABASES, {}, (event) => {
+    inNamespace(event.object.metadata.namespace)()
+    // A finished drill's scratch Database is deleted by its Restore's pass.
+    const drill = event.object.metadata.labels?.[SCRATCH_LABEL]
+    if (drill) builder.enqueue(restoreKey(`${event.object.metadata.namespace}/${drill}`))
+  })
   const systemSecrets = builder.watches(
     SECRETS,
     { namespace: systemNamespace, labelSelector: TARGET_LABEL },
@@ -115,47 +149,60 @@ export function backupController(options: BackupControllerOptions): Controller {
   )
   const schedules = builder.watches<BackupSchedule>(BACKUP_SCHEDULES, {}, () => undefined)
   const componentSelector = selector(BACKUP_COMPONENT)
-  const jobs = builder.owns([JOBS], { labelSelector: componentSelector, ownerOf: backupOf })
-  const pods = builder.owns([PODS], { labelSelector: componentSelector, ownerOf: backupOf })
-  const outcomes = outcomeCounter(options.registry)
+  const jobs = builder.owns([JOBS], { labelSelector: componentSelector, ownerOf: runOf })
+  const pods = builder.owns([PODS], { labelSelector: componentSelector, ownerOf: runOf })
+  const counters = countersOf(options.registry)
   const access = new RepositoryAccessKeeper({
     applier: options.applier,
     systemNamespace,
     systemSecret: (name) => systemSecrets.get(`${systemNamespace}/${name}`),
     readSecret: tlsSecretReader(rest),
   })
-  const reconciler = new BackupReconciler({
-    cache: {
-      backup: (key) => backups.get(key),
-      job: (key) => jobs.get(key)[0] as JobObject | undefined,
-      pods: (key) =>
-        [...(pods.get(key) as PodObject[])].sort((a, b) =>
-          (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''),
-        ),
-      jobsIn: (namespace) =>
-        backups
-          .list()
-          .filter((backup) => backup.metadata.namespace === namespace)
-          .flatMap((backup) => jobs.get(objectKey(backup)) as JobObject[]),
-      schedule: (key) => schedules.get(key),
-      targets: () => targets.list(),
-      customerOf: (namespace) => customers.of(namespace),
-      webspace: (key) => webspaces.get(key),
-      database: (key) => databases.get(key),
-    },
+  const cache: RestoreCache = {
+    backup: (key: string) => backups.get(key),
+    restore: (key: string) => restores.get(key),
+    job: (key) => jobs.get(key)[0] as JobObject | undefined,
+    pods: (key) =>
+      [...(pods.get(key) as PodObject[])].sort((a, b) =>
+        (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''),
+      ),
+    jobsIn: (namespace: string) =>
+      [
+        ...backups.list().map((backup) => objectKey(backup)),
+        ...restores.list().map((restore) => restoreKey(objectKey(restore))),
+      ]
+        .filter((key) => (restoreOfKey(key) ?? key).startsWith(`${namespace}/`))
+        .flatMap((key) => jobs.get(key) as JobObject[]),
+    schedule: (key) => schedules.get(key),
+    targets: () => targets.list(),
+    customerOf: (namespace) => customers.of(namespace),
+    webspace: (key) => webspaces.get(key),
+    database: (key: string) => databases.get(key),
+  }
+  const common = {
     applier: options.applier,
     events: options.events,
     access,
     settings: options.settings,
-    countOutcome: (outcome: BackupOutcome) => outcomes.inc({ outcome }),
     retryMs: options.retryMs,
     pendingGraceMs: options.pendingGraceMs,
+  }
+  const backupReconciler = new BackupReconciler({
+    ...common,
+    cache,
+    countOutcome: (outcome: BackupOutcome) => counters.backups.inc({ outcome }),
+  })
+  const restoreReconciler = new RestoreReconciler({
+    ...common,
+    cache,
+    countOutcome: ({ kind, outcome }: RestoreOutcome) => counters.restores.inc({ kind, outcome }),
   })
   return builder.build({
     reconcile: async (key) => {
-      const backup = backups.get(key)
-      if (customerSelector && backup && !customers.of(backup.metadata.namespace ?? '')) return 'none'
-      return reconciler.reconcile(key)
+      const restore = restoreOfKey(key)
+      const namespace = (restore ?? key).split('/')[0] ?? ''
+      if (customerSelector && !customers.of(namespace)) return 'none'
+      return restore ? restoreReconciler.reconcile(restore) : backupReconciler.reconcile(key)
     },
   })
 }

@@ -16,6 +16,7 @@ import {
 } from '../backup-target/render-proxy.js'
 
 export const BACKUPS = { apiVersion: API_VERSION, kind: 'Backup', plural: 'backups' } as const
+export const RESTORES = { apiVersion: API_VERSION, kind: 'Restore', plural: 'restores' } as const
 export const BACKUP_SCHEDULES = {
   apiVersion: API_VERSION,
   kind: 'BackupSchedule',
@@ -34,6 +35,12 @@ export const SECRETS = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' } a
 export const BACKUP_COMPONENT = BACKUP_CLIENT_LABELS
 /** Which Backup a Job and its Pod belong to. */
 export const BACKUP_LABEL = 'hostplane.dev/backup'
+/** Which Restore a Job and its Pod belong to. */
+export const RESTORE_LABEL = 'hostplane.dev/restore'
+/** Which Restore a drill's scratch Database serves. */
+export const SCRATCH_LABEL = 'hostplane.dev/restore-drill'
+/** On a Webspace or Database a BackupSchedule backs up: deleting it takes a final backup first. */
+export const FINAL_BACKUP = 'hostplane.dev/final-backup'
 /** Which BackupTarget a system-namespace object serves. */
 export const TARGET_LABEL = BACKUP_TARGET_LABEL
 
@@ -47,6 +54,12 @@ export const SECRET_TYPE = {
 } as const
 
 export const backupJobName = (backup: string) => `backup-${backup}`
+export const restoreJobName = (restore: string) => `restore-${restore}`
+/** The Backup a Restore takes of what it replaces. */
+export const beforeBackupName = (restore: string) => `${restore}-before`
+/** A drill's scratch Database: unique per Restore, within a Database name's 40 characters. */
+export const scratchDatabaseName = (restoreUid: string) =>
+  `drill-${restoreUid.replaceAll('-', '').slice(0, 12)}`
 export const repositorySecretName = (target: string) => `hostplane-backup-${target}`
 export const tokensSecretName = (target: string) => `backup-tokens-${target}`
 export const keysSecretName = (target: string) => `backup-keys-${target}`
@@ -55,9 +68,19 @@ export const keysSecretName = (target: string) => `backup-keys-${target}`
 export const proxyUrl = (target: string, systemNamespace: string) =>
   `http://${backupProxyName(target)}.${systemNamespace}.svc:${BACKUP_PROXY_PORT}`
 
-/** The `namespace/name` key of the Backup a Job or Pod belongs to. */
-export const backupOf = (object: KubeObject): string | undefined => {
+/** The key of the Backup (`namespace/name`) or Restore (`restore:namespace/name`) a Job or Pod belongs to. */
+export const runOf = (object: KubeObject): string | undefined => {
   const { namespace, labels } = object.metadata
   const backup = labels?.[BACKUP_LABEL]
-  return namespace && backup ? `${namespace}/${backup}` : undefined
+  const restore = labels?.[RESTORE_LABEL]
+  if (!namespace) return undefined
+  if (backup) return `${namespace}/${backup}`
+  return restore ? restoreKey(`${namespace}/${restore}`) : undefined
 }
+
+/** Restores share the backup controller's queue, their keys marked. */
+const RESTORE_KEY = 'restore:'
+export const restoreKey = (key: string) => `${RESTORE_KEY}${key}`
+/** The `namespace/name` of a Restore's queue key, undefined for a Backup's. */
+export const restoreOfKey = (key: string) =>
+  key.startsWith(RESTORE_KEY) ? key.slice(RESTORE_KEY.length) : undefined

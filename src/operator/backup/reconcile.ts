@@ -21,44 +21,16 @@ import type {
   Database,
   Webspace,
 } from '../../api/resources.js'
-import type { BackupPhase, BackupStatus } from '../../api/backup.js'
-import { containsDesired, type Applier } from '../../kube/apply.js'
-import {
-  conditionsUpToDate,
-  type DesiredCondition,
-  kubeTime,
-  storedConditions,
-} from '../../kube/conditions.js'
+import type { BackupStatus } from '../../api/backup.js'
+import type { Applier } from '../../kube/apply.js'
 import type { ReconcileResult } from '../../kube/controller-builder.js'
-import { type EventRecorder, recordConditionChanges } from '../../kube/events.js'
-import type { KubeObject } from '../../kube/object.js'
-import { emptiness, failureText, successAnswer } from './answer.js'
+import type { EventRecorder } from '../../kube/events.js'
+import { emptiness, successAnswer } from './answer.js'
 import { CONDITION, REASON } from './conditions.js'
-import { type BackupJobSettings, CONTAINER, renderBackupJob } from './job.js'
+import { type BackupJobSettings, renderBackupJob } from './job.js'
+import { isFinished, jobEnd, jobFinished, type JobObject, type PodObject, RunStatus } from './job-run.js'
 import { BACKUPS, JOBS } from './owned.js'
 import type { RepositoryAccessKeeper } from './repository-access.js'
-
-export interface JobObject extends KubeObject {
-  readonly status?: {
-    readonly startTime?: string
-    readonly completionTime?: string
-    readonly conditions?: readonly {
-      readonly type: string
-      readonly status: string
-      readonly message?: string
-    }[]
-  }
-}
-
-export interface PodObject extends KubeObject {
-  readonly status?: {
-    readonly phase?: string
-    readonly containerStatuses?: readonly {
-      readonly name: string
-      readonly state?: { readonly terminated?: { readonly exitCode: number; readonly message?: string } }
-    }[]
-  }
-}
 
 export interface BackupCache {
   backup(key: string): Backup | undefined
@@ -98,12 +70,6 @@ export const MANUAL_GROUP = 'manual'
 /** The label a BackupSchedule puts on the Backups it makes: its name is their restic group. */
 export const SCHEDULE_LABEL = 'hostplane.dev/backup-schedule'
 
-const finished = (job: JobObject) =>
-  job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')
-
-const terminated = (pod: PodObject) =>
-  pod.status?.containerStatuses?.find((c) => c.name === CONTAINER)?.state?.terminated
-
 /** The default BackupTarget, or the one named: undefined when there is none (or more than one default). */
 export function targetOf(backup: Backup, targets: readonly BackupTarget[]): BackupTarget | undefined {
   if (backup.spec.target) return targets.find((t) => t.metadata.name === backup.spec.target)
@@ -112,18 +78,33 @@ export function targetOf(backup: Backup, targets: readonly BackupTarget[]): Back
 }
 
 export class BackupReconciler {
-  constructor(private readonly options: BackupReconcilerOptions) {}
+  private readonly status: RunStatus<BackupStatus>
+
+  constructor(private readonly options: BackupReconcilerOptions) {
+    this.status = new RunStatus<BackupStatus>({
+      kind: BACKUPS,
+      applier: options.applier,
+      events: options.events,
+      runningReason: REASON.BackupRunning,
+      patientReasons: [REASON.BackupQueued],
+      finished: (phase, reason) =>
+        options.countOutcome(
+          phase === 'Succeeded' ? 'succeeded' : reason === REASON.BackupEmpty ? 'empty' : 'failed',
+        ),
+      retryMs: options.retryMs,
+      pendingGraceMs: options.pendingGraceMs,
+      clock: options.clock,
+    })
+  }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const { cache } = this.options
     const backup = cache.backup(key)
-    if (!backup || backup.metadata.deletionTimestamp) return 'none'
-    const phase = backup.status?.phase
-    if (phase === 'Succeeded' || phase === 'Failed') return 'none'
+    if (!backup || backup.metadata.deletionTimestamp || isFinished(backup)) return 'none'
     const job = cache.job(key)
     if (job) return this.follow(backup, key, job)
     if (backup.status?.job)
-      return this.finish(
+      return this.status.finish(
         backup,
         'Failed',
         REASON.JobLost,
@@ -133,19 +114,21 @@ export class BackupReconciler {
   }
 
   private async start(backup: Backup): Promise<ReconcileResult> {
-    const { cache, settings, retryMs = 30_000 } = this.options
+    const { cache, settings } = this.options
+    const retryMs = this.status.retryMs
     const namespace = backup.metadata.namespace ?? ''
     const customer = cache.customerOf(namespace)
-    if (!customer) return this.wait(backup, REASON.NoCustomer, `no Customer owns namespace ${namespace}`)
+    if (!customer)
+      return this.status.wait(backup, REASON.NoCustomer, `no Customer owns namespace ${namespace}`)
     if (!settings)
-      return this.wait(
+      return this.status.wait(
         backup,
         REASON.BackupsNotConfigured,
         'the operator runs without --backup-image, so it starts no backup Jobs: ask your platform operator',
       )
     const target = targetOf(backup, cache.targets())
     if (!target)
-      return this.wait(
+      return this.status.wait(
         backup,
         REASON.TargetNotFound,
         backup.spec.target
@@ -156,13 +139,13 @@ export class BackupReconciler {
     if (backup.spec.webspace) {
       const found = cache.webspace(`${namespace}/${backup.spec.webspace}`)
       if (!found)
-        return this.wait(
+        return this.status.wait(
           backup,
           REASON.WebspaceNotFound,
           `Webspace ${backup.spec.webspace} does not exist here`,
         )
       if (!found.spec.storage)
-        return this.wait(
+        return this.status.wait(
           backup,
           REASON.NoStorage,
           `Webspace ${backup.spec.webspace} has no spec.storage: there is no volume to back up`,
@@ -174,22 +157,22 @@ export class BackupReconciler {
     if (backup.spec.database) {
       databaseSecret = cache.database(`${namespace}/${backup.spec.database}`)?.status?.secret
       if (!databaseSecret)
-        return this.wait(
+        return this.status.wait(
           backup,
           REASON.DatabaseNotReady,
           `Database ${backup.spec.database} does not exist here or has no connection Secret yet`,
         )
     }
-    const busy = cache.jobsIn(namespace).find((job) => !finished(job))
+    const busy = cache.jobsIn(namespace).find((job) => !jobFinished(job))
     if (busy)
-      return this.wait(
+      return this.status.wait(
         backup,
         REASON.BackupQueued,
         `waits for Job ${busy.metadata.name}: one backup Job runs at a time in a namespace (its quota holds one)`,
       )
     const targetName = target.metadata.name
     const access = await this.options.access.ensure(targetName, customer.metadata.name, namespace)
-    if (access.kind === 'conflict') return this.wait(backup, REASON.SecretConflict, access.message)
+    if (access.kind === 'conflict') return this.status.wait(backup, REASON.SecretConflict, access.message)
     if (access.kind === 'wrote') return { step: 'applied', requeueAfterMs: Math.min(retryMs, 1000) }
     const group = backup.metadata.labels?.[SCHEDULE_LABEL] ?? MANUAL_GROUP
     const schedule = cache.schedule(`${namespace}/${group}`)
@@ -206,7 +189,7 @@ export class BackupReconciler {
       settings,
     )
     await this.options.applier.apply({ ...JOBS, namespace, name: job.metadata.name }, job, undefined)
-    return this.writeStatus(
+    return this.status.write(
       backup,
       'Pending',
       {
@@ -220,14 +203,11 @@ export class BackupReconciler {
   }
 
   private async follow(backup: Backup, key: string, job: JobObject): Promise<ReconcileResult> {
-    const done = finished(job)
+    const end = jobEnd(job, this.options.cache.pods(key))
     const jobName = job.metadata.name
-    const times = {
-      job: jobName,
-      ...(job.status?.startTime ? { startTime: job.status.startTime } : {}),
-    }
-    if (!done)
-      return this.writeStatus(
+    if (end.kind === 'unread') return 'none'
+    if (end.kind === 'running')
+      return this.status.write(
         backup,
         'Running',
         {
@@ -236,104 +216,27 @@ export class BackupReconciler {
           reason: REASON.BackupRunning,
           message: `Job ${jobName} runs`,
         },
-        times,
+        end.fields,
       )
-    const pods = this.options.cache.pods(key)
-    if (done.type === 'Failed') {
-      const last = [...pods].reverse().find((pod) => terminated(pod))
-      const said = last ? failureText(terminated(last)?.message) : (done.message ?? 'the Job failed')
-      return this.finish(backup, 'Failed', REASON.BackupFailed, `Job ${jobName} failed: ${said}`, times)
-    }
-    const succeeded = pods.find((pod) => terminated(pod)?.exitCode === 0)
-    if (!succeeded) return 'none' // the Pod's final status reaches the cache after the Job's
-    const answer = successAnswer(terminated(succeeded)?.message, backup.metadata.name)
-    if (!answer.ok) return this.finish(backup, 'Failed', REASON.BackupFailed, answer.message, times)
+    if (end.kind === 'failed')
+      return this.status.finish(
+        backup,
+        'Failed',
+        REASON.BackupFailed,
+        `Job ${jobName} failed: ${end.said}`,
+        end.fields,
+      )
+    const answer = successAnswer(end.message, backup.metadata.name)
+    if (!answer.ok)
+      return this.status.finish(backup, 'Failed', REASON.BackupFailed, answer.message, end.fields)
     const parts = {
-      ...times,
+      ...end.fields,
       ...(answer.files ? { files: answer.files } : {}),
       ...(answer.database ? { database: answer.database } : {}),
     }
     const empty = emptiness(answer)
-    if (empty) return this.finish(backup, 'Failed', REASON.BackupEmpty, empty, parts)
-    return this.finish(backup, 'Succeeded', REASON.BackupSucceeded, describe(answer), parts)
-  }
-
-  /** Pending with why; failed with it once the Backup has waited too long. */
-  private async wait(backup: Backup, reason: string, message: string): Promise<ReconcileResult> {
-    const { retryMs = 30_000, pendingGraceMs = 10 * 60_000, clock = () => new Date() } = this.options
-    const created = Date.parse(backup.metadata.creationTimestamp ?? '')
-    if (reason !== REASON.BackupQueued && clock().getTime() - created > pendingGraceMs)
-      return this.finish(
-        backup,
-        'Failed',
-        reason,
-        `${message} (waited ${Math.round(pendingGraceMs / 60_000)} minutes)`,
-      )
-    const step = await this.writeStatus(backup, 'Pending', {
-      type: CONDITION.Ready,
-      status: 'False',
-      reason,
-      message,
-    })
-    return { step, requeueAfterMs: retryMs }
-  }
-
-  private async finish(
-    backup: Backup,
-    phase: 'Succeeded' | 'Failed',
-    reason: string,
-    message: string,
-    fields: Partial<BackupStatus> = {},
-  ): Promise<ReconcileResult> {
-    const { clock = () => new Date() } = this.options
-    const step = await this.writeStatus(
-      backup,
-      phase,
-      { type: CONDITION.Ready, status: phase === 'Succeeded' ? 'True' : 'False', reason, message },
-      { ...fields, completionTime: kubeTime(clock()) },
-    )
-    if (step !== 'none')
-      this.options.countOutcome(
-        phase === 'Succeeded' ? 'succeeded' : reason === REASON.BackupEmpty ? 'empty' : 'failed',
-      )
-    return step
-  }
-
-  private async writeStatus(
-    backup: Backup,
-    phase: BackupPhase,
-    condition: DesiredCondition,
-    fields: Partial<BackupStatus> = {},
-  ): Promise<'none' | 'status'> {
-    const { applier, clock = () => new Date() } = this.options
-    const generation = backup.metadata.generation
-    const current = backup.status
-    const conditions = [condition]
-    const status = { observedGeneration: generation, phase, ...fields }
-    if (conditionsUpToDate(conditions, current?.conditions, generation) && containsDesired(current, status))
-      return 'none'
-    await applier.applyStatus(
-      { ...BACKUPS, namespace: backup.metadata.namespace, name: backup.metadata.name },
-      {
-        apiVersion: BACKUPS.apiVersion,
-        kind: BACKUPS.kind,
-        metadata: { name: backup.metadata.name, namespace: backup.metadata.namespace },
-        status: {
-          ...current,
-          ...status,
-          conditions: storedConditions(conditions, current?.conditions, generation, clock()),
-        },
-      },
-    )
-    await recordConditionChanges(
-      this.options.events,
-      backup,
-      current?.conditions,
-      conditions,
-      [CONDITION.Ready],
-      (c) => (c.status === 'True' || c.reason === REASON.BackupRunning ? 'Normal' : 'Warning'),
-    )
-    return 'status'
+    if (empty) return this.status.finish(backup, 'Failed', REASON.BackupEmpty, empty, parts)
+    return this.status.finish(backup, 'Succeeded', REASON.BackupSucceeded, describe(answer), parts)
   }
 }
 

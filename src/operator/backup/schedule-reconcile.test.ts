@@ -1,34 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { Backup, BackupSchedule } from '../../api/resources.js'
+import type { Backup, BackupSchedule, Restore } from '../../api/resources.js'
 import type { ObjectRef } from '../../kube/apply.js'
 import { findCondition } from '../../kube/conditions.js'
+import { schedule } from './fixtures.js'
 import { BackupScheduleReconciler, HISTORY, scheduledBackupName } from './schedule-reconcile.js'
-
-const schedule = (
-  spec: Partial<BackupSchedule['spec']> = {},
-  status: BackupSchedule['status'] = {},
-): BackupSchedule => ({
-  apiVersion: 'hostplane.dev/v1alpha1',
-  kind: 'BackupSchedule',
-  metadata: {
-    name: 'nightly',
-    namespace: 'sh-acme',
-    uid: 'uid-s',
-    generation: 1,
-    creationTimestamp: '2026-12-01T00:00:00Z',
-  },
-  spec: {
-    webspace: 'shop',
-    schedule: '0 3 * * *',
-    timeZone: 'UTC',
-    startingDeadlineSeconds: 3600,
-    retention: { daily: 7 },
-    suspend: false,
-    ...spec,
-  },
-  status,
-})
 
 const backup = (name: string, created: string, phase?: 'Succeeded' | 'Failed' | 'Running'): Backup => ({
   apiVersion: 'hostplane.dev/v1alpha1',
@@ -43,14 +19,16 @@ const backup = (name: string, created: string, phase?: 'Succeeded' | 'Failed' | 
   ...(phase ? { status: { phase, completionTime: created } } : {}),
 })
 
-function reconcilerAt(now: string, found: BackupSchedule, backups: Backup[] = []) {
+function reconcilerAt(now: string, found: BackupSchedule, backups: Backup[] = [], drills: Restore[] = []) {
   const writes: string[] = []
+  const created: unknown[] = []
   let status: BackupSchedule['status']
   let missed = 0
   const reconciler = new BackupScheduleReconciler({
-    cache: { schedule: () => found, backups: () => backups },
+    cache: { schedule: () => found, backups: () => backups, drills: () => drills },
     applier: {
       create: async (_ref: Omit<ObjectRef, 'name'>, object: unknown) => {
+        created.push(object)
         writes.push(`create ${(object as Backup).metadata.name}`)
       },
       delete: async (ref: ObjectRef) => {
@@ -63,9 +41,10 @@ function reconcilerAt(now: string, found: BackupSchedule, backups: Backup[] = []
     events: { record: async () => {} },
     countMissed: (runs) => (missed += runs),
     recordSuccess: () => {},
+    recordVerified: () => {},
     clock: () => new Date(now),
   })
-  return { reconciler, writes, status: () => status, missed: () => missed }
+  return { reconciler, writes, created, status: () => status, missed: () => missed }
 }
 
 describe('the BackupSchedule reconciler', () => {
@@ -163,5 +142,77 @@ describe('the BackupSchedule reconciler', () => {
     assert.equal(run.missed(), 0)
     assert.equal(run.status()?.lastBackup, 'nightly-202612070300')
     assert.equal(findCondition(run.status()?.conditions, 'Scheduled')?.reason, 'OnSchedule')
+  })
+
+  it('drills the newest successful Backup when a drill is due, and says what the newest drill found', async () => {
+    const drillSpec = { drill: { schedule: '30 4 * * 0', suspend: false } }
+    const backups = [
+      backup('nightly-202612050300', '2026-12-05T03:00:00Z', 'Succeeded'),
+      backup('nightly-202612060300', '2026-12-06T03:00:00Z', 'Failed'),
+    ]
+    const due = reconcilerAt(
+      '2026-12-06T04:30:10Z',
+      schedule(drillSpec, { lastScheduleTime: '2026-12-06T03:00:00Z' }),
+      backups,
+    )
+    await due.reconciler.reconcile('sh-acme/nightly')
+    assert.deepEqual(due.writes, ['create nightly-202612060430'])
+    const drill = due.created[0] as Restore
+    assert.deepEqual(drill.spec, { backup: 'nightly-202612050300', verify: true })
+    assert.equal(drill.metadata.labels?.['hostplane.dev/backup-schedule'], 'nightly')
+    assert.equal(findCondition(due.status()?.conditions, 'Verified')?.reason, 'NoDrillYet')
+
+    const restore = (
+      name: string,
+      created: string,
+      phase: 'Succeeded' | 'Failed',
+      message: string,
+    ): Restore => ({
+      apiVersion: 'hostplane.dev/v1alpha1',
+      kind: 'Restore',
+      metadata: { name, namespace: 'sh-acme', creationTimestamp: created },
+      spec: { backup: 'nightly-202612050300', verify: true, keepCurrent: true },
+      status: {
+        phase,
+        completionTime: created,
+        conditions: [
+          {
+            type: 'Ready',
+            status: phase === 'Succeeded' ? 'True' : 'False',
+            reason: phase === 'Succeeded' ? 'DrillPassed' : 'DrillFailed',
+            message,
+            lastTransitionTime: created,
+          },
+        ],
+      },
+    })
+    const failed = reconcilerAt(
+      '2026-12-06T05:00:00Z',
+      schedule(drillSpec, {
+        lastScheduleTime: '2026-12-06T03:00:00Z',
+        lastDrillScheduleTime: '2026-12-06T04:30:00Z',
+      }),
+      backups,
+      [
+        restore('nightly-202611290430', '2026-11-29T04:40:00Z', 'Succeeded', 'ok'),
+        restore(
+          'nightly-202612060430',
+          '2026-12-06T04:40:00Z',
+          'Failed',
+          'the drill found 1 problems: table t: 0 rows, was 5',
+        ),
+      ],
+    )
+    await failed.reconciler.reconcile('sh-acme/nightly')
+    assert.deepEqual(failed.writes, [])
+    const verified = findCondition(failed.status()?.conditions, 'Verified')
+    assert.equal(verified?.status, 'False')
+    assert.match(verified?.message ?? '', /0 rows, was 5/)
+    assert.equal(findCondition(failed.status()?.conditions, 'Ready')?.status, 'False')
+    assert.deepEqual(failed.status()?.lastVerifiedRestore, {
+      time: '2026-11-29T04:40:00Z',
+      backup: 'nightly-202612050300',
+      restore: 'nightly-202611290430',
+    })
   })
 })

@@ -10,10 +10,14 @@
  *     a later run starts on time, a Warning Event and the missed-runs metric;
  *   the newest finished Backup → BackedUp (its outcome), lastSuccessfulBackup, the success gauge;
  *   finished Backup objects beyond the newest HISTORY are deleted (their restore points stay
- *     until the retention forgets them).
+ *     until the retention forgets them);
+ *   a drill is due (spec.drill.schedule) → a Restore `<schedule>-<yyyymmddhhmm>` with verify of
+ *     the newest successful Backup (none while one runs, or before a Backup succeeded); the
+ *     newest finished drill → Verified, lastVerifiedRestore, the verified gauge; old drills
+ *     deleted beyond HISTORY.
  * Retention itself runs in each scheduled backup Job (`hostplane backup run --keep-*`).
  */
-import type { Backup, BackupSchedule } from '../../api/resources.js'
+import type { Backup, BackupSchedule, Restore } from '../../api/resources.js'
 import { type CronSchedule, isTimeZone, parseCron } from '../../backup/cron.js'
 import { planSchedule } from '../../backup/schedule-plan.js'
 import { type Applier, containsDesired } from '../../kube/apply.js'
@@ -29,7 +33,8 @@ import { type EventRecorder, recordConditionChanges } from '../../kube/events.js
 import { controllerReference } from '../../kube/object.js'
 import { MANAGED_BY } from '../customer/names.js'
 import { SCHEDULE_CONDITION, SCHEDULE_REASON } from './conditions.js'
-import { BACKUP_SCHEDULES, BACKUPS } from './owned.js'
+import { isFinished } from './job-run.js'
+import { BACKUP_SCHEDULES, BACKUPS, RESTORES } from './owned.js'
 import { SCHEDULE_LABEL } from './reconcile.js'
 
 /** Finished Backup objects kept per schedule. */
@@ -41,6 +46,8 @@ export interface BackupScheduleCache {
   schedule(key: string): BackupSchedule | undefined
   /** The Backups the schedule made (by label), any order. */
   backups(key: string): readonly Backup[]
+  /** The drill Restores the schedule made (by label), any order. */
+  drills(key: string): readonly Restore[]
 }
 
 export interface BackupScheduleReconcilerOptions {
@@ -49,11 +56,12 @@ export interface BackupScheduleReconcilerOptions {
   readonly events: Pick<EventRecorder, 'record'>
   readonly countMissed: (runs: number) => void
   readonly recordSuccess: (schedule: BackupSchedule, time: Date | undefined) => void
+  readonly recordVerified: (schedule: BackupSchedule, time: Date | undefined) => void
   readonly clock?: () => Date
 }
 
-const finished = (backup: Backup) => backup.status?.phase === 'Succeeded' || backup.status?.phase === 'Failed'
-const newestFirst = (a: Backup, b: Backup) =>
+const finished = isFinished
+const newestFirst = (a: Backup | Restore, b: Backup | Restore) =>
   (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') ||
   b.metadata.name.localeCompare(a.metadata.name)
 
@@ -70,12 +78,14 @@ export class BackupScheduleReconciler {
     if (!schedule || schedule.metadata.deletionTimestamp) return 'none'
     const now = clock()
     let cron: CronSchedule
+    let drillCron: CronSchedule
     try {
       if (!isTimeZone(schedule.spec.timeZone))
         throw new Error(`timeZone ${schedule.spec.timeZone} is not an IANA time zone`)
       cron = parseCron(schedule.spec.schedule)
+      drillCron = parseCron(schedule.spec.drill.schedule)
     } catch (error) {
-      const message = `${error instanceof Error ? error.message : String(error)}: fix spec.schedule or spec.timeZone`
+      const message = `${error instanceof Error ? error.message : String(error)}: fix spec.schedule, spec.drill.schedule or spec.timeZone`
       return this.writeStatus(
         schedule,
         {
@@ -189,9 +199,98 @@ export class BackupScheduleReconciler {
           reason: SCHEDULE_REASON.NoBackupYet,
           message: `the first backup runs at ${kubeTime(plan.due ?? plan.next)}`,
         }
-    const step = await this.writeStatus(schedule, scheduled, fields, backedUp)
-    const waitMs = Math.min(Math.max(plan.next.getTime() - now.getTime(), 1000), MAX_WAIT_MS)
+    const drill = await this.drill(schedule, drillCron, newestSuccess, now)
+    Object.assign(fields, drill.fields)
+    wrote ||= drill.wrote
+    const step = await this.writeStatus(schedule, scheduled, fields, backedUp, drill.verified)
+    const next = Math.min(plan.next.getTime(), drill.next.getTime())
+    const waitMs = Math.min(Math.max(next - now.getTime(), 1000), MAX_WAIT_MS)
     return { step: wrote ? 'applied' : step, requeueAfterMs: waitMs }
+  }
+
+  /** The drills: a new one when due, the Verified condition from the newest finished one. */
+  private async drill(
+    schedule: BackupSchedule,
+    cron: CronSchedule,
+    newestSuccess: Backup | undefined,
+    now: Date,
+  ) {
+    const { cache, applier } = this.options
+    const key = `${schedule.metadata.namespace}/${schedule.metadata.name}`
+    const drills = [...cache.drills(key)].sort(newestFirst)
+    const plan = planSchedule({
+      cron,
+      timeZone: schedule.spec.timeZone,
+      startingDeadlineSeconds: schedule.spec.startingDeadlineSeconds,
+      since: new Date(
+        schedule.status?.lastDrillScheduleTime ?? schedule.metadata.creationTimestamp ?? now.toISOString(),
+      ),
+      now,
+    })
+    const fields: Record<string, string | number | Record<string, string>> = {}
+    let wrote = false
+    if (plan.due) {
+      fields.lastDrillScheduleTime = kubeTime(plan.due)
+      const name = scheduledBackupName(schedule.metadata.name, plan.due)
+      if (
+        !schedule.spec.drill.suspend &&
+        newestSuccess &&
+        !drills.some((drill) => !finished(drill) || drill.metadata.name === name)
+      ) {
+        await applier.create(
+          { ...RESTORES, namespace: schedule.metadata.namespace },
+          {
+            apiVersion: RESTORES.apiVersion,
+            kind: RESTORES.kind,
+            metadata: {
+              name,
+              namespace: schedule.metadata.namespace,
+              labels: { ...MANAGED_BY, [SCHEDULE_LABEL]: schedule.metadata.name },
+              ownerReferences: [controllerReference(schedule)],
+            },
+            spec: { backup: newestSuccess.metadata.name, verify: true },
+          },
+        )
+        fields.lastDrill = name
+        wrote = true
+      }
+    }
+    for (const old of drills.filter(finished).slice(HISTORY)) {
+      await applier.delete({ ...RESTORES, namespace: old.metadata.namespace, name: old.metadata.name })
+      wrote = true
+    }
+    const newestFinished = drills.find(finished)
+    const newestPassed = drills.find((drill) => drill.status?.phase === 'Succeeded')
+    const passedAt = newestPassed?.status?.completionTime
+    if (newestPassed && passedAt)
+      fields.lastVerifiedRestore = {
+        time: passedAt,
+        backup: newestPassed.spec.backup,
+        restore: newestPassed.metadata.name,
+      }
+    this.options.recordVerified(schedule, passedAt ? new Date(passedAt) : undefined)
+    const said = newestFinished && findCondition(newestFinished.status?.conditions, 'Ready')
+    const verified: DesiredCondition = !newestFinished
+      ? {
+          type: SCHEDULE_CONDITION.Verified,
+          status: 'Unknown',
+          reason: SCHEDULE_REASON.NoDrillYet,
+          message: `the first restore drill runs at ${kubeTime(plan.due ?? plan.next)}, once a Backup succeeded`,
+        }
+      : newestFinished.status?.phase === 'Succeeded'
+        ? {
+            type: SCHEDULE_CONDITION.Verified,
+            status: 'True',
+            reason: SCHEDULE_REASON.DrillPassed,
+            message: `drill ${newestFinished.metadata.name} restored Backup ${newestFinished.spec.backup} and found everything it recorded`,
+          }
+        : {
+            type: SCHEDULE_CONDITION.Verified,
+            status: 'False',
+            reason: SCHEDULE_REASON.DrillFailed,
+            message: `drill ${newestFinished.metadata.name} of Backup ${newestFinished.spec.backup}: ${said?.message ?? 'failed'}`,
+          }
+    return { fields, wrote, verified, next: plan.next }
   }
 
   private async createBackup(schedule: BackupSchedule, name: string): Promise<void> {
@@ -219,15 +318,17 @@ export class BackupScheduleReconciler {
   private async writeStatus(
     schedule: BackupSchedule,
     scheduled: DesiredCondition,
-    fields: Readonly<Record<string, string | number>>,
+    fields: Readonly<Record<string, string | number | Record<string, string>>>,
     backedUp?: DesiredCondition,
+    verified?: DesiredCondition,
   ): Promise<'none' | 'status'> {
     const { applier, clock = () => new Date() } = this.options
     const generation = schedule.metadata.generation
     const current = schedule.status
-    const parts = backedUp ? [scheduled, backedUp] : [scheduled]
+    const parts = [scheduled, ...(backedUp ? [backedUp] : []), ...(verified ? [verified] : [])]
+    const failing = parts.find((part) => part.status === 'False')
     const ready: DesiredCondition =
-      scheduled.status === 'True' && backedUp?.status !== 'False'
+      scheduled.status === 'True' && !failing
         ? {
             type: SCHEDULE_CONDITION.Ready,
             status: 'True',
@@ -237,8 +338,8 @@ export class BackupScheduleReconciler {
         : {
             type: SCHEDULE_CONDITION.Ready,
             status: 'False',
-            reason: (scheduled.status !== 'True' ? scheduled : (backedUp ?? scheduled)).reason,
-            message: (scheduled.status !== 'True' ? scheduled : (backedUp ?? scheduled)).message,
+            reason: (failing ?? scheduled).reason,
+            message: (failing ?? scheduled).message,
           }
     const conditions = [...parts, ready]
     const status = { observedGeneration: generation, ...fields }
@@ -260,6 +361,7 @@ export class BackupScheduleReconciler {
     await recordConditionChanges(this.options.events, schedule, current?.conditions, parts, [
       SCHEDULE_CONDITION.Scheduled,
       SCHEDULE_CONDITION.BackedUp,
+      SCHEDULE_CONDITION.Verified,
     ])
     return 'status'
   }

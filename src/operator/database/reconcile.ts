@@ -13,6 +13,7 @@
  */
 import type { Customer, Database, DatabaseServer } from '../../api/resources.js'
 import type { DatabaseEngine } from '../../database/engine.js'
+import { FINAL_BACKUP } from '../backup/owned.js'
 import { databaseIdentifier } from '../../database/identifiers.js'
 import { generatePassword, PASSWORD } from '../../database/password.js'
 import { type Applier, containsDesired } from '../../kube/apply.js'
@@ -187,6 +188,8 @@ export class DatabaseReconciler {
   /** Retires or drops the database on its server, then lets the Database go. */
   private async finish(database: Database): Promise<ReconcileResult> {
     if (!database.metadata.finalizers?.includes(FINALIZER)) return 'none'
+    // Its final backup (a BackupSchedule's) reads the database: it goes once that finished.
+    if (database.metadata.finalizers.includes(FINAL_BACKUP)) return 'none'
     const serverName = database.status?.server
     const server = this.options.cache.servers().find((s) => s.metadata.name === serverName)
     const identifier = database.status?.database
