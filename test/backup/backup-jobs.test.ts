@@ -496,6 +496,49 @@ describe(
       await waitGone('the scratch Database', resourcePath({ ...DATABASES, namespace, name: scratch }))
     })
 
+    it('restores a Backup into its Webspace and Database after a Backup of what is there now: byte for byte, row for row', async () => {
+      const namespace = ns(a)
+      const volume = claims.get(`${namespace}/shop`) ?? ''
+      const before = await readFile(join(volume, 'notes.txt'), 'utf8')
+      await writeFile(join(volume, 'notes.txt'), 'overwritten by a bad plugin update\n')
+      await writeFile(join(volume, 'stale.txt'), 'not in the backup\n')
+      const database = await test.admin.request<Database>(
+        'GET',
+        resourcePath({ ...DATABASES, namespace, name: 'shop' }),
+      )
+      const login = decoded(
+        await test.admin.request<Secret>('GET', secretPath(namespace, database.status?.secret)),
+      )
+      const as = {
+        username: login.username ?? '',
+        password: login.password ?? '',
+        database: login.database ?? '',
+      }
+      await mariadb.sql('DELETE FROM orders WHERE id = 2; CREATE TABLE junk (id INTEGER);', as)
+
+      await createRestore(namespace, 'undo', { backup: 'first', webspace: 'shop', database: 'shop' })
+      // What is there now is backed up first, so the restore can itself be undone.
+      const saving = await podOf(namespace, 'undo-before')
+      assert.equal((await runPod(saving)).code, 0)
+      const saved = await waitForBackup(namespace, 'undo-before', 'Succeeded', REASON.BackupSucceeded)
+      assert.equal(saved.status?.files?.files, 3)
+      const pod = await restorePodOf(namespace, 'undo')
+      const args = pod.spec.containers[0]?.args ?? []
+      assert.ok(args.includes('restore') && args.includes('--replace'), args.join(' '))
+      const ran = await runPod(pod)
+      assert.equal(ran.code, 0, ran.stderr)
+      const restored = await waitForRestore(namespace, 'undo', 'Succeeded', RESTORE_REASON.Restored)
+      assert.match(findCondition(restored.status?.conditions, 'Ready')?.message ?? '', /Backup first/)
+      assert.equal(await readFile(join(volume, 'notes.txt'), 'utf8'), before)
+      assert.equal(await readFile(join(volume, 'img/logo.svg'), 'utf8'), '<svg>the acme logo</svg>\n')
+      await assert.rejects(readFile(join(volume, 'stale.txt')))
+      assert.equal(
+        await mariadb.sql('SELECT id, item FROM orders ORDER BY id', as),
+        '1\tanvil\n2\trocket skates\n',
+      )
+      assert.equal(await mariadb.sql("SHOW TABLES LIKE 'junk'", as), '')
+    })
+
     it('fails the drill of a Backup whose data was damaged in the bucket, with a Warning Event — never silent', async () => {
       const namespace = ns(b)
       await webspaceWithVolume(namespace, 'docs', { 'guide.md': '# a guide worth keeping\n'.repeat(100) })
