@@ -10,6 +10,7 @@ import { GitRunner } from './git-command.js'
 import { writeAskPassHelper } from './git-credentials.js'
 import { HostPolicy } from './host-policy.js'
 import { HostSlots } from './host-slots.js'
+import { RemoteAccess } from './remote-access.js'
 import { PublishStore, type PublishStoreOptions } from './publish-store.js'
 import { SiteSyncer } from './site-syncer.js'
 import type { SyncMetrics } from './sync-metrics.js'
@@ -52,7 +53,11 @@ export async function createSiteSyncer(
     runner,
     askPass: await writeAskPassHelper(config.workDir),
     tempDir: temp,
-    caFile: config.caFile,
+    access: await RemoteAccess.create({
+      caFile: config.caFile,
+      emptyCaDir: join(config.workDir, 'no-ca-dir'),
+      perHost: config.concurrency?.perHost,
+    }),
     timeouts: { ...DEFAULT_TIMEOUTS, ...config.timeouts },
     // A commit's pack is compressed but holds the whole repository, not only spec.path: twice the
     // site limit leaves room for that and still bounds the disk a hostile repository can fill.

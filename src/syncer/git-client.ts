@@ -1,16 +1,18 @@
 /**
- * The git operations of a sync, on the real git CLI: ask the remote which commit a ref names
- * (`ls-remote`), fetch exactly that commit shallowly into the site's private bare mirror, list its
- * tree, and check out a chosen list of entries into a directory. Every call carries the hardening
- * options and a timeout; remote calls connect only to the address the host policy approved.
+ * The git operations of a sync: ask the remote which commit a ref names (in process over smart
+ * HTTP for https hosts, `git ls-remote` for ssh and hosts that do not speak it), and on the real
+ * git CLI fetch exactly that commit shallowly into the site's private bare mirror, list its tree,
+ * and check out a chosen list of entries into a directory. Every call carries the hardening
+ * options and a timeout; remote calls reach the remote only as remote-access.ts allows.
  */
 import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { GitRunner } from './git-command.js'
-import { type CredentialEnv, credentialEnv, type GitCredentials } from './git-credentials.js'
+import { type CredentialEnv, credentialEnv } from './git-credentials.js'
 import { fetchLimitExceeded, syncErrorFromGit } from './git-failure.js'
 import type { GitRef } from './git-ref.js'
-import type { RepoUrl } from './repo-url.js'
+import type { Remote, RemoteAccess } from './remote-access.js'
+import { SmartHttpRefs } from './smart-http.js'
 import { SyncError } from './sync-error.js'
 import { type DroppedEntry, SYMLINK, type TreeEntry } from './tree-filter.js'
 
@@ -30,8 +32,8 @@ export interface GitClientOptions {
   readonly askPass: string
   /** Where per-call secret files (SSH keys) are written; private to the syncer. */
   readonly tempDir: string
-  /** CA bundle for https git hosts instead of the system's, e.g. an internal forge's CA. */
-  readonly caFile?: string
+  /** How remotes are reached (address pinning, trust, redirects), by git and by the ref check alike. */
+  readonly access: RemoteAccess
   readonly timeouts?: GitTimeouts
   /** Largest file a fetch may write (the pack of one commit). Default 2 GiB. */
   readonly maxFetchBytes?: number
@@ -51,19 +53,13 @@ export function parseCatFileBatch(stdout: Buffer): Map<string, string> {
   return blobs
 }
 
-/** One remote as the syncer may reach it: the URL, the approved address, the site's credentials. */
-export interface Remote {
-  readonly repo: RepoUrl
-  readonly address: string
-  readonly credentials?: GitCredentials
-}
+export type { Remote }
 
-/** Options on every call: no hooks, no submodules, no credential helpers, no redirects, one protocol set. */
+/** Options on every call: no hooks, no submodules, no credential helpers, one protocol set. */
 const HARDENING = [
   'core.hooksPath=/dev/null',
   'core.fsmonitor=false',
   'credential.helper=',
-  'http.followRedirects=false',
   'protocol.allow=never',
   'protocol.https.allow=always',
   'protocol.ssh.allow=always',
@@ -101,21 +97,16 @@ const TREE_LINE = /^(\d{6}) (\w+) ([0-9a-f]+) +(-|\d+)\t(.*)$/s
 export class GitClient {
   private readonly timeouts: GitTimeouts
   private readonly maxFetchBytes: number
+  private readonly refs: SmartHttpRefs
 
   constructor(private readonly options: GitClientOptions) {
     this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
     this.maxFetchBytes = options.maxFetchBytes ?? 2 * 1024 ** 3
+    this.refs = new SmartHttpRefs(options.access, { timeoutMs: this.timeouts.lsRemoteMs })
   }
 
   private remoteConfig(remote: Remote): string[] {
-    const { repo, address } = remote
-    const config = [...HARDENING]
-    if (repo.transport === 'https') {
-      const pinned = address.includes(':') ? `[${address}]` : address
-      config.push('-c', `http.curloptResolve=${repo.host}:${repo.port}:${pinned}`)
-      if (this.options.caFile) config.push('-c', `http.sslCAInfo=${this.options.caFile}`)
-    }
-    return config
+    return [...HARDENING, ...this.options.access.gitConfig(remote)]
   }
 
   private async withRemote<T>(
@@ -146,13 +137,33 @@ export class GitClient {
     }
   }
 
-  /** The commit a branch or tag names on the remote (a branch wins over a tag of the same name). */
+  /**
+   * The commit a branch or tag names on the remote (a branch wins over a tag of the same name).
+   * An https remote is asked in process; git runs only for ssh, and for a host that does not speak
+   * git's smart HTTP protocol.
+   */
   async resolve(remote: Remote, ref: Extract<GitRef, { kind: 'name' }>): Promise<string> {
     const branch = `refs/heads/${ref.name}`
     const tag = `refs/tags/${ref.name}`
+    const { search, hash } = new URL(remote.repo.href)
+    const inProcess = remote.repo.transport === 'https' && !search && !hash
+    const refs =
+      (inProcess ? await this.refs.list(remote, [branch, tag]) : undefined) ??
+      (await this.lsRemote(remote, [branch, tag, `${tag}^{}`]))
+    const commit = refs.get(branch) ?? refs.get(`${tag}^{}`) ?? refs.get(tag)
+    if (!commit)
+      throw new SyncError(
+        'HP_ERR_SYNC_REF_NOT_FOUND',
+        `ref not found: ${remote.repo.href} has no branch or tag ${JSON.stringify(ref.name)}`,
+      )
+    return commit
+  }
+
+  /** `git ls-remote` for exactly these ref names: name → object, as git prints them. */
+  async lsRemote(remote: Remote, names: readonly string[]): Promise<Map<string, string>> {
     const { stdout } = await this.withRemote(remote, (config, env) =>
       this.options.runner.run({
-        args: [...config, 'ls-remote', '--', remote.repo.href, branch, tag, `${tag}^{}`],
+        args: [...config, 'ls-remote', '--', remote.repo.href, ...names],
         env,
         timeoutMs: this.timeouts.lsRemoteMs,
         maxOutputBytes: 1024 * 1024,
@@ -163,13 +174,7 @@ export class GitClient {
       const [commit, name] = line.split('\t')
       if (commit && name) refs.set(name, commit)
     }
-    const commit = refs.get(branch) ?? refs.get(`${tag}^{}`) ?? refs.get(tag)
-    if (!commit)
-      throw new SyncError(
-        'HP_ERR_SYNC_REF_NOT_FOUND',
-        `ref not found: ${remote.repo.href} has no branch or tag ${JSON.stringify(ref.name)}`,
-      )
-    return commit
+    return refs
   }
 
   /**

@@ -31,6 +31,9 @@ const MAX_REQUEST_BYTES = 64 * 1024 * 1024
 export class GitHttpServer {
   private readonly privateRepos = new Map<string, Account>()
   private readonly counts = new Map<string, RepoCounts>()
+  private readonly v0Repos = new Set<string>()
+  /** TLS connections accepted: kept-alive clients open few. */
+  connections = 0
 
   private readonly server: Server
 
@@ -49,6 +52,7 @@ export class GitHttpServer {
         res.end(String(error))
       })
     })
+    this.server.on('secureConnection', () => this.connections++)
   }
 
   /** `address`: where to listen, e.g. a pod address reachable from pods' networks (its certificate names it). */
@@ -84,6 +88,11 @@ export class GitHttpServer {
     this.privateRepos.set(repo, account)
   }
 
+  /** Answers this repository in protocol v0 only, as a host that ignores `Git-Protocol` does. */
+  speakV0(repo: string): void {
+    this.v0Repos.add(repo)
+  }
+
   countsOf(repo: string): RepoCounts {
     return { ...(this.counts.get(repo) ?? { refListings: 0, fetches: 0 }) }
   }
@@ -115,7 +124,7 @@ export class GitHttpServer {
     }
     const body = await readBody(req)
     this.count(repo, url, req, body)
-    await this.runBackend(req, res, url, body)
+    await this.runBackend(req, res, url, body, this.v0Repos.has(repo))
   }
 
   private count(repo: string, url: URL, req: IncomingMessage, body: Buffer): void {
@@ -128,7 +137,13 @@ export class GitHttpServer {
     }
   }
 
-  private runBackend(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
+  private runBackend(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    body: Buffer,
+    v0: boolean,
+  ): Promise<void> {
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       GIT_PROJECT_ROOT: this.projectRoot,
@@ -140,7 +155,7 @@ export class GitHttpServer {
       CONTENT_TYPE: req.headers['content-type'] ?? '',
       CONTENT_LENGTH: String(body.length),
       HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
-      GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
+      GIT_PROTOCOL: v0 ? '' : String(req.headers['git-protocol'] ?? ''),
       REMOTE_ADDR: req.socket.remoteAddress ?? '',
     }
     return new Promise((resolve, reject) => {
