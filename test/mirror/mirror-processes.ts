@@ -42,6 +42,8 @@ export interface SyncerProcessOptions {
   readonly cli?: readonly string[]
   /** More environment, e.g. LOG_LEVEL or a webhook secret. */
   readonly env?: Readonly<Record<string, string>>
+  /** How long it may take to handle every existing site once (`/readyz`). Default 60 s. */
+  readonly readyTimeoutMs?: number
 }
 
 export interface SyncerPorts {
@@ -94,7 +96,7 @@ export async function startSyncerProcess(options: SyncerProcessOptions): Promise
     },
     cli,
   )
-  await ready(url, process)
+  await ready(url, process, options.readyTimeoutMs)
   return { url, process, root, feedUrl: `http://127.0.0.1:${ports.feed}`, ports }
 }
 
