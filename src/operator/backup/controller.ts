@@ -35,6 +35,7 @@ import {
   JOBS,
   PODS,
   RESTORES,
+  RESTORE_LABEL,
   restoreKey,
   restoreOfKey,
   runOf,
@@ -115,7 +116,15 @@ export function backupController(options: BackupControllerOptions): Controller {
     resyncMs,
   })
   const customers = builder.cache(new CustomerNamespaces({ rest, labelSelector: customerSelector, log }))
-  const backups = builder.reconciles<Backup>(BACKUPS)
+  const backups = builder.reconciles<Backup>(BACKUPS, {
+    onChange: (event) => {
+      // The Restore whose `-before` Backup this is goes on once it finished, and a finished
+      // Backup frees the namespace's one Job for whatever waits for it.
+      const restore = event.object.metadata.labels?.[RESTORE_LABEL]
+      if (restore) builder.enqueue(restoreKey(`${event.object.metadata.namespace}/${restore}`))
+      if (isFinished(event.object)) inNamespace(event.object.metadata.namespace)()
+    },
+  })
   const restores = builder.watches<Restore>(RESTORES, {}, (event) =>
     builder.enqueue(restoreKey(objectKey(event.object))),
   )

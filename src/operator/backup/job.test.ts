@@ -48,9 +48,9 @@ describe('the backup Job', () => {
       'run',
       '--repository=/var/run/hostplane/repository',
       '--point=nightly-1',
-      '--group=nightly',
       '--cache-dir=/tmp/restic-cache',
       '--answer-file=/dev/termination-log',
+      '--group=nightly',
       '--volume=/data',
       '--database=/var/run/hostplane/database',
     ])
