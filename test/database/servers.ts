@@ -78,12 +78,17 @@ export async function startMariaDb(): Promise<DatabaseServerUnderTest> {
   const dir = await mkdtemp(join(tmpdir(), 'hostplane-mariadb-'))
   const data = join(dir, 'data')
   const socket = join(dir, 'mariadb.sock')
+  // Its own temporary directory: in the shared /tmp, two servers bootstrapping at once (test files
+  // run in parallel) fail on each other's temporary tables ("Could not remove temporary table").
+  const temporary = join(dir, 'tmp')
+  await mkdir(temporary)
   const port = await freePort()
   await run(
     MARIADB.install,
     [
       '--no-defaults',
       `--datadir=${data}`,
+      `--tmpdir=${temporary}`,
       '--user=root',
       '--auth-root-authentication-method=socket',
       '--skip-test-db',
@@ -95,6 +100,7 @@ export async function startMariaDb(): Promise<DatabaseServerUnderTest> {
     [
       '--no-defaults',
       `--datadir=${data}`,
+      `--tmpdir=${temporary}`,
       `--socket=${socket}`,
       `--port=${port}`,
       '--bind-address=127.0.0.1',
