@@ -17,6 +17,7 @@ import { mountedRepository } from '../../src/backup/mounted-secrets.js'
 import { PARTS, type Part, partLabels, partOf } from '../../src/backup/restore-point.js'
 import { Restic } from '../../src/backup/restic.js'
 import { binaryUnavailable } from '../cluster/paths.js'
+import { startTogether } from '../cluster/process.js'
 import { type DatabaseServerUnderTest, databasesUnavailable, startMariaDb } from '../database/servers.js'
 import { runHostplane } from '../e2e/cli-process.js'
 import { motoUnavailable, type S3UnderTest, startMoto } from './moto.js'
@@ -62,7 +63,7 @@ describe('hostplane backup as a process', { skip: unavailable }, () => {
     backup('restore', '--point', 'p1', '--replace', '--volume', dir, ...args)
 
   before(async () => {
-    ;[s3, mariadb] = await Promise.all([startMoto(), startMariaDb()])
+    ;[s3, mariadb] = await startTogether([startMoto(), startMariaDb()])
     await s3.createBucket(BUCKET)
     await mariadb.sql("CREATE USER 'shop'@'%' IDENTIFIED BY 'shop-password-1'")
     for (const name of ['shop', 'restored', 'drill'])

@@ -48,6 +48,7 @@ import { WEBSPACES } from '../../src/operator/webspace/owned.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { finishPod } from '../cluster/job-pod.js'
+import { startTogether } from '../cluster/process.js'
 import { binaryUnavailable } from '../cluster/paths.js'
 import {
   createDatabaseServer,
@@ -278,7 +279,7 @@ describe(
 
     before(async () => {
       const cluster = await env.get()
-      ;[s3, mariadb] = await Promise.all([startMoto(), startMariaDb()])
+      ;[s3, mariadb] = await startTogether([startMoto(), startMariaDb()])
       await s3.createBucket(BUCKET)
       work = await mkdtemp(join(tmpdir(), 'hp-backup-jobs-'))
       proxy = createServer(

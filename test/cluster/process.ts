@@ -91,3 +91,19 @@ export async function waitFor<T>(
     await sleep(intervalMs)
   }
 }
+
+/**
+ * Starts servers side by side. When one fails to start, those that did are stopped before the
+ * failure is thrown: a server left running would keep the test file alive until its timeout.
+ */
+export async function startTogether<T extends readonly { stop(): Promise<void> }[]>(starts: {
+  readonly [K in keyof T]: Promise<T[K]>
+}): Promise<T> {
+  const settled = await Promise.allSettled(starts)
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
+  if (!failed) return settled.map((s) => (s as PromiseFulfilledResult<T[number]>).value) as unknown as T
+  await Promise.allSettled(
+    settled.flatMap((s) => (s.status === 'fulfilled' ? [(s.value as T[number]).stop()] : [])),
+  )
+  throw failed.reason
+}

@@ -18,7 +18,7 @@ import { CONDITION, REASON, SERVER_REASON } from '../../src/operator/database/co
 import { DATABASE_SERVERS, DATABASES, ownedName } from '../../src/operator/database/owned.js'
 import type { Operator } from '../../src/operator/operator.js'
 import { clusterForTests } from '../cluster/for-tests.js'
-import { sleep } from '../cluster/process.js'
+import { sleep, startTogether } from '../cluster/process.js'
 import { apiWrites, OperatorEnv } from '../operator/harness.js'
 import {
   createDatabaseServer,
@@ -100,7 +100,7 @@ describe(
 
     before(async () => {
       const cluster = await env.get()
-      ;[mariadb, postgres] = await Promise.all([startMariaDb(), startPostgres()])
+      ;[mariadb, postgres] = await startTogether([startMariaDb(), startPostgres()])
       test = new OperatorEnv(cluster, new KubeRest(cluster.kubeConfig()), 'db')
       await test.setUp()
       a = `dba-${test.tag}`
