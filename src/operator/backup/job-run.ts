@@ -5,14 +5,10 @@
  * again. The Job's answer is its container's termination message.
  */
 import type { BackupPhase } from '../../api/backup.js'
-import { containsDesired, type Applier } from '../../kube/apply.js'
+import type { Applier } from '../../kube/apply.js'
 import type { Condition } from '../../api/conditions.js'
-import {
-  conditionsUpToDate,
-  type DesiredCondition,
-  kubeTime,
-  storedConditions,
-} from '../../kube/conditions.js'
+import { type DesiredCondition, kubeTime } from '../../kube/conditions.js'
+import { writeConditionedStatus } from '../../kube/conditioned-status.js'
 import type { ReconcileResult } from '../../kube/controller-builder.js'
 import { type EventRecorder, recordConditionChanges } from '../../kube/events.js'
 import type { KubeObject } from '../../kube/object.js'
@@ -178,25 +174,17 @@ export class RunStatus<S extends object> {
     fields: Partial<S> | Record<string, unknown> = {},
   ): Promise<'none' | 'status'> {
     const { applier, kind, clock = () => new Date() } = this.options
-    const generation = run.metadata.generation
     const current = run.status
     const conditions = [condition]
-    const status = { observedGeneration: generation, phase, ...fields }
-    if (conditionsUpToDate(conditions, current?.conditions, generation) && containsDesired(current, status))
-      return 'none'
-    await applier.applyStatus(
-      { ...kind, namespace: run.metadata.namespace, name: run.metadata.name },
-      {
-        apiVersion: kind.apiVersion,
-        kind: kind.kind,
-        metadata: { name: run.metadata.name, namespace: run.metadata.namespace },
-        status: {
-          ...current,
-          ...status,
-          conditions: storedConditions(conditions, current?.conditions, generation, clock()),
-        },
-      },
+    const written = await writeConditionedStatus(
+      applier,
+      kind,
+      run,
+      conditions,
+      { phase, ...fields },
+      clock(),
     )
+    if (written === 'none') return 'none'
     await recordConditionChanges(
       this.options.events,
       run,

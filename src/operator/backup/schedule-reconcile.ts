@@ -20,14 +20,9 @@
 import type { Backup, BackupSchedule, Restore } from '../../api/resources.js'
 import { type CronSchedule, isTimeZone, parseCron } from '../../backup/cron.js'
 import { planSchedule } from '../../backup/schedule-plan.js'
-import { type Applier, containsDesired } from '../../kube/apply.js'
-import {
-  conditionsUpToDate,
-  type DesiredCondition,
-  findCondition,
-  kubeTime,
-  storedConditions,
-} from '../../kube/conditions.js'
+import type { Applier } from '../../kube/apply.js'
+import { type DesiredCondition, findCondition, kubeTime } from '../../kube/conditions.js'
+import { writeConditionedStatus } from '../../kube/conditioned-status.js'
 import type { ReconcileResult } from '../../kube/controller-builder.js'
 import { type EventRecorder, recordConditionChanges } from '../../kube/events.js'
 import { controllerReference } from '../../kube/object.js'
@@ -323,7 +318,6 @@ export class BackupScheduleReconciler {
     verified?: DesiredCondition,
   ): Promise<'none' | 'status'> {
     const { applier, clock = () => new Date() } = this.options
-    const generation = schedule.metadata.generation
     const current = schedule.status
     const parts = [scheduled, ...(backedUp ? [backedUp] : []), ...(verified ? [verified] : [])]
     const failing = parts.find((part) => part.status === 'False')
@@ -341,23 +335,15 @@ export class BackupScheduleReconciler {
             reason: (failing ?? scheduled).reason,
             message: (failing ?? scheduled).message,
           }
-    const conditions = [...parts, ready]
-    const status = { observedGeneration: generation, ...fields }
-    if (conditionsUpToDate(conditions, current?.conditions, generation) && containsDesired(current, status))
-      return 'none'
-    await applier.applyStatus(
-      { ...BACKUP_SCHEDULES, namespace: schedule.metadata.namespace, name: schedule.metadata.name },
-      {
-        apiVersion: BACKUP_SCHEDULES.apiVersion,
-        kind: BACKUP_SCHEDULES.kind,
-        metadata: { name: schedule.metadata.name, namespace: schedule.metadata.namespace },
-        status: {
-          ...current,
-          ...status,
-          conditions: storedConditions(conditions, current?.conditions, generation, clock()),
-        },
-      },
+    const written = await writeConditionedStatus(
+      applier,
+      BACKUP_SCHEDULES,
+      schedule,
+      [...parts, ready],
+      fields,
+      clock(),
     )
+    if (written === 'none') return 'none'
     await recordConditionChanges(this.options.events, schedule, current?.conditions, parts, [
       SCHEDULE_CONDITION.Scheduled,
       SCHEDULE_CONDITION.BackedUp,
