@@ -122,7 +122,13 @@ export function registerSyncerCommand(program: Command): void {
         { env: true, parse: httpsUrl },
       ),
     )
-    .addOption(flag('--workers <n>', 'sites synced at once', { env: true, parse: positive, default: '16' }))
+    .addOption(
+      flag('--workers <n>', 'workers that start syncs and write their status', {
+        env: true,
+        parse: positive,
+        default: '16',
+      }),
+    )
     .addOption(
       flag('--git-concurrency <n>', 'git network operations at once', {
         env: true,

@@ -11,7 +11,6 @@ import type { Registry } from 'prom-client'
 import { WorkQueue, type HandleResult } from '../kube/work-queue.js'
 import type { Logger } from '../ops/log.js'
 import type { SyncTarget } from '../syncer/http-api.js'
-import { HostBusy } from '../syncer/host-slots.js'
 import type { Revision } from '../syncer/publish-store.js'
 import type { SiteSource, SiteSyncer } from '../syncer/site-syncer.js'
 import { asSyncError, type SyncErrorCode } from '../syncer/sync-error.js'
@@ -185,7 +184,6 @@ export class SiteDriver implements SyncTarget {
       })
       last = { kind: 'success' }
     } catch (error) {
-      if (error instanceof HostBusy) return { requeueAfterMs: error.retryAfterMs }
       const failure = asSyncError(error)
       const previous = this.failures.get(id)
       const consecutiveFailures = (previous?.count ?? 0) + 1

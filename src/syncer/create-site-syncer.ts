@@ -30,6 +30,8 @@ export interface SiteSyncerConfig {
   /** Revisions kept per site. Default 3. */
   readonly keep?: number
   readonly concurrency?: { readonly global?: number; readonly perHost?: number }
+  /** Publishes (tree listing, checkout, switch) at once, after their host's slot is released. Default 4. */
+  readonly publishConcurrency?: number
   readonly timeouts?: Partial<GitTimeouts>
   readonly metrics?: SyncMetrics
   readonly log: Logger
@@ -63,6 +65,7 @@ export async function createSiteSyncer(
     // site limit leaves room for that and still bounds the disk a hostile repository can fill.
     maxFetchBytes: 2 * limits.maxSiteBytes,
   })
+  const publishes = config.publishConcurrency ?? 4
   const store = new PublishStore({
     root: config.sitesRoot,
     keep: config.keep,
@@ -76,7 +79,8 @@ export async function createSiteSyncer(
       allowedHosts: config.allowedHosts,
       allowedPrivateNetworks: config.allowedPrivateNetworks,
     }),
-    slots: new HostSlots(config.concurrency),
+    slots: new HostSlots({ ...config.concurrency, metrics: config.metrics }),
+    localWork: new HostSlots({ global: publishes, perHost: publishes }),
     limits,
     mirrors: join(config.workDir, 'mirrors'),
     mirrorMaxPacks: config.mirrorMaxPacks,

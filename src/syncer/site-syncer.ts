@@ -5,9 +5,12 @@
  *
  * Order of a sync, each step returning early when it is enough:
  *   1. a pinned commit that is still kept → serve it again (rollback, no network);
- *   2. host allowed and resolving to an allowed address, a slot for the host free;
- *   3. `ls-remote` names the commit; already served → unchanged; kept → serve it again;
- *   4. fetch that one commit, filter its tree, write it to staging, switch the symlink.
+ *   2. the site's mirror exists (created here, before any waiting);
+ *   3. a slot for the host, waited for in the host's queue; only then is the host checked
+ *      (allowed, resolving to an allowed address) and the Secret read;
+ *   4. `ls-remote` names the commit; already served → unchanged; kept → serve it again;
+ *   5. fetch that one commit; the slot is released;
+ *   6. filter its tree, write it to staging, switch the symlink (bounded by `localWork`).
  */
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative } from 'node:path'
@@ -16,7 +19,7 @@ import type { GitClient, Remote } from './git-client.js'
 import type { GitCredentials } from './git-credentials.js'
 import { type GitRef, parseRef } from './git-ref.js'
 import type { HostPolicy } from './host-policy.js'
-import { HostBusy, type HostSlots } from './host-slots.js'
+import type { AcquireOptions, HostSlots } from './host-slots.js'
 import type { PublishStore, Revision } from './publish-store.js'
 import { treeId } from './publish-store.js'
 import { parseRepoUrl } from './repo-url.js'
@@ -60,6 +63,8 @@ export interface SiteSyncerOptions {
   readonly git: GitClient
   readonly hosts: HostPolicy
   readonly slots: HostSlots
+  /** Bounds the publishes (tree listing, checkout, switch) that run after their slot is released. */
+  readonly localWork: HostSlots
   readonly limits: SiteLimits
   /** Directory of the per-site bare mirrors; private to the syncer (may hold private repositories). */
   readonly mirrors: string
@@ -70,6 +75,12 @@ export interface SiteSyncerOptions {
   readonly now?: () => number
 }
 
+/** How a caller waits for its host: its due time orders the queue; its signal leaves it. */
+export type SyncOptions = AcquireOptions
+
+/** `localWork` is one queue: publishes are local, whatever their host. */
+const LOCAL = 'local'
+
 /** '/docs/' and 'docs' both publish the directory docs; '/' publishes the whole repository. */
 export const normalizePath = (path: string): string => {
   const inside = path.split('/').filter((part) => part !== '' && part !== '.')
@@ -79,18 +90,19 @@ export const normalizePath = (path: string): string => {
 export class SiteSyncer {
   constructor(private readonly options: SiteSyncerOptions) {}
 
-  async sync(site: SiteSource): Promise<SyncResult> {
+  async sync(site: SiteSource, options: SyncOptions = {}): Promise<SyncResult> {
     const { metrics, now = Date.now } = this.options
     const started = now()
     try {
-      const result = await this.run(site)
+      const result = await this.run(site, options)
       metrics?.duration.observe({ result: result.action }, (now() - started) / 1000)
       metrics?.lastSuccess.set({ site: site.key }, Date.now() / 1000)
       if (result.action !== 'unchanged')
         this.options.log.info({ site: site.id, commit: result.commit, action: result.action }, 'site synced')
       return result
     } catch (error) {
-      if (error instanceof HostBusy) throw error
+      // Left the queue before its slot: no sync happened, so nothing is counted.
+      if (options.signal?.aborted && error === options.signal.reason) throw error
       const failure = asSyncError(error)
       metrics?.duration.observe({ result: 'failed' }, (now() - started) / 1000)
       metrics?.failures.inc({ site: site.key, reason: failure.reason })
@@ -98,8 +110,8 @@ export class SiteSyncer {
     }
   }
 
-  private async run(site: SiteSource): Promise<SyncResult> {
-    const { git, hosts, slots } = this.options
+  private async run(site: SiteSource, options: SyncOptions): Promise<SyncResult> {
+    const { git, hosts, slots, localWork } = this.options
     const repo = parseRepoUrl(site.repo)
     const ref = parseRef(site.ref)
     const path = normalizePath(site.path)
@@ -110,12 +122,18 @@ export class SiteSyncer {
     }
     if (site.localRepo) return this.fromLocalRepo(site.key, site.localRepo, ref, path)
 
-    const remote: Remote = { repo, address: await hosts.check(repo), credentials: await site.credentials?.() }
     const mirror = join(this.options.mirrors, `${site.key}.git`)
-    const release = await slots.acquire(repo.host)
+    await mkdir(this.options.mirrors, { recursive: true })
+    const created = await git.createMirror(mirror)
+    const release = await slots.acquire(repo.host, options)
     let commit: string
     let fetched = false
     try {
+      const remote: Remote = {
+        repo,
+        address: await hosts.check(repo),
+        credentials: await site.credentials?.(),
+      }
       if (ref.kind === 'commit') commit = ref.commit
       else {
         this.options.metrics?.gitCalls.inc({ operation: 'ls-remote' })
@@ -123,8 +141,7 @@ export class SiteSyncer {
       }
       const local = await this.fromStore(site.key, commit, path)
       if (local) return local
-      await mkdir(this.options.mirrors, { recursive: true })
-      if (!(await git.has(mirror, commit))) {
+      if (created || !(await git.has(mirror, commit))) {
         this.options.metrics?.gitCalls.inc({ operation: 'fetch' })
         await git.fetch(remote, mirror, commit)
         fetched = true
@@ -132,16 +149,21 @@ export class SiteSyncer {
     } finally {
       release()
     }
-    const result = await this.publish(site.key, mirror, commit, path, fetched)
-    await git
-      .compact(mirror, { maxPacks: this.options.mirrorMaxPacks })
-      .catch((error: unknown) =>
-        this.options.log.warn(
-          { err: error, site: site.id },
-          'could not compact the git mirror; it keeps growing until the next try',
-        ),
-      )
-    return result
+    const done = await localWork.acquire(LOCAL)
+    try {
+      const result = await this.publish(site.key, mirror, commit, path, fetched)
+      await git
+        .compact(mirror, { maxPacks: this.options.mirrorMaxPacks })
+        .catch((error: unknown) =>
+          this.options.log.warn(
+            { err: error, site: site.id },
+            'could not compact the git mirror; it keeps growing until the next try',
+          ),
+        )
+      return result
+    } finally {
+      done()
+    }
   }
 
   private async fromLocalRepo(key: string, repo: string, ref: GitRef, path: string): Promise<SyncResult> {

@@ -10,6 +10,12 @@
  * sites of its namespace when it changes, so a resumed customer's sites sync at once, with their
  * failure backoff forgotten.
  *
+ * A worker never waits for a git host. It hands the site to a check of its own, which waits in
+ * the host's queue (HostSlots) and is the only check of that site: a change, a delete or a
+ * suspension while it waits takes it out of the queue (keeping its place in due order for a
+ * changed site), and one while it runs is handled right after it. The finished check comes back
+ * through the work queue, whose worker writes its status and schedules the next check.
+ *
  * A reconcile reads top-down and ends in at most one status write (server-side apply of the
  * syncer's own fields), plus an Event when that status changes.
  */
@@ -25,7 +31,6 @@ import { type KubeRest, isNotFound } from '../kube/rest.js'
 import { type HandleResult, WorkQueue } from '../kube/work-queue.js'
 import type { Logger } from '../ops/log.js'
 import type { Registry } from 'prom-client'
-import { HostBusy } from './host-slots.js'
 import { readSecretCredentials, readSecretData } from './secret-credentials.js'
 import { SYNCED_REASONS } from './reasons.js'
 import type { SiteSyncer } from './site-syncer.js'
@@ -49,6 +54,19 @@ export interface CustomerLookup {
 export const siteWebhookUrl = (publicUrl: string, namespace: string, name: string) =>
   `${publicUrl.replace(/\/+$/, '')}/hooks/sites/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`
 
+/** One site's check, from the hand-over until its outcome is reported. */
+interface Check {
+  readonly site: StaticSite
+  /** When the site became due: its place in its host's queue, kept when the check is replaced. */
+  readonly due: number
+  readonly cancel: AbortController
+  /** Set when it ends: the outcome, or none when it left the queue before its slot. */
+  ended?: { readonly outcome?: SyncOutcome }
+  /** The site changed (or went) while it waited or ran: look at it again at once. */
+  stale: boolean
+  readonly done: Promise<void>
+}
+
 const requestedSync = (site: StaticSite) => site.metadata.annotations?.[REQUESTED_SYNC_ANNOTATION]
 
 export interface StaticSiteControllerOptions {
@@ -63,7 +81,10 @@ export interface StaticSiteControllerOptions {
   readonly registry?: Registry
   /** The syncer's public base URL (`--public-url`), for `status.webhookURL`; none: no URL shown. */
   readonly publicUrl?: string
-  /** Sites synced at once (git network use is limited separately per host). Default 16. */
+  /**
+   * Workers of the work queue. They hand checks over without waiting for a git host, and write
+   * status; git network use is limited separately per host. Default 16.
+   */
   readonly concurrency?: number
   /** Watch one namespace only; default all. */
   readonly namespace?: string
@@ -77,6 +98,8 @@ export class StaticSiteController {
   private readonly informer: Informer<StaticSite>
   private readonly queue: WorkQueue
   private readonly failures = new Map<string, number>()
+  /** At most one check per site, waiting for its host's slot, running, or ended and not yet reported. */
+  private readonly checks = new Map<string, Check>()
   private readonly webhookSecrets: WebhookSecrets
   /** Keys of the first list not yet handled once; ready when empty. */
   private firstPass: Set<string> | undefined
@@ -168,31 +191,46 @@ export class StaticSiteController {
 
   async stop(): Promise<void> {
     this.unsubscribe?.()
+    for (const check of this.checks.values()) check.cancel.abort()
     await this.queue.shutdown()
+    await Promise.all([...this.checks.values()].map((check) => check.done))
     await Promise.all([this.informer.stop(), this.options.customers.stop()])
   }
 
   private async handle(key: string): Promise<HandleResult> {
+    const check = this.checks.get(key)
+    if (check && !check.ended) {
+      // Waiting: it leaves its host's queue; running: it finishes. Either way it comes back here.
+      check.stale = true
+      check.cancel.abort()
+      return
+    }
     try {
-      const result = await this.reconcile(key)
-      this.firstPass?.delete(key)
-      return result
+      if (check?.ended?.outcome) {
+        // Kept until reported, so a failed status write retries the report, not the sync.
+        const next = await this.finish(key, check.site, check.ended.outcome)
+        this.checks.delete(key)
+        this.firstPass?.delete(key)
+        return check.stale ? { requeueAfterMs: 0 } : next
+      }
+      this.checks.delete(key)
+      // A site that waits for its host stays in the first pass until its check is reported.
+      if (!(await this.reconcile(key, check?.due))) this.firstPass?.delete(key)
     } catch (error) {
-      // A busy host is not a sync: the site is tried again shortly and stays in the first pass.
-      if (error instanceof HostBusy) return { requeueAfterMs: error.retryAfterMs }
       this.firstPass?.delete(key)
       throw error
     }
   }
 
-  private async reconcile(key: string): Promise<HandleResult> {
-    const { syncer, rest, random = Math.random, now = () => new Date() } = this.options
+  /** True when a check was handed over; false when the site needs none (deleted, suspended). */
+  private async reconcile(key: string, due: number | undefined): Promise<boolean> {
+    const { syncer, now = () => new Date() } = this.options
     const site = this.informer.get(key)
     const { namespace = '', name } = splitKey(key)
     if (!site) {
       this.failures.delete(key)
       await syncer.remove(siteKey(namespace, name))
-      return
+      return false
     }
     const customer = this.options.customers.of(namespace)
     if (customer?.spec.suspended) {
@@ -203,26 +241,54 @@ export class StaticSiteController {
         `customer suspended: ${customer.metadata.name} is suspended, so new commits are not fetched or published; the site syncs again as soon as the Customer's spec.suspended is false`,
       )
       await this.report(site, { ok: false, error }, now())
-      return
+      return false
     }
-    let outcome: SyncOutcome
-    try {
-      const secret = site.spec.secretRef?.name
-      const result = await syncer.sync({
+    this.startCheck(key, site, due ?? Date.now())
+    return true
+  }
+
+  /** Runs the site's sync as a task of its own; its end is handed back to a worker. */
+  private startCheck(key: string, site: StaticSite, due: number): void {
+    const { syncer, rest } = this.options
+    const { namespace = '', name } = splitKey(key)
+    const secret = site.spec.secretRef?.name
+    const cancel = new AbortController()
+    const sync = syncer.sync(
+      {
         id: key,
         key: siteKey(namespace, name),
         repo: site.spec.repo,
         ref: site.spec.ref,
         path: site.spec.path,
         credentials: secret ? () => readSecretCredentials(rest, namespace, secret) : undefined,
-      })
-      outcome = { ok: true, result }
-    } catch (error) {
-      if (error instanceof HostBusy) throw error
-      outcome = { ok: false, error: asSyncError(error) }
+      },
+      { due, signal: cancel.signal },
+    )
+    const check: Check = {
+      site,
+      due,
+      cancel,
+      stale: false,
+      done: sync
+        .then(
+          (result): { outcome?: SyncOutcome } => ({ outcome: { ok: true, result } }),
+          (error: unknown): { outcome?: SyncOutcome } =>
+            cancel.signal.aborted && error === cancel.signal.reason
+              ? {}
+              : { outcome: { ok: false, error: asSyncError(error) } },
+        )
+        .then((ended) => {
+          check.ended = ended
+          this.queue.add(key)
+        }),
     }
-    await this.report(site, outcome, now())
+    this.checks.set(key, check)
+  }
 
+  /** Reports a finished check and says when the site is due again. */
+  private async finish(key: string, site: StaticSite, outcome: SyncOutcome): Promise<HandleResult> {
+    const { random = Math.random, now = () => new Date() } = this.options
+    await this.report(site, outcome, now())
     const failures = outcome.ok ? 0 : (this.failures.get(key) ?? 0) + 1
     if (failures === 0) this.failures.delete(key)
     else this.failures.set(key, failures)
