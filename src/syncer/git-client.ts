@@ -7,7 +7,7 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { GitRunner } from './git-command.js'
+import { GitCommandError, type GitRunner } from './git-command.js'
 import { type CredentialEnv, credentialEnv } from './git-credentials.js'
 import { fetchLimitExceeded, syncErrorFromGit } from './git-failure.js'
 import type { GitRef } from './git-ref.js'
@@ -92,6 +92,7 @@ async function removePartialPacks(mirror: string): Promise<number> {
   )
   return Math.max(0, ...sizes)
 }
+const NO_TREE = /not a tree object|not a valid object name/i
 const TREE_LINE = /^(\d{6}) (\w+) ([0-9a-f]+) +(-|\d+)\t(.*)$/s
 
 export class GitClient {
@@ -292,24 +293,13 @@ export class GitClient {
       'HP_ERR_SYNC_PATH_NOT_FOUND',
       `path not found: commit ${commit} has no directory ${path}`,
     )
-    const tree = (
-      await this.runner({
-        args: ['-C', mirror, 'rev-parse', '--verify', '--quiet', '--end-of-options', treeish],
-        timeoutMs: this.timeouts.localMs,
-      }).catch(() => {
-        throw notFound
-      })
-    ).stdout
-      .toString()
-      .trim()
-    const type = await this.runner({
-      args: ['-C', mirror, 'cat-file', '-t', tree],
-      timeoutMs: this.timeouts.localMs,
-    })
-    if (type.stdout.toString().trim() !== 'tree') throw notFound
+    // One process: ls-tree refuses a missing path and a path that names a file alike. The object
+    // name is the commit and a path, never an option.
     const { stdout } = await this.runner({
-      args: ['-C', mirror, 'ls-tree', '-r', '-z', '--long', '--full-tree', tree],
+      args: ['-C', mirror, 'ls-tree', '-r', '-z', '--long', '--full-tree', treeish],
       timeoutMs: this.timeouts.localMs,
+    }).catch((error: unknown) => {
+      throw error instanceof GitCommandError && NO_TREE.test(error.stderr) ? notFound : error
     })
     const entries: TreeEntry[] = []
     for (const record of stdout.toString('utf8').split('\0')) {
