@@ -317,6 +317,59 @@ describe('the sync engine against a real git host', () => {
     assert.ok(Date.now() - started < 5000)
   })
 
+  it('makes sites wait for a busy host’s slot in due order, reading their credentials only once they hold it; one that leaves the queue reads nothing', async () => {
+    await fx.repos.create('queued.git', { 'index.html': 'queued' })
+    const { syncer, root } = await fx.engine('queued', {
+      concurrency: { global: 1, perHost: 1 },
+      timeouts: { lsRemoteMs: 1500 },
+    })
+    // Who read its credentials, in order: a site does so right after it got its slot.
+    const holders: string[] = []
+    let holding: () => void = () => undefined
+    const held = new Promise<void>((resolve) => {
+      holding = resolve
+    })
+    const queued = (key: string, due?: number, signal?: AbortSignal) =>
+      syncer.sync(
+        site(key, 'queued.git', {
+          credentials: async () => {
+            holders.push(key)
+            return undefined
+          },
+        }),
+        { due, signal },
+      )
+    const hang = syncer.sync({
+      id: 'ns/busy',
+      key: 'ns--busy',
+      repo: fx.server.hangingUrl('x.git'),
+      ref: 'main',
+      path: '/',
+      credentials: async () => {
+        holders.push('ns--busy')
+        holding()
+        return undefined
+      },
+    })
+    await held
+    const leaving = new AbortController()
+    const late = queued('ns--late', Date.now())
+    const left = queued('ns--left', Date.now() - 120_000, leaving.signal)
+    const early = queued('ns--early', Date.now() - 60_000)
+    leaving.abort(new Error('the site changed'))
+    await assert.rejects(left, /the site changed/)
+    assert.deepEqual(holders, ['ns--busy'], 'no waiting site read its credentials')
+    await assert.rejects(
+      hang,
+      (error: unknown) => error instanceof SyncError && error.code === 'HP_ERR_SYNC_TIMEOUT',
+    )
+    assert.equal((await early).action, 'published')
+    assert.equal((await late).action, 'published')
+    assert.deepEqual(holders, ['ns--busy', 'ns--early', 'ns--late'])
+    assert.equal(await served(root, 'ns--late', 'index.html'), 'queued')
+    assert.ok(!existsSync(join(root, 'ns--left')), 'the site that left was never synced')
+  })
+
   it('removes a deleted site, and at start removes half-written trees and unreferenced trees', async () => {
     await fx.repos.create('recover.git', { 'index.html': 'ok' })
     const { syncer, root } = await fx.engine('recover')
