@@ -34,6 +34,8 @@ export class GitHttpServer {
   private readonly v0Repos = new Set<string>()
   /** TLS connections accepted: kept-alive clients open few. */
   connections = 0
+  /** Requests to a hanging URL received so far (each still unanswered). */
+  hanging = 0
 
   private readonly server: Server
 
@@ -105,7 +107,10 @@ export class GitHttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://git.test')
-    if (url.pathname.startsWith('/hang/')) return
+    if (url.pathname.startsWith('/hang/')) {
+      this.hanging++
+      return
+    }
     const redirect = /^\/redirect\/([^/]+)(\/.*)$/.exec(url.pathname)
     if (redirect) {
       res.writeHead(302, { location: `https://${redirect[1]}:${this.port}${redirect[2]}${url.search}` })

@@ -29,7 +29,10 @@ export async function startClusterSyncer(
   cluster: TestCluster,
   system: string,
   fx: GitFixture,
-  settings: Pick<SyncerServiceConfig, 'webhookSecrets' | 'syncToken' | 'publicUrl'>,
+  settings: Pick<
+    SyncerServiceConfig,
+    'webhookSecrets' | 'syncToken' | 'publicUrl' | 'concurrency' | 'timeouts'
+  >,
 ): Promise<{ service: SyncerService; root: string }> {
   const { kubeConfig } = await cluster.serviceAccountKubeConfig(system, 'hostplane-syncer')
   const config = fx.config('cluster')
