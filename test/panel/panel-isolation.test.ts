@@ -8,10 +8,15 @@ import { API_VERSION } from '../../src/api/kind.js'
 import type { Customer } from '../../src/api/resources.js'
 import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { Manifest } from '../../src/kube/object.js'
-import { KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
+import { type ExtraHeaders, KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { customerGroup, customerNamespace } from '../../src/operator/customer/names.js'
 import { silentLogger } from '../../src/ops/log.js'
 import type { DomainsView, MeView, SiteView, UsageView, WebspaceView } from '../../src/panel/schemas.js'
+import {
+  actingAdminImpersonation,
+  customerImpersonation,
+  impersonationHeaders,
+} from '../../src/panel/impersonation.js'
 import { PanelClients } from '../../src/panel/kube-clients.js'
 import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
@@ -187,6 +192,43 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     } finally {
       own.close()
     }
+  })
+
+  it("the panel's ServiceAccount impersonates users, groups and its one extra, never a ServiceAccount, a UID or another extra, and writes nothing as itself", async () => {
+    const review = { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } }
+    const customer = impersonationHeaders(customerImpersonation(a.metadata.name))
+    /** The status the API server answers the panel's own token with these headers. */
+    const answer = async (
+      headers: ExtraHeaders,
+      method = 'POST',
+      p = '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      body: { body: unknown } = review,
+    ) => {
+      const client = new KubeRest(panelCredentials.kubeConfig, { headers })
+      try {
+        return await client.request(method, p, body).then(
+          () => 200,
+          (e: unknown) => (e instanceof KubeApiError ? e.status : String(e)),
+        )
+      } finally {
+        client.close()
+      }
+    }
+    // What the panel sends is allowed, so each refusal below is the impersonation's, not the request's.
+    assert.equal(await answer(impersonationHeaders(actingAdminImpersonation(a.metadata.name, 'root'))), 200)
+    const refused: [string, ExtraHeaders][] = [
+      ['a ServiceAccount', { 'Impersonate-User': 'system:serviceaccount:kube-system:default' }],
+      ['a UID', { ...customer, 'Impersonate-Uid': 'x' }],
+      ['another extra', { ...customer, 'Impersonate-Extra-scopes': 'all' }],
+    ]
+    for (const [what, headers] of refused) assert.equal(await answer(headers), 403, what)
+    const configMap = { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'as-itself' } } }
+    for (const namespace of [`hp-panel-${id}`, customerNamespace(a)])
+      assert.equal(
+        await answer({}, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, configMap),
+        403,
+        namespace,
+      )
   })
 
   it("a SelfSubjectReview through the panel's client for A shows exactly A's user and groups", async () => {
