@@ -1,17 +1,21 @@
 /**
  * The provider admin's pages in a real browser (Debian's Chromium through playwright-core) on the
- * real process, the real API server and the real OpenID Provider: an admin signs in, finds the
- * customer on the Customers page, acts as it — every page then carries a banner naming the
- * customer, with the button that stops it — and finds that act-as in the audit log page, searched
- * with its filters, next to export links of the same search. No admin page, the banner included,
- * has a serious or critical accessibility violation (axe-core). With HOSTPLANE_SCREENSHOTS=1 it
- * writes the admin screenshots docs/panel.md shows.
+ * real process, the real API server and the real OpenID Provider: an admin signs in, creates a
+ * Customer with the form (a refused size shown at its field), changes its tier and size, suspends
+ * it and brings it back; finds a customer on the Customers page and acts as it — every page then
+ * carries a banner naming the customer, with the button that stops it — and finds that act-as in
+ * the audit log page, searched with its filters, next to export links of the same search. No admin
+ * page, the banner included, has a serious or critical accessibility violation (axe-core). With
+ * HOSTPLANE_SCREENSHOTS=1 it writes the admin screenshots docs/panel.md shows.
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
+import { API_VERSION } from '../../src/api/kind.js'
+import type { Customer } from '../../src/api/resources.js'
+import { resourcePath } from '../../src/kube/rest.js'
 import type { PanelProcess } from '../../src/panel/panel-service.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { REPO_ROOT } from '../cluster/paths.js'
@@ -34,6 +38,7 @@ describe('the admin pages of hostplane panel in Chromium', { skip: env.skip || n
   const id = randomBytes(3).toString('hex')
   const customer = sharedCustomer(`adm-${id}`)
   const name = customer.metadata.name
+  const created = `admnew-${id}`
 
   before(async () => {
     const cluster = await env.get()
@@ -52,6 +57,9 @@ describe('the admin pages of hostplane panel in Chromium', { skip: env.skip || n
     await browser?.close()
     await panel?.stop()
     await provider?.close()
+    await setup?.admin
+      .request('DELETE', resourcePath({ apiVersion: API_VERSION, plural: 'customers', name: created }))
+      .catch(() => {})
     await setup?.remove()
     await env.release()
   })
@@ -116,6 +124,46 @@ describe('the admin pages of hostplane panel in Chromium', { skip: env.skip || n
       new RegExp(`,oidc:root,root@provider\\.test,true,,act-as\\.start,Customer,,${name},ok,`),
     )
     assert.deepEqual(violations, [], 'no page breaks its Content-Security-Policy')
+    await context.close()
+  })
+
+  it('an admin creates a Customer with the form, sees a refused size next to its field, changes its tier and size, suspends it and brings it back', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
+    const page = await context.newPage()
+    const stored = async () =>
+      (
+        await setup.admin.request<Customer>(
+          'GET',
+          resourcePath({ apiVersion: API_VERSION, plural: 'customers', name: created }),
+        )
+      ).spec
+    await signIn(page)
+    await page.getByRole('link', { name: 'New customer' }).click()
+    await page.waitForURL(`${panelUrl}/admin/customers/new`)
+    await page.fill('#field-name', created)
+    await page.fill('#field-displayName', 'New customer')
+    await page.fill('#field-email', 'owner@new.test')
+    await page.selectOption('#field-size', 'xlarge')
+    await page.click('button:has-text("Create customer")')
+    assert.match((await page.textContent('#field-size-error')) ?? '', /xlarge needs tier dedicated/)
+    assert.equal(await page.inputValue('#field-name'), created, 'what was typed is kept')
+    await page.selectOption('#field-size', 'small')
+    await page.click('button:has-text("Create customer")')
+    await page.waitForURL(`${panelUrl}/admin/customers/${created}?done=customer-created`)
+    assert.deepEqual([(await stored()).tier, (await stored()).size], ['shared', 'small'])
+
+    await page.selectOption('#field-tier', 'dedicated')
+    await page.selectOption('#field-size', 'large')
+    await page.click('button:has-text("Change tier and size")')
+    await page.waitForURL(`${panelUrl}/admin/customers/${created}?done=customer-saved`)
+    assert.deepEqual([(await stored()).tier, (await stored()).size], ['dedicated', 'large'])
+
+    await page.getByRole('button', { name: 'Suspend', exact: true }).click()
+    await page.waitForURL(`${panelUrl}/admin/customers/${created}?done=suspended`)
+    assert.equal((await stored()).suspended, true)
+    await page.getByRole('button', { name: 'Bring back online' }).click()
+    await page.waitForURL(`${panelUrl}/admin/customers/${created}?done=unsuspended`)
+    assert.equal((await stored()).suspended, false)
     await context.close()
   })
 
