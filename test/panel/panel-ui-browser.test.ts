@@ -310,6 +310,16 @@ describe('the web UI of hostplane panel in Chromium', { skip: env.skip || noChro
     await watched.context.close()
   })
 
+  /** From the page of `scratch`: its Delete… link asks first (deleting nothing), then its button deletes it. */
+  async function deleteAfterAsking(page: Page, collection: string, noun: string, apiPath: string) {
+    await page.click('text=Delete…')
+    await page.waitForURL(`${panelUrl}/${collection}/scratch/delete`)
+    assert.ok(await admin.request('GET', apiPath), 'asking deletes nothing')
+    await page.click(`button:has-text("Delete ${noun}")`)
+    await page.waitForURL(`${panelUrl}/${collection}?done=deleted`)
+    assert.doesNotMatch(await mainText(page), /scratch/)
+  }
+
   it('deletes a site only after asking', async () => {
     const watched = await open()
     const { page } = watched
@@ -318,12 +328,7 @@ describe('the web UI of hostplane panel in Chromium', { skip: env.skip || noChro
     await page.fill('#field-repo', 'https://git.example.com/alice/scratch.git')
     await page.click('button:has-text("Create site")')
     await page.waitForURL(`${panelUrl}/sites/scratch?done=created`)
-    await page.click('text=Delete…')
-    await page.waitForURL(`${panelUrl}/sites/scratch/delete`)
-    assert.ok(await admin.request('GET', sitePath('scratch')), 'asking deletes nothing')
-    await page.click('button:has-text("Delete site")')
-    await page.waitForURL(`${panelUrl}/sites?done=deleted`)
-    assert.doesNotMatch(await mainText(page), /scratch/)
+    await deleteAfterAsking(page, 'sites', 'site', sitePath('scratch'))
     await watched.context.close()
   })
 
@@ -406,6 +411,34 @@ describe('the web UI of hostplane panel in Chromium', { skip: env.skip || noChro
     await shoot(page, 'webspaces')
     assert.deepEqual(watched.violations, [])
     assert.deepEqual(watched.foreign, [])
+    await watched.context.close()
+  })
+
+  it("edits a webspace, with the API server's refusal next to its field, and deletes one only after asking", async () => {
+    const watched = await open()
+    const { page } = watched
+    await signIn(watched, '/webspaces/shop/edit')
+    await page.fill('#field-replicas', '11')
+    await page.click('button:has-text("Save")')
+    assert.match((await page.textContent('#field-replicas-error')) ?? '', /less than or equal to 10/)
+    assert.equal(await page.inputValue('#field-replicas'), '11', 'what was typed is kept')
+    await page.fill('#field-replicas', '2')
+    await page.click('button:has-text("Save")')
+    await page.waitForURL(`${panelUrl}/webspaces/shop?done=saved`)
+    const edited = await admin.request<Webspace>('GET', webspacePath('shop'))
+    assert.equal(edited.spec.replicas, 2)
+    assert.equal(edited.spec.runtime, 'php-8.3', 'the edit keeps what it did not change')
+
+    // The other pages' tests still need shop: a webspace of its own to delete.
+    await page.goto(`${panelUrl}/webspaces/new`)
+    await page.fill('#field-name', 'scratch')
+    await page.fill('#field-runtime', 'php-8.3')
+    await page.selectOption('#field-tls', 'none')
+    await page.click('button:has-text("Create webspace")')
+    await page.waitForURL(`${panelUrl}/webspaces/scratch?done=created`)
+    await deleteAfterAsking(page, 'webspaces', 'webspace', webspacePath('scratch'))
+    assert.match(await mainText(page), /shop/)
+    assert.deepEqual(watched.violations, [])
     await watched.context.close()
   })
 
