@@ -18,6 +18,7 @@ import {
   impersonationHeaders,
 } from '../../src/panel/impersonation.js'
 import { PanelClients } from '../../src/panel/kube-clients.js'
+import { hashToken } from '../../src/panel/tokens/token.js'
 import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
 import type { TestCluster } from '../cluster/cluster.js'
 import { clusterForTests } from '../cluster/for-tests.js'
@@ -552,7 +553,7 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     assert.equal((await me(undefined, crafted)).status, 401)
   })
 
-  it('a token is shown once and refused once revoked; a token is never listed', async () => {
+  it('a token is shown once, stored as its SHA-256 only, and refused once revoked; a token is never listed', async () => {
     const created = await call<{ token: string; id: string }>('POST', '/api/v1/tokens', {
       token: as(a),
       body: { description: 'ci' },
@@ -563,6 +564,15 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     assert.equal((await me(token)).status, 200)
     const listed = await call('GET', '/api/v1/tokens', { token: as(a) })
     assert.ok(!JSON.stringify(listed.body).includes(token.slice(21)), 'no secret part in the list')
+    const records = await admin.request<{ items: { data?: Record<string, string> }[] }>(
+      'GET',
+      `/api/v1/namespaces/hp-panel-tokens-${id}/secrets`,
+    )
+    const stored = records.items.flatMap((r) =>
+      Object.values(r.data ?? {}).map((v) => Buffer.from(v, 'base64').toString()),
+    )
+    assert.ok(stored.includes(hashToken(token)), 'the record holds the SHA-256 of the token')
+    assert.ok(!stored.some((v) => v.includes(token.slice(21))), 'and never its secret part')
     assert.equal((await call('DELETE', `/api/v1/tokens/${tokenId}`, { token })).status, 204)
     const refused = await me(token)
     assert.equal(refused.status, 401)
