@@ -151,6 +151,70 @@ describe('the panel API with OpenID Connect sessions, on a real API server', { s
     }
   })
 
+  it("A's session finds B's objects through no page nor form: each answers as for a name that does not exist", async () => {
+    const namespace = customerNamespace(b)
+    const bObjects = [
+      {
+        kind: 'StaticSite',
+        plural: 'staticsites',
+        name: 'b-site',
+        spec: { repo: 'https://git.example.com/b.git' },
+      },
+      {
+        kind: 'Webspace',
+        plural: 'webspaces',
+        name: 'b-web',
+        spec: { runtime: 'php-8.3', tls: { mode: 'none' } },
+      },
+    ].map(({ kind, plural, name, spec }) => ({
+      path: resourcePath({ apiVersion: API_VERSION, plural, namespace, name }),
+      body: { apiVersion: API_VERSION, kind, metadata: { name, namespace }, spec },
+    }))
+    for (const { path, body } of bObjects)
+      await admin.request('POST', path.slice(0, path.lastIndexOf('/')), { body })
+    const versions = () =>
+      Promise.all(
+        bObjects.map(
+          async ({ path }) => (await admin.request<Manifest>('GET', path)).metadata.resourceVersion,
+        ),
+      )
+    const before = await versions()
+
+    const browser = await signedIn('alice')
+    const csrf = await csrfOf(browser)
+    /** The page a request gets, with the name it asked for made neutral. */
+    const page = async (method: string, path: string, form: Record<string, string>, name: string) => {
+      const answer = await browser.request(`${panelUrl}${path.replace('NAME', name)}`, {
+        method,
+        headers: { origin: panelUrl, 'content-type': 'application/x-www-form-urlencoded' },
+        ...(method === 'POST' ? { body: new URLSearchParams({ _csrf: csrf, ...form }).toString() } : {}),
+      })
+      return { status: answer.status, text: (await answer.text()).replaceAll(name, 'NAME') }
+    }
+    const requests: [string, string, Record<string, string>?][] = [
+      ['GET', '/sites/NAME'],
+      ['GET', '/sites/NAME/edit'],
+      ['GET', '/sites/NAME/delete'],
+      ['POST', '/sites/NAME', { repo: 'https://git.example.com/a.git' }],
+      ['POST', '/sites/NAME/sync'],
+      ['POST', '/sites/NAME/rollback', { commit: 'a'.repeat(40) }],
+      ['POST', '/sites/NAME/delete'],
+      ['GET', '/webspaces/NAME'],
+      ['GET', '/webspaces/NAME/edit'],
+      ['GET', '/webspaces/NAME/delete'],
+      ['POST', '/webspaces/NAME', { runtime: 'php-8.3', tls: 'none' }],
+      ['POST', '/webspaces/NAME/rollback', { release: 'r' }],
+      ['POST', '/webspaces/NAME/follow'],
+      ['POST', '/webspaces/NAME/delete'],
+    ]
+    for (const [method, path, form = {}] of requests) {
+      const foreign = await page(method, path, form, path.startsWith('/sites') ? 'b-site' : 'b-web')
+      assert.equal(foreign.status, 404, `${method} ${path}: ${foreign.text.slice(0, 300)}`)
+      assert.deepEqual(foreign, await page(method, path, form, 'no-such-object'), `${method} ${path}`)
+    }
+    assert.deepEqual(await versions(), before, "B's objects are unchanged")
+  })
+
   it('a provider admin acting as no customer is refused 403 HP_ERR_PANEL_NOT_A_CUSTOMER on customer routes', async () => {
     const browser = await signedIn('root')
     for (const path of ['/api/v1/me', '/api/v1/staticsites', '/api/v1/tokens']) {
