@@ -4,11 +4,12 @@
  * PostgreSQL both read one exported snapshot (`pg_dump --snapshot`); MariaDB has no shared
  * snapshots, so the sums are taken before and after the `--single-transaction` dump and a table
  * whose sums moved in between is recorded as changing (its contents are not vouched for). A
- * verification restores the dump into a scratch database and compares the sums.
+ * verification restores the dump into a scratch database and compares the sums. A dump holds the
+ * whole database: with its tables also their triggers, and the routines and (MariaDB) events.
  */
 import { createConnection, type RowDataPacket } from 'mysql2/promise'
 import pg from 'pg'
-import type { PipedProgram, Restic } from './restic.js'
+import type { PipedConsumer, PipedProgram, Restic } from './restic.js'
 import { PARTS, type PointLabels, partLabels, partOf, storedJson } from './restore-point.js'
 
 /** What a Database's Secret says, and what a restore needs to write a database. */
@@ -132,6 +133,7 @@ const dumpOf = (login: DatabaseLogin, snapshot?: string): PipedProgram =>
           '--single-transaction',
           '--routines',
           '--triggers',
+          '--events',
           '--hex-blob',
           '--no-tablespaces',
           '--skip-comments',
@@ -153,7 +155,14 @@ const dumpOf = (login: DatabaseLogin, snapshot?: string): PipedProgram =>
         env: { PGPASSWORD: login.password },
       }
 
-const clientOf = (login: DatabaseLogin): PipedProgram =>
+/**
+ * The client that loads a dump. psql loads it in one transaction, after dropping everything the
+ * user owns when `replace` (`DROP OWNED`, which keeps the database's `public` schema, owned by
+ * `pg_database_owner`, and the user's right to connect), and commits only once the whole dump
+ * arrived: a load that fails or breaks off midway leaves the database as it was. MariaDB commits
+ * each statement of DDL as it goes, so there the database is emptied before (`emptyMariaDb`).
+ */
+const clientOf = (login: DatabaseLogin, replace: boolean): PipedConsumer =>
   login.engine === 'MariaDB'
     ? {
         program: 'mariadb',
@@ -176,8 +185,12 @@ const clientOf = (login: DatabaseLogin): PipedProgram =>
           `--port=${login.port}`,
           `--username=${login.username}`,
           `--dbname=${login.database}`,
+          '--command=BEGIN',
+          ...(replace ? ['--command=DROP OWNED BY CURRENT_USER CASCADE'] : []),
+          '--file=-',
         ],
         env: { PGPASSWORD: login.password },
+        complete: 'COMMIT;\n',
       }
 
 /** The sums of every table as they are now. */
@@ -257,16 +270,10 @@ export async function recordedDatabaseManifest(restic: Restic, point: string): P
 }
 
 /**
- * Drops what a restore replaces: on MariaDB the database's views, tables and sequences (with
- * foreign keys unchecked, so no order is needed) and its routines (the dump holds them; events it
- * does not hold are kept); on PostgreSQL everything the user owns (`DROP OWNED`, which keeps the
- * database's `public` schema, owned by `pg_database_owner`, and the user's right to connect).
+ * Drops what a MariaDB restore replaces: the database's views, tables (with their triggers) and
+ * sequences, foreign keys unchecked so no order is needed, and its routines and events.
  */
-export async function emptyDatabase(login: DatabaseLogin): Promise<void> {
-  if (login.engine === 'PostgreSQL') {
-    await withPostgres(login, (sql) => sql('DROP OWNED BY CURRENT_USER CASCADE'))
-    return
-  }
+async function emptyMariaDb(login: DatabaseLogin): Promise<void> {
   await withMariaDb(login, async (sql) => {
     const quoted = (name: unknown) => `\`${String(name).replaceAll('`', '``')}\``
     await sql('SET FOREIGN_KEY_CHECKS = 0')
@@ -282,6 +289,10 @@ export async function emptyDatabase(login: DatabaseLogin): Promise<void> {
     )
     for (const { name, type } of routines)
       await sql(`DROP ${type === 'FUNCTION' ? 'FUNCTION' : 'PROCEDURE'} IF EXISTS ${quoted(name)}`)
+    const events = await sql(
+      'SELECT event_name AS name FROM information_schema.events WHERE event_schema = DATABASE()',
+    )
+    for (const { name } of events) await sql(`DROP EVENT IF EXISTS ${quoted(name)}`)
   })
 }
 
@@ -311,18 +322,29 @@ export interface DatabaseRestore {
   readonly problems: readonly string[]
 }
 
+export interface RestoreOptions {
+  /** Replace what the database holds; without it, it should be empty. @default false */
+  readonly replace?: boolean
+  /**
+   * The restore point of what the database held before (a Restore's `-before` Backup): a MariaDB
+   * load that fails names it as the way back.
+   */
+  readonly before?: string
+}
+
 /**
  * Restores the dump of `point` into the database `login` names, which should be empty unless
- * `replace`: then everything the user may drop is dropped first (`emptyDatabase`). Answers what
- * the database holds afterwards, compared with the sums recorded at backup time.
+ * `replace`: then everything the user may drop is dropped (see `clientOf`). Answers what the
+ * database holds afterwards, compared with the sums recorded at backup time. A load that fails
+ * rejects with what it left: PostgreSQL the database as it was, MariaDB perhaps part of the dump.
  */
 export async function restoreDatabase(
   restic: Restic,
   point: string,
   login: DatabaseLogin,
-  { replace = false }: { replace?: boolean } = {},
+  options: RestoreOptions = {},
 ): Promise<DatabaseRestore> {
-  return restoreAsRecorded(restic, point, login, await recordedDatabaseManifest(restic, point), replace)
+  return restoreAsRecorded(restic, point, login, await recordedDatabaseManifest(restic, point), options)
 }
 
 async function restoreAsRecorded(
@@ -330,11 +352,21 @@ async function restoreAsRecorded(
   point: string,
   login: DatabaseLogin,
   expected: DatabaseManifest,
-  replace: boolean,
+  { replace = false, before }: RestoreOptions,
 ): Promise<DatabaseRestore> {
   const snapshot = await partOf(restic, point, PARTS.database)
-  if (replace) await emptyDatabase(login)
-  await restic.restoreInto(snapshot.id, `/${DUMP_FILE}`, clientOf(login))
+  if (replace && login.engine === 'MariaDB') await emptyMariaDb(login)
+  try {
+    await restic.restoreInto(snapshot.id, `/${DUMP_FILE}`, clientOf(login, replace))
+  } catch (error) {
+    const failed = `loading the dump of restore point ${point} into database ${login.database} failed`
+    throw new Error(
+      login.engine === 'PostgreSQL'
+        ? `${failed} and was rolled back: the database holds what it held before (${(error as Error).message})`
+        : `${failed}, so it may be partly restored (MariaDB cannot roll back tables): restore it again${before ? `, or restore point ${before} to go back to what it held before` : ''} (${(error as Error).message})`,
+      { cause: error },
+    )
+  }
   const sums = await databaseSums(login)
   return {
     database: login.database,
@@ -356,7 +388,7 @@ export async function verifyDatabase(
   try {
     const expected = await recordedDatabaseManifest(restic, point)
     if (expected.tables.length === 0) return [`restore point ${point} holds no tables`]
-    return [...(await restoreAsRecorded(restic, point, scratch, expected, false)).problems]
+    return [...(await restoreAsRecorded(restic, point, scratch, expected, {})).problems]
   } catch (error) {
     return [`restore point ${point} could not be restored: ${(error as Error).message}`]
   }

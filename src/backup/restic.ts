@@ -55,6 +55,15 @@ export interface PipedProgram {
   readonly env: Readonly<Record<string, string>>
 }
 
+/** A program restic pipes a file into. */
+export interface PipedConsumer extends PipedProgram {
+  /**
+   * Written after the file, and only once restic has written all of it: e.g. the COMMIT of a
+   * transaction the consumer began, so that a stream that breaks off midway commits nothing.
+   */
+  readonly complete?: string
+}
+
 export class ResticError extends BoundedProcessError {
   override name = 'ResticError'
   constructor(command: string, exitCode: number | null, stderr: string, timedOut: boolean) {
@@ -187,15 +196,7 @@ export class Restic {
    * never held in memory): one bash pipeline with pipefail in one process group, so a producer
    * that fails fails the backup and the deadline kills both. `env` adds the producer's secrets.
    */
-  async backupOutputOf(
-    producer: {
-      readonly program: string
-      readonly args: readonly string[]
-      readonly env: Readonly<Record<string, string>>
-    },
-    name: string,
-    labels: SnapshotLabels,
-  ): Promise<BackupSummary> {
+  async backupOutputOf(producer: PipedProgram, name: string, labels: SnapshotLabels): Promise<BackupSummary> {
     const restic = ['backup', '--json', '--stdin', '--stdin-filename', name, ...labelArgs(labels)]
     const output = await this.pipeline(
       `"$@" | ${this.binary} ${restic.map(shellWord).join(' ')}`,
@@ -206,18 +207,14 @@ export class Restic {
     return jsonMessage<BackupSummary>(output.toString('utf8'), 'summary')
   }
 
-  /** Streams file `path` of snapshot `id` into `consumer`'s stdin (a database client restoring a dump). */
-  async restoreInto(
-    id: string,
-    path: string,
-    consumer: {
-      readonly program: string
-      readonly args: readonly string[]
-      readonly env: Readonly<Record<string, string>>
-    },
-  ): Promise<void> {
+  /**
+   * Streams file `path` of snapshot `id` into `consumer`'s stdin (a database client restoring a
+   * dump), followed by `consumer.complete` when restic wrote the whole file.
+   */
+  async restoreInto(id: string, path: string, consumer: PipedConsumer): Promise<void> {
+    const complete = consumer.complete === undefined ? '' : ` && printf %s ${shellWord(consumer.complete)}`
     await this.pipeline(
-      `${this.binary} dump ${shellWord(id)} ${shellWord(path)} | "$@"`,
+      `{ ${this.binary} dump ${shellWord(id)} ${shellWord(path)}${complete}; } | "$@"`,
       [consumer.program, ...consumer.args],
       consumer.env,
       'dump',

@@ -28,6 +28,7 @@ export interface BackupFlags extends RepositoryFlags {
 interface RestoreFlags extends BackupFlags {
   replace?: boolean
   path?: string
+  before?: string
 }
 
 interface RunFlags extends BackupFlags, RetentionFlags {
@@ -251,6 +252,13 @@ export function registerBackupCommand(program: Command): void {
         },
       ),
     )
+    .addOption(
+      flag(
+        '--before <id>',
+        'the restore point of what is there now (a Restore takes it first): a failed database load names it as the way back',
+        { parse: pointId },
+      ),
+    )
     .action(
       answering('backup restore', async (flags: RestoreFlags) => {
         if (!flags.volume && !flags.database)
@@ -265,7 +273,7 @@ export function registerBackupCommand(program: Command): void {
           ? await restoreFiles(restic, flags.point, flags.volume, { replace, path: flags.path })
           : undefined
         const restored = database
-          ? await restoreDatabase(restic, flags.point, database, { replace })
+          ? await restoreDatabase(restic, flags.point, database, { replace, before: flags.before })
           : undefined
         const problems: string[] = []
         // Each part's counts go under `restored`, its problems into the answer's one list.

@@ -3,7 +3,8 @@
  * repository and the Database from mounted Secret directories, one JSON line as the answer. With
  * real restic, moto's S3 server and a real MariaDB: a volume and a database as one restore point,
  * restored into new places and over the changed live ones (whole, or one path of the volume),
- * verified, and a damaged point refused with exit 1 and its problems.
+ * verified, and a damaged point refused with exit 1 and its problems. With a real PostgreSQL too:
+ * a database load that fails midway, rolled back there and said to be partial on MariaDB.
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -18,7 +19,12 @@ import { PARTS, type Part, partLabels, partOf } from '../../src/backup/restore-p
 import { Restic } from '../../src/backup/restic.js'
 import { binaryUnavailable } from '../cluster/paths.js'
 import { startTogether } from '../cluster/process.js'
-import { type DatabaseServerUnderTest, databasesUnavailable, startMariaDb } from '../database/servers.js'
+import {
+  type DatabaseServerUnderTest,
+  databasesUnavailable,
+  startMariaDb,
+  startPostgres,
+} from '../database/servers.js'
 import { runHostplane } from '../e2e/cli-process.js'
 import { motoUnavailable, type S3UnderTest, startMoto } from './moto.js'
 import { mountRepositorySecret, mountSecret } from './mounted-secret.js'
@@ -29,6 +35,22 @@ const unavailable =
   (await databasesUnavailable())
 
 const BUCKET = 'hostplane-command-backups'
+
+/**
+ * Stores the point `to` whose dump is `from`'s with an `x` after `marker` (a damaged row, on
+ * which a load fails midway), beside `from`'s sums.
+ */
+async function storeDamagedDump(restic: Restic, from: string, to: string, marker: string) {
+  const dump = (await restic.dump((await partOf(restic, from, PARTS.database)).id, '/dump.sql')).toString()
+  assert.ok(dump.includes(marker), marker)
+  await restic.backupStdin('dump.sql', dump.replace(marker, `${marker}x`), partLabels(to, PARTS.database))
+  const manifest = await partOf(restic, from, PARTS.databaseManifest)
+  await restic.backupStdin(
+    'database-manifest.json',
+    await restic.dump(manifest.id, '/database-manifest.json'),
+    partLabels(to, PARTS.databaseManifest),
+  )
+}
 
 /** Stores `change` of what part `point` recorded (a manifest, one JSON file) in place of it. */
 async function rewriteRecord<T>(restic: Restic, point: string, part: Part, change: (record: T) => T) {
@@ -42,13 +64,14 @@ async function rewriteRecord<T>(restic: Restic, point: string, part: Part, chang
 describe('hostplane backup as a process', { skip: unavailable }, () => {
   let s3: S3UnderTest
   let mariadb: DatabaseServerUnderTest
+  let postgres: DatabaseServerUnderTest
   let work: string
   let repository: string
-  const database = (name: string) =>
-    mountSecret(join(work, `secret-${name}`), {
-      engine: 'MariaDB',
-      host: mariadb.host,
-      port: String(mariadb.port),
+  const database = (name: string, server = mariadb) =>
+    mountSecret(join(work, `secret-${server.engine}-${name}`), {
+      engine: server.engine,
+      host: server.host,
+      port: String(server.port),
       database: name,
       username: 'shop',
       password: 'shop-password-1',
@@ -63,13 +86,19 @@ describe('hostplane backup as a process', { skip: unavailable }, () => {
     backup('restore', '--point', 'p1', '--replace', '--volume', dir, ...args)
 
   before(async () => {
-    ;[s3, mariadb] = await startTogether([startMoto(), startMariaDb()])
+    ;[s3, mariadb, postgres] = await startTogether([startMoto(), startMariaDb(), startPostgres()])
     await s3.createBucket(BUCKET)
     await mariadb.sql("CREATE USER 'shop'@'%' IDENTIFIED BY 'shop-password-1'")
     for (const name of ['shop', 'restored', 'drill'])
       await mariadb.sql(`CREATE DATABASE ${name}; GRANT ALL ON ${name}.* TO 'shop'@'%';`)
     await mariadb.sql(
       "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO posts VALUES (1, 'Hello'), (2, 'World');",
+      { username: 'shop', password: 'shop-password-1', database: 'shop' },
+    )
+    await postgres.sql("CREATE ROLE shop LOGIN PASSWORD 'shop-password-1'")
+    await postgres.sql('CREATE DATABASE shop OWNER shop')
+    await postgres.sql(
+      "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT); CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO posts VALUES (1, 'Hello'), (2, 'World'); INSERT INTO tags VALUES (1, 'news'), (2, 'misc');",
       { username: 'shop', password: 'shop-password-1', database: 'shop' },
     )
     work = await mkdtemp(join(tmpdir(), 'hp-backup-command-'))
@@ -79,7 +108,7 @@ describe('hostplane backup as a process', { skip: unavailable }, () => {
   })
 
   after(async () => {
-    await Promise.all([s3?.stop(), mariadb?.stop()])
+    await Promise.all([s3?.stop(), mariadb?.stop(), postgres?.stop()])
     if (work) await rm(work, { recursive: true, force: true })
   })
 
@@ -156,6 +185,68 @@ describe('hostplane backup as a process', { skip: unavailable }, () => {
       [absent.code, absent.stderr.trim()],
       [1, 'hostplane backup restore: restore point p1 has no uploads/b.txt in its files'],
     )
+  })
+
+  it('a database load that fails midway exits 1: PostgreSQL rolled back, MariaDB perhaps partly restored with the way back', async () => {
+    const restic = new Restic(await mountedRepository(repository), { cacheDir: join(work, 'cache') })
+    const shop = { username: 'shop', password: 'shop-password-1', database: 'shop' }
+    const pg = await database('shop', postgres)
+    const taken = await backup('run', '--point', 'pg1', '--database', pg)
+    assert.equal(taken.code, 0, taken.stderr)
+    // The damaged row is in tags, the second table: posts is loaded by then.
+    await storeDamagedDump(restic, 'pg1', 'pg-damaged', 'COPY public.tags (id, name) FROM stdin;\n')
+    await postgres.sql(
+      "UPDATE posts SET title = 'Changed' WHERE id = 1; CREATE TABLE later (id INTEGER);",
+      shop,
+    )
+    const rolledBack = await backup(
+      'restore',
+      '--point',
+      'pg-damaged',
+      '--replace',
+      '--database',
+      pg,
+      '--before',
+      'pg-before',
+    )
+    assert.equal(rolledBack.code, 1, rolledBack.stderr)
+    assert.match(
+      rolledBack.stderr,
+      /^hostplane backup restore: loading the dump of restore point pg-damaged into database shop failed and was rolled back: the database holds what it held before \(restic dump failed \(exit \d+\): .*ERROR: /m,
+    )
+    assert.equal(await postgres.sql('SELECT id, title FROM posts ORDER BY id', shop), '1|Changed\n2|World\n')
+    assert.equal(
+      await postgres.sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", shop),
+      'later\nposts\ntags\n',
+    )
+
+    await storeDamagedDump(restic, 'p1', 'p-damaged', 'INSERT INTO `posts` VALUES')
+    await mariadb.sql("UPDATE posts SET title = 'Changed' WHERE id = 1", shop)
+    const answerFile = join(work, 'answer-damaged')
+    const partly = await backup(
+      'restore',
+      '--point',
+      'p-damaged',
+      '--replace',
+      '--database',
+      await database('shop'),
+      '--before',
+      'p-before',
+      '--answer-file',
+      answerFile,
+    )
+    assert.equal(partly.code, 1, partly.stderr)
+    const said =
+      'loading the dump of restore point p-damaged into database shop failed, so it may be partly restored (MariaDB cannot roll back tables): restore it again, or restore point p-before to go back to what it held before ('
+    assert.ok(partly.stderr.startsWith(`hostplane backup restore: ${said}`), partly.stderr)
+    const { error } = JSON.parse(await readFile(answerFile, 'utf8')) as { error: string }
+    assert.ok(error.startsWith(said), error)
+    assert.equal(await mariadb.sql('SELECT COUNT(*) FROM posts', shop), '0\n')
+
+    // Restoring again brings the database back (and the shop as the next tests expect it).
+    const again = await backup('restore', '--point', 'p1', '--replace', '--database', await database('shop'))
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal(await mariadb.sql('SELECT id, title FROM posts ORDER BY id', shop), '1\tHello\n2\tWorld\n')
   })
 
   it('restores a point that does not hold what it recorded, and answers the differences with exit 1', async () => {

@@ -1,8 +1,9 @@
 /**
  * A Database's backups with real restic on a real S3-compatible server (moto), from real MariaDB
- * and PostgreSQL servers: the dump restored into a new database row for row, the sums recorded at
- * backup time matching a drill's restore, a database without tables and a damaged backup found,
- * and not a byte of the data in the bucket in the clear.
+ * and PostgreSQL servers: the dump restored into a new database row for row, with its triggers,
+ * routines and events, the sums recorded at backup time matching a drill's restore, a load that
+ * fails midway rolled back (PostgreSQL) or said to be partial (MariaDB), a database without
+ * tables and a damaged backup found, and not a byte of the data in the bucket in the clear.
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -14,9 +15,11 @@ import {
   backupDatabase,
   databaseSums,
   type DatabaseLogin,
+  recordedDatabaseManifest,
   restoreDatabase,
   verifyDatabase,
 } from '../../src/backup/database.js'
+import { PARTS, partLabels, partOf } from '../../src/backup/restore-point.js'
 import { Restic } from '../../src/backup/restic.js'
 import { binaryUnavailable } from '../cluster/paths.js'
 import {
@@ -70,7 +73,17 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
         await s3.createBucket(BUCKET)
         if (engine === 'MariaDB') await server.sql(`CREATE USER 'shop'@'%' IDENTIFIED BY '${password}';`)
         else await server.sql(`CREATE ROLE shop LOGIN PASSWORD '${password}'`)
-        for (const name of ['shop', 'restored', 'drill', 'drill2', 'nothing']) await createDatabase(name)
+        for (const name of [
+          'shop',
+          'restored',
+          'drill',
+          'drill2',
+          'nothing',
+          'programmed',
+          'programmed2',
+          'drill3',
+        ])
+          await createDatabase(name)
         const blob = engine === 'MariaDB' ? 'BLOB' : 'BYTEA'
         const binary = engine === 'MariaDB' ? "X'00FF10'" : "'\\x00ff10'"
         await server.sql(
@@ -131,6 +144,9 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
             engine === 'MariaDB'
               ? 'CREATE PROCEDURE later() SELECT 1'
               : "CREATE FUNCTION later() RETURNS integer LANGUAGE sql AS 'SELECT 1'",
+            ...(engine === 'MariaDB'
+              ? ['CREATE EVENT tidy ON SCHEDULE EVERY 1 DAY DO DELETE FROM reviews']
+              : []),
           ].join(';\n'),
           asShop('shop'),
         )
@@ -144,6 +160,14 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
         assert.equal(await server.sql(objects, asShop('shop')), 'customers\norders\n')
         const routines = `SELECT routine_name FROM information_schema.routines WHERE routine_schema = ${engine === 'MariaDB' ? 'DATABASE()' : "'public'"}`
         assert.equal(await server.sql(routines, asShop('shop')), '')
+        if (engine === 'MariaDB')
+          assert.equal(
+            await server.sql(
+              'SELECT event_name FROM information_schema.events WHERE event_schema = DATABASE()',
+              asShop('shop'),
+            ),
+            '',
+          )
       })
 
       it('says how a restore into a database that was not empty differs from the point', async () => {
@@ -155,6 +179,115 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
           (await restoreDatabase(restic, 'p1', loginOf('drill2'), { replace: true })).problems,
           [],
         )
+      })
+
+      it('restores the triggers, routines and events with the tables, into a new database and over the old one', async () => {
+        const programs =
+          engine === 'MariaDB'
+            ? [
+                'CREATE TABLE visits (id INTEGER PRIMARY KEY, note TEXT)',
+                "CREATE TRIGGER stamp BEFORE INSERT ON visits FOR EACH ROW SET NEW.note = 'stamped'",
+                'CREATE FUNCTION twice(n INTEGER) RETURNS INTEGER DETERMINISTIC RETURN n * 2',
+                'CREATE EVENT tidy ON SCHEDULE EVERY 1 DAY DO DELETE FROM visits',
+              ]
+            : [
+                'CREATE TABLE visits (id INTEGER PRIMARY KEY, note TEXT)',
+                "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.note := 'stamped'; RETURN NEW; END $$",
+                'CREATE TRIGGER stamp BEFORE INSERT ON visits FOR EACH ROW EXECUTE FUNCTION stamp()',
+                "CREATE FUNCTION twice(n integer) RETURNS integer LANGUAGE sql AS 'SELECT n * 2'",
+              ]
+        await server.sql(
+          [...programs, 'INSERT INTO visits (id) VALUES (1)'].join(';\n'),
+          asShop('programmed'),
+        )
+        const programsOf = (database: string) =>
+          server.sql(
+            engine === 'MariaDB'
+              ? `SELECT CONCAT('trigger ', trigger_name) FROM information_schema.triggers WHERE trigger_schema = DATABASE()
+                 UNION ALL SELECT CONCAT(LOWER(routine_type), ' ', routine_name) FROM information_schema.routines WHERE routine_schema = DATABASE()
+                 UNION ALL SELECT CONCAT('event ', event_name) FROM information_schema.events WHERE event_schema = DATABASE() ORDER BY 1`
+              : `SELECT 'trigger ' || trigger_name FROM information_schema.triggers WHERE trigger_schema = 'public'
+                 UNION ALL SELECT lower(routine_type) || ' ' || routine_name FROM information_schema.routines WHERE routine_schema = 'public' ORDER BY 1`,
+            asShop(database),
+          )
+        const expected =
+          engine === 'MariaDB'
+            ? 'event tidy\nfunction twice\ntrigger stamp\n'
+            : 'function stamp\nfunction twice\ntrigger stamp\n'
+        assert.equal(await programsOf('programmed'), expected)
+        await backupDatabase(restic, loginOf('programmed'), 'p-programmed')
+
+        const restored = await restoreDatabase(restic, 'p-programmed', loginOf('programmed2'))
+        assert.deepEqual(restored, { database: 'programmed2', tables: 1, rows: 1, problems: [] })
+        assert.equal(await programsOf('programmed2'), expected)
+        await server.sql('INSERT INTO visits (id) VALUES (2)', asShop('programmed2'))
+        assert.equal(
+          await server.sql(
+            "SELECT CONCAT(id, ' ', note, ' ', twice(id)) FROM visits ORDER BY id",
+            asShop('programmed2'),
+          ),
+          '1 stamped 2\n2 stamped 4\n',
+        )
+        assert.deepEqual(await verifyDatabase(restic, 'p-programmed', loginOf('drill3')), [])
+        assert.equal(await programsOf('drill3'), expected)
+        const replaced = await restoreDatabase(restic, 'p-programmed', loginOf('programmed'), {
+          replace: true,
+        })
+        assert.deepEqual(replaced.problems, [])
+        assert.equal(await programsOf('programmed'), expected)
+      })
+
+      it(`a load that fails midway ${engine === 'PostgreSQL' ? 'is rolled back: the database holds what it held before' : 'may leave the database partly restored, and says so with the way back'}`, async () => {
+        // p1's dump with its first order damaged, stored as restore point p-damaged beside p1's
+        // sums: the load fails on the second table, after the first is loaded.
+        const dump = (
+          await restic.dump((await partOf(restic, 'p1', PARTS.database)).id, '/dump.sql')
+        ).toString('utf8')
+        const orders =
+          engine === 'MariaDB'
+            ? 'INSERT INTO `orders` VALUES'
+            : 'COPY public.orders (id, customer, total) FROM stdin;\n'
+        assert.ok(dump.includes(orders))
+        await restic.backupStdin(
+          'dump.sql',
+          dump.replace(orders, `${orders}x`),
+          partLabels('p-damaged', PARTS.database),
+        )
+        await restic.backupStdin(
+          'database-manifest.json',
+          JSON.stringify(await recordedDatabaseManifest(restic, 'p1')),
+          partLabels('p-damaged', PARTS.databaseManifest),
+        )
+        await server.sql(
+          "UPDATE customers SET name = 'kept' WHERE id = 2; CREATE TABLE kept (id INTEGER)",
+          asShop('shop'),
+        )
+        const was = await databaseSums(loginOf('shop'))
+        const failed = restoreDatabase(restic, 'p-damaged', loginOf('shop'), {
+          replace: true,
+          before: 'p-before',
+        })
+        if (engine === 'PostgreSQL') {
+          await assert.rejects(failed, {
+            message:
+              /^loading the dump of restore point p-damaged into database shop failed and was rolled back: the database holds what it held before \(restic dump failed \(exit \d+\): .*ERROR: /,
+          })
+          assert.deepEqual(await databaseSums(loginOf('shop')), was)
+          assert.equal(await server.sql('SELECT name FROM customers WHERE id = 2', asShop('shop')), 'kept\n')
+        } else {
+          await assert.rejects(failed, {
+            message:
+              /^loading the dump of restore point p-damaged into database shop failed, so it may be partly restored \(MariaDB cannot roll back tables\): restore it again, or restore point p-before to go back to what it held before \(restic dump failed \(exit \d+\): /,
+          })
+          const tables = await databaseSums(loginOf('shop'))
+          assert.deepEqual(
+            tables.map(({ table, rows }) => [table, rows]),
+            [
+              ['customers', 2],
+              ['orders', 0],
+            ],
+          )
+        }
       })
 
       it('never puts a row in the bucket in the clear', async () => {
