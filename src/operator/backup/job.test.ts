@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { renderBackupJob } from './job.js'
+import { renderBackupJob, renderRestoreJob } from './job.js'
 
 const IMAGE = `registry.test/hostplane@sha256:${'a'.repeat(64)}`
 const input = {
@@ -86,5 +86,28 @@ describe('the backup Job', () => {
     const args = databaseOnly.spec.template.spec.containers[0]?.args ?? []
     assert.ok(args.includes('--database=/var/run/hostplane/database') && !args.includes('--volume=/data'))
     assert.ok(!databaseOnly.spec.template.spec.volumes.some((v) => v.persistentVolumeClaim))
+  })
+
+  it('runs hostplane backup restore --replace over the database, naming the Backup of what was there as the way back', () => {
+    const restore = {
+      restore: { name: 'undo', namespace: 'sh-acme', uid: 'uid-2' },
+      customer: 'acme',
+      target: 'offsite',
+      point: 'nightly-1',
+      databaseSecret: 'shop-database',
+    }
+    const argsOf = (job: unknown) => shape(job).spec.template.spec.containers[0]?.args
+    assert.deepEqual(argsOf(renderRestoreJob({ ...restore, before: 'undo-before' }, { image: IMAGE })), [
+      'backup',
+      'restore',
+      '--repository=/var/run/hostplane/repository',
+      '--point=nightly-1',
+      '--cache-dir=/tmp/restic-cache',
+      '--answer-file=/dev/termination-log',
+      '--replace',
+      '--database=/var/run/hostplane/database',
+      '--before=undo-before',
+    ])
+    assert.ok(!argsOf(renderRestoreJob(restore, { image: IMAGE }))?.some((arg) => arg.startsWith('--before')))
   })
 })

@@ -59,6 +59,8 @@ export interface RestoreJobInput {
   readonly path?: string
   /** The connection Secret of the Database to restore into (or a drill's scratch Database). */
   readonly databaseSecret?: string
+  /** The restore point of what is there now (the Backup `<restore>-before`), when it holds something. */
+  readonly before?: string
   /** A drill: restore the files (when `files`) into a scratch directory and compare. */
   readonly verify?: { readonly files: boolean }
 }
@@ -118,6 +120,7 @@ export function renderRestoreJob(input: RestoreJobInput, settings: BackupJobSett
         ...(webspace ? [`--volume=${VOLUME_DIR}`] : []),
         ...(input.path ? [`--path=${input.path}`] : []),
         ...database,
+        ...(input.before ? [`--before=${input.before}`] : []),
       ]
   return renderJob(
     {

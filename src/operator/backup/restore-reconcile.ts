@@ -186,19 +186,16 @@ export class RestoreReconciler {
       databaseSecret = scratch.secret
       fields.scratch = scratch.name
     }
+    // The restore point a failed database load names as the way back, when there is one.
+    let before: string | undefined
     if (!spec.verify && spec.keepCurrent) {
-      const before = await this.keepCurrent(restore, backup)
+      const kept = await this.keepCurrent(restore, backup)
       fields.before = beforeBackupName(restore.metadata.name)
-      if (before.kind === 'wait')
-        return this.status.wait(restore, RESTORE_REASON.SavingCurrent, before.message, fields)
-      if (before.kind === 'failed')
-        return this.status.finish(
-          restore,
-          'Failed',
-          RESTORE_REASON.SavingCurrentFailed,
-          before.message,
-          fields,
-        )
+      if (kept.kind === 'wait')
+        return this.status.wait(restore, RESTORE_REASON.SavingCurrent, kept.message, fields)
+      if (kept.kind === 'failed')
+        return this.status.finish(restore, 'Failed', RESTORE_REASON.SavingCurrentFailed, kept.message, fields)
+      before = kept.point
     }
     const busy = cache.jobsIn(namespace).find((job) => !jobFinished(job))
     if (busy)
@@ -222,6 +219,7 @@ export class RestoreReconciler {
         webspace,
         path: spec.path,
         databaseSecret,
+        before,
         ...(spec.verify ? { verify: { files: backup.status.files !== undefined } } : {}),
       },
       settings,
@@ -282,11 +280,16 @@ export class RestoreReconciler {
     }
   }
 
-  /** The Backup of what the restore replaces: made once; done when it succeeded or found nothing. */
+  /**
+   * The Backup of what the restore replaces: made once; done when it succeeded (its point is the
+   * way back) or found nothing.
+   */
   private async keepCurrent(
     restore: Restore,
     backup: Backup,
-  ): Promise<{ kind: 'done' } | { kind: 'wait'; message: string } | { kind: 'failed'; message: string }> {
+  ): Promise<
+    { kind: 'done'; point?: string } | { kind: 'wait'; message: string } | { kind: 'failed'; message: string }
+  > {
     const namespace = restore.metadata.namespace ?? ''
     const name = beforeBackupName(restore.metadata.name)
     const before = this.options.cache.backup(`${namespace}/${name}`)
@@ -308,7 +311,7 @@ export class RestoreReconciler {
       return { kind: 'wait', message: `Backup ${name} keeps what is there now before it is replaced` }
     }
     const ready = findCondition(before.status?.conditions, 'Ready')
-    if (before.status?.phase === 'Succeeded') return { kind: 'done' }
+    if (before.status?.phase === 'Succeeded') return { kind: 'done', point: name }
     if (before.status?.phase === 'Failed' && ready?.reason === BACKUP_REASON.BackupEmpty)
       return { kind: 'done' }
     if (before.status?.phase === 'Failed')
