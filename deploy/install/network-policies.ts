@@ -17,8 +17,9 @@
  * - registry (the install's own): in from the ingress controller and the gitserver on the
  *   registry port, metrics from the monitoring namespace; nothing out (it checks tokens itself).
  * - panel (when given): in from the ingress controller on its HTTP port and from the monitoring
- *   namespace on its ops port; out to DNS, the API server and https anywhere (the provider's
- *   OpenID Connect issuer, wherever it runs).
+ *   namespace on its ops port; out to DNS, the API server, https anywhere (the provider's
+ *   OpenID Connect issuer, wherever it runs) and the backup targets' repository proxies (a
+ *   customer's backup as a download).
  * - cert-manager's HTTP-01 solver pods, which it starts beside the sites' Certificates in this
  *   namespace: in from the ingress controller on the solver's port; nothing out.
  * The API server is reached at the `kubernetes` Service (443) or, after the node's NAT, at its
@@ -38,6 +39,7 @@ import { gitserverRegistry, SSH_PORT } from './gitserver.js'
 import { PANEL_HTTP_PORT, PANEL_OPS_PORT } from './panel.js'
 import { REGISTRY_DEBUG_PORT, REGISTRY_PORT } from './registry.js'
 import { BUILD_NAMESPACE } from '../../src/build/jobs/settings.js'
+import { BACKUP_PROXY_LABELS, BACKUP_PROXY_PORT } from '../../src/operator/backup-target/render-proxy.js'
 import { FEED_PORT } from './syncer.js'
 import { componentLabels, HTTP_PORT } from './workload.js'
 
@@ -173,8 +175,17 @@ export class SystemNetworkPolicies extends Construct {
           { from: [fromIngress(ingress)], ports: tcp(PANEL_HTTP_PORT.containerPort) },
           { from: [fromNamespace(monitoringNamespace)], ports: tcp(PANEL_OPS_PORT.containerPort) },
         ],
-        // The identity provider is wherever the provider runs it: https anywhere.
-        [DNS, API_SERVER, { to: anywhere, ports: tcp(443) }],
+        // The identity provider is wherever the provider runs it: https anywhere. The backup
+        // targets' repository proxies serve the customers' backups as downloads.
+        [
+          DNS,
+          API_SERVER,
+          { to: anywhere, ports: tcp(443) },
+          {
+            to: [{ podSelector: { matchLabels: { ...BACKUP_PROXY_LABELS } } }],
+            ports: tcp(BACKUP_PROXY_PORT),
+          },
+        ],
       )
     allow(
       'hostplane-acme-http01-solver',

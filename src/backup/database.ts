@@ -35,7 +35,8 @@ export interface DatabaseManifest {
   readonly changing: readonly string[]
 }
 
-const DUMP_FILE = 'dump.sql'
+/** The dump's file in the database part's snapshot (`/dump.sql`). */
+export const DUMP_FILE = 'dump.sql'
 const MANIFEST_FILE = 'database-manifest.json'
 const CONNECT_TIMEOUT_MS = 10_000
 

@@ -4,7 +4,8 @@
  * a log line), a deadline after which the process group is killed, bounded output, and restic's
  * JSON read into types. Debian's restic (bookworm: 0.14) is the one in the hostplane image.
  */
-import { BoundedProcessError, runBounded } from '../ops/bounded-process.js'
+import type { Readable } from 'node:stream'
+import { BoundedProcessError, runBounded, streamBounded } from '../ops/bounded-process.js'
 
 export interface ResticRepository {
   /** e.g. `s3:https://s3.example.com/backups/acme`. */
@@ -62,6 +63,20 @@ export interface PipedConsumer extends PipedProgram {
    * transaction the consumer began, so that a stream that breaks off midway commits nothing.
    */
   readonly complete?: string
+}
+
+/** One entry of a snapshot's tree, as `restic ls --json` prints it. */
+export interface SnapshotNode {
+  readonly path: string
+  readonly type: 'file' | 'dir' | 'symlink' | string
+  readonly size?: number
+}
+
+/** Bytes restic writes as it reads them from the repository. */
+export interface ResticStream {
+  readonly stdout: Readable
+  /** Resolves when restic wrote everything; rejects with a ResticError when it failed or was stopped. */
+  readonly done: Promise<void>
 }
 
 export class ResticError extends BoundedProcessError {
@@ -184,6 +199,45 @@ export class Restic {
       target,
       ...includes.flatMap((include) => ['--include', include]),
     ])
+  }
+
+  /** Snapshot `id` (a full or short id). */
+  async snapshot(id: string): Promise<Snapshot> {
+    const [snapshot] = (JSON.parse((await this.run(['snapshots', '--json', id])).toString('utf8')) ??
+      []) as Snapshot[]
+    if (!snapshot) throw new ResticError('snapshots', 0, `no snapshot ${id}`, false)
+    return snapshot
+  }
+
+  /** The entry at absolute `path` in snapshot `id`, or undefined when it holds none there. */
+  async node(id: string, path: string): Promise<SnapshotNode | undefined> {
+    const output = (await this.run(['ls', '--json', id, path])).toString('utf8')
+    for (const line of output.split('\n')) {
+      if (!line.trim()) continue
+      const entry = JSON.parse(line) as Partial<SnapshotNode> & { struct_type?: string }
+      if (entry.struct_type === 'node' && entry.path === path) return entry as SnapshotNode
+    }
+    return undefined
+  }
+
+  /**
+   * Streams `path` of snapshot `id` as restic's `dump` writes it: a directory as a tar archive, a
+   * file as its bytes. `signal` (a client that went away) and the deadline kill restic.
+   */
+  dumpStream(id: string, path: string, signal?: AbortSignal): ResticStream {
+    const { stdout, ended } = streamBounded({
+      program: this.options.binary ?? 'restic',
+      args: ['dump', '--archive', 'tar', id, path],
+      env: this.env(),
+      timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+    })
+    const done = ended.then(({ code, stderr, failure }) => {
+      if (code === 0 && !failure) return
+      const said = failure === 'aborted' ? 'stopped: its reader went away' : stderr
+      throw new ResticError('dump', code, said, failure === 'timeout')
+    })
+    return { stdout, done }
   }
 
   /** The bytes of file `path` of snapshot `id`. */

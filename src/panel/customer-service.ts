@@ -7,11 +7,14 @@
  * `audited`, so the audit log (audit/audit-log.ts) records it with its outcome, here and only here.
  */
 import { API_VERSION } from '../api/kind.js'
-import type { Customer, Release, SshKey, StaticSite, Webspace } from '../api/resources.js'
+import type { Backup, Customer, Release, SshKey, StaticSite, Webspace } from '../api/resources.js'
+import { type DownloadPart, downloadProblem, repositoryOf } from '../backup/download.js'
+import type { ResticRepository } from '../backup/restic.js'
 import type { StaticSiteSpec } from '../api/staticsite.js'
 import { type BuildStatus, WEBSPACE_LABEL, type WebspaceSpec } from '../api/webspace.js'
 import type { KubeList, KubeObject } from '../kube/object.js'
 import { type KubeRest, resourcePath } from '../kube/rest.js'
+import { repositorySecretName } from '../operator/backup/owned.js'
 import { customerNamespace } from '../operator/customer/names.js'
 import { AdminService } from './admin-service.js'
 import type { AuditTrail } from './audit/audit-log.js'
@@ -22,6 +25,7 @@ import type { PanelClients } from './kube-clients.js'
 import { keptRevision, requestSync, rollbackSite } from '../syncer/site-requests.js'
 import { domainClaimWord, quotaLines } from './account-words.js'
 import type {
+  BackupView,
   DomainsView,
   MeView,
   ReleaseView,
@@ -32,13 +36,14 @@ import type {
 } from './schemas.js'
 import { isTokenId } from './tokens/token.js'
 import type { TokenRecord, TokenStore } from './tokens/token-store.js'
-import { actorView, releaseView, siteView, sshKeyView, webspaceView } from './views.js'
+import { actorView, backupView, releaseView, siteView, sshKeyView, webspaceView } from './views.js'
 
 const PLURALS = {
   StaticSite: 'staticsites',
   Webspace: 'webspaces',
   Release: 'releases',
   SshKey: 'sshkeys',
+  Backup: 'backups',
 } as const
 
 type Kind = keyof typeof PLURALS
@@ -63,6 +68,23 @@ export interface PanelServiceOptions {
   /** How long a customer's namespace is remembered. @default 60000 */
   readonly namespaceTtlMs?: number
   readonly clock?: () => number
+}
+
+interface Secret extends KubeObject {
+  readonly data?: Readonly<Record<string, string>>
+}
+
+/** What a download asks for. */
+export interface DownloadWanted {
+  readonly part: DownloadPart
+  readonly path?: string
+}
+
+/** Where a Succeeded Backup's part is: its snapshot in the customer's repository. */
+export interface DownloadSource extends DownloadWanted {
+  readonly backup: string
+  readonly snapshot: string
+  readonly repository: ResticRepository
 }
 
 interface SelfSubjectReview {
@@ -461,6 +483,69 @@ export class CustomerService {
 
   deleteSshKey(name: string): Promise<void> {
     return this.audited({ action: 'sshkey.delete', kind: 'SshKey', name }, () => this.remove('SshKey', name))
+  }
+
+  /** The customer's Backups, newest first. */
+  async listBackups(): Promise<BackupView[]> {
+    const backups = await this.list<Backup>('Backup')
+    return backups
+      .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))
+      .map(backupView)
+  }
+
+  /**
+   * Finds what `wanted` of Backup `name` is and hands it to `deliver` (which streams it), recorded
+   * in the audit log as a read of the Backup with its outcome. Everything is read as the customer:
+   * the Backup (another customer's is missing) and its repository's Secret in the customer's
+   * namespace, which the customer may read itself — the panel gains no authority.
+   */
+  downloadBackup(
+    name: string,
+    wanted: DownloadWanted,
+    deliver: (source: DownloadSource) => Promise<void>,
+  ): Promise<void> {
+    const detail = { part: wanted.part, ...(wanted.path !== undefined ? { path: wanted.path } : {}) }
+    return this.audited({ action: 'backup.download', kind: 'Backup', name, detail }, async () =>
+      deliver(await this.downloadSource(name, wanted)),
+    )
+  }
+
+  private async downloadSource(name: string, { part, path }: DownloadWanted): Promise<DownloadSource> {
+    const problem = downloadProblem(part, path)
+    if (problem)
+      throw new PanelError('HP_ERR_PANEL_BAD_REQUEST', problem, [{ field: 'path', message: problem }])
+    const backup = await this.get<Backup>('Backup', name)
+    const { phase, target } = backup.status ?? {}
+    if (phase !== 'Succeeded')
+      throw new PanelError(
+        'HP_ERR_PANEL_BACKUP_NOT_READY',
+        `Backup ${name} is ${phase ?? 'not started yet'}: only a Succeeded Backup can be downloaded`,
+      )
+    const snapshot = (part === 'files' ? backup.status?.files : backup.status?.database)?.snapshot
+    if (!snapshot || !target)
+      throw new PanelError('HP_ERR_PANEL_NOT_FOUND', `Backup ${name} holds no ${part}`)
+    const secretName = repositorySecretName(target)
+    const namespace = await this.panel.namespaceOf(this.customer, () => this.customerObject())
+    const secret = await this.call(true, () =>
+      this.rest.request<Secret>(
+        'GET',
+        resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace, name: secretName }),
+      ),
+    ).catch((error: unknown) => {
+      if (!(error instanceof PanelError) || error.code !== 'HP_ERR_PANEL_NOT_FOUND') throw error
+      throw new PanelError(
+        'HP_ERR_PANEL_REPOSITORY_UNAVAILABLE',
+        `the repository Secret ${secretName} of BackupTarget ${target} is missing`,
+      )
+    })
+    const decode = (key: string) => {
+      const value = secret.data?.[key]
+      return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8').trim()
+    }
+    const repository = repositoryOf({ repository: decode('repository'), password: decode('password') })
+    if (typeof repository === 'string')
+      throw new PanelError('HP_ERR_PANEL_REPOSITORY_UNAVAILABLE', `${secretName}: ${repository}`)
+    return { backup: name, part, ...(path !== undefined ? { path } : {}), snapshot, repository }
   }
 
   listTokens(): Promise<TokenRecord[]> {

@@ -11,6 +11,7 @@ export const PANEL_ERRORS = {
   HP_ERR_PANEL_UNAUTHENTICATED: { status: 401, summary: 'no valid API token or session' },
   HP_ERR_PANEL_RATE_LIMITED: { status: 429, summary: 'too many failed sign-in attempts' },
   HP_ERR_PANEL_TOO_MANY_STREAMS: { status: 429, summary: 'too many open build log streams' },
+  HP_ERR_PANEL_TOO_MANY_DOWNLOADS: { status: 429, summary: 'too many backup downloads running' },
   HP_ERR_PANEL_NOT_ADMIN: { status: 403, summary: 'only a provider admin may do this' },
   HP_ERR_PANEL_NOT_A_CUSTOMER: { status: 403, summary: 'a provider admin is not acting as a customer' },
   HP_ERR_PANEL_NOT_FOUND: { status: 404, summary: 'no such object' },
@@ -20,7 +21,12 @@ export const PANEL_ERRORS = {
   HP_ERR_PANEL_UNSUPPORTED_MEDIA: { status: 415, summary: 'send the body as application/json' },
   HP_ERR_PANEL_REFUSED: { status: 403, summary: 'refused by a policy of the cluster' },
   HP_ERR_PANEL_CONFLICT: { status: 409, summary: 'the object exists or changed meanwhile' },
+  HP_ERR_PANEL_BACKUP_NOT_READY: { status: 409, summary: 'only a Succeeded Backup can be downloaded' },
   HP_ERR_PANEL_UNAVAILABLE: { status: 503, summary: 'the Kubernetes API is unavailable' },
+  HP_ERR_PANEL_REPOSITORY_UNAVAILABLE: {
+    status: 503,
+    summary: 'the backup repository cannot be read now; the error is in the panel’s log',
+  },
   HP_ERR_PANEL_AUDIT_UNAVAILABLE: {
     status: 503,
     summary: 'the change was not made: the panel cannot record it in its audit log',

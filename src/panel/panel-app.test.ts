@@ -80,6 +80,8 @@ describe('the panel app without an API server', () => {
       'DELETE /api/v1/staticsites/{name}',
       'DELETE /api/v1/tokens/{id}',
       'DELETE /api/v1/webspaces/{name}',
+      'GET /api/v1/backups',
+      'GET /api/v1/backups/{name}/download',
       'GET /api/v1/domains',
       'GET /api/v1/me',
       'GET /api/v1/releases',

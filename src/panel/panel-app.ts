@@ -18,6 +18,7 @@ import type { Logger } from '../ops/log.js'
 import { adminRoutes } from './admin-routes.js'
 import { apiRoutes } from './api-routes.js'
 import type { Authenticator } from './auth/authenticator.js'
+import { backupRoutes, type DownloadLimits } from './backup-routes.js'
 import { buildRoutes, type BuildStreamLimits } from './build-routes.js'
 import { RateLimitedError } from './auth/bearer.js'
 import { readCookie, SESSION_COOKIE } from './auth/cookies.js'
@@ -73,6 +74,7 @@ export interface PanelAppOptions {
   /** @default 262144 */
   readonly bodyLimit?: number
   readonly buildStreams?: BuildStreamLimits
+  readonly downloads?: DownloadLimits
 }
 
 export const API_PREFIX = '/api/v1'
@@ -183,6 +185,7 @@ export async function panelApp(options: PanelAppOptions) {
       await api.register(apiRoutes)
       if (signIn) await api.register(adminRoutes, { prefix: '/admin', panel, signIn })
       await api.register(buildRoutes, { limits: options.buildStreams })
+      await api.register(backupRoutes, { limits: options.downloads })
     },
     { prefix: API_PREFIX },
   )

@@ -43,6 +43,8 @@ export interface PanelConfig {
   readonly trustProxy?: string | readonly string[]
   /** OpenID Connect sign-in (docs/panel-sign-in.md); without it the panel takes API tokens only. */
   readonly signIn?: SignInOptions
+  /** Backup downloads at once per customer, and their deadline. */
+  readonly downloads?: PanelAppOptions['downloads']
   /** The web UI, mounted with `signIn`. @default the customer and admin pages of src/panel/ui */
   readonly pages?: PanelAppOptions['pages']
 }
@@ -102,6 +104,7 @@ export async function startPanel(config: PanelConfig): Promise<PanelProcess> {
     requests,
     trustProxy: config.trustProxy,
     signIn: config.signIn,
+    downloads: config.downloads,
     pages: config.pages ?? panelPages,
   })
   const ops = controlServer(log)

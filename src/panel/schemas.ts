@@ -5,7 +5,9 @@
  * judges with the same rules (its CEL rules included: their messages come back as field errors).
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { BACKUP_PHASES, type BackupPhase } from '../api/backup.js'
 import { CustomerSpec, MAX_CUSTOMER_NAME } from '../api/customer.js'
+import { DOWNLOAD_PARTS, type DownloadPart } from '../backup/download.js'
 import { DNS_LABEL } from '../api/schema-kit.js'
 import { StaticSiteSpec } from '../api/staticsite.js'
 import { WebspaceSpec } from '../api/webspace.js'
@@ -246,6 +248,49 @@ export const CreateToken = Type.Object({
 })
 export const ReleaseQuery = Type.Object({ webspace: Type.Optional(Name) })
 
+export const BackupView = Type.Object(
+  {
+    ...ObjectFields,
+    webspace: Type.Optional(Type.String({ description: 'The Webspace whose volume it holds.' })),
+    database: Type.Optional(Type.String({ description: 'The Database whose dump it holds.' })),
+    schedule: Type.Optional(Type.String({ description: 'The BackupSchedule that took it.' })),
+    phase: Type.Optional(Type.Unsafe<BackupPhase>({ type: 'string', enum: [...BACKUP_PHASES] })),
+    state: StatusWord,
+    takenAt: Type.Optional(
+      Type.String({ format: 'date-time', description: 'When it finished (or started, while it runs).' }),
+    ),
+    files: Type.Optional(
+      Type.Object({ files: Type.Integer(), bytes: Type.Integer() }, { description: 'What the volume held.' }),
+    ),
+    tables: Type.Optional(
+      Type.Object(
+        { tables: Type.Integer(), rows: Type.Integer() },
+        { description: 'What the database held.' },
+      ),
+    ),
+    downloads: Type.Array(Type.Unsafe<DownloadPart>({ type: 'string', enum: [...DOWNLOAD_PARTS] }), {
+      description: 'The parts /backups/{name}/download?part= gives: none until it Succeeded.',
+    }),
+  },
+  { title: 'Backup' },
+)
+
+export const DownloadQuery = Type.Object({
+  part: Type.Unsafe<DownloadPart>({
+    type: 'string',
+    enum: [...DOWNLOAD_PARTS],
+    description: '`files`: the volume as a tar archive; `database`: the dump as it was stored (SQL).',
+  }),
+  path: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description:
+        'With part=files, only this file or directory of the volume, relative to its root (e.g. wp-content/uploads): a directory comes as a tar archive, a file as itself.',
+    }),
+  ),
+})
+
 /** A Customer's name: a DNS label short enough for its namespace `ded-<name>`. */
 export const CustomerName = Type.String({ minLength: 1, maxLength: MAX_CUSTOMER_NAME, pattern: DNS_LABEL })
 export const CustomerParams = Type.Object({ name: CustomerName })
@@ -298,6 +343,7 @@ export const ActingView = Type.Object(
 export const ListOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) })
 
 export type SiteView = Static<typeof SiteView>
+export type BackupView = Static<typeof BackupView>
 export type WebspaceView = Static<typeof WebspaceView>
 export type ReleaseView = Static<typeof ReleaseView>
 export type SshKeyView = Static<typeof SshKeyView>

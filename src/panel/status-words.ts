@@ -6,8 +6,9 @@
  * message, which is what the customer has to act on. Pure.
  */
 import type { Condition } from '../api/conditions.js'
-import type { Release, StaticSite, Webspace } from '../api/resources.js'
+import type { Backup, Release, StaticSite, Webspace } from '../api/resources.js'
 import { findCondition } from '../kube/conditions.js'
+import { CONDITION as BACKUP } from '../operator/backup/conditions.js'
 import { CONDITION as SITE, REASON as SITE_REASON } from '../operator/staticsite/conditions.js'
 import { CONDITION as WEBSPACE, REASON as WEBSPACE_REASON } from '../operator/webspace/conditions.js'
 
@@ -152,5 +153,25 @@ export function webspaceStatusWords(
           ),
     ...(running ? { running } : {}),
     ...(build ? { lastBuild: build } : {}),
+  }
+}
+
+/**
+ * A Backup's state in words, from its phase: a failed one says why in its Ready condition's
+ * message (src/operator/backup/conditions.ts), which is what the customer has to act on.
+ */
+export function backupStatusWord(backup: Pick<Backup, 'status'>): StatusWord {
+  const { phase, conditions } = backup.status ?? {}
+  switch (phase) {
+    case 'Succeeded':
+      return { state: 'ok', text: 'backed up' }
+    case 'Running':
+      return { state: 'pending', text: 'backing up now' }
+    case 'Failed': {
+      const said = findCondition(conditions, BACKUP.Ready)
+      return { state: 'problem', text: said?.message || said?.reason || 'failed' }
+    }
+    default:
+      return { state: 'pending', text: 'waiting to start' }
   }
 }

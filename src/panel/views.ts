@@ -3,12 +3,14 @@
  * (status-words.ts) and nothing of the machinery (managed fields, owner references, finalizers).
  * Pure.
  */
-import type { Release, SshKey, StaticSite, Webspace } from '../api/resources.js'
+import type { Backup, Release, SshKey, StaticSite, Webspace } from '../api/resources.js'
+import type { DownloadPart } from '../backup/download.js'
+import { SCHEDULE_LABEL } from '../operator/backup/reconcile.js'
 import { ACCEPTED } from '../gitserver/conditions.js'
 import type { KubeObject } from '../kube/object.js'
 import type { Actor } from './identity.js'
-import type { ActorView, ReleaseView, SiteView, SshKeyView, WebspaceView } from './schemas.js'
-import { conditionWord, siteStatusWords, webspaceStatusWords } from './status-words.js'
+import type { ActorView, BackupView, ReleaseView, SiteView, SshKeyView, WebspaceView } from './schemas.js'
+import { backupStatusWord, conditionWord, siteStatusWords, webspaceStatusWords } from './status-words.js'
 
 const objectFields = ({ metadata }: KubeObject) => ({
   name: metadata.name,
@@ -52,6 +54,28 @@ export const sshKeyView = (key: SshKey): SshKeyView => ({
     pending: 'waiting for the gitserver',
   }),
 })
+
+export const backupView = (backup: Backup): BackupView => {
+  const { status, spec, metadata } = backup
+  const takenAt = status?.completionTime ?? status?.startTime
+  const schedule = metadata.labels?.[SCHEDULE_LABEL]
+  const downloads: DownloadPart[] =
+    status?.phase === 'Succeeded'
+      ? [...(status.files ? ['files' as const] : []), ...(status.database ? ['database' as const] : [])]
+      : []
+  return {
+    ...objectFields(backup),
+    ...(spec.webspace ? { webspace: spec.webspace } : {}),
+    ...(spec.database ? { database: spec.database } : {}),
+    ...(schedule ? { schedule } : {}),
+    ...(status?.phase ? { phase: status.phase } : {}),
+    state: backupStatusWord(backup),
+    ...(takenAt ? { takenAt } : {}),
+    ...(status?.files ? { files: { files: status.files.files, bytes: status.files.bytes } } : {}),
+    ...(status?.database ? { tables: { tables: status.database.tables, rows: status.database.rows } } : {}),
+    downloads,
+  }
+}
 
 /** Who the caller is, as /me and act-as answer it. */
 export const actorView = (actor: Actor): ActorView => ({

@@ -27,7 +27,6 @@ import type {
 } from '../../src/api/backup.js'
 import type { Backup, Database, Restore } from '../../src/api/resources.js'
 import { repositoryProxy } from '../../src/backup/repository-proxy.js'
-import { S3Client } from '../../src/backup/s3-client.js'
 import { findCondition } from '../../src/kube/conditions.js'
 import type { KubeList, KubeObject } from '../../src/kube/object.js'
 import { isNotFound, KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
@@ -58,7 +57,7 @@ import {
 } from '../database/servers.js'
 import { runHostplane } from '../e2e/cli-process.js'
 import { OperatorEnv } from '../operator/harness.js'
-import { motoUnavailable, S3_TEST_CREDENTIALS, type S3UnderTest, startMoto } from './moto.js'
+import { motoClient, motoUnavailable, type S3UnderTest, startMoto } from './moto.js'
 
 const env = await clusterForTests()
 const unavailable =
@@ -284,15 +283,7 @@ describe(
       work = await mkdtemp(join(tmpdir(), 'hp-backup-jobs-'))
       proxy = createServer(
         repositoryProxy({
-          s3: new S3Client({
-            endpoint: new URL(s3.endpoint),
-            bucket: BUCKET,
-            credentials: {
-              accessKeyId: S3_TEST_CREDENTIALS.AWS_ACCESS_KEY_ID,
-              secretAccessKey: S3_TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
-              region: 'us-east-1',
-            },
-          }),
+          s3: motoClient(s3, BUCKET),
           prefix: PREFIX,
           tokenHash: (customer) => tokenHashes[customer],
         }),

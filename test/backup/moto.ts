@@ -18,6 +18,7 @@ import {
 } from '../cluster/python-tools.js'
 import { waitFor } from '../cluster/process.js'
 import { freePort } from '../serving/nginx-for-tests.js'
+import { S3Client } from '../../src/backup/s3-client.js'
 
 const run = promisify(execFile)
 
@@ -52,6 +53,18 @@ export interface S3UnderTest {
   remove(bucket: string, key: string): Promise<void>
   stop(): Promise<void>
 }
+
+/** A client of `bucket` on `s3` with the test credentials, as the repository proxy holds one. */
+export const motoClient = (s3: S3UnderTest, bucket: string) =>
+  new S3Client({
+    endpoint: new URL(s3.endpoint),
+    bucket,
+    credentials: {
+      accessKeyId: S3_TEST_CREDENTIALS.AWS_ACCESS_KEY_ID,
+      secretAccessKey: S3_TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+      region: 'us-east-1',
+    },
+  })
 
 export async function startMoto(): Promise<S3UnderTest> {
   const command = await cachedPythonTool(MOTO)

@@ -15,9 +15,8 @@ import { after, before, describe, it } from 'node:test'
 import { backupFiles, verifyFiles } from '../../src/backup/files.js'
 import { repositoryProxy } from '../../src/backup/repository-proxy.js'
 import { Restic, ResticError } from '../../src/backup/restic.js'
-import { S3Client } from '../../src/backup/s3-client.js'
 import { binaryUnavailable } from '../cluster/paths.js'
-import { motoUnavailable, S3_TEST_CREDENTIALS, type S3UnderTest, startMoto } from './moto.js'
+import { motoClient, motoUnavailable, S3_TEST_CREDENTIALS, type S3UnderTest, startMoto } from './moto.js'
 
 const unavailable =
   (await binaryUnavailable('backup', '/usr/bin/restic', 'restic')) || (await motoUnavailable())
@@ -59,15 +58,7 @@ describe(
     before(async () => {
       s3 = await startMoto()
       await s3.createBucket(BUCKET)
-      const client = new S3Client({
-        endpoint: new URL(s3.endpoint),
-        bucket: BUCKET,
-        credentials: {
-          accessKeyId: S3_TEST_CREDENTIALS.AWS_ACCESS_KEY_ID,
-          secretAccessKey: S3_TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
-          region: 'us-east-1',
-        },
-      })
+      const client = motoClient(s3, BUCKET)
       server = createServer(
         repositoryProxy({
           s3: client,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { parseFlags } from '../../../deploy/install/cli-flags.js'
+import { componentLabels } from '../../../deploy/install/workload.js'
 import type { Manifest } from '../../kube/object.js'
 import { type BackupProxyInput, backupProxyName, renderBackupProxy } from './render-proxy.js'
 
@@ -181,7 +182,7 @@ describe('renderBackupProxy', () => {
     ])
   })
 
-  it('lets in only backup Jobs’ Pods (any namespace) on restic’s port, and out only DNS and the bucket’s port', () => {
+  it('lets in only backup Jobs’ Pods (any namespace) and the panel’s (its own namespace) on restic’s port, and out only DNS and the bucket’s port', () => {
     const policy = (overrides: Partial<BackupProxyInput>) =>
       byKind(renderBackupProxy(input(overrides)), 'NetworkPolicy').spec
     const spec = policy({})
@@ -193,6 +194,7 @@ describe('renderBackupProxy', () => {
             namespaceSelector: {},
             podSelector: { matchLabels: { 'app.kubernetes.io/component': 'backup' } },
           },
+          { podSelector: { matchLabels: componentLabels('panel') } },
         ],
         ports: [{ protocol: 'TCP', port: 8000 }],
       },

@@ -4,8 +4,8 @@
  * backupProxyName(target). Its Pod has no ServiceAccount token (it needs no Kubernetes API at
  * all), runs under Pod Security `restricted`, and reads the bucket's keys and the customers'
  * token hashes from two Secrets mounted read-only; it answers restic only for Pods labelled
- * `app.kubernetes.io/component: backup` (the backup Jobs, in any namespace), and reaches only DNS
- * and the bucket's port. Pure.
+ * `app.kubernetes.io/component: backup` (the backup Jobs, in any namespace) and the panel's Pods
+ * (in its own namespace: a backup's download), and reaches only DNS and the bucket's port. Pure.
  *
  * Name rule (pinned by tests): `backup-proxy-<target>` when it has at most 63 characters and the
  * target contains no `--`; else `backup-proxy-<target, cut>--<8 hex of sha256(target)>`, exactly
@@ -27,6 +27,11 @@ export const BACKUP_TARGET_LABEL = 'hostplane.dev/backup-target'
 /** Every proxy Pod's label, whatever its target: what backup Jobs may reach. */
 export const BACKUP_PROXY_LABELS = { 'app.kubernetes.io/name': 'hostplane-backup-proxy' } as const
 export const BACKUP_CLIENT_LABELS = { 'app.kubernetes.io/component': 'backup' } as const
+/** The panel's pods (deploy/install's component labels), which stream a customer's backup as a download. */
+export const PANEL_CLIENT_LABELS = {
+  'app.kubernetes.io/name': 'hostplane',
+  'app.kubernetes.io/component': 'panel',
+} as const
 const MOUNTS = { credentials: '/etc/hostplane/backup-credentials', tokens: '/etc/hostplane/backup-tokens' }
 const MAX_NAME = 63
 const PREFIX = 'backup-proxy-'
@@ -188,7 +193,11 @@ export function renderBackupProxy(input: BackupProxyInput): Manifest[] {
       ingress: [
         // The tokens decide which repository; the policy keeps everything but backup Jobs from even asking.
         {
-          from: [{ namespaceSelector: {}, podSelector: { matchLabels: { ...BACKUP_CLIENT_LABELS } } }],
+          from: [
+            { namespaceSelector: {}, podSelector: { matchLabels: { ...BACKUP_CLIENT_LABELS } } },
+            // The panel, beside the proxy in the system namespace, with the customer's own token.
+            { podSelector: { matchLabels: { ...PANEL_CLIENT_LABELS } } },
+          ],
           ports: [tcp(BACKUP_PROXY_PORT)],
         },
         ...(input.monitoringNamespace

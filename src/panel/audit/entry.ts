@@ -1,6 +1,7 @@
 /**
  * One audit log entry, as the log stores it and the admin API answers it: when, who (the
- * signed-in actor), as which customer, what was done to which object, and how it ended. An entry
+ * signed-in actor), as which customer, what was done to which object, and how it ended. Changes
+ * are recorded, and the one read that hands out a customer's data in bulk: a backup's download. An entry
  * never holds a secret: no token, no password, no key material, only names, ids and the few spec
  * values an auditor asks about (a tier, a commit). Written once with TypeBox: the segments are
  * checked against it when read, and the API documents it.
@@ -28,6 +29,7 @@ export const AUDIT_ACTIONS = [
   'sshkey.delete',
   'token.create',
   'token.revoke',
+  'backup.download',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

@@ -23,6 +23,7 @@ export const SECTIONS = {
   overview: { href: '/', text: 'Overview' },
   sites: { href: '/sites', text: 'Static sites' },
   webspaces: { href: '/webspaces', text: 'Webspaces' },
+  backups: { href: '/backups', text: 'Backups' },
   keys: { href: '/ssh-keys', text: 'SSH keys' },
   tokens: { href: '/tokens', text: 'API tokens' },
 } as const satisfies Record<string, Omit<NavLink, 'current'>>

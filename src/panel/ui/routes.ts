@@ -12,6 +12,7 @@ import { PanelError } from '../errors.js'
 import type { PanelPages } from '../panel-app.js'
 import { requestError } from '../request-errors.js'
 import { actingBanner } from './admin-frame.js'
+import { backupsPage } from './backups-page.js'
 import { BUILD_LOG_SCRIPT } from './build-log-script.js'
 import { acceptForms } from './form-body.js'
 import { PANEL_NAME, problemPage, SECTIONS, type Section, type Viewer } from './frame.js'
@@ -123,6 +124,10 @@ export async function customerPages(app: FastifyInstance, pages: PanelPages): Pr
       const { viewer, customer } = routes.of(request)
       const [me, usage, domains] = await Promise.all([customer.me(), customer.usage(), customer.domains()])
       return sendPage(reply, overviewPage(viewer, { me, usage, domains }, noticeOf(request.query.done)))
+    })
+    ui.get('/backups', async (request, reply) => {
+      const { viewer, customer } = routes.of(request)
+      return sendPage(reply, backupsPage(viewer, await customer.listBackups()))
     })
     siteRoutes(ui, routes)
     webspaceRoutes(ui, routes)

@@ -3,18 +3,11 @@ import { describe, it } from 'node:test'
 import type { Condition } from '../../api/conditions.js'
 import type { StaticSite } from '../../api/resources.js'
 import { siteView } from '../views.js'
-import type { Viewer } from './frame.js'
+import { customerViewer } from './fixtures.js'
 import { sitePage } from './site-page.js'
 import { sitesPage } from './sites-page.js'
 
-const viewer: Viewer = {
-  identity: {
-    actor: { id: 'oidc:a', method: 'oidc', subject: 'a', admin: false, email: 'a@x.test' },
-    actingAs: 'acme',
-  },
-  csrfToken: 'csrf-1',
-  signOutPath: '/auth/logout',
-}
+const viewer = customerViewer
 
 const served = 'a'.repeat(40)
 const older = 'b'.repeat(40)
