@@ -1,6 +1,7 @@
 /**
  * Builds a controller the way every hostplane controller is made: informers on the kind it
- * reconciles (each change and each periodic resync queues the object's key), on the kinds it
+ * reconciles (cached without managedFields; each change and each periodic resync queues the
+ * object's key), on the kinds it
  * generates (cached without managedFields, filed under one owner, a change queues the owners
  * before and after it) and on
  * the kinds it only reads (the caller says which keys a change queues), one keyed work queue
@@ -97,14 +98,20 @@ export class ControllerBuilder {
   readonly enqueueAfter = (key: string, ms: number): void => this.queue.addAfter(key, ms)
 
   /**
-   * The kind the controller reconciles: every change and every resync queues its key,
+   * The kind the controller reconciles, cached without managedFields (a reconciler reads the
+   * object, never who wrote which field; with status writes by two managers the field list is
+   * often larger than the rest): every change and every resync queues its key,
    * after `onChange` (which sees the event first, e.g. to update a claim index).
    */
   reconciles<T extends KubeObject>(
     kind: WatchedKind,
     options: WatchOptions & { readonly onChange?: (event: InformerEvent<T>) => void } = {},
   ): Informer<T> {
-    const informer = this.informer<T>(kind, { ...options, resyncMs: this.options.resyncMs })
+    const informer = this.informer<T>(kind, {
+      ...options,
+      resyncMs: this.options.resyncMs,
+      transform: withoutManagedFields,
+    })
     informer.onChange((event) => {
       options.onChange?.(event)
       this.queue.add(objectKey(event.object))
