@@ -10,6 +10,7 @@ import { TestCluster } from '../test/cluster/cluster.js'
 import { REPO_ROOT } from '../test/cluster/paths.js'
 import { runOrThrow, sleep, waitFor } from '../test/cluster/process.js'
 import { OperatorEnv } from '../test/operator/harness.js'
+import { cpuSeconds } from './load.js'
 
 export interface OperatorProcessOptions {
   readonly test: OperatorEnv
@@ -18,6 +19,8 @@ export interface OperatorProcessOptions {
   /** V8 flags, e.g. '--max-semi-space-size=2'. */
   readonly nodeOptions?: string
   readonly extraArgs?: readonly string[]
+  /** The checkout whose build runs, e.g. a worktree of main for a side-by-side run. @default this one */
+  readonly root?: string
 }
 
 export class OperatorProcess {
@@ -28,14 +31,14 @@ export class OperatorProcess {
 
   /** Starts the operator and resolves once /readyz answers 200 (30 s at most). */
   static async start(options: OperatorProcessOptions): Promise<OperatorProcess> {
-    const { test, metricsPort, resyncSeconds, nodeOptions = '', extraArgs = [] } = options
+    const { test, metricsPort, resyncSeconds, nodeOptions = '', extraArgs = [], root = REPO_ROOT } = options
     const args = ['build/src/cli/main.js', 'operator', '--kubeconfig', test.kubeconfigPath]
     args.push('--system-namespace', test.systemNamespace, '--pages-domain', 'pages.test')
     args.push('--listen', `127.0.0.1:${metricsPort}`, '--no-leader-elect')
     args.push('--resync-seconds', String(resyncSeconds), ...extraArgs)
     const nodeFlags = nodeOptions.split(' ').filter(Boolean)
     const child = spawn(process.execPath, [...nodeFlags, ...args], {
-      cwd: REPO_ROOT,
+      cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
     })
     const operator = new OperatorProcess(child, `http://127.0.0.1:${metricsPort}`)
@@ -70,6 +73,11 @@ export class OperatorProcess {
     const status = await readFile(`/proc/${this.child.pid ?? 0}/status`, 'utf8')
     const kB = Number(new RegExp(`${which}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0)
     return Number((kB / 1024).toFixed(1))
+  }
+
+  /** CPU seconds the operator has used so far. */
+  cpuSeconds(): Promise<number> {
+    return cpuSeconds(this.child.pid ?? 0)
   }
 
   /** SIGTERM, then waits for the graceful stop (35 s at most). */

@@ -56,6 +56,11 @@ interface RecordedEvent {
   readonly eventTime: string
 }
 
+/** The site reports Routed=True for its current generation. */
+export const isRouted = (site: StaticSite): boolean =>
+  site.status?.observedGeneration === site.metadata.generation &&
+  findCondition(site.status?.conditions, 'Routed')?.status === 'True'
+
 export class OperatorEnv {
   readonly tag = randomBytes(3).toString('hex')
   readonly systemNamespace: string
@@ -330,11 +335,7 @@ export class OperatorEnv {
   /** How many sites of the namespace report Routed=True for their current generation. */
   async routedCount(namespace: string): Promise<number> {
     const list = await this.admin.request<KubeList<StaticSite>>('GET', this.sitePath(namespace))
-    return list.items.filter(
-      (s) =>
-        s.status?.observedGeneration === s.metadata.generation &&
-        findCondition(s.status?.conditions, 'Routed')?.status === 'True',
-    ).length
+    return list.items.filter(isRouted).length
   }
 
   /** How many IngressRoutes and Certificates the namespace's webspaces have: 0 when none is routed. */
