@@ -157,11 +157,21 @@ const dumpOf = (login: DatabaseLogin, snapshot?: string): PipedProgram =>
       }
 
 /**
+ * A dump's triggers, routines, events and views name the user who made them (`DEFINER=`), and
+ * MariaDB lets only SUPER or SET USER create them for another user: loaded into a Database with
+ * another user (a restore into a new Database, a drill's scratch Database) they would be refused.
+ * So every definer becomes the loading user. Row data is never rewritten: mariadb-dump writes rows
+ * only on lines that begin with INSERT INTO (a string's line breaks are escaped).
+ */
+const DEFINER_REWRITE = '/^INSERT INTO /!s/DEFINER=`[^`]*`@`[^`]*`/DEFINER=CURRENT_USER/g'
+
+/**
  * The client that loads a dump. psql loads it in one transaction, after dropping everything the
  * user owns when `replace` (`DROP OWNED`, which keeps the database's `public` schema, owned by
  * `pg_database_owner`, and the user's right to connect), and commits only once the whole dump
  * arrived: a load that fails or breaks off midway leaves the database as it was. MariaDB commits
- * each statement of DDL as it goes, so there the database is emptied before (`emptyMariaDb`).
+ * each statement of DDL as it goes, so there the database is emptied before (`emptyMariaDb`); its
+ * dump passes through DEFINER_REWRITE.
  */
 const clientOf = (login: DatabaseLogin, replace: boolean): PipedConsumer =>
   login.engine === 'MariaDB'
@@ -175,6 +185,7 @@ const clientOf = (login: DatabaseLogin, replace: boolean): PipedConsumer =>
           login.database,
         ],
         env: { MYSQL_PWD: login.password },
+        filter: { program: 'env', args: ['LC_ALL=C', 'sed', '-E', DEFINER_REWRITE] },
       }
     : {
         program: 'psql',

@@ -63,6 +63,8 @@ export interface PipedConsumer extends PipedProgram {
    * transaction the consumer began, so that a stream that breaks off midway commits nothing.
    */
   readonly complete?: string
+  /** A program the file passes through on its way to the consumer (e.g. a rewrite of some lines). */
+  readonly filter?: { readonly program: string; readonly args: readonly string[] }
 }
 
 /** One entry of a snapshot's tree, as `restic ls --json` prints it. */
@@ -263,12 +265,16 @@ export class Restic {
 
   /**
    * Streams file `path` of snapshot `id` into `consumer`'s stdin (a database client restoring a
-   * dump), followed by `consumer.complete` when restic wrote the whole file.
+   * dump), through `consumer.filter` when it has one, followed by `consumer.complete` when restic
+   * wrote the whole file.
    */
   async restoreInto(id: string, path: string, consumer: PipedConsumer): Promise<void> {
     const complete = consumer.complete === undefined ? '' : ` && printf %s ${shellWord(consumer.complete)}`
+    const filter = consumer.filter
+      ? ` | ${[consumer.filter.program, ...consumer.filter.args].map(shellWord).join(' ')}`
+      : ''
     await this.pipeline(
-      `{ ${this.binary} dump ${shellWord(id)} ${shellWord(path)}${complete}; } | "$@"`,
+      `{ ${this.binary} dump ${shellWord(id)} ${shellWord(path)}${complete}; }${filter} | "$@"`,
       [consumer.program, ...consumer.args],
       consumer.env,
       'dump',

@@ -48,21 +48,21 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
       let work: string
       let restic: Restic
       const password = randomBytes(12).toString('hex')
-      const loginOf = (database: string): DatabaseLogin => ({
+      const loginOf = (database: string, username = 'shop'): DatabaseLogin => ({
         engine,
         host: server.host,
         port: server.port,
         database,
-        username: 'shop',
+        username,
         password,
       })
       const asShop = (database: string) => ({ username: 'shop', password, database })
 
-      /** An empty database the shop user owns. */
-      const createDatabase = async (name: string) => {
+      /** An empty database `user` owns (a Database of its own has a user of its own). */
+      const createDatabase = async (name: string, user = 'shop') => {
         if (engine === 'MariaDB')
-          await server.sql(`CREATE DATABASE ${name}; GRANT ALL ON ${name}.* TO 'shop'@'%';`)
-        else await server.sql(`CREATE DATABASE ${name} OWNER shop`)
+          await server.sql(`CREATE DATABASE ${name}; GRANT ALL ON ${name}.* TO '${user}'@'%';`)
+        else await server.sql(`CREATE DATABASE ${name} OWNER ${user}`)
       }
 
       before(async () => {
@@ -71,8 +71,10 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
           engine === 'MariaDB' ? startMariaDb() : startPostgres(),
         ])
         await s3.createBucket(BUCKET)
-        if (engine === 'MariaDB') await server.sql(`CREATE USER 'shop'@'%' IDENTIFIED BY '${password}';`)
-        else await server.sql(`CREATE ROLE shop LOGIN PASSWORD '${password}'`)
+        for (const user of ['shop', 'other'])
+          if (engine === 'MariaDB') await server.sql(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}';`)
+          else await server.sql(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`)
+        for (const name of ['elsewhere', 'drill4']) await createDatabase(name, 'other')
         for (const name of [
           'shop',
           'restored',
@@ -200,7 +202,7 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
           [...programs, 'INSERT INTO visits (id) VALUES (1)'].join(';\n'),
           asShop('programmed'),
         )
-        const programsOf = (database: string) =>
+        const programsOf = (database: string, username = 'shop') =>
           server.sql(
             engine === 'MariaDB'
               ? `SELECT CONCAT('trigger ', trigger_name) FROM information_schema.triggers WHERE trigger_schema = DATABASE()
@@ -208,7 +210,7 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
                  UNION ALL SELECT CONCAT('event ', event_name) FROM information_schema.events WHERE event_schema = DATABASE() ORDER BY 1`
               : `SELECT 'trigger ' || trigger_name FROM information_schema.triggers WHERE trigger_schema = 'public'
                  UNION ALL SELECT lower(routine_type) || ' ' || routine_name FROM information_schema.routines WHERE routine_schema = 'public' ORDER BY 1`,
-            asShop(database),
+            { username, password, database },
           )
         const expected =
           engine === 'MariaDB'
@@ -230,6 +232,11 @@ for (const engine of ['MariaDB', 'PostgreSQL'] as const)
         )
         assert.deepEqual(await verifyDatabase(restic, 'p-programmed', loginOf('drill3')), [])
         assert.equal(await programsOf('drill3'), expected)
+        // Into databases of another user, as a new Database and a drill's scratch Database are.
+        const elsewhere = await restoreDatabase(restic, 'p-programmed', loginOf('elsewhere', 'other'))
+        assert.deepEqual(elsewhere.problems, [])
+        assert.equal(await programsOf('elsewhere', 'other'), expected)
+        assert.deepEqual(await verifyDatabase(restic, 'p-programmed', loginOf('drill4', 'other')), [])
         const replaced = await restoreDatabase(restic, 'p-programmed', loginOf('programmed'), {
           replace: true,
         })
