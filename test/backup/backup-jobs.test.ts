@@ -7,8 +7,9 @@
  *
  * A Backup of a Webspace's volume and a Database becomes a restore point in the customer's own
  * repository (the bucket holds none of it in the clear); the Job is admitted in the restricted
- * namespace, owned by its Backup, without a ServiceAccount token. An empty backup, a failed Job
- * and a Backup that cannot start are each a condition, an Event and a metric, never silent.
+ * namespace, owned by its Backup, without a ServiceAccount token. An empty backup, a failed Job,
+ * a missed scheduled run and a Backup that cannot start are each a condition, an Event and a metric,
+ * never silent.
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -603,6 +604,57 @@ describe(
       assert.equal(status.lastSuccessfulBackup, scheduled.metadata.name)
       assert.equal(findCondition(status.conditions, 'Scheduled')?.reason, 'Suspended')
       assert.equal(status.missedRuns ?? 0, 0)
+    })
+
+    it('misses a run while the previous backup still runs: MissedSchedule, a Warning Event and the missed-runs metric — never silent', async () => {
+      const namespace = ns(a)
+      const schedulePath = resourcePath({ ...BACKUP_SCHEDULES, namespace, name: 'busy' })
+      await test.admin.request('POST', resourcePath({ ...BACKUP_SCHEDULES, namespace }), {
+        body: {
+          apiVersion: BACKUP_SCHEDULES.apiVersion,
+          kind: BACKUP_SCHEDULES.kind,
+          metadata: { name: 'busy' },
+          spec: { webspace: 'shop', schedule: '* * * * *' },
+        },
+      })
+      const first = await test.waitUntil(
+        'a Backup of schedule busy',
+        async () => {
+          const list = await test.admin.request<KubeList<Backup>>('GET', backupPath(namespace), {
+            query: { labelSelector: 'hostplane.dev/backup-schedule=busy' },
+          })
+          return list.items[0]
+        },
+        75_000,
+      )
+      // Its Pod is not run, so the Backup still runs when the next minute is due.
+      const missed = await test.waitUntil(
+        'the schedule says it missed a run',
+        async () => {
+          const found = await test.admin.request<{ status?: BackupScheduleStatus }>('GET', schedulePath)
+          return findCondition(found.status?.conditions, 'Scheduled')?.reason === 'MissedSchedule'
+            ? found.status
+            : undefined
+        },
+        75_000,
+      )
+      assert.ok((missed.missedRuns ?? 0) >= 1)
+      assert.equal(findCondition(missed.conditions, 'Ready')?.status, 'False')
+      assert.match(findCondition(missed.conditions, 'Scheduled')?.message ?? '', /did not run/)
+      await test.waitUntil('a Warning Event MissedSchedule', async () =>
+        (await warnings(namespace, 'busy')).includes('MissedSchedule') ? true : undefined,
+      )
+      const counted = await operator.registry.getSingleMetricAsString(
+        'hostplane_backup_schedule_missed_runs_total',
+      )
+      assert.ok(Number(/ (\d+)$/m.exec(counted)?.[1] ?? 0) >= 1, counted)
+      await test.admin.request('PATCH', schedulePath, {
+        body: { spec: { suspend: true } },
+        contentType: 'application/merge-patch+json',
+      })
+      const ran = await runPod(await podOf(namespace, first.metadata.name))
+      assert.equal(ran.code, 0, ran.stderr)
+      await waitForBackup(namespace, first.metadata.name, 'Succeeded', REASON.BackupSucceeded)
     })
 
     it('takes a final backup of a deleted Webspace that a schedule backs up, and lets it go once the backup is done', async () => {
