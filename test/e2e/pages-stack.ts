@@ -23,6 +23,23 @@ export const PAGES_DOMAIN = 'pages.test'
 const NGINX_SERVICE = 'hostplane-nginx'
 const NGINX_SERVICE_PORT = 80
 
+/**
+ * `hostplane operator` as its own process, with the ServiceAccount of `test` (set up), reconciling
+ * the sites labelled with its selector; its routes name the nginx Service PagesStack creates.
+ */
+export const startOperatorCli = (test: OperatorEnv, logFile: string): CliProcess =>
+  startCli(
+    [
+      'operator',
+      ...['--kubeconfig', test.kubeconfigPath, '--system-namespace', test.systemNamespace],
+      ...['--pages-domain', PAGES_DOMAIN, '--default-issuer', 'test-issuer'],
+      ...['--nginx-service', NGINX_SERVICE, '--nginx-port', String(NGINX_SERVICE_PORT)],
+      ...['--listen', '127.0.0.1:0', '--no-leader-elect', '--site-selector', test.selector],
+      ...['--service-account', test.operatorAccount],
+    ],
+    logFile,
+  )
+
 export interface StackOptions {
   /** Names the run's namespaces (see OperatorEnv). */
   readonly name: string
@@ -87,17 +104,7 @@ export class PagesStack {
         namespace: test.systemNamespace,
         workDir: work,
       })
-      stack.parts.operator = startCli(
-        [
-          'operator',
-          ...['--kubeconfig', test.kubeconfigPath, '--system-namespace', test.systemNamespace],
-          ...['--pages-domain', PAGES_DOMAIN, '--default-issuer', 'test-issuer'],
-          ...['--nginx-service', NGINX_SERVICE, '--nginx-port', String(NGINX_SERVICE_PORT)],
-          ...['--listen', '127.0.0.1:0', '--no-leader-elect', '--site-selector', test.selector],
-          ...['--service-account', test.operatorAccount],
-        ],
-        join(work, 'operator.log'),
-      )
+      stack.parts.operator = startOperatorCli(test, join(work, 'operator.log'))
       return stack
     } catch (error) {
       await stack.stop()

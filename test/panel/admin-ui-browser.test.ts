@@ -16,14 +16,12 @@ import type { Browser, Page } from 'playwright-core'
 import { API_VERSION } from '../../src/api/kind.js'
 import type { Customer } from '../../src/api/resources.js'
 import { resourcePath } from '../../src/kube/rest.js'
-import type { PanelProcess } from '../../src/panel/panel-service.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { sharedCustomer } from '../cluster/tenancy.js'
-import { freePort } from '../serving/nginx-for-tests.js'
-import { chromiumUnavailable, launchChromium, seriousAxeViolations } from './chromium-for-tests.js'
-import { startTestProvider, TEST_CLIENT, type TestProvider } from './oidc-fixture.js'
-import { type PanelCluster, panelCluster, startSignedInPanel } from './panel-cluster.js'
+import { type BrowserPanel, startBrowserPanel } from './browser-panel.js'
+import { chromiumUnavailable, seriousAxeViolations } from './chromium-for-tests.js'
+import { type PanelCluster, panelCluster } from './panel-cluster.js'
 
 const env = await clusterForTests()
 const noChromium = await chromiumUnavailable()
@@ -31,8 +29,7 @@ const SCREENSHOTS = process.env.HOSTPLANE_SCREENSHOTS === '1'
 
 describe('the admin pages of hostplane panel in Chromium', { skip: env.skip || noChromium }, () => {
   let setup: PanelCluster
-  let provider: TestProvider
-  let panel: PanelProcess
+  let ui: BrowserPanel
   let panelUrl: string
   let browser: Browser
   const id = randomBytes(3).toString('hex')
@@ -43,20 +40,14 @@ describe('the admin pages of hostplane panel in Chromium', { skip: env.skip || n
   before(async () => {
     const cluster = await env.get()
     setup = await panelCluster(cluster, id, [customer])
-    provider = await startTestProvider({
+    ui = await startBrowserPanel(setup, {
       root: { email: 'root@provider.test', groups: ['hostplane-admins'] },
     })
-    const port = await freePort()
-    panelUrl = `http://127.0.0.1:${port}`
-    panel = await startSignedInPanel(setup, provider, { port })
-    provider.start({ ...TEST_CLIENT, panelUrl })
-    browser = await launchChromium()
+    ;({ panelUrl, browser } = ui)
   })
 
   after(async () => {
-    await browser?.close()
-    await panel?.stop()
-    await provider?.close()
+    await ui?.stop()
     await setup?.admin
       .request('DELETE', resourcePath({ apiVersion: API_VERSION, plural: 'customers', name: created }))
       .catch(() => {})
@@ -67,14 +58,7 @@ describe('the admin pages of hostplane panel in Chromium', { skip: env.skip || n
   const banner = (page: Page) => page.locator('header .banner')
 
   /** Signs the admin in through the provider's login and consent pages, starting at the Customers page. */
-  async function signIn(page: Page) {
-    await page.goto(`${panelUrl}/admin/customers`)
-    await page.fill('input[name=login]', 'root')
-    await page.fill('input[name=password]', 'any password')
-    await page.click('button[type=submit]')
-    await page.click('button[type=submit]') // the consent page's Continue
-    await page.waitForURL(`${panelUrl}/admin/customers`)
-  }
+  const signIn = (page: Page) => ui.signIn(page, '/admin/customers', 'root')
 
   it('an admin acts as a customer, sees the banner naming it on the customer’s pages, stops, and finds the act-as in the audit log', async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })

@@ -2,7 +2,8 @@
  * The panel's web UI in a real browser (Debian's Chromium through playwright-core) on the real
  * process, the real API server and the real OpenID Provider: a customer signs in through the
  * provider's pages, creates a StaticSite with the form and sees it listed, routed once the status
- * says so (the test writes the status as the cluster's admin: no operator runs here), sees the API
+ * says so (the test writes the status as the cluster's admin: no operator runs here, while
+ * panel-pipeline-browser.test.ts has the real operator and syncer behind the form), sees the API
  * server's refusal next to the field it is about, rolls a site back, works the pages by keyboard
  * alone and on a phone-sized screen; no page breaks its Content-Security-Policy or loads anything
  * from another origin. With HOSTPLANE_SCREENSHOTS=1 it writes the screenshots docs/panel.md shows.
@@ -17,15 +18,13 @@ import type { StaticSite, Webspace } from '../../src/api/resources.js'
 import type { KubeRest } from '../../src/kube/rest.js'
 import { resourcePath } from '../../src/kube/rest.js'
 import { customerNamespace } from '../../src/operator/customer/names.js'
-import { silentLogger } from '../../src/ops/log.js'
-import { type PanelProcess, startPanel } from '../../src/panel/panel-service.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { REPO_ROOT } from '../cluster/paths.js'
 import { waitFor } from '../cluster/process.js'
 import { sharedCustomer } from '../cluster/tenancy.js'
-import { freePort } from '../serving/nginx-for-tests.js'
-import { chromiumUnavailable, launchChromium, seriousAxeViolations } from './chromium-for-tests.js'
-import { startTestProvider, TEST_CLIENT, type TestProvider, testSignInOptions } from './oidc-fixture.js'
+import { type BrowserPanel, startBrowserPanel } from './browser-panel.js'
+import { chromiumUnavailable, seriousAxeViolations } from './chromium-for-tests.js'
+import type { TestProvider } from './oidc-fixture.js'
 import { type PanelCluster, panelCluster } from './panel-cluster.js'
 import { testRelease } from './test-release.js'
 
@@ -62,8 +61,8 @@ interface Watched {
 describe('the web UI of hostplane panel in Chromium', { skip: env.skip || noChromium }, () => {
   let setup: PanelCluster
   let admin: KubeRest
+  let ui: BrowserPanel
   let provider: TestProvider
-  let panel: PanelProcess
   let panelUrl: string
   let browser: Browser
   const id = randomBytes(3).toString('hex')
@@ -80,28 +79,14 @@ describe('the web UI of hostplane panel in Chromium', { skip: env.skip || noChro
     const cluster = await env.get()
     setup = await panelCluster(cluster, id, [customer])
     admin = setup.admin
-    provider = await startTestProvider({
+    ui = await startBrowserPanel(setup, {
       alice: { email: 'alice@ui.test', hostplane_customer: customer.metadata.name, groups: ['staff'] },
     })
-    const port = await freePort()
-    panelUrl = `http://127.0.0.1:${port}`
-    panel = await startPanel({
-      kubeConfig: setup.kubeConfig,
-      log: silentLogger(),
-      listen: { host: '127.0.0.1', port },
-      opsListen: { host: '127.0.0.1', port: 0 },
-      tokenNamespace: setup.tokenNamespace,
-      audit: { namespace: setup.auditNamespace },
-      signIn: testSignInOptions(provider, panelUrl),
-    })
-    provider.start({ ...TEST_CLIENT, panelUrl })
-    browser = await launchChromium()
+    ;({ provider, panelUrl, browser } = ui)
   })
 
   after(async () => {
-    await browser?.close()
-    await panel?.stop()
-    await provider?.close()
+    await ui?.stop()
     await setup?.remove()
     await env.release()
   })
@@ -130,16 +115,7 @@ describe('the web UI of hostplane panel in Chromium', { skip: env.skip || noChro
   }
 
   /** Signs in through the provider's login and consent pages, starting at `path` of the panel. */
-  async function signIn(watched: Watched, path: string) {
-    const { page } = watched
-    await page.goto(`${panelUrl}${path}`)
-    assert.equal(new URL(page.url()).origin, provider.issuer, 'an anonymous page request goes to sign-in')
-    await page.fill('input[name=login]', 'alice')
-    await page.fill('input[name=password]', 'any password')
-    await page.click('button[type=submit]')
-    await page.click('button[type=submit]') // the consent page's Continue
-    await page.waitForURL(`${panelUrl}${path}`)
-  }
+  const signIn = ({ page }: Watched, path: string) => ui.signIn(page, path, 'alice')
 
   const shoot = async (page: Page, name: string) => {
     if (SCREENSHOTS)

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
+import { signInThroughProvider } from './browser-panel.js'
 import { chromiumUnavailable, launchChromium } from './chromium-for-tests.js'
 import {
   startSignInPanel,
@@ -44,12 +45,12 @@ describe('panel sign-in in Chromium', { skip }, () => {
   async function signInAsAlice() {
     const context = await browser.newContext()
     const page = await context.newPage()
-    await page.goto(`${panel.panelUrl}/auth/login?next=/auth/session`)
-    await page.fill('input[name=login]', 'alice')
-    await page.fill('input[name=password]', 'any password')
-    await page.click('button[type=submit]')
-    await page.click('button[type=submit]') // the consent page's Continue
-    await page.waitForURL(`${panel.panelUrl}/auth/session`)
+    await signInThroughProvider(page, {
+      start: `${panel.panelUrl}/auth/login?next=/auth/session`,
+      issuer: provider.issuer,
+      login: 'alice',
+      landing: `${panel.panelUrl}/auth/session`,
+    })
     return { context, page }
   }
 
