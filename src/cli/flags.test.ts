@@ -2,7 +2,16 @@ import assert from 'node:assert/strict'
 import { resolve } from 'node:path'
 import { describe, it } from 'node:test'
 import { Command, InvalidArgumentError } from 'commander'
-import { duration, integer, labelMap, listenAddress, localRepoInit, parseSize, path } from './flags.js'
+import {
+  duration,
+  integer,
+  labelMap,
+  labelSelector,
+  listenAddress,
+  localRepoInit,
+  parseSize,
+  path,
+} from './flags.js'
 import { registerOperatorCommand } from './operator.js'
 import { registerServeCommand } from './serve.js'
 import { registerSyncerCommand } from './syncer.js'
@@ -43,6 +52,17 @@ describe('flag parsers', () => {
       text: 'app.kubernetes.io/name=traefik,tier=edge',
       value: { 'app.kubernetes.io/name': 'traefik', tier: 'edge' },
     },
+    ...[
+      'hostplane.dev/test-run=pipe-1a2b3c',
+      'tier==shared,size!=large',
+      'env in (a, b),tier notin (dedicated),!legacy,team',
+      'app=',
+    ].map((text) => ({
+      name: `the label selector ${text}, as given`,
+      parse: labelSelector,
+      text,
+      value: text,
+    })),
   ]
   for (const c of accepted) it(`accepts ${c.name}`, () => assert.deepEqual(c.parse(c.text), c.value))
 
@@ -86,6 +106,21 @@ describe('flag parsers', () => {
       message: /not a comma-separated list of label=value/,
     },
     { name: 'a label value with a space', parse: labelMap, text: 'app=a b', message: /label=value pairs/ },
+    ...[
+      ['an empty label selector', ''],
+      ['a label selector with a value holding a space', 'app=a b'],
+      ['a label selector with a key holding a space', 'my app=web'],
+      ['a label selector with an empty requirement', 'app=web,'],
+      ['a label selector with an empty set', 'env in ()'],
+      ['a label selector with an unclosed set', 'env in (a,b'],
+      ['a label selector with two operators', 'app=web=x'],
+      ['a label selector negating a comparison', '!app=web'],
+    ].map(([name = '', text = '']) => ({
+      name,
+      parse: labelSelector,
+      text,
+      message: /' is not a label selector: comma-separated key=value, key!=value, key in \(a,b\)/,
+    })),
   ]
   for (const c of refused)
     it(`refuses ${c.name}, saying what is accepted`, () =>

@@ -161,6 +161,36 @@ export const labelMap = (text: string): Record<string, string> => {
   return Object.fromEntries(pairs)
 }
 
+const labelKey = new RegExp(LABEL_KEY)
+const labelValue = new RegExp(LABEL_VALUE)
+
+/** One requirement of a label selector: `key in (a,b)`, `key notin (a)`, `key=v`, `key==v`, `key!=v`, `key`, `!key`. */
+const isRequirement = (text: string): boolean => {
+  const set = /^\s*(\S+)\s+(?:in|notin)\s*\(([^()]*)\)\s*$/.exec(text)
+  if (set) {
+    const values = (set[2] ?? '').split(',').map((v) => v.trim())
+    return labelKey.test(set[1] ?? '') && values.some(Boolean) && values.every((v) => labelValue.test(v))
+  }
+  const match = /^\s*([^\s=!]+)\s*(?:==|=|!=)\s*(\S*)\s*$/.exec(text)
+  if (match) return labelKey.test(match[1] ?? '') && labelValue.test(match[2] ?? '')
+  const exists = /^\s*!?\s*(\S+)\s*$/.exec(text)
+  return exists !== null && labelKey.test(exists[1] ?? '')
+}
+
+/**
+ * A label selector as the API server takes it (`app=web,tier!=db,env in (a,b),!legacy`), checked
+ * at start: the API server refuses a bad one only when a controller lists, and the controller
+ * retries that list forever instead of exiting.
+ */
+export const labelSelector = (text: string) => {
+  // Commas inside `in (…)` separate values, not requirements.
+  if (!text.split(/,(?![^(]*\))/).every(isRequirement))
+    throw new InvalidArgumentError(
+      `'${text}' is not a label selector: comma-separated key=value, key!=value, key in (a,b), key notin (a,b), key or !key`,
+    )
+  return text
+}
+
 export const dnsLabel = (text: string) => {
   if (text.length > 63 || !new RegExp(DNS_LABEL).test(text))
     throw new InvalidArgumentError(`${text} is not a DNS label (lower-case letters, digits, '-'; at most 63)`)

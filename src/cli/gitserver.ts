@@ -13,6 +13,7 @@ import {
   flag,
   httpUrl,
   type ListenAddress,
+  labelSelector,
   listenAddress,
   parseSize,
   path,
@@ -136,6 +137,7 @@ export function registerGitServerCommand(program: Command): void {
     .addOption(
       flag('--selector <labels>', 'only Customers, Webspaces and SshKeys matching this label selector', {
         env: true,
+        parse: labelSelector,
       }),
     )
     .addOption(

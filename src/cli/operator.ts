@@ -17,6 +17,7 @@ import {
   integer,
   imageReference,
   labelMap,
+  labelSelector,
   type ListenAddress,
   listenAddress,
   objectNames,
@@ -43,6 +44,7 @@ interface OperatorFlags {
   concurrency: number
   resyncSeconds: number
   siteSelector?: string
+  customerSelector?: string
   ingressNamespace: string
   ingressPodLabels?: Record<string, string>
   serviceAccount: string
@@ -201,7 +203,14 @@ export function registerOperatorCommand(program: Command): void {
       flag(
         '--site-selector <selector>',
         'only StaticSites with these labels (a shard; give each shard its own system namespace)',
-        { env: true },
+        { env: true, parse: labelSelector },
+      ),
+    )
+    .addOption(
+      flag(
+        '--customer-selector <selector>',
+        'only Customers with these labels and the Webspaces, Databases and Backups of their namespaces; DatabaseServers and BackupTargets need the labels too (tests sharing a cluster: narrow --site-selector alike)',
+        { env: true, parse: labelSelector },
       ),
     )
     .addOption(
@@ -300,6 +309,7 @@ export function registerOperatorCommand(program: Command): void {
           concurrency: flags.concurrency,
           resyncMs: flags.resyncSeconds * 1000,
           siteSelector: flags.siteSelector,
+          customerSelector: flags.customerSelector,
           pullTickets,
           refusalBackoff: {
             baseMs: flags.refusalRetrySeconds * 1000,

@@ -76,6 +76,14 @@ const ROWS: readonly Row[] = [
   {
     command: 'operator',
     what: 'bad flag value',
+    args: pages,
+    env: { HOSTPLANE_CUSTOMER_SELECTOR: 'tier=shared size=small' },
+    code: 2,
+    line: /--customer-selector <selector>.*HOSTPLANE_CUSTOMER_SELECTOR.*'tier=shared size=small' is not a label selector: /,
+  },
+  {
+    command: 'operator',
+    what: 'bad flag value',
     args: ['--pages-domain', 'Pages_Test'],
     code: 2,
     line: /--pages-domain <domain>.*not a lower-case DNS name/,

@@ -25,7 +25,9 @@ const NGINX_SERVICE_PORT = 80
 
 /**
  * `hostplane operator` as its own process, with the ServiceAccount of `test` (set up), reconciling
- * the sites labelled with its selector; its routes name the nginx Service PagesStack creates.
+ * the sites and Customers labelled with its selector — runs share the cluster, and another run's
+ * Customers, Webspaces, Databases and Backups are that run's to reconcile, or nobody's; its routes
+ * name the nginx Service PagesStack creates.
  */
 export const startOperatorCli = (test: OperatorEnv, logFile: string): CliProcess =>
   startCli(
@@ -34,7 +36,8 @@ export const startOperatorCli = (test: OperatorEnv, logFile: string): CliProcess
       ...['--kubeconfig', test.kubeconfigPath, '--system-namespace', test.systemNamespace],
       ...['--pages-domain', PAGES_DOMAIN, '--default-issuer', 'test-issuer'],
       ...['--nginx-service', NGINX_SERVICE, '--nginx-port', String(NGINX_SERVICE_PORT)],
-      ...['--listen', '127.0.0.1:0', '--no-leader-elect', '--site-selector', test.selector],
+      ...['--listen', '127.0.0.1:0', '--no-leader-elect'],
+      ...['--site-selector', test.selector, '--customer-selector', test.selector],
       ...['--service-account', test.operatorAccount],
     ],
     logFile,

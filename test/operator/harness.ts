@@ -65,6 +65,8 @@ export class OperatorEnv {
   readonly tag = randomBytes(3).toString('hex')
   readonly systemNamespace: string
   readonly selector: string
+  /** The labels `selector` matches: the objects of this run (Customers, sites) carry them. */
+  readonly labels: Readonly<Record<string, string>>
   private readonly tenants = new Set<string>()
   private readonly customers = new Set<string>()
   private readonly runtimes = new Set<string>()
@@ -77,6 +79,7 @@ export class OperatorEnv {
     readonly name: string,
   ) {
     this.systemNamespace = `t-${name}-sys-${this.tag}`
+    this.labels = { [SELECTOR_LABEL]: `${name}-${this.tag}` }
     this.selector = `${SELECTOR_LABEL}=${name}-${this.tag}`
   }
 
@@ -166,12 +169,11 @@ export class OperatorEnv {
 
   /** A Customer labelled for this run's operator: shared/small with a domain of its own. */
   createCustomer(name: string, spec: Partial<CustomerSpec> = {}): Promise<Customer> {
-    const [key = '', value = ''] = this.selector.split('=')
     this.customers.add(name)
     this.tenants.add(customerNamespace({ metadata: { name }, spec: { tier: spec.tier ?? 'shared' } }))
     const shared = sharedCustomer(name)
     return this.admin.request<Customer>('POST', this.customerPath(), {
-      body: { ...shared, metadata: { name, labels: { [key]: value } }, spec: { ...shared.spec, ...spec } },
+      body: { ...shared, metadata: { name, labels: this.labels }, spec: { ...shared.spec, ...spec } },
     })
   }
 
@@ -302,12 +304,11 @@ export class OperatorEnv {
   }
 
   createSite(namespace: string, name: string, spec: SiteSpec = {}): Promise<StaticSite> {
-    const [key = '', value = ''] = this.selector.split('=')
     return this.admin.request<StaticSite>('POST', this.sitePath(namespace), {
       body: {
         apiVersion: STATICSITES.apiVersion,
         kind: STATICSITES.kind,
-        metadata: { name, namespace, labels: { [key]: value } },
+        metadata: { name, namespace, labels: this.labels },
         spec: { repo: `https://git.example.com/${name}.git`, ...spec },
       },
     })

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Page } from 'playwright-core'
-import type { StaticSite } from '../../src/api/resources.js'
+import type { Customer, StaticSite } from '../../src/api/resources.js'
 import { siteKey } from '../../src/api/site-key.js'
 import { REQUESTED_SYNC_ANNOTATION } from '../../src/api/staticsite.js'
 import { findCondition } from '../../src/kube/conditions.js'
@@ -68,10 +68,14 @@ describe('the panel in Chromium with the real operator and syncer behind it', { 
 
   before(async () => {
     const cluster = await env.get()
-    setup = await panelCluster(cluster, id, [customer])
     // Its own client: the panel's setup closes its admin when it is removed, before this one's turn.
     admin = new KubeRest(cluster.kubeConfig())
     test = new OperatorEnv(cluster, admin, 'pipe')
+    // Runs share the cluster, so this run's operator takes only the Customers and sites labelled
+    // for it (in an install it takes all of them): the Customer is labelled as it is created.
+    setup = await panelCluster(cluster, id, [
+      { ...customer, metadata: { ...customer.metadata, labels: test.labels } },
+    ])
     await test.setUp()
     work = await mkdtemp(join(tmpdir(), 'hostplane-panel-pipeline-'))
     operator = startOperatorCli(test, join(work, 'operator.log'))
@@ -133,12 +137,11 @@ describe('the panel in Chromium with the real operator and syncer behind it', { 
     await page.click('button:has-text("Create site")')
     await page.waitForURL(`${panelUrl}/sites/${SITE}?done=created`)
 
-    // Runs share the cluster, so this run's operator and syncer take only the sites labelled for
-    // them (in an install they take every site): the label is the one thing the test adds.
-    const [key = '', value = ''] = test.selector.split('=')
+    // Likewise the site, for this run's operator and syncer: the labels are the one thing the
+    // test adds to what the form made.
     await admin.request('PATCH', sitePath(namespace, SITE), {
       contentType: 'application/merge-patch+json',
-      body: { metadata: { labels: { [key]: value, [TEST_SYNCER_LABEL]: test.systemNamespace } } },
+      body: { metadata: { labels: { ...test.labels, [TEST_SYNCER_LABEL]: test.systemNamespace } } },
     })
 
     await pageSays(page, new RegExp(`Routing routed .*Last sync published ${short(first)}`), FIRST_ROUTE_MS)
@@ -150,6 +153,9 @@ describe('the panel in Chromium with the real operator and syncer behind it', { 
     assert.equal(created.status?.lastCommit, first)
     const servedKey = siteKey(namespace, SITE)
     assert.equal(await served(sitesRoot, servedKey, 'index.html'), 'first')
+    // The site's Customer is the operator's own (its selector takes it), not a namespace it only routes.
+    const owner = await admin.request<Customer>('GET', test.customerPath(customer.metadata.name))
+    assert.equal(findCondition(owner.status?.conditions, 'Provisioned')?.status, 'True')
 
     const second = await fx.repos.commit('blog.git', { 'index.html': 'second' })
     await page.getByRole('button', { name: 'Sync now' }).click()
