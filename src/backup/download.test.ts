@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { downloadProblem, repositoryOf } from './download.js'
+import { downloadProblem, openDownload, repositoryOf } from './download.js'
+import { Restic } from './restic.js'
 
 describe('what a backup download may ask for', () => {
   const cases: [string, Parameters<typeof downloadProblem>, RegExp | undefined][] = [
@@ -49,5 +53,38 @@ describe('the repository of a tenant’s repository Secret', () => {
         repository,
       )
     assert.match(String(repositoryOf({ repository: 'rest:http://a:t@p/a/' })), /no password/)
+  })
+})
+
+describe('a download whose reader goes away', () => {
+  it('lets go of restic’s output, so no pipe is left open in the process', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hostplane-download-test-'))
+    try {
+      // Stands in for restic: writes without end, faster than anyone reads.
+      const restic = join(dir, 'restic')
+      await writeFile(restic, '#!/bin/sh\nexec yes hostplane\n', { mode: 0o755 })
+      const pipes = () => process.getActiveResourcesInfo().filter((r) => r === 'PipeWrap').length
+      const before = pipes()
+      const stop = new AbortController()
+      const download = await openDownload(
+        new Restic(
+          { url: 'rest:http://proxy.test/acme/', password: 'p', env: {} },
+          { binary: restic, cacheDir: dir },
+        ),
+        { backup: 'nightly', part: 'database', snapshot: 'abc' },
+        stop.signal,
+      )
+      for await (const chunk of download.body) {
+        assert.match(String(chunk), /^hostplane/)
+        break
+      }
+      stop.abort()
+      await assert.rejects(download.done, /its reader went away/)
+      for (let waited = 0; pipes() > before && waited < 5_000; waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      assert.equal(pipes(), before, 'a pipe of the stopped restic is still open')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

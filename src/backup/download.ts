@@ -125,8 +125,14 @@ async function started(
     return { contentType, filename, body: Readable.from([]), done: Promise.resolve() }
   }
   async function* all(head: Buffer) {
-    yield head
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value
+    try {
+      yield head
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value
+    } finally {
+      // A reader that went away leaves restic's output unread: left open, that pipe keeps the
+      // process (the panel) holding it and its buffered bytes for good.
+      stream.stdout.destroy()
+    }
   }
   // The body's reader decides the pace; whoever awaits `done` hears how restic ended.
   stream.done.catch(() => {})
