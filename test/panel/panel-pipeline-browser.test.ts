@@ -15,10 +15,11 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Page } from 'playwright-core'
 import type { Customer, StaticSite } from '../../src/api/resources.js'
+import { API_VERSION } from '../../src/api/kind.js'
 import { siteKey } from '../../src/api/site-key.js'
 import { REQUESTED_SYNC_ANNOTATION } from '../../src/api/staticsite.js'
 import { findCondition } from '../../src/kube/conditions.js'
-import { isNotFound, KubeRest } from '../../src/kube/rest.js'
+import { isNotFound, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { customerNamespace } from '../../src/operator/customer/names.js'
 import type { SyncerService } from '../../src/syncer/syncer-service.js'
 import { clusterForTests } from '../cluster/for-tests.js'
@@ -101,6 +102,24 @@ describe('the panel in Chromium with the real operator and syncer behind it', { 
       describe: () => `${namespace}/${SITE} was not deleted within 20 s`,
     }).catch(() => {})
     await setup?.remove()
+    // The operator's finalizer lets the Customer go: with the operator stopped first it would stay,
+    // claiming <name>.example against the Customers of the files that run after this one.
+    const customerPath = resourcePath({
+      apiVersion: API_VERSION,
+      plural: 'customers',
+      name: customer.metadata.name,
+    })
+    await waitFor(() => admin.request('GET', customerPath).then(() => undefined, gone), {
+      timeoutMs: 60_000,
+      describe: () => `Customer ${customer.metadata.name} was not deleted within 60 s`,
+    }).catch(() =>
+      admin
+        .request('PATCH', customerPath, {
+          contentType: 'application/merge-patch+json',
+          body: { metadata: { finalizers: null } },
+        })
+        .catch(() => {}),
+    )
     await syncer?.stop()
     await operator?.stop()
     await test?.tearDown()
