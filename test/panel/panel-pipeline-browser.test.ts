@@ -96,11 +96,7 @@ describe('the panel in Chromium with the real operator and syncer behind it', { 
     await ui?.stop()
     // The site and the Customer go while the operator and the syncer still run to let them go.
     await admin?.request('DELETE', sitePath(namespace, SITE)).catch(() => {})
-    const gone = (error: unknown) => isNotFound(error) || undefined
-    await waitFor(() => getSite().then(() => undefined, gone), {
-      timeoutMs: 20_000,
-      describe: () => `${namespace}/${SITE} was not deleted within 20 s`,
-    }).catch(() => {})
+    await untilGone(sitePath(namespace, SITE), 20_000)
     await setup?.remove()
     // The operator's finalizer lets the Customer go: with the operator stopped first it would stay,
     // claiming <name>.example against the Customers of the files that run after this one.
@@ -109,17 +105,13 @@ describe('the panel in Chromium with the real operator and syncer behind it', { 
       plural: 'customers',
       name: customer.metadata.name,
     })
-    await waitFor(() => admin.request('GET', customerPath).then(() => undefined, gone), {
-      timeoutMs: 60_000,
-      describe: () => `Customer ${customer.metadata.name} was not deleted within 60 s`,
-    }).catch(() =>
-      admin
+    if (!(await untilGone(customerPath, 60_000)))
+      await admin
         .request('PATCH', customerPath, {
           contentType: 'application/merge-patch+json',
           body: { metadata: { finalizers: null } },
         })
-        .catch(() => {}),
-    )
+        .catch(() => {})
     await syncer?.stop()
     await operator?.stop()
     await test?.tearDown()
@@ -129,6 +121,20 @@ describe('the panel in Chromium with the real operator and syncer behind it', { 
     if (work) await rm(work, { recursive: true, force: true })
     await env.release()
   })
+
+  /** Whether the object at `path` is gone within `timeoutMs`. */
+  const untilGone = (path: string, timeoutMs: number): Promise<boolean> =>
+    waitFor(
+      () =>
+        admin.request('GET', path).then(
+          () => undefined,
+          (error: unknown) => isNotFound(error) || undefined,
+        ),
+      { timeoutMs, describe: () => `${path} was not deleted` },
+    ).then(
+      () => true,
+      () => false,
+    )
 
   /** Reloads the site's page until its text says `pattern`; fails with what it said last and the operator's log. */
   async function pageSays(page: Page, pattern: RegExp, timeoutMs: number): Promise<string> {
