@@ -14,6 +14,7 @@ import type { StaticSiteSpec } from '../api/staticsite.js'
 import { type BuildStatus, WEBSPACE_LABEL, type WebspaceSpec } from '../api/webspace.js'
 import type { KubeList, KubeObject } from '../kube/object.js'
 import { type KubeRest, resourcePath } from '../kube/rest.js'
+import { selfSubjectReview } from '../kube/self-subject-review.js'
 import { repositorySecretName } from '../operator/backup/owned.js'
 import { customerNamespace } from '../operator/customer/names.js'
 import { AdminService } from './admin-service.js'
@@ -34,7 +35,7 @@ import type {
   UsageView,
   WebspaceView,
 } from './schemas.js'
-import { isTokenId } from './tokens/token.js'
+import { createToken, revokeToken } from './tokens/token-changes.js'
 import type { TokenRecord, TokenStore } from './tokens/token-store.js'
 import { actorView, backupView, releaseView, siteView, sshKeyView, webspaceView } from './views.js'
 
@@ -87,10 +88,6 @@ export interface DownloadSource extends DownloadWanted {
   readonly repository: ResticRepository
 }
 
-interface SelfSubjectReview {
-  status?: { userInfo?: { username?: string; groups?: string[] } }
-}
-
 /** The panel's services; `forIdentity` gives the one that acts for a caller. */
 export class PanelService {
   private readonly namespaces = new Map<string, { readonly namespace: string; readonly until: number }>()
@@ -134,7 +131,7 @@ export class PanelService {
 
 interface Change {
   readonly action: AuditAction
-  readonly kind: Kind | 'ApiToken'
+  readonly kind: Kind
   readonly name?: string
   readonly detail?: Readonly<Record<string, string>>
 }
@@ -158,12 +155,11 @@ export class CustomerService {
     change: () => Promise<T>,
     named?: (value: T) => string,
   ): Promise<T> {
-    // Token records are not in the customer's namespace; a namespace that cannot be read is
-    // left out of the entry, and the change then fails on it and is recorded refused.
-    const namespace =
-      kind === 'ApiToken'
-        ? undefined
-        : await this.panel.namespaceOf(this.customer, () => this.customerObject()).catch(() => undefined)
+    // A namespace that cannot be read is left out of the entry, and the change then fails on it
+    // and is recorded refused.
+    const namespace = await this.panel
+      .namespaceOf(this.customer, () => this.customerObject())
+      .catch(() => undefined)
     const object = { kind, ...(namespace ? { namespace } : {}), ...(name !== undefined ? { name } : {}) }
     return this.panel.audit.record(
       this.identity,
@@ -241,11 +237,7 @@ export class CustomerService {
 
   async me(): Promise<MeView> {
     const customer = await this.customerObject()
-    const review = await this.call(false, () =>
-      this.rest.request<SelfSubjectReview>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
-        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-      }),
-    )
+    const { username, groups } = await this.call(false, () => selfSubjectReview(this.rest))
     return {
       actor: actorView(this.identity.actor),
       actingAs: this.customer,
@@ -256,10 +248,7 @@ export class CustomerService {
       namespace: customerNamespace(customer),
       domains: customer.spec.domains ?? [],
       suspended: customer.spec.suspended,
-      kubernetes: {
-        username: review.status?.userInfo?.username ?? '',
-        groups: review.status?.userInfo?.groups ?? [],
-      },
+      kubernetes: { username, groups: [...groups] },
     }
   }
 
@@ -552,20 +541,11 @@ export class CustomerService {
     return this.panel.tokens.list(this.customer)
   }
 
-  /** The entry names the new token by its id: its description is the customer's text and stays out. */
   createToken(description: string): Promise<{ token: string; record: TokenRecord }> {
-    return this.audited(
-      { action: 'token.create', kind: 'ApiToken' },
-      () => this.panel.tokens.create(this.customer, description),
-      ({ record }) => record.id,
-    )
+    return createToken(this.panel.audit, this.identity, this.panel.tokens, this.customer, description)
   }
 
   revokeToken(id: string): Promise<void> {
-    // Only a token id is named: a whole token pasted as the id must not reach the log.
-    const name = isTokenId(id) ? id : undefined
-    return this.audited({ action: 'token.revoke', kind: 'ApiToken', ...(name ? { name } : {}) }, () =>
-      this.panel.tokens.revoke(this.customer, id),
-    )
+    return revokeToken(this.panel.audit, this.identity, this.panel.tokens, this.customer, id)
   }
 }

@@ -8,14 +8,15 @@
 import type { SignInIdentity } from './auth/identity.js'
 
 export interface Actor {
-  /** Stable id for logs and the audit log: `token:<id>` or `oidc:<subject>`. */
+  /** Stable id for logs and the audit log: `token:<id>`, `oidc:<subject>` or `kubernetes:<user>`. */
   readonly id: string
-  readonly method: 'token' | 'oidc'
-  /** The token's id, or the provider's subject: `id` is `<method>:<subject>`. */
+  /** `kubernetes`: a provider admin with a kubeconfig, running `hostplane panel-token`. */
+  readonly method: 'token' | 'oidc' | 'kubernetes'
+  /** The token's id, the provider's subject or the Kubernetes user: `id` is `<method>:<subject>`. */
   readonly subject: string
   /** The customer the actor belongs to; absent for a provider admin of no customer. */
   readonly customer?: string
-  /** A provider admin (the OpenID Connect admin group); an API token never is one. */
+  /** A provider admin (the OpenID Connect admin group, or a kubeconfig's user); an API token never is one. */
   readonly admin: boolean
   readonly email?: string
 }
@@ -29,6 +30,15 @@ export interface Identity {
 /** An API token's identity: its customer, acting as itself. */
 export const tokenIdentity = (id: string, customer: string): Identity => ({
   actor: { id: `token:${id}`, method: 'token', subject: id, customer, admin: false },
+  actingAs: customer,
+})
+
+/**
+ * A kubeconfig's user managing a customer's tokens with `hostplane panel-token`, by the name the
+ * API server gives it (a SelfSubjectReview): the same name as in the API server's audit log.
+ */
+export const kubernetesIdentity = (username: string, customer: string): Identity => ({
+  actor: { id: `kubernetes:${username}`, method: 'kubernetes', subject: username, admin: true },
   actingAs: customer,
 })
 

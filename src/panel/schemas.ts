@@ -148,9 +148,17 @@ export const NewTokenView = Type.Object(
 
 export const ActorView = Type.Object(
   {
-    id: Type.String({ description: '`token:<id>` or `oidc:<subject>`, as the audit log names the caller.' }),
-    method: Type.Unsafe<'token' | 'oidc'>({ type: 'string', enum: ['token', 'oidc'] }),
-    admin: Type.Boolean({ description: 'A provider admin (the OpenID Connect admin group).' }),
+    id: Type.String({
+      description:
+        '`token:<id>`, `oidc:<subject>` or `kubernetes:<user>` (`hostplane panel-token`), as the audit log names the caller.',
+    }),
+    method: Type.Unsafe<'token' | 'oidc' | 'kubernetes'>({
+      type: 'string',
+      enum: ['token', 'oidc', 'kubernetes'],
+    }),
+    admin: Type.Boolean({
+      description: 'A provider admin (the OpenID Connect admin group, or a kubeconfig’s user).',
+    }),
     email: Type.Optional(Type.String()),
     customer: Type.Optional(Type.String({ description: 'The customer the account belongs to.' })),
   },

@@ -10,7 +10,9 @@ import { manifestPath } from '../../src/kube/manifest-path.js'
 import type { Manifest } from '../../src/kube/object.js'
 import { type ExtraHeaders, KubeApiError, KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { customerGroup, customerNamespace } from '../../src/operator/customer/names.js'
+import { selfSubjectReview } from '../../src/kube/self-subject-review.js'
 import { silentLogger } from '../../src/ops/log.js'
+import { readAuditLog } from '../../src/panel/audit/audit-log.js'
 import type { DomainsView, MeView, SiteView, UsageView, WebspaceView } from '../../src/panel/schemas.js'
 import {
   actingAdminImpersonation,
@@ -235,19 +237,13 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
   it("a SelfSubjectReview through the panel's client for A shows exactly A's user and groups", async () => {
     const clients = new PanelClients(panelCredentials.kubeConfig)
     try {
-      const review = await clients
-        .forCustomer(a.metadata.name)
-        .request<{ status: { userInfo: { username: string; groups: string[]; extra?: unknown } } }>(
-          'POST',
-          '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-          { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } },
-        )
-      assert.equal(review.status.userInfo.username, `hostplane:customer:${a.metadata.name}`)
+      const user = await selfSubjectReview(clients.forCustomer(a.metadata.name))
+      assert.equal(user.username, `hostplane:customer:${a.metadata.name}`)
       assert.deepEqual(
-        [...review.status.userInfo.groups].sort(),
+        [...user.groups].sort(),
         [customerGroup(a.metadata.name), 'system:authenticated'].sort(),
       )
-      assert.equal(review.status.userInfo.extra, undefined)
+      assert.equal(user.extra, undefined)
     } finally {
       clients.close()
     }
@@ -579,8 +575,16 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     assert.equal(refused.body.error?.code, 'HP_ERR_PANEL_UNAUTHENTICATED')
   })
 
-  it('an admin creates, lists and revokes a customer’s token with hostplane panel-token', async () => {
-    const flags = ['--customer', a.metadata.name, '--token-namespace', `hp-panel-tokens-${id}`]
+  it('an admin creates, lists and revokes a customer’s token with hostplane panel-token, recorded in the audit log', async () => {
+    const auditNamespace = panelNamespaces(id).audit.namespace
+    const flags = [
+      '--customer',
+      a.metadata.name,
+      '--token-namespace',
+      `hp-panel-tokens-${id}`,
+      '--audit-namespace',
+      auditNamespace,
+    ]
     const env = { KUBECONFIG: cluster.kubeconfigPath }
     const created = await runHostplane(
       ['panel-token', 'create', ...flags, '--description', 'from the CLI'],
@@ -593,16 +597,60 @@ describe('the panel on a real API server, as two customers', { skip: env.skip },
     const listed = await runHostplane(['panel-token', 'list', ...flags], REPO_ROOT, env)
     const line =
       listed.stdout.split('\n').find((l) => l.endsWith('\tfrom the CLI')) ?? assert.fail(listed.stdout)
-    const revoked = await runHostplane(
-      ['panel-token', 'revoke', ...flags, line.split('\t')[0] ?? ''],
-      REPO_ROOT,
-      env,
-    )
+    const tokenId = line.split('\t')[0] ?? ''
+    const revoked = await runHostplane(['panel-token', 'revoke', ...flags, tokenId], REPO_ROOT, env)
     assert.equal(revoked.code, 0, revoked.stderr)
     assert.equal((await me(token)).status, 401)
+
+    const { username } = await selfSubjectReview(admin)
+    const recorded = (await readAuditLog(admin, auditNamespace)).entries
+      .filter((entry) => entry.actor.id === `kubernetes:${username}`)
+      .map(({ action, actingAs, object, outcome, actor }) => ({
+        action,
+        actingAs,
+        object,
+        outcome,
+        admin: actor.admin,
+      }))
+    const as = { actingAs: a.metadata.name, outcome: 'ok', admin: true }
+    assert.deepEqual(recorded, [
+      { action: 'token.create', object: { kind: 'ApiToken', name: tokenId }, ...as },
+      { action: 'token.revoke', object: { kind: 'ApiToken', name: tokenId }, ...as },
+    ])
+    assert.ok(!JSON.stringify(recorded).includes(token), 'the log never holds the token')
+
     const typo = await runHostplane(['panel-token', 'create', '--customer', `nobody-${id}`], REPO_ROOT, env)
     assert.equal(typo.code, 1)
     assert.match(typo.stderr, /there is no Customer nobody-/)
+  })
+
+  it('hostplane panel-token changes nothing when the audit log cannot be written, and says so', async () => {
+    const flags = ['--customer', a.metadata.name, '--token-namespace', `hp-panel-tokens-${id}`]
+    const env = { KUBECONFIG: cluster.kubeconfigPath }
+    const before = await runHostplane(['panel-token', 'list', ...flags], REPO_ROOT, env)
+    const refused = await runHostplane(
+      [
+        'panel-token',
+        'create',
+        ...flags,
+        '--audit-namespace',
+        `no-audit-${id}`,
+        '--description',
+        'unrecorded',
+      ],
+      REPO_ROOT,
+      env,
+    )
+    assert.equal(refused.code, 1)
+    assert.equal(refused.stdout, '', 'no token is printed')
+    assert.match(
+      refused.stderr,
+      new RegExp(`nothing was changed: the panel's audit log in namespace no-audit-${id} cannot be written`),
+    )
+    assert.equal(
+      (await runHostplane(['panel-token', 'list', ...flags], REPO_ROOT, env)).stdout,
+      before.stdout,
+    )
   })
 
   it('serves the OpenAPI 3.1 document of every route without a token', async () => {

@@ -10,7 +10,7 @@ export const AuditFilters = {
   actor: Type.Optional(
     Type.String({
       maxLength: 320,
-      description: 'The actor’s id (`oidc:<subject>`, `token:<id>`) or email, exactly.',
+      description: 'The actor’s id (`oidc:<subject>`, `token:<id>`, `kubernetes:<user>`) or email, exactly.',
     }),
   ),
   customer: Type.Optional(

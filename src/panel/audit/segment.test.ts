@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { kubernetesIdentity } from '../identity.js'
+import { actorView } from '../views.js'
 import { byAdmin, doing, ending, entry } from './fixtures.js'
 import { decodeSegments, encodeLines, segmentName, segmentNumber } from './segment.js'
 
@@ -43,6 +45,13 @@ describe('audit log segments', () => {
       kind: 'ApiToken',
       name: '0123456789abcdef',
     })
+  })
+
+  it('reads back a token made with hostplane panel-token, its actor the kubeconfig’s user', () => {
+    const actor = { ...actorView(kubernetesIdentity('kubernetes-admin', 'acme').actor) }
+    const made = { ...entry(1, doing('token.create', { kind: 'ApiToken' })), actor }
+    assert.deepEqual(decodeSegments([encodeLines([{ attempt: made }])]), { entries: [made], malformed: 0 })
+    assert.deepEqual(actor, { id: 'kubernetes:kubernetes-admin', method: 'kubernetes', admin: true })
   })
 
   it('skips and counts lines that are not JSON or not an entry, and keeps the rest, oldest first', () => {

@@ -14,6 +14,7 @@ import {
   type AuditEntry,
   type AuditResult,
 } from './entry.js'
+import type { Actor } from '../identity.js'
 
 export const SEGMENT_PREFIX = 'audit-'
 export const SEGMENT_KEY = 'entries.jsonl'
@@ -42,6 +43,7 @@ const ID = new RegExp(AUDIT_ID_PATTERN)
 const RESULTS = new Set(['ok', 'refused', 'failed'])
 const ACTIONS = new Set<string>(AUDIT_ACTIONS)
 const OUTCOMES = new Set<string>(AUDIT_OUTCOMES)
+const METHODS = new Set<unknown>(['token', 'oidc', 'kubernetes'] satisfies Actor['method'][])
 
 type Fields = Record<string, unknown>
 const isFields = (value: unknown): value is Fields => typeof value === 'object' && value !== null
@@ -60,7 +62,7 @@ function isEntry(value: unknown): value is AuditEntry {
     !Number.isNaN(Date.parse(time)) &&
     isFields(actor) &&
     typeof actor.id === 'string' &&
-    (actor.method === 'token' || actor.method === 'oidc') &&
+    METHODS.has(actor.method) &&
     typeof actor.admin === 'boolean' &&
     optional(actor.email, 'string') &&
     optional(actor.customer, 'string') &&

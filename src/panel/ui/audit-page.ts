@@ -92,7 +92,7 @@ export function auditPage(viewer: Viewer, search: AuditSearch, found: AuditPage)
       ? { notice: { kind: 'problem' as const, text: `Not searched by: ${problems.join('; ')}.` } }
       : {}),
     body: html`<form method="get" action="/admin/audit" class="filters">
-        ${inputField({ name: 'actor', label: 'Actor', value: values.actor, errors: NO_ERRORS, help: 'An email, oidc:<subject> or token:<id>.' })}
+        ${inputField({ name: 'actor', label: 'Actor', value: values.actor, errors: NO_ERRORS, help: 'An email, oidc:<subject>, token:<id> or kubernetes:<user>.' })}
         ${inputField({ name: 'customer', label: 'Customer', value: values.customer, errors: NO_ERRORS })}
         ${selectField({ name: 'action', label: 'Action', value: values.action, options: [...any, ...AUDIT_ACTIONS.map((a) => [a, a] as const)], errors: NO_ERRORS })}
         ${selectField({ name: 'outcome', label: 'Outcome', value: values.outcome, options: [...any, ...AUDIT_OUTCOMES.map((o) => [o, o] as const)], errors: NO_ERRORS })}
