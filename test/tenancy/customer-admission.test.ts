@@ -98,11 +98,11 @@ describe('Customer admission policies on a real API server', { skip: env.skip },
 
   describe('overlapping domains', () => {
     before(async () => {
-      assert.equal(await createCustomer('alpha', { domains: [`a-${id}.example`] }), 'admitted')
+      assert.equal(await createCustomer('alpha', { domains: [`a.${id}.example`] }), 'admitted')
     })
 
     it('refuses a Customer with the same domain, a subdomain or a parent, naming the other customer and the override', async () => {
-      const suffixes = [`a-${id}.example`, `shop.a-${id}.example`, 'example']
+      const suffixes = [`a.${id}.example`, `shop.a.${id}.example`, `${id}.example`]
       for (const [i, domain] of suffixes.entries()) {
         const message = await refusedOnceSeen((dryRun) =>
           createCustomer(`beta${i}`, { domains: [domain] }, dryRun),
@@ -110,21 +110,21 @@ describe('Customer admission policies on a real API server', { skip: env.skip },
         assert.match(
           message,
           new RegExp(
-            `spec\\.domains: ${domain.replaceAll('.', '\\.')} overlap the domains of customer alpha-${id} \\(a-${id}\\.example\\).*set spec\\.domainOverlap\\.allowedWith: \\[alpha-${id}\\]`,
+            `spec\\.domains: ${domain.replaceAll('.', '\\.')} overlap the domains of customer alpha-${id} \\(a\\.${id}\\.example\\).*set spec\\.domainOverlap\\.allowedWith: \\[alpha-${id}\\]`,
           ),
         )
       }
     })
 
     it('admits a domain sharing only a suffix without a label boundary', async () => {
-      await refusedOnceSeen((dryRun) => createCustomer('probe', { domains: [`a-${id}.example`] }, dryRun))
-      assert.equal(await createCustomer('gamma', { domains: [`ba-${id}.example`] }), 'admitted')
+      await refusedOnceSeen((dryRun) => createCustomer('probe', { domains: [`a.${id}.example`] }, dryRun))
+      assert.equal(await createCustomer('gamma', { domains: [`ba.${id}.example`] }), 'admitted')
     })
 
     it('admits the overlap when the new Customer names the other in spec.domainOverlap.allowedWith', async () => {
       assert.equal(
         await createCustomer('delta', {
-          domains: [`shop.a-${id}.example`],
+          domains: [`shop.a.${id}.example`],
           domainOverlap: { allowedWith: [name('alpha')] },
         }),
         'admitted',
@@ -146,14 +146,14 @@ describe('Customer admission policies on a real API server', { skip: env.skip },
       const write = (dryRun: boolean) =>
         outcome(
           admin.request('PATCH', `${CUSTOMERS}/${name('gamma')}`, {
-            body: { spec: { domains: [`ba-${id}.example`, `blog.a-${id}.example`] } },
+            body: { spec: { domains: [`ba.${id}.example`, `blog.a.${id}.example`] } },
             query: dryRun ? { dryRun: 'All' } : undefined,
             contentType: 'application/merge-patch+json',
           }),
         )
       assert.match(
         await refusedOnceSeen(write),
-        new RegExp(`blog\\.a-${id}\\.example overlap the domains of customer`),
+        new RegExp(`blog\\.a\\.${id}\\.example overlap the domains of customer`),
       )
     })
   })
