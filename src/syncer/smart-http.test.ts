@@ -135,6 +135,12 @@ describe('protocol v2 ls-refs', () => {
     )
   })
 
+  it('refuses a list without its closing flush: an empty or cut answer is not "no refs"', () => {
+    assert.deepEqual(parseLsRefs(body('0000')), new Map())
+    for (const cut of [body(), body(line(`${A} refs/heads/main`))])
+      assert.throws(() => parseLsRefs(cut), /without the flush packet/)
+  })
+
   it('refuses a peeled id that is no object id', () => {
     assert.throws(() => parseLsRefs(body(line(`${B} refs/tags/v1 peeled:nope`), '0000')), MalformedAnswer)
   })

@@ -32,6 +32,7 @@ export class GitHttpServer {
   private readonly privateRepos = new Map<string, Account>()
   private readonly counts = new Map<string, RepoCounts>()
   private readonly v0Repos = new Set<string>()
+  private readonly advertisements = new Map<string, number>()
   /** TLS connections accepted: kept-alive clients open few. */
   connections = 0
   /** Requests to a hanging URL received so far (each still unanswered). */
@@ -95,6 +96,11 @@ export class GitHttpServer {
     this.v0Repos.add(repo)
   }
 
+  /** `GET info/refs` asked of `repo`, v0 and v2 alike. */
+  advertisementsOf(repo: string): number {
+    return this.advertisements.get(repo) ?? 0
+  }
+
   countsOf(repo: string): RepoCounts {
     return { ...(this.counts.get(repo) ?? { refListings: 0, fetches: 0 }) }
   }
@@ -135,9 +141,16 @@ export class GitHttpServer {
   private count(repo: string, url: URL, req: IncomingMessage, body: Buffer): void {
     const counts = this.counts.get(repo) ?? { refListings: 0, fetches: 0 }
     this.counts.set(repo, counts)
-    if (req.method === 'GET' && url.pathname.endsWith('/info/refs')) counts.refListings++
+    // A listing is a v0 advertisement (every ref) or a v2 ls-refs; a v2 advertisement holds only
+    // capabilities, and a client that knows them may send ls-refs without asking it first.
+    const v2 = !this.v0Repos.has(repo) && String(req.headers['git-protocol'] ?? '').includes('version=2')
+    if (req.method === 'GET' && url.pathname.endsWith('/info/refs')) {
+      this.advertisements.set(repo, this.advertisementsOf(repo) + 1)
+      if (!v2) counts.refListings++
+    }
     if (req.method === 'POST' && url.pathname.endsWith('/git-upload-pack')) {
       const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('latin1')
+      if (text.includes('command=ls-refs')) counts.refListings++
       if (text.includes('command=fetch') || /^[0-9a-f]{4}want /.test(text)) counts.fetches++
     }
   }

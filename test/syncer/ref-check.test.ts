@@ -121,6 +121,22 @@ describe('the in-process ref check against git ls-remote', () => {
       )
     })
 
+  it('asks a v2 repository’s capabilities once: the next checks send ls-refs alone, and a stale answer starts over', async () => {
+    const { refs, git } = await clients(fx)
+    await fx.repos.create('once.git', { 'index.html': 'one' })
+    const remote = remoteOf(fx.url('once.git'))
+    for (let i = 0; i < 3; i++) assert.ok((await refs.list(remote, NAMES('main')))?.has('refs/heads/main'))
+    assert.equal(fx.server.advertisementsOf('once.git'), 1, 'info/refs once for three checks')
+    assert.equal(fx.server.countsOf('once.git').refListings, 3)
+    // The host stops speaking v2: the remembered capabilities no longer hold, and the check reads
+    // the v0 advertisement instead of taking a refused ls-refs for "no refs".
+    fx.server.speakV0('once.git')
+    const commit = await fx.repos.commit('once.git', { 'index.html': 'two' })
+    const listed = await refs.list(remote, NAMES('main'))
+    assert.deepEqual(listed, await git.lsRemote(remote, NAMES('main')))
+    assert.equal(listed?.get('refs/heads/main'), commit)
+  })
+
   it('keeps one connection to the host alive across checks', async () => {
     const { git } = await clients(fx)
     const before = fx.server.connections
