@@ -99,24 +99,37 @@ export class PublishStore {
 
   /** Kept revisions, newest first; the served one is always among them. */
   async revisions(key: string): Promise<Revision[]> {
-    const text = await readFile(join(this.treesOf(key), REVISIONS), 'utf8').catch(() => '[]')
+    return (await this.state(key)).revisions
+  }
+
+  /** The revision visitors see now. */
+  async served(key: string): Promise<Revision | undefined> {
+    return (await this.state(key)).served
+  }
+
+  /**
+   * The served revision and the kept ones, from one read of each: an unchanged site's every poll
+   * asks both, so they are not read twice.
+   */
+  async state(key: string): Promise<{ served?: Revision; revisions: Revision[] }> {
+    const [text, tree] = await Promise.all([
+      readFile(join(this.treesOf(key), REVISIONS), 'utf8').catch(() => '[]'),
+      this.servedTree(key),
+    ])
     let revisions: Revision[]
     try {
       revisions = JSON.parse(text) as Revision[]
     } catch {
       revisions = []
     }
-    const served = await this.servedTree(key)
+    if (tree === undefined) return { revisions }
+    let served = revisions.find((r) => r.tree === tree)
     // Only a lost or corrupt history gets here; the tree id still names the commit.
-    if (served && !revisions.some((r) => r.tree === served))
-      revisions.unshift({ commit: served.split('-')[0] ?? served, path: '', tree: served, publishedAt: '' })
-    return revisions
-  }
-
-  /** The revision visitors see now. */
-  async served(key: string): Promise<Revision | undefined> {
-    const tree = await this.servedTree(key)
-    return tree === undefined ? undefined : (await this.revisions(key)).find((r) => r.tree === tree)
+    if (!served) {
+      served = { commit: tree.split('-')[0] ?? tree, path: '', tree, publishedAt: '' }
+      revisions.unshift(served)
+    }
+    return { served, revisions }
   }
 
   private async servedTree(key: string): Promise<string | undefined> {

@@ -12,7 +12,7 @@
  *   5. fetch that one commit; the slot is released;
  *   6. filter its tree, write it to staging, switch the symlink (bounded by `localWork`).
  */
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import type { Logger } from 'pino'
 import type { GitClient, Remote } from './git-client.js'
@@ -122,8 +122,8 @@ export class SiteSyncer {
     }
     if (site.localRepo) return this.fromLocalRepo(site.key, site.localRepo, ref, path)
 
+    // git init makes the mirrors directory with the first mirror; a poll only looks for HEAD.
     const mirror = join(this.options.mirrors, `${site.key}.git`)
-    await mkdir(this.options.mirrors, { recursive: true })
     const created = await git.createMirror(mirror)
     const release = await slots.acquire(repo.host, options)
     let commit: string
@@ -183,19 +183,18 @@ export class SiteSyncer {
   /** Already served (unchanged), or kept and served again (rollback); undefined when git is needed. */
   private async fromStore(key: string, commit: string, path: string): Promise<SyncResult | undefined> {
     const { store } = this.options
-    const served = await store.served(key)
-    if (served?.tree === treeId(commit, path))
-      return {
-        action: 'unchanged',
-        commit,
-        revisions: await store.revisions(key),
-        dropped: [],
-        fetched: false,
-      }
-    const kept = await store.find(key, commit, path)
+    const { served, revisions } = await store.state(key)
+    const tree = treeId(commit, path)
+    if (served?.tree === tree) return { action: 'unchanged', commit, revisions, dropped: [], fetched: false }
+    const kept = revisions.find((r) => r.tree === tree)
     if (!kept) return undefined
-    const revisions = await store.activate(key, kept)
-    return { action: 'rolled-back', commit, revisions, dropped: [], fetched: false }
+    return {
+      action: 'rolled-back',
+      commit,
+      revisions: await store.activate(key, kept),
+      dropped: [],
+      fetched: false,
+    }
   }
 
   private async publish(key: string, mirror: string, commit: string, path: string, fetched: boolean) {
