@@ -13,6 +13,7 @@ import { errors } from './api-routes.js'
 import type { SignIn } from './auth/sign-in.js'
 import type { PanelService } from './customer-service.js'
 import { PanelError } from './errors.js'
+import { SESSION_ONLY } from './openapi.js'
 import { type Identity, sessionIdentity } from './identity.js'
 import {
   ActAs,
@@ -73,6 +74,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
       schema: {
         summary: 'Act as a customer: every request of this session then acts as it, until DELETE',
         tags: ['admin'],
+        security: SESSION_ONLY,
         body: ActAs,
         response: { 200: ActingView, ...errors(404) },
       },
@@ -86,6 +88,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
       schema: {
         summary: 'Stop acting as a customer',
         tags: ['admin'],
+        security: SESSION_ONLY,
         response: { 200: ActingView, ...errors() },
       },
     },
@@ -98,6 +101,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
       schema: {
         summary: 'Every Customer, with its state in words',
         tags: ['admin'],
+        security: SESSION_ONLY,
         response: { 200: ListOf(CustomerView), ...errors() },
       },
     },
@@ -109,6 +113,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
       schema: {
         summary: 'One Customer',
         tags: ['admin'],
+        security: SESSION_ONLY,
         params: CustomerParams,
         response: { 200: CustomerView, ...errors(404) },
       },
@@ -121,6 +126,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
       schema: {
         summary: 'Create a Customer (the operator then makes its namespace)',
         tags: ['admin'],
+        security: SESSION_ONLY,
         body: CreateCustomer,
         response: { 201: CustomerView, ...errors(409, 422) },
       },
@@ -134,6 +140,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
       schema: {
         summary: 'Change a Customer’s display name, email, tier, size, domains or suspension',
         tags: ['admin'],
+        security: SESSION_ONLY,
         params: CustomerParams,
         body: UpdateCustomer,
         response: { 200: CustomerView, ...errors(404, 409, 422) },
@@ -148,6 +155,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
       schema: {
         summary: 'Search the audit log: every change made through the panel, newest first',
         tags: ['admin'],
+        security: SESSION_ONLY,
         querystring: AuditQuery,
         response: { 200: AuditPageView, ...errors() },
       },
@@ -160,6 +168,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
       schema: {
         summary: 'Export the audit log entries the filters select, newest first, as JSON lines or CSV',
         tags: ['admin'],
+        security: SESSION_ONLY,
         querystring: AuditExportQuery,
         produces: Object.values(EXPORT_MEDIA_TYPE),
         response: { 200: Type.String(), ...errors() },

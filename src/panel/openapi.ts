@@ -26,6 +26,9 @@ export interface DocumentedRoute {
   readonly schema?: RouteSchema
 }
 
+/** The admin routes take a signed-in session only: an API token is never an admin. */
+export const SESSION_ONLY: RouteSchema['security'] = [{ session: [] }]
+
 export interface ApiInfo {
   readonly title: string
   readonly version: string
@@ -99,7 +102,15 @@ function operation(schema: RouteSchema, method: string, url: string): Json {
   }
 }
 
-export function openApiDocument(routes: readonly DocumentedRoute[], info: ApiInfo): Json {
+/**
+ * `sessionCookie`: the panel signs people in (OpenID Connect), so a request may prove itself with
+ * the session's cookie as well as with an API token.
+ */
+export function openApiDocument(
+  routes: readonly DocumentedRoute[],
+  info: ApiInfo,
+  { sessionCookie }: { readonly sessionCookie?: string } = {},
+): Json {
   const paths: Record<string, Json> = {}
   for (const route of routes) {
     if (!route.schema) continue
@@ -116,8 +127,21 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: ApiInf
     info,
     paths,
     components: {
-      securitySchemes: { apiToken: { type: 'http', scheme: 'bearer', description: 'An API token (hpt_…).' } },
+      securitySchemes: {
+        apiToken: { type: 'http', scheme: 'bearer', description: 'An API token (hpt_…).' },
+        ...(sessionCookie
+          ? {
+              session: {
+                type: 'apiKey',
+                in: 'cookie',
+                name: sessionCookie,
+                description:
+                  'A signed-in session. A change (POST, PUT, PATCH, DELETE) also sends the session’s CSRF token (GET /auth/session) in X-CSRF-Token, from the panel’s own origin.',
+              },
+            }
+          : {}),
+      },
     },
-    security: [{ apiToken: [] }],
+    security: sessionCookie ? [{ apiToken: [] }, { session: [] }] : [{ apiToken: [] }],
   }
 }

@@ -139,12 +139,16 @@ export async function panelApp(options: PanelAppOptions) {
 
   let document: object | undefined
   app.get(OPENAPI_PATH, async () => {
-    document ??= openApiDocument(routes, {
-      title: 'hostplane panel API',
-      version: HOSTPLANE_PACKAGE.version,
-      description:
-        'The customer API of hostplane’s control panel. Every request acts as the customer through Kubernetes impersonation (docs/panel.md).',
-    })
+    document ??= openApiDocument(
+      routes,
+      {
+        title: 'hostplane panel API',
+        version: HOSTPLANE_PACKAGE.version,
+        description:
+          'The customer API of hostplane’s control panel. Every request acts as the customer through Kubernetes impersonation (docs/panel.md).',
+      },
+      options.signIn ? { sessionCookie: SESSION_COOKIE } : {},
+    )
     return document
   })
 
