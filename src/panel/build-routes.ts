@@ -3,8 +3,10 @@
  * (build-events.ts says what a stream sends). A stream follows the latest build: while it runs,
  * it watches the Webspace as the customer (so RBAC decides, and another customer's webspace is a
  * 404 before any byte is sent) and sends each new line until the build ends; a build already over
- * is replayed and the stream closes. Streams are bounded per customer and in time, and send a
- * comment now and then so proxies keep them open.
+ * is replayed and the stream closes. With `follow` the stream stays open past the end (or past
+ * `none`) and sends each later build as it starts: a page open before a push shows that push's
+ * build. Streams are bounded per customer and in time, and send a comment now and then so proxies
+ * keep them open.
  */
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync } from 'fastify'
@@ -40,6 +42,15 @@ const BuildStreamEvent = Type.Object(
   { title: 'BuildStreamEvent' },
 )
 
+const BuildStreamQuery = Type.Object({
+  follow: Type.Optional(
+    Type.Boolean({
+      description:
+        'Stay open when the build ends (or when there is none) and send each later build as it starts, until the stream’s time is up.',
+    }),
+  ),
+})
+
 type Name = { Params: Static<typeof NameParams> }
 
 export const buildRoutes: FastifyPluginAsync<{ limits?: BuildStreamLimits }> = async (app, options) => {
@@ -67,15 +78,16 @@ export const buildRoutes: FastifyPluginAsync<{ limits?: BuildStreamLimits }> = a
     },
   )
 
-  app.get<Name>(
+  app.get<Name & { Querystring: Static<typeof BuildStreamQuery> }>(
     '/webspaces/:name/build/events',
     {
       schema: {
         summary: 'The webspace’s latest build log, live, as server-sent events',
         description:
-          'Events: `build` (a build started), `line` ({n, text}), `skipped` ({lines}), `end` ({phase, release?}), `none` (never built). The stream closes when the build ends; a build already over is replayed.',
+          'Events: `build` (a build started), `line` ({n, text}), `skipped` ({lines}), `end` ({phase, release?}), `none` (never built). The stream closes when the build ends; a build already over is replayed. With `follow=true` it stays open for the builds that come next.',
         tags: ['releases'],
         params: NameParams,
+        querystring: BuildStreamQuery,
         produces: 'text/event-stream',
         response: { 200: BuildStreamEvent, ...errors(404) },
       },
@@ -84,6 +96,7 @@ export const buildRoutes: FastifyPluginAsync<{ limits?: BuildStreamLimits }> = a
       const customer = service(request)
       const who = customer.customer
       const name = request.params.name
+      const follow = request.query.follow === true
       // Before the stream opens, so a webspace that is not the caller's is an ordinary 404.
       const { build, resourceVersion: readAt } = await customer.webspaceBuild(name)
       let resourceVersion = readAt
@@ -111,12 +124,12 @@ export const buildRoutes: FastifyPluginAsync<{ limits?: BuildStreamLimits }> = a
       const send = (now: BuildStatus | undefined) => {
         for (const event of buildEvents(seen, now)) out.write(sseFrame(event))
         if (now) seen = now
-        if (streamDone(seen)) stop.abort()
+        if (!follow && streamDone(seen)) stop.abort()
       }
       try {
         if (!build) out.write(sseFrame({ event: 'none', data: {} }))
         else send(build)
-        while (build && !stop.signal.aborted) {
+        while ((build || follow) && !stop.signal.aborted) {
           const watched = await customer.watchWebspaceBuild(name, resourceVersion, send, {
             signal: stop.signal,
             timeoutSeconds: watchSeconds,

@@ -91,9 +91,9 @@ describe("a webspace's build log, live through the panel", { skip: env.skip }, (
   const b = sharedCustomer(`bb-${id}`)
   const tokens = new Map<Customer, string>()
 
-  const stream = async (customer: Customer, webspace: string) => {
+  const stream = async (customer: Customer, webspace: string, query = '') => {
     const abort = new AbortController()
-    const response = await fetch(`${panel.url}/api/v1/webspaces/${webspace}/build/events`, {
+    const response = await fetch(`${panel.url}/api/v1/webspaces/${webspace}/build/events${query}`, {
       headers: { authorization: `Bearer ${tokens.get(customer) ?? ''}` },
       signal: abort.signal,
     })
@@ -124,6 +124,7 @@ describe("a webspace's build log, live through the panel", { skip: env.skip }, (
     for (const [customer, name] of [
       [a, 'shop'],
       [a, 'blog'],
+      [a, 'docs'],
       [b, 'shop'],
     ] as const) {
       const webspace = {
@@ -215,6 +216,43 @@ describe("a webspace's build log, live through the panel", { skip: env.skip }, (
     ])
     assert.deepEqual(events.events.at(-1)?.data.release, 'shop-1')
     assert.equal(events.events.at(-1)?.data.phase, 'Succeeded')
+  })
+
+  it('with follow, a stream opened before any build stays open and follows each build as it starts, the next one after an end too', async () => {
+    const events = await stream(a, 'docs', '?follow=true')
+    const until = (what: string, done: () => boolean) =>
+      waitFor(async () => (done() ? true : undefined), {
+        timeoutMs: 10_000,
+        describe: () => `${what}; events: ${events.names().join(', ')}`,
+      })
+    const ends = () => events.events.filter((e) => e.event === 'end')
+    try {
+      await until('no `none`', () => events.events.length > 0)
+      const first = progress(a, 'docs')
+      first.line('first build')
+      await first.finish({ release: 'docs-1' })
+      await until('the first build did not end', () => ends().length === 1)
+      const second = progress(a, 'docs')
+      second.line('second build')
+      await second.finish({ failed: true })
+      await until('the second build did not end', () => ends().length === 2)
+      assert.deepEqual(events.names(), [
+        'none',
+        'build',
+        'line 1: first build',
+        'end',
+        'build',
+        'line 1: second build',
+        'end',
+      ])
+      assert.deepEqual(
+        ends().map((e) => e.data.phase),
+        ['Succeeded', 'Failed'],
+      )
+      assert.equal(events.closed, false, 'the stream is still open for the next build')
+    } finally {
+      events.close()
+    }
   })
 
   it("another customer's webspace of the same name is a 404 before any stream opens", async () => {

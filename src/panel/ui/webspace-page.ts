@@ -90,6 +90,6 @@ export function webspacePage(viewer: Viewer, data: WebspaceData, notice?: PagePr
     section: 'webspaces',
     ...(notice ? { notice } : {}),
     scripts: [BUILD_LOG_SCRIPT],
-    body: [facts, buildLog(build, `/api/v1${path}/build/events`), releaseTable],
+    body: [facts, buildLog(build, `/api/v1${path}/build/events?follow=true`), releaseTable],
   })
 }
