@@ -26,9 +26,28 @@ import { type CliProcess, SOURCE_CLI, startCli } from '../e2e/cli-process.js'
 import type { OperatorEnv } from '../operator/harness.js'
 import { GitClient } from './git-client.js'
 import { freePort } from '../serving/nginx-for-tests.js'
+import { renderBuildPodPolicies } from '../../src/admission/build-pods.js'
+import { renderBuildNamespace, renderBuildRunnerRbac } from '../../src/build/jobs/namespace.js'
+import { CONTAINER } from '../../src/build/jobs/names.js'
+import { BUILD_NAMESPACE, buildSettings } from '../../src/build/jobs/settings.js'
+import type { KubeList } from '../../src/kube/object.js'
+import { CUSTOMER_LABEL } from '../../src/operator/customer/names.js'
+import { type ContainerEnd, finishPod } from '../cluster/job-pod.js'
 
 export const RUN_LABEL = 'hostplane.dev/test-gitserver'
 const FIELD_MANAGER = { fieldManager: 'hostplane-test' }
+/** Where build Pods would reach the gitserver; the test, playing the kubelet, fetches from its real listener. */
+export const SOURCE_BASE = 'http://hostplane-gitserver.gitserver.test:8080'
+const BUILD_PODS = resourcePath({ apiVersion: 'v1', plural: 'pods', namespace: BUILD_NAMESPACE })
+
+/** A build Job's Pod as the Job controller made it. */
+export interface BuildPod extends Manifest {
+  spec: {
+    initContainers: { name: string; image: string; env?: { name: string; value?: string }[] }[]
+    containers: { name: string; image: string }[]
+  }
+  status?: { phase?: string }
+}
 
 /** A key pair made by ssh-keygen: `file` (private) and `file.pub`. */
 export interface KeyPair {
@@ -68,6 +87,10 @@ export class GitServerRun {
   readonly id = randomBytes(3).toString('hex')
   readonly system = `gs-${this.id}`
   private process: CliProcess | undefined
+  /** The RoleBinding of the build runner's Role that jobBuilds() made for this run. */
+  private jobRunnerBinding: string | undefined
+  /** The Runtimes runtime() made, which stop() deletes. */
+  private readonly runtimes: string[] = []
   sshPort = 0
   httpPort = 0
   private constructor(
@@ -181,7 +204,7 @@ export class GitServerRun {
 
   /**
    * A Runtime of the run (cluster-scoped, named static-<run>) whose pushes are layer builds onto a
-   * base image assembled and pushed to `registry` here; returns its name. The caller deletes it.
+   * base image assembled and pushed to `registry` here; returns its name.
    */
   async layerRuntime(registry: TestRegistry, signal: AbortSignal): Promise<string> {
     const name = this.name('static')
@@ -194,15 +217,82 @@ export class GitServerRun {
       },
     })
     const image = `${registry.address}/${repository}@${await pushDockerBase(client, repository, signal)}`
+    return this.runtime('static', image, { strategy: 'layer', appDir: '/srv/app' })
+  }
+
+  /** A Runtime of the run (cluster-scoped, named <base>-<run>) on `image`; returns its name. stop() deletes it. */
+  async runtime(base: string, image: string, build: Record<string, unknown>): Promise<string> {
+    const name = this.name(base)
+    this.runtimes.push(name)
     await this.admin.request('POST', resourcePath({ apiVersion: API_VERSION, plural: 'runtimes' }), {
       body: {
         apiVersion: API_VERSION,
         kind: 'Runtime',
         metadata: { name },
-        spec: { image, port: 8080, build: { strategy: 'layer', appDir: '/srv/app' } },
+        spec: { image, port: 8080, build },
       },
     })
     return name
+  }
+
+  /**
+   * What running buildpacks and dockerfile builds as Jobs takes: the build namespace with its Pod
+   * admission policies (the same for every run) and the runner Role bound to this run's
+   * ServiceAccount. Returns the flags to start the gitserver with.
+   */
+  async jobBuilds(): Promise<string[]> {
+    for (const object of [
+      ...renderBuildNamespace({
+        namespace: BUILD_NAMESPACE,
+        systemNamespace: 'hostplane-system',
+        egress: [],
+      }),
+      ...renderBuildPodPolicies(buildSettings()),
+      ...renderBuildRunnerRbac(BUILD_NAMESPACE, { namespace: this.system, name: 'hostplane-gitserver' }).map(
+        // The Role is the same for every run; each run binds its own gitserver's account.
+        (object) => (object.kind === 'RoleBinding' ? this.runnerBinding(object) : object),
+      ),
+    ])
+      await this.apply(object)
+    return ['--build-source-url', SOURCE_BASE]
+  }
+
+  private runnerBinding(object: Manifest): Manifest {
+    this.jobRunnerBinding = `${object.metadata.name}-${this.id}`
+    return { ...object, metadata: { ...object.metadata, name: this.jobRunnerBinding } }
+  }
+
+  /** The build Pod the Job controller made for the customer's push, once it exists. */
+  buildPod(customer: string): Promise<BuildPod> {
+    return waitFor(
+      async () =>
+        (
+          await this.admin.request<KubeList<BuildPod>>('GET', BUILD_PODS, {
+            query: { labelSelector: `${CUSTOMER_LABEL}=${customer}` },
+          })
+        ).items.find((p) => !p.metadata.deletionTimestamp && !p.status?.phase?.match(/Succeeded|Failed/)),
+      { timeoutMs: 60_000, intervalMs: 200, describe: () => `no build Pod for ${customer}'s push` },
+    )
+  }
+
+  /**
+   * Does what the build Pod's fetch container does: downloads the commit's tree from the URL the
+   * Pod was given, at the gitserver's real listener. Returns the URL too: it works only once.
+   */
+  async fetchSource(pod: BuildPod): Promise<{ url: string; tar: Buffer }> {
+    const url = pod.spec.initContainers
+      .find((c) => c.name === CONTAINER.fetch)
+      ?.env?.find((e) => e.name === 'SOURCE_URL')?.value
+    if (!url?.startsWith(`${SOURCE_BASE}/sources/`)) throw new Error(`the build Pod's source URL is ${url}`)
+    const local = url.replace(SOURCE_BASE, `http://127.0.0.1:${this.httpPort}`)
+    const answer = await fetch(local)
+    if (answer.status !== 200) throw new Error(`fetching ${local} answered ${answer.status}`)
+    return { url: local, tar: Buffer.from(await answer.arrayBuffer()) }
+  }
+
+  /** Plays the kubelet: every container of the build Pod ran and ended as `ends` says (the others with exit 0). */
+  finishBuild(pod: BuildPod, ends: Readonly<Record<string, ContainerEnd>>): Promise<void> {
+    return finishPod(this.admin, pod, ends, { exitCode: 0 })
   }
 
   /**
@@ -282,10 +372,9 @@ export class GitServerRun {
     return (await this.admin.request<Webspace>('GET', this.webspacePath(customer, name))).metadata.uid ?? ''
   }
 
-  /** Starts the gitserver (from the sources, or `[BUILT_CLI]`) and waits until it is ready. */
-  /** Waits until the gitserver created the repository of the customer's Webspace `site`. */
-  async waitForRepository(customer: string): Promise<void> {
-    const dir = join(this.reposDir, `${await this.webspaceUid(customer)}.git`)
+  /** Waits until the gitserver created the repository of the customer's Webspace `name`. */
+  async waitForRepository(customer: string, name = 'site'): Promise<void> {
+    const dir = join(this.reposDir, `${await this.webspaceUid(customer, name)}.git`)
     await waitFor(async () => ((await stat(dir).catch(() => undefined)) ? true : undefined), {
       timeoutMs: 30_000,
       intervalMs: 50,
@@ -293,6 +382,7 @@ export class GitServerRun {
     })
   }
 
+  /** Starts the gitserver (from the sources, or `[BUILT_CLI]`) and waits until it is ready. */
   async start(extraArgs: string[] = [], cli: readonly string[] = SOURCE_CLI): Promise<void> {
     await this.applyRbac()
     const { path: kubeconfig } = await this.cluster.serviceAccountKubeConfig(
@@ -421,6 +511,17 @@ export class GitServerRun {
         name: `hostplane-gitserver-${this.system}`,
       }),
       resourcePath({ apiVersion: 'v1', plural: 'namespaces', name: this.system }),
+      ...this.runtimes.map((name) => resourcePath({ apiVersion: API_VERSION, plural: 'runtimes', name })),
+      ...(this.jobRunnerBinding
+        ? [
+            resourcePath({
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              plural: 'rolebindings',
+              namespace: BUILD_NAMESPACE,
+              name: this.jobRunnerBinding,
+            }),
+          ]
+        : []),
     ])
       await this.admin.request('DELETE', path).catch(() => {})
   }

@@ -100,10 +100,6 @@ describe(
         await gs.stop()
         await rm(gs.dir, { recursive: true, force: true })
       }
-      if (runtime)
-        await test?.admin
-          .request('DELETE', resourcePath({ apiVersion: API_VERSION, plural: 'runtimes', name: runtime }))
-          .catch(() => {})
       await registry?.stop()
       await test?.tearDown()
       test?.admin.close()

@@ -16,36 +16,19 @@ import { API_VERSION } from '../../src/api/kind.js'
 import type { Release, Runtime, Webspace } from '../../src/api/resources.js'
 import { RegistryClient } from '../../src/build/registry/client.js'
 import { parseImageReference } from '../../src/build/registry/reference.js'
-import type { KubeList, Manifest } from '../../src/kube/object.js'
+import type { KubeList } from '../../src/kube/object.js'
 import { KubeRest, resourcePath } from '../../src/kube/rest.js'
 import { registrySkipReason, startRegistry, type TestRegistry } from '../build/registry.js'
 import { clusterForTests } from '../cluster/for-tests.js'
 import { run } from '../cluster/process.js'
-import { GitServerRun, type KeyPair, keyPair, registryArgs } from './harness.js'
-import { renderBuildPodPolicies } from '../../src/admission/build-pods.js'
-import { renderBuildNamespace, renderBuildRunnerRbac } from '../../src/build/jobs/namespace.js'
+import { type BuildPod, GitServerRun, type KeyPair, keyPair, registryArgs } from './harness.js'
 import { CONTAINER } from '../../src/build/jobs/names.js'
-import { BUILD_NAMESPACE, buildSettings } from '../../src/build/jobs/settings.js'
-import { manifestPath } from '../../src/kube/manifest-path.js'
-import { CUSTOMER_LABEL } from '../../src/operator/customer/names.js'
-import { type ContainerEnd, finishPod } from '../cluster/job-pod.js'
 import { waitFor } from '../cluster/process.js'
 import { WEBSPACE_LABEL } from '../../src/api/webspace.js'
 
 const env = await clusterForTests()
 const skip = env.skip || (await registrySkipReason())
 const signal = AbortSignal.timeout(600_000)
-/** Where build Pods would reach the gitserver; the test, playing the kubelet, fetches from its real listener. */
-const SOURCE_BASE = 'http://hostplane-gitserver.gitserver.test:8080'
-const PODS = resourcePath({ apiVersion: 'v1', plural: 'pods', namespace: BUILD_NAMESPACE })
-
-interface BuildPod extends Manifest {
-  spec: {
-    initContainers: { name: string; image: string; env?: { name: string; value?: string }[] }[]
-    containers: { name: string; image: string }[]
-  }
-  status?: { phase?: string }
-}
 
 describe('push to deploy: layer builds through hostplane gitserver into a real registry', { skip }, () => {
   let admin: KubeRest
@@ -123,24 +106,7 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
     aliceKey = await keyPair(join(gs.dir, 'keys'), 'alice')
     alice = await gs.customer('alice', { sshKeys: [aliceKey.publicKey] })
     await patchWebspace({ runtime })
-    const settings = buildSettings()
-    for (const object of [
-      ...renderBuildNamespace({
-        namespace: BUILD_NAMESPACE,
-        systemNamespace: 'hostplane-system',
-        egress: [],
-      }),
-      ...renderBuildPodPolicies(settings),
-      ...renderBuildRunnerRbac(BUILD_NAMESPACE, { namespace: gs.system, name: 'hostplane-gitserver' }).map(
-        // The Role is the same for every run; each run binds its own gitserver's account.
-        (object) =>
-          object.kind === 'RoleBinding'
-            ? { ...object, metadata: { ...object.metadata, name: `${object.metadata.name}-${gs.id}` } }
-            : object,
-      ),
-    ])
-      await admin.apply(manifestPath(object), object, { fieldManager: 'hostplane-test' })
-    await gs.start([...registryArgs(registry), '--build-source-url', SOURCE_BASE])
+    await gs.start([...registryArgs(registry), ...(await gs.jobBuilds())])
   })
 
   after(async () => {
@@ -150,10 +116,6 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
       await gs.removeCustomers([alice].filter(Boolean))
       await rm(gs.dir, { recursive: true, force: true })
     }
-    if (runtime)
-      await admin
-        ?.request('DELETE', resourcePath({ apiVersion: API_VERSION, plural: 'runtimes', name: runtime }))
-        .catch(() => {})
     await registry?.stop()
     admin?.close()
     await env.release()
@@ -312,58 +274,20 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
     let dockerRuntime: string
     const DIGEST = `sha256:${'d0'.repeat(32)}`
 
-    /** The build Pod the Job controller made for alice's push, once it exists. */
-    const buildPod = () =>
-      waitFor(
-        async () =>
-          (
-            await admin.request<KubeList<BuildPod>>('GET', PODS, {
-              query: { labelSelector: `${CUSTOMER_LABEL}=${alice}` },
-            })
-          ).items.find((p) => !p.metadata.deletionTimestamp && !p.status?.phase?.match(/Succeeded|Failed/)),
-        { timeoutMs: 60_000, intervalMs: 200, describe: () => 'no build Pod for the push' },
-      )
-
-    /** Plays the kubelet: every container ran and ended as `ends` says (the others with exit 0). */
-    const finish = (pod: BuildPod, ends: Record<string, ContainerEnd>) =>
-      finishPod(admin, pod, ends, { exitCode: 0 })
-
-    /** Does what the fetch container does: downloads the source once, from the gitserver's listener. */
+    /** Does what the fetch container does; the source URL works only once. */
     const fetchSource = async (pod: BuildPod) => {
-      const url = pod.spec.initContainers
-        .find((c) => c.name === CONTAINER.fetch)
-        ?.env?.find((e) => e.name === 'SOURCE_URL')?.value
-      assert.ok(url?.startsWith(`${SOURCE_BASE}/sources/`), url)
-      assert.ok(url)
-      const local = url.replace(SOURCE_BASE, `http://127.0.0.1:${gs.httpPort}`)
-      const first = await fetch(local)
-      assert.equal(first.status, 200)
-      const tar = Buffer.from(await first.arrayBuffer())
-      assert.equal((await fetch(local)).status, 404, 'a source URL works once')
+      const { url, tar } = await gs.fetchSource(pod)
+      assert.equal((await fetch(url)).status, 404, 'a source URL works once')
       return tar
     }
 
     before(async () => {
-      dockerRuntime = gs.name('docker')
-      await admin.request('POST', resourcePath({ apiVersion: API_VERSION, plural: 'runtimes' }), {
-        body: {
-          apiVersion: API_VERSION,
-          kind: 'Runtime',
-          metadata: { name: dockerRuntime },
-          spec: { image: await runtimeImage(), port: 8080, build: { strategy: 'dockerfile' } },
-        },
-      })
+      dockerRuntime = await gs.runtime('docker', await runtimeImage(), { strategy: 'dockerfile' })
       await patchWebspace({ runtime: dockerRuntime, git: { branch: 'main', previews: { enabled: false } } })
     })
 
     after(async () => {
       await patchWebspace({ runtime })
-      await admin
-        ?.request(
-          'DELETE',
-          resourcePath({ apiVersion: API_VERSION, plural: 'runtimes', name: dockerRuntime }),
-        )
-        .catch(() => {})
     })
 
     it('hands the commit to the build Pod once, and the pushed digest becomes the Release', async () => {
@@ -372,13 +296,13 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
         'index.html': 'built by a Job\n',
       })
       const pushing = push(dir, '--force', 'main')
-      const pod = await buildPod()
+      const pod = await gs.buildPod(alice)
       const tar = await fetchSource(pod)
       assert.ok(
         tar.includes('built by a Job\n'),
         'the commit’s files, as the layer strategy would archive them',
       )
-      await finish(pod, { [CONTAINER.push]: { exitCode: 0, message: `${DIGEST}\n` } })
+      await gs.finishBuild(pod, { [CONTAINER.push]: { exitCode: 0, message: `${DIGEST}\n` } })
       const pushed = await pushing
       assert.equal(pushed.code, 0, pushed.stderr)
       assert.match(pushed.stderr, /remote: building release of main at [0-9a-f]{12} \(dockerfile\)/)
@@ -395,9 +319,9 @@ describe('push to deploy: layer builds through hostplane gitserver into a real r
         'index.html': 'broken\n',
       })
       const pushing = push(dir, '--force', 'main')
-      const pod = await buildPod()
+      const pod = await gs.buildPod(alice)
       await fetchSource(pod)
-      await finish(pod, {
+      await gs.finishBuild(pod, {
         [CONTAINER.build]: {
           exitCode: 1,
           message: 'step 2/2 RUN make\nmake: *** No targets specified. Stop.\n',
