@@ -61,6 +61,13 @@ export const buildRoutes: FastifyPluginAsync<{ limits?: BuildStreamLimits }> = a
     watchSeconds = 240,
   } = options.limits ?? {}
   const open = new Map<string, number>()
+  const streams = new Set<AbortController>()
+  // The server's close waits for every response to end: a stream (a page left open, following
+  // its webspace) would hold a shutdown for up to maxMs. Each ends now, on a connection that
+  // closes with it, since the server reaps only the connections idle when its close begins.
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.abort()
+  })
 
   app.get<Name>(
     '/webspaces/:name/build',
@@ -107,6 +114,7 @@ export const buildRoutes: FastifyPluginAsync<{ limits?: BuildStreamLimits }> = a
         )
       open.set(who, (open.get(who) ?? 0) + 1)
       const stop = new AbortController()
+      streams.add(stop)
       const closed = () => stop.abort()
       request.raw.on('close', closed)
       const deadline = setTimeout(closed, maxMs)
@@ -116,6 +124,7 @@ export const buildRoutes: FastifyPluginAsync<{ limits?: BuildStreamLimits }> = a
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         'x-accel-buffering': 'no',
+        connection: 'close',
       })
       // A client that reconnects after the end only sees the same build again: not soon.
       out.write('retry: 30000\n\n')
@@ -146,6 +155,7 @@ export const buildRoutes: FastifyPluginAsync<{ limits?: BuildStreamLimits }> = a
         clearInterval(keepAlive)
         clearTimeout(deadline)
         request.raw.off('close', closed)
+        streams.delete(stop)
         const left = (open.get(who) ?? 1) - 1
         if (left > 0) open.set(who, left)
         else open.delete(who)

@@ -86,14 +86,16 @@ describe("a webspace's build log, live through the panel", { skip: env.skip }, (
   let tenancy: TenancyObjects
   let rbac: Manifest[]
   let panel: PanelProcess
+  /** Starts another panel as the run's ServiceAccount. */
+  let startOne: () => Promise<PanelProcess>
   const id = randomBytes(3).toString('hex')
   const a = sharedCustomer(`ba-${id}`)
   const b = sharedCustomer(`bb-${id}`)
   const tokens = new Map<Customer, string>()
 
-  const stream = async (customer: Customer, webspace: string, query = '') => {
+  const stream = async (customer: Customer, webspace: string, query = '', url = panel.url) => {
     const abort = new AbortController()
-    const response = await fetch(`${panel.url}/api/v1/webspaces/${webspace}/build/events${query}`, {
+    const response = await fetch(`${url}/api/v1/webspaces/${webspace}/build/events${query}`, {
       headers: { authorization: `Bearer ${tokens.get(customer) ?? ''}` },
       signal: abort.signal,
     })
@@ -136,13 +138,15 @@ describe("a webspace's build log, live through the panel", { skip: env.skip }, (
       await admin.request('POST', manifestPath(webspace, { withName: false }), { body: webspace })
     }
     const credentials = await cluster.serviceAccountKubeConfig(`hp-panel-${id}`, `hostplane-panel-${id}`)
-    panel = await startPanel({
-      kubeConfig: credentials.kubeConfig,
-      log: silentLogger(),
-      listen: { host: '127.0.0.1', port: 0 },
-      opsListen: { host: '127.0.0.1', port: 0 },
-      ...panelNamespaces(id),
-    })
+    startOne = () =>
+      startPanel({
+        kubeConfig: credentials.kubeConfig,
+        log: silentLogger(),
+        listen: { host: '127.0.0.1', port: 0 },
+        opsListen: { host: '127.0.0.1', port: 0 },
+        ...panelNamespaces(id),
+      })
+    panel = await startOne()
     for (const customer of [a, b])
       tokens.set(customer, (await panel.panel.tokens.create(customer.metadata.name, 'tests')).token)
   })
@@ -250,6 +254,30 @@ describe("a webspace's build log, live through the panel", { skip: env.skip }, (
         ['Succeeded', 'Failed'],
       )
       assert.equal(events.closed, false, 'the stream is still open for the next build')
+    } finally {
+      events.close()
+    }
+  })
+
+  it('a panel that stops ends its open streams at once, a followed one with no build coming too', async () => {
+    // Tokens live in the cluster: A's works at this panel too.
+    const other = await startOne()
+    const events = await stream(a, 'docs', '?follow=true', other.url)
+    await waitFor(async () => (events.events.length > 0 ? true : undefined), {
+      timeoutMs: 10_000,
+      describe: () => 'no event',
+    })
+    try {
+      // Without its streams ended, the stop would wait for this one's 15 minutes.
+      const stopped = await Promise.race([
+        other.stop().then(() => true),
+        new Promise<false>((resolve) => setTimeout(resolve, 5_000, false)),
+      ])
+      assert.equal(stopped, true, 'the panel stopped within 5 s')
+      await waitFor(async () => (events.closed ? true : undefined), {
+        timeoutMs: 5_000,
+        describe: () => 'the stream is still open',
+      })
     } finally {
       events.close()
     }
