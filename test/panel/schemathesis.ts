@@ -43,8 +43,9 @@ const CHECKS = [
 /**
  * `st run` options that send what a browser signed in to the panel sends: its session cookie and,
  * for changes, the session's CSRF token from the panel's own origin. The document declares API
- * tokens only, so schemathesis would otherwise add an `Authorization` header of its own making,
- * which the panel judges alone (a 401), and the requests would never reach the session's routes.
+ * tokens beside the session, so schemathesis would otherwise add an `Authorization` header of its
+ * own making, which the panel judges alone (a 401), and the requests would never reach the
+ * session's routes.
  */
 export function browserSession(
   cookie: string,
